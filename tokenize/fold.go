@@ -1,0 +1,73 @@
+package tokenize
+
+import (
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/duxin-ai/duxin/internal/textnorm"
+)
+
+// fold returns text with full-width characters narrowed, traditional
+// characters simplified, and every byte that is not valid UTF-8, every
+// control and format character replaced by a space. Each input rune (or
+// invalid byte) becomes exactly one output rune, so offsets map back exactly:
+// when offs is non-nil, offs[i] is the input offset of the output byte i, and
+// offs[len(norm)] == len(text). When nothing changes, fold returns text itself
+// and a nil offs, without allocating.
+func fold(text string) (norm string, offs []int32) {
+	if !needsFold(text) {
+		return text, nil
+	}
+	buf := make([]byte, 0, len(text))
+	offs = make([]int32, 0, len(text)+1)
+	for i := 0; i < len(text); {
+		r, n := utf8.DecodeRuneInString(text[i:])
+		var out rune
+		switch {
+		case r == utf8.RuneError && n <= 1, isSeparatorRune(r):
+			out = ' '
+		default:
+			out = textnorm.Fold(r)
+		}
+		before := len(buf)
+		buf = utf8.AppendRune(buf, out)
+		for range len(buf) - before {
+			offs = append(offs, int32(i))
+		}
+		i += n
+	}
+	offs = append(offs, int32(len(text)))
+	return string(buf), offs
+}
+
+// needsFold reports whether fold would change text.
+func needsFold(text string) bool {
+	for i := 0; i < len(text); {
+		c := text[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 || c == 0x7f {
+				return true
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(text[i:])
+		if r == utf8.RuneError && n <= 1 || isSeparatorRune(r) || textnorm.Fold(r) != r {
+			return true
+		}
+		i += n
+	}
+	return false
+}
+
+// isSeparatorRune reports control and format characters (NUL, tabs, zero-width
+// spaces, byte-order marks), which separate tokens like a space.
+func isSeparatorRune(r rune) bool {
+	if r < 0x20 || r == 0x7f {
+		return true
+	}
+	if r < 0x80 || 0x2E80 <= r && r < 0xFEFF {
+		return false // ASCII letters and the CJK blocks hold no control or format characters
+	}
+	return unicode.IsControl(r) || unicode.Is(unicode.Cf, r)
+}
