@@ -1,0 +1,68 @@
+package kb
+
+import (
+	"context"
+	"errors"
+)
+
+// Sentinel errors; test with errors.Is.
+var (
+	ErrNotFound     = errors.New("kb: not found")
+	ErrClosed       = errors.New("kb: closed")
+	ErrEmptyID      = errors.New("kb: empty id")
+	ErrIncompatible = errors.New("kb: index built with a different configuration")
+)
+
+// Query is one search. The zero value of every field but Text is a sensible default.
+type Query struct {
+	// Text is what the user typed. It is analysed with the knowledge base's
+	// tokenizer; it never goes through bleve's query-string syntax.
+	Text string
+	// Category, when set, keeps only entries of that category.
+	Category string
+	// Tags, when set, keeps only entries carrying every one of them.
+	Tags []string
+	// Limit caps the number of hits; 0 means 10.
+	Limit int
+}
+
+// Field names which text of an entry a hit matched.
+type Field string
+
+// The fields a hit can match.
+const (
+	FieldQuestion Field = "question"
+	FieldSimilar  Field = "similar"
+	FieldAnswer   Field = "answer"
+)
+
+// Hit is one search result. Each entry appears at most once in a result.
+type Hit struct {
+	FAQ FAQ
+	// Score orders hits, higher first; it is comparable only within one result.
+	Score float64
+	// Field and Matched say which text matched best: the standard question, or
+	// Similar[SimilarIndex] when Field is FieldSimilar.
+	Field        Field
+	SimilarIndex int
+	Matched      string
+	// Fragment is Matched with the matched terms wrapped in <mark> and </mark>;
+	// the rest of the text is HTML-escaped.
+	Fragment string
+}
+
+// KnowledgeBase is what readers of a knowledge base need.
+type KnowledgeBase interface {
+	// Search returns the best hits for q, best first.
+	Search(ctx context.Context, q Query) ([]Hit, error)
+	// Get returns the entry with the given id, or an error wrapping ErrNotFound.
+	Get(ctx context.Context, id string) (FAQ, error)
+}
+
+// Writer changes a knowledge base.
+type Writer interface {
+	// Upsert adds entries or replaces those with the same ids, all or none.
+	Upsert(ctx context.Context, faqs ...FAQ) error
+	// Delete removes entries by id; unknown ids are ignored.
+	Delete(ctx context.Context, ids ...string) error
+}
