@@ -1,0 +1,17 @@
+// Package sampledata embeds the sample data bundled with duxin, written for
+// the project: an Alipay-like wallet help center's knowledge base
+// (faq.jsonl), the behavior event vocabulary its triggers use (EVENTS.md),
+// and, for intent, training utterances and a routing table. Examples, tests
+// and benchmarks use it so they run on a fresh checkout with no other files.
+package sampledata
+
+import _ "embed"
+
+//go:embed faq.jsonl
+var faq []byte
+
+// FAQJSONL returns the sample knowledge base in the kb package's JSON Lines
+// format. The caller may modify the returned slice.
+func FAQJSONL() []byte { return clone(faq) }
+
+func clone(b []byte) []byte { return append([]byte(nil), b...) }
