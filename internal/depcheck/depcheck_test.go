@@ -1,0 +1,130 @@
+// Package depcheck holds the test that enforces duxin's import rules (see
+// STYLE.md §2.1): which packages may import which, and that only the jieba
+// adapter needs cgo.
+package depcheck
+
+import (
+	"encoding/json"
+	"io"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/duxin-ai/duxin"
+
+type pkg struct {
+	ImportPath string
+	Imports    []string
+	Deps       []string
+	CgoFiles   []string
+}
+
+func listPackages(t *testing.T) []pkg {
+	t.Helper()
+	cmd := exec.Command("go", "list", "-json", module+"/...")
+	cmd.Dir = "../.."
+	out, err := cmd.Output()
+	if err != nil {
+		t.Skipf("go list unavailable: %v", err)
+	}
+	var pkgs []pkg
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	for {
+		var p pkg
+		if err := dec.Decode(&p); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		pkgs = append(pkgs, p)
+	}
+	return pkgs
+}
+
+// allowed lists, for each package (and, by longest prefix, its
+// subpackages), the module packages it may depend on: an entry ending in "/"
+// allows a whole tree, any other entry that package alone. A package may
+// always use its parents. Packages not covered (examples, benchmarks) may
+// import anything.
+var allowed = map[string][]string{
+	"tokenize":                  {"internal/textnorm"},
+	"tokenize/bleveanalysis":    {"tokenize", "internal/textnorm"},
+	"tokenize/jieba":            {"tokenize", "internal/textnorm"},
+	"tokenize/jieba/jiebableve": {"tokenize", "internal/textnorm", "tokenize/jieba", "tokenize/bleveanalysis"},
+	"kb":                        {"tokenize", "internal/"},
+	"intent":                    {"tokenize", "internal/"},
+	"recommend":                 {"kb", "tokenize", "intent", "internal/"},
+	"internal/":                 {"internal/"},
+}
+
+func rel(path string) string { return strings.TrimPrefix(strings.TrimPrefix(path, module), "/") }
+
+func ruleFor(p string) ([]string, bool) {
+	best := ""
+	for prefix := range allowed {
+		if (p == prefix || strings.HasPrefix(p, strings.TrimSuffix(prefix, "/")+"/") || (strings.HasSuffix(prefix, "/") && strings.HasPrefix(p, prefix))) && len(prefix) > len(best) {
+			best = prefix
+		}
+	}
+	return allowed[best], best != ""
+}
+
+func TestImportRules(t *testing.T) {
+	for _, p := range listPackages(t) {
+		name := rel(p.ImportPath)
+		if name == "" {
+			if len(p.Imports) > 0 {
+				t.Errorf("root package must be documentation only; it imports %v", p.Imports)
+			}
+			continue
+		}
+		if strings.HasSuffix(name, "test") || strings.HasPrefix(name, "internal/depcheck") {
+			continue // conformance suites and this test
+		}
+		rules, ok := ruleFor(name)
+		if !ok {
+			continue
+		}
+		for _, d := range p.Deps {
+			if !strings.HasPrefix(d, module+"/") {
+				continue
+			}
+			dep := rel(d)
+			if strings.HasPrefix(name, dep+"/") {
+				continue // a package may use its parent (e.g. tokenize/jieba uses tokenize)
+			}
+			okDep := false
+			for _, a := range rules {
+				if dep == a || strings.HasSuffix(a, "/") && strings.HasPrefix(dep, a) {
+					okDep = true
+				}
+			}
+			if !okDep {
+				t.Errorf("%s must not depend on %s", name, dep)
+			}
+		}
+	}
+}
+
+func TestOnlyJiebaUsesCgo(t *testing.T) {
+	for _, p := range listPackages(t) {
+		if len(p.CgoFiles) > 0 && rel(p.ImportPath) != "tokenize/jieba" {
+			t.Errorf("%s has cgo files %v; only tokenize/jieba may", rel(p.ImportPath), p.CgoFiles)
+		}
+	}
+}
+
+func TestBleveStaysOutOfPublicPackages(t *testing.T) {
+	for _, p := range listPackages(t) {
+		name := rel(p.ImportPath)
+		if name != "intent" && name != "tokenize" {
+			continue
+		}
+		for _, d := range p.Deps {
+			if strings.Contains(d, "blevesearch") || strings.Contains(d, "gojieba") {
+				t.Errorf("%s depends on %s", name, d)
+			}
+		}
+	}
+}
