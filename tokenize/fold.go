@@ -13,10 +13,12 @@ import (
 // invalid byte) becomes exactly one output rune, so offsets map back exactly:
 // when offs is non-nil, offs[i] is the input offset of the output byte i, and
 // offs[len(norm)] == len(text). When nothing changes, fold returns text itself
-// and a nil offs, without allocating.
-func fold(text string) (norm string, offs []int32) {
-	if !needsFold(text) {
-		return text, nil
+// and a nil offs, without allocating. han reports whether norm holds any
+// Chinese character.
+func fold(text string) (norm string, offs []int32, han bool) {
+	change, han := scan(text)
+	if !change {
+		return text, nil, han
 	}
 	buf := make([]byte, 0, len(text))
 	offs = make([]int32, 0, len(text)+1)
@@ -37,27 +39,32 @@ func fold(text string) (norm string, offs []int32) {
 		i += n
 	}
 	offs = append(offs, int32(len(text)))
-	return string(buf), offs
+	norm = string(buf)
+	_, han = scan(norm)
+	return norm, offs, han
 }
 
-// needsFold reports whether fold would change text.
-func needsFold(text string) bool {
+// scan reports whether fold would change text, and whether text holds a
+// Chinese character, in one pass.
+func scan(text string) (change, han bool) {
 	for i := 0; i < len(text); {
 		c := text[i]
 		if c < utf8.RuneSelf {
 			if c < 0x20 || c == 0x7f {
-				return true
+				change = true
 			}
 			i++
 			continue
 		}
 		r, n := utf8.DecodeRuneInString(text[i:])
 		if r == utf8.RuneError && n <= 1 || isSeparatorRune(r) || textnorm.Fold(r) != r {
-			return true
+			change = true
+		} else if !han && isHan(r) {
+			han = true
 		}
 		i += n
 	}
-	return false
+	return change, han
 }
 
 // isSeparatorRune reports control and format characters (NUL, tabs, zero-width

@@ -3,6 +3,7 @@ package tokenize
 import (
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -32,8 +33,12 @@ func Mixed(zh Segmenter) Tokenizer { return mixed{zh: zh} }
 
 type mixed struct{ zh Segmenter }
 
+// spanPool recycles the segmenter's span buffers: one per call otherwise,
+// and short queries are the common case.
+var spanPool = sync.Pool{New: func() any { return new([]Span) }}
+
 func (m mixed) Tokenize(text string) []Token {
-	norm, offs := fold(text)
+	norm, offs, han := fold(text)
 	orig := func(i int) int {
 		if offs == nil {
 			return i
@@ -41,11 +46,13 @@ func (m mixed) Tokenize(text string) []Token {
 		return int(offs[i])
 	}
 	var spans []Span
-	if hasHan(norm) && m.zh != nil {
-		spans = m.zh.Segment(norm, make([]Span, 0, len(norm)/4+4))
+	var buf *[]Span
+	if han && m.zh != nil {
+		buf = spanPool.Get().(*[]Span)
+		spans = m.zh.Segment(norm, (*buf)[:0])
 		sortSpans(spans)
 	}
-	toks := make([]Token, 0, len(spans)+8)
+	toks := make([]Token, 0, len(spans)+2)
 	si := 0
 	for i := 0; i < len(norm); {
 		r, n := rune(norm[i]), 1
@@ -53,6 +60,8 @@ func (m mixed) Tokenize(text string) []Token {
 			r, n = utf8.DecodeRuneInString(norm[i:])
 		}
 		switch {
+		case r < utf8.RuneSelf && !isASCIILetter(byte(r)) && !isDigitByte(byte(r)):
+			i++ // ASCII space and punctuation
 		case isHan(r):
 			end := i + n
 			for end < len(norm) {
@@ -112,6 +121,10 @@ func (m mixed) Tokenize(text string) []Token {
 			i += n
 		}
 	}
+	if buf != nil && cap(spans) <= 1<<16 { // don't keep huge buffers alive
+		*buf = spans[:0]
+		spanPool.Put(buf)
+	}
 	for i := range toks {
 		toks[i].Pos = i
 	}
@@ -134,19 +147,6 @@ func isHan(r rune) bool {
 		return true
 	}
 	return unicode.Is(unicode.Han, r)
-}
-
-// hasHan reports whether s holds any Chinese character.
-func hasHan(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0xE2 { // every Han rune is 3 or 4 bytes with a lead byte ≥ 0xE2
-			r, _ := utf8.DecodeRuneInString(s[i:])
-			if isHan(r) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // sortSpans orders spans by Start, then End. Segmenters return nearly sorted

@@ -99,7 +99,7 @@ func New(opts ...Option) (*Tokenizer, error) {
 	if o.stem {
 		filters = append(filters, tokenize.EnglishStem())
 	}
-	t.pipeline = tokenize.Chain(tokenize.Mixed(t), filters...)
+	t.pipeline = tokenize.Chain(tokenize.Mixed(trusted{t}), filters...)
 	return t, nil
 }
 
@@ -118,6 +118,18 @@ func (t *Tokenizer) Segment(text string, dst []tokenize.Span) []tokenize.Span {
 	if t.closed.Load() || strings.IndexByte(text, 0) >= 0 || !utf8.ValidString(text) {
 		return dst
 	}
+	return t.segment(text, dst)
+}
+
+// trusted is the Segmenter the pipeline uses: Mixed has already removed NUL
+// bytes and invalid UTF-8, so the checks of the public Segment are skipped.
+type trusted struct{ t *Tokenizer }
+
+func (s trusted) Segment(text string, dst []tokenize.Span) []tokenize.Span {
+	return s.t.segment(text, dst)
+}
+
+func (t *Tokenizer) segment(text string, dst []tokenize.Span) []tokenize.Span {
 	t.h.mu.RLock()
 	defer t.h.mu.RUnlock()
 	if t.h.j == nil {
