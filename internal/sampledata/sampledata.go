@@ -7,11 +7,25 @@ package sampledata
 
 import _ "embed"
 
-//go:embed faq.jsonl
-var faq []byte
+var (
+	//go:embed faq.jsonl
+	faq []byte
+	//go:embed intents.jsonl
+	intents []byte
+	//go:embed routes.jsonl
+	routes []byte
+)
 
 // FAQJSONL returns the sample knowledge base in the kb package's JSON Lines
 // format. The caller may modify the returned slice.
 func FAQJSONL() []byte { return clone(faq) }
+
+// IntentsJSONL returns the sample intent training set, JSON Lines of
+// {"text", "intent"}, out-of-scope examples labelled "oos".
+func IntentsJSONL() []byte { return clone(intents) }
+
+// RoutesJSONL returns the routing table for the sample intents: the service,
+// deep link and slots of each.
+func RoutesJSONL() []byte { return clone(routes) }
 
 func clone(b []byte) []byte { return append([]byte(nil), b...) }
