@@ -1,0 +1,221 @@
+package recommend
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Event types with a meaning of their own to the engine. Every other type
+// (transfer.success, refund.apply, …; see the sample vocabulary in
+// internal/sampledata/EVENTS.md) is an opaque string matched against the
+// knowledge base's triggers and learned from logs.
+const (
+	// TypeAsk is an event in which the user opened or asked a knowledge-base
+	// question (Event.Question). Asks are what the engine learns to predict.
+	TypeAsk = "ask"
+	// TypeSearch is a search the user typed (Event.Text); the engine looks
+	// it up in the knowledge base.
+	TypeSearch = "search"
+)
+
+// Event is one thing a user did.
+type Event struct {
+	// User identifies the user; required.
+	User string
+	// Time is when it happened; required. Logs store it in whole seconds.
+	Time time.Time
+	// Type is the event type, a dotted lowercase string such as
+	// "transfer.fail", or TypeAsk or TypeSearch; required.
+	Type string
+	// Object optionally identifies what the event was about (an order, a
+	// transfer); the engine does not interpret it.
+	Object string
+	// Attrs are the event's attributes, such as channel=bank_card. Triggers
+	// match them by exact string equality.
+	Attrs map[string]string
+	// Question is the knowledge-base id an ask event is about; required for
+	// TypeAsk and ignored otherwise.
+	Question string
+	// Text is what the user typed, for TypeSearch (and optionally TypeAsk).
+	Text string
+}
+
+// Validate reports the first problem that makes e unusable: a missing user,
+// time or type, an ask without a question, invalid UTF-8. The error is a
+// [*FieldError] without file and line.
+func (e *Event) Validate() error {
+	bad := func(field, msg string) error {
+		return &FieldError{Field: field, Err: fmt.Errorf("%w: %s", ErrInvalidEvent, msg)}
+	}
+	switch {
+	case e.User == "":
+		return bad("user", "missing")
+	case e.Time.IsZero():
+		return bad("time", "missing")
+	case e.Type == "":
+		return bad("type", "missing")
+	case e.Type == TypeAsk && e.Question == "":
+		return bad("question", "missing for an ask")
+	}
+	for _, f := range [...]struct{ name, v string }{{"user", e.User}, {"type", e.Type}, {"object", e.Object}, {"question", e.Question}, {"text", e.Text}} {
+		if !utf8.ValidString(f.v) {
+			return bad(f.name, "invalid UTF-8")
+		}
+	}
+	return nil
+}
+
+// FieldError reports a bad event: where it was read (File and Line, when it
+// came from a log), which field, and why. Err wraps [ErrInvalidEvent] or the
+// JSON decoding error.
+type FieldError struct {
+	File  string // log name given to the reader; empty for an event built in code
+	Line  int    // 1-based line number; 0 when not read from a log
+	Field string // JSON field name ("time", "question", …); empty for a line that is not JSON
+	Err   error
+}
+
+// Error implements error.
+func (e *FieldError) Error() string {
+	var b strings.Builder
+	b.WriteString("recommend: ")
+	if e.File != "" || e.Line > 0 {
+		fmt.Fprintf(&b, "%s:%d: ", e.File, e.Line)
+	}
+	if e.Field != "" {
+		fmt.Fprintf(&b, "field %s: ", e.Field)
+	}
+	b.WriteString(strings.TrimPrefix(e.Err.Error(), "recommend: "))
+	return b.String()
+}
+
+// Unwrap returns Err.
+func (e *FieldError) Unwrap() error { return e.Err }
+
+// logLine is the JSON Lines form of an Event.
+type logLine struct {
+	User     string            `json:"user"`
+	Time     int64             `json:"time"`
+	Type     string            `json:"type"`
+	Object   string            `json:"object,omitempty"`
+	Attrs    map[string]string `json:"attrs,omitempty"`
+	Question string            `json:"question,omitempty"`
+	Text     string            `json:"text,omitempty"`
+}
+
+// ReadEvents reads a behavior log in JSON Lines, one event per line:
+//
+//	{"user":"u1","time":1700000000,"type":"transfer.fail","object":"t42","attrs":{"channel":"bank_card"}}
+//	{"user":"u1","time":1700000180,"type":"ask","question":"transfer-fail-reason"}
+//	{"user":"u1","time":1700000200,"type":"search","text":"电子回单"}
+//
+// time is in unix seconds. Blank lines are skipped; unknown fields are
+// errors. Events are returned in file order. name labels errors, which are
+// [*FieldError]s giving the file, line and field of the first bad line.
+func ReadEvents(r io.Reader, name string) ([]Event, error) {
+	var out []Event
+	err := DecodeEvents(r, name, func(e Event) error {
+		out = append(out, e)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// DecodeEvents reads a log like [ReadEvents] but hands each event to fn as
+// soon as it is read, so a log of any size streams in constant memory. It
+// stops at the first bad line or the first error from fn, which it returns
+// unchanged.
+func DecodeEvents(r io.Reader, name string, fn func(Event) error) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 16*1024*1024)
+	n := 0
+	for sc.Scan() {
+		n++
+		text := strings.TrimSpace(sc.Text())
+		if text == "" {
+			continue
+		}
+		e, err := parseLine([]byte(text))
+		if err != nil {
+			err.File, err.Line = name, n
+			return err
+		}
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("recommend: read %s: %w", name, err)
+	}
+	return nil
+}
+
+func parseLine(b []byte) (Event, *FieldError) {
+	// Decode into raw fields first so a type error names its field.
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return Event{}, &FieldError{Err: fmt.Errorf("%w: %v", ErrInvalidEvent, err)}
+	}
+	var l logLine
+	fields := map[string]any{
+		"user": &l.User, "time": &l.Time, "type": &l.Type, "object": &l.Object,
+		"attrs": &l.Attrs, "question": &l.Question, "text": &l.Text,
+	}
+	for _, k := range slices.Sorted(maps.Keys(raw)) {
+		dst, ok := fields[k]
+		if !ok {
+			return Event{}, &FieldError{Field: k, Err: fmt.Errorf("%w: unknown field", ErrInvalidEvent)}
+		}
+		if string(raw[k]) == "null" {
+			continue
+		}
+		if err := json.Unmarshal(raw[k], dst); err != nil {
+			return Event{}, &FieldError{Field: k, Err: fmt.Errorf("%w: %v", ErrInvalidEvent, err)}
+		}
+	}
+	if _, ok := raw["time"]; !ok {
+		return Event{}, &FieldError{Field: "time", Err: fmt.Errorf("%w: missing", ErrInvalidEvent)}
+	}
+	e := Event{
+		User: l.User, Time: time.Unix(l.Time, 0).UTC(), Type: l.Type, Object: l.Object,
+		Attrs: l.Attrs, Question: l.Question, Text: l.Text,
+	}
+	if err := e.Validate(); err != nil {
+		var fe *FieldError
+		errors.As(err, &fe)
+		return Event{}, fe
+	}
+	return e, nil
+}
+
+// WriteEvents writes events to w in the format [ReadEvents] reads, one line
+// each, times truncated to whole seconds. Map keys are written sorted, so the
+// output is deterministic.
+func WriteEvents(w io.Writer, events ...Event) error {
+	bw := bufio.NewWriter(w)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	for i := range events {
+		e := &events[i]
+		l := logLine{User: e.User, Time: e.Time.Unix(), Type: e.Type, Object: e.Object,
+			Attrs: e.Attrs, Question: e.Question, Text: e.Text}
+		if err := enc.Encode(&l); err != nil {
+			return fmt.Errorf("recommend: write event %d: %w", i, err)
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("recommend: write events: %w", err)
+	}
+	return nil
+}

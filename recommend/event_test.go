@@ -1,0 +1,64 @@
+package recommend_test
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/duxin-ai/duxin/recommend"
+)
+
+func TestReadEventsRoundTrip(t *testing.T) {
+	in := []recommend.Event{
+		{User: "u1", Time: time.Unix(1700000000, 0).UTC(), Type: "transfer.fail", Object: "t1", Attrs: map[string]string{"reason": "risk_control", "channel": "bank_card"}},
+		{User: "u1", Time: time.Unix(1700000180, 0).UTC(), Type: recommend.TypeAsk, Question: "transfer-fail-reason"},
+		{User: "u2", Time: time.Unix(1700000200, 0).UTC(), Type: recommend.TypeSearch, Text: "电子回单<怎么>开"},
+	}
+	var buf bytes.Buffer
+	if err := recommend.WriteEvents(&buf, in...); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), `"attrs":{"channel":"bank_card","reason":"risk_control"}`) {
+		t.Errorf("attrs not written sorted:\n%s", buf.String())
+	}
+	got, err := recommend.ReadEvents(&buf, "log.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(in, got); d != "" {
+		t.Errorf("round trip (-want +got):\n%s", d)
+	}
+}
+
+func TestReadEventsErrors(t *testing.T) {
+	tests := []struct {
+		name, input, want string
+	}{
+		{"not json", "{\"user\":\"u\",\"time\":1,\"type\":\"a.b\"}\n\nnope", "recommend: log.jsonl:3: invalid event"},
+		{"missing user", `{"time":1,"type":"bill.view"}`, "recommend: log.jsonl:1: field user: invalid event: missing"},
+		{"missing time", `{"user":"u","type":"bill.view"}`, "recommend: log.jsonl:1: field time: invalid event: missing"},
+		{"bad time", `{"user":"u","time":"noon","type":"bill.view"}`, "recommend: log.jsonl:1: field time: invalid event"},
+		{"ask without question", `{"user":"u","time":5,"type":"ask"}`, "recommend: log.jsonl:1: field question: invalid event: missing for an ask"},
+		{"unknown field", `{"user":"u","time":5,"type":"ask","question":"q","extra":1}`, "recommend: log.jsonl:1: field extra: invalid event: unknown field"},
+		{"bad attrs", `{"user":"u","time":5,"type":"x","attrs":{"a":1}}`, "recommend: log.jsonl:1: field attrs: invalid event"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := recommend.ReadEvents(strings.NewReader(tc.input), "log.jsonl")
+			if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+				t.Fatalf("error = %v, want prefix %q", err, tc.want)
+			}
+			if !errors.Is(err, recommend.ErrInvalidEvent) {
+				t.Errorf("error %v does not wrap ErrInvalidEvent", err)
+			}
+			var fe *recommend.FieldError
+			if !errors.As(err, &fe) || fe.File != "log.jsonl" {
+				t.Errorf("error %v is not a *FieldError naming the file", err)
+			}
+		})
+	}
+}

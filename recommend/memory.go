@@ -1,0 +1,313 @@
+package recommend
+
+import (
+	"container/list"
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// MemoryConfig configures [NewMemoryStore]. Every zero field takes its
+// documented default.
+type MemoryConfig struct {
+	// PerUser is how many events are kept per user (a ring buffer: the
+	// oldest goes first). Default 256.
+	PerUser int
+	// PerUserFeedback is how many questions' feedback is kept per user; the
+	// least recently updated goes first. Default 256.
+	PerUserFeedback int
+	// TTL drops events and feedback older than this, by the store's clock.
+	// Default 30 days; negative keeps them until pushed out.
+	TTL time.Duration
+	// MaxUsers caps the users kept; past it the least recently written
+	// user is evicted whole. Default 100,000.
+	MaxUsers int
+	// Clock tells the time for TTL and for feedback without a Time.
+	// Default time.Now.
+	Clock func() time.Time
+}
+
+// MemoryStore is the default [EventStore] and [FeedbackStore]: bounded, in
+// process memory, safe for concurrent use. Question totals
+// ([MemoryStore.QuestionStats]) are kept for every question ever reported
+// and never expire.
+type MemoryStore struct {
+	cfg MemoryConfig
+
+	mu    sync.Mutex
+	users map[string]*list.Element // of *memUser, most recently written first
+	lru   *list.List
+	stats map[string]*QuestionStats
+}
+
+type memUser struct {
+	id   string
+	ring []Event // capacity PerUser; logical order starts at head
+	head int
+	n    int
+	fb   map[string]*memFeedback
+}
+
+type memFeedback struct {
+	UserFeedback
+	updated time.Time
+}
+
+// NewMemoryStore returns an empty store. Negative PerUser,
+// PerUserFeedback or MaxUsers are errors wrapping [ErrInvalidOption].
+func NewMemoryStore(cfg MemoryConfig) (*MemoryStore, error) {
+	var errs []error
+	if cfg.PerUser < 0 {
+		errs = append(errs, fmt.Errorf("%w: MemoryConfig.PerUser = %d, want >= 0", ErrInvalidOption, cfg.PerUser))
+	}
+	if cfg.PerUserFeedback < 0 {
+		errs = append(errs, fmt.Errorf("%w: MemoryConfig.PerUserFeedback = %d, want >= 0", ErrInvalidOption, cfg.PerUserFeedback))
+	}
+	if cfg.MaxUsers < 0 {
+		errs = append(errs, fmt.Errorf("%w: MemoryConfig.MaxUsers = %d, want >= 0", ErrInvalidOption, cfg.MaxUsers))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	if cfg.PerUser == 0 {
+		cfg.PerUser = 256
+	}
+	if cfg.PerUserFeedback == 0 {
+		cfg.PerUserFeedback = 256
+	}
+	if cfg.TTL == 0 {
+		cfg.TTL = 30 * 24 * time.Hour
+	}
+	if cfg.MaxUsers == 0 {
+		cfg.MaxUsers = 100_000
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	return &MemoryStore{cfg: cfg, users: map[string]*list.Element{}, lru: list.New(), stats: map[string]*QuestionStats{}}, nil
+}
+
+// touch returns the user's record, creating it (and evicting the least
+// recently written user past MaxUsers) if needed. Caller holds mu.
+func (s *MemoryStore) touch(id string) *memUser {
+	if el, ok := s.users[id]; ok {
+		s.lru.MoveToFront(el)
+		return el.Value.(*memUser)
+	}
+	u := &memUser{id: id}
+	s.users[id] = s.lru.PushFront(u)
+	for s.lru.Len() > s.cfg.MaxUsers {
+		old := s.lru.Back()
+		s.lru.Remove(old)
+		delete(s.users, old.Value.(*memUser).id)
+	}
+	return u
+}
+
+func (s *MemoryStore) expired(t, now time.Time) bool {
+	return s.cfg.TTL > 0 && t.Before(now.Add(-s.cfg.TTL))
+}
+
+// Append implements [EventStore]. Events are copied (Attrs too). An event
+// already past the TTL is dropped silently.
+func (s *MemoryStore) Append(ctx context.Context, events ...Event) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("recommend: append: %w", err)
+	}
+	for i := range events {
+		if err := events[i].Validate(); err != nil {
+			return fmt.Errorf("recommend: append event %d: %w", i, err)
+		}
+	}
+	now := s.cfg.Clock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, e := range events {
+		if s.expired(e.Time, now) {
+			continue
+		}
+		if e.Attrs != nil {
+			e.Attrs = maps.Clone(e.Attrs)
+		}
+		s.touch(e.User).push(e, s.cfg.PerUser)
+	}
+	return nil
+}
+
+func (u *memUser) at(i int) *Event { return &u.ring[(u.head+i)%len(u.ring)] }
+
+// push inserts e in time order (after events with the same time), dropping
+// the oldest event when the ring is full.
+func (u *memUser) push(e Event, capacity int) {
+	if u.ring == nil {
+		u.ring = make([]Event, capacity)
+	}
+	// Position: after the last event not later than e.
+	pos := u.n
+	for pos > 0 && u.at(pos-1).Time.After(e.Time) {
+		pos--
+	}
+	if u.n == len(u.ring) {
+		if pos == 0 {
+			return // older than everything kept in a full ring
+		}
+		// Drop the oldest; positions shift down by one.
+		u.ring[u.head] = Event{}
+		u.head = (u.head + 1) % len(u.ring)
+		u.n--
+		pos--
+	}
+	for i := u.n; i > pos; i-- {
+		*u.at(i) = *u.at(i - 1)
+	}
+	*u.at(pos) = e
+	u.n++
+}
+
+// Recent implements [EventStore].
+func (s *MemoryStore) Recent(ctx context.Context, user string, since time.Time, limit int) ([]Event, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("recommend: recent: %w", err)
+	}
+	now := s.cfg.Clock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	el, ok := s.users[user]
+	if !ok {
+		return nil, nil
+	}
+	u := el.Value.(*memUser)
+	lo := 0
+	for lo < u.n && (s.expired(u.at(lo).Time, now) || (!since.IsZero() && u.at(lo).Time.Before(since))) {
+		lo++
+	}
+	if limit > 0 && u.n-lo > limit {
+		lo = u.n - limit
+	}
+	out := make([]Event, 0, u.n-lo)
+	for i := lo; i < u.n; i++ {
+		out = append(out, *u.at(i))
+	}
+	return out, nil
+}
+
+// AddFeedback implements [FeedbackStore].
+func (s *MemoryStore) AddFeedback(ctx context.Context, fb ...Feedback) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("recommend: add feedback: %w", err)
+	}
+	for i := range fb {
+		if err := fb[i].validate(); err != nil {
+			return fmt.Errorf("recommend: feedback %d: %w", i, err)
+		}
+	}
+	now := s.cfg.Clock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, f := range fb {
+		t := f.Time
+		if t.IsZero() {
+			t = now
+		}
+		st := s.stats[f.Question]
+		if st == nil {
+			st = &QuestionStats{}
+			s.stats[f.Question] = st
+		}
+		switch f.Kind {
+		case Impression:
+			st.Impressions++
+		case Click:
+			st.Clicks++
+		}
+		u := s.touch(f.User)
+		if u.fb == nil {
+			u.fb = map[string]*memFeedback{}
+		}
+		q := u.fb[f.Question]
+		if q == nil {
+			if len(u.fb) >= s.cfg.PerUserFeedback {
+				u.evictFeedback()
+			}
+			q = &memFeedback{UserFeedback: UserFeedback{Question: f.Question}}
+			u.fb[f.Question] = q
+		}
+		if t.After(q.updated) {
+			q.updated = t
+		}
+		switch f.Kind {
+		case Impression:
+			q.Impressions++
+		case Click:
+			q.Clicks++
+		case Dismiss:
+			if t.After(q.Dismissed) {
+				q.Dismissed = t
+			}
+		case Resolve:
+			if t.After(q.Resolved) {
+				q.Resolved = t
+			}
+		}
+	}
+	return nil
+}
+
+// evictFeedback drops the least recently updated question (ties by id).
+func (u *memUser) evictFeedback() {
+	var victim *memFeedback
+	for _, q := range u.fb {
+		if victim == nil || q.updated.Before(victim.updated) ||
+			(q.updated.Equal(victim.updated) && q.Question < victim.Question) {
+			victim = q
+		}
+	}
+	if victim != nil {
+		delete(u.fb, victim.Question)
+	}
+}
+
+// UserFeedback implements [FeedbackStore].
+func (s *MemoryStore) UserFeedback(ctx context.Context, user string) ([]UserFeedback, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("recommend: user feedback: %w", err)
+	}
+	now := s.cfg.Clock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	el, ok := s.users[user]
+	if !ok {
+		return nil, nil
+	}
+	u := el.Value.(*memUser)
+	out := make([]UserFeedback, 0, len(u.fb))
+	for _, q := range u.fb {
+		if s.expired(q.updated, now) {
+			continue
+		}
+		out = append(out, q.UserFeedback)
+	}
+	slices.SortFunc(out, func(a, b UserFeedback) int { return strings.Compare(a.Question, b.Question) })
+	return out, nil
+}
+
+// QuestionStats implements [FeedbackStore].
+func (s *MemoryStore) QuestionStats(ctx context.Context, questions []string) ([]QuestionStats, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("recommend: question stats: %w", err)
+	}
+	out := make([]QuestionStats, len(questions))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, q := range questions {
+		if st := s.stats[q]; st != nil {
+			out[i] = *st
+		}
+	}
+	return out, nil
+}

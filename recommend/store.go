@@ -1,0 +1,106 @@
+package recommend
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// EventStore keeps users' recent events. Implementations must be safe for
+// concurrent use; a networked store implements the same two methods.
+type EventStore interface {
+	// Append stores events; it rejects an invalid event (see
+	// [Event.Validate]) with an error and stores none of them.
+	Append(ctx context.Context, events ...Event) error
+	// Recent returns up to limit of the user's most recent events with Time
+	// not before since, oldest first (ties in arrival order). limit ≤ 0
+	// means all that are kept; a zero since means no lower bound. Callers
+	// must not modify the returned events' Attrs.
+	Recent(ctx context.Context, user string, since time.Time, limit int) ([]Event, error)
+}
+
+// FeedbackKind says what a user did with a suggestion.
+type FeedbackKind int
+
+// The kinds of feedback.
+const (
+	// Impression: the suggestion was shown.
+	Impression FeedbackKind = iota + 1
+	// Click: the user opened the suggestion.
+	Click
+	// Dismiss: the user said they do not want it; it is never suggested
+	// to them again while the store keeps the feedback.
+	Dismiss
+	// Resolve: the user's problem with this question is solved (for
+	// example they answered "helpful"); it is excluded for a while
+	// (see [WithResolvedFor]).
+	Resolve
+)
+
+// String returns the kind's lowercase name.
+func (k FeedbackKind) String() string {
+	switch k {
+	case Impression:
+		return "impression"
+	case Click:
+		return "click"
+	case Dismiss:
+		return "dismiss"
+	case Resolve:
+		return "resolve"
+	}
+	return fmt.Sprintf("FeedbackKind(%d)", int(k))
+}
+
+// Feedback is one reaction of a user to a suggested question.
+type Feedback struct {
+	User     string
+	Question string // knowledge-base id
+	Kind     FeedbackKind
+	// Time is when it happened; zero means the receiver's clock.
+	Time time.Time
+}
+
+func (f *Feedback) validate() error {
+	switch {
+	case f.User == "":
+		return fmt.Errorf("%w: missing user", ErrInvalidFeedback)
+	case f.Question == "":
+		return fmt.Errorf("%w: missing question", ErrInvalidFeedback)
+	case f.Kind < Impression || f.Kind > Resolve:
+		return fmt.Errorf("%w: unknown kind %d", ErrInvalidFeedback, int(f.Kind))
+	}
+	return nil
+}
+
+// UserFeedback is what one user did with one question.
+type UserFeedback struct {
+	Question    string
+	Impressions int
+	Clicks      int
+	// Dismissed and Resolved are the times of the latest such feedback,
+	// zero if none.
+	Dismissed time.Time
+	Resolved  time.Time
+}
+
+// QuestionStats are the totals of a question over all users.
+type QuestionStats struct {
+	Impressions int64
+	Clicks      int64
+}
+
+// FeedbackStore keeps feedback on suggestions. Implementations must be safe
+// for concurrent use.
+type FeedbackStore interface {
+	// AddFeedback stores feedback; an invalid item (missing user or
+	// question, unknown kind) is an error wrapping [ErrInvalidFeedback]
+	// and nothing is stored. A zero Time is the store's clock.
+	AddFeedback(ctx context.Context, fb ...Feedback) error
+	// UserFeedback returns the user's feedback per question, sorted by
+	// question id.
+	UserFeedback(ctx context.Context, user string) ([]UserFeedback, error)
+	// QuestionStats returns the totals of each question, aligned with
+	// questions; unknown questions have zero totals.
+	QuestionStats(ctx context.Context, questions []string) ([]QuestionStats, error)
+}
