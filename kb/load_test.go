@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"gopkg.in/yaml.v3"
 
+	"github.com/duxin-ai/duxin/internal/sampledata"
 	"github.com/duxin-ai/duxin/kb"
 )
 
@@ -275,19 +276,10 @@ func TestLoadMarshalRoundTrip(t *testing.T) {
 	}
 }
 
-func sampleFAQ(t *testing.T) []byte {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "internal", "sampledata", "faq.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
-}
-
 // TestSampleData checks the bundled knowledge base: it loads cleanly, is big
 // enough, and its triggers speak only the vocabulary of EVENTS.md.
 func TestSampleData(t *testing.T) {
-	entries, rep, err := kb.Load(bytes.NewReader(sampleFAQ(t)), kb.FormatJSONL, kb.WithFileName("faq.jsonl"))
+	entries, rep, err := kb.Load(bytes.NewReader(sampledata.FAQJSONL()), kb.FormatJSONL, kb.WithFileName("faq.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
