@@ -1,0 +1,45 @@
+// Package duxin (读心, "reading the mind") lets a customer-service product
+// answer before it is asked: from what a user just did in the app it guesses
+// the questions they are about to ask (猜你关心), it routes an instruction such
+// as 我要查账单 straight to a service, and it searches an FAQ knowledge base in
+// colloquial Chinese. It is a library, embedded in an existing Go service:
+// no server to run, no Python, no GPU.
+//
+// The root package holds only this documentation. The work is done by four
+// packages, wired together through small interfaces:
+//
+//   - [github.com/duxin-ai/duxin/tokenize]: Chinese and English text analysis
+//     (gojieba segmentation in tokenize/jieba, snowball stemming, width and
+//     traditional-to-simplified folding, stop words, user dictionaries) and
+//     bleve v2 analyzers built on it.
+//   - [github.com/duxin-ai/duxin/kb]: the FAQ knowledge base — entries with
+//     paraphrases, answers, categories and behavior triggers — indexed with
+//     bleve v2, searched with a learned reranker, updated live.
+//   - [github.com/duxin-ai/duxin/intent]: a trainable intent classifier with
+//     out-of-scope detection, a routing table and slot extraction.
+//   - [github.com/duxin-ai/duxin/recommend]: the 猜你关心 engine, which ranks
+//     knowledge-base questions from a user's recent events and explains why.
+//
+// A service wires them like this (errors elided; see examples/quickstart for
+// the full program):
+//
+//	tok, _ := jieba.New()                          // one per process; Close at exit
+//	faqs, _, _ := kb.LoadFile("faq.jsonl")
+//	idx, _ := kb.NewMemory(tok)
+//	idx.Upsert(ctx, faqs...)
+//	hits, _ := idx.Search(ctx, kb.Query{Text: "转账怎么没有回单"})
+//
+//	examples, _, _ := intent.LoadFile("intents.jsonl")
+//	model, _ := intent.Train(examples, tok)
+//	res, _ := model.Classify(ctx, "我要查账单")
+//
+//	store := recommend.NewMemoryStore()
+//	engine, _ := recommend.NewEngine(idx, store, store)
+//	engine.Record(ctx, recommend.Event{User: "u1", Type: "transfer.success",
+//		Attrs: map[string]string{"channel": "bank_card"}, Time: time.Now()})
+//	suggestions, _ := engine.Recommend(ctx, recommend.Request{User: "u1"})
+//
+// Every package documents its concurrency contract (exported types are safe
+// for concurrent use unless their documentation says otherwise) and its
+// errors (sentinels to test with errors.Is, wrapped with context).
+package duxin
