@@ -1,0 +1,304 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/duxin-ai/duxin/intent"
+	"github.com/duxin-ai/duxin/tokenize/jieba"
+)
+
+func init() {
+	commands["intent"] = command{
+		summary: "train an intent model on -train, measure it on -test",
+		run:     runIntent,
+	}
+}
+
+// intentFigures is what the intent command prints.
+type intentFigures struct {
+	Train           string   `json:"train"`
+	Test            string   `json:"test"`
+	N               int      `json:"n"`
+	TrainN          int      `json:"train_n"`
+	Labels          int      `json:"labels"`
+	Accuracy        float64  `json:"accuracy"`
+	InScopeAccuracy float64  `json:"in_scope_accuracy"`
+	OOSRecall       *float64 `json:"oos_recall,omitempty"`
+	OOSPrecision    *float64 `json:"oos_precision,omitempty"`
+	MacroF1         float64  `json:"macro_f1"`
+	Top1Accuracy    float64  `json:"top1_accuracy"`
+	ECE             float64  `json:"ece"`
+	Temperature     float64  `json:"temperature"`
+	TrainSeconds    float64  `json:"train_seconds"`
+	ModelBytes      int      `json:"model_bytes"`
+	P50us           float64  `json:"p50_us"`
+	P99us           float64  `json:"p99_us"`
+	Options         string   `json:"options,omitempty"`
+}
+
+func runIntent(args []string) (any, error) {
+	fs := flag.NewFlagSet("intent", flag.ContinueOnError)
+	trainPath := fs.String("train", "", "training examples (.jsonl, .csv or .yml)")
+	testPath := fs.String("test", "", "test examples; without it, -split holds out part of -train")
+	split := fs.Float64("split", 0.2, "with no -test: fraction of -train held out (by a fixed hash of the text) as the test set")
+	mode := fs.String("mode", "search", "jieba cut mode: search (the default tokenizer) or precise")
+	tune := fs.String("opts", "", "tuning experiments only: comma-separated name=value training options (epochs, l2, rate, holdout, threshold, gap, char, charweight, pairs, mincount)")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if *trainPath == "" {
+		return nil, fmt.Errorf("intent: -train is required")
+	}
+	train, err := intent.ReadFile(*trainPath)
+	if err != nil {
+		return nil, err
+	}
+	var test []intent.Example
+	if *testPath != "" {
+		if test, err = intent.ReadFile(*testPath); err != nil {
+			return nil, err
+		}
+	} else {
+		train, test = hashSplit(train, *split)
+	}
+	rep := intent.Check(train)
+	fmt.Fprintf(os.Stderr, "train: %d examples, %d labels, %d duplicates, %d conflicts\n",
+		rep.Examples, rep.Labels, len(rep.Duplicates), len(rep.Conflicts))
+	opts, err := parseIntentOpts(*tune)
+	if err != nil {
+		return nil, err
+	}
+
+	jopts := []jieba.Option{}
+	switch *mode {
+	case "search":
+	case "precise":
+		jopts = append(jopts, jieba.WithMode(jieba.Precise))
+	default:
+		return nil, fmt.Errorf("intent: unknown -mode %q", *mode)
+	}
+	tok, err := jieba.New(jopts...)
+	if err != nil {
+		return nil, err
+	}
+	defer tok.Close()
+
+	ctx := context.Background()
+	start := time.Now()
+	m, err := intent.Train(ctx, train, tok, opts...)
+	if err != nil {
+		return nil, err
+	}
+	trainSec := time.Since(start).Seconds()
+	var buf bytes.Buffer
+	if _, err := m.WriteTo(&buf); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(os.Stderr, "trained in %.2fs, temperature %.3f, model %d bytes\n", trainSec, m.Temperature(), buf.Len())
+
+	oosLabel, _ := m.OutOfScopeLabel()
+	for _, ex := range test[:min(len(test), 50)] { // warm up
+		m.Classify(ctx, ex.Text)
+	}
+	lat := make([]float64, len(test))
+	preds := make([]string, len(test))
+	tops := make([]intent.Prediction, len(test))
+	for i, ex := range test {
+		t0 := time.Now()
+		r, err := m.Classify(ctx, ex.Text)
+		lat[i] = float64(time.Since(t0).Nanoseconds()) / 1e3
+		if err != nil {
+			return nil, err
+		}
+		preds[i] = oosLabel
+		if r.Known() {
+			preds[i] = r.Intent
+		}
+		tops[i] = r.Predictions[0]
+	}
+	f := scoreIntents(test, preds, tops, oosLabel)
+	f.Train, f.Test, f.TrainN, f.Labels = *trainPath, *testPath, len(train), len(m.Labels())
+	if *testPath == "" {
+		f.Test = fmt.Sprintf("%s split %.2f", *trainPath, *split)
+	}
+	f.Temperature = round(m.Temperature(), 4)
+	f.TrainSeconds = round(trainSec, 2)
+	f.ModelBytes = buf.Len()
+	slices.Sort(lat)
+	f.P50us = round(percentile(lat, 0.50), 1)
+	f.P99us = round(percentile(lat, 0.99), 1)
+	f.Options = *tune
+	return f, nil
+}
+
+// hashSplit holds out the examples whose FNV-1a hash of the text falls in the
+// first frac of the hash range: fixed, seedless and the same for every run.
+func hashSplit(all []intent.Example, frac float64) (train, test []intent.Example) {
+	cut := uint32(frac * math.MaxUint32)
+	for _, ex := range all {
+		h := fnv.New32a()
+		h.Write([]byte(ex.Text))
+		if h.Sum32() < cut {
+			test = append(test, ex)
+		} else {
+			train = append(train, ex)
+		}
+	}
+	return train, test
+}
+
+func scoreIntents(test []intent.Example, preds []string, tops []intent.Prediction, oos string) intentFigures {
+	var f intentFigures
+	f.N = len(test)
+	var correct, inN, inOK, oosN, oosOK, oosPred, top1 int
+	tp, fp, fn := map[string]int{}, map[string]int{}, map[string]int{}
+	gold := map[string]bool{}
+	const bins = 15
+	var binN [bins]int
+	var binConf, binAcc [bins]float64
+	for i, ex := range test {
+		p := preds[i]
+		gold[ex.Intent] = true
+		if p == ex.Intent {
+			correct++
+			tp[p]++
+		} else {
+			fp[p]++
+			fn[ex.Intent]++
+		}
+		if ex.Intent == oos {
+			oosN++
+			if p == oos {
+				oosOK++
+			}
+		} else {
+			inN++
+			if p == ex.Intent {
+				inOK++
+			}
+		}
+		if p == oos {
+			oosPred++
+		}
+		ok := tops[i].Label == ex.Intent
+		if ok {
+			top1++
+		}
+		b := min(int(tops[i].Confidence*bins), bins-1)
+		binN[b]++
+		binConf[b] += tops[i].Confidence
+		if ok {
+			binAcc[b]++
+		}
+	}
+	div := func(a, b int) float64 {
+		if b == 0 {
+			return 0
+		}
+		return round(float64(a)/float64(b), 4)
+	}
+	f.Accuracy = div(correct, f.N)
+	f.InScopeAccuracy = div(inOK, inN)
+	f.Top1Accuracy = div(top1, f.N)
+	if oosN > 0 {
+		r, p := div(oosOK, oosN), div(oosOK, oosPred)
+		f.OOSRecall, f.OOSPrecision = &r, &p
+	}
+	sumF1 := 0.0
+	for l := range gold {
+		prec, rec := 0.0, 0.0
+		if tp[l]+fp[l] > 0 {
+			prec = float64(tp[l]) / float64(tp[l]+fp[l])
+		}
+		if tp[l]+fn[l] > 0 {
+			rec = float64(tp[l]) / float64(tp[l]+fn[l])
+		}
+		if prec+rec > 0 {
+			sumF1 += 2 * prec * rec / (prec + rec)
+		}
+	}
+	if len(gold) > 0 {
+		f.MacroF1 = round(sumF1/float64(len(gold)), 4)
+	}
+	ece := 0.0
+	for b := range bins {
+		if binN[b] > 0 {
+			ece += math.Abs(binConf[b]-binAcc[b]) / float64(f.N)
+		}
+	}
+	f.ECE = round(ece, 4)
+	return f
+}
+
+func percentile(sorted []float64, q float64) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	return sorted[min(int(q*float64(len(sorted))), len(sorted)-1)]
+}
+
+func round(v float64, digits int) float64 {
+	p := math.Pow(10, float64(digits))
+	return math.Round(v*p) / p
+}
+
+// parseIntentOpts turns "epochs=5,l2=1e-4" into training options.
+func parseIntentOpts(s string) ([]intent.Option, error) {
+	var opts []intent.Option
+	if s == "" {
+		return nil, nil
+	}
+	for _, kv := range strings.Split(s, ",") {
+		k, v, _ := strings.Cut(kv, "=")
+		num := func() (float64, error) { return strconv.ParseFloat(v, 64) }
+		x, err := num()
+		if err != nil && k != "char" && k != "pairs" {
+			return nil, fmt.Errorf("intent: -opts %s: %w", kv, err)
+		}
+		switch k {
+		case "epochs":
+			opts = append(opts, intent.WithEpochs(int(x)))
+		case "l2":
+			opts = append(opts, intent.WithL2(x))
+		case "rate":
+			opts = append(opts, intent.WithLearningRate(x))
+		case "holdout":
+			opts = append(opts, intent.WithHoldout(x))
+		case "threshold":
+			opts = append(opts, intent.WithThreshold(x))
+		case "gap":
+			opts = append(opts, intent.WithMinGap(x))
+		case "charweight":
+			opts = append(opts, intent.WithCharWeight(x))
+		case "mincount":
+			opts = append(opts, intent.WithMinCount(int(x)))
+		case "seed":
+			opts = append(opts, intent.WithSeed(uint64(x)))
+		case "char": // char=1-4
+			a, b, _ := strings.Cut(v, "-")
+			lo, err1 := strconv.Atoi(a)
+			hi, err2 := strconv.Atoi(b)
+			if err1 != nil || err2 != nil {
+				return nil, fmt.Errorf("intent: -opts %s: want char=MIN-MAX", kv)
+			}
+			opts = append(opts, intent.WithCharNGrams(lo, hi))
+		case "pairs":
+			if v == "off" {
+				opts = append(opts, intent.WithoutWordPairs())
+			}
+		default:
+			return nil, fmt.Errorf("intent: -opts: unknown option %q", k)
+		}
+	}
+	return opts, nil
+}
