@@ -1,0 +1,320 @@
+package recommend
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/duxin-ai/duxin/internal/seqrec"
+	"github.com/duxin-ai/duxin/kb"
+)
+
+// Lister is an optional capability of a knowledge base: listing every
+// entry. The engine reads its catalog (triggers, categories, validity)
+// through it; without it, the catalog holds only the questions the model
+// learned, fetched with Get.
+type Lister interface {
+	All(ctx context.Context) ([]kb.FAQ, error)
+}
+
+// Relater is an optional capability of a knowledge base: the entries related
+// to one, best first. With it, questions related to the user's recent asks
+// become candidates.
+type Relater interface {
+	Related(ctx context.Context, id string, limit int) ([]kb.Hit, error)
+}
+
+type trigRef struct {
+	faq  int
+	t    kb.Trigger
+	rule string // e.g. transfer.success{channel=bank_card}/2h
+}
+
+// catalog is the engine's read-only view of the knowledge base.
+type catalog struct {
+	faqs      []kb.FAQ
+	idx       map[string]int
+	askTok    []string // seqrec.AskPrefix + id
+	byType    map[string][]trigRef
+	maxWindow time.Duration
+	byPrio    []int // entries by Priority desc, then id: the last-resort fill
+}
+
+func newCatalog(faqs []kb.FAQ) *catalog {
+	c := &catalog{faqs: faqs, idx: make(map[string]int, len(faqs)), askTok: make([]string, len(faqs)), byType: map[string][]trigRef{}}
+	for i, f := range faqs {
+		if _, dup := c.idx[f.ID]; dup {
+			continue
+		}
+		c.idx[f.ID] = i
+		c.askTok[i] = seqrec.AskPrefix + f.ID
+		c.byPrio = append(c.byPrio, i)
+		for _, t := range f.Triggers {
+			if t.Event == "" || t.Window <= 0 || t.Weight <= 0 {
+				continue
+			}
+			c.byType[t.Event] = append(c.byType[t.Event], trigRef{faq: i, t: t, rule: ruleName(t)})
+			c.maxWindow = max(c.maxWindow, time.Duration(t.Window))
+		}
+	}
+	sortIdx(c.byPrio, func(a, b int) int {
+		if faqs[a].Priority != faqs[b].Priority {
+			return faqs[b].Priority - faqs[a].Priority
+		}
+		return strings.Compare(faqs[a].ID, faqs[b].ID)
+	})
+	return c
+}
+
+func ruleName(t kb.Trigger) string {
+	var b strings.Builder
+	b.WriteString(t.Event)
+	if len(t.Attrs) > 0 {
+		keys := sortedKeys(t.Attrs)
+		b.WriteByte('{')
+		for i, k := range keys {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(k + "=" + t.Attrs[k])
+		}
+		b.WriteByte('}')
+	}
+	fmt.Fprintf(&b, "/%s", formatWindow(time.Duration(t.Window)))
+	return b.String()
+}
+
+func formatWindow(d time.Duration) string {
+	if d >= 24*time.Hour && d%(24*time.Hour) == 0 {
+		return fmt.Sprintf("%dd", d/(24*time.Hour))
+	}
+	return strings.TrimSuffix(strings.TrimSuffix(d.String(), "0s"), "0m")
+}
+
+// evidence is the sparse, user-specific part of a question's features and
+// what produced it (indexes into view.hist; -1 for none).
+type evidence struct {
+	f       feat // only fTrigger, fHistory, fRelated, fSearch are set here
+	ev      [nFeat]int
+	rule    *trigRef
+	related string // for fRelated: the asked question it is related to
+}
+
+func newEvidence() *evidence {
+	e := &evidence{}
+	for i := range e.ev {
+		e.ev[i] = -1
+	}
+	return e
+}
+
+// view is everything known about one user at one moment.
+type view struct {
+	now    time.Time
+	hist   []Event // at or before now, oldest first
+	steps  []seqrec.Step
+	stepEv []int // step → index in hist
+	seq    map[string]float64
+	seqMax float64
+	sparse map[string]*evidence // by question id
+}
+
+// Source tuning, fixed for now.
+const (
+	historyDecay  = 7 * 24 * time.Hour // fHistory: e-folding time
+	relatedWindow = 24 * time.Hour     // asks whose related questions count
+	relatedAsks   = 3                  // how many recent distinct asks
+	relatedLimit  = 5
+	searchWindow  = 24 * time.Hour
+	searchCount   = 2 // how many recent searches
+	searchLimit   = 5
+	searchHalf    = time.Hour // fSearch halves every hour
+)
+
+// sources is what building a view needs: a catalog, a model, a kb.
+type sources struct {
+	cat   *catalog
+	model *Model
+	kb    kb.KnowledgeBase // may be nil
+}
+
+// buildView computes the user-specific evidence from hist (oldest first;
+// events after now are ignored).
+func (s *sources) buildView(ctx context.Context, hist []Event, now time.Time) (*view, error) {
+	end := len(hist)
+	for end > 0 && hist[end-1].Time.After(now) {
+		end--
+	}
+	v := &view{now: now, hist: hist[:end], sparse: map[string]*evidence{}}
+	get := func(q string) *evidence {
+		e := v.sparse[q]
+		if e == nil {
+			e = newEvidence()
+			v.sparse[q] = e
+		}
+		return e
+	}
+	// (a) triggers, (d) own history.
+	for i := range v.hist {
+		e := &v.hist[i]
+		age := now.Sub(e.Time)
+		if e.Type == TypeAsk {
+			h := math.Exp(-float64(age) / float64(historyDecay))
+			ev := get(e.Question)
+			if h >= ev.f[fHistory] {
+				ev.f[fHistory], ev.ev[fHistory] = h, i
+			}
+			continue
+		}
+		if s.cat == nil || age > s.cat.maxWindow {
+			continue
+		}
+		for k := range s.cat.byType[e.Type] {
+			r := &s.cat.byType[e.Type][k]
+			win := time.Duration(r.t.Window)
+			if age > win || !attrsMatch(r.t.Attrs, e.Attrs) {
+				continue
+			}
+			x := r.t.Weight * (1 - 0.5*float64(age)/float64(win))
+			ev := get(s.cat.faqs[r.faq].ID)
+			if x > ev.ruleValue() {
+				ev.ev[fTrigger], ev.rule = i, r
+			}
+			ev.f[fTrigger] = 1 - (1-ev.f[fTrigger])*(1-x)
+		}
+	}
+	// (b) the sequence model.
+	for i := range v.hist {
+		n := len(v.steps)
+		v.steps = appendSteps(v.steps, &v.hist[i])
+		for range len(v.steps) - n {
+			v.stepEv = append(v.stepEv, i)
+		}
+	}
+	if seq := s.model.seq; seq != nil {
+		v.seq = make(map[string]float64, 64)
+		seq.Score(v.steps, now.Unix(), v.seq)
+		v.seqMax = seq.Prior(s.model.topAsk())
+		for _, x := range v.seq {
+			v.seqMax = max(v.seqMax, x)
+		}
+	}
+	if s.kb == nil {
+		return v, nil
+	}
+	// (d) related questions of recent asks, (e) recent searches.
+	if rel, ok := s.kb.(Relater); ok {
+		seen := map[string]bool{}
+		for i := len(v.hist) - 1; i >= 0 && len(seen) < relatedAsks; i-- {
+			e := &v.hist[i]
+			age := now.Sub(e.Time)
+			if age > relatedWindow {
+				break
+			}
+			if e.Type != TypeAsk || seen[e.Question] {
+				continue
+			}
+			seen[e.Question] = true
+			hits, err := rel.Related(ctx, e.Question, relatedLimit)
+			if err != nil {
+				if isNotFound(err) {
+					continue
+				}
+				return nil, fmt.Errorf("recommend: related %q: %w", e.Question, err)
+			}
+			rec := 1 - 0.5*float64(age)/float64(relatedWindow)
+			top := topScore(hits)
+			for _, h := range hits {
+				x := rec * h.Score / top
+				ev := get(h.FAQ.ID)
+				if x > ev.f[fRelated] {
+					ev.f[fRelated], ev.ev[fRelated], ev.related = x, i, e.Question
+				}
+			}
+		}
+	}
+	searches := 0
+	for i := len(v.hist) - 1; i >= 0 && searches < searchCount; i-- {
+		e := &v.hist[i]
+		age := now.Sub(e.Time)
+		if age > searchWindow {
+			break
+		}
+		if e.Type != TypeSearch || strings.TrimSpace(e.Text) == "" {
+			continue
+		}
+		searches++
+		hits, err := s.kb.Search(ctx, kb.Query{Text: e.Text, Limit: searchLimit})
+		if err != nil {
+			return nil, fmt.Errorf("recommend: search %q: %w", e.Text, err)
+		}
+		rec := math.Exp2(-float64(age) / float64(searchHalf))
+		top := topScore(hits)
+		for _, h := range hits {
+			x := rec * h.Score / top
+			ev := get(h.FAQ.ID)
+			if x > ev.f[fSearch] {
+				ev.f[fSearch], ev.ev[fSearch] = x, i
+			}
+		}
+	}
+	return v, nil
+}
+
+func (e *evidence) ruleValue() float64 {
+	if e.rule == nil {
+		return 0
+	}
+	return e.rule.t.Weight
+}
+
+func topScore(hits []kb.Hit) float64 {
+	top := 0.0
+	for _, h := range hits {
+		top = max(top, h.Score)
+	}
+	if top <= 0 {
+		return 1
+	}
+	return top
+}
+
+func attrsMatch(want, have map[string]string) bool {
+	for k, v := range want {
+		if have[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// features returns the full feature vector of question q (ask token tok)
+// in view v. Caller holds the model's read lock.
+func (s *sources) features(v *view, q, tok string) feat {
+	var f feat
+	if ev := v.sparse[q]; ev != nil {
+		f = ev.f
+	}
+	if v.seqMax > 0 {
+		x, ok := v.seq[tok]
+		if !ok {
+			x = s.model.seq.Prior(tok)
+		}
+		f[fSequence] = x / v.seqMax
+	}
+	f[fPopular] = s.model.popFeature(q)
+	f[fTrending] = s.model.trendFeature(q)
+	return f
+}
+
+// topAsk is the ask token of the most asked question, or "".
+func (m *Model) topAsk() string {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if len(m.popTop) == 0 {
+		return ""
+	}
+	return seqrec.AskPrefix + m.popTop[0]
+}

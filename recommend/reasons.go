@@ -1,0 +1,154 @@
+package recommend
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/duxin-ai/duxin/internal/seqrec"
+)
+
+// ReasonKind names the source of a [Reason].
+type ReasonKind string
+
+// The kinds of reasons.
+const (
+	ReasonTrigger  ReasonKind = "trigger"  // a knowledge-base trigger rule matched a recent event
+	ReasonSequence ReasonKind = "sequence" // the learned model associates a recent event or ask with it
+	ReasonPopular  ReasonKind = "popular"  // many users ask it
+	ReasonTrending ReasonKind = "trending" // asked more and more recently
+	ReasonHistory  ReasonKind = "history"  // the user asked it before
+	ReasonRelated  ReasonKind = "related"  // related to a question the user recently asked
+	ReasonSearch   ReasonKind = "search"   // matches a recent search of the user
+	ReasonExplore  ReasonKind = "explore"  // shown to learn about a question with few impressions
+	ReasonPinned   ReasonKind = "pinned"   // pinned by the host (Request.Pinned)
+	ReasonDefault  ReasonKind = "default"  // filler: a high-priority question when evidence ran out
+)
+
+// Reason is one thing that made a question a suggestion.
+type Reason struct {
+	Kind ReasonKind
+	// Event is the user's event behind the reason, if any (trigger,
+	// sequence, history, related, search).
+	Event *Event
+	// Ago is how long before the request the event happened.
+	Ago time.Duration
+	// Rule names the rule or learned association: a trigger as
+	// "transfer.success{channel=bank_card}/2h", an association as
+	// "ev:transfer.fail → ask:transfer-fail-reason".
+	Rule string
+	// Question is the earlier question for history and related reasons.
+	Question string
+	// Weight is the reason's contribution to the suggestion's score.
+	Weight float64
+	// Text is a Chinese sentence a page can show, such as
+	// 你3分钟前发起了一笔转账到银行卡.
+	Text string
+}
+
+// reasons explains suggestion c, strongest first.
+func (e *Engine) reasons(v *view, cat *catalog, c *scoredCand, w *feat) []Reason {
+	switch {
+	case c.pinned:
+		return []Reason{{Kind: ReasonPinned, Text: "为你推荐"}}
+	case c.fill == fillPopular:
+		return []Reason{{Kind: ReasonPopular, Text: "很多人都在问"}}
+	case c.fill == fillDefault:
+		return []Reason{{Kind: ReasonDefault, Text: "常见问题"}}
+	}
+	f := &cat.faqs[c.idx]
+	ev := v.sparse[f.ID]
+	at := func(k int) (*Event, time.Duration) {
+		if ev == nil || ev.ev[k] < 0 {
+			return nil, 0
+		}
+		x := v.hist[ev.ev[k]]
+		return &x, v.now.Sub(x.Time)
+	}
+	var out []Reason
+	for k := range c.f {
+		contrib := w[k] * c.f[k]
+		if contrib <= 0 {
+			continue
+		}
+		r := Reason{Weight: contrib}
+		switch k {
+		case fTrigger:
+			r.Kind = ReasonTrigger
+			r.Event, r.Ago = at(k)
+			if ev.rule != nil {
+				r.Rule = ev.rule.rule
+			}
+			if r.Event != nil {
+				r.Text = eventSentence(*r.Event, r.Ago)
+			}
+		case fSequence:
+			r.Kind = ReasonSequence
+			if !e.sequenceReason(v, cat, cat.askTok[c.idx], &r) {
+				continue
+			}
+		case fPopular:
+			r.Kind, r.Text = ReasonPopular, "很多人都在问"
+		case fTrending:
+			r.Kind, r.Text = ReasonTrending, "最近问的人变多了"
+		case fHistory:
+			r.Kind, r.Question = ReasonHistory, f.ID
+			r.Event, r.Ago = at(k)
+			r.Text = fmt.Sprintf("你%s看过这个问题", Ago(r.Ago))
+		case fRelated:
+			r.Kind, r.Question = ReasonRelated, ev.related
+			r.Event, r.Ago = at(k)
+			r.Text = fmt.Sprintf("和你%s看过的“%s”相关", Ago(r.Ago), questionText(cat, ev.related))
+		case fSearch:
+			r.Kind = ReasonSearch
+			r.Event, r.Ago = at(k)
+			if r.Event != nil {
+				r.Text = eventSentence(*r.Event, r.Ago)
+			}
+		}
+		if r.Text == "" {
+			continue
+		}
+		out = append(out, r)
+	}
+	if c.explore > 0 {
+		out = append(out, Reason{Kind: ReasonExplore, Weight: c.explore, Text: "新问题，推荐给你看看"})
+	}
+	slices.SortStableFunc(out, func(a, b Reason) int { return cmp.Compare(b.Weight, a.Weight) })
+	if len(out) == 0 {
+		out = append(out, Reason{Kind: ReasonDefault, Text: "常见问题"})
+	}
+	return out
+}
+
+// sequenceReason fills r from the history step that contributed most to the
+// sequence score of tok; false if none did.
+func (e *Engine) sequenceReason(v *view, cat *catalog, tok string, r *Reason) bool {
+	if e.model.seq == nil {
+		return false
+	}
+	cs := e.model.seq.Explain(v.steps, v.now.Unix(), tok)
+	if len(cs) == 0 {
+		return false
+	}
+	step := cs[0].StepIndex
+	x := v.hist[v.stepEv[step]]
+	r.Event, r.Ago = &x, v.now.Sub(x.Time)
+	r.Rule = v.steps[step].Token + " → " + tok
+	if x.Type == TypeAsk {
+		r.Question = x.Question
+		r.Text = fmt.Sprintf("你%s看过“%s”", Ago(r.Ago), questionText(cat, x.Question))
+	} else {
+		r.Text = eventSentence(x, r.Ago)
+	}
+	return true
+}
+
+func questionText(cat *catalog, id string) string {
+	if i, ok := cat.idx[id]; ok {
+		return cat.faqs[i].Question
+	}
+	return strings.TrimPrefix(id, seqrec.AskPrefix)
+}
