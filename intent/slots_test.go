@@ -1,6 +1,7 @@
 package intent_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -284,4 +285,22 @@ func BenchmarkExtract(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(slots)/float64(b.N), "slots/op")
+}
+
+func ExampleExtractor_Extract() {
+	// A fixed clock makes relative dates reproducible: 2026-03-18 is a Wednesday.
+	now := time.Date(2026, 3, 18, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	ex, err := intent.NewExtractor(intent.WithClock(func() time.Time { return now }))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	text := "上周五转到尾号6621的卡里一千二百元，怎么还没到？"
+	for _, s := range ex.Extract(text) {
+		fmt.Printf("%s %q [%d:%d] → %s\n", s.Kind, s.Text, s.Start, s.End, s.Value)
+	}
+	// Output:
+	// date "上周五" [0:9] → 2026-03-13
+	// card_tail "尾号6621" [15:25] → 6621
+	// amount "一千二百元" [34:49] → 1200
 }
