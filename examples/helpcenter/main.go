@@ -1,0 +1,109 @@
+// Command helpcenter is duxin's 我的客服 demo: a help center on the bundled
+// sample data that guesses what each demo user is about to ask (猜你关心),
+// searches the knowledge base as you type, and sends an instruction such as
+// 我要查账单 to the service it names.
+//
+//	go run ./examples/helpcenter        # then open http://localhost:8080
+//
+// At start it loads the jieba tokenizer, indexes the sample knowledge base,
+// trains the intent model on the sample utterances and the recommender on a
+// simulated behavior log, logging each step and its time to stderr. The JSON
+// API the page uses is described in README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+// config is what the flags set.
+type config struct {
+	Addr    string
+	Seed    uint64
+	Verbose bool
+}
+
+func main() {
+	var cfg config
+	flag.StringVar(&cfg.Addr, "addr", "localhost:8080", "address to serve on")
+	flag.Uint64Var(&cfg.Seed, "seed", 1, "seed of the behavior simulation and of training")
+	flag.BoolVar(&cfg.Verbose, "v", false, "log every request")
+	flag.Parse()
+
+	level := slog.LevelInfo
+	if cfg.Verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, cfg, log, nil); err != nil {
+		log.Error("helpcenter stopped", "err", err)
+		os.Exit(1)
+	}
+}
+
+// run builds duxin on the sample data and serves the page until ctx is done,
+// then shuts down gracefully. If ready is not nil it is called with the
+// address actually listened on once the server accepts connections.
+func run(ctx context.Context, cfg config, log *slog.Logger, ready func(addr string)) error {
+	b, err := build(ctx, buildConfig{Seed: cfg.Seed, Now: time.Now}, log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := b.Close(); err != nil {
+			log.Error("close", "err", err)
+		}
+	}()
+	s, err := newServer(ctx, b, serverConfig{Log: log, Now: time.Now})
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           s.handler(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("serving", "url", fmt.Sprintf("http://%s/", ln.Addr()))
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
