@@ -217,10 +217,23 @@ func (s *slotScan) at(k int) rune {
 
 // has reports whether the runes from k on spell w.
 func (s *slotScan) has(k int, w string) bool {
-	if k < 0 {
+	if k < 0 || k >= len(s.r) {
 		return false
 	}
-	for _, c := range w {
+	// Most calls fail on the first rune: compare its encoding with w's
+	// first bytes rather than decode w.
+	var buf [utf8.UTFMax]byte
+	size := utf8.EncodeRune(buf[:], s.r[k])
+	if len(w) < size {
+		return false
+	}
+	for i := range size {
+		if buf[i] != w[i] {
+			return false
+		}
+	}
+	k++
+	for _, c := range w[size:] {
 		if k >= len(s.r) || s.r[k] != c {
 			return false
 		}
@@ -274,6 +287,11 @@ var orderCues = []string{"商户订单号", "交易订单号", "订单编号", "
 
 func (s *slotScan) orderIDs(out []slotCand) []slotCand {
 	for k := 0; k < len(s.r); k++ {
+		switch s.r[k] {
+		case '商', '交', '订', '流', '单':
+		default:
+			continue
+		}
 		n := s.prefix(k, orderCues)
 		if n == 0 {
 			continue
@@ -312,6 +330,11 @@ var tailCues = []string{"尾号", "尾数", "后四位", "末四位", "后4位",
 
 func (s *slotScan) cardTails(out []slotCand) []slotCand {
 	for k := 0; k < len(s.r); k++ {
+		switch s.r[k] {
+		case '尾', '后', '末':
+		default:
+			continue
+		}
 		n := s.prefix(k, tailCues)
 		if n == 0 {
 			continue

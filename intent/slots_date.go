@@ -2,6 +2,7 @@ package intent
 
 import (
 	"time"
+	"unicode/utf8"
 )
 
 // hasDateHint reports whether any rune could start or end a date, so that
@@ -117,8 +118,13 @@ func (s *slotScan) smallNumber(k int) (int, int) {
 }
 
 func (s *slotScan) dates(out []slotCand, today time.Time) []slotCand {
+	wd := int(today.Weekday())
+	if wd == 0 {
+		wd = 7
+	}
+	monday := today.AddDate(0, 0, 1-wd)
 	for k := 0; k < len(s.r); k++ {
-		if c, ok := s.dateAt(k, today); ok {
+		if c, ok := s.dateAt(k, today, monday); ok {
 			out = append(out, c)
 			k = c.j - 1
 		}
@@ -127,7 +133,10 @@ func (s *slotScan) dates(out []slotCand, today time.Time) []slotCand {
 }
 
 // dateAt tries every date pattern at k and keeps the longest match.
-func (s *slotScan) dateAt(k int, today time.Time) (slotCand, bool) {
+func (s *slotScan) dateAt(k int, today, monday time.Time) (slotCand, bool) {
+	if !startsDate(s.r[k]) {
+		return slotCand{}, false
+	}
 	var best slotCand
 	try := func(j int, value string) {
 		if j > k && j-k > best.j-best.i {
@@ -140,21 +149,16 @@ func (s *slotScan) dateAt(k int, today time.Time) (slotCand, bool) {
 	// 昨天, 大前天, 明日.
 	for _, w := range relDays {
 		if s.has(k, w.word) {
-			try(k+len([]rune(w.word)), dayString(today.AddDate(0, 0, w.days)))
+			try(k+utf8.RuneCountInString(w.word), dayString(today.AddDate(0, 0, w.days)))
 			break
 		}
 	}
 
 	// 上周五, 这周, 本星期一, 下个礼拜; bare 周五, 星期天.
-	wd := int(today.Weekday())
-	if wd == 0 {
-		wd = 7
-	}
-	monday := today.AddDate(0, 0, 1-wd)
 	weekAt := func(j int) int {
 		for _, w := range weekWords {
 			if s.has(j, w) {
-				return j + len([]rune(w))
+				return j + utf8.RuneCountInString(w)
 			}
 		}
 		return -1
@@ -163,7 +167,7 @@ func (s *slotScan) dateAt(k int, today time.Time) (slotCand, bool) {
 		if !s.has(k, p.word) {
 			continue
 		}
-		j := k + len([]rune(p.word))
+		j := k + utf8.RuneCountInString(p.word)
 		if s.at(j) == '个' {
 			j++
 		}
@@ -203,7 +207,7 @@ func (s *slotScan) dateAt(k int, today time.Time) (slotCand, bool) {
 		if !s.has(k, cue) {
 			continue
 		}
-		j := k + len([]rune(cue))
+		j := k + utf8.RuneCountInString(cue)
 		n, e := s.smallNumber(j)
 		if e == j || n < 1 || n > 366 {
 			break
@@ -328,4 +332,13 @@ func isTailNoun(c rune) bool {
 		return true
 	}
 	return false
+}
+
+// startsDate reports whether a date pattern can begin with c.
+func startsDate(c rune) bool {
+	switch c {
+	case '大', '前', '昨', '今', '明', '后', '上', '这', '本', '下', '周', '星', '礼', '最', '过', '近', '去':
+		return true
+	}
+	return isDigit(c) || isCNNumeral(c)
 }

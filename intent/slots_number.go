@@ -318,9 +318,16 @@ func (s *slotScan) amountAt(start int) (slotCand, bool) {
 		}
 		switch m := s.at(end); m {
 		case '万', '亿', '千', '百':
-			u, _ := cnUnit(m)
-			shift := map[int64]int{100: 2, 1000: 3, 10000: 4, 100000000: 8}[u]
-			val = val.shift(shift)
+			switch m {
+			case '百':
+				val = val.shift(2)
+			case '千':
+				val = val.shift(3)
+			case '万':
+				val = val.shift(4)
+			default:
+				val = val.shift(8)
+			}
 			end++
 			bigUnit = m == '万' || m == '亿'
 			hasUnit = true
