@@ -98,11 +98,14 @@ var ErrBadExtractorOption = errors.New("intent: bad extractor option")
 // 3.5万, 1k, 2w) or Chinese numerals (五百, 一千二百, 两万五, 壹仟贰佰).
 //
 // A number is an [Amount] when it carries a currency sign (¥500), a unit
-// (500元, 500块钱, 五块五毛 is not supported but 5块5毛 is), or a magnitude of
-// 万 or 亿 (两万, 3.5万, 2w, 1k), or when a money verb (转, 还, 借, 充, 存,
-// 取, 提现, 扣, 付, 交, 缴, 汇, 打, 退, 发) stands at most four characters
-// before it (给妈妈转500, 还花呗500); "12个月", "分3期" and other counted
-// nouns are never amounts.
+// (500元, 500块钱, 5块5毛, 三元二角五分), a magnitude of 万 or 亿, or the
+// shorthand k (thousand) or w (万) (两万, 3.5万, 1k, 2w), or when a money
+// verb (转, 还, 借, 充, 存, 取, 提, 扣, 付, 交, 缴, 汇, 打, 退, 发, 花, 赔,
+// 收) stands at most four Han characters before it (给妈妈转500,
+// 还花呗500); without a unit, a Chinese numeral needs a magnitude (转五千,
+// not 转一下). A number followed by a counter (12个月, 分3期, 3次) is not
+// an amount unless it has a unit. A lone digit after 块 or 元 is 毛:
+// 三块五 is 3.5.
 //
 // Years are optional. A day without a year (3月5日, 3/5) resolves to the
 // occurrence nearest to today, a day of month alone (5号) to the nearest

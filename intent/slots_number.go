@@ -364,16 +364,23 @@ func (s *slotScan) amountAt(start int) (slotCand, bool) {
 	}
 	unit := false
 	if n := s.prefix(end, amountUnits); n > 0 && !(s.at(end) == '块' && s.at(end+1) == '儿') {
+		// n == 1 for 块, 元 and 圆, after which a lone digit is 毛.
 		unit = true
 		end += n
-		// 5块5毛, 3元2角5分.
-		if d, ok := digitValue(s.at(end)); ok && (s.at(end+1) == '毛' || s.at(end+1) == '角') {
+		// 5块5毛, 3元2角5分, and 三块五 with 毛 elided.
+		d, ok := digitValue(s.at(end))
+		switch after := s.at(end + 1); {
+		case !ok:
+		case after == '毛' || after == '角':
 			val = val.addFraction(d, 1)
 			end += 2
 			if d, ok := digitValue(s.at(end)); ok && s.at(end+1) == '分' {
 				val = val.addFraction(d, 2)
 				end += 2
 			}
+		case n == 1 && !isDigit(after) && !isCNNumeral(after) && !isCounter(after) && !isASCIIAlnum(after) && after != '.':
+			val = val.addFraction(d, 1)
+			end++
 		}
 	}
 	switch {
