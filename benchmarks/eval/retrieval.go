@@ -1,0 +1,392 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/duxin-ai/duxin/kb"
+	"github.com/duxin-ai/duxin/tokenize/jieba"
+)
+
+func init() {
+	commands["retrieval"] = command{
+		summary: "index a knowledge base and measure Recall@1/@5, MRR@10 and latency on labeled queries",
+		run:     runRetrieval,
+	}
+	commands["retrieval-train"] = command{
+		summary: "train a kb reranker on labeled queries, leaving out every text of an evaluation set",
+		run:     runRetrievalTrain,
+	}
+}
+
+// retrievalFigures is what the retrieval command prints.
+type retrievalFigures struct {
+	Entries      int     `json:"entries"`
+	Queries      int     `json:"queries"`
+	Recall1      float64 `json:"recall@1"`
+	Recall5      float64 `json:"recall@5"`
+	Recall50     float64 `json:"recall@50"`
+	MRR10        float64 `json:"mrr@10"`
+	IndexSeconds float64 `json:"index_seconds"`
+	P50ms        float64 `json:"p50_ms"`
+	P99ms        float64 `json:"p99_ms"`
+	Ranker       string  `json:"ranker"`
+}
+
+func runRetrieval(args []string) (any, error) {
+	fs := flag.NewFlagSet("retrieval", flag.ContinueOnError)
+	kbPath := fs.String("kb", "", "knowledge base (JSON Lines, or any format kb.LoadFile reads)")
+	queries := fs.String("queries", "", `labeled queries, JSON Lines {"query": "...", "id": "..."}`)
+	rankerPath := fs.String("ranker", "", "ranker JSON to use instead of the shipped default")
+	noRerank := fs.Bool("no-rerank", false, "order by the first-stage BM25 score alone")
+	candidates := fs.Int("candidates", 100, "entries the first stage hands to the ranker")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if *kbPath == "" || *queries == "" {
+		return nil, errors.New("retrieval: -kb and -queries are required")
+	}
+	ctx := context.Background()
+	faqs, err := loadRetrievalKB(*kbPath)
+	if err != nil {
+		return nil, err
+	}
+	qs, err := readLabeledQueries(*queries)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := jieba.New()
+	if err != nil {
+		return nil, err
+	}
+	defer tok.Close()
+	opts := []kb.Option{kb.WithCandidates(*candidates)}
+	rankerName := "default"
+	switch {
+	case *noRerank:
+		opts = append(opts, kb.WithRanker(nil))
+		rankerName = "none"
+	case *rankerPath != "":
+		r, err := readRankerFile(*rankerPath)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, kb.WithRanker(r))
+		rankerName = *rankerPath
+	}
+	idx, err := kb.New(tok, opts...)
+	if err != nil {
+		return nil, err
+	}
+	defer idx.Close()
+	start := time.Now()
+	if err := idx.Reload(ctx, faqs); err != nil {
+		return nil, err
+	}
+	indexSeconds := time.Since(start).Seconds()
+	fmt.Fprintf(os.Stderr, "retrieval: indexed %d entries in %.1fs\n", len(faqs), indexSeconds)
+
+	fig := retrievalFigures{Entries: len(faqs), Queries: len(qs), IndexSeconds: roundTo(indexSeconds, 2), Ranker: rankerName}
+	lat := make([]float64, 0, len(qs))
+	for i, q := range qs {
+		t0 := time.Now()
+		hits, err := idx.Search(ctx, kb.Query{Text: q.Query, Limit: 50})
+		lat = append(lat, float64(time.Since(t0).Microseconds())/1000)
+		if err != nil {
+			return nil, fmt.Errorf("query %d %q: %w", i+1, q.Query, err)
+		}
+		for r, h := range hits {
+			if h.FAQ.ID != q.ID {
+				continue
+			}
+			if r == 0 {
+				fig.Recall1++
+			}
+			if r < 5 {
+				fig.Recall5++
+			}
+			if r < 10 {
+				fig.MRR10 += 1 / float64(r+1)
+			}
+			fig.Recall50++
+			break
+		}
+		if (i+1)%500 == 0 {
+			fmt.Fprintf(os.Stderr, "retrieval: %d/%d queries, recall@1 so far %.3f\n", i+1, len(qs), fig.Recall1/float64(i+1))
+		}
+	}
+	n := float64(max(len(qs), 1))
+	fig.Recall1 = roundTo(fig.Recall1/n, 4)
+	fig.Recall5 = roundTo(fig.Recall5/n, 4)
+	fig.Recall50 = roundTo(fig.Recall50/n, 4)
+	fig.MRR10 = roundTo(fig.MRR10/n, 4)
+	slices.Sort(lat)
+	fig.P50ms = roundTo(latencyPercentile(lat, 0.50), 3)
+	fig.P99ms = roundTo(latencyPercentile(lat, 0.99), 3)
+	return fig, nil
+}
+
+// trainFigures is what the retrieval-train command prints.
+type trainFigures struct {
+	Entries         int     `json:"entries"`
+	EntriesRemoved  int     `json:"entries_removed"`
+	Queries         int     `json:"queries"`
+	QueriesRemoved  int     `json:"queries_removed"`
+	Used            int     `json:"used"`
+	Loss            float64 `json:"loss"`
+	ExcludedTexts   int     `json:"excluded_texts"`
+	TrainSeconds    float64 `json:"train_seconds"`
+	Out             string  `json:"out"`
+	HeldOutRecall1  float64 `json:"heldout_recall@1,omitempty"`
+	HeldOutMRR10    float64 `json:"heldout_mrr@10,omitempty"`
+	HeldOutQueries  int     `json:"heldout_queries,omitempty"`
+	HeldOutFraction float64 `json:"heldout_fraction,omitempty"`
+}
+
+// runRetrievalTrain trains a ranker on -kb and -queries after removing
+// every entry and query that shares a text with the -exclude-kb and
+// -exclude-queries files (the evaluation set), so that figures reported on
+// the evaluation set come from a model that never saw it.
+func runRetrievalTrain(args []string) (any, error) {
+	fs := flag.NewFlagSet("retrieval-train", flag.ContinueOnError)
+	kbPath := fs.String("kb", "", "training knowledge base")
+	queries := fs.String("queries", "", "training queries")
+	exKB := fs.String("exclude-kb", "", "evaluation knowledge base whose texts must not be trained on")
+	exQueries := fs.String("exclude-queries", "", "evaluation queries whose texts must not be trained on")
+	out := fs.String("out", "", "where to write the ranker JSON")
+	hidden := fs.Int("hidden", 0, "tanh hidden units (0: linear)")
+	epochs := fs.Int("epochs", 0, "training epochs (0: kb's default)")
+	holdout := fs.Float64("holdout", 0, "fraction of the training queries kept aside to report a validation figure")
+	note := fs.String("note", "", "note stored with the ranker")
+	candidates := fs.Int("candidates", 100, "entries the first stage hands to the ranker")
+	shards := fs.Int("shards", 1, "split the training entries into this many knowledge bases (seeded shuffle), so each is the size of the KBs searched later")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if *kbPath == "" || *queries == "" || *out == "" {
+		return nil, errors.New("retrieval-train: -kb, -queries and -out are required")
+	}
+	ctx := context.Background()
+	faqs, err := loadRetrievalKB(*kbPath)
+	if err != nil {
+		return nil, err
+	}
+	qs, err := readLabeledQueries(*queries)
+	if err != nil {
+		return nil, err
+	}
+	excluded := map[string]bool{}
+	if *exKB != "" {
+		ex, err := loadRetrievalKB(*exKB)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range ex {
+			excluded[f.Question] = true
+			for _, s := range f.Similar {
+				excluded[s] = true
+			}
+		}
+	}
+	if *exQueries != "" {
+		ex, err := readLabeledQueries(*exQueries)
+		if err != nil {
+			return nil, err
+		}
+		for _, q := range ex {
+			excluded[q.Query] = true
+		}
+	}
+	fig := trainFigures{ExcludedTexts: len(excluded), Out: *out}
+	removed := map[string]bool{}
+	kept := faqs[:0]
+	for _, f := range faqs {
+		hit := excluded[f.Question]
+		for _, s := range f.Similar {
+			hit = hit || excluded[s]
+		}
+		if hit {
+			removed[f.ID] = true
+			continue
+		}
+		kept = append(kept, f)
+	}
+	fig.Entries, fig.EntriesRemoved = len(kept), len(removed)
+	var train, held []kb.Labeled
+	for i, q := range qs {
+		if excluded[q.Query] || removed[q.ID] {
+			fig.QueriesRemoved++
+			continue
+		}
+		// A deterministic split: every k-th query is held out.
+		if *holdout > 0 && float64(i%1000) < *holdout*1000 {
+			held = append(held, q)
+			continue
+		}
+		train = append(train, q)
+	}
+	fig.Queries = len(train)
+	fmt.Fprintf(os.Stderr, "retrieval-train: %d texts excluded; entries %d kept, %d removed; queries %d train, %d held out, %d removed\n",
+		len(excluded), len(kept), len(removed), len(train), len(held), fig.QueriesRemoved)
+
+	tok, err := jieba.New()
+	if err != nil {
+		return nil, err
+	}
+	defer tok.Close()
+	// Split the entries into shards; each query goes with its entry.
+	parts := make([][]kb.FAQ, max(*shards, 1))
+	shardOf := map[string]int{}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, i := range rng.Perm(len(kept)) {
+		s := len(shardOf) % len(parts)
+		parts[s] = append(parts[s], kept[i])
+		shardOf[kept[i].ID] = s
+	}
+	split := func(qs []kb.Labeled) [][]kb.Labeled {
+		out := make([][]kb.Labeled, len(parts))
+		for _, q := range qs {
+			out[shardOf[q.ID]] = append(out[shardOf[q.ID]], q)
+		}
+		return out
+	}
+	trainBy, heldBy := split(train), split(held)
+	start := time.Now()
+	tr := kb.NewTrainer(kb.TrainConfig{Hidden: *hidden, Epochs: *epochs, Note: *note})
+	for s, part := range parts {
+		idx, err := kb.New(tok, kb.WithRanker(nil), kb.WithCandidates(*candidates))
+		if err != nil {
+			return nil, err
+		}
+		err = idx.Reload(ctx, part)
+		if err == nil {
+			err = tr.Add(ctx, idx, trainBy[s])
+		}
+		idx.Close()
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(os.Stderr, "retrieval-train: shard %d/%d: %d entries, %d queries\n", s+1, len(parts), len(part), len(trainBy[s]))
+	}
+	r, rep, err := tr.Fit(ctx)
+	if err != nil {
+		return nil, err
+	}
+	fig.TrainSeconds = roundTo(time.Since(start).Seconds(), 1)
+	fig.Used, fig.Loss = rep.Used, roundTo(rep.Loss, 4)
+	f, err := os.Create(*out)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := r.WriteTo(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if err := f.Close(); err != nil {
+		return nil, err
+	}
+	if len(held) > 0 {
+		var r1, mrr float64
+		for s, part := range parts {
+			ev, err := kb.New(tok, kb.WithRanker(r), kb.WithCandidates(*candidates))
+			if err != nil {
+				return nil, err
+			}
+			if err := ev.Reload(ctx, part); err != nil {
+				ev.Close()
+				return nil, err
+			}
+			for _, q := range heldBy[s] {
+				hits, err := ev.Search(ctx, kb.Query{Text: q.Query, Limit: 10})
+				if err != nil {
+					ev.Close()
+					return nil, err
+				}
+				for i, h := range hits {
+					if h.FAQ.ID == q.ID {
+						if i == 0 {
+							r1++
+						}
+						mrr += 1 / float64(i+1)
+						break
+					}
+				}
+			}
+			ev.Close()
+		}
+		fig.HeldOutQueries = len(held)
+		fig.HeldOutFraction = *holdout
+		fig.HeldOutRecall1 = roundTo(r1/float64(len(held)), 4)
+		fig.HeldOutMRR10 = roundTo(mrr/float64(len(held)), 4)
+	}
+	return fig, nil
+}
+
+func loadRetrievalKB(path string) ([]kb.FAQ, error) {
+	faqs, rep, err := kb.LoadFile(path, kb.SkipInvalid())
+	if err != nil {
+		return nil, err
+	}
+	if rep != nil {
+		if err := rep.Err(); err != nil {
+			fmt.Fprintf(os.Stderr, "retrieval: skipped bad records: %v\n", err)
+		}
+	}
+	return faqs, nil
+}
+
+func readLabeledQueries(path string) ([]kb.Labeled, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []kb.Labeled
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for line := 1; sc.Scan(); line++ {
+		if len(sc.Bytes()) == 0 {
+			continue
+		}
+		var q kb.Labeled
+		if err := json.Unmarshal(sc.Bytes(), &q); err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", path, line, err)
+		}
+		if q.Query == "" || q.ID == "" {
+			return nil, fmt.Errorf("%s:%d: query and id are required", path, line)
+		}
+		out = append(out, q)
+	}
+	return out, sc.Err()
+}
+
+func readRankerFile(path string) (*kb.Ranker, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return kb.ReadRanker(f)
+}
+
+func latencyPercentile(sorted []float64, p float64) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(math.Ceil(p*float64(len(sorted)))) - 1
+	return sorted[min(max(i, 0), len(sorted)-1)]
+}
+
+func roundTo(v float64, digits int) float64 {
+	m := math.Pow(10, float64(digits))
+	return math.Round(v*m) / m
+}

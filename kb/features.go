@@ -1,0 +1,373 @@
+package kb
+
+import (
+	"math"
+	"math/bits"
+	"strings"
+)
+
+// termStats counts, over every indexed text, how many texts hold each term:
+// the document frequencies behind the rerank features' IDF weights.
+type termStats struct {
+	texts int
+	words map[string]int
+	chars map[string]int
+	grams map[string]int
+}
+
+func newTermStats() termStats {
+	return termStats{words: map[string]int{}, chars: map[string]int{}, grams: map[string]int{}}
+}
+
+// add counts e's texts once (sign 1) or removes them (sign -1).
+func (s *termStats) add(e *entry, sign int) {
+	for i := range e.texts {
+		t := &e.texts[i]
+		s.texts += sign
+		bump(s.words, t.wordSet, sign)
+		bump(s.chars, t.uni, sign)
+		bump(s.grams, t.grams, sign)
+	}
+}
+
+func bump(m map[string]int, terms []string, sign int) {
+	for _, t := range terms {
+		if n := m[t] + sign; n > 0 {
+			m[t] = n
+		} else {
+			delete(m, t)
+		}
+	}
+}
+
+// idf is the BM25 inverse document frequency of a term held by df of n texts.
+func idf(df, n int) float64 {
+	return math.Log(1 + (float64(n)-float64(df)+0.5)/(float64(df)+0.5))
+}
+
+// The rerank features, in the order of a feature vector. Every feature is
+// a similarity or mismatch between the query and one text of a candidate
+// entry; see featureVector for their definitions. The names are what a
+// ranker's JSON refers to.
+var featureNames = [...]string{
+	"bm25",           // first-stage BM25 score of this text / the best score of the query
+	"bm25_rank",      // 1 / (1 + the entry's first-stage rank)
+	"word_cov_q",     // IDF-weighted share of the query's words found in the text
+	"word_cov_t",     // IDF-weighted share of the text's words found in the query
+	"word_jaccard",   // Jaccard similarity of the word sets
+	"char_cov_q",     // IDF-weighted share of the query's characters found in the text
+	"char_cov_t",     // the same from the text's side
+	"gram_dice",      // Dice similarity of the character bigram sets
+	"gram_cov_q",     // IDF-weighted share of the query's bigrams found in the text
+	"gram_cov_t",     // the same from the text's side
+	"edit_sim",       // 1 - Levenshtein distance / longer length (characters)
+	"lcsubstr",       // longest common substring / shorter length
+	"lcsubseq",       // longest common subsequence / longer length
+	"len_ratio",      // shorter length / longer length
+	"neg_mismatch",   // 1 when exactly one side is negated (不, 没, 未, 无法, ...)
+	"key_mismatch",   // domain key terms on one side only (提前, 分期, 借呗, ...), /3, capped at 1
+	"key_match",      // domain key terms on both sides, /3, capped at 1
+	"qtype_mismatch", // both sides ask a different kind of question (why / how / when / can / how much)
+	"qtype_match",    // both sides ask the same kind of question
+	"miss_q",         // highest IDF among query words missing from the text / log(texts+1)
+	"miss_t",         // highest IDF among text words missing from the query / log(texts+1)
+	"exact",          // 1 when the folded texts are equal
+	"is_question",    // 1 when the text is the entry's standard question
+	"raw_jaccard",    // Jaccard similarity of the word sets before synonym mapping
+	"raw_cov_q",      // share of the query's words (before synonym mapping) found in the text
+}
+
+const numFeatures = len(featureNames)
+
+// textInfo is what the features need of a text beyond its terms, computed
+// once per text.
+type textInfo struct {
+	norm  string
+	neg   bool
+	qtype int
+	keys  uint64
+}
+
+func newTextInfo(runes []rune) textInfo {
+	norm := string(runes)
+	return textInfo{norm: norm, neg: negated(norm), qtype: questionType(norm), keys: keyTerms(norm)}
+}
+
+// queryInfo is the analysed query the features compare texts with.
+type queryInfo struct {
+	a *analysis
+	textInfo
+}
+
+func newQueryInfo(a *analysis) queryInfo { return queryInfo{a: a, textInfo: a.info} }
+
+// featureVector fills x with the features of text t (the k-th text of its
+// entry) for query q. bm25 is the text's first-stage score divided by the
+// query's best score (0 when the first stage did not return the text), rank
+// the entry's first-stage rank from 0.
+func featureVector(x *[numFeatures]float64, q *queryInfo, t *analysis, k int, bm25 float64, rank int, st *termStats) {
+	n := st.texts
+	if n < 1 {
+		n = 1
+	}
+	logN := math.Log(float64(n) + 1)
+	qa := q.a
+	x[0] = bm25
+	x[1] = 1 / (1 + float64(rank))
+	covQ, covT, jac, missQ, missT := overlap(qa.wordSet, t.wordSet, st.words, n)
+	x[2], x[3], x[4] = covQ, covT, jac
+	x[19], x[20] = missQ/logN, missT/logN
+	x[5], x[6], _, _, _ = overlap(qa.uni, t.uni, st.chars, n)
+	gq, gt, _, _, _ := overlap(qa.grams, t.grams, st.grams, n)
+	x[7] = dice(qa.grams, t.grams)
+	x[8], x[9] = gq, gt
+	lq, lt := len(qa.runes), len(t.runes)
+	mx, mn := max(lq, lt), min(lq, lt)
+	if mx > 0 {
+		x[10] = 1 - float64(levenshtein(qa.runes, t.runes))/float64(mx)
+		x[12] = float64(lcsSeq(qa.runes, t.runes)) / float64(mx)
+	}
+	if mn > 0 {
+		x[11] = float64(lcsSubstr(qa.runes, t.runes)) / float64(mn)
+		x[13] = float64(mn) / float64(mx)
+	}
+	ti := &t.info
+	if q.neg != ti.neg {
+		x[14] = 1
+	}
+	tk := ti.keys
+	x[15] = math.Min(float64(popcount(q.keys^tk))/3, 1)
+	x[16] = math.Min(float64(popcount(q.keys&tk))/3, 1)
+	tq := ti.qtype
+	if q.qtype != 0 && tq != 0 {
+		if q.qtype != tq {
+			x[17] = 1
+		} else {
+			x[18] = 1
+		}
+	}
+	if q.norm == ti.norm {
+		x[21] = 1
+	}
+	if k == 0 {
+		x[22] = 1
+	}
+	x[23], x[24] = rawOverlap(qa.rawSet, t.rawSet)
+}
+
+// overlap compares two sorted term sets: the IDF-weighted share of a's
+// terms found in b and of b's found in a, their Jaccard similarity, and the
+// highest IDF among a's and b's terms missing from the other side.
+func overlap(a, b []string, df map[string]int, n int) (covA, covB, jac, missA, missB float64) {
+	var wa, wb, shared float64
+	i, j, common := 0, 0, 0
+	for i < len(a) || j < len(b) {
+		switch {
+		case j == len(b) || i < len(a) && a[i] < b[j]:
+			w := idf(df[a[i]], n)
+			wa += w
+			missA = max(missA, w)
+			i++
+		case i == len(a) || b[j] < a[i]:
+			w := idf(df[b[j]], n)
+			wb += w
+			missB = max(missB, w)
+			j++
+		default:
+			w := idf(df[a[i]], n)
+			wa += w
+			wb += w
+			shared += w
+			common++
+			i++
+			j++
+		}
+	}
+	if wa > 0 {
+		covA = shared / wa
+	}
+	if wb > 0 {
+		covB = shared / wb
+	}
+	if u := len(a) + len(b) - common; u > 0 {
+		jac = float64(common) / float64(u)
+	}
+	return
+}
+
+func dice(a, b []string) float64 {
+	if len(a)+len(b) == 0 {
+		return 0
+	}
+	i, j, common := 0, 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i] < b[j]:
+			i++
+		case b[j] < a[i]:
+			j++
+		default:
+			common++
+			i++
+			j++
+		}
+	}
+	return 2 * float64(common) / float64(len(a)+len(b))
+}
+
+func levenshtein(a, b []rune) int {
+	if len(a) < len(b) {
+		a, b = b, a
+	}
+	var buf [64]int
+	row := buf[:0]
+	if len(b)+1 > len(buf) {
+		row = make([]int, 0, len(b)+1)
+	}
+	for j := 0; j <= len(b); j++ {
+		row = append(row, j)
+	}
+	for i := 1; i <= len(a); i++ {
+		prev := row[0]
+		row[0] = i
+		for j := 1; j <= len(b); j++ {
+			cur := row[j]
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			row[j] = min(row[j]+1, row[j-1]+1, prev+cost)
+			prev = cur
+		}
+	}
+	return row[len(b)]
+}
+
+func lcsSeq(a, b []rune) int {
+	var buf [64]int
+	row := buf[:0]
+	if len(b)+1 > len(buf) {
+		row = make([]int, 0, len(b)+1)
+	}
+	row = row[:len(b)+1]
+	clear(row)
+	for i := 1; i <= len(a); i++ {
+		prev := 0
+		for j := 1; j <= len(b); j++ {
+			cur := row[j]
+			if a[i-1] == b[j-1] {
+				row[j] = prev + 1
+			} else {
+				row[j] = max(row[j], row[j-1])
+			}
+			prev = cur
+		}
+	}
+	return row[len(b)]
+}
+
+func lcsSubstr(a, b []rune) int {
+	best := 0
+	for off := -len(b) + 1; off < len(a); off++ {
+		run := 0
+		for i := max(0, off); i < len(a) && i-off < len(b); i++ {
+			if a[i] == b[i-off] {
+				run++
+				best = max(best, run)
+			} else {
+				run = 0
+			}
+		}
+	}
+	return best
+}
+
+// notNegation holds question forms that contain a negation character
+// without negating anything (是不是 asks, it does not deny).
+var notNegation = strings.NewReplacer(
+	"是不是", "", "能不能", "", "可不可以", "", "会不会", "", "有没有", "", "要不要", "",
+	"行不行", "", "对不对", "", "好不好", "", "用不用", "", "还不还", "", "不用谢", "", "不好意思", "",
+)
+
+// negated reports whether folded text denies something: 不, 没, 未, 无法, 别,
+// 失败, 拒绝 outside the question forms in notNegation.
+func negated(norm string) bool {
+	if !strings.ContainsAny(norm, "不没未无别失拒") {
+		return false
+	}
+	s := notNegation.Replace(norm)
+	return strings.ContainsAny(s, "不没未别") || strings.Contains(s, "无法") ||
+		strings.Contains(s, "失败") || strings.Contains(s, "拒绝")
+}
+
+// questionKinds lists, in order of precedence, the markers of the kind of
+// question asked; questionType returns 1 + the index of the first kind found.
+var questionKinds = [][]string{
+	{"为什么", "为啥", "为何", "怎么回事", "咋回事", "原因", "怎么会", "怎么不", "怎么没", "怎么还"},
+	{"多久", "什么时候", "啥时候", "几天", "何时", "多长时间", "几号", "哪天", "几点"},
+	{"多少", "几多", "利息是", "费用"},
+	{"怎么", "如何", "怎样", "咋", "方法", "步骤"},
+	{"能不能", "可不可以", "能否", "可以", "能用", "能"},
+	{"是什么", "什么意思", "啥意思", "什么是"},
+}
+
+func questionType(norm string) int {
+	for i, kind := range questionKinds {
+		for _, m := range kind {
+			if strings.Contains(norm, m) {
+				return i + 1
+			}
+		}
+	}
+	return 0
+}
+
+// keyTermList holds domain terms whose presence on one side only usually
+// means a different question: products, actions and conditions of an
+// Alipay-like wallet. Written for this project; at most 64 terms.
+var keyTermList = []string{
+	"花呗", "借呗", "余额宝", "余额", "银行卡", "信用卡", "储蓄卡", "支付宝",
+	"提前", "分期", "逾期", "额度", "提额", "临时", "降低", "提升", "开通", "关闭",
+	"取消", "退款", "还款", "自动", "利息", "手续费", "冻结", "账单", "最低", "延期",
+	"充值", "提现", "转账", "红包", "优惠", "积分", "实名", "认证", "芝麻", "收钱码",
+	"商家", "淘宝", "天猫", "美团", "话费", "借款", "贷款", "利率", "注销", "解绑",
+	"绑定", "密码", "扣款", "到账", "收款", "付款", "违约", "征信", "代还", "免息",
+	"推荐", "邀请", "关联", "换绑",
+}
+
+func keyTerms(norm string) uint64 {
+	var m uint64
+	for i, k := range keyTermList {
+		if strings.Contains(norm, k) {
+			m |= 1 << uint(i)
+		}
+	}
+	return m
+}
+
+func popcount(x uint64) int { return bits.OnesCount64(x) }
+
+// rawOverlap returns the Jaccard similarity of two sorted sets and the share
+// of a's terms found in b.
+func rawOverlap(a, b []string) (jac, covA float64) {
+	i, j, common := 0, 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i] < b[j]:
+			i++
+		case b[j] < a[i]:
+			j++
+		default:
+			common++
+			i++
+			j++
+		}
+	}
+	if u := len(a) + len(b) - common; u > 0 {
+		jac = float64(common) / float64(u)
+	}
+	if len(a) > 0 {
+		covA = float64(common) / float64(len(a))
+	}
+	return jac, covA
+}

@@ -1,0 +1,668 @@
+package kb
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/duxin-ai/duxin/tokenize"
+)
+
+// schemaVersion names the layout of the bleve documents kb writes; bump it
+// whenever fields or their analysis change.
+const schemaVersion = 1
+
+// Option configures [Open] and [New].
+type Option func(*options)
+
+type options struct {
+	synonyms   [][]string
+	ranker     *Ranker
+	noRanker   bool
+	candidates int
+	clock      func() time.Time
+	batchSize  int
+	maxDF      float64
+}
+
+func defaultOptions() options {
+	return options{synonyms: DefaultSynonyms(), candidates: 100, clock: time.Now, batchSize: 1000, maxDF: 0.1}
+}
+
+func (o *options) check() error {
+	var errs []error
+	if o.candidates < 1 {
+		errs = append(errs, fmt.Errorf("kb: candidates %d: must be at least 1", o.candidates))
+	}
+	if o.clock == nil {
+		errs = append(errs, errors.New("kb: nil clock"))
+	}
+	if o.ranker != nil {
+		if err := o.ranker.check(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// WithSynonyms replaces [DefaultSynonyms]: within each group every term is
+// indexed and searched as the group's first term. nil or an empty list turns
+// synonyms off. The synonyms are part of the index's configuration: an index
+// built with other synonyms does not open.
+func WithSynonyms(groups [][]string) Option {
+	return func(o *options) { o.synonyms = groups }
+}
+
+// WithRanker reranks candidates with r instead of [DefaultRanker] (see
+// [TrainRanker]). WithRanker(nil) turns reranking off: hits are then ordered
+// by the first-stage BM25 score alone.
+func WithRanker(r *Ranker) Option {
+	return func(o *options) { o.ranker, o.noRanker = r, r == nil }
+}
+
+// WithCandidates sets how many entries the first stage hands to the ranker
+// (default 100). More candidates can find more, at a cost in latency.
+func WithCandidates(n int) Option { return func(o *options) { o.candidates = n } }
+
+// WithClock sets the clock that decides which entries are valid (see
+// [FAQ.ValidAt]); the default is time.Now.
+func WithClock(now func() time.Time) Option { return func(o *options) { o.clock = now } }
+
+// meta is the configuration record stored in every index.
+type meta struct {
+	Schema    int    `json:"schema"`
+	Tokenizer string `json:"tokenizer"`
+	Synonyms  string `json:"synonyms"`
+}
+
+var metaKey = []byte("duxin/kb/meta")
+
+const currentFile = "CURRENT"
+
+// Index is a knowledge base held in a bleve scorch index, with a reranker
+// on top. It implements [KnowledgeBase] and [Writer]. Create one with [Open]
+// or [New]; it is safe for concurrent use, and searches keep running while
+// entries are upserted or the whole knowledge base is reloaded.
+type Index struct {
+	an   *analyzer
+	opts options
+	rank *Ranker
+	meta meta
+	root string
+	temp bool
+
+	wmu sync.Mutex // serialises Upsert, Delete and Reload
+
+	mu     sync.RWMutex // guards cur, closed and genSeq
+	cur    *generation
+	closed bool
+	genSeq int
+}
+
+// Open opens the knowledge base stored in the folder path, creating an
+// empty one when the folder is missing or empty. The index records the
+// tokenizer's identity ([tokenize.IdentityOf]), the synonyms and kb's schema
+// version; when any of them differs from tok and opts, Open fails with an
+// error wrapping [ErrIncompatible] that names what differs. Open never
+// closes tok; the caller keeps it open until the Index is closed.
+func Open(path string, tok tokenize.Tokenizer, opts ...Option) (*Index, error) {
+	if path == "" {
+		return nil, errors.New("kb: open: empty path")
+	}
+	return open(path, false, tok, opts)
+}
+
+// New returns an empty knowledge base in a temporary folder, removed by
+// Close. Fill it with [Index.Reload] or [Index.Upsert].
+func New(tok tokenize.Tokenizer, opts ...Option) (*Index, error) {
+	dir, err := os.MkdirTemp("", "duxin-kb-")
+	if err != nil {
+		return nil, fmt.Errorf("kb: new: %w", err)
+	}
+	ix, err := open(dir, true, tok, opts)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	return ix, nil
+}
+
+func open(root string, temp bool, tok tokenize.Tokenizer, opts []Option) (*Index, error) {
+	if tok == nil {
+		return nil, errors.New("kb: nil tokenizer")
+	}
+	o := defaultOptions()
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if err := o.check(); err != nil {
+		return nil, err
+	}
+	syn, synDigest := synonymMap(tok, o.synonyms)
+	ix := &Index{
+		an:   &analyzer{tok: tok, syn: syn},
+		opts: o,
+		meta: meta{Schema: schemaVersion, Tokenizer: tokenize.IdentityOf(tok), Synonyms: synDigest},
+		root: root,
+		temp: temp,
+	}
+	switch {
+	case o.noRanker:
+	case o.ranker != nil:
+		ix.rank = o.ranker
+	default:
+		r, err := DefaultRanker()
+		if err != nil {
+			return nil, err
+		}
+		ix.rank = r
+	}
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return nil, fmt.Errorf("kb: open %q: %w", root, err)
+	}
+	cur, err := os.ReadFile(filepath.Join(root, currentFile))
+	switch {
+	case err == nil:
+		name := strings.TrimSpace(string(cur))
+		g, err := ix.openGeneration(name)
+		if err != nil {
+			return nil, err
+		}
+		ix.cur = g
+		ix.genSeq, _ = strconv.Atoi(strings.TrimPrefix(name, "g"))
+		return ix, nil
+	case !errors.Is(err, os.ErrNotExist):
+		return nil, fmt.Errorf("kb: open %q: %w", root, err)
+	}
+	ents, err := os.ReadDir(root)
+	if err != nil {
+		return nil, fmt.Errorf("kb: open %q: %w", root, err)
+	}
+	if len(ents) > 0 {
+		return nil, fmt.Errorf("kb: open %q: folder is not empty and holds no kb index", root)
+	}
+	g, err := ix.createGeneration()
+	if err != nil {
+		return nil, err
+	}
+	if err := ix.commit(g); err != nil {
+		g.close(true)
+		return nil, err
+	}
+	ix.cur = g
+	return ix, nil
+}
+
+// generation is one built bleve index and the entries it holds. Reload
+// replaces the whole generation; Upsert and Delete change it in place.
+type generation struct {
+	name string
+	dir  string
+	bi   bleve.Index
+	refs sync.WaitGroup
+
+	mu      sync.RWMutex // guards entries and stats
+	entries map[string]*entry
+	stats   termStats
+}
+
+// entry is an FAQ with its analysed texts: texts[0] is the question,
+// texts[i] is Similar[i-1].
+type entry struct {
+	faq   FAQ
+	texts []analysis
+}
+
+func (ix *Index) analyzeFAQ(f FAQ) *entry {
+	e := &entry{faq: f, texts: make([]analysis, 0, 1+len(f.Similar))}
+	e.texts = append(e.texts, ix.an.analyze(f.Question))
+	for _, s := range f.Similar {
+		e.texts = append(e.texts, ix.an.analyze(s))
+	}
+	return e
+}
+
+func (ix *Index) nextName() string {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ix.genSeq++
+	return fmt.Sprintf("g%06d", ix.genSeq)
+}
+
+// newGeneration builds a generation holding faqs in a new folder.
+func (ix *Index) newGeneration(ctx context.Context, faqs []FAQ) (*generation, error) {
+	g, err := ix.createGeneration()
+	if err != nil {
+		return nil, err
+	}
+	if err := ix.write(ctx, g, faqs, nil, true); err != nil {
+		g.close(true)
+		return nil, err
+	}
+	return g, nil
+}
+
+// createGeneration creates an empty generation in a new folder.
+func (ix *Index) createGeneration() (*generation, error) {
+	name := ix.nextName()
+	dir := filepath.Join(ix.root, name)
+	os.RemoveAll(dir) // a leftover of a crashed build
+	bi, err := bleve.New(dir, indexMapping())
+	if err != nil {
+		return nil, fmt.Errorf("kb: create index %q: %w", dir, err)
+	}
+	g := &generation{name: name, dir: dir, bi: bi, entries: map[string]*entry{}, stats: newTermStats()}
+	mb, _ := json.Marshal(ix.meta)
+	if err := bi.SetInternal(metaKey, mb); err != nil {
+		g.close(true)
+		return nil, fmt.Errorf("kb: create index %q: %w", dir, err)
+	}
+	return g, nil
+}
+
+// openGeneration opens an existing generation, checks its configuration
+// and loads its entries.
+func (ix *Index) openGeneration(name string) (*generation, error) {
+	dir := filepath.Join(ix.root, name)
+	bi, err := bleve.Open(dir)
+	if err != nil {
+		return nil, fmt.Errorf("kb: open index %q: %w", dir, err)
+	}
+	g := &generation{name: name, dir: dir, bi: bi, entries: map[string]*entry{}, stats: newTermStats()}
+	mb, err := bi.GetInternal(metaKey)
+	if err != nil {
+		g.close(false)
+		return nil, fmt.Errorf("kb: open index %q: %w", dir, err)
+	}
+	var m meta
+	if err := json.Unmarshal(mb, &m); err != nil {
+		g.close(false)
+		return nil, fmt.Errorf("kb: open index %q: bad meta record: %w", dir, err)
+	}
+	if d := m.diff(ix.meta); d != "" {
+		g.close(false)
+		return nil, fmt.Errorf("%w: %q: %s", ErrIncompatible, ix.root, d)
+	}
+	if err := ix.loadEntries(g); err != nil {
+		g.close(false)
+		return nil, err
+	}
+	return g, nil
+}
+
+// diff says how the stored configuration m differs from want, or "" when
+// they are the same.
+func (m meta) diff(want meta) string {
+	var d []string
+	if m.Schema != want.Schema {
+		d = append(d, fmt.Sprintf("schema version %d, want %d", m.Schema, want.Schema))
+	}
+	if m.Tokenizer != want.Tokenizer {
+		d = append(d, fmt.Sprintf("tokenizer %q, want %q", m.Tokenizer, want.Tokenizer))
+	}
+	if m.Synonyms != want.Synonyms {
+		d = append(d, fmt.Sprintf("synonyms %s, want %s", m.Synonyms, want.Synonyms))
+	}
+	return strings.Join(d, "; ")
+}
+
+func (ix *Index) loadEntries(g *generation) error {
+	n, err := g.bi.DocCount()
+	if err != nil {
+		return fmt.Errorf("kb: open index %q: %w", g.dir, err)
+	}
+	q := bleve.NewTermQuery(kindQuestion)
+	q.SetField(fieldKind)
+	req := bleve.NewSearchRequestOptions(q, int(n)+1, 0, false)
+	req.Fields = []string{fieldFAQ}
+	req.SortBy([]string{"_id"})
+	res, err := g.bi.Search(req)
+	if err != nil {
+		return fmt.Errorf("kb: open index %q: %w", g.dir, err)
+	}
+	for _, h := range res.Hits {
+		s, _ := h.Fields[fieldFAQ].(string)
+		var f FAQ
+		if err := json.Unmarshal([]byte(s), &f); err != nil {
+			return fmt.Errorf("kb: open index %q: document %q: %w", g.dir, h.ID, err)
+		}
+		e := ix.analyzeFAQ(f)
+		g.entries[f.ID] = e
+		g.stats.add(e, 1)
+	}
+	return nil
+}
+
+// commit makes g the generation Open finds.
+func (ix *Index) commit(g *generation) error {
+	tmp := filepath.Join(ix.root, currentFile+".tmp")
+	if err := os.WriteFile(tmp, []byte(g.name+"\n"), 0o644); err != nil {
+		return fmt.Errorf("kb: commit: %w", err)
+	}
+	if err := os.Rename(tmp, filepath.Join(ix.root, currentFile)); err != nil {
+		return fmt.Errorf("kb: commit: %w", err)
+	}
+	return nil
+}
+
+func (g *generation) close(remove bool) error {
+	err := g.bi.Close()
+	if remove {
+		if rerr := os.RemoveAll(g.dir); err == nil {
+			err = rerr
+		}
+	}
+	return err
+}
+
+// acquire returns the current generation, which stays open until release.
+func (ix *Index) acquire() (*generation, error) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	if ix.closed {
+		return nil, ErrClosed
+	}
+	ix.cur.refs.Add(1)
+	return ix.cur, nil
+}
+
+func (g *generation) release() { g.refs.Done() }
+
+// checkFAQ reports why f cannot be stored.
+func checkFAQ(f *FAQ) error {
+	if f.ID == "" {
+		return fmt.Errorf("%w (question %q)", ErrEmptyID, f.Question)
+	}
+	if strings.TrimSpace(f.Question) == "" {
+		return fmt.Errorf("%w: entry %q", ErrEmptyQuestion, f.ID)
+	}
+	return nil
+}
+
+// write indexes faqs and deletes ids in g, then updates g's entries. With
+// chunked, it sends a bleve batch every batchSize documents (for building a
+// new generation nobody sees yet); otherwise everything goes in one batch, so
+// that a change is all or none.
+func (ix *Index) write(ctx context.Context, g *generation, faqs []FAQ, ids []string, chunked bool) error {
+	ents := make([]*entry, len(faqs))
+	seen := make(map[string]bool, len(faqs))
+	for i := range faqs {
+		if err := checkFAQ(&faqs[i]); err != nil {
+			return err
+		}
+		if seen[faqs[i].ID] {
+			return fmt.Errorf("%w: %q", ErrDuplicateID, faqs[i].ID)
+		}
+		seen[faqs[i].ID] = true
+	}
+	batch := g.bi.NewBatch()
+	flush := func() error {
+		if batch.Size() == 0 {
+			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("kb: index: %w", err)
+		}
+		if err := g.bi.Batch(batch); err != nil {
+			return fmt.Errorf("kb: index: %w", err)
+		}
+		batch.Reset()
+		return nil
+	}
+	g.mu.RLock()
+	old := func(id string) *entry { return g.entries[id] }
+	deleteDocs := func(e *entry, keep int) {
+		for k := keep; k < len(e.texts); k++ {
+			batch.Delete(docID(e.faq.ID, k))
+		}
+	}
+	for _, id := range ids {
+		if e := old(id); e != nil {
+			deleteDocs(e, 0)
+		}
+	}
+	for i, f := range faqs {
+		e := ix.analyzeFAQ(f)
+		ents[i] = e
+		if o := old(f.ID); o != nil {
+			deleteDocs(o, len(e.texts))
+		}
+		fj, err := json.Marshal(f)
+		if err != nil {
+			g.mu.RUnlock()
+			return fmt.Errorf("kb: entry %q: %w", f.ID, err)
+		}
+		for k := range e.texts {
+			d := map[string]any{
+				fieldKind:  kindSimilar,
+				fieldWords: joinTerms(e.texts[k].wordSet),
+				fieldGrams: joinTerms(e.texts[k].grams),
+			}
+			if f.Category != "" {
+				d[fieldCategory] = f.Category
+			}
+			if len(f.Tags) > 0 {
+				d[fieldTags] = f.Tags
+			}
+			if k == 0 {
+				d[fieldKind], d[fieldFAQ] = kindQuestion, string(fj)
+			}
+			if err := batch.Index(docID(f.ID, k), d); err != nil {
+				g.mu.RUnlock()
+				return fmt.Errorf("kb: entry %q: %w", f.ID, err)
+			}
+		}
+		if chunked && batch.Size() >= ix.opts.batchSize {
+			if err := flush(); err != nil {
+				g.mu.RUnlock()
+				return err
+			}
+		}
+	}
+	g.mu.RUnlock()
+	if err := flush(); err != nil {
+		return err
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, id := range ids {
+		if e := g.entries[id]; e != nil {
+			g.stats.add(e, -1)
+			delete(g.entries, id)
+		}
+	}
+	for _, e := range ents {
+		if o := g.entries[e.faq.ID]; o != nil {
+			g.stats.add(o, -1)
+		}
+		g.entries[e.faq.ID] = e
+		g.stats.add(e, 1)
+	}
+	return nil
+}
+
+func joinTerms(terms []string) string { return strings.Join(terms, " ") }
+
+// docID names the bleve document of an entry's k-th text; parseDocID
+// inverts it.
+func docID(id string, k int) string { return strconv.Itoa(k) + ":" + id }
+
+func parseDocID(s string) (id string, k int, ok bool) {
+	i := strings.IndexByte(s, ':')
+	if i < 0 {
+		return "", 0, false
+	}
+	k, err := strconv.Atoi(s[:i])
+	if err != nil {
+		return "", 0, false
+	}
+	return s[i+1:], k, true
+}
+
+// Upsert adds entries or replaces those with the same ids, all or none: an
+// entry without an id or a question, or two entries with the same id, fail
+// the whole call. Searches see either none or all of the change.
+func (ix *Index) Upsert(ctx context.Context, faqs ...FAQ) error {
+	ix.wmu.Lock()
+	defer ix.wmu.Unlock()
+	g, err := ix.acquire()
+	if err != nil {
+		return err
+	}
+	defer g.release()
+	return ix.write(ctx, g, slices.Clone(faqs), nil, false)
+}
+
+// Delete removes entries by id; unknown ids are ignored.
+func (ix *Index) Delete(ctx context.Context, ids ...string) error {
+	ix.wmu.Lock()
+	defer ix.wmu.Unlock()
+	g, err := ix.acquire()
+	if err != nil {
+		return err
+	}
+	defer g.release()
+	return ix.write(ctx, g, nil, ids, false)
+}
+
+// Reload replaces the whole knowledge base with faqs. The new index is
+// built aside while searches keep using the old one, then swapped in at
+// once; the old one is closed when the searches running on it finish. When
+// the build fails (a bad entry, ctx cancelled, a disk error) the old
+// knowledge base keeps serving and Reload returns the error. To reload a
+// file, read it with [LoadFile] first.
+func (ix *Index) Reload(ctx context.Context, faqs []FAQ) error {
+	ix.wmu.Lock()
+	defer ix.wmu.Unlock()
+	ix.mu.RLock()
+	closed := ix.closed
+	ix.mu.RUnlock()
+	if closed {
+		return ErrClosed
+	}
+	g, err := ix.newGeneration(ctx, faqs)
+	if err != nil {
+		return err
+	}
+	if err := ix.commit(g); err != nil {
+		g.close(true)
+		return err
+	}
+	ix.mu.Lock()
+	if ix.closed { // Close ran while we built: nobody will use g
+		ix.mu.Unlock()
+		g.close(true)
+		return ErrClosed
+	}
+	old := ix.cur
+	ix.cur = g
+	ix.mu.Unlock()
+	old.refs.Wait()
+	return old.close(true)
+}
+
+// Get returns the entry with the given id, or an error wrapping ErrNotFound.
+func (ix *Index) Get(ctx context.Context, id string) (FAQ, error) {
+	if err := ctx.Err(); err != nil {
+		return FAQ{}, fmt.Errorf("kb: get: %w", err)
+	}
+	g, err := ix.acquire()
+	if err != nil {
+		return FAQ{}, err
+	}
+	defer g.release()
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	e, ok := g.entries[id]
+	if !ok {
+		return FAQ{}, fmt.Errorf("%w: %q", ErrNotFound, id)
+	}
+	return cloneFAQ(e.faq), nil
+}
+
+// All returns every entry, ordered by id.
+func (ix *Index) All(ctx context.Context) ([]FAQ, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("kb: all: %w", err)
+	}
+	g, err := ix.acquire()
+	if err != nil {
+		return nil, err
+	}
+	defer g.release()
+	g.mu.RLock()
+	out := make([]FAQ, 0, len(g.entries))
+	for _, e := range g.entries {
+		out = append(out, cloneFAQ(e.faq))
+	}
+	g.mu.RUnlock()
+	slices.SortFunc(out, func(a, b FAQ) int { return strings.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+// Len returns the number of entries.
+func (ix *Index) Len() int {
+	g, err := ix.acquire()
+	if err != nil {
+		return 0
+	}
+	defer g.release()
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	return len(g.entries)
+}
+
+// cloneFAQ copies f's slices and maps, so callers cannot change the index.
+func cloneFAQ(f FAQ) FAQ {
+	f.Similar = slices.Clone(f.Similar)
+	f.Tags = slices.Clone(f.Tags)
+	if f.Triggers != nil {
+		ts := make([]Trigger, len(f.Triggers))
+		for i, t := range f.Triggers {
+			if t.Attrs != nil {
+				m := make(map[string]string, len(t.Attrs))
+				for k, v := range t.Attrs {
+					m[k] = v
+				}
+				t.Attrs = m
+			}
+			ts[i] = t
+		}
+		f.Triggers = ts
+	}
+	return f
+}
+
+// Close waits for running searches, closes the index and, for an index from
+// [New], removes its folder. It is idempotent; afterwards every method
+// returns ErrClosed. Close does not close the tokenizer.
+func (ix *Index) Close() error {
+	ix.mu.Lock()
+	if ix.closed {
+		ix.mu.Unlock()
+		return nil
+	}
+	ix.closed = true
+	g := ix.cur
+	ix.mu.Unlock()
+	g.refs.Wait()
+	err := g.close(false)
+	if ix.temp {
+		if rerr := os.RemoveAll(ix.root); err == nil {
+			err = rerr
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("kb: close: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,188 @@
+package kb
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/duxin-ai/duxin/internal/textnorm"
+	"github.com/duxin-ai/duxin/tokenize"
+)
+
+// analyzer turns a text into the terms kb indexes and queries with. The
+// same function serves both sides, which is what makes them match: the bleve
+// fields hold these terms joined by spaces and are indexed with a
+// whitespace-only analyzer, and queries are composed of term queries built
+// from the same output.
+type analyzer struct {
+	tok tokenize.Tokenizer
+	syn map[string]string // term → canonical term
+}
+
+// analysis is one analysed text.
+type analysis struct {
+	// words are the tokenizer's tokens with Text replaced by the canonical
+	// synonym; offsets still point into the original text.
+	words []tokenize.Token
+	// wordSet holds the distinct word terms, sorted.
+	wordSet []string
+	// rawSet holds the distinct word terms before synonym mapping, sorted.
+	rawSet []string
+	// runes is the folded, lowercased text reduced to letters, digits and Han
+	// characters (punctuation, spaces and masks such as *** dropped).
+	runes []rune
+	// grams holds the distinct character bigrams (and the single character of
+	// a one-character run), sorted.
+	grams []string
+	// uni holds the distinct characters, sorted.
+	uni []string
+	// info caches the rerank features' view of the text.
+	info textInfo
+}
+
+func (a *analyzer) analyze(text string) analysis {
+	var out analysis
+	toks := a.tok.Tokenize(text)
+	out.words = make([]tokenize.Token, 0, len(toks))
+	out.rawSet = make([]string, 0, len(toks))
+	for _, t := range toks {
+		t.Text = termText(t.Text)
+		if t.Text == "" {
+			continue
+		}
+		out.rawSet = append(out.rawSet, t.Text)
+		if c, ok := a.syn[t.Text]; ok {
+			t.Text = c
+		}
+		out.words = append(out.words, t)
+	}
+	out.wordSet = make([]string, 0, len(out.words))
+	for _, t := range out.words {
+		out.wordSet = append(out.wordSet, t.Text)
+	}
+	out.wordSet = sortedSet(out.wordSet)
+	out.rawSet = sortedSet(out.rawSet)
+
+	folded := textnorm.FoldString(text)
+	out.runes = make([]rune, 0, utf8.RuneCountInString(folded))
+	var grams, uni []string
+	run := 0 // length of the current run of kept runes
+	for _, r := range folded {
+		if r == utf8.RuneError || !(unicode.IsLetter(r) || unicode.IsDigit(r)) {
+			if run == 1 {
+				grams = append(grams, string(out.runes[len(out.runes)-1]))
+			}
+			run = 0
+			continue
+		}
+		r = unicode.ToLower(r)
+		out.runes = append(out.runes, r)
+		uni = append(uni, string(r))
+		if run > 0 {
+			grams = append(grams, string(out.runes[len(out.runes)-2:]))
+		}
+		run++
+	}
+	if run == 1 {
+		grams = append(grams, string(out.runes[len(out.runes)-1]))
+	}
+	out.grams = sortedSet(grams)
+	out.uni = sortedSet(uni)
+	out.info = newTextInfo(out.runes)
+	return out
+}
+
+// termText makes a token text safe for the whitespace-separated field
+// encoding: white space inside a term (which no duxin tokenizer produces)
+// becomes an underscore.
+func termText(s string) string {
+	if strings.IndexFunc(s, unicode.IsSpace) < 0 {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return '_'
+		}
+		return r
+	}, s)
+}
+
+func sortedSet(s []string) []string {
+	slices.Sort(s)
+	return slices.Compact(s)
+}
+
+// DefaultSynonyms returns kb's default synonym groups for an Alipay-like
+// wallet help center. Within a group every term is indexed and searched as
+// the group's first term, so 蚂蚁花呗 finds 花呗. The list was written for
+// this project from general knowledge of the domain. The result is a fresh
+// slice the caller may change and pass to [WithSynonyms].
+func DefaultSynonyms() [][]string {
+	return [][]string{
+		{"花呗", "蚂蚁花呗", "花唄"},
+		{"借呗", "蚂蚁借呗"},
+		{"支付宝", "阿里支付宝"},
+		{"余额宝", "余额包"},
+		{"怎么", "如何", "怎样", "咋", "怎么样", "咋样", "怎么办", "咋办", "怎么弄", "咋弄"},
+		{"为什么", "为何", "为啥", "咋回事", "怎么回事", "什么原因", "啥原因"},
+		{"什么", "啥", "什么样"},
+		{"多久", "多长时间", "多少天", "几天", "多长"},
+		{"什么时候", "啥时候", "何时", "几时", "哪天"},
+		{"多少", "几多"},
+		{"还款", "还钱", "还账", "还清", "偿还"},
+		{"付款", "支付", "付钱", "买单"},
+		{"开通", "开启", "激活"},
+		{"关闭", "关掉", "停用"},
+		{"不能", "无法", "不可以", "不了", "用不了", "不行"},
+		{"可以", "能", "能够", "可不可以", "能不能", "能否"},
+		{"提额", "提升额度", "提高额度", "涨额度", "加额度"},
+		{"额度", "信用额度", "可用额度"},
+		{"银行卡", "储蓄卡", "借记卡"},
+		{"扣款", "扣钱", "扣费"},
+		{"手机", "手机号", "手机号码"},
+		{"退款", "退钱", "退回"},
+		{"账单", "帐单"},
+		{"账户", "帐户", "账号", "帐号"},
+		{"取消", "撤销"},
+	}
+}
+
+// synonymMap turns groups into a term → canonical map and returns it with a
+// digest that names its content. Groups are read in order; a term keeps the
+// first group it appears in. Terms are run through tok, so a synonym the
+// tokenizer folds or splits still matches: only single-token terms are used.
+func synonymMap(tok tokenize.Tokenizer, groups [][]string) (map[string]string, string) {
+	m := map[string]string{}
+	h := sha256.New()
+	for _, g := range groups {
+		canon := ""
+		for _, w := range g {
+			toks := tok.Tokenize(w)
+			if len(toks) != 1 {
+				continue
+			}
+			t := termText(toks[0].Text)
+			if canon == "" {
+				canon = t
+				if c, ok := m[t]; ok {
+					canon = c // the group's head already belongs to an earlier group
+				}
+			}
+			if _, ok := m[t]; !ok && t != canon {
+				m[t] = canon
+			}
+		}
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		h.Write([]byte(k + "\x00" + m[k] + "\n"))
+	}
+	return m, hex.EncodeToString(h.Sum(nil)[:8])
+}

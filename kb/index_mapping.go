@@ -1,0 +1,77 @@
+package kb
+
+import (
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/analysis/tokenizer/whitespace"
+	"github.com/blevesearch/bleve/v2/mapping"
+	index "github.com/blevesearch/bleve_index_api"
+)
+
+// The fields of kb's bleve documents. Each text of an entry (its question
+// and each similar question) is one document whose id is docID(entry, k).
+const (
+	fieldKind     = "k" // kindQuestion or kindSimilar
+	fieldWords    = "w" // the analyser's word terms, space-separated
+	fieldGrams    = "g" // character bigrams of the folded text, space-separated
+	fieldCategory = "cat"
+	fieldTags     = "tag"
+	fieldFAQ      = "faq" // the entry as JSON, stored on the question's document only
+
+	kindQuestion = "q"
+	kindSimilar  = "s"
+
+	// termsAnalyzer splits on white space and nothing else: kb analyses
+	// text itself, so what bleve indexes is exactly what kb queries.
+	termsAnalyzer = "duxin_kb_terms"
+)
+
+func indexMapping() mapping.IndexMapping {
+	m := bleve.NewIndexMapping()
+	m.ScoringModel = index.BM25Scoring
+	// AddCustomAnalyzer fails only for an unknown tokenizer type; whitespace
+	// and custom are registered by their imports above.
+	_ = m.AddCustomAnalyzer(termsAnalyzer, map[string]any{
+		"type":      custom.Name,
+		"tokenizer": whitespace.Name,
+	})
+	text := func(store bool) *mapping.FieldMapping {
+		f := bleve.NewTextFieldMapping()
+		f.Analyzer = termsAnalyzer
+		f.Store = store
+		f.IncludeTermVectors = false
+		f.IncludeInAll = false
+		f.DocValues = false
+		return f
+	}
+	kw := func() *mapping.FieldMapping {
+		f := bleve.NewKeywordFieldMapping()
+		f.Analyzer = keyword.Name
+		f.Store = false
+		f.IncludeTermVectors = false
+		f.IncludeInAll = false
+		f.DocValues = false
+		return f
+	}
+	stored := bleve.NewTextFieldMapping()
+	stored.Index = false
+	stored.Store = true
+	stored.IncludeTermVectors = false
+	stored.IncludeInAll = false
+	stored.DocValues = false
+
+	dm := bleve.NewDocumentStaticMapping()
+	dm.AddFieldMappingsAt(fieldKind, kw())
+	dm.AddFieldMappingsAt(fieldWords, text(false))
+	dm.AddFieldMappingsAt(fieldGrams, text(false))
+	dm.AddFieldMappingsAt(fieldCategory, kw())
+	dm.AddFieldMappingsAt(fieldTags, kw())
+	dm.AddFieldMappingsAt(fieldFAQ, stored)
+	m.DefaultMapping = dm
+	m.DefaultAnalyzer = termsAnalyzer
+	m.StoreDynamic = false
+	m.IndexDynamic = false
+	m.DocValuesDynamic = false
+	return m
+}

@@ -1,0 +1,460 @@
+package kb
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"slices"
+)
+
+// Ranker is the second stage of [Index.Search]: a model that scores one
+// text of a candidate entry from features comparing it with the query
+// (first-stage BM25, word and character overlap weighted by IDF, edit
+// distance, common substrings, length ratio, negation and domain key-term
+// mismatches, question kind). A Ranker is immutable and safe for concurrent
+// use. [DefaultRanker] is the one kb ships; [TrainRanker] fits one to your
+// own queries.
+type Ranker struct {
+	mean, scale [numFeatures]float64
+	// score = w·z + Σ_h out[h]·tanh(hbias[h] + hidden[h]·z), z the
+	// standardized features; a linear model when hidden is empty.
+	w      [numFeatures]float64
+	hidden [][numFeatures]float64
+	hbias  []float64
+	out    []float64
+	note   string
+}
+
+// rankerFile is a Ranker's JSON form. Features are named, so a file keeps
+// working when kb adds features (missing ones get weight 0).
+type rankerFile struct {
+	Note       string      `json:"note,omitempty"`
+	Features   []string    `json:"features"`
+	Mean       []float64   `json:"mean"`
+	Scale      []float64   `json:"scale"`
+	Weights    []float64   `json:"weights"`
+	Hidden     [][]float64 `json:"hidden,omitempty"`
+	HiddenBias []float64   `json:"hidden_bias,omitempty"`
+	Out        []float64   `json:"out,omitempty"`
+}
+
+//go:embed rerank_default.json
+var defaultRankerJSON []byte
+
+// DefaultRanker returns the ranker kb uses unless told otherwise (see
+// [WithRanker]). Its weights were learned on questions of Ant Financial's
+// AFQMC corpus; the file rerank_default.json records how.
+func DefaultRanker() (*Ranker, error) {
+	r, err := ReadRanker(bytes.NewReader(defaultRankerJSON))
+	if err != nil {
+		return nil, fmt.Errorf("kb: default ranker: %w", err)
+	}
+	return r, nil
+}
+
+// ReadRanker reads a ranker written by [Ranker.WriteTo].
+func ReadRanker(rd io.Reader) (*Ranker, error) {
+	var f rankerFile
+	dec := json.NewDecoder(rd)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("kb: read ranker: %w", err)
+	}
+	n := len(f.Features)
+	if len(f.Mean) != n || len(f.Scale) != n || len(f.Weights) != n {
+		return nil, fmt.Errorf("kb: read ranker: %d features but %d means, %d scales, %d weights",
+			n, len(f.Mean), len(f.Scale), len(f.Weights))
+	}
+	if len(f.Hidden) != len(f.HiddenBias) || len(f.Hidden) != len(f.Out) {
+		return nil, fmt.Errorf("kb: read ranker: %d hidden units but %d biases, %d output weights",
+			len(f.Hidden), len(f.HiddenBias), len(f.Out))
+	}
+	r := &Ranker{note: f.Note, hbias: f.HiddenBias, out: f.Out}
+	r.hidden = make([][numFeatures]float64, len(f.Hidden))
+	for i := range r.scale {
+		r.scale[i] = 1
+	}
+	for i, name := range f.Features {
+		j := slices.Index(featureNames[:], name)
+		if j < 0 {
+			return nil, fmt.Errorf("kb: read ranker: unknown feature %q", name)
+		}
+		r.mean[j], r.scale[j], r.w[j] = f.Mean[i], f.Scale[i], f.Weights[i]
+		for h := range f.Hidden {
+			if len(f.Hidden[h]) != n {
+				return nil, fmt.Errorf("kb: read ranker: hidden unit %d has %d weights, want %d", h, len(f.Hidden[h]), n)
+			}
+			r.hidden[h][j] = f.Hidden[h][i]
+		}
+	}
+	if err := r.check(); err != nil {
+		return nil, fmt.Errorf("kb: read ranker: %w", err)
+	}
+	return r, nil
+}
+
+// check reports values that would make scores meaningless.
+func (r *Ranker) check() error {
+	bad := func(v float64) bool { return math.IsNaN(v) || math.IsInf(v, 0) }
+	for i := range numFeatures {
+		if bad(r.mean[i]) || bad(r.w[i]) || bad(r.scale[i]) || r.scale[i] <= 0 {
+			return fmt.Errorf("kb: ranker feature %q: bad mean, scale or weight", featureNames[i])
+		}
+		for h := range r.hidden {
+			if bad(r.hidden[h][i]) {
+				return fmt.Errorf("kb: ranker hidden unit %d: bad weight", h)
+			}
+		}
+	}
+	for h := range r.hidden {
+		if bad(r.hbias[h]) || bad(r.out[h]) {
+			return fmt.Errorf("kb: ranker hidden unit %d: bad weight", h)
+		}
+	}
+	return nil
+}
+
+// WriteTo writes r as JSON, readable by [ReadRanker].
+func (r *Ranker) WriteTo(w io.Writer) (int64, error) {
+	f := rankerFile{Note: r.note, Features: featureNames[:], HiddenBias: r.hbias, Out: r.out}
+	f.Mean, f.Scale, f.Weights = r.mean[:], r.scale[:], r.w[:]
+	for h := range r.hidden {
+		f.Hidden = append(f.Hidden, r.hidden[h][:])
+	}
+	b, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		return 0, fmt.Errorf("kb: write ranker: %w", err)
+	}
+	n, err := w.Write(append(b, '\n'))
+	return int64(n), err
+}
+
+// Note returns the free text stored with the ranker (how it was trained).
+func (r *Ranker) Note() string { return r.note }
+
+// score is the model's output for raw feature vector x.
+func (r *Ranker) score(x *[numFeatures]float64) float64 {
+	var z [numFeatures]float64
+	s := 0.0
+	for i := range numFeatures {
+		z[i] = (x[i] - r.mean[i]) / r.scale[i]
+		s += r.w[i] * z[i]
+	}
+	for h := range r.hidden {
+		a := r.hbias[h]
+		for i := range numFeatures {
+			a += r.hidden[h][i] * z[i]
+		}
+		s += r.out[h] * math.Tanh(a)
+	}
+	return s
+}
+
+// Labeled is a query with the id of the entry that answers it: a training
+// example for [TrainRanker].
+type Labeled struct {
+	Query string `json:"query"`
+	ID    string `json:"id"`
+}
+
+// TrainConfig sets [TrainRanker]'s parameters; zero values take the
+// defaults.
+type TrainConfig struct {
+	// Epochs is the number of passes over the examples (default 60).
+	Epochs int
+	// L2 is the weight decay (default 1e-4).
+	L2 float64
+	// Hidden is the number of tanh hidden units; 0 trains a linear model.
+	Hidden int
+	// Seed seeds the example order and the initial weights (default 1).
+	Seed uint64
+	// Note is stored with the ranker, e.g. the command that trained it.
+	Note string
+}
+
+// TrainReport says how training went.
+type TrainReport struct {
+	// Examples is the number of examples given; Used those whose expected
+	// entry was among the first stage's candidates (the others cannot teach
+	// the ranker anything).
+	Examples, Used int
+	// Loss is the mean softmax cross-entropy of the expected entry among its
+	// candidates after the last epoch.
+	Loss float64
+}
+
+// TrainRanker fits a ranker to examples on the entries of ix: it is
+// NewTrainer(cfg), Add(ctx, ix, examples) and Fit(ctx) in one call.
+func TrainRanker(ctx context.Context, ix *Index, examples []Labeled, cfg TrainConfig) (*Ranker, TrainReport, error) {
+	t := NewTrainer(cfg)
+	if err := t.Add(ctx, ix, examples); err != nil {
+		return nil, t.report, err
+	}
+	return t.Fit(ctx)
+}
+
+// Trainer collects training lists from one or more indexes and fits a
+// [Ranker] to them. For each example it takes the first stage's candidates,
+// computes their features, and Fit learns weights that put the expected
+// entry first (softmax cross-entropy over each candidate list, Adam,
+// deterministic for a given Seed). Several indexes help when the entries
+// to rank against at search time are fewer than the training entries: split
+// the training entries into knowledge bases of that size. A Trainer is not
+// safe for concurrent use.
+type Trainer struct {
+	cfg    TrainConfig
+	lists  []trainList
+	report TrainReport
+}
+
+// NewTrainer returns a Trainer with cfg's parameters.
+func NewTrainer(cfg TrainConfig) *Trainer {
+	if cfg.Epochs == 0 {
+		cfg.Epochs = 60
+	}
+	if cfg.L2 == 0 {
+		cfg.L2 = 1e-4
+	}
+	if cfg.Seed == 0 {
+		cfg.Seed = 1
+	}
+	return &Trainer{cfg: cfg}
+}
+
+// Add searches ix for each example and keeps the candidate lists that
+// contain the expected entry. Examples naming ids ix does not hold are an
+// error wrapping [ErrNotFound].
+func (t *Trainer) Add(ctx context.Context, ix *Index, examples []Labeled) error {
+	lists, err := ix.trainingLists(ctx, examples)
+	if err != nil {
+		return err
+	}
+	t.report.Examples += len(examples)
+	t.report.Used += len(lists)
+	t.lists = append(t.lists, lists...)
+	return nil
+}
+
+// Fit learns a ranker from the lists added so far.
+func (t *Trainer) Fit(ctx context.Context) (*Ranker, TrainReport, error) {
+	cfg := t.cfg
+	rep := t.report
+	if cfg.Epochs < 0 || cfg.L2 < 0 || cfg.Hidden < 0 {
+		return nil, rep, errors.New("kb: train ranker: negative epochs, L2 or hidden units")
+	}
+	if len(t.lists) == 0 {
+		return nil, rep, errors.New("kb: train ranker: no example's entry is among its candidates")
+	}
+	lists := make([]trainList, len(t.lists))
+	for i, l := range t.lists {
+		lists[i] = trainList{x: slices.Clone(l.x), pos: l.pos}
+	}
+	r := &Ranker{note: cfg.Note}
+	standardize(r, lists)
+	loss, err := fit(ctx, r, lists, cfg)
+	if err != nil {
+		return nil, rep, err
+	}
+	rep.Loss = loss
+	return r, rep, r.check()
+}
+
+// trainList is one example's candidate texts (standardized features later)
+// and the index of the expected one.
+type trainList struct {
+	x   [][numFeatures]float64
+	pos int
+}
+
+func (ix *Index) trainingLists(ctx context.Context, examples []Labeled) ([]trainList, error) {
+	g, err := ix.acquire()
+	if err != nil {
+		return nil, err
+	}
+	defer g.release()
+	var lists []trainList
+	for i, ex := range examples {
+		if i%256 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, fmt.Errorf("kb: train ranker: %w", err)
+			}
+		}
+		g.mu.RLock()
+		_, ok := g.entries[ex.ID]
+		g.mu.RUnlock()
+		if !ok {
+			return nil, fmt.Errorf("kb: train ranker: example %d: %w: %q", i, ErrNotFound, ex.ID)
+		}
+		qa := ix.an.analyze(ex.Query)
+		cands, err := ix.candidates(ctx, g, &qa, "", nil, "", ix.opts.candidates)
+		if err != nil {
+			return nil, err
+		}
+		qi := newQueryInfo(&qa)
+		top := 0.0
+		for _, c := range cands {
+			top = max(top, c.best)
+		}
+		l := trainList{pos: -1}
+		g.mu.RLock()
+		for _, c := range cands {
+			// One text per entry: the one the first stage liked best. For the
+			// expected entry that is the text the query paraphrases.
+			k := slices.Index(c.bm25, c.best)
+			var x [numFeatures]float64
+			featureVector(&x, &qi, &c.e.texts[k], k, c.bm25[k]/top, c.rank, &g.stats)
+			if c.e.faq.ID == ex.ID {
+				l.pos = len(l.x)
+			}
+			l.x = append(l.x, x)
+		}
+		g.mu.RUnlock()
+		if l.pos >= 0 && len(l.x) > 1 {
+			lists = append(lists, l)
+		}
+	}
+	return lists, nil
+}
+
+// standardize sets r's means and scales from the training features and
+// rewrites them in standard units.
+func standardize(r *Ranker, lists []trainList) {
+	var sum, sq [numFeatures]float64
+	n := 0.0
+	for _, l := range lists {
+		for _, x := range l.x {
+			for i, v := range x {
+				sum[i] += v
+				sq[i] += v * v
+			}
+			n++
+		}
+	}
+	for i := range numFeatures {
+		m := sum[i] / n
+		sd := math.Sqrt(math.Max(sq[i]/n-m*m, 0))
+		if sd < 1e-9 {
+			sd = 1
+		}
+		r.mean[i], r.scale[i] = m, sd
+	}
+	for _, l := range lists {
+		for j := range l.x {
+			for i := range numFeatures {
+				l.x[j][i] = (l.x[j][i] - r.mean[i]) / r.scale[i]
+			}
+		}
+	}
+}
+
+// fit learns r's weights with Adam on the softmax cross-entropy of each
+// list's positive, one list per step, lists shuffled every epoch.
+func fit(ctx context.Context, r *Ranker, lists []trainList, cfg TrainConfig) (float64, error) {
+	rng := rand.New(rand.NewPCG(cfg.Seed, 0x6b62))
+	H := cfg.Hidden
+	// Parameters: w (numFeatures), then per hidden unit: numFeatures weights, bias, out.
+	np := numFeatures + H*(numFeatures+2)
+	p := make([]float64, np)
+	for h := range H {
+		base := numFeatures + h*(numFeatures+2)
+		for i := range numFeatures {
+			p[base+i] = rng.NormFloat64() * 0.3
+		}
+		p[base+numFeatures+1] = rng.NormFloat64() * 0.1
+	}
+	grad := make([]float64, np)
+	m1 := make([]float64, np)
+	m2 := make([]float64, np)
+	const lr, b1, b2, eps = 0.01, 0.9, 0.999, 1e-8
+	order := make([]int, len(lists))
+	for i := range order {
+		order[i] = i
+	}
+	step := 0
+	var loss float64
+	var scores, act []float64
+	for epoch := range cfg.Epochs {
+		if err := ctx.Err(); err != nil {
+			return 0, fmt.Errorf("kb: train ranker: %w", err)
+		}
+		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		loss = 0
+		rate := lr / (1 + float64(epoch)/10)
+		for _, li := range order {
+			l := &lists[li]
+			scores = scores[:0]
+			act = act[:0]
+			for _, x := range l.x {
+				s := 0.0
+				for i := range numFeatures {
+					s += p[i] * x[i]
+				}
+				for h := range H {
+					base := numFeatures + h*(numFeatures+2)
+					a := p[base+numFeatures]
+					for i := range numFeatures {
+						a += p[base+i] * x[i]
+					}
+					t := math.Tanh(a)
+					act = append(act, t)
+					s += p[base+numFeatures+1] * t
+				}
+				scores = append(scores, s)
+			}
+			mx := slices.Max(scores)
+			z := 0.0
+			for _, s := range scores {
+				z += math.Exp(s - mx)
+			}
+			loss += math.Log(z) - (scores[l.pos] - mx)
+			clear(grad)
+			for j, x := range l.x {
+				d := math.Exp(scores[j]-mx) / z // dL/ds_j
+				if j == l.pos {
+					d--
+				}
+				for i := range numFeatures {
+					grad[i] += d * x[i]
+				}
+				for h := range H {
+					base := numFeatures + h*(numFeatures+2)
+					t := act[j*H+h]
+					o := p[base+numFeatures+1]
+					grad[base+numFeatures+1] += d * t
+					da := d * o * (1 - t*t)
+					grad[base+numFeatures] += da
+					for i := range numFeatures {
+						grad[base+i] += da * x[i]
+					}
+				}
+			}
+			step++
+			c1 := 1 - math.Pow(b1, float64(step))
+			c2 := 1 - math.Pow(b2, float64(step))
+			for i := range p {
+				gi := grad[i] + cfg.L2*p[i]
+				m1[i] = b1*m1[i] + (1-b1)*gi
+				m2[i] = b2*m2[i] + (1-b2)*gi*gi
+				p[i] -= rate * (m1[i] / c1) / (math.Sqrt(m2[i]/c2) + eps)
+			}
+		}
+		loss /= float64(len(lists))
+	}
+	copy(r.w[:], p[:numFeatures])
+	r.hidden = make([][numFeatures]float64, H)
+	r.hbias = make([]float64, H)
+	r.out = make([]float64, H)
+	for h := range H {
+		base := numFeatures + h*(numFeatures+2)
+		copy(r.hidden[h][:], p[base:base+numFeatures])
+		r.hbias[h] = p[base+numFeatures]
+		r.out[h] = p[base+numFeatures+1]
+	}
+	return loss, nil
+}
