@@ -163,15 +163,16 @@ func (e *Extractor) Extract(text string) []Slot {
 		return cmp.Compare(a.i, b.i)
 	})
 	out := make([]Slot, 0, len(cands))
+	taken := make([]bool, len(s.r)) // runes covered by accepted slots
 	for _, c := range cands {
 		overlaps := false
-		for _, o := range out {
-			if c.i < o.End && o.Start < c.j {
-				overlaps = true
-				break
-			}
+		for x := c.i; x < c.j && !overlaps; x++ {
+			overlaps = taken[x]
 		}
 		if !overlaps {
+			for x := c.i; x < c.j; x++ {
+				taken[x] = true
+			}
 			// Start/End hold rune indices until the final conversion.
 			out = append(out, Slot{Kind: c.kind, Start: c.i, End: c.j, Value: c.value})
 		}

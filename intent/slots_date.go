@@ -97,8 +97,12 @@ func (s *slotScan) smallNumber(k int) (int, int) {
 	if isCNNumeral(s.at(k - 1)) {
 		return 0, k
 	}
-	if n := s.digitsAt(k); n > 0 {
-		if n > 4 || isDigit(s.at(k-1)) {
+	if isDigit(s.at(k)) {
+		if isDigit(s.at(k - 1)) {
+			return 0, k
+		}
+		n := s.digitsAt(k)
+		if n > 4 {
 			return 0, k
 		}
 		v := 0
@@ -134,8 +138,9 @@ func (s *slotScan) dates(out []slotCand, today time.Time) []slotCand {
 
 // dateAt tries every date pattern at k and keeps the longest match.
 func (s *slotScan) dateAt(k int, today, monday time.Time) (slotCand, bool) {
-	if !startsDate(s.r[k]) {
-		return slotCand{}, false
+	c := s.r[k]
+	if !startsDate(c) || isDigit(c) && isDigit(s.at(k-1)) || isCNNumeral(c) && isCNNumeral(s.at(k-1)) {
+		return slotCand{}, false // no date starts inside a number
 	}
 	var best slotCand
 	try := func(j int, value string) {
