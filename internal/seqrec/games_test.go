@@ -72,10 +72,17 @@ func TestGamesSweep(t *testing.T) {
 		mod  func(*Options)
 	}
 	vs := []variant{{"default", func(*Options) {}}}
-	for _, k := range []int{25, 50, 200, 1000} {
-		vs = append(vs, variant{fmt.Sprintf("fanout=%d", k), func(o *Options) { o.SecondFanout = k }})
-	}
 	vs = append(vs, variant{"first-order only", func(o *Options) { o.SecondOrder = 0 }})
+	for _, g := range []float64{1, 10} {
+		vs = append(vs, variant{fmt.Sprintf("second=%g", g), func(o *Options) { o.SecondOrder = g }})
+	}
+	vs = append(vs, variant{"window=20", func(o *Options) { o.Window = 20 }},
+		variant{"backward=1", func(o *Options) { o.Backward = 1 }},
+		variant{"backward=0", func(o *Options) { o.Backward = 0 }},
+		variant{"pop=0.02", func(o *Options) { o.PopWeight = 0.02 }},
+		variant{"pop=0.2", func(o *Options) { o.PopWeight = 0.2 }},
+		variant{"fanout=200", func(o *Options) { o.SecondFanout = 200 }},
+		variant{"hist=0.5", func(o *Options) { o.HistoryPower = 0.5 }})
 	for _, v := range vs {
 		o := DefaultOptions()
 		o.IsTarget = IsAsk
@@ -87,5 +94,78 @@ func TestGamesSweep(t *testing.T) {
 		}
 		el := time.Since(start)
 		ev(v.name+" ("+el.Round(time.Millisecond).String()+")", m)
+	}
+}
+
+// TestGamesQuality measures the default model and the baselines on the
+// holdout half of the games users (the half never looked at while tuning
+// DefaultOptions) and checks the model clears HR@10 0.65 and beats both.
+func TestGamesQuality(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: trains on the games benchmark")
+	}
+	g := loadGames(t)
+	ctx := context.Background()
+	eval := func(name string, s Scorer) Result {
+		r, err := Evaluate(ctx, s, g.holdout, g.universe, EvalOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%-11s holdout %s", name, r)
+		return r
+	}
+	pop := eval("popularity", NewPopularity(g.train, IsAsk))
+	tr := eval("transition", NewTransition(g.train, IsAsk))
+	o := DefaultOptions()
+	o.IsTarget = IsAsk
+	start := time.Now()
+	m, err := Train(g.train, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("trained %v in %v", m, time.Since(start).Round(time.Millisecond))
+	r := eval("seqrec", m)
+	if r.HR < 0.65 || r.HR <= pop.HR || r.HR <= tr.HR {
+		t.Errorf("seqrec holdout HR@10 = %.4f, want >= 0.65 and above popularity %.4f and transition %.4f", r.HR, pop.HR, tr.HR)
+	}
+}
+
+// BenchmarkGamesQuality reports holdout quality and training time per
+// scorer, e.g. go test -run - -bench GamesQuality -benchtime 1x.
+func BenchmarkGamesQuality(b *testing.B) {
+	g := loadGames(b)
+	ctx := context.Background()
+	o := DefaultOptions()
+	o.IsTarget = IsAsk
+	scorers := []struct {
+		name  string
+		train func() Scorer
+	}{
+		{"popularity", func() Scorer { return NewPopularity(g.train, IsAsk) }},
+		{"transition", func() Scorer { return NewTransition(g.train, IsAsk) }},
+		{"seqrec", func() Scorer {
+			m, err := Train(g.train, o)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return m
+		}},
+	}
+	for _, sc := range scorers {
+		b.Run(sc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			var s Scorer
+			for b.Loop() {
+				s = sc.train()
+			}
+			r, err := Evaluate(ctx, s, g.holdout, g.universe, EvalOptions{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(r.HR, "hr@10")
+			b.ReportMetric(r.NDCG, "ndcg@10")
+			b.ReportMetric(r.FullHR, "full_hr@10")
+			b.ReportMetric(r.FullMRR, "full_mrr@10")
+		})
 	}
 }

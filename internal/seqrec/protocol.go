@@ -171,10 +171,13 @@ func SplitCases(cases []Case) (tune, holdout []Case) {
 // negatives do not depend on which other users are evaluated. If fewer than
 // n items are eligible it returns all of them. Output is in draw order.
 func SampleNegatives(user string, seed uint64, universe []string, exclude map[string]bool, n int) []string {
-	eligible := 0
-	for _, it := range universe {
-		if !exclude[it] {
-			eligible++
+	eligible := len(universe) - len(exclude) // a lower bound
+	if eligible <= n {
+		eligible = 0
+		for _, it := range universe {
+			if !exclude[it] {
+				eligible++
+			}
 		}
 	}
 	if eligible <= n {
@@ -293,6 +296,7 @@ func Evaluate(ctx context.Context, s Scorer, cases []Case, universe []string, op
 	var res Result
 	var scores, negs []float64
 	exclude := map[string]bool{}
+	excluded := make([]bool, len(universe)) // exclude, by universe index
 	for n, c := range cases {
 		if n%256 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -317,9 +321,14 @@ func Evaluate(ctx context.Context, s Scorer, cases []Case, universe []string, op
 			res.NDCG += NDCG(r, opts.K)
 		}
 		if !opts.SkipFull {
+			for it := range exclude {
+				if i, ok := uidx[it]; ok {
+					excluded[i] = true
+				}
+			}
 			r := 1
-			for i, it := range universe {
-				if exclude[it] {
+			for i := range universe {
+				if excluded[i] {
 					continue
 				}
 				v := math.Inf(-1)
@@ -328,6 +337,11 @@ func Evaluate(ctx context.Context, s Scorer, cases []Case, universe []string, op
 				}
 				if v >= target || math.IsNaN(target) {
 					r++
+				}
+			}
+			for it := range exclude {
+				if i, ok := uidx[it]; ok {
+					excluded[i] = false
 				}
 			}
 			if r <= opts.K {
