@@ -27,6 +27,9 @@ type featureConfig struct {
 	CharMin     int  // shortest character n-gram, in runes; 0 turns them off
 	CharMax     int  // longest character n-gram, in runes
 	CharWeight  float64
+	// CrossWord takes character n-grams over the whole utterance (words
+	// joined by one space) instead of within each word.
+	CrossWord bool
 }
 
 // rawFeature is a hashed feature key with its count in one utterance.
@@ -129,7 +132,7 @@ func (e *extractor) charGrams(cfg *featureConfig, text string) {
 	e.runes = rs
 	start := 0
 	for i := 1; i < len(rs); i++ {
-		if rs[i] != ' ' {
+		if rs[i] != ' ' || (cfg.CrossWord && i != len(rs)-1) {
 			continue
 		}
 		word := rs[start : i+1] // ' ' w o r d ' '

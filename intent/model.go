@@ -73,9 +73,9 @@ func (m *Model) TokenizerIdentity() string { return m.tokID }
 // predictions with calibrated confidences and the outcome: [Matched] when the
 // best label is in scope, at least as confident as the threshold and ahead of
 // the runner-up by at least the minimum gap; [OutOfScope], [LowConfidence] or
-// [Ambiguous] otherwise. Empty text is LowConfidence-free: it gets the
-// model's prior, which is usually below the threshold. The only error is
-// ctx's, wrapped.
+// [Ambiguous] otherwise. Text with no feature the model has seen (empty
+// text, an unknown script) is LowConfidence, with the model's prior as
+// predictions. The only error is ctx's, wrapped.
 func (m *Model) Classify(ctx context.Context, text string) (Result, error) {
 	if err := ctx.Err(); err != nil {
 		return Result{}, fmt.Errorf("intent: classify: %w", err)
@@ -133,6 +133,8 @@ func (m *Model) result(s *scratch) Result {
 		r.Gap = top - s.scores[order[1]]
 	}
 	switch {
+	case len(s.vec.idx) == 0:
+		r.Outcome = LowConfidence // nothing the model knows: the prior
 	case order[0] == m.oos:
 		r.Outcome = OutOfScope
 	case top < m.threshold:

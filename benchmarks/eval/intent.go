@@ -26,24 +26,33 @@ func init() {
 
 // intentFigures is what the intent command prints.
 type intentFigures struct {
-	Train           string   `json:"train"`
-	Test            string   `json:"test"`
-	N               int      `json:"n"`
-	TrainN          int      `json:"train_n"`
-	Labels          int      `json:"labels"`
-	Accuracy        float64  `json:"accuracy"`
-	InScopeAccuracy float64  `json:"in_scope_accuracy"`
-	OOSRecall       *float64 `json:"oos_recall,omitempty"`
-	OOSPrecision    *float64 `json:"oos_precision,omitempty"`
-	MacroF1         float64  `json:"macro_f1"`
-	Top1Accuracy    float64  `json:"top1_accuracy"`
-	ECE             float64  `json:"ece"`
-	Temperature     float64  `json:"temperature"`
-	TrainSeconds    float64  `json:"train_seconds"`
-	ModelBytes      int      `json:"model_bytes"`
-	P50us           float64  `json:"p50_us"`
-	P99us           float64  `json:"p99_us"`
-	Options         string   `json:"options,omitempty"`
+	Train           string       `json:"train"`
+	Test            string       `json:"test"`
+	N               int          `json:"n"`
+	TrainN          int          `json:"train_n"`
+	Labels          int          `json:"labels"`
+	Accuracy        float64      `json:"accuracy"`
+	InScopeAccuracy float64      `json:"in_scope_accuracy"`
+	OOSRecall       *float64     `json:"oos_recall,omitempty"`
+	OOSPrecision    *float64     `json:"oos_precision,omitempty"`
+	MacroF1         float64      `json:"macro_f1"`
+	Top1Accuracy    float64      `json:"top1_accuracy"`
+	ECE             float64      `json:"ece"`
+	Temperature     float64      `json:"temperature"`
+	TrainSeconds    float64      `json:"train_seconds"`
+	ModelBytes      int          `json:"model_bytes"`
+	P50us           float64      `json:"p50_us"`
+	P99us           float64      `json:"p99_us"`
+	Options         string       `json:"options,omitempty"`
+	Curve           []curvePoint `json:"curve,omitempty"`
+}
+
+// curvePoint is the outcome of one confidence threshold (-curve).
+type curvePoint struct {
+	Threshold float64  `json:"t"`
+	Accuracy  float64  `json:"acc"`
+	InScope   float64  `json:"in"`
+	OOSRecall *float64 `json:"oos,omitempty"`
 }
 
 func runIntent(args []string) (any, error) {
@@ -52,6 +61,9 @@ func runIntent(args []string) (any, error) {
 	testPath := fs.String("test", "", "test examples; without it, -split holds out part of -train")
 	split := fs.Float64("split", 0.2, "with no -test: fraction of -train held out (by a fixed hash of the text) as the test set")
 	mode := fs.String("mode", "search", "jieba cut mode: search (the default tokenizer) or precise")
+	nFolds := fs.Int("folds", 0, "tuning: with no -test, cross-validate on -train with this many folds (by a fixed hash of the text)")
+	curve := fs.Bool("curve", false, "tuning: add accuracy and out-of-scope recall for a range of thresholds")
+	stop := fs.String("stopwords", "default", "tokenizer stop words: default or none")
 	tune := fs.String("opts", "", "tuning experiments only: comma-separated name=value training options (epochs, l2, rate, holdout, threshold, gap, char, charweight, pairs, mincount)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -87,6 +99,13 @@ func runIntent(args []string) (any, error) {
 	default:
 		return nil, fmt.Errorf("intent: unknown -mode %q", *mode)
 	}
+	switch *stop {
+	case "default":
+	case "none":
+		jopts = append(jopts, jieba.WithStopWords(nil))
+	default:
+		return nil, fmt.Errorf("intent: unknown -stopwords %q", *stop)
+	}
 	tok, err := jieba.New(jopts...)
 	if err != nil {
 		return nil, err
@@ -94,37 +113,71 @@ func runIntent(args []string) (any, error) {
 	defer tok.Close()
 
 	ctx := context.Background()
-	start := time.Now()
-	m, err := intent.Train(ctx, train, tok, opts...)
-	if err != nil {
-		return nil, err
+	type fold struct{ train, test []intent.Example }
+	folds := []fold{{train, test}}
+	if *nFolds > 1 {
+		all := append(train, test...)
+		folds = folds[:0]
+		for k := range *nFolds {
+			var f fold
+			for _, ex := range all {
+				h := fnv.New32a()
+				h.Write([]byte(ex.Text))
+				if int(h.Sum32()%uint32(*nFolds)) == k {
+					f.test = append(f.test, ex)
+				} else {
+					f.train = append(f.train, ex)
+				}
+			}
+			folds = append(folds, f)
+		}
+		train, test = all, nil
 	}
-	trainSec := time.Since(start).Seconds()
-	var buf bytes.Buffer
-	if _, err := m.WriteTo(&buf); err != nil {
-		return nil, err
-	}
-	fmt.Fprintf(os.Stderr, "trained in %.2fs, temperature %.3f, model %d bytes\n", trainSec, m.Temperature(), buf.Len())
-
-	oosLabel, _ := m.OutOfScopeLabel()
-	for _, ex := range test[:min(len(test), 50)] { // warm up
-		m.Classify(ctx, ex.Text)
-	}
-	lat := make([]float64, len(test))
-	preds := make([]string, len(test))
-	tops := make([]intent.Prediction, len(test))
-	for i, ex := range test {
-		t0 := time.Now()
-		r, err := m.Classify(ctx, ex.Text)
-		lat[i] = float64(time.Since(t0).Nanoseconds()) / 1e3
+	var (
+		lat      []float64
+		preds    []string
+		tops     []intent.Prediction
+		results  []intent.Result
+		trainSec float64
+		m        *intent.Model
+		buf      bytes.Buffer
+		oosLabel string
+	)
+	for _, fd := range folds {
+		start := time.Now()
+		m, err = intent.Train(ctx, fd.train, tok, opts...)
 		if err != nil {
 			return nil, err
 		}
-		preds[i] = oosLabel
-		if r.Known() {
-			preds[i] = r.Intent
+		sec := time.Since(start).Seconds()
+		trainSec += sec / float64(len(folds))
+		buf.Reset()
+		if _, err := m.WriteTo(&buf); err != nil {
+			return nil, err
 		}
-		tops[i] = r.Predictions[0]
+		fmt.Fprintf(os.Stderr, "trained in %.2fs, temperature %.3f, model %d bytes\n", sec, m.Temperature(), buf.Len())
+		oosLabel, _ = m.OutOfScopeLabel()
+		for _, ex := range fd.test[:min(len(fd.test), 50)] { // warm up
+			m.Classify(ctx, ex.Text)
+		}
+		for _, ex := range fd.test {
+			t0 := time.Now()
+			r, err := m.Classify(ctx, ex.Text)
+			lat = append(lat, float64(time.Since(t0).Nanoseconds())/1e3)
+			if err != nil {
+				return nil, err
+			}
+			p := oosLabel
+			if r.Known() {
+				p = r.Intent
+			}
+			preds = append(preds, p)
+			tops = append(tops, r.Predictions[0])
+			results = append(results, r)
+		}
+		if *nFolds > 1 {
+			test = append(test, fd.test...)
+		}
 	}
 	f := scoreIntents(test, preds, tops, oosLabel)
 	f.Train, f.Test, f.TrainN, f.Labels = *trainPath, *testPath, len(train), len(m.Labels())
@@ -138,6 +191,19 @@ func runIntent(args []string) (any, error) {
 	f.P50us = round(percentile(lat, 0.50), 1)
 	f.P99us = round(percentile(lat, 0.99), 1)
 	f.Options = *tune
+	if *curve {
+		for _, t := range []float64{0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7} {
+			p := make([]string, len(results))
+			for i, r := range results {
+				p[i] = oosLabel
+				if top := r.Predictions[0]; top.Label != oosLabel && top.Confidence >= t {
+					p[i] = top.Label
+				}
+			}
+			c := scoreIntents(test, p, tops, oosLabel)
+			f.Curve = append(f.Curve, curvePoint{Threshold: t, Accuracy: c.Accuracy, InScope: c.InScopeAccuracy, OOSRecall: c.OOSRecall})
+		}
+	}
 	return f, nil
 }
 
@@ -262,7 +328,7 @@ func parseIntentOpts(s string) ([]intent.Option, error) {
 		k, v, _ := strings.Cut(kv, "=")
 		num := func() (float64, error) { return strconv.ParseFloat(v, 64) }
 		x, err := num()
-		if err != nil && k != "char" && k != "pairs" {
+		if err != nil && k != "char" && k != "pairs" && k != "cross" {
 			return nil, fmt.Errorf("intent: -opts %s: %w", kv, err)
 		}
 		switch k {
@@ -282,6 +348,12 @@ func parseIntentOpts(s string) ([]intent.Option, error) {
 			opts = append(opts, intent.WithCharWeight(x))
 		case "mincount":
 			opts = append(opts, intent.WithMinCount(int(x)))
+		case "svm":
+			opts = append(opts, intent.WithSolver(intent.SVM), intent.WithCost(x))
+		case "ens":
+			opts = append(opts, intent.WithSolver(intent.Ensemble), intent.WithCost(x))
+		case "softmax":
+			opts = append(opts, intent.WithSolver(intent.Softmax))
 		case "seed":
 			opts = append(opts, intent.WithSeed(uint64(x)))
 		case "char": // char=1-4
@@ -292,6 +364,8 @@ func parseIntentOpts(s string) ([]intent.Option, error) {
 				return nil, fmt.Errorf("intent: -opts %s: want char=MIN-MAX", kv)
 			}
 			opts = append(opts, intent.WithCharNGrams(lo, hi))
+		case "cross":
+			opts = append(opts, intent.WithCrossWordNGrams())
 		case "pairs":
 			if v == "off" {
 				opts = append(opts, intent.WithoutWordPairs())
