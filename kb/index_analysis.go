@@ -152,19 +152,26 @@ func DefaultSynonyms() [][]string {
 
 // synonymMap turns groups into a term → canonical map and returns it with a
 // digest that names its content. Groups are read in order; a term keeps the
-// first group it appears in. Terms are run through tok, so a synonym the
-// tokenizer folds or splits still matches: only single-token terms are used.
+// first group it appears in. Terms are run through tok, so they are folded
+// as the text will be; a term the tokenizer does not keep whole (as one token
+// covering it) cannot match anything and is left out.
 func synonymMap(tok tokenize.Tokenizer, groups [][]string) (map[string]string, string) {
 	m := map[string]string{}
 	h := sha256.New()
 	for _, g := range groups {
 		canon := ""
 		for _, w := range g {
-			toks := tok.Tokenize(w)
-			if len(toks) != 1 {
+			// A term whose tokens include one covering all of it (search
+			// mode adds 蚂蚁 and 花呗 to 蚂蚁花呗) maps through that token.
+			t := ""
+			for _, tk := range tok.Tokenize(w) {
+				if tk.Start == 0 && tk.End == len(w) {
+					t = termText(tk.Text)
+				}
+			}
+			if t == "" {
 				continue
 			}
-			t := termText(toks[0].Text)
 			if canon == "" {
 				canon = t
 				if c, ok := m[t]; ok {
