@@ -72,17 +72,10 @@ func TestGamesSweep(t *testing.T) {
 		mod  func(*Options)
 	}
 	vs := []variant{{"default", func(*Options) {}}}
-	vs = append(vs, variant{"first-order only", func(o *Options) { o.SecondOrder = 0 }})
-	for _, g := range []float64{1, 10} {
-		vs = append(vs, variant{fmt.Sprintf("second=%g", g), func(o *Options) { o.SecondOrder = g }})
+	for _, k := range []int{50, 100, 200} {
+		vs = append(vs, variant{fmt.Sprintf("neighbors=%d", k), func(o *Options) { o.MaxNeighbors = k }})
 	}
-	vs = append(vs, variant{"window=20", func(o *Options) { o.Window = 20 }},
-		variant{"backward=1", func(o *Options) { o.Backward = 1 }},
-		variant{"backward=0", func(o *Options) { o.Backward = 0 }},
-		variant{"pop=0.02", func(o *Options) { o.PopWeight = 0.02 }},
-		variant{"pop=0.2", func(o *Options) { o.PopWeight = 0.2 }},
-		variant{"fanout=200", func(o *Options) { o.SecondFanout = 200 }},
-		variant{"hist=0.5", func(o *Options) { o.HistoryPower = 0.5 }})
+	vs = append(vs, variant{"neighbors=100 fanout=50", func(o *Options) { o.MaxNeighbors = 100; o.SecondFanout = 50 }})
 	for _, v := range vs {
 		o := DefaultOptions()
 		o.IsTarget = IsAsk

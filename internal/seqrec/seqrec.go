@@ -90,8 +90,9 @@ type Options struct {
 
 	// MaxNeighbors keeps, per context token, only the MaxNeighbors items
 	// with the largest pair weight after training (ties by item); 0 keeps
-	// all. Must be ≥ 0. [Model.Observe] may grow lists past this bound.
-	// Default 0.
+	// all. It bounds scoring time (at most MaxHistory+SecondFanout lists of
+	// MaxNeighbors are read per call). Must be ≥ 0. [Model.Observe] may grow
+	// lists past this bound. Default 200.
 	MaxNeighbors int
 }
 
@@ -111,6 +112,7 @@ func DefaultOptions() Options {
 		SecondOrder:  3,
 		SecondNorm:   0.5,
 		SecondFanout: 100,
+		MaxNeighbors: 200,
 	}
 }
 
@@ -540,7 +542,12 @@ func (m *Model) addRow(s *scratch, row []edge, w float64) {
 // topItems appends to dst the SecondFanout touched items with the largest
 // accumulated evidence (ties by smaller id), largest first.
 func (m *Model) topItems(s *scratch, dst []edge) []edge {
-	k := m.params.SecondFanout
+	return m.topN(s, m.params.SecondFanout, dst)
+}
+
+// topN appends to dst the k touched items with the largest s.acc (ties by
+// smaller id), largest first.
+func (m *Model) topN(s *scratch, k int, dst []edge) []edge {
 	less := func(x, y edge) bool { // x ranks below y
 		if x.w != y.w {
 			return x.w < y.w
@@ -628,18 +635,46 @@ func (m *Model) Scores(history []Step, now int64, dst []float64) []float64 {
 	return dst
 }
 
-// Score sets dst[item] to the score of every item with sequence evidence
-// from history at time now. Items it leaves out score their [Model.Prior]
-// (so the map stays small for long item lists). dst is not cleared first.
-func (m *Model) Score(history []Step, now int64, dst map[string]float64) {
+// Scored is an item and its score.
+type Scored struct {
+	Item  string
+	Score float64
+}
+
+// Top appends to dst the k best-scoring items with sequence evidence from
+// history at time now, best first (ties by item token), and returns it.
+// Items without evidence score their [Model.Prior] and are left out, so
+// fewer than k may come back; the cost grows with the evidence, not with
+// the number of items.
+func (m *Model) Top(history []Step, now int64, k int, dst []Scored) []Scored {
+	if k <= 0 {
+		return dst
+	}
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	s := m.getScratch()
 	m.accumulate(history, now, s)
 	for _, b := range s.touched {
-		dst[m.items[b]] = m.prior(b) + s.acc[b]*m.tgtFac[b]
+		s.acc[b] = m.prior(b) + s.acc[b]*m.tgtFac[b]
 	}
+	best := m.topN(s, k, s.hops[:0])
+	s.hops = best
+	start := len(dst)
+	for _, e := range best {
+		dst = append(dst, Scored{m.items[e.item], e.w})
+	}
+	out := dst[start:]
+	slices.SortStableFunc(out, func(x, y Scored) int {
+		switch {
+		case x.Score > y.Score:
+			return -1
+		case x.Score < y.Score:
+			return 1
+		}
+		return strings.Compare(x.Item, y.Item)
+	})
 	m.putScratch(s)
+	return dst
 }
 
 // Contribution is the part of an item's sequence score owed to one history

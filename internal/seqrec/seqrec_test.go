@@ -90,7 +90,13 @@ func TestTinyRanking(t *testing.T) {
 	}
 	// Contributions sum to score minus prior.
 	sc := map[string]float64{}
-	m.Score(h, 2000, sc)
+	top := m.Top(h, 2000, 10, nil)
+	for _, x := range top {
+		sc[x.Item] = x.Score
+	}
+	if diff := cmp.Diff([]string{"ask:how-long", "ask:why-failed"}, []string{top[0].Item, top[1].Item}); len(top) != 2 || diff != "" {
+		t.Errorf("Top = %v, want how-long then why-failed", top)
+	}
 	for _, item := range []string{"ask:why-failed", "ask:how-long"} {
 		sum := 0.0
 		for _, c := range m.Explain(h, 2000, item) {
@@ -265,8 +271,12 @@ func TestObserveMatchesTrain(t *testing.T) {
 	}
 	for _, hist := range [][]Step{h, seq("ask:Q2"), seq("ask:Q-new"), data[3]} {
 		got, exp := map[string]float64{}, map[string]float64{}
-		m.Score(hist, 5000, got)
-		want.Score(hist, 5000, exp)
+		for _, x := range m.Top(hist, 5000, 1000, nil) {
+			got[x.Item] = x.Score
+		}
+		for _, x := range want.Top(hist, 5000, 1000, nil) {
+			exp[x.Item] = x.Score
+		}
 		if diff := cmp.Diff(exp, got, cmp.Comparer(func(x, y float64) bool { return math.Abs(x-y) <= 1e-9*math.Max(1, math.Abs(x)) })); diff != "" {
 			t.Errorf("history %v: Observe vs Train (-train +observe):\n%s", hist, diff)
 		}
@@ -368,7 +378,7 @@ func TestConcurrentScoreObserve(t *testing.T) {
 			for i := range 200 {
 				h := data[(g*200+i)%len(data)]
 				buf = m.Scores(h, 1_600_100_000, buf)
-				m.Score(h, 1_600_100_000, map[string]float64{})
+				m.Top(h, 1_600_100_000, 20, nil)
 				m.Explain(h, 1_600_100_000, "ask:Q3")
 			}
 		}()
@@ -413,14 +423,12 @@ func benchModel(b *testing.B) (*Model, []Step) {
 func BenchmarkScore(b *testing.B) {
 	m, h := benchModel(b)
 	now := h[len(h)-1].Time + 60
-	b.Run("map", func(b *testing.B) {
+	b.Run("top20", func(b *testing.B) {
 		b.ReportAllocs()
-		dst := map[string]float64{}
+		var dst []Scored
 		for b.Loop() {
-			clear(dst)
-			m.Score(h, now, dst)
+			dst = m.Top(h, now, 20, dst[:0])
 		}
-		b.ReportMetric(float64(len(dst)), "items/op")
 	})
 	b.Run("dense", func(b *testing.B) {
 		b.ReportAllocs()
