@@ -54,7 +54,7 @@ func newTestServer(t testing.TB) *server {
 	t.Helper()
 	shared.once.Do(func() {
 		log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-		shared.b, shared.err = build(context.Background(), buildConfig{Seed: 1, Now: time.Now}, log)
+		shared.b, shared.err = build(context.Background(), buildConfig{Seed: 1, Users: 1000, Now: time.Now}, log)
 	})
 	if shared.err != nil {
 		t.Fatalf("build: %v", shared.err)

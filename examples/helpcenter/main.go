@@ -29,6 +29,7 @@ import (
 type config struct {
 	Addr    string
 	Seed    uint64
+	Users   int
 	Verbose bool
 }
 
@@ -36,6 +37,7 @@ func main() {
 	var cfg config
 	flag.StringVar(&cfg.Addr, "addr", "localhost:8080", "address to serve on")
 	flag.Uint64Var(&cfg.Seed, "seed", 1, "seed of the behavior simulation and of training")
+	flag.IntVar(&cfg.Users, "users", 1000, "simulated users the recommender is trained on")
 	flag.BoolVar(&cfg.Verbose, "v", false, "log every request")
 	flag.Parse()
 
@@ -53,11 +55,9 @@ func main() {
 	}
 }
 
-// run builds duxin on the sample data and serves the page until ctx is done,
-// then shuts down gracefully. If ready is not nil it is called with the
-// address actually listened on once the server accepts connections.
+// run builds duxin on the sample data and serves the page until ctx is done.
 func run(ctx context.Context, cfg config, log *slog.Logger, ready func(addr string)) error {
-	b, err := build(ctx, buildConfig{Seed: cfg.Seed, Now: time.Now}, log)
+	b, err := build(ctx, buildConfig{Seed: cfg.Seed, Users: cfg.Users, Now: time.Now}, log)
 	if err != nil {
 		return err
 	}
@@ -70,13 +70,20 @@ func run(ctx context.Context, cfg config, log *slog.Logger, ready func(addr stri
 	if err != nil {
 		return err
 	}
+	return serve(ctx, cfg.Addr, s.handler(), log, ready)
+}
 
-	ln, err := net.Listen("tcp", cfg.Addr)
+// serve serves h on addr until ctx is done, then shuts down gracefully:
+// it stops accepting connections and waits up to 5 seconds for requests in
+// flight. If ready is not nil it is called with the address actually
+// listened on once the server accepts connections.
+func serve(ctx context.Context, addr string, h http.Handler, log *slog.Logger, ready func(addr string)) error {
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           s.handler(),
+		Handler:           h,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -105,5 +112,6 @@ func run(ctx context.Context, cfg config, log *slog.Logger, ready func(addr stri
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	log.Info("stopped")
 	return nil
 }

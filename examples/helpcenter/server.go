@@ -145,10 +145,12 @@ type server struct {
 	rec      recommender
 	sink     eventSink
 	vocab    *vocabulary
+	describe func(event) string
+	ago      func(time.Duration) string
 	log      *slog.Logger
 	now      func() time.Time
 
-	ns       string
+	ns string
 
 	mu    sync.Mutex
 	users map[string]*userState
@@ -177,7 +179,7 @@ type serverConfig struct {
 func newServer(ctx context.Context, b *backend, cfg serverConfig) (*server, error) {
 	s := &server{
 		search: b.search, classify: b.classify, rec: b.rec, sink: b.sink,
-		vocab: newVocabulary(), log: cfg.Log, now: cfg.Now, ns: cfg.Namespace,
+		describe: b.describe, ago: b.ago, vocab: newVocabulary(), log: cfg.Log, now: cfg.Now, ns: cfg.Namespace,
 		users: map[string]*userState{},
 	}
 	for _, d := range demoUsers() {
@@ -397,17 +399,13 @@ func (s *server) view(u *userState) userView {
 	now := s.now()
 	v := userView{ID: u.demo.ID, Name: u.demo.Name, Summary: u.demo.Summary, Events: []eventView{}}
 	for _, e := range slices.Backward(u.events) {
-		attrs := e.Attrs
-		if e.Type == "ask" || e.Type == "search" {
-			attrs = map[string]string{"query": e.Text}
-		}
 		title := e.Type
 		if spec, ok := s.vocab.byType[e.Type]; ok {
 			title = spec.Title
 		}
 		v.Events = append(v.Events, eventView{
 			Type: e.Type, Title: title, Attrs: e.Attrs, Question: e.Question,
-			Phrase: s.vocab.phrase(e.Type, attrs), Ago: ago(now, e.Time), Time: e.Time,
+			Phrase: s.describe(e), Ago: s.ago(now.Sub(e.Time)), Time: e.Time,
 		})
 	}
 	return v

@@ -3,10 +3,10 @@ package main
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 )
 
@@ -68,7 +68,9 @@ func channel() attrSpec {
 func payMethod() attrSpec {
 	return attrSpec{Name: "pay_method", Label: "原支付方式", Values: []string{"balance", "bank_card", "huabei", "yuebao"}}
 }
-func reason(values ...string) attrSpec { return attrSpec{Name: "reason", Label: "原因", Values: values} }
+func reason(values ...string) attrSpec {
+	return attrSpec{Name: "reason", Label: "原因", Values: values}
+}
 func enum(name, label string, values ...string) attrSpec {
 	return attrSpec{Name: name, Label: label, Values: values}
 }
@@ -156,7 +158,8 @@ func newVocabulary() *vocabulary {
 	return v
 }
 
-// valuePhrases are the Chinese phrases of attribute values (EVENTS.md, "Value phrases").
+// valuePhrases are the Chinese phrases of attribute values (EVENTS.md,
+// "Value phrases"), the labels of the form's choices.
 var valuePhrases = map[string]map[string]string{
 	"channel":    {"bank_card": "银行卡", "alipay_account": "他人账户"},
 	"pay_method": {"balance": "账户余额", "bank_card": "银行卡", "huabei": "花呗", "yuebao": "余额宝"},
@@ -222,7 +225,7 @@ func (v *vocabulary) check(typ string, attrs map[string]string) (map[string]stri
 			if err := a.free(val); err != nil {
 				return nil, fmt.Errorf("attribute %q: %v", name, err)
 			}
-		case !contains(a.Values, val):
+		case !slices.Contains(a.Values, val):
 			return nil, fmt.Errorf("attribute %q: want one of %s, got %q", name, strings.Join(a.Values, ", "), val)
 		}
 		out[name] = val
@@ -259,19 +262,6 @@ func amountBand(amount string) string {
 	return "large"
 }
 
-// phrase explains an event in Chinese, e.g. 发起了一笔转账到银行卡.
-func (v *vocabulary) phrase(typ string, attrs map[string]string) string {
-	spec, ok := v.byType[typ]
-	if !ok {
-		return typ
-	}
-	p := spec.Phrase
-	for _, name := range placeholders(p) {
-		p = strings.ReplaceAll(p, "{"+name+"}", valueLabel(name, attrs[name]))
-	}
-	return p
-}
-
 var placeholderRE = regexp.MustCompile(`\{([a-z_]+)\}`)
 
 func placeholders(phrase string) []string {
@@ -281,29 +271,4 @@ func placeholders(phrase string) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-// ago says how long before now t was, in Chinese: 刚刚, 3分钟前, 2小时前, 昨天, 5天前.
-func ago(now, t time.Time) string {
-	d := now.Sub(t)
-	switch {
-	case d < time.Minute:
-		return "刚刚"
-	case d < time.Hour:
-		return strconv.Itoa(int(d/time.Minute)) + "分钟前"
-	case d < 24*time.Hour:
-		return strconv.Itoa(int(d/time.Hour)) + "小时前"
-	case d < 48*time.Hour:
-		return "昨天"
-	}
-	return strconv.Itoa(int(d/(24*time.Hour))) + "天前"
 }

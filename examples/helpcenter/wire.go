@@ -6,20 +6,28 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/duxin-ai/duxin/intent"
 	"github.com/duxin-ai/duxin/internal/sampledata"
+	"github.com/duxin-ai/duxin/kb"
+	"github.com/duxin-ai/duxin/recommend"
+	"github.com/duxin-ai/duxin/recommend/simulate"
 	"github.com/duxin-ai/duxin/tokenize/jieba"
 )
 
-// backend is duxin wired on the sample data: what the server's interfaces
-// are made of.
+// This file wires duxin's four packages on the bundled sample data and
+// adapts them to the server's interfaces (server.go).
+
+// backend is what the server's interfaces are made of.
 type backend struct {
 	search   searcher
 	classify classifier
 	rec      recommender
 	sink     eventSink
+	describe func(event) string         // what the user did, 发起了一笔转账到银行卡
+	ago      func(time.Duration) string // how long ago, 3分钟前
 	closers  []func() error
 }
 
@@ -35,77 +43,140 @@ func (b *backend) Close() error {
 
 // buildConfig are the knobs of build.
 type buildConfig struct {
-	Seed uint64 // simulation and training seed
-	Now  func() time.Time
+	Seed  uint64           // simulation and training seed
+	Users int              // simulated users the recommender learns from
+	Now   func() time.Time // the clock of the engine and the slot extractor
 }
 
 // build loads the tokenizer, indexes the sample knowledge base, trains the
-// intent model and the recommender, logging each step and its time.
+// intent model, simulates a behavior log and trains the recommender on it,
+// logging each step and the time it took.
 func build(ctx context.Context, cfg buildConfig, log *slog.Logger) (_ *backend, err error) {
-	b := &backend{}
+	b := &backend{describe: describe, ago: recommend.Ago}
 	defer func() {
 		if err != nil {
 			err = errors.Join(err, b.Close())
 		}
 	}()
 	start := time.Now()
-	step := func(name string, t0 time.Time, args ...any) {
-		log.Info(name, append(args, "took", time.Since(t0).Round(time.Millisecond))...)
+	done := func(msg string, t0 time.Time, args ...any) {
+		log.Info(msg, append(args, "took", time.Since(t0).Round(time.Millisecond))...)
 	}
 
+	// Tokenizer: jieba with duxin's payments dictionary, shared by kb and intent.
 	t0 := time.Now()
 	tok, err := jieba.New()
 	if err != nil {
 		return nil, fmt.Errorf("tokenizer: %w", err)
 	}
 	b.closers = append(b.closers, tok.Close)
-	step("tokenizer loaded", t0, "identity", tok.Identity())
+	done("tokenizer loaded", t0, "identity", tok.Identity())
 
+	// Knowledge base: the sample FAQs in a bleve index.
 	t0 = time.Now()
-	k, err := newTmpKB(tok)
+	faqs, _, err := kb.Load(bytes.NewReader(sampledata.FAQJSONL()), kb.FormatJSONL, kb.WithFileName("sampledata/faq.jsonl"))
 	if err != nil {
 		return nil, fmt.Errorf("knowledge base: %w", err)
 	}
-	b.search = k
-	step("knowledge base indexed", t0, "faqs", len(k.faqs))
+	ix, err := kb.New(tok)
+	if err != nil {
+		return nil, fmt.Errorf("knowledge base: %w", err)
+	}
+	b.closers = append(b.closers, ix.Close)
+	if err := ix.Reload(ctx, faqs); err != nil {
+		return nil, fmt.Errorf("knowledge base: %w", err)
+	}
+	b.search = kbSearcher{ix}
+	done("knowledge base indexed", t0, "faqs", ix.Len())
 
+	// Intents: a classifier trained on the sample utterances, the routing
+	// table and the slot extractor.
 	t0 = time.Now()
-	c, n, err := trainIntents(ctx, tok, cfg.Seed)
+	exs, err := intent.ReadJSONL(bytes.NewReader(sampledata.IntentsJSONL()), "sampledata/intents.jsonl")
+	if err != nil {
+		return nil, fmt.Errorf("intents: %w", err)
+	}
+	model, err := intent.Train(ctx, exs, tok, intent.WithSeed(cfg.Seed))
+	if err != nil {
+		return nil, fmt.Errorf("intents: %w", err)
+	}
+	routes, err := intent.LoadRoutes(bytes.NewReader(sampledata.RoutesJSONL()))
+	if err != nil {
+		return nil, fmt.Errorf("routes: %w", err)
+	}
+	slots, err := intent.NewExtractor(intent.WithClock(cfg.Now))
 	if err != nil {
 		return nil, err
 	}
-	b.classify = c
-	step("intent model trained", t0, "examples", n, "intents", len(c.routes))
+	b.classify = &intentClassifier{model: model, routes: routes, slots: slots}
+	done("intent model trained", t0, "examples", len(exs), "intents", len(model.Labels()), "routes", routes.Len())
 
+	// Recommender: learn from a simulated behavior log of wallet users.
 	t0 = time.Now()
-	r := newTmpRecommender(k, cfg.Now)
+	sim, err := simulate.Generate(simulate.Config{Users: cfg.Users, Seed: cfg.Seed, FAQs: faqs})
+	if err != nil {
+		return nil, fmt.Errorf("simulate: %w", err)
+	}
+	done("behavior log simulated", t0, "users", cfg.Users, "events", len(sim.Events), "asks", len(sim.Asks))
+	t0 = time.Now()
+	rm, err := recommend.Train(ctx, sim.Events, ix, recommend.TrainOptions{Seed: cfg.Seed, Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("recommender: %w", err)
+	}
+	store, err := recommend.NewMemoryStore(recommend.MemoryConfig{Clock: cfg.Now})
+	if err != nil {
+		return nil, err
+	}
+	// The demo shows no impression traffic to the engine, so exploration
+	// would tag every question as new: turn it off.
+	eng, err := recommend.NewEngine(ix, store, store, recommend.WithModel(rm), recommend.WithClock(cfg.Now),
+		recommend.WithLogger(log), recommend.WithExploration(0, 0))
+	if err != nil {
+		return nil, err
+	}
+	if err := eng.Reload(ctx); err != nil {
+		return nil, err
+	}
+	r := engineRecommender{eng}
 	b.rec, b.sink = r, r
-	step("recommender ready", t0)
+	done("recommender trained", t0, "asks", rm.Asks())
 
 	log.Info("start-up done", "took", time.Since(start).Round(time.Millisecond))
 	return b, nil
 }
 
-// intentClassifier is intent's model plus the routing table.
-type intentClassifier struct {
-	model  *intent.Model
-	routes map[string]tmpRoute
+// kbSearcher adapts kb's index.
+type kbSearcher struct{ ix *kb.Index }
+
+func (s kbSearcher) Search(ctx context.Context, text string, limit int) ([]hitView, error) {
+	hits, err := s.ix.Search(ctx, kb.Query{Text: text, Limit: limit})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]hitView, 0, len(hits))
+	for _, h := range hits {
+		out = append(out, hitView{ID: h.FAQ.ID, Question: h.FAQ.Question, Category: h.FAQ.Category,
+			Score: h.Score, Field: string(h.Field), Matched: h.Matched, Fragment: h.Fragment})
+	}
+	return out, nil
 }
 
-func trainIntents(ctx context.Context, tok *jieba.Tokenizer, seed uint64) (*intentClassifier, int, error) {
-	exs, err := intent.ReadJSONL(bytes.NewReader(sampledata.IntentsJSONL()), "intents.jsonl")
-	if err != nil {
-		return nil, 0, fmt.Errorf("intents: %w", err)
+func (s kbSearcher) Get(ctx context.Context, id string) (faqView, error) {
+	f, err := s.ix.Get(ctx, id)
+	if errors.Is(err, kb.ErrNotFound) || errors.Is(err, kb.ErrEmptyID) {
+		return faqView{}, fmt.Errorf("%w %q", errUnknownFAQ, id)
 	}
-	m, err := intent.Train(ctx, exs, tok, intent.WithSeed(seed))
 	if err != nil {
-		return nil, 0, fmt.Errorf("intents: %w", err)
+		return faqView{}, err
 	}
-	routes, err := tmpRoutes()
-	if err != nil {
-		return nil, 0, fmt.Errorf("routes: %w", err)
-	}
-	return &intentClassifier{model: m, routes: routes}, len(exs), nil
+	return faqView{ID: f.ID, Question: f.Question, Answer: f.Answer, Category: f.Category, Tags: f.Tags}, nil
+}
+
+// intentClassifier is intent's model, routing table and slot extractor.
+type intentClassifier struct {
+	model  *intent.Model
+	routes *intent.Routes
+	slots  *intent.Extractor
 }
 
 func (c *intentClassifier) Classify(ctx context.Context, text string) (classification, error) {
@@ -123,41 +194,94 @@ func (c *intentClassifier) Classify(ctx context.Context, text string) (classific
 	if !res.Known() {
 		return out, nil
 	}
-	rt, ok := c.routes[res.Intent]
-	if !ok {
-		// An intent the routing table does not know is not a service we can open.
+	rs, err := c.routes.Resolve(res.Intent, c.slots.Extract(text))
+	if errors.Is(err, intent.ErrUnknownIntent) {
+		// Recognised, but the routing table has no service for it.
 		out.Outcome = "unrouted"
 		return out, nil
 	}
-	out.Service = &serviceView{Name: rt.Service, Link: rt.Link}
-	out.Slots = tmpSlots(text)
-	for _, req := range rt.Required {
-		found := false
-		for _, s := range out.Slots {
-			found = found || s.Kind == req
-		}
-		if !found {
-			out.Missing = append(out.Missing, req)
-		}
+	if err != nil {
+		return classification{}, err
 	}
+	out.Service = &serviceView{Name: rs.Route.Service, Link: rs.Route.Link}
+	for _, s := range rs.Slots {
+		out.Slots = append(out.Slots, slotView{Kind: string(s.Kind), Label: slotLabel(string(s.Kind)), Text: s.Text, Value: s.Value})
+	}
+	out.Missing = rs.Missing
 	return out, nil
 }
 
 // slotLabel is the Chinese name of a slot kind.
 func slotLabel(kind string) string {
-	switch kind {
-	case "amount":
+	switch intent.SlotKind(kind) {
+	case intent.Amount:
 		return "金额"
-	case "card_tail":
+	case intent.CardTail:
 		return "卡号尾号"
-	case "date":
+	case intent.Date:
 		return "日期"
-	case "payee":
+	case intent.Payee:
 		return "收款人"
-	case "order_id":
+	case intent.OrderID:
 		return "订单号"
-	case "phone":
+	case intent.Phone:
 		return "手机号"
 	}
 	return kind
+}
+
+// maxReasons is how many reasons a suggestion shows.
+const maxReasons = 2
+
+// engineRecommender adapts recommend's engine: suggestions, events and feedback.
+type engineRecommender struct{ e *recommend.Engine }
+
+func (r engineRecommender) Recommend(ctx context.Context, user string, limit int) ([]suggestionView, error) {
+	sugs, err := r.e.Recommend(ctx, recommend.Request{User: user, Limit: limit})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]suggestionView, 0, len(sugs))
+	for _, s := range sugs {
+		v := suggestionView{ID: s.FAQ.ID, Question: s.FAQ.Question, Category: s.FAQ.Category, Score: s.Score, Reasons: []string{}}
+		// Two sources (a trigger and the learned sequence) can cite the
+		// same event in the same words: show each sentence once, the
+		// strongest few.
+		for _, why := range s.Reasons {
+			if len(v.Reasons) < maxReasons && !slices.Contains(v.Reasons, why.Text) {
+				v.Reasons = append(v.Reasons, why.Text)
+			}
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+var feedbackKinds = map[string]recommend.FeedbackKind{
+	"click":   recommend.Click,
+	"dismiss": recommend.Dismiss,
+	"resolve": recommend.Resolve,
+}
+
+func (r engineRecommender) Feedback(ctx context.Context, user, faqID, kind string) error {
+	k, ok := feedbackKinds[kind]
+	if !ok {
+		return fmt.Errorf("unknown feedback kind %q", kind)
+	}
+	return r.e.Feedback(ctx, recommend.Feedback{User: user, Question: faqID, Kind: k})
+}
+
+// describe phrases an event as the engine's reasons do.
+func describe(e event) string { return recommend.Describe(toRecommend(e)) }
+
+func toRecommend(e event) recommend.Event {
+	return recommend.Event{User: e.User, Time: e.Time, Type: e.Type, Attrs: e.Attrs, Question: e.Question, Text: e.Text}
+}
+
+func (r engineRecommender) Record(ctx context.Context, events ...event) error {
+	evs := make([]recommend.Event, 0, len(events))
+	for _, e := range events {
+		evs = append(evs, toRecommend(e))
+	}
+	return r.e.Record(ctx, evs...)
 }
