@@ -1,0 +1,51 @@
+// Package kb is duxin's FAQ knowledge base: it stores the entries a help
+// center can answer ([FAQ]), finds the ones that answer what a user typed,
+// suggests related ones, and takes edits while it serves.
+//
+// An [Index] keeps its entries in a bleve v2 scorch index, on disk at a path
+// ([Open]) or in a temporary folder removed on Close ([New]). kb analyses text
+// itself with the [tokenize.Tokenizer] it is given (the jieba tokenizer is
+// duxin's default) plus synonyms ([DefaultSynonyms]), and indexes each
+// question and each similar question as its own document with two fields:
+// the words and the character bigrams of the folded text. User text never
+// reaches bleve's query-string syntax. A search is two stages: a BM25
+// disjunction of term queries over both fields, grouped so that every entry
+// appears once, then a [Ranker] that rescores the best candidates with
+// similarity features (IDF-weighted word and character overlap, edit
+// distance, common substrings, negation and domain key-term mismatches, the
+// kind of question asked). [DefaultRanker] ships with the package;
+// [TrainRanker] and [Trainer] learn one from your own labeled queries.
+//
+//	tok, _ := jieba.New()
+//	defer tok.Close()
+//	ix, err := kb.Open("faq.idx", tok)
+//	if err != nil { ... }
+//	defer ix.Close()
+//	faqs, _, err := kb.LoadFile("faq.jsonl")
+//	if err != nil { ... }
+//	if err := ix.Reload(ctx, faqs); err != nil { ... }
+//	hits, err := ix.Search(ctx, kb.Query{Text: "花呗怎么提前还", Limit: 5})
+//
+// The index records the tokenizer's identity, the synonyms and kb's schema
+// version; [Open] refuses an index built with different ones.
+//
+// # Concurrency
+//
+// An [Index] is safe for concurrent use. Searches run while [Index.Upsert]
+// and [Index.Delete] change entries (each call is applied all or none) and
+// while [Index.Reload] builds a whole new index aside; the swap is atomic
+// and the old index is closed once the searches using it finish. Writers
+// are serialised. [Index.Close] waits for running calls and is idempotent.
+// A [Ranker] is immutable; a [Trainer] is not safe for concurrent use.
+//
+// # Errors
+//
+// Methods return errors wrapping the sentinels: [ErrNotFound] for an unknown
+// id, [ErrClosed] after Close, [ErrEmptyID] and [ErrEmptyQuestion] for an
+// entry that cannot be stored, [ErrDuplicateID] for an id given twice in one
+// call, [ErrIncompatible] when [Open] finds an index built with another
+// configuration (the message says what differs). A cancelled context ends
+// Search, Related, Reload and training with an error for which
+// errors.Is(err, context.Canceled) holds. The loaders ([Load], [LoadFile])
+// report bad records by file, line and field.
+package kb
