@@ -21,48 +21,37 @@ import (
 
 func main() {
 	ctx := context.Background()
-	tok, err := jieba.New() // Chinese segmentation with a payments dictionary
-	check(err)
+	tok := must(jieba.New()) // Chinese segmentation with a payments dictionary
 	defer tok.Close()
 
 	// Knowledge base: your FAQs (kb.LoadFile reads JSONL, JSON, CSV or YAML).
 	faqs, _, err := kb.Load(bytes.NewReader(sampledata.FAQJSONL()), kb.FormatJSONL)
 	check(err)
-	ix, err := kb.New(tok) // kb.Open(dir, tok) keeps it on disk
-	check(err)
+	ix := must(kb.New(tok)) // kb.Open(dir, tok) keeps it on disk
 	defer ix.Close()
 	check(ix.Reload(ctx, faqs))
 
 	// Intents: a classifier trained on labelled utterances.
-	examples, err := intent.ReadJSONL(bytes.NewReader(sampledata.IntentsJSONL()), "intents.jsonl")
-	check(err)
-	model, err := intent.Train(ctx, examples, tok)
-	check(err)
+	examples := must(intent.ReadJSONL(bytes.NewReader(sampledata.IntentsJSONL()), "intents.jsonl"))
+	model := must(intent.Train(ctx, examples, tok))
 
 	// Recommender: trained on a behavior log (here simulated; use recommend.ReadEvents for yours).
-	sim, err := simulate.Generate(simulate.Config{Users: 500, FAQs: faqs})
-	check(err)
-	learned, err := recommend.Train(ctx, sim.Events, ix, recommend.TrainOptions{})
-	check(err)
-	store, err := recommend.NewMemoryStore(recommend.MemoryConfig{})
-	check(err)
-	engine, err := recommend.NewEngine(ix, store, store, recommend.WithModel(learned))
-	check(err)
+	sim := must(simulate.Generate(simulate.Config{Users: 500, FAQs: faqs}))
+	learned := must(recommend.Train(ctx, sim.Events, ix, recommend.TrainOptions{}))
+	store := must(recommend.NewMemoryStore(recommend.MemoryConfig{}))
+	engine := must(recommend.NewEngine(ix, store, store, recommend.WithModel(learned)))
 
 	// Your app reports what users do: a transfer to a bank card, then a search.
 	now := time.Now()
 	check(engine.Record(ctx,
 		recommend.Event{User: "u1", Time: now.Add(-3 * time.Minute), Type: "transfer.success", Attrs: map[string]string{"channel": "bank_card"}},
 		recommend.Event{User: "u1", Time: now.Add(-time.Minute), Type: recommend.TypeSearch, Text: "转账要手续费吗"}))
-	suggestions, err := engine.Recommend(ctx, recommend.Request{User: "u1", Limit: 3})
-	check(err)
 	fmt.Println("猜你关心:")
-	for _, s := range suggestions {
+	for _, s := range must(engine.Recommend(ctx, recommend.Request{User: "u1", Limit: 3})) {
 		fmt.Printf("  %s  (%s)\n", s.FAQ.Question, s.Reasons[0].Text)
 	}
 
-	res, err := model.Classify(ctx, "我要查账单")
-	check(err)
+	res := must(model.Classify(ctx, "我要查账单"))
 	fmt.Printf("我要查账单 → %s %s\n", res.Outcome, res.Intent)
 }
 
@@ -70,4 +59,9 @@ func check(err error) {
 	if err != nil {
 		log.Fatal(err)
 	}
+}
+
+func must[T any](v T, err error) T {
+	check(err)
+	return v
 }
