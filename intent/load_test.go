@@ -154,7 +154,7 @@ func TestCheck(t *testing.T) {
 		{Text: "花呗怎么还", Intent: "repay", Source: src(1)},
 		{Text: "转账", Intent: "transfer", Source: src(2)},
 		{Text: "花唄怎麼還", Intent: "repay", Source: src(3)}, // traditional: a duplicate
-		{Text: "转账", Intent: "bill", Source: src(4)},       // conflict
+		{Text: "转账", Intent: "bill", Source: src(4)},     // conflict
 		{Text: "查账单", Intent: "bill", Source: src(5)},
 	}
 	r := intent.Check(exs)

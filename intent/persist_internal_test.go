@@ -1,0 +1,48 @@
+package intent
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"hash/crc32"
+	"testing"
+
+	"github.com/duxin-ai/duxin/tokenize"
+)
+
+// TestDecodeMutatedPayload damages every byte of a model's payload and
+// rewrites the checksum, so the decoder itself must catch the damage (or
+// load a model that still works): no panic, no huge allocation.
+func TestDecodeMutatedPayload(t *testing.T) {
+	exs := []Example{
+		{Text: "花呗怎么还", Intent: "repay"},
+		{Text: "我要转账", Intent: "transfer"},
+		{Text: "今天天气", Intent: "oos"},
+	}
+	m, err := Train(context.Background(), exs, tokenize.Bigram(), WithCharNGrams(1, 1), WithHoldout(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if _, err := m.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	b := buf.Bytes()
+	loaded := 0
+	for i := headerSize; i < len(b)-4; i++ {
+		for _, mask := range []byte{0x01, 0x40, 0xff} {
+			c := bytes.Clone(b)
+			c[i] ^= mask
+			binary.LittleEndian.PutUint32(c[len(c)-4:], crc32.Checksum(c[:len(c)-4], castagnoli))
+			got, err := ReadModel(bytes.NewReader(c), tokenize.Bigram())
+			if err != nil {
+				continue
+			}
+			loaded++
+			if _, err := got.Classify(context.Background(), "花呗怎么还款"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	t.Logf("%d of %d damaged payloads still decode (weights changed)", loaded, 3*(len(b)-4-headerSize))
+}
