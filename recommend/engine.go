@@ -301,8 +301,8 @@ func (e *Engine) Recommend(ctx context.Context, req Request) ([]Suggestion, erro
 	for q := range v.sparse {
 		add(q)
 	}
-	for tok := range v.seq {
-		add(strings.TrimPrefix(tok, seqrec.AskPrefix))
+	for _, q := range v.seqQ {
+		add(q)
 	}
 	e.model.mu.RLock()
 	for _, q := range e.model.popTop {
@@ -612,13 +612,11 @@ func (m *Model) observe(hist []Event, ask *Event) error {
 		}
 		steps = appendSteps(steps, &hist[i])
 	}
-	o := observation{Steps: steps, Target: seqrec.AskPrefix + ask.Question, At: ask.Time.Unix()}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if err := m.seq.Observe(o.Steps, o.Target, o.At); err != nil {
+	if err := m.seq.Observe(steps, seqrec.AskPrefix+ask.Question, ask.Time.Unix()); err != nil {
 		return fmt.Errorf("recommend: learn ask: %w", err)
 	}
-	m.seqSeen = append(m.seqSeen, o)
 	m.count(ask.Question, ask.Time)
 	return nil
 }
@@ -638,4 +636,3 @@ func mapsKeys[V any](m map[string]V) func(func(string) bool) {
 func sortedKeys(m map[string]string) []string { return slices.Sorted(mapsKeys(m)) }
 
 func sortIdx(s []int, f func(a, b int) int) { slices.SortFunc(s, f) }
-

@@ -116,7 +116,9 @@ type view struct {
 	hist   []Event // at or before now, oldest first
 	steps  []seqrec.Step
 	stepEv []int // step → index in hist
-	seq    map[string]float64
+	dense  []float64 // sequence score per seqrec item id
+	seqTop []int     // the seqCandidates best item ids, best first
+	seqQ   []string  // their questions
 	seqMax float64
 	sparse map[string]*evidence // by question id
 }
@@ -131,6 +133,7 @@ const (
 	searchCount   = 2 // how many recent searches
 	searchLimit   = 5
 	searchHalf    = time.Hour // fSearch halves every hour
+	seqCandidates = 50        // best sequence-model items that become candidates
 )
 
 // sources is what building a view needs: a catalog, a model, a kb.
@@ -193,12 +196,16 @@ func (s *sources) buildView(ctx context.Context, hist []Event, now time.Time) (*
 			v.stepEv = append(v.stepEv, i)
 		}
 	}
-	if seq := s.model.seq; seq != nil {
-		v.seq = make(map[string]float64, 64)
-		seq.Score(v.steps, now.Unix(), v.seq)
-		v.seqMax = seq.Prior(s.model.topAsk())
-		for _, x := range v.seq {
-			v.seqMax = max(v.seqMax, x)
+	if seq := s.model.seq; seq != nil && seq.NumItems() > 0 {
+		v.dense = seq.Scores(v.steps, now.Unix(), nil)
+		v.seqTop = topIndexes(v.dense, seqCandidates)
+		for _, i := range v.seqTop {
+			if q, ok := strings.CutPrefix(seq.Item(i), seqrec.AskPrefix); ok {
+				v.seqQ = append(v.seqQ, q)
+			}
+		}
+		if len(v.seqTop) > 0 {
+			v.seqMax = v.dense[v.seqTop[0]]
 		}
 	}
 	if s.kb == nil {
@@ -298,23 +305,34 @@ func (s *sources) features(v *view, q, tok string) feat {
 		f = ev.f
 	}
 	if v.seqMax > 0 {
-		x, ok := v.seq[tok]
-		if !ok {
-			x = s.model.seq.Prior(tok)
+		if i, ok := s.model.seq.ItemIndex(tok); ok && i < len(v.dense) {
+			f[fSequence] = v.dense[i] / v.seqMax
 		}
-		f[fSequence] = x / v.seqMax
 	}
 	f[fPopular] = s.model.popFeature(q)
 	f[fTrending] = s.model.trendFeature(q)
 	return f
 }
 
-// topAsk is the ask token of the most asked question, or "".
-func (m *Model) topAsk() string {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	if len(m.popTop) == 0 {
-		return ""
+// topIndexes returns the indexes of the k largest values of xs, largest
+// first, ties by smaller index.
+func topIndexes(xs []float64, k int) []int {
+	var top []int
+	for i, x := range xs {
+		if len(top) == k && x <= xs[top[k-1]] {
+			continue
+		}
+		j := len(top)
+		if j < k {
+			top = append(top, i)
+		} else {
+			j = k - 1
+		}
+		for j > 0 && xs[top[j-1]] < x {
+			top[j] = top[j-1]
+			j--
+		}
+		top[j] = i
 	}
-	return seqrec.AskPrefix + m.popTop[0]
+	return top
 }

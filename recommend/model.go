@@ -83,8 +83,6 @@ type Model struct {
 	mu       sync.RWMutex
 	weights  Weights
 	seq      *seqrec.Model
-	seqTrain [][]seqrec.Step // what seq was trained on (see persist.go)
-	seqSeen  []observation   // asks it learned online since, in order
 
 	halfLife float64            // trending half-life, seconds
 	pop      map[string]float64 // question → ask count

@@ -25,32 +25,30 @@ const (
 	maxPayload   = 1 << 32
 )
 
-// observation is one ask learned online by the sequence model.
-type observation struct {
-	Steps  []seqrec.Step `json:"steps"`
-	Target string        `json:"target"`
-	At     int64         `json:"at"`
-}
-
 type modelFile struct {
 	Weights  Weights            `json:"weights"`
 	HalfLife float64            `json:"half_life"`
 	Pop      map[string]float64 `json:"pop"`
 	Trend    map[string]float64 `json:"trend"`
 	Asks     int64              `json:"asks"`
-	SeqTrain [][]seqrec.Step    `json:"seq_train"`
-	SeqSeen  []observation      `json:"seq_seen"`
+	Seq      []byte             `json:"seq"`
 }
 
 // WriteTo writes the model in a versioned, checksummed binary format that
 // [ReadModel] reads. It includes what the model learned online. It
 // implements io.WriterTo.
 func (m *Model) WriteTo(w io.Writer) (int64, error) {
-	m.mu.RLock()
-	f := modelFile{Weights: m.weights, HalfLife: m.halfLife, Pop: m.pop, Trend: m.trend, Asks: m.asks,
-		SeqTrain: m.seqTrain, SeqSeen: m.seqSeen}
-	payload, err := json.Marshal(&f)
-	m.mu.RUnlock()
+	// The write lock keeps Record from changing the sequence model and the
+	// counts between the two snapshots.
+	m.mu.Lock()
+	var seq bytes.Buffer
+	_, err := m.seq.WriteTo(&seq)
+	f := modelFile{Weights: m.weights, HalfLife: m.halfLife, Pop: m.pop, Trend: m.trend, Asks: m.asks, Seq: seq.Bytes()}
+	var payload []byte
+	if err == nil {
+		payload, err = json.Marshal(&f)
+	}
+	m.mu.Unlock()
 	if err != nil {
 		return 0, fmt.Errorf("recommend: write model: %w", err)
 	}
@@ -112,17 +110,11 @@ func ReadModel(r io.Reader) (*Model, error) {
 	if err := f.check(); err != nil {
 		return nil, err
 	}
-	seq, err := seqrec.Train(f.SeqTrain, seqOptions())
+	seq, err := seqrec.ReadModel(bytes.NewReader(f.Seq))
 	if err != nil {
 		return nil, fmt.Errorf("%w: sequence model: %v", ErrModelFormat, err)
 	}
-	for i, o := range f.SeqSeen {
-		if err := seq.Observe(o.Steps, o.Target, o.At); err != nil {
-			return nil, fmt.Errorf("%w: online ask %d: %v", ErrModelFormat, i, err)
-		}
-	}
-	m := &Model{weights: f.Weights, seq: seq, seqTrain: f.SeqTrain, seqSeen: f.SeqSeen, halfLife: f.HalfLife,
-		pop: f.Pop, trend: f.Trend, asks: f.Asks}
+	m := &Model{weights: f.Weights, seq: seq, halfLife: f.HalfLife, pop: f.Pop, trend: f.Trend, asks: f.Asks}
 	if m.pop == nil {
 		m.pop = map[string]float64{}
 	}

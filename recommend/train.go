@@ -153,7 +153,6 @@ func buildModel(users [][]Event, w Weights, halfLife time.Duration) (*Model, err
 		return nil, fmt.Errorf("recommend: train sequence model: %w", err)
 	}
 	m := newModel(w, seq, halfLife)
-	m.seqTrain = seqs
 	for _, u := range users {
 		for _, e := range u {
 			if e.Type == TypeAsk {
@@ -255,8 +254,8 @@ func fitWeights(ctx context.Context, users [][]Event, cat *catalog, k kb.Knowled
 		for q := range v.sparse {
 			consider(q)
 		}
-		for t := range v.seq {
-			consider(strings.TrimPrefix(t, seqrec.AskPrefix))
+		for _, q := range v.seqQ {
+			consider(q)
 		}
 		for _, q := range m0.popTop {
 			consider(q)

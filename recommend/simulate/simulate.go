@@ -106,7 +106,7 @@ func (l *Log) Best(t Truth, k int) float64 {
 }
 
 type trigRef struct {
-	faq int
+	faq  int
 	trig kb.Trigger
 }
 

@@ -1,0 +1,442 @@
+package recommend_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/duxin-ai/duxin/kb"
+	"github.com/duxin-ai/duxin/recommend"
+	"github.com/duxin-ai/duxin/recommend/simulate"
+)
+
+var now = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+
+func clock() time.Time { return now }
+
+// newEngine returns a cold engine over the sample KB (no model) with a
+// memory store on a fixed clock, and the store.
+func newEngine(t testing.TB, opts ...recommend.Option) (*recommend.Engine, *recommend.MemoryStore) {
+	t.Helper()
+	k, err := simulate.SampleKB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newEngineKB(t, k, opts...)
+}
+
+func newEngineKB(t testing.TB, k kb.KnowledgeBase, opts ...recommend.Option) (*recommend.Engine, *recommend.MemoryStore) {
+	t.Helper()
+	store, err := recommend.NewMemoryStore(recommend.MemoryConfig{Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := recommend.NewEngine(k, store, store, append([]recommend.Option{recommend.WithClock(clock)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return eng, store
+}
+
+func ids(s []recommend.Suggestion) []string {
+	out := make([]string, len(s))
+	for i, x := range s {
+		out[i] = x.FAQ.ID
+	}
+	return out
+}
+
+func record(t testing.TB, eng *recommend.Engine, evs ...recommend.Event) {
+	t.Helper()
+	if err := eng.Record(context.Background(), evs...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func transferFail(user string, ago time.Duration) recommend.Event {
+	return recommend.Event{User: user, Time: now.Add(-ago), Type: "transfer.fail",
+		Attrs: map[string]string{"channel": "bank_card", "amount": "500.00", "reason": "insufficient_balance"}}
+}
+
+func TestColdStartTriggers(t *testing.T) {
+	eng, _ := newEngine(t)
+	record(t, eng, transferFail("u1", 3*time.Minute))
+	got, err := eng.Recommend(context.Background(), recommend.Request{User: "u1", Limit: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 {
+		t.Fatalf("got %d suggestions, want 3", len(got))
+	}
+	top := got[0]
+	if len(top.Reasons) == 0 || top.Reasons[0].Kind != recommend.ReasonTrigger {
+		t.Fatalf("top suggestion %s has reasons %+v, want a trigger first", top.FAQ.ID, top.Reasons)
+	}
+	r := top.Reasons[0]
+	if want := "你3分钟前有一笔转账到银行卡失败了（余额不足）"; r.Text != want {
+		t.Errorf("reason text = %q, want %q", r.Text, want)
+	}
+	if r.Event == nil || r.Event.Type != "transfer.fail" || r.Ago != 3*time.Minute || !strings.HasPrefix(r.Rule, "transfer.fail") {
+		t.Errorf("reason = %+v, want the transfer.fail event 3m ago and its rule", r)
+	}
+	// Every suggestion of a matched trigger names a transfer question.
+	for _, s := range got {
+		if s.FAQ.Category != "转账" {
+			t.Logf("suggestion %s (%s): %v", s.FAQ.ID, s.FAQ.Category, s.Reasons[0].Text)
+		}
+		if len(s.Reasons) == 0 {
+			t.Errorf("%s has no reasons", s.FAQ.ID)
+		}
+	}
+	if top.FAQ.Category != "转账" {
+		t.Errorf("top suggestion %s is in %s, want 转账", top.FAQ.ID, top.FAQ.Category)
+	}
+}
+
+func TestColdStartNoEvents(t *testing.T) {
+	eng, _ := newEngine(t)
+	got, err := eng.Recommend(context.Background(), recommend.Request{User: "nobody", Limit: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 4 {
+		t.Fatalf("got %d suggestions, want 4 filled from the catalog", len(got))
+	}
+	for _, s := range got {
+		if len(s.Reasons) != 1 || s.Reasons[0].Kind != recommend.ReasonDefault {
+			t.Errorf("%s: reasons %+v, want one default reason", s.FAQ.ID, s.Reasons)
+		}
+	}
+}
+
+func TestDismissAndResolve(t *testing.T) {
+	ctx := context.Background()
+	eng, _ := newEngine(t, recommend.WithResolvedFor(time.Hour))
+	record(t, eng, transferFail("u1", time.Minute))
+	first, err := eng.Recommend(ctx, recommend.Request{User: "u1", Limit: 3, Diversity: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	top, second := first[0].FAQ.ID, first[1].FAQ.ID
+	if err := eng.Feedback(ctx,
+		recommend.Feedback{User: "u1", Question: top, Kind: recommend.Dismiss},
+		recommend.Feedback{User: "u1", Question: second, Kind: recommend.Resolve, Time: now.Add(-30 * time.Minute)},
+	); err != nil {
+		t.Fatal(err)
+	}
+	got, err := eng.Recommend(ctx, recommend.Request{User: "u1", Limit: 10, Diversity: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids(got) {
+		if id == top || id == second {
+			t.Errorf("%s suggested after dismiss/resolve: %v", id, ids(got))
+		}
+	}
+	// Scores say the same.
+	sc, err := eng.Score(ctx, "u1", time.Time{}, []string{top, second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc[0] > -1e300 || sc[1] > -1e300 {
+		t.Errorf("scores of dismissed/resolved = %v, want -Inf", sc)
+	}
+	// Resolution expires; dismissal does not.
+	later := now.Add(2 * time.Hour)
+	sc, err = eng.Score(ctx, "u1", later, []string{top, second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc[0] > -1e300 {
+		t.Errorf("dismissed %s scores %v after 2h, want -Inf", top, sc[0])
+	}
+	if sc[1] < -1e300 {
+		t.Errorf("resolved %s still excluded after the period", second)
+	}
+}
+
+func TestBusinessRules(t *testing.T) {
+	ctx := context.Background()
+	faqs, err := simulate.SampleFAQs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Make one transfer question expire before now and one start after.
+	var expired, future string
+	for i := range faqs {
+		if faqs[i].Category == "转账" && expired == "" && len(faqs[i].Triggers) > 0 && hasTrigger(faqs[i], "transfer.fail") {
+			faqs[i].ValidUntil = now.Add(-time.Hour)
+			expired = faqs[i].ID
+		} else if faqs[i].Category == "转账" && future == "" && hasTrigger(faqs[i], "transfer.fail") {
+			faqs[i].ValidFrom = now.Add(time.Hour)
+			future = faqs[i].ID
+		}
+	}
+	k, err := simulate.NewKB(faqs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, _ := newEngineKB(t, k)
+	record(t, eng, transferFail("u1", time.Minute))
+	base, err := eng.Recommend(ctx, recommend.Request{User: "u1", Limit: 5, Diversity: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocked := base[0].FAQ.ID
+	got, err := eng.Recommend(ctx, recommend.Request{User: "u1", Limit: 5, Diversity: -1,
+		Pinned: []string{"huabei-repay-date", "no-such-id", expired}, Blocked: []string{blocked}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gotIDs := ids(got)
+	if gotIDs[0] != "huabei-repay-date" || got[0].Reasons[0].Kind != recommend.ReasonPinned {
+		t.Errorf("first = %s %+v, want the pinned huabei-repay-date", gotIDs[0], got[0].Reasons)
+	}
+	seen := map[string]bool{}
+	for _, id := range gotIDs {
+		if seen[id] {
+			t.Errorf("duplicate %s in %v", id, gotIDs)
+		}
+		seen[id] = true
+	}
+	for _, bad := range []string{blocked, expired, future} {
+		if seen[bad] {
+			t.Errorf("%s returned (blocked or invalid): %v", bad, gotIDs)
+		}
+	}
+}
+
+func hasTrigger(f kb.FAQ, event string) bool {
+	for _, t := range f.Triggers {
+		if t.Event == event {
+			return true
+		}
+	}
+	return false
+}
+
+func TestDiversity(t *testing.T) {
+	ctx := context.Background()
+	eng, _ := newEngine(t)
+	record(t, eng,
+		transferFail("u1", 2*time.Minute),
+		recommend.Event{User: "u1", Time: now.Add(-5 * time.Minute), Type: "utility.pay.fail", Attrs: map[string]string{"kind": "electricity", "reason": "system_busy"}},
+		recommend.Event{User: "u1", Time: now.Add(-9 * time.Minute), Type: "bill.due", Attrs: map[string]string{"product": "huabei", "days_left": "1"}},
+	)
+	cats := func(div float64) map[string]int {
+		got, err := eng.Recommend(ctx, recommend.Request{User: "u1", Limit: 3, Diversity: div})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]int{}
+		for _, s := range got {
+			m[s.FAQ.Category]++
+		}
+		return m
+	}
+	plain, diverse := cats(-1), cats(0.9)
+	t.Logf("categories without diversity %v, with %v", plain, diverse)
+	if len(diverse) <= len(plain) {
+		t.Errorf("categories with diversity %v, without %v: want more with", diverse, plain)
+	}
+}
+
+func TestRequestValidation(t *testing.T) {
+	eng, _ := newEngine(t)
+	for _, req := range []recommend.Request{{}, {User: "u", Limit: -1}, {User: "u", Diversity: 2}} {
+		if _, err := eng.Recommend(context.Background(), req); !errors.Is(err, recommend.ErrInvalidOption) {
+			t.Errorf("Recommend(%+v) error = %v, want ErrInvalidOption", req, err)
+		}
+	}
+	if _, err := recommend.NewEngine(nil, nil, nil, recommend.WithDiversity(3)); !errors.Is(err, recommend.ErrInvalidOption) {
+		t.Errorf("NewEngine error = %v", err)
+	}
+}
+
+func TestDescribe(t *testing.T) {
+	tests := []struct {
+		e    recommend.Event
+		want string
+	}{
+		{recommend.Event{Type: "transfer.success", Attrs: map[string]string{"channel": "bank_card"}}, "发起了一笔转账到银行卡"},
+		{recommend.Event{Type: "transfer.fail", Attrs: map[string]string{"channel": "alipay_account", "reason": "risk_control"}}, "有一笔转账到他人账户失败了（触发了安全风控）"},
+		{recommend.Event{Type: "utility.pay.fail", Attrs: map[string]string{"kind": "electricity"}}, "电费缴纳没有成功"},
+		{recommend.Event{Type: "huabei.repay.fail"}, "花呗还款没有成功"},
+		{recommend.Event{Type: "search", Text: "电子回单"}, "搜索了“电子回单”"},
+		{recommend.Event{Type: "coupon.expire"}, "有一条“coupon.expire”记录"},
+	}
+	for _, tc := range tests {
+		if got := recommend.Describe(tc.e); got != tc.want {
+			t.Errorf("Describe(%s) = %q, want %q", tc.e.Type, got, tc.want)
+		}
+	}
+	agos := map[time.Duration]string{10 * time.Second: "刚刚", 3 * time.Minute: "3分钟前", 5 * time.Hour: "5小时前", 50 * time.Hour: "2天前"}
+	for d, want := range agos {
+		if got := recommend.Ago(d); got != want {
+			t.Errorf("Ago(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+func TestOnlineLearning(t *testing.T) {
+	ctx := context.Background()
+	eng, _ := newEngine(t, recommend.WithExploration(0, 0))
+	// Users who get a red packet then ask about the same odd question teach
+	// the engine the association, without any trigger for it.
+	const q = "huabei-repay-date"
+	for i := range 20 {
+		u := fmt.Sprintf("teach%d", i)
+		record(t, eng,
+			recommend.Event{User: u, Time: now.Add(-time.Hour), Type: "redpacket.receive", Attrs: map[string]string{"type": "campaign"}},
+			recommend.Event{User: u, Time: now.Add(-50 * time.Minute), Type: recommend.TypeAsk, Question: q},
+		)
+	}
+	record(t, eng, recommend.Event{User: "new", Time: now.Add(-time.Minute), Type: "redpacket.receive", Attrs: map[string]string{"type": "campaign"}})
+	got, err := eng.Recommend(ctx, recommend.Request{User: "new", Limit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[0].FAQ.ID != q {
+		t.Fatalf("top = %s, want the learned %s", got[0].FAQ.ID, q)
+	}
+	var kinds []recommend.ReasonKind
+	for _, r := range got[0].Reasons {
+		kinds = append(kinds, r.Kind)
+	}
+	if kinds[0] != recommend.ReasonSequence || got[0].Reasons[0].Text != "你1分钟前领取了一个红包" {
+		t.Errorf("reasons %+v, want the learned association first", got[0].Reasons)
+	}
+	if eng.Model().Asks() != 20 {
+		t.Errorf("model learned %d asks, want 20", eng.Model().Asks())
+	}
+}
+
+func TestConcurrentRecommendAndFeedback(t *testing.T) {
+	ctx := context.Background()
+	eng, _ := newEngine(t)
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := range 40 {
+				u := fmt.Sprintf("u%d", i%5)
+				var err error
+				switch w {
+				case 0:
+					_, err = eng.Recommend(ctx, recommend.Request{User: u, Limit: 5})
+				case 1:
+					err = eng.Feedback(ctx, recommend.Feedback{User: u, Question: "transfer-limit", Kind: recommend.FeedbackKind(1 + i%4)})
+				case 2:
+					err = eng.Record(ctx, transferFail(u, time.Duration(i)*time.Second))
+				case 3:
+					err = eng.Record(ctx, recommend.Event{User: u, Time: now.Add(-time.Duration(i) * time.Second), Type: recommend.TypeAsk, Question: "transfer-limit"})
+				}
+				if err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	var buf bytes.Buffer
+	if _, err := eng.Model().WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestModelRoundTripAndCorruption(t *testing.T) {
+	ctx := context.Background()
+	log, err := simulate.Generate(simulate.Config{Users: 200, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := simulate.SampleKB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := recommend.Train(ctx, log.Events, k, recommend.TrainOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if _, err := m.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	data := buf.Bytes()
+	m2, err := recommend.ReadModel(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(m.Weights(), m2.Weights()); d != "" {
+		t.Errorf("weights (-want +got):\n%s", d)
+	}
+	// Same scores from the original and the reloaded model.
+	user := log.Asks[len(log.Asks)-1].User
+	at := log.Asks[len(log.Asks)-1].Time
+	score := func(m *recommend.Model) []float64 {
+		store, _ := recommend.NewMemoryStore(recommend.MemoryConfig{TTL: -1})
+		var hist []recommend.Event
+		for _, e := range log.Events {
+			if e.User == user && e.Time.Before(at) {
+				hist = append(hist, e)
+			}
+		}
+		if err := store.Append(ctx, hist...); err != nil {
+			t.Fatal(err)
+		}
+		eng, err := recommend.NewEngine(k, store, store, recommend.WithModel(m), recommend.WithClock(func() time.Time { return at }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := eng.Score(ctx, user, at, log.Questions)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if d := cmp.Diff(score(m), score(m2)); d != "" {
+		t.Errorf("scores differ after reload (-want +got):\n%s", d)
+	}
+
+	flip := func(i int) []byte {
+		b := bytes.Clone(data)
+		b[i] ^= 0x20
+		return b
+	}
+	corrupt := map[string][]byte{
+		"empty":     nil,
+		"magic":     flip(0),
+		"version":   flip(11),
+		"length":    flip(13),
+		"checksum":  flip(25),
+		"payload":   flip(len(data) - 10),
+		"truncated": data[:len(data)/2],
+		"header":    data[:20],
+		"not model": []byte("{\"weights\":{}}"),
+	}
+	for name, b := range corrupt {
+		t.Run(name, func(t *testing.T) {
+			_, err := recommend.ReadModel(bytes.NewReader(b))
+			if !errors.Is(err, recommend.ErrModelFormat) {
+				t.Errorf("ReadModel error = %v, want ErrModelFormat", err)
+			}
+		})
+	}
+}
+
+func FuzzReadModel(f *testing.F) {
+	f.Add([]byte("DUXINREC"))
+	f.Add([]byte("DUXINREC\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x02"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if _, err := recommend.ReadModel(bytes.NewReader(b)); err == nil {
+			t.Skip()
+		}
+	})
+}
