@@ -13,7 +13,8 @@ import (
 // This file holds the behavior event vocabulary of the sample data
 // (internal/sampledata/EVENTS.md) as data the page and the API use: which
 // event types exist, which attributes each takes with which values, and the
-// Chinese phrase that explains it. vocab_test.go checks it against EVENTS.md.
+// Chinese phrase that explains it. TestVocabularyMatchesEventsMD checks it
+// against EVENTS.md.
 
 // attrSpec is one attribute of an event type.
 type attrSpec struct {
@@ -178,7 +179,25 @@ var valuePhrases = map[string]map[string]string{
 	"location": {"same_city": "常用城市", "other_city": "异地"},
 }
 
-// vocabulary validates and explains events. It is read-only after construction.
+// formLabels name in Chinese the values that have no phrase in EVENTS.md,
+// or whose phrase reads badly alone in a form (电 → 电费).
+var formLabels = map[string]map[string]string{
+	"amount_band": {"small": "小额（1千元以下）", "medium": "中额（1千至5万元）", "large": "大额（5万元以上）"},
+	"days_left":   {"0": "今天到期", "1": "还剩1天", "3": "还剩3天", "7": "还剩7天"},
+	"mode":        {"manual": "手动", "auto": "自动"},
+	"type": {"full": "全额", "min": "最低还款", "early": "提前还款", "scheduled": "按期还款",
+		"normal": "普通红包", "lucky": "拼手气红包", "campaign": "活动红包"},
+	"scope":     {"bill": "账单分期", "order": "订单分期"},
+	"periods":   {"3": "3期", "6": "6期", "9": "9期", "12": "12期"},
+	"direction": {"up": "提额", "down": "降额"},
+	"speed":     {"fast": "快速到账", "normal": "普通到账"},
+	"card_type": {"debit": "储蓄卡", "credit": "信用卡"},
+	"kind": {"login": "登录密码", "payment": "支付密码", "electricity": "电费", "water": "水费", "gas": "燃气费",
+		"phone": "话费", "broadband": "宽带费"},
+}
+
+// vocabulary validates events added by hand and describes them for the
+// form. It is read-only after construction.
 type vocabulary struct {
 	specs  []eventSpec
 	byType map[string]*eventSpec
@@ -198,6 +217,9 @@ func (v *vocabulary) manual() []eventSpec {
 
 // valueLabel is the label shown for an attribute value in the form.
 func valueLabel(attr, value string) string {
+	if p, ok := formLabels[attr][value]; ok {
+		return p
+	}
 	if p, ok := valuePhrases[attr][value]; ok {
 		return p
 	}
