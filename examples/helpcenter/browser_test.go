@@ -101,14 +101,13 @@ func TestBrowser(t *testing.T) {
 	// the guesses follow the trajectory and say why.
 	step("pick the new user",
 		chromedp.Click(chromedp.CSS(`button[data-user="xinren"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`button[data-user="xinren"][aria-checked="true"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#suggestions li.suggestion`)),
+		chromedp.WaitVisible(chromedp.CSS(`#suggestions[data-user="xinren"] li.suggestion`)),
 	)
 	step("pick 小王",
 		chromedp.Click(chromedp.CSS(`button[data-user="xiaowang"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`button[data-user="xiaowang"][aria-checked="true"]`)),
 	)
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector("#timeline li[data-type='transfer.success']") !== null && document.querySelectorAll("#suggestions li.suggestion").length > 0`)); err != nil {
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector("#timeline li[data-type='transfer.success']") !== null && document.querySelectorAll('#suggestions[data-user="xiaowang"] li.suggestion').length > 0`)); err != nil {
 		t.Fatalf("小王's timeline and suggestions: %v", err)
 	}
 	before := eval("suggestions", suggestionIDs)

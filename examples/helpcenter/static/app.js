@@ -76,6 +76,7 @@ async function loadSuggestions() {
   const data = await api("GET", "/api/recommend?user=" + encodeURIComponent(user) + "&limit=5");
   if (user !== state.user) return; // the user changed meanwhile
   const list = $("#suggestions");
+  list.dataset.user = user; // whose list this is (tests wait for it)
   const before = state.shown;
   state.shown = new Set(data.suggestions.map((s) => s.id));
   list.replaceChildren(...data.suggestions.map((s) => renderSuggestion(s, before.size > 0 && !before.has(s.id))));
