@@ -124,6 +124,45 @@ type Engine struct {
 	cat *catalog // nil until the first request or Reload
 
 	rngMu sync.Mutex
+
+	stMu sync.Mutex
+	st   *staticFeatures // for scoring long lists; see Score
+}
+
+// staticFeatures are the user-independent features of every catalog entry
+// for one catalog and model version.
+type staticFeatures struct {
+	cat     *catalog
+	version uint64
+	seqID   []int // seqrec item id per entry, -1 if none
+	pop     []float64
+	trend   []float64
+}
+
+// staticFor returns the static features of cat at the model's current
+// version, rebuilding them if the model learned since. Caller must not hold
+// the model lock.
+func (e *Engine) staticFor(cat *catalog) *staticFeatures {
+	e.stMu.Lock()
+	defer e.stMu.Unlock()
+	m := e.model
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if st := e.st; st != nil && st.cat == cat && st.version == m.version {
+		return st
+	}
+	st := &staticFeatures{cat: cat, version: m.version, seqID: make([]int, len(cat.faqs)),
+		pop: make([]float64, len(cat.faqs)), trend: make([]float64, len(cat.faqs))}
+	for i, f := range cat.faqs {
+		st.seqID[i] = -1
+		if id, ok := m.seq.ItemIndex(cat.askTok[i]); ok {
+			st.seqID[i] = id
+		}
+		st.pop[i] = m.popFeature(f.ID)
+		st.trend[i] = m.trendFeature(f.ID)
+	}
+	e.st = st
+	return st
 }
 
 // NewEngine returns an engine over a knowledge base and the stores. It does
@@ -392,6 +431,10 @@ func (e *Engine) Score(ctx context.Context, user string, now time.Time, question
 	}
 	src := &sources{cat: cat, model: e.model, kb: e.kb}
 	out := make([]float64, len(questions))
+	var st *staticFeatures
+	if len(questions) >= 256 {
+		st = e.staticFor(cat)
+	}
 	e.model.mu.RLock()
 	defer e.model.mu.RUnlock()
 	w := e.model.weights.vec()
@@ -400,11 +443,22 @@ func (e *Engine) Score(ctx context.Context, user string, now time.Time, question
 			out[k] = math.Inf(-1)
 			continue
 		}
-		tok := seqrec.AskPrefix + q
-		if i, ok := cat.idx[q]; ok {
-			tok = cat.askTok[i]
+		var f feat
+		i, ok := cat.idx[q]
+		switch {
+		case ok && st != nil && st.version == e.model.version:
+			if ev := v.sparse[q]; ev != nil {
+				f = ev.f
+			}
+			if id := st.seqID[i]; id >= 0 && id < len(v.dense) && v.seqMax > 0 {
+				f[fSequence] = v.dense[id] / v.seqMax
+			}
+			f[fPopular], f[fTrending] = st.pop[i], st.trend[i]
+		case ok:
+			f = src.features(v, q, cat.askTok[i])
+		default:
+			f = src.features(v, q, seqrec.AskPrefix+q)
 		}
-		f := src.features(v, q, tok)
 		out[k] = f.dot(&w)
 	}
 	return out, nil

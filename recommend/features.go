@@ -115,7 +115,7 @@ type view struct {
 	now    time.Time
 	hist   []Event // at or before now, oldest first
 	steps  []seqrec.Step
-	stepEv []int // step → index in hist
+	stepEv []int     // step → index in hist
 	dense  []float64 // sequence score per seqrec item id
 	seqTop []int     // the seqCandidates best item ids, best first
 	seqQ   []string  // their questions

@@ -142,10 +142,11 @@ func (s *MemoryStore) Append(ctx context.Context, events ...Event) error {
 func (u *memUser) at(i int) *Event { return &u.ring[(u.head+i)%len(u.ring)] }
 
 // push inserts e in time order (after events with the same time), dropping
-// the oldest event when the ring is full.
+// the oldest event when the ring is full. The ring grows as needed up to
+// capacity (head stays 0 until it is full).
 func (u *memUser) push(e Event, capacity int) {
-	if u.ring == nil {
-		u.ring = make([]Event, capacity)
+	if u.n == len(u.ring) && len(u.ring) < capacity {
+		u.ring = append(u.ring, Event{})
 	}
 	// Position: after the last event not later than e.
 	pos := u.n

@@ -80,9 +80,9 @@ const topK = 64
 // into the Model it was given (asks passed to [Engine.Record]), so a Model
 // written later includes that. A Model is safe for concurrent use.
 type Model struct {
-	mu       sync.RWMutex
-	weights  Weights
-	seq      *seqrec.Model
+	mu      sync.RWMutex
+	weights Weights
+	seq     *seqrec.Model
 
 	halfLife float64            // trending half-life, seconds
 	pop      map[string]float64 // question → ask count
@@ -91,6 +91,7 @@ type Model struct {
 	trendTop []string
 	maxPop   float64
 	asks     int64
+	version  uint64 // bumped by every count
 }
 
 func newModel(w Weights, seq *seqrec.Model, halfLife time.Duration) *Model {
@@ -115,6 +116,7 @@ func (m *Model) Asks() int64 {
 // count adds one ask of q at t to popularity and trending. Caller holds mu.
 func (m *Model) count(q string, t time.Time) {
 	m.asks++
+	m.version++
 	m.pop[q]++
 	m.maxPop = max(m.maxPop, m.pop[q])
 	m.popTop = bump(m.popTop, m.pop, q)

@@ -120,8 +120,8 @@ func TestSimulatorHitRate(t *testing.T) {
 	ratio := got / best
 	t.Logf("cases=%d expected HR@3: engine %.4f, best %.4f, popularity %.4f; ratio engine/best %.3f; observed HR@3 %.4f",
 		len(sp.cases), got/n, best/n, popHit/n, ratio, hits/n)
-	if ratio < 0.8 {
-		t.Errorf("engine/best HR@3 = %.3f, want >= 0.8", ratio)
+	if ratio < 0.85 { // measured 0.93 (3000 users, seed 1)
+		t.Errorf("engine/best HR@3 = %.3f, want >= 0.85", ratio)
 	}
 	if got < 2*popHit {
 		t.Errorf("engine HR@3 %.4f does not clearly beat popularity %.4f", got/n, popHit/n)

@@ -20,8 +20,8 @@ type TrainOptions struct {
 	// Seed seeds the sampling of training cases and negatives; the same
 	// log, knowledge base and options give the same model.
 	Seed uint64
-	// Negatives is how many random questions each training case's target
-	// is compared with, besides the candidates that outscore it; default 20.
+	// Negatives is how many random questions (of the log and the knowledge
+	// base) each training case's target is ranked among; default 50.
 	Negatives int
 	// MaxCases caps the cases the weights are fitted on; default 20,000.
 	MaxCases int
@@ -44,14 +44,15 @@ type TrainOptions struct {
 // feature weights are fitted on leave-last-out cases: every user with at
 // least two asks gives a case whose target is their last ask and whose
 // history is everything before it; a second sequence model, trained without
-// those targets, scores the cases, and a pairwise logistic regression learns
-// to rank each target above random questions and above the candidates that
-// would have outranked it.
+// those targets, scores the cases against random questions, and the weights are chosen for the protocol's metric (NDCG of the
+// target at the equivalent of rank 10 among 100): a pairwise logistic
+// regression, the sequence model alone and [DefaultWeights] are the
+// starting points, and a coordinate search refines the best.
 //
 // It returns an error wrapping [ErrNoEvents] if the log has no ask, and
 // checks ctx between stages and every few hundred cases.
 func Train(ctx context.Context, events []Event, k kb.KnowledgeBase, opts TrainOptions) (*Model, error) {
-	opts.Negatives = cmp.Or(opts.Negatives, 20)
+	opts.Negatives = cmp.Or(opts.Negatives, 50)
 	opts.MaxCases = cmp.Or(opts.MaxCases, 20000)
 	opts.Epochs = cmp.Or(opts.Epochs, 8)
 	opts.TrendHalfLife = cmp.Or(opts.TrendHalfLife, 24*time.Hour)
@@ -219,8 +220,7 @@ func fitWeights(ctx context.Context, users [][]Event, cat *catalog, k kb.Knowled
 		return Weights{}, 0, err
 	}
 	src := &sources{cat: cat, model: m0, kb: k}
-	w0 := DefaultWeights().vec()
-	var diffs []feat
+	fc := make([]fitCase, 0, len(cases))
 	for ci, c := range cases {
 		if ci%256 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -233,54 +233,102 @@ func fitWeights(ctx context.Context, users [][]Event, cat *catalog, k kb.Knowled
 		}
 		tok := func(q string) string { return seqrec.AskPrefix + q }
 		m0.mu.RLock()
-		xt := src.features(v, c.target, tok(c.target))
-		// Hard negatives: candidates scoring at least the target under the
-		// default weights, best first.
-		type cs struct {
-			q string
-			f feat
-			s float64
-		}
-		var hard []cs
-		seen := map[string]bool{c.target: true}
-		consider := func(q string) {
-			if seen[q] {
-				return
-			}
-			seen[q] = true
-			f := src.features(v, q, tok(q))
-			hard = append(hard, cs{q, f, f.dot(&w0)})
-		}
-		for q := range v.sparse {
-			consider(q)
-		}
-		for _, q := range v.seqQ {
-			consider(q)
-		}
-		for _, q := range m0.popTop {
-			consider(q)
-		}
-		slices.SortFunc(hard, func(a, b cs) int {
-			if a.s != b.s {
-				return cmp.Compare(b.s, a.s)
-			}
-			return strings.Compare(a.q, b.q)
-		})
-		for _, h := range hard[:min(len(hard), opts.Negatives)] {
-			diffs = append(diffs, sub(xt, h.f))
-		}
+		x := fitCase{target: src.features(v, c.target, tok(c.target))}
 		for range opts.Negatives {
 			q := uni[rng.IntN(len(uni))]
 			if q == c.target {
 				continue
 			}
-			diffs = append(diffs, sub(xt, src.features(v, q, tok(q))))
+			x.negs = append(x.negs, src.features(v, q, tok(q)))
 		}
 		m0.mu.RUnlock()
+		fc = append(fc, x)
 	}
-	w := sgd(diffs, w0, opts.Epochs, rng)
-	log.Debug("recommend: fitted weights", "cases", len(cases), "pairs", len(diffs), "weights", weightsOf(w))
+	w := fitRanking(fc, opts, rng)
+	log.Debug("recommend: fitted weights", "cases", len(cases), "weights", weightsOf(w))
 	return weightsOf(w), len(cases), nil
+}
+
+// fitCase is a training target's features and those of random negatives.
+type fitCase struct {
+	target feat
+	negs   []feat
+}
+
+// cutoff is the rank that counts as a hit when a target is ranked among
+// n negatives: the share of HR@10 among 100.
+func cutoff(n int) int { return max(1, (10*n+50)/100) }
+
+// quality is the mean NDCG at the cutoff of the targets ranked among their
+// negatives under w, ties counting against the target: the protocol's
+// metric on the training cases.
+func quality(fc []fitCase, w *feat) float64 {
+	s := 0.0
+	for i := range fc {
+		c := &fc[i]
+		t := c.target.dot(w)
+		r := 1
+		for j := range c.negs {
+			if c.negs[j].dot(w) >= t {
+				r++
+			}
+		}
+		if r <= cutoff(len(c.negs)) {
+			s += 1 / math.Log2(float64(r)+1)
+		}
+	}
+	return s / float64(max(1, len(fc)))
+}
+
+// fitRanking chooses weights for the ranking metric: a pairwise logistic
+// regression gives one start, the sequence model alone and the defaults
+// others; the best start by [quality] is refined by coordinate search over
+// multiplicative steps.
+func fitRanking(fc []fitCase, opts TrainOptions, rng *rand.Rand) feat {
+	var diffs []feat
+	for _, c := range fc {
+		for _, n := range c.negs {
+			diffs = append(diffs, sub(c.target, n))
+		}
+	}
+	seqOnly := feat{}
+	seqOnly[fSequence] = 1
+	starts := []feat{sgd(diffs, DefaultWeights().vec(), opts.Epochs, rng), seqOnly, DefaultWeights().vec()}
+	best, bestQ := starts[0], math.Inf(-1)
+	for _, w := range starts {
+		if q := quality(fc, &w); q > bestQ {
+			best, bestQ = w, q
+		}
+	}
+	steps := []float64{0, 0.25, 0.5, 2, 4}
+	for range 3 {
+		improved := false
+		for k := range best {
+			for _, f := range steps {
+				w := best
+				if w[k] == 0 {
+					w[k] = f * 0.1 * maxAbs(best) // try a small positive weight
+				} else {
+					w[k] *= f
+				}
+				if q := quality(fc, &w); q > bestQ+1e-9 {
+					best, bestQ, improved = w, q, true
+				}
+			}
+		}
+		if !improved {
+			break
+		}
+	}
+	return best
+}
+
+func maxAbs(w feat) float64 {
+	m := 0.0
+	for _, x := range w {
+		m = max(m, math.Abs(x))
+	}
+	return m
 }
 
 func nonEmpty(us [][]Event) [][]Event {

@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"math"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"sort"
 	"time"
@@ -68,11 +70,25 @@ func runRecommend(args []string) (any, error) {
 	kbPath := fs.String("kb", "", "knowledge base, JSON Lines (optional; default: the questions seen in the log)")
 	seed := fs.Uint64("seed", 1, "negative sampling seed")
 	negatives := fs.Int("negatives", 100, "sampled negatives per user")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile to this file")
+	weightsJSON := fs.String("weights", "", "fixed feature weights as JSON, e.g. {\"sequence\":1} (default: fitted by Train)")
+	limit := fs.Int("limit", 0, "rank only the first N users (0 = all; for profiling, not for reported figures)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
 	if *eventsPath == "" {
 		return nil, errors.New("recommend: -events is required")
+	}
+	if *cpuprofile != "" {
+		pf, err := os.Create(*cpuprofile)
+		if err != nil {
+			return nil, err
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return nil, err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	ctx := context.Background()
 	f, err := os.Open(*eventsPath)
@@ -149,10 +165,21 @@ func runRecommend(args []string) (any, error) {
 		universeSet[q] = true
 	}
 	universe := slices.Sorted(mapKeys(universeSet))
+	if *limit > 0 && len(cases) > *limit {
+		cases = cases[:*limit]
+	}
 	fmt.Fprintf(os.Stderr, "recommend: %d users to rank, %d training events, %d questions\n", len(cases), len(train), len(universe))
 
 	start := time.Now()
-	model, err := recommend.Train(ctx, train, base, recommend.TrainOptions{Seed: *seed})
+	topts := recommend.TrainOptions{Seed: *seed}
+	if *weightsJSON != "" {
+		var w recommend.Weights
+		if err := json.Unmarshal([]byte(*weightsJSON), &w); err != nil {
+			return nil, fmt.Errorf("recommend: -weights: %w", err)
+		}
+		topts.Weights = &w
+	}
+	model, err := recommend.Train(ctx, train, base, topts)
 	if err != nil {
 		return nil, err
 	}

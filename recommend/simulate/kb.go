@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 
 	"github.com/duxin-ai/duxin/internal/sampledata"
 	"github.com/duxin-ai/duxin/kb"
@@ -125,22 +124,54 @@ func (k *KB) Search(ctx context.Context, q kb.Query) ([]kb.Hit, error) {
 			acc[p] += idf
 		}
 	}
-	hits := make([]kb.Hit, 0, len(acc))
+	var ps []scored
 	for p, s := range acc {
-		f := k.faqs[p]
+		f := &k.faqs[p]
 		if q.Category != "" && f.Category != q.Category {
 			continue
 		}
 		if !hasTags(f.Tags, q.Tags) {
 			continue
 		}
-		hits = append(hits, kb.Hit{FAQ: f, Score: s / total, Field: kb.FieldQuestion, Matched: f.Question})
+		ps = append(ps, scored{p, s / total})
 	}
-	sortHits(hits)
-	if len(hits) > limit {
-		hits = hits[:limit]
+	ps = k.best(ps, limit)
+	hits := make([]kb.Hit, len(ps))
+	for i, x := range ps {
+		f := k.faqs[x.p]
+		hits[i] = kb.Hit{FAQ: f, Score: x.s, Field: kb.FieldQuestion, Matched: f.Question}
 	}
 	return hits, nil
+}
+
+type scored struct {
+	p int32
+	s float64
+}
+
+// best returns the limit best of ps, best first, ties by id.
+func (k *KB) best(ps []scored, limit int) []scored {
+	less := func(a, b scored) bool { // a ranks before b
+		if a.s != b.s {
+			return a.s > b.s
+		}
+		return k.faqs[a.p].ID < k.faqs[b.p].ID
+	}
+	var top []scored
+	for _, x := range ps {
+		if len(top) == limit && !less(x, top[limit-1]) {
+			continue
+		}
+		if len(top) < limit {
+			top = append(top, x)
+		} else {
+			top[limit-1] = x
+		}
+		for j := len(top) - 1; j > 0 && less(top[j], top[j-1]); j-- {
+			top[j], top[j-1] = top[j-1], top[j]
+		}
+	}
+	return top
 }
 
 func hasTags(have, want []string) bool {
@@ -150,18 +181,6 @@ func hasTags(have, want []string) bool {
 		}
 	}
 	return true
-}
-
-func sortHits(hits []kb.Hit) {
-	slices.SortFunc(hits, func(a, b kb.Hit) int {
-		if a.Score != b.Score {
-			if a.Score > b.Score {
-				return -1
-			}
-			return 1
-		}
-		return strings.Compare(a.FAQ.ID, b.FAQ.ID)
-	})
 }
 
 // Related returns up to limit entries of the same category as id, most
@@ -185,14 +204,15 @@ func (k *KB) Related(ctx context.Context, id string, limit int) ([]kb.Hit, error
 			}
 		}
 	}
-	hits := make([]kb.Hit, 0, len(shared))
+	ps := make([]scored, 0, len(shared))
 	for p, s := range shared {
 		union := len(k.terms[i]) + len(k.terms[p]) - s
-		hits = append(hits, kb.Hit{FAQ: k.faqs[p], Score: float64(s) / float64(union)})
+		ps = append(ps, scored{p, float64(s) / float64(union)})
 	}
-	sortHits(hits)
-	if len(hits) > limit {
-		hits = hits[:limit]
+	ps = k.best(ps, limit)
+	hits := make([]kb.Hit, len(ps))
+	for j, x := range ps {
+		hits[j] = kb.Hit{FAQ: k.faqs[x.p], Score: x.s}
 	}
 	return hits, nil
 }
