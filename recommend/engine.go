@@ -139,6 +139,31 @@ type staticFeatures struct {
 	trend   []float64
 }
 
+// features returns the full feature vector of catalog entry i in v.
+func (st *staticFeatures) features(v *view, i int) feat {
+	var f feat
+	if ev := v.lookupIdx(i); ev != nil {
+		f = ev.f
+	}
+	if id := st.seqID[i]; id >= 0 && id < len(v.dense) && v.seqMax > 0 {
+		f[fSequence] = v.dense[id] / v.seqMax
+	}
+	f[fPopular], f[fTrending] = st.pop[i], st.trend[i]
+	return f
+}
+
+// freshStatic returns the static features of cat if they are current, or
+// nil. Caller must not hold the model lock.
+func (e *Engine) freshStatic(cat *catalog) *staticFeatures {
+	e.stMu.Lock()
+	st := e.st
+	e.stMu.Unlock()
+	if st == nil || st.cat != cat {
+		return nil
+	}
+	return st
+}
+
 // staticFor returns the static features of cat at the model's current
 // version, rebuilding them if the model learned since. Caller must not hold
 // the model lock.
@@ -211,6 +236,7 @@ func (e *Engine) Reload(ctx context.Context) error {
 	e.mu.Lock()
 	e.cat = c
 	e.mu.Unlock()
+	e.staticFor(c)
 	return nil
 }
 
@@ -256,6 +282,7 @@ func (e *Engine) catalog(ctx context.Context) (*catalog, error) {
 	}
 	c = e.cat
 	e.mu.Unlock()
+	e.staticFor(c)
 	return c, nil
 }
 
@@ -331,38 +358,59 @@ func (e *Engine) Recommend(ctx context.Context, req Request) ([]Suggestion, erro
 		f := &cat.faqs[i]
 		return blocked[f.ID] || !f.ValidAt(now) || e.dropped(fb[f.ID], now)
 	}
-	cands := map[int]bool{}
-	add := func(q string) {
-		if i, ok := cat.idx[q]; ok && !excluded(i) {
-			cands[i] = true
+	// Static features are used when fresh; otherwise computed from maps.
+	st := e.freshStatic(cat)
+	seen := make([]uint64, (len(cat.faqs)+63)/64)
+	var cands []int
+	add := func(i int) {
+		if seen[i/64]&(1<<(i%64)) != 0 {
+			return
+		}
+		seen[i/64] |= 1 << (i % 64)
+		if !excluded(i) {
+			cands = append(cands, i)
 		}
 	}
-	for q := range v.sparse {
-		add(q)
+	addQ := func(q string) {
+		if i, ok := cat.idx[q]; ok {
+			add(i)
+		}
+	}
+	for k := range v.evs {
+		addQ(v.evs[k].q)
 	}
 	for _, q := range v.seqQ {
-		add(q)
+		addQ(q)
 	}
 	e.model.mu.RLock()
 	for _, q := range e.model.popTop {
-		add(q)
+		addQ(q)
 	}
 	for _, q := range e.model.trendTop {
-		add(q)
+		addQ(q)
 	}
 	w := e.model.weights.vec()
-	scored := make([]scoredCand, 0, len(cands))
-	for i := range cands {
-		f := src.features(v, cat.faqs[i].ID, cat.askTok[i])
-		scored = append(scored, scoredCand{idx: i, f: f, score: f.dot(&w)})
+	if st != nil && st.version != e.model.version {
+		st = nil
+	}
+	poolSize := max(3*limit, 30)
+	pool := make([]scoredCand, 0, poolSize+1)
+	for _, i := range cands {
+		var f feat
+		if st != nil {
+			f = st.features(v, i)
+		} else {
+			f = src.features(v, cat.faqs[i].ID, cat.askTok[i])
+		}
+		pool = insertTop(cat, pool, scoredCand{idx: i, f: f, score: f.dot(&w)}, poolSize)
 	}
 	popTop := slices.Clone(e.model.popTop)
 	e.model.mu.RUnlock()
 
-	if err := e.exploreBonus(ctx, cat, scored); err != nil {
+	if err := e.exploreBonus(ctx, cat, pool); err != nil {
 		return nil, err
 	}
-	sortScored(cat, scored)
+	sortScored(cat, pool)
 
 	// Pins first, then MMR over a pool of the best.
 	var out []scoredCand
@@ -375,13 +423,7 @@ func (e *Engine) Recommend(ctx context.Context, req Request) ([]Suggestion, erro
 		taken[i] = true
 		out = append(out, scoredCand{idx: i, pinned: true})
 	}
-	pool := make([]scoredCand, 0, len(scored))
-	for _, c := range scored {
-		if !taken[c.idx] {
-			pool = append(pool, c)
-		}
-	}
-	pool = pool[:min(len(pool), max(3*limit, 30))]
+	pool = slices.DeleteFunc(pool, func(c scoredCand) bool { return taken[c.idx] })
 	for _, c := range mmr(cat, pool, limit-len(out), lambda, out) {
 		taken[c.idx] = true
 		out = append(out, c)
@@ -447,13 +489,7 @@ func (e *Engine) Score(ctx context.Context, user string, now time.Time, question
 		i, ok := cat.idx[q]
 		switch {
 		case ok && st != nil && st.version == e.model.version:
-			if ev := v.sparse[q]; ev != nil {
-				f = ev.f
-			}
-			if id := st.seqID[i]; id >= 0 && id < len(v.dense) && v.seqMax > 0 {
-				f[fSequence] = v.dense[id] / v.seqMax
-			}
-			f[fPopular], f[fTrending] = st.pop[i], st.trend[i]
+			f = st.features(v, i)
 		case ok:
 			f = src.features(v, q, cat.askTok[i])
 		default:
@@ -510,6 +546,34 @@ type scoredCand struct {
 	explore float64
 	pinned  bool
 	fill    fillKind
+}
+
+// insertTop adds c to top, which holds at most n candidates best first.
+func insertTop(cat *catalog, top []scoredCand, c scoredCand, n int) []scoredCand {
+	if len(top) == n && !better(cat, &c, &top[n-1]) {
+		return top
+	}
+	if len(top) < n {
+		top = append(top, c)
+	} else {
+		top[n-1] = c
+	}
+	for j := len(top) - 1; j > 0 && better(cat, &top[j], &top[j-1]); j-- {
+		top[j], top[j-1] = top[j-1], top[j]
+	}
+	return top
+}
+
+// better orders candidates: higher score, then higher priority, then id.
+func better(cat *catalog, a, b *scoredCand) bool {
+	if a.score != b.score {
+		return a.score > b.score
+	}
+	fa, fb := &cat.faqs[a.idx], &cat.faqs[b.idx]
+	if fa.Priority != fb.Priority {
+		return fa.Priority > fb.Priority
+	}
+	return fa.ID < fb.ID
 }
 
 func sortScored(cat *catalog, s []scoredCand) {

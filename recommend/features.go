@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,10 +27,12 @@ type Relater interface {
 	Related(ctx context.Context, id string, limit int) ([]kb.Hit, error)
 }
 
-type trigRef struct {
-	faq  int
+// ruleGroup is one trigger rule and every entry that has it: entries
+// sharing a rule are matched once per event.
+type ruleGroup struct {
 	t    kb.Trigger
 	rule string // e.g. transfer.success{channel=bank_card}/2h
+	faqs []int
 }
 
 // catalog is the engine's read-only view of the knowledge base.
@@ -37,13 +40,14 @@ type catalog struct {
 	faqs      []kb.FAQ
 	idx       map[string]int
 	askTok    []string // seqrec.AskPrefix + id
-	byType    map[string][]trigRef
+	byType    map[string][]*ruleGroup
 	maxWindow time.Duration
 	byPrio    []int // entries by Priority desc, then id: the last-resort fill
 }
 
 func newCatalog(faqs []kb.FAQ) *catalog {
-	c := &catalog{faqs: faqs, idx: make(map[string]int, len(faqs)), askTok: make([]string, len(faqs)), byType: map[string][]trigRef{}}
+	c := &catalog{faqs: faqs, idx: make(map[string]int, len(faqs)), askTok: make([]string, len(faqs)), byType: map[string][]*ruleGroup{}}
+	groups := map[string]*ruleGroup{}
 	for i, f := range faqs {
 		if _, dup := c.idx[f.ID]; dup {
 			continue
@@ -55,7 +59,17 @@ func newCatalog(faqs []kb.FAQ) *catalog {
 			if t.Event == "" || t.Window <= 0 || t.Weight <= 0 {
 				continue
 			}
-			c.byType[t.Event] = append(c.byType[t.Event], trigRef{faq: i, t: t, rule: ruleName(t)})
+			name := ruleName(t)
+			key := fmt.Sprintf("%s#%v", name, t.Weight)
+			g := groups[key]
+			if g == nil {
+				g = &ruleGroup{t: t, rule: name}
+				groups[key] = g
+				c.byType[t.Event] = append(c.byType[t.Event], g)
+			}
+			if !slices.Contains(g.faqs, i) {
+				g.faqs = append(g.faqs, i)
+			}
 			c.maxWindow = max(c.maxWindow, time.Duration(t.Window))
 		}
 	}
@@ -98,12 +112,13 @@ func formatWindow(d time.Duration) string {
 type evidence struct {
 	f       feat // only fTrigger, fHistory, fRelated, fSearch are set here
 	ev      [nFeat]int
-	rule    *trigRef
+	q       string // question id
+	rule    *ruleGroup
 	related string // for fRelated: the asked question it is related to
 }
 
-func newEvidence() *evidence {
-	e := &evidence{}
+func newEvidence(q string) *evidence {
+	e := &evidence{q: q}
 	for i := range e.ev {
 		e.ev[i] = -1
 	}
@@ -120,7 +135,10 @@ type view struct {
 	seqTop []int     // the seqCandidates best item ids, best first
 	seqQ   []string  // their questions
 	seqMax float64
-	sparse map[string]*evidence // by question id
+	cat    *catalog
+	evOf   []int32          // catalog index → 1 + index into evs, 0 for none
+	other  map[string]int32 // the same for questions outside the catalog
+	evs    []evidence
 }
 
 // Source tuning, fixed for now.
@@ -150,15 +168,11 @@ func (s *sources) buildView(ctx context.Context, hist []Event, now time.Time) (*
 	for end > 0 && hist[end-1].Time.After(now) {
 		end--
 	}
-	v := &view{now: now, hist: hist[:end], sparse: map[string]*evidence{}}
-	get := func(q string) *evidence {
-		e := v.sparse[q]
-		if e == nil {
-			e = newEvidence()
-			v.sparse[q] = e
-		}
-		return e
+	v := &view{now: now, hist: hist[:end], cat: s.cat}
+	if s.cat != nil {
+		v.evOf = make([]int32, len(s.cat.faqs))
 	}
+	get := v.get
 	// (a) triggers, (d) own history.
 	for i := range v.hist {
 		e := &v.hist[i]
@@ -174,18 +188,19 @@ func (s *sources) buildView(ctx context.Context, hist []Event, now time.Time) (*
 		if s.cat == nil || age > s.cat.maxWindow {
 			continue
 		}
-		for k := range s.cat.byType[e.Type] {
-			r := &s.cat.byType[e.Type][k]
-			win := time.Duration(r.t.Window)
-			if age > win || !attrsMatch(r.t.Attrs, e.Attrs) {
+		for _, g := range s.cat.byType[e.Type] {
+			win := time.Duration(g.t.Window)
+			if age > win || !attrsMatch(g.t.Attrs, e.Attrs) {
 				continue
 			}
-			x := r.t.Weight * (1 - 0.5*float64(age)/float64(win))
-			ev := get(s.cat.faqs[r.faq].ID)
-			if x > ev.ruleValue() {
-				ev.ev[fTrigger], ev.rule = i, r
+			x := g.t.Weight * (1 - 0.5*float64(age)/float64(win))
+			for _, fi := range g.faqs {
+				ev := v.getIdx(fi)
+				if x > ev.ruleValue() {
+					ev.ev[fTrigger], ev.rule = i, g
+				}
+				ev.f[fTrigger] = 1 - (1-ev.f[fTrigger])*(1-x)
 			}
-			ev.f[fTrigger] = 1 - (1-ev.f[fTrigger])*(1-x)
 		}
 	}
 	// (b) the sequence model.
@@ -270,6 +285,55 @@ func (s *sources) buildView(ctx context.Context, hist []Event, now time.Time) (*
 	return v, nil
 }
 
+// lookup returns the evidence of question q, or nil.
+func (v *view) lookup(q string) *evidence {
+	if v.cat != nil {
+		if i, ok := v.cat.idx[q]; ok {
+			return v.lookupIdx(i)
+		}
+	}
+	if k := v.other[q]; k > 0 {
+		return &v.evs[k-1]
+	}
+	return nil
+}
+
+// lookupIdx returns the evidence of catalog entry i, or nil.
+func (v *view) lookupIdx(i int) *evidence {
+	if k := v.evOf[i]; k > 0 {
+		return &v.evs[k-1]
+	}
+	return nil
+}
+
+// get returns the evidence of q, creating it. The pointer is valid until
+// the next get.
+func (v *view) get(q string) *evidence {
+	if v.cat != nil {
+		if i, ok := v.cat.idx[q]; ok {
+			return v.getIdx(i)
+		}
+	}
+	if k := v.other[q]; k > 0 {
+		return &v.evs[k-1]
+	}
+	if v.other == nil {
+		v.other = map[string]int32{}
+	}
+	v.evs = append(v.evs, *newEvidence(q))
+	v.other[q] = int32(len(v.evs))
+	return &v.evs[len(v.evs)-1]
+}
+
+func (v *view) getIdx(i int) *evidence {
+	if k := v.evOf[i]; k > 0 {
+		return &v.evs[k-1]
+	}
+	v.evs = append(v.evs, *newEvidence(v.cat.faqs[i].ID))
+	v.evOf[i] = int32(len(v.evs))
+	return &v.evs[len(v.evs)-1]
+}
+
 func (e *evidence) ruleValue() float64 {
 	if e.rule == nil {
 		return 0
@@ -301,7 +365,7 @@ func attrsMatch(want, have map[string]string) bool {
 // in view v. Caller holds the model's read lock.
 func (s *sources) features(v *view, q, tok string) feat {
 	var f feat
-	if ev := v.sparse[q]; ev != nil {
+	if ev := v.lookup(q); ev != nil {
 		f = ev.f
 	}
 	if v.seqMax > 0 {

@@ -59,7 +59,7 @@ func (e *Engine) reasons(v *view, cat *catalog, c *scoredCand, w *feat) []Reason
 		return []Reason{{Kind: ReasonDefault, Text: "常见问题"}}
 	}
 	f := &cat.faqs[c.idx]
-	ev := v.sparse[f.ID]
+	ev := v.lookupIdx(c.idx)
 	at := func(k int) (*Event, time.Duration) {
 		if ev == nil || ev.ev[k] < 0 {
 			return nil, 0

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 
 	"github.com/duxin-ai/duxin/internal/sampledata"
 	"github.com/duxin-ai/duxin/kb"
@@ -33,6 +34,8 @@ type KB struct {
 	tok   tokenize.Tokenizer
 	post  map[string][]int32 // term → entries containing it, ascending
 	terms [][]string         // entry → its distinct terms
+
+	related sync.Map // id → []scored, the 20 best related entries
 }
 
 // NewKB indexes faqs (copied; their order is kept by All). Duplicate or
@@ -183,7 +186,11 @@ func hasTags(have, want []string) bool {
 	return true
 }
 
-// Related returns up to limit entries of the same category as id, most
+// relatedCache is how many related entries are computed and cached per id;
+// Related returns at most this many.
+const relatedCache = 20
+
+// Related returns up to limit (at most 20) entries of the same category as id, most
 // similar wording first (shared terms over the union), ties by id.
 func (k *KB) Related(ctx context.Context, id string, limit int) ([]kb.Hit, error) {
 	if err := ctx.Err(); err != nil {
@@ -196,20 +203,27 @@ func (k *KB) Related(ctx context.Context, id string, limit int) ([]kb.Hit, error
 	if limit <= 0 {
 		limit = 10
 	}
-	shared := map[int32]int{}
-	for _, t := range k.terms[i] {
-		for _, p := range k.post[t] {
-			if int(p) != i && k.faqs[p].Category == k.faqs[i].Category {
-				shared[p]++
+	var ps []scored
+	if c, ok := k.related.Load(id); ok {
+		ps = c.([]scored)
+	} else {
+		shared := map[int32]int{}
+		for _, t := range k.terms[i] {
+			for _, p := range k.post[t] {
+				if int(p) != i && k.faqs[p].Category == k.faqs[i].Category {
+					shared[p]++
+				}
 			}
 		}
+		ps = make([]scored, 0, len(shared))
+		for p, s := range shared {
+			union := len(k.terms[i]) + len(k.terms[p]) - s
+			ps = append(ps, scored{p, float64(s) / float64(union)})
+		}
+		ps = k.best(ps, relatedCache)
+		k.related.Store(id, ps)
 	}
-	ps := make([]scored, 0, len(shared))
-	for p, s := range shared {
-		union := len(k.terms[i]) + len(k.terms[p]) - s
-		ps = append(ps, scored{p, float64(s) / float64(union)})
-	}
-	ps = k.best(ps, limit)
+	ps = ps[:min(len(ps), limit)]
 	hits := make([]kb.Hit, len(ps))
 	for j, x := range ps {
 		hits[j] = kb.Hit{FAQ: k.faqs[x.p], Score: x.s}
