@@ -58,7 +58,9 @@ func ExampleModel_Classify() {
 		log.Fatal(err)
 	}
 	defer tok.Close()
-	model, err := intent.Train(ctx, examples, tok)
+	// A close call between the top two intents should be confirmed with the
+	// user rather than acted on: ask for a gap of at least 0.1.
+	model, err := intent.Train(ctx, examples, tok, intent.WithMinGap(0.1))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -66,17 +68,19 @@ func ExampleModel_Classify() {
 	for _, text := range []string{
 		"我的账户被冻结了怎么办",    // in scope
 		"帮我订一张明天去杭州的高铁票", // out of scope: the oos class
-		"😀😀", // nothing to go on
+		"余额", // 充值 or 余额宝转出?
+		"😀😀", // nothing the model knows
 	} {
 		r, err := model.Classify(ctx, text)
 		if err != nil {
 			log.Fatal(err)
 		}
-		top := r.Predictions[0]
-		fmt.Printf("%s: %v %q (top %s %.2f, gap %.2f)\n", text, r.Outcome, r.Intent, top.Label, top.Confidence, r.Gap)
+		p := r.Predictions
+		fmt.Printf("%s: %v %q (%s %.2f, %s %.2f)\n", text, r.Outcome, r.Intent, p[0].Label, p[0].Confidence, p[1].Label, p[1].Confidence)
 	}
 	// Output:
-	// 我的账户被冻结了怎么办: matched "unfreeze_account" (top unfreeze_account 0.99, gap 0.98)
-	// 帮我订一张明天去杭州的高铁票: out_of_scope "" (top oos 1.00, gap 1.00)
-	// 😀😀: low_confidence "" (top oos 0.87, gap 0.86)
+	// 我的账户被冻结了怎么办: matched "unfreeze_account" (unfreeze_account 1.00, freeze_account 0.00)
+	// 帮我订一张明天去杭州的高铁票: out_of_scope "" (oos 1.00, bind_card 0.00)
+	// 余额: ambiguous "" (recharge 0.47, yuebao_out 0.42)
+	// 😀😀: low_confidence "" (oos 0.86, transaction_dispute 0.01)
 }

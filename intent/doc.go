@@ -31,7 +31,7 @@
 // Each utterance becomes a sparse vector of hashed features: the tokens of
 // the [tokenize.Tokenizer] given to Train (Chinese words, stemmed English
 // words, numbers), pairs of consecutive tokens, and character n-grams of 1 to
-// 4 runes taken inside each folded word (a run of Han characters is one
+// 3 runes taken inside each folded word (a run of Han characters is one
 // word), which survive typos and speech-recognition errors (花呗 / 花被).
 // Counts are weighted by sublinear TF-IDF; the word part and the character
 // part are each scaled to unit length and mixed half and half.
@@ -39,7 +39,7 @@
 // Three learners are available ([WithSolver]): [Softmax] (multinomial
 // logistic regression with L2, stochastic gradient descent), [SVM]
 // (one-vs-rest linear SVMs, squared hinge, dual coordinate descent) and
-// [Ensemble] (both, their calibrated scores added). Confidences are a softmax
+// [Ensemble] (both, their calibrated scores added; the default). Confidences are a softmax
 // over the scores divided by a temperature fitted, by maximum likelihood, on
 // examples the model did not train on: a held-out tenth, or for sets under
 // 3000 examples, cross-fitted folds. The final model always trains on all

@@ -49,7 +49,7 @@ const (
 	Ensemble
 )
 
-// WithSolver selects the learning algorithm.
+// WithSolver selects the learning algorithm; the default is [Ensemble].
 func WithSolver(s Solver) Option { return func(o *options) { o.solver = s } }
 
 // WithCost sets the SVM solver's misclassification cost C; the default is 1.
@@ -68,9 +68,9 @@ func defaultOptions() options {
 		gap:       0,
 		oos:       "oos",
 		topK:      5,
-		features:  featureConfig{WordBigrams: true, CharMin: 1, CharMax: 4, CharWeight: 0.5},
+		features:  featureConfig{WordBigrams: true, CharMin: 1, CharMax: 3, CharWeight: 0.5},
 		minCount:  1,
-		solver:    Softmax,
+		solver:    Ensemble,
 		cost:      1,
 	}
 }
@@ -157,7 +157,7 @@ func WithTopK(k int) Option { return func(o *options) { o.topK = k } }
 
 // WithCharNGrams sets the lengths, in runes, of the character n-grams taken
 // from each folded word (a run of Han characters counts as one word); the
-// default is 1 to 4. WithCharNGrams(0, 0) uses tokenizer words only.
+// default is 1 to 3. WithCharNGrams(0, 0) uses tokenizer words only.
 func WithCharNGrams(min, max int) Option {
 	return func(o *options) { o.features.CharMin, o.features.CharMax = min, max }
 }
@@ -180,9 +180,10 @@ func WithCrossWordNGrams() Option { return func(o *options) { o.features.CrossWo
 func WithMinCount(n int) Option { return func(o *options) { o.minCount = n } }
 
 // Train fits a [Model] to the examples: TF-IDF weighted tokenizer words,
-// word pairs and character n-grams feed a softmax regression with L2
-// regularisation, trained by stochastic gradient descent; its confidences
-// are calibrated by a temperature fitted on a held-out slice.
+// word pairs and character n-grams feed linear models (by default both a
+// softmax regression and one-vs-rest SVMs, see [Solver]) whose confidences
+// are calibrated by temperatures fitted on held-out examples. The package
+// documentation describes the model and how the defaults were chosen.
 //
 // Examples with an empty text or intent are rejected with an [*ExampleError].
 // Duplicates are kept (they weigh more); conflicting examples — the same text
@@ -612,6 +613,13 @@ func fitSVM(ctx context.Context, xs []vector, ys []int32, idx []int, nFeatures, 
 			w := make([]float64, nFeatures)
 			alpha := make([]float64, len(idx))
 			order := make([]int, len(idx))
+			qd := make([]float64, len(idx)) // ||x||² + bias² + D
+			for k, i := range idx {
+				for _, v := range xs[i].val {
+					qd[k] += float64(v) * float64(v)
+				}
+				qd[k] += 1 + 0.5/o.cost
+			}
 			for c := range jobs {
 				if err := ctx.Err(); err != nil {
 					errs <- fmt.Errorf("intent: train: %w", err)
@@ -625,10 +633,17 @@ func fitSVM(ctx context.Context, xs []vector, ys []int32, idx []int, nFeatures, 
 				}
 				rng := rand.New(rand.NewPCG(o.seed, uint64(c)))
 				diag := 0.5 / o.cost
-				for iter := 0; iter < o.epochs*5; iter++ {
-					rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
-					maxPG := 0.0
-					for _, k := range order {
+				// liblinear's shrinking: an example at its bound (alpha 0)
+				// whose gradient exceeds the largest projected gradient of
+				// the previous pass leaves the active set; when the active
+				// set has converged, one full pass confirms it.
+				active := len(order)
+				pgMaxOld := math.Inf(1)
+				for iter := 0; iter < o.epochs*10; iter++ {
+					rng.Shuffle(active, func(i, j int) { order[i], order[j] = order[j], order[i] })
+					pgMax, pgMin := math.Inf(-1), math.Inf(1)
+					for s := 0; s < active; s++ {
+						k := order[s]
 						x := xs[idx[k]]
 						y := -1.0
 						if int(ys[idx[k]]) == c {
@@ -640,24 +655,37 @@ func fitSVM(ctx context.Context, xs []vector, ys []int32, idx []int, nFeatures, 
 						}
 						g := y*dot - 1 + diag*alpha[k]
 						pg := g
-						if alpha[k] == 0 && g > 0 {
-							pg = 0
+						if alpha[k] == 0 {
+							if g > pgMaxOld {
+								active--
+								order[s], order[active] = order[active], order[s]
+								s--
+								continue
+							}
+							pg = min(g, 0)
 						}
-						if pg == 0 {
+						pgMax, pgMin = max(pgMax, pg), min(pgMin, pg)
+						if math.Abs(pg) < 1e-12 {
 							continue
 						}
-						maxPG = max(maxPG, math.Abs(pg))
-						qd := 1 + 1 + diag // ||x||² (1 after weighing) + bias² + D
 						old := alpha[k]
-						alpha[k] = max(old-g/qd, 0)
+						alpha[k] = max(old-g/qd[k], 0)
 						d := (alpha[k] - old) * y
 						for n, f := range x.idx {
 							w[f] += d * float64(x.val[n])
 						}
 						bias += d
 					}
-					if maxPG < 0.05 {
-						break
+					if pgMax-pgMin <= 0.1 {
+						if active == len(order) {
+							break
+						}
+						active, pgMaxOld = len(order), math.Inf(1)
+						continue
+					}
+					pgMaxOld = pgMax
+					if pgMaxOld <= 0 {
+						pgMaxOld = math.Inf(1)
 					}
 				}
 				for f, v := range w {

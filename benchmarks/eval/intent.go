@@ -63,7 +63,7 @@ func runIntent(args []string) (any, error) {
 	mode := fs.String("mode", "search", "jieba cut mode: search (the default tokenizer) or precise")
 	nFolds := fs.Int("folds", 0, "tuning: with no -test, cross-validate on -train with this many folds (by a fixed hash of the text)")
 	curve := fs.Bool("curve", false, "tuning: add accuracy and out-of-scope recall for a range of thresholds")
-	stop := fs.String("stopwords", "default", "tokenizer stop words: default or none")
+	stop := fs.String("stopwords", "none", "jieba stop words: none (what intent recommends: 你好, not and how carry intent) or default")
 	tune := fs.String("opts", "", "tuning experiments only: comma-separated name=value training options (epochs, l2, rate, holdout, threshold, gap, char, charweight, pairs, mincount)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
