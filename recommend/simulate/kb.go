@@ -116,7 +116,8 @@ func (k *KB) Search(ctx context.Context, q kb.Query) ([]kb.Hit, error) {
 	qt := tokenize.Terms(k.tok.Tokenize(q.Text))
 	slices.Sort(qt)
 	qt = slices.Compact(qt)
-	acc := map[int32]float64{}
+	acc := make([]float64, len(k.faqs))
+	var touched []int32
 	total := 0.0
 	n := float64(len(k.faqs))
 	for _, t := range qt {
@@ -124,11 +125,14 @@ func (k *KB) Search(ctx context.Context, q kb.Query) ([]kb.Hit, error) {
 		idf := math.Log(1 + n/float64(len(ps)+1))
 		total += idf
 		for _, p := range ps {
+			if acc[p] == 0 {
+				touched = append(touched, p)
+			}
 			acc[p] += idf
 		}
 	}
-	var ps []scored
-	for p, s := range acc {
+	ps := make([]scored, 0, len(touched))
+	for _, p := range touched {
 		f := &k.faqs[p]
 		if q.Category != "" && f.Category != q.Category {
 			continue
@@ -136,7 +140,7 @@ func (k *KB) Search(ctx context.Context, q kb.Query) ([]kb.Hit, error) {
 		if !hasTags(f.Tags, q.Tags) {
 			continue
 		}
-		ps = append(ps, scored{p, s / total})
+		ps = append(ps, scored{p, acc[p] / total})
 	}
 	ps = k.best(ps, limit)
 	hits := make([]kb.Hit, len(ps))
