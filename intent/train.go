@@ -676,7 +676,7 @@ func fitSVM(ctx context.Context, xs []vector, ys []int32, idx []int, nFeatures, 
 						}
 						bias += d
 					}
-					if pgMax-pgMin <= 0.1 {
+					if pgMax-pgMin <= svmTolerance {
 						if active == len(order) {
 							break
 						}
@@ -706,3 +706,7 @@ func fitSVM(ctx context.Context, xs []vector, ys []int32, idx []int, nFeatures, 
 	}
 	return l, nil
 }
+
+// svmTolerance stops dual coordinate descent when the projected gradients of
+// a full pass span less than this.
+const svmTolerance = 0.1
