@@ -649,9 +649,10 @@ func fitSVM(ctx context.Context, xs []vector, ys []int32, idx []int, nFeatures, 
 						if int(ys[idx[k]]) == c {
 							y = 1
 						}
+						vals := x.val[:len(x.idx)]
 						dot := bias
 						for n, f := range x.idx {
-							dot += float64(x.val[n]) * w[f]
+							dot += float64(vals[n]) * w[f]
 						}
 						g := y*dot - 1 + diag*alpha[k]
 						pg := g
@@ -672,7 +673,7 @@ func fitSVM(ctx context.Context, xs []vector, ys []int32, idx []int, nFeatures, 
 						alpha[k] = max(old-g/qd[k], 0)
 						d := (alpha[k] - old) * y
 						for n, f := range x.idx {
-							w[f] += d * float64(x.val[n])
+							w[f] += d * float64(vals[n])
 						}
 						bias += d
 					}

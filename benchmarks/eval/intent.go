@@ -8,6 +8,7 @@ import (
 	"hash/fnv"
 	"math"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -65,6 +66,7 @@ func runIntent(args []string) (any, error) {
 	mode := fs.String("mode", "search", "jieba cut mode: search (the default tokenizer) or precise")
 	nFolds := fs.Int("folds", 0, "tuning: with no -test, cross-validate on -train with this many folds (by a fixed hash of the text)")
 	curve := fs.Bool("curve", false, "tuning: add accuracy and out-of-scope recall for a range of thresholds")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of training to this file")
 	stop := fs.String("stopwords", "none", "jieba stop words: none (what intent recommends: 你好, not and how carry intent) or default")
 	tune := fs.String("opts", "", "tuning experiments only: comma-separated name=value training options (epochs, l2, rate, holdout, threshold, gap, char, charweight, pairs, mincount)")
 	if err := fs.Parse(args); err != nil {
@@ -146,6 +148,17 @@ func runIntent(args []string) (any, error) {
 		oosLabel string
 	)
 	var trainCPU float64
+	if *cpuProfile != "" {
+		pf, err := os.Create(*cpuProfile)
+		if err != nil {
+			return nil, err
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return nil, err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	for _, fd := range folds {
 		start, cpu0 := time.Now(), cpuSeconds()
 		m, err = intent.Train(ctx, fd.train, tok, opts...)
