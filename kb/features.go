@@ -75,7 +75,14 @@ var featureNames = [...]string{
 	"is_question",    // 1 when the text is the entry's standard question
 	"raw_jaccard",    // Jaccard similarity of the word sets before synonym mapping
 	"raw_cov_q",      // share of the query's words (before synonym mapping) found in the text
+	"assoc_fwd_ll",   // learned word associations: mean log-likelihood ratio of the query's words given the text's
+	"assoc_rev_ll",   // the same of the text's words given the query's
+	"assoc_fwd_cov",  // weighted share of the query's words, each counted by its best association in the text
+	"assoc_rev_cov",  // the same from the text's side
 }
+
+// firstAssocFeature is the index of the first association feature.
+const firstAssocFeature = 25
 
 const numFeatures = len(featureNames)
 
@@ -95,7 +102,8 @@ func newTextInfo(runes []rune) textInfo {
 
 // queryInfo is the analysed query the features compare texts with.
 type queryInfo struct {
-	a *analysis
+	a  *analysis
+	as *assocQuery // nil without an association table
 	textInfo
 }
 
@@ -153,6 +161,11 @@ func featureVector(x *[numFeatures]float64, q *queryInfo, t *analysis, k int, bm
 		x[22] = 1
 	}
 	x[23], x[24] = rawOverlap(qa.rawSet, t.rawSet)
+	if q.as != nil {
+		q.as.features(x[firstAssocFeature:], t.wordSet)
+	} else {
+		clear(x[firstAssocFeature : firstAssocFeature+numAssocFeatures])
+	}
 }
 
 // overlap compares two sorted term sets: the IDF-weighted share of a's

@@ -28,7 +28,13 @@ type Ranker struct {
 	hidden [][numFeatures]float64
 	hbias  []float64
 	out    []float64
-	note   string
+	// assoc, when set, is the learned word-association table behind the
+	// assoc_* features.
+	assoc *assoc
+	// trees are gradient-boosted regression trees over the standardized
+	// features, added to the score.
+	trees []regTree
+	note  string
 }
 
 // rankerFile is a Ranker's JSON form. Features are named, so a file keeps
@@ -42,6 +48,8 @@ type rankerFile struct {
 	Hidden     [][]float64 `json:"hidden,omitempty"`
 	HiddenBias []float64   `json:"hidden_bias,omitempty"`
 	Out        []float64   `json:"out,omitempty"`
+	Trees      []treeFile  `json:"trees,omitempty"`
+	Assoc      *assocFile  `json:"assoc,omitempty"`
 }
 
 //go:embed rerank_default.json
@@ -93,6 +101,20 @@ func ReadRanker(rd io.Reader) (*Ranker, error) {
 			r.hidden[h][j] = f.Hidden[h][i]
 		}
 	}
+	for i, tf := range f.Trees {
+		t, err := treeFromFile(tf)
+		if err != nil {
+			return nil, fmt.Errorf("kb: read ranker: tree %d: %w", i, err)
+		}
+		r.trees = append(r.trees, t)
+	}
+	if f.Assoc != nil {
+		a, err := assocFromFile(f.Assoc)
+		if err != nil {
+			return nil, fmt.Errorf("kb: read ranker: %w", err)
+		}
+		r.assoc = a
+	}
 	if err := r.check(); err != nil {
 		return nil, fmt.Errorf("kb: read ranker: %w", err)
 	}
@@ -127,6 +149,12 @@ func (r *Ranker) WriteTo(w io.Writer) (int64, error) {
 	for h := range r.hidden {
 		f.Hidden = append(f.Hidden, r.hidden[h][:])
 	}
+	for i := range r.trees {
+		f.Trees = append(f.Trees, r.trees[i].file())
+	}
+	if r.assoc != nil {
+		f.Assoc = r.assoc.file()
+	}
 	b, err := json.MarshalIndent(f, "", "  ")
 	if err != nil {
 		return 0, fmt.Errorf("kb: write ranker: %w", err)
@@ -141,9 +169,21 @@ func (r *Ranker) Note() string { return r.note }
 // score is the model's output for raw feature vector x.
 func (r *Ranker) score(x *[numFeatures]float64) float64 {
 	var z [numFeatures]float64
-	s := 0.0
 	for i := range numFeatures {
 		z[i] = (x[i] - r.mean[i]) / r.scale[i]
+	}
+	s := r.linearScore(&z)
+	for i := range r.trees {
+		s += r.trees[i].eval(&z)
+	}
+	return s
+}
+
+// linearScore is the linear and hidden-unit part of the score of
+// standardized features z.
+func (r *Ranker) linearScore(z *[numFeatures]float64) float64 {
+	s := 0.0
+	for i := range numFeatures {
 		s += r.w[i] * z[i]
 	}
 	for h := range r.hidden {
@@ -176,6 +216,19 @@ type TrainConfig struct {
 	Seed uint64
 	// Note is stored with the ranker, e.g. the command that trained it.
 	Note string
+	// Trees is the number of gradient-boosted regression trees fitted
+	// after the linear or hidden-unit part (default 0: none).
+	Trees int
+	// Depth is the trees' depth (default 4).
+	Depth int
+	// Shrinkage scales each tree's leaf values (default 0.1).
+	Shrinkage float64
+	// NoAssociations skips learning a word-association table from the
+	// examples; the assoc_* features are then 0.
+	NoAssociations bool
+	// AssocFolds is the number of folds the association features are
+	// cross-fitted with (default 4; 1 uses one table for all examples).
+	AssocFolds int
 }
 
 // TrainReport says how training went.
@@ -203,18 +256,28 @@ func TrainRanker(ctx context.Context, ix *Index, examples []Labeled, cfg TrainCo
 // [Ranker] to them. For each example it takes the first stage's candidates,
 // computes their features, and Fit learns weights that put the expected
 // entry first (softmax cross-entropy over each candidate list, Adam,
-// deterministic for a given Seed). Several indexes help when the entries
-// to rank against at search time are fewer than the training entries: split
-// the training entries into knowledge bases of that size. A Trainer is not
-// safe for concurrent use.
+// deterministic for a given Seed). Unless [TrainConfig.NoAssociations] is
+// set, Fit first learns a word-association table from the examples and the
+// texts of their entries (see the assoc_* features); the association
+// features the ranker trains on are cross-fitted (each example's come from
+// a table learned without it), so the ranker does not over-trust them.
+// Several indexes help when the entries to rank against at search time are
+// fewer than the training entries: split the training entries into
+// knowledge bases of that size. A Trainer is not safe for concurrent use.
 type Trainer struct {
 	cfg    TrainConfig
 	lists  []trainList
+	pairs  [][2][]string // (query words, entry text words) of every example
 	report TrainReport
 }
 
 // NewTrainer returns a Trainer with cfg's parameters.
 func NewTrainer(cfg TrainConfig) *Trainer {
+	return &Trainer{cfg: cfg}
+}
+
+// withDefaults returns cfg with its zero values replaced by the defaults.
+func (cfg TrainConfig) withDefaults() TrainConfig {
 	if cfg.Epochs == 0 {
 		cfg.Epochs = 60
 	}
@@ -224,84 +287,161 @@ func NewTrainer(cfg TrainConfig) *Trainer {
 	if cfg.Seed == 0 {
 		cfg.Seed = 1
 	}
-	return &Trainer{cfg: cfg}
+	if cfg.AssocFolds == 0 {
+		cfg.AssocFolds = 4
+	}
+	if cfg.Depth == 0 {
+		cfg.Depth = 4
+	}
+	if cfg.Shrinkage == 0 {
+		cfg.Shrinkage = 0.1
+	}
+	return cfg
 }
 
 // Add searches ix for each example and keeps the candidate lists that
 // contain the expected entry. Examples naming ids ix does not hold are an
 // error wrapping [ErrNotFound].
 func (t *Trainer) Add(ctx context.Context, ix *Index, examples []Labeled) error {
-	lists, err := ix.trainingLists(ctx, examples)
+	lists, pairs, err := ix.trainingLists(ctx, examples, len(t.pairs))
 	if err != nil {
 		return err
 	}
 	t.report.Examples += len(examples)
 	t.report.Used += len(lists)
 	t.lists = append(t.lists, lists...)
+	t.pairs = append(t.pairs, pairs...)
 	return nil
 }
 
 // Fit learns a ranker from the lists added so far.
 func (t *Trainer) Fit(ctx context.Context) (*Ranker, TrainReport, error) {
-	cfg := t.cfg
+	cfg := t.cfg.withDefaults()
 	rep := t.report
-	if cfg.Epochs < 0 || cfg.L2 < 0 || cfg.Hidden < 0 {
-		return nil, rep, errors.New("kb: train ranker: negative epochs, L2 or hidden units")
+	if cfg.Epochs < 0 || cfg.L2 < 0 || cfg.Hidden < 0 || cfg.AssocFolds < 0 || cfg.Trees < 0 || cfg.Depth < 0 || cfg.Shrinkage < 0 {
+		return nil, rep, errors.New("kb: train ranker: negative epochs, L2, hidden units, folds, trees, depth or shrinkage")
 	}
 	if len(t.lists) == 0 {
 		return nil, rep, errors.New("kb: train ranker: no example's entry is among its candidates")
 	}
 	lists := make([]trainList, len(t.lists))
 	for i, l := range t.lists {
-		lists[i] = trainList{x: slices.Clone(l.x), pos: l.pos}
+		lists[i] = trainList{x: slices.Clone(l.x), pos: l.pos, q: l.q, texts: l.texts, pair: l.pair}
 	}
 	r := &Ranker{note: cfg.Note}
+	if !cfg.NoAssociations {
+		a, err := t.crossFitAssoc(ctx, lists)
+		if err != nil {
+			return nil, rep, err
+		}
+		r.assoc = a
+	}
 	standardize(r, lists)
 	loss, err := fit(ctx, r, lists, cfg)
 	if err != nil {
 		return nil, rep, err
 	}
 	rep.Loss = loss
+	if cfg.Trees > 0 {
+		if err := fitTrees(ctx, r, lists, cfg); err != nil {
+			return nil, rep, err
+		}
+		rep.Loss = listLoss(r, lists)
+	}
 	return r, rep, r.check()
 }
 
-// trainList is one example's candidate texts (standardized features later)
-// and the index of the expected one.
-type trainList struct {
-	x   [][numFeatures]float64
-	pos int
-}
-
-func (ix *Index) trainingLists(ctx context.Context, examples []Labeled) ([]trainList, error) {
-	g, err := ix.acquire()
+// crossFitAssoc fills the association features of lists, each from a table
+// learned on the examples of the other folds, and returns the table learned
+// on all examples.
+func (t *Trainer) crossFitAssoc(ctx context.Context, lists []trainList) (*assoc, error) {
+	k := max(t.cfg.withDefaults().AssocFolds, 1)
+	if k > 1 {
+		for f := range k {
+			var pairs [][2][]string
+			for i, p := range t.pairs {
+				if i%k != f {
+					pairs = append(pairs, p)
+				}
+			}
+			a, err := learnAssoc(ctx, pairs)
+			if err != nil {
+				return nil, err
+			}
+			for i := range lists {
+				if lists[i].pair%k == f {
+					lists[i].fillAssoc(a)
+				}
+			}
+		}
+	}
+	a, err := learnAssoc(ctx, t.pairs)
 	if err != nil {
 		return nil, err
 	}
+	if k <= 1 {
+		for i := range lists {
+			lists[i].fillAssoc(a)
+		}
+	}
+	return a, nil
+}
+
+// trainList is one example's candidate texts (standardized features later)
+// and the index of the expected one, with what the association features
+// need: the query, the texts and the example's pair number.
+type trainList struct {
+	x     [][numFeatures]float64
+	pos   int
+	q     *analysis
+	texts []*analysis
+	pair  int
+}
+
+// fillAssoc computes l's association features with table a.
+func (l *trainList) fillAssoc(a *assoc) {
+	aq := a.query(l.q.wordSet)
+	for j, t := range l.texts {
+		aq.features(l.x[j][firstAssocFeature:], t.wordSet)
+	}
+}
+
+// trainingLists returns the candidate lists of examples whose entry the
+// first stage finds, and the (query, entry text) word pairs of all
+// examples, numbered from pair0.
+func (ix *Index) trainingLists(ctx context.Context, examples []Labeled, pair0 int) ([]trainList, [][2][]string, error) {
+	g, err := ix.acquire()
+	if err != nil {
+		return nil, nil, err
+	}
 	defer g.release()
 	var lists []trainList
+	var pairs [][2][]string
 	for i, ex := range examples {
 		if i%256 == 0 {
 			if err := ctx.Err(); err != nil {
-				return nil, fmt.Errorf("kb: train ranker: %w", err)
+				return nil, nil, fmt.Errorf("kb: train ranker: %w", err)
 			}
 		}
 		g.mu.RLock()
-		_, ok := g.entries[ex.ID]
+		e, ok := g.entries[ex.ID]
 		g.mu.RUnlock()
 		if !ok {
-			return nil, fmt.Errorf("kb: train ranker: example %d: %w: %q", i, ErrNotFound, ex.ID)
+			return nil, nil, fmt.Errorf("kb: train ranker: example %d: %w: %q", i, ErrNotFound, ex.ID)
 		}
 		qa := ix.an.analyze(ex.Query)
+		pair := pair0 + len(pairs)
+		pairs = append(pairs, [2][]string{qa.wordSet, e.texts[0].wordSet})
 		cands, err := ix.candidates(ctx, g, &qa, "", nil, "", ix.opts.candidates)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		qi := newQueryInfo(&qa)
 		top := 0.0
 		for _, c := range cands {
 			top = max(top, c.best)
 		}
-		l := trainList{pos: -1}
+		l := trainList{pos: -1, q: &qa, pair: pair}
 		g.mu.RLock()
 		for _, c := range cands {
 			// One text per entry: the one the first stage liked best. For the
@@ -313,13 +453,14 @@ func (ix *Index) trainingLists(ctx context.Context, examples []Labeled) ([]train
 				l.pos = len(l.x)
 			}
 			l.x = append(l.x, x)
+			l.texts = append(l.texts, &c.e.texts[k])
 		}
 		g.mu.RUnlock()
 		if l.pos >= 0 && len(l.x) > 1 {
 			lists = append(lists, l)
 		}
 	}
-	return lists, nil
+	return lists, pairs, nil
 }
 
 // standardize sets r's means and scales from the training features and
@@ -457,4 +598,28 @@ func fit(ctx context.Context, r *Ranker, lists []trainList, cfg TrainConfig) (fl
 		r.out[h] = p[base+numFeatures+1]
 	}
 	return loss, nil
+}
+
+// listLoss is the mean softmax cross-entropy of r on standardized lists.
+func listLoss(r *Ranker, lists []trainList) float64 {
+	loss := 0.0
+	var s []float64
+	for i := range lists {
+		l := &lists[i]
+		s = s[:0]
+		for j := range l.x {
+			v := r.linearScore(&l.x[j])
+			for k := range r.trees {
+				v += r.trees[k].eval(&l.x[j])
+			}
+			s = append(s, v)
+		}
+		mx := slices.Max(s)
+		z := 0.0
+		for _, v := range s {
+			z += math.Exp(v - mx)
+		}
+		loss += math.Log(z) - (s[l.pos] - mx)
+	}
+	return loss / float64(len(lists))
 }

@@ -187,6 +187,9 @@ func (ix *Index) score(g *generation, qi *queryInfo, cands []*candidate, r *Rank
 			c.text = slices.Index(c.bm25, c.best)
 		}
 	} else {
+		if r.assoc != nil && qi.as == nil {
+			qi.as = r.assoc.query(qi.a.wordSet)
+		}
 		g.mu.RLock()
 		st := &g.stats
 		var x [numFeatures]float64

@@ -164,6 +164,9 @@ func runRetrievalTrain(args []string) (any, error) {
 	exQueries := fs.String("exclude-queries", "", "evaluation queries whose texts must not be trained on")
 	out := fs.String("out", "", "where to write the ranker JSON")
 	hidden := fs.Int("hidden", 0, "tanh hidden units (0: linear)")
+	trees := fs.Int("trees", 0, "gradient-boosted trees fitted after the linear part (0: none)")
+	depth := fs.Int("depth", 0, "tree depth (0: kb's default)")
+	noAssoc := fs.Bool("no-assoc", false, "do not learn a word-association table")
 	epochs := fs.Int("epochs", 0, "training epochs (0: kb's default)")
 	holdout := fs.Float64("holdout", 0, "fraction of the training queries kept aside to report a validation figure")
 	note := fs.String("note", "", "note stored with the ranker")
@@ -261,7 +264,7 @@ func runRetrievalTrain(args []string) (any, error) {
 	}
 	trainBy, heldBy := split(train), split(held)
 	start := time.Now()
-	tr := kb.NewTrainer(kb.TrainConfig{Hidden: *hidden, Epochs: *epochs, Note: *note})
+	tr := kb.NewTrainer(kb.TrainConfig{Hidden: *hidden, Epochs: *epochs, Note: *note, Trees: *trees, Depth: *depth, NoAssociations: *noAssoc})
 	for s, part := range parts {
 		idx, err := kb.New(tok, kb.WithRanker(nil), kb.WithCandidates(*candidates))
 		if err != nil {

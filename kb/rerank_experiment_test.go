@@ -1,0 +1,223 @@
+package kb
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/duxin-ai/duxin/tokenize/jieba"
+)
+
+// TestRankerExperiment is the harness the shipped ranker's design was
+// chosen with. It runs only when DUXIN_KB_EXPERIMENT is set and the shared
+// data is present: it takes afqmc-full minus every text of afqmc (the
+// evaluation set, never looked at here), splits the remaining queries into
+// train and validation by a hash of their text, and prints validation
+// Recall@1 and MRR@10 for several ranker configurations.
+func TestRankerExperiment(t *testing.T) {
+	if os.Getenv("DUXIN_KB_EXPERIMENT") == "" {
+		t.Skip("set DUXIN_KB_EXPERIMENT=1 to run the ranker experiments")
+	}
+	d := os.Getenv("DUXIN_DATA")
+	if d == "" {
+		d = filepath.Join("..", "..", "shared", "data")
+	}
+	full := filepath.Join(d, "retrieval", "afqmc-full")
+	eval := filepath.Join(d, "retrieval", "afqmc")
+	if _, err := os.Stat(full); err != nil {
+		t.Skip("shared data absent")
+	}
+	faqs, _, err := LoadFile(filepath.Join(full, "kb.jsonl"), SkipInvalid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	exFAQs, _, err := LoadFile(filepath.Join(eval, "kb.jsonl"), SkipInvalid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	excluded := map[string]bool{}
+	for _, f := range exFAQs {
+		excluded[f.Question] = true
+		for _, s := range f.Similar {
+			excluded[s] = true
+		}
+	}
+	for _, q := range readLabeledForTest(t, filepath.Join(eval, "queries.jsonl")) {
+		excluded[q.Query] = true
+	}
+	removed := map[string]bool{}
+	var kept []FAQ
+	for _, f := range faqs {
+		hit := excluded[f.Question]
+		for _, s := range f.Similar {
+			hit = hit || excluded[s]
+		}
+		if hit {
+			removed[f.ID] = true
+			continue
+		}
+		kept = append(kept, f)
+	}
+	var train, val []Labeled
+	for _, q := range readLabeledForTest(t, filepath.Join(full, "queries.jsonl")) {
+		if excluded[q.Query] || removed[q.ID] {
+			continue
+		}
+		h := fnv.New32a()
+		h.Write([]byte(q.Query))
+		if h.Sum32()%5 == 0 {
+			val = append(val, q)
+		} else {
+			train = append(train, q)
+		}
+	}
+	t.Logf("entries %d, train %d, validation %d", len(kept), len(train), len(val))
+	tok, err := jieba.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tok.Close()
+	const shards = 7
+	parts := make([][]FAQ, shards)
+	shardOf := map[string]int{}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, i := range rng.Perm(len(kept)) {
+		s := len(shardOf) % shards
+		parts[s] = append(parts[s], kept[i])
+		shardOf[kept[i].ID] = s
+	}
+	ctx := context.Background()
+	tr := NewTrainer(TrainConfig{})
+	va := NewTrainer(TrainConfig{})
+	start := time.Now()
+	for s, part := range parts {
+		ix, err := New(tok, WithRanker(nil), WithCandidates(100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ix.Reload(ctx, part); err != nil {
+			t.Fatal(err)
+		}
+		var ts, vs []Labeled
+		for _, q := range train {
+			if shardOf[q.ID] == s {
+				ts = append(ts, q)
+			}
+		}
+		for _, q := range val {
+			if shardOf[q.ID] == s {
+				vs = append(vs, q)
+			}
+		}
+		if err := tr.Add(ctx, ix, ts); err != nil {
+			t.Fatal(err)
+		}
+		if err := va.Add(ctx, ix, vs); err != nil {
+			t.Fatal(err)
+		}
+		ix.Close()
+	}
+	t.Logf("lists: train %d/%d, validation %d/%d (%.0fs)", tr.report.Used, len(train), va.report.Used, len(val), time.Since(start).Seconds())
+	for _, cfg := range experimentConfigs() {
+		start := time.Now()
+		tr.cfg = cfg
+		r, rep, err := tr.Fit(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r1, mrr := evalLists(r, va.lists, len(val))
+		t.Logf("%-40s loss %.4f  val R@1 %.4f MRR@10 %.4f  (%.0fs)", cfg.Note, rep.Loss, r1, mrr, time.Since(start).Seconds())
+		if out := os.Getenv("DUXIN_KB_EXPERIMENT_OUT"); out != "" && cfg.Note == os.Getenv("DUXIN_KB_EXPERIMENT_SAVE") {
+			f, err := os.Create(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.WriteTo(f)
+			f.Close()
+		}
+	}
+}
+
+func experimentConfigs() []TrainConfig {
+	base := TrainConfig{Epochs: 60, L2: 1e-4, Seed: 1, AssocFolds: 4}
+	var out []TrainConfig
+	add := func(note string, f func(*TrainConfig)) {
+		c := base
+		f(&c)
+		c.Note = note
+		out = append(out, c)
+	}
+	sel := os.Getenv("DUXIN_KB_EXPERIMENT_CONFIGS")
+	all := map[string]func(*TrainConfig){
+		"mlp16-noassoc":       func(c *TrainConfig) { c.Hidden = 16; c.NoAssociations = true },
+		"mlp16-assoc":         func(c *TrainConfig) { c.Hidden = 16 },
+		"lin-assoc":           func(c *TrainConfig) {},
+		"lin-noassoc":         func(c *TrainConfig) { c.NoAssociations = true },
+		"lin-gbdt700d3":       func(c *TrainConfig) { c.Trees = 700; c.Depth = 3 },
+		"lin-gbdt200":         func(c *TrainConfig) { c.Trees = 200 },
+		"lin-gbdt400d3":       func(c *TrainConfig) { c.Trees = 400; c.Depth = 3 },
+		"lin-gbdt300d5":       func(c *TrainConfig) { c.Trees = 300; c.Depth = 5 },
+		"mlp16-gbdt200":       func(c *TrainConfig) { c.Hidden = 16; c.Trees = 200 },
+		"lin-noassoc-gbdt200": func(c *TrainConfig) { c.NoAssociations = true; c.Trees = 200 },
+	}
+	var names []string
+	if sel == "" {
+		names = []string{"lin-noassoc", "lin-assoc", "mlp16-noassoc", "mlp16-assoc"}
+	} else {
+		json.Unmarshal([]byte(sel), &names)
+	}
+	for _, n := range names {
+		add(n, all[n])
+	}
+	return out
+}
+
+// evalLists returns the Recall@1 and MRR@10 of r over lists, out of total
+// queries (the queries without a list count as misses).
+func evalLists(r *Ranker, lists []trainList, total int) (r1, mrr float64) {
+	for i := range lists {
+		l := &lists[i]
+		if r.assoc != nil {
+			l.fillAssoc(r.assoc)
+		}
+		sp := r.score(&l.x[l.pos])
+		rank := 0
+		for j := range l.x {
+			if j != l.pos && r.score(&l.x[j]) >= sp {
+				rank++
+			}
+		}
+		if rank == 0 {
+			r1++
+		}
+		if rank < 10 {
+			mrr += 1 / float64(rank+1)
+		}
+	}
+	return r1 / float64(total), mrr / float64(total)
+}
+
+func readLabeledForTest(t *testing.T, path string) []Labeled {
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []Labeled
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var l Labeled
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			t.Fatal(fmt.Errorf("%s: %w", path, err))
+		}
+		out = append(out, l)
+	}
+	return out
+}

@@ -1,0 +1,173 @@
+package kb
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/duxin-ai/duxin/tokenize/jieba"
+)
+
+func TestLearnAssoc(t *testing.T) {
+	pairs := [][2][]string{
+		{{"花呗", "还钱"}, {"花呗", "还款"}},
+		{{"借呗", "还钱", "怎么"}, {"借呗", "还款", "如何"}},
+		{{"还钱", "晚了"}, {"逾期", "还款"}},
+		{{"花呗", "用不了"}, {"花呗", "不能", "用"}},
+		{{"借呗", "用不了"}, {"借呗", "不能", "用"}},
+		{{"开启", "花呗"}, {"开通", "花呗"}},
+	}
+	a, err := learnAssoc(context.Background(), pairs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := func(dst, src string) float64 {
+		for _, l := range a.bySrc[src] {
+			if l.word == dst {
+				return l.p
+			}
+		}
+		return 0
+	}
+	if p("还钱", "还款") <= p("花呗", "还款") || p("还钱", "还款") < 0.2 {
+		t.Errorf("P(还钱|还款) = %.3f, P(花呗|还款) = %.3f", p("还钱", "还款"), p("花呗", "还款"))
+	}
+	q := a.query([]string{"花呗", "还钱"})
+	var para, other [numAssocFeatures]float64
+	q.features(para[:], []string{"花呗", "还款"})
+	q.features(other[:], []string{"花呗", "开通"})
+	for i := range numAssocFeatures {
+		if !(para[i] > other[i]) {
+			t.Errorf("feature %s: paraphrase %.3f, other %.3f", featureNames[firstAssocFeature+i], para[i], other[i])
+		}
+	}
+	// An unknown word translates to itself.
+	u := a.query([]string{"转账"})
+	var same, diff [numAssocFeatures]float64
+	u.features(same[:], []string{"转账"})
+	u.features(diff[:], []string{"充值"})
+	if !(same[0] > diff[0]) || same[2] != 1 {
+		t.Errorf("unknown word: same %v, different %v", same, diff)
+	}
+	// The JSON form keeps the features (probabilities to 3 digits).
+	b, err := assocFromFile(a.file())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back [numAssocFeatures]float64
+	b.query([]string{"花呗", "还钱"}).features(back[:], []string{"花呗", "还款"})
+	if diff := cmp.Diff(para[:], back[:], cmp.Comparer(func(x, y float64) bool { return math.Abs(x-y) < 0.02 })); diff != "" {
+		t.Errorf("features after JSON round trip (-want +got):\n%s", diff)
+	}
+	for _, bad := range []*assocFile{
+		{Total: 0, Words: map[string]string{"a": "1"}},
+		{Total: 5, Words: map[string]string{"a": "x"}},
+		{Total: 5, Words: map[string]string{"a": "1 b"}},
+		{Total: 5, Words: map[string]string{"a": "1 b 1.5"}},
+	} {
+		if _, err := assocFromFile(bad); err == nil {
+			t.Errorf("assocFromFile(%+v): no error", bad)
+		}
+	}
+}
+
+func TestTrainTreesAndAssoc(t *testing.T) {
+	ix, err := New(newTestTokenizer(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	var faqs []FAQ
+	var ex []Labeled
+	asks := [][2]string{
+		{"%s怎么还款", "%s怎么还钱"}, {"%s提前还款", "%s能提前还吗"}, {"%s怎么开通", "开启%s"},
+		{"%s不能用了", "%s用不了"}, {"%s额度怎么提升", "%s提额"}, {"%s怎么关闭", "把%s关掉"},
+	}
+	for _, p := range []string{"花呗", "借呗", "余额宝"} {
+		for _, a := range asks {
+			id := fmt.Sprintf("e%d", len(faqs))
+			faqs = append(faqs, FAQ{ID: id, Question: fmt.Sprintf(a[0], p)})
+			ex = append(ex, Labeled{fmt.Sprintf(a[1], p), id})
+		}
+	}
+	ctx := context.Background()
+	if err := ix.Reload(ctx, faqs); err != nil {
+		t.Fatal(err)
+	}
+	// Each example four times gives the trees enough weight to split.
+	ex = append(append(ex, ex...), append(ex, ex...)...)
+	r, rep, err := TrainRanker(ctx, ix, ex, TrainConfig{Epochs: 5, Trees: 8, Depth: 2, AssocFolds: 2, Note: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.assoc == nil || len(r.trees) != 8 || rep.Used == 0 || math.IsNaN(rep.Loss) {
+		t.Fatalf("assoc %v, %d trees, report %+v", r.assoc != nil, len(r.trees), rep)
+	}
+	var buf bytes.Buffer
+	if _, err := r.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	js := buf.String()
+	r2, err := ReadRanker(strings.NewReader(js))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var x [numFeatures]float64
+	for i := range x {
+		x[i] = float64(i%5) / 4
+	}
+	if got, want := r2.score(&x), r.score(&x); math.Abs(got-want) > 1e-9 {
+		t.Errorf("score after round trip %v, want %v", got, want)
+	}
+	// A tree whose child points back at its parent would never end.
+	var f rankerFile
+	if err := json.Unmarshal([]byte(js), &f); err != nil {
+		t.Fatal(err)
+	}
+	corrupted := false
+	for i := range f.Trees {
+		if len(f.Trees[i].Left) > 1 {
+			f.Trees[i].Left[0] = 0
+			corrupted = true
+			break
+		}
+	}
+	if !corrupted {
+		t.Fatal("every tree is a single leaf")
+	}
+	bad, _ := json.Marshal(f)
+	if _, err := ReadRanker(bytes.NewReader(bad)); err == nil {
+		t.Error("cyclic tree: no error")
+	}
+	ix2, err := New(newTestTokenizer(t), WithRanker(r2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix2.Close()
+	if err := ix2.Reload(ctx, faqs); err != nil {
+		t.Fatal(err)
+	}
+	hits, err := ix2.Search(ctx, Query{Text: "花呗怎么还钱", Limit: 3})
+	if err != nil || len(hits) == 0 {
+		t.Fatalf("search: %v, %v", hits, err)
+	}
+	if _, _, err := TrainRanker(ctx, ix, ex, TrainConfig{Trees: -1}); err == nil {
+		t.Error("negative trees: no error")
+	}
+}
+
+func newTestTokenizer(t *testing.T) *jieba.Tokenizer {
+	t.Helper()
+	tok, err := jieba.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tok.Close() })
+	return tok
+}
