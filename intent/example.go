@@ -178,9 +178,6 @@ func ReadCSV(r io.Reader, name string) ([]Example, error) {
 		}
 		if err != nil {
 			var pe *csv.ParseError
-			if errors.As(err, &pe) && pe.Err == csv.ErrFieldCount {
-				continue // unreachable with FieldsPerRecord -1
-			}
 			errs.add(csvError(name, err))
 			if errs.full() || !errors.As(err, &pe) {
 				break

@@ -226,3 +226,12 @@ func TestConcurrentClassify(t *testing.T) {
 		t.Errorf("concurrent Classify(%q) differs from sequential", text)
 	}
 }
+
+func TestBadSolverOptions(t *testing.T) {
+	exs := []intent.Example{{Text: "转账", Intent: "a"}}
+	for _, opt := range []intent.Option{intent.WithSolver(0), intent.WithSolver(9), intent.WithCost(0), intent.WithCharNGrams(3, 1), intent.WithTopK(0)} {
+		if _, err := intent.Train(context.Background(), exs, tokenize.Bigram(), opt); !errors.Is(err, intent.ErrBadOption) {
+			t.Errorf("err = %v, want ErrBadOption", err)
+		}
+	}
+}

@@ -111,6 +111,12 @@ func (o *options) validate() error {
 	if o.minCount < 1 {
 		bad("minimum count %d < 1", o.minCount)
 	}
+	if o.solver < Softmax || o.solver > Ensemble {
+		bad("unknown solver %d", o.solver)
+	}
+	if !(o.cost > 0) || math.IsInf(o.cost, 0) {
+		bad("cost %v not a finite number > 0", o.cost)
+	}
 	return errors.Join(errs...)
 }
 
@@ -120,7 +126,8 @@ func (o *options) validate() error {
 func WithSeed(seed uint64) Option { return func(o *options) { o.seed = seed } }
 
 // WithEpochs sets the number of passes of stochastic gradient descent over
-// the examples; the default is 10.
+// the examples; the default is 10. The SVM solver makes at most ten times as
+// many passes of coordinate descent, usually far fewer.
 func WithEpochs(n int) Option { return func(o *options) { o.epochs = n } }
 
 // WithL2 sets the L2 regularisation strength per example; the default is 1e-5.
