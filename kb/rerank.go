@@ -17,13 +17,16 @@ import (
 // text of a candidate entry from features comparing it with the query
 // (first-stage BM25, word and character overlap weighted by IDF, edit
 // distance, common substrings, length ratio, negation and domain key-term
-// mismatches, question kind). A Ranker is immutable and safe for concurrent
-// use. [DefaultRanker] is the one kb ships; [TrainRanker] fits one to your
+// mismatches, question kind, and a learned word-association table that
+// matches colloquial paraphrases such as 还钱 and 还款). Its model is a
+// linear or one-hidden-layer part plus optional gradient-boosted trees.
+// A Ranker is immutable and safe for concurrent use. [DefaultRanker] is
+// the one kb ships; [TrainRanker] fits one, associations included, to your
 // own queries.
 type Ranker struct {
 	mean, scale [numFeatures]float64
-	// score = w·z + Σ_h out[h]·tanh(hbias[h] + hidden[h]·z), z the
-	// standardized features; a linear model when hidden is empty.
+	// score = w·z + Σ_h out[h]·tanh(hbias[h] + hidden[h]·z) + Σ trees(z),
+	// z the standardized features; linear when hidden and trees are empty.
 	w      [numFeatures]float64
 	hidden [][numFeatures]float64
 	hbias  []float64
