@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"sync"
 
@@ -288,7 +289,9 @@ func Train(ctx context.Context, examples []Example, tok tokenize.Tokenizer, opts
 
 	// Each solver's model is trained on all examples (the final model) and,
 	// to fit the temperatures, on the examples outside each calibration
-	// slice. All runs are independent and go on at the same time.
+	// group; a calibration run keeps only its scores of the held-out
+	// examples. Runs are independent, so they go on in parallel, at most
+	// GOMAXPROCS at a time to bound memory.
 	nLabels := len(labels)
 	groups := calibrationGroups(examples, o.holdout, o.seed)
 	all := make([]int, len(examples))
@@ -301,36 +304,46 @@ func Train(ctx context.Context, examples []Example, tok tokenize.Tokenizer, opts
 	}
 	type run struct {
 		solver Solver
-		idx    []int
-		out    *linear
+		idx    []int     // examples trained on
+		hold   []int     // held-out examples to score, nil for a final run
+		out    *linear   // final runs only
+		held   []float64 // calibration runs: len(hold) × nLabels scores
 		err    error
 	}
 	// runs[g][s] trains solver s without group g; the last g is the final.
 	runs := make([][]*run, len(groups)+1)
+	sem := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
 	var wg sync.WaitGroup
 	for g := range runs {
-		idx := all
+		r0 := run{idx: all}
 		if g < len(groups) {
-			idx = groups[g].keep
+			r0 = run{idx: groups[g].keep, hold: groups[g].hold}
 		}
 		for _, sv := range solvers {
-			r := &run{solver: sv, idx: idx}
+			r := &run{solver: sv, idx: r0.idx, hold: r0.hold}
 			runs[g] = append(runs[g], r)
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				r.out, r.err = o.fit(ctx, r.solver, xs, ys, r.idx, len(keys), nLabels)
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				l, err := o.fit(ctx, r.solver, xs, ys, r.idx, len(keys), nLabels)
+				if err != nil {
+					r.err = err
+					return
+				}
+				if r.hold == nil {
+					r.out = l
+					return
+				}
+				r.held = make([]float64, len(r.hold)*nLabels)
+				for n, i := range r.hold {
+					l.scores(xs[i], r.held[n*nLabels:(n+1)*nLabels])
+				}
 			}()
 		}
 	}
 	wg.Wait()
-	experts := func(g int) []*linear {
-		out := make([]*linear, len(solvers))
-		for i, r := range runs[g] {
-			out[i] = r.out
-		}
-		return out
-	}
 	for _, rs := range runs {
 		for _, r := range rs {
 			if r.err != nil {
@@ -338,27 +351,51 @@ func Train(ctx context.Context, examples []Example, tok tokenize.Tokenizer, opts
 			}
 		}
 	}
+	var gold []int32
+	for _, gr := range groups {
+		for _, i := range gr.hold {
+			gold = append(gold, ys[i])
+		}
+	}
+	// heldScores returns expert s's held-out scores over all groups, each
+	// divided by temp.
+	heldScores := func(s int, temp float64) []float64 {
+		var out []float64
+		for g := range groups {
+			for _, v := range runs[g][s].held {
+				out = append(out, v/temp)
+			}
+		}
+		return out
+	}
 	// Each expert's scores are divided by its own temperature and summed (a
 	// product of calibrated experts); the sum gets a temperature too.
 	temps := make([]float64, len(solvers))
-	for i := range temps {
-		temps[i] = 1
+	var sum []float64
+	for s := range solvers {
+		temps[s] = 1
 		if len(groups) > 0 && len(solvers) > 1 {
-			var held []heldOut
-			for g, gr := range groups {
-				held = append(held, heldOut{runs[g][i].out, gr.hold})
+			temps[s] = fitTemperature(heldScores(s, 1), gold, nLabels)
+		}
+		if len(groups) > 0 {
+			h := heldScores(s, temps[s])
+			if sum == nil {
+				sum = h
+			} else {
+				for k, v := range h {
+					sum[k] += v
+				}
 			}
-			temps[i] = fitTemperature(held, xs, ys)
 		}
 	}
-	f := combine(experts(len(groups)), temps)
+	final := make([]*linear, len(solvers))
+	for s, r := range runs[len(groups)] {
+		final[s] = r.out
+	}
+	f := combine(final, temps)
 	m.w, m.bias = f.w, f.bias
 	if len(groups) > 0 {
-		var held []heldOut
-		for g, gr := range groups {
-			held = append(held, heldOut{combine(experts(g), temps), gr.hold})
-		}
-		m.temp = fitTemperature(held, xs, ys)
+		m.temp = fitTemperature(sum, gold, nLabels)
 	}
 	return m, nil
 }
@@ -551,33 +588,17 @@ func softmax(s []float64) {
 	}
 }
 
-// heldOut is a model with the examples it was not trained on.
-type heldOut struct {
-	l   *linear
-	idx []int
-}
-
 // fitTemperature returns the temperature T that minimises the negative log
-// likelihood of softmax(scores/T) on the held-out examples (golden-section
-// search over ln T in [ln 0.05, ln 20]).
-func fitTemperature(held []heldOut, xs []vector, ys []int32) float64 {
-	var all [][]float64
-	var gold []int32
-	labels := held[0].l.labels
-	for _, h := range held {
-		for _, i := range h.idx {
-			sc := make([]float64, labels)
-			h.l.scores(xs[i], sc)
-			all = append(all, sc)
-			gold = append(gold, ys[i])
-		}
-	}
+// likelihood of softmax(scores/T) on held-out examples — scores holds
+// len(gold) rows of labels scores — by golden-section search over ln T in
+// [ln 0.05, ln 20].
+func fitTemperature(scores []float64, gold []int32, labels int) float64 {
 	p := make([]float64, labels)
 	nll := func(logT float64) float64 {
 		t := math.Exp(logT)
 		sum := 0.0
-		for n, sc := range all {
-			for j, s := range sc {
+		for n := range gold {
+			for j, s := range scores[n*labels : (n+1)*labels] {
 				p[j] = s / t
 			}
 			softmax(p)
