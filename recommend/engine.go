@@ -447,9 +447,10 @@ func (e *Engine) Recommend(ctx context.Context, req Request) ([]Suggestion, erro
 			out = append(out, scoredCand{idx: i, fill: fillDefault})
 		}
 	}
+	why := e.explainSequence(v, cat, out, &w)
 	res := make([]Suggestion, len(out))
 	for k, c := range out {
-		res[k] = Suggestion{FAQ: cat.faqs[c.idx], Score: c.score, Reasons: e.reasons(v, cat, &c, &w)}
+		res[k] = Suggestion{FAQ: cat.faqs[c.idx], Score: c.score, Reasons: e.reasons(v, cat, &c, &w, why[k])}
 	}
 	return res, nil
 }

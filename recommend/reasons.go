@@ -49,7 +49,8 @@ type Reason struct {
 }
 
 // reasons explains suggestion c, strongest first.
-func (e *Engine) reasons(v *view, cat *catalog, c *scoredCand, w *feat) []Reason {
+// seq explains the sequence feature (from [Engine.explainSequence]).
+func (e *Engine) reasons(v *view, cat *catalog, c *scoredCand, w *feat, seq []seqrec.Contribution) []Reason {
 	switch {
 	case c.pinned:
 		return []Reason{{Kind: ReasonPinned, Text: "为你推荐"}}
@@ -86,7 +87,7 @@ func (e *Engine) reasons(v *view, cat *catalog, c *scoredCand, w *feat) []Reason
 			}
 		case fSequence:
 			r.Kind = ReasonSequence
-			if !e.sequenceReason(v, cat, cat.askTok[c.idx], &r) {
+			if !sequenceReason(v, cat, cat.askTok[c.idx], seq, &r) {
 				continue
 			}
 		case fPopular:
@@ -123,13 +124,36 @@ func (e *Engine) reasons(v *view, cat *catalog, c *scoredCand, w *feat) []Reason
 	return out
 }
 
-// sequenceReason fills r from the history step that contributed most to the
-// sequence score of tok; false if none did.
-func (e *Engine) sequenceReason(v *view, cat *catalog, tok string, r *Reason) bool {
-	if e.model.seq == nil {
-		return false
+// explainSequence returns, for each suggestion whose sequence feature
+// contributes to its score, the history steps behind that feature (one
+// pass over the history for the whole list); nil entries elsewhere.
+func (e *Engine) explainSequence(v *view, cat *catalog, out []scoredCand, w *feat) [][]seqrec.Contribution {
+	why := make([][]seqrec.Contribution, len(out))
+	if e.model.seq == nil || w[fSequence] <= 0 {
+		return why
 	}
-	cs := e.model.seq.Explain(v.steps, v.now.Unix(), tok)
+	var items []string
+	var at []int
+	for k := range out {
+		c := &out[k]
+		if c.pinned || c.fill != fillNone || c.f[fSequence] <= 0 {
+			continue
+		}
+		items = append(items, cat.askTok[c.idx])
+		at = append(at, k)
+	}
+	if len(items) == 0 {
+		return why
+	}
+	for j, cs := range e.model.seq.ExplainItems(v.steps, v.now.Unix(), items) {
+		why[at[j]] = cs
+	}
+	return why
+}
+
+// sequenceReason fills r from the history step that contributed most to the
+// sequence score of tok (cs, from explainSequence); false if none did.
+func sequenceReason(v *view, cat *catalog, tok string, cs []seqrec.Contribution, r *Reason) bool {
 	if len(cs) == 0 {
 		return false
 	}

@@ -475,6 +475,8 @@ type scratch struct {
 	acc     []float64
 	touched []int32
 	hops    []edge
+	slot    []int32 // ExplainItems: item → target or fan-out slot, zero between calls
+	via     []int32
 }
 
 // historyWeight is the scoring weight of the step p ≥ 1 places from the end.
@@ -689,60 +691,158 @@ type Contribution struct {
 // "because you asked X". The weights sum to the item's score minus its
 // [Model.Prior]. It returns nil for an unknown item or no evidence.
 func (m *Model) Explain(history []Step, now int64, item string) []Contribution {
+	return m.ExplainItems(history, now, []string{item})[0]
+}
+
+// ExplainItems is [Model.Explain] for several items with one pass over the
+// history: out[k] explains items[k]. Its cost is one scoring pass plus a
+// read of each recent step's pair list, whatever the number of items, so
+// explaining a whole suggestion list costs about as much as one item.
+func (m *Model) ExplainItems(history []Step, now int64, items []string) [][]Contribution {
+	out := make([][]Contribution, len(items))
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	b, ok := m.itemIdx[item]
-	if !ok {
-		return nil
-	}
 	s := m.getScratch()
 	defer m.putScratch(s)
+	// Targets: item id → slot k (first occurrence); -1 for none.
+	ids := make([]int32, len(items))
+	nk := 0
+	for k, it := range items {
+		ids[k] = -1
+		if b, ok := m.itemIdx[it]; ok {
+			ids[k] = b
+			nk++
+		}
+	}
+	if nk == 0 {
+		return out
+	}
 	m.accumulate(history, now, s) // fills s.hops with the fan-out items
+	n := len(m.items)
+	if cap(s.slot) < n {
+		s.slot = make([]int32, n)
+	}
+	s.slot = s.slot[:n]
+	slot, via := s.slot, s.via[:0]
+	// slot[b] is 1+k for target k, -(1+j) for fan-out item j (an item
+	// that is both gets its target slot and a via entry found by scan).
+	type share struct {
+		k   int32   // target slot
+		per float64 // γ·mass(c)^-SecondNorm·A[c][b_k]
+	}
+	type hop struct {
+		item   int32
+		shares []share // the targets c leads to
+	}
+	var hops []hop
+	for k, b := range ids {
+		if b >= 0 && slot[b] == 0 {
+			slot[b] = int32(k + 1)
+		}
+	}
 	// Each hop item c passes on γ·mass(c)^-SecondNorm·A[c][b] per unit of its
 	// first-order evidence; the step's share is its own A[t][c] part.
-	type via struct {
-		item int32
-		per  float64
-	}
-	var vias []via
+	var shares []share
 	for _, h := range s.hops {
 		if h.w == 0 {
 			continue
 		}
 		ct := m.itemTok[h.item]
-		if w := edgeWeight(m.rows[ct], b); w > 0 {
-			per := m.params.SecondOrder * math.Pow(m.mass[ct], -m.params.SecondNorm) * w
-			vias = append(vias, via{h.item, per})
+		f := m.params.SecondOrder * math.Pow(m.mass[ct], -m.params.SecondNorm)
+		start := len(shares)
+		for k, b := range ids {
+			if b < 0 || slot[b] != int32(k+1) {
+				continue // unknown, or a duplicate summed in its first slot
+			}
+			if w := edgeWeight(m.rows[ct], b); w > 0 {
+				shares = append(shares, share{int32(k), f * w})
+			}
+		}
+		if len(shares) > start {
+			hops = append(hops, hop{h.item, shares[start:len(shares):len(shares)]})
 		}
 	}
-	var out []Contribution
+	for j, h := range hops {
+		if slot[h.item] == 0 {
+			slot[h.item] = -int32(j + 1)
+		}
+	}
+	via = slices.Grow(via, len(hops))[:len(hops)]
+	for j, h := range hops {
+		via[j] = h.item
+	}
+	s.via = via
+	viaOf := func(c int32) int { // index into hops, or -1
+		switch x := slot[c]; {
+		case x < 0:
+			return int(-x - 1)
+		case x > 0 && len(hops) > 0:
+			// A target that is also a fan-out item.
+			if j := slices.Index(via, c); j >= 0 {
+				return j
+			}
+		}
+		return -1
+	}
+	pw := make([]float64, len(items))
 	lo := max(0, len(history)-m.params.MaxHistory)
 	for i := len(history) - 1; i >= lo; i-- {
 		t, ok := m.tokenIdx[history[i].Token]
 		if !ok || m.srcFac[t] == 0 {
 			continue
 		}
-		pw := edgeWeight(m.rows[t], b)
-		for _, v := range vias {
-			pw += edgeWeight(m.rows[t], v.item) * v.per
+		clear(pw)
+		touched := false
+		for _, e := range m.rows[t] {
+			x := slot[e.item]
+			if x == 0 {
+				continue
+			}
+			if x > 0 {
+				pw[x-1] += e.w
+				touched = true
+			}
+			if j := viaOf(e.item); j >= 0 {
+				for _, sh := range hops[j].shares {
+					pw[sh.k] += e.w * sh.per
+					touched = true
+				}
+			}
 		}
-		if pw == 0 {
+		if !touched {
 			continue
 		}
-		w := m.historyWeight(len(history)-i, now-history[i].Time) * m.srcFac[t] * pw * m.tgtFac[b]
-		if w > 0 {
-			out = append(out, Contribution{StepIndex: i, Weight: w})
+		hw := m.historyWeight(len(history)-i, now-history[i].Time) * m.srcFac[t]
+		for k, b := range ids {
+			if b < 0 {
+				continue
+			}
+			x := pw[int(slot[b]-1)] // duplicates share the first slot's sum
+			if x == 0 {
+				continue
+			}
+			if w := hw * x * m.tgtFac[b]; w > 0 {
+				out[k] = append(out[k], Contribution{StepIndex: i, Weight: w})
+			}
 		}
 	}
-	slices.SortStableFunc(out, func(x, y Contribution) int {
-		switch {
-		case x.Weight > y.Weight:
-			return -1
-		case x.Weight < y.Weight:
-			return 1
+	for k, b := range ids {
+		if b >= 0 {
+			slot[b] = 0
 		}
-		return y.StepIndex - x.StepIndex
-	})
+		slices.SortStableFunc(out[k], func(x, y Contribution) int {
+			switch {
+			case x.Weight > y.Weight:
+				return -1
+			case x.Weight < y.Weight:
+				return 1
+			}
+			return y.StepIndex - x.StepIndex
+		})
+	}
+	for _, h := range hops {
+		slot[h.item] = 0
+	}
 	return out
 }
 

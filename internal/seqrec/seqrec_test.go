@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // seq builds a sequence of tokens one minute apart.
@@ -443,4 +444,79 @@ func BenchmarkScore(b *testing.B) {
 			m.Explain(h, now, "ask:Q5")
 		}
 	})
+}
+
+// TestExplainItems checks the batched explanation against the scores it
+// explains: for each item, contributions sum to score minus prior, steps are
+// distinct and in range, and the batch equals one Explain call per item,
+// whatever else (unknown items, duplicates) is in the batch.
+func TestExplainItems(t *testing.T) {
+	data := synthetic(3, 400, 30, 300)
+	o := DefaultOptions()
+	o.IsTarget = isAsk
+	o.SecondFanout = 20 // many items reached only through the second step
+	m, err := Train(data, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := data[0]
+	for _, s := range data[1:] {
+		if len(h) >= 80 {
+			break
+		}
+		h = append(h, s...)
+	}
+	now := h[len(h)-1].Time + 60
+	top := m.Top(h, now, 30, nil)
+	if len(top) < 30 {
+		t.Fatalf("Top returned %d items, want 30", len(top))
+	}
+	items := []string{"ask:unknown"}
+	for _, x := range top {
+		items = append(items, x.Item)
+	}
+	items = append(items, top[0].Item) // a duplicate
+	got := m.ExplainItems(h, now, items)
+	if len(got) != len(items) {
+		t.Fatalf("ExplainItems returned %d lists for %d items", len(got), len(items))
+	}
+	if got[0] != nil {
+		t.Errorf("unknown item: %v, want nil", got[0])
+	}
+	for k, item := range items[1:] {
+		k++
+		sum := 0.0
+		seen := map[int]bool{}
+		for _, c := range got[k] {
+			if c.StepIndex < 0 || c.StepIndex >= len(h) || seen[c.StepIndex] {
+				t.Errorf("%s: bad or repeated step %d", item, c.StepIndex)
+			}
+			seen[c.StepIndex] = true
+			sum += c.Weight
+		}
+		score := top[min(k-1, len(top)-1)].Score
+		if k == len(items)-1 {
+			score = top[0].Score
+		}
+		if want := score - m.Prior(item); math.Abs(sum-want) > 1e-9*max(1, want) {
+			t.Errorf("%s: contributions sum to %v, score-prior = %v", item, sum, want)
+		}
+		one := m.Explain(h, now, item)
+		if diff := cmp.Diff(one, got[k], cmpopts.EquateApprox(0, 1e-12)); diff != "" {
+			t.Errorf("%s: ExplainItems differs from Explain (-one +batch):\n%s", item, diff)
+		}
+	}
+}
+
+func BenchmarkExplainItems(b *testing.B) {
+	m, h := benchModel(b)
+	now := h[len(h)-1].Time + 60
+	var items []string
+	for _, x := range m.Top(h, now, 10, nil) {
+		items = append(items, x.Item)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		m.ExplainItems(h, now, items)
+	}
 }
