@@ -227,7 +227,9 @@ func NewEngine(k kb.KnowledgeBase, events EventStore, feedback FeedbackStore, op
 func (e *Engine) Model() *Model { return e.model }
 
 // Reload re-reads the catalog (entries, triggers, categories, validity)
-// from the knowledge base. Call it after changing the knowledge base.
+// from the knowledge base and drops the cached answers of its Related and
+// Search lookups, which requests otherwise reuse. Call it after changing
+// the knowledge base.
 func (e *Engine) Reload(ctx context.Context) error {
 	c, err := e.loadCatalog(ctx)
 	if err != nil {

@@ -43,6 +43,7 @@ type catalog struct {
 	byType    map[string][]*ruleGroup
 	maxWindow time.Duration
 	byPrio    []int // entries by Priority desc, then id: the last-resort fill
+	lookups   lookupCache
 }
 
 func newCatalog(faqs []kb.FAQ) *catalog {
@@ -239,12 +240,9 @@ func (s *sources) buildView(ctx context.Context, hist []Event, now time.Time) (*
 				continue
 			}
 			seen[e.Question] = true
-			hits, err := rel.Related(ctx, e.Question, relatedLimit)
+			hits, err := s.related(ctx, rel, e.Question)
 			if err != nil {
-				if isNotFound(err) {
-					continue
-				}
-				return nil, fmt.Errorf("recommend: related %q: %w", e.Question, err)
+				return nil, err
 			}
 			rec := 1 - 0.5*float64(age)/float64(relatedWindow)
 			top := topScore(hits)
@@ -268,9 +266,9 @@ func (s *sources) buildView(ctx context.Context, hist []Event, now time.Time) (*
 			continue
 		}
 		searches++
-		hits, err := s.kb.Search(ctx, kb.Query{Text: e.Text, Limit: searchLimit})
+		hits, err := s.search(ctx, e.Text)
 		if err != nil {
-			return nil, fmt.Errorf("recommend: search %q: %w", e.Text, err)
+			return nil, err
 		}
 		rec := math.Exp2(-float64(age) / float64(searchHalf))
 		top := topScore(hits)
