@@ -57,10 +57,19 @@
 // LowConfidence. Result.Predictions are filled in every case, so a host can
 // offer the top candidates as "did you mean".
 //
-// The defaults were chosen on held-out parts of the training files of four
-// public data sets (CLINC150, Banking77, SMP2017, InsuranceQA-zh), never on
-// their validation files; the same defaults serve English and Chinese.
-// benchmarks/eval intent reproduces the figures.
+// The defaults (ensemble, threshold 0.3, no gap) were chosen by 5-fold
+// cross-validation on the training files of four public data sets (CLINC150,
+// Banking77, SMP2017, InsuranceQA-zh), never on their validation files; the
+// same defaults serve English and Chinese. On the validation files, with
+// jieba without stop words (go run ./benchmarks/eval intent -train
+// train.jsonl -test val.jsonl; Banking77 has no validation file, so a fixed
+// fifth of its train file, by SHA-256 of the text, stood in):
+//
+//	set             accuracy  in-scope  oos recall  train CPU  p99
+//	CLINC150 full   0.916     0.926     0.60        27 s       112 µs
+//	Banking77       0.907     0.907     -           6.7 s      164 µs
+//	SMP2017         0.899     0.899     -           1.9 s      43 µs
+//	InsuranceQA-zh  0.980     0.980     -           2.0 s      49 µs
 //
 // # Tokenizer
 //
