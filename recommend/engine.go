@@ -127,6 +127,14 @@ type Engine struct {
 
 	stMu sync.Mutex
 	st   *staticFeatures // for scoring long lists; see Score
+
+	views sync.Pool // *view: per-request buffers, returned by release
+}
+
+// release returns a request's view to the pool; v must not be used after.
+func (e *Engine) release(v *view) {
+	v.hist = nil // the store's slice: do not keep it alive
+	e.views.Put(v)
 }
 
 // staticFeatures are the user-independent features of every catalog entry
@@ -349,6 +357,7 @@ func (e *Engine) Recommend(ctx context.Context, req Request) ([]Suggestion, erro
 	if err != nil {
 		return nil, err
 	}
+	defer e.release(v)
 	src := &sources{cat: cat, model: e.model, kb: e.kb}
 
 	// Candidates: every question with evidence, plus the popular and trending.
@@ -474,6 +483,7 @@ func (e *Engine) Score(ctx context.Context, user string, now time.Time, question
 	if err != nil {
 		return nil, err
 	}
+	defer e.release(v)
 	src := &sources{cat: cat, model: e.model, kb: e.kb}
 	out := make([]float64, len(questions))
 	var st *staticFeatures
@@ -518,7 +528,8 @@ func (e *Engine) view(ctx context.Context, cat *catalog, user string, now time.T
 		fb[f.Question] = f
 	}
 	src := &sources{cat: cat, model: e.model, kb: e.kb}
-	v, err := src.buildView(ctx, hist, now)
+	v, _ := e.views.Get().(*view)
+	v, err = src.buildView(ctx, hist, now, v)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -164,15 +164,18 @@ type sources struct {
 
 // buildView computes the user-specific evidence from hist (oldest first;
 // events after now are ignored).
-func (s *sources) buildView(ctx context.Context, hist []Event, now time.Time) (*view, error) {
+//
+// v, if not nil, is a view whose buffers are reused (see reset).
+func (s *sources) buildView(ctx context.Context, hist []Event, now time.Time, v *view) (*view, error) {
 	end := len(hist)
 	for end > 0 && hist[end-1].Time.After(now) {
 		end--
 	}
-	v := &view{now: now, hist: hist[:end], cat: s.cat}
-	if s.cat != nil {
-		v.evOf = make([]int32, len(s.cat.faqs))
+	if v == nil {
+		v = &view{}
 	}
+	v.reset(s.cat)
+	v.now, v.hist = now, hist[:end]
 	get := v.get
 	// (a) triggers, (d) own history.
 	for i := range v.hist {
@@ -204,8 +207,13 @@ func (s *sources) buildView(ctx context.Context, hist []Event, now time.Time) (*
 			}
 		}
 	}
-	// (b) the sequence model.
-	for i := range v.hist {
+	// (b) the sequence model, which reads only the last MaxHistory steps
+	// (each event gives at least one).
+	from := 0
+	if seq := s.model.seq; seq != nil {
+		from = max(0, len(v.hist)-seq.Options().MaxHistory)
+	}
+	for i := from; i < len(v.hist); i++ {
 		n := len(v.steps)
 		v.steps = appendSteps(v.steps, &v.hist[i])
 		for range len(v.steps) - n {
@@ -213,8 +221,8 @@ func (s *sources) buildView(ctx context.Context, hist []Event, now time.Time) (*
 		}
 	}
 	if seq := s.model.seq; seq != nil && seq.NumItems() > 0 {
-		v.dense = seq.Scores(v.steps, now.Unix(), nil)
-		v.seqTop = topIndexes(v.dense, seqCandidates)
+		v.dense = seq.Scores(v.steps, now.Unix(), v.dense)
+		v.seqTop = topIndexes(v.dense, seqCandidates, v.seqTop[:0])
 		for _, i := range v.seqTop {
 			if q, ok := strings.CutPrefix(seq.Item(i), seqrec.AskPrefix); ok {
 				v.seqQ = append(v.seqQ, q)
@@ -281,6 +289,25 @@ func (s *sources) buildView(ctx context.Context, hist []Event, now time.Time) (*
 		}
 	}
 	return v, nil
+}
+
+// reset empties v for a request over cat, keeping its buffers.
+func (v *view) reset(cat *catalog) {
+	n := 0
+	if cat != nil {
+		n = len(cat.faqs)
+	}
+	if cap(v.evOf) < n {
+		v.evOf = make([]int32, n)
+	} else {
+		v.evOf = v.evOf[:n]
+		clear(v.evOf)
+	}
+	clear(v.other)
+	clear(v.evs) // drop references to strings and rule groups
+	*v = view{cat: cat, evOf: v.evOf, other: v.other, evs: v.evs[:0],
+		steps: v.steps[:0], stepEv: v.stepEv[:0], dense: v.dense[:0],
+		seqTop: v.seqTop[:0], seqQ: v.seqQ[:0]}
 }
 
 // lookup returns the evidence of question q, or nil.
@@ -378,8 +405,7 @@ func (s *sources) features(v *view, q, tok string) feat {
 
 // topIndexes returns the indexes of the k largest values of xs, largest
 // first, ties by smaller index.
-func topIndexes(xs []float64, k int) []int {
-	var top []int
+func topIndexes(xs []float64, k int, top []int) []int {
 	for i, x := range xs {
 		if len(top) == k && x <= xs[top[k-1]] {
 			continue

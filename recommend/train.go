@@ -227,7 +227,7 @@ func fitWeights(ctx context.Context, users [][]Event, cat *catalog, k kb.Knowled
 				return Weights{}, 0, fmt.Errorf("recommend: train: %w", err)
 			}
 		}
-		v, err := src.buildView(ctx, c.hist, c.at)
+		v, err := src.buildView(ctx, c.hist, c.at, nil)
 		if err != nil {
 			return Weights{}, 0, fmt.Errorf("recommend: train: %w", err)
 		}

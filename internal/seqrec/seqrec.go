@@ -477,6 +477,21 @@ type scratch struct {
 	hops    []edge
 	slot    []int32 // ExplainItems: item → target or fan-out slot, zero between calls
 	via     []int32
+	shares  []share
+	xhops   []explainHop
+}
+
+// share is what a fan-out item passes on to explained target k per unit of
+// its first-order evidence: γ·mass(c)^-SecondNorm·A[c][b_k].
+type share struct {
+	k   int32
+	per float64
+}
+
+// explainHop is a fan-out item and its shares, shares[from:to].
+type explainHop struct {
+	item     int32
+	from, to int
 }
 
 // historyWeight is the scoring weight of the step p ≥ 1 places from the end.
@@ -726,15 +741,7 @@ func (m *Model) ExplainItems(history []Step, now int64, items []string) [][]Cont
 	slot, via := s.slot, s.via[:0]
 	// slot[b] is 1+k for target k, -(1+j) for fan-out item j (an item
 	// that is both gets its target slot and a via entry found by scan).
-	type share struct {
-		k   int32   // target slot
-		per float64 // γ·mass(c)^-SecondNorm·A[c][b_k]
-	}
-	type hop struct {
-		item   int32
-		shares []share // the targets c leads to
-	}
-	var hops []hop
+	hops := s.xhops[:0]
 	for k, b := range ids {
 		if b >= 0 && slot[b] == 0 {
 			slot[b] = int32(k + 1)
@@ -742,7 +749,7 @@ func (m *Model) ExplainItems(history []Step, now int64, items []string) [][]Cont
 	}
 	// Each hop item c passes on γ·mass(c)^-SecondNorm·A[c][b] per unit of its
 	// first-order evidence; the step's share is its own A[t][c] part.
-	var shares []share
+	shares := s.shares[:0]
 	for _, h := range s.hops {
 		if h.w == 0 {
 			continue
@@ -759,9 +766,10 @@ func (m *Model) ExplainItems(history []Step, now int64, items []string) [][]Cont
 			}
 		}
 		if len(shares) > start {
-			hops = append(hops, hop{h.item, shares[start:len(shares):len(shares)]})
+			hops = append(hops, explainHop{h.item, start, len(shares)})
 		}
 	}
+	s.shares, s.xhops = shares, hops
 	for j, h := range hops {
 		if slot[h.item] == 0 {
 			slot[h.item] = -int32(j + 1)
@@ -803,7 +811,7 @@ func (m *Model) ExplainItems(history []Step, now int64, items []string) [][]Cont
 				touched = true
 			}
 			if j := viaOf(e.item); j >= 0 {
-				for _, sh := range hops[j].shares {
+				for _, sh := range shares[hops[j].from:hops[j].to] {
 					pw[sh.k] += e.w * sh.per
 					touched = true
 				}
