@@ -20,24 +20,25 @@
 //   - [github.com/duxin-ai/duxin/recommend]: the 猜你关心 engine, which ranks
 //     knowledge-base questions from a user's recent events and explains why.
 //
-// A service wires them like this (errors elided; see examples/quickstart for
-// the full program):
+// A service wires them like this (errors elided; examples/quickstart is the
+// full program):
 //
-//	tok, _ := jieba.New()                          // one per process; Close at exit
+//	tok, _ := jieba.New() // one per process; Close at exit
 //	faqs, _, _ := kb.LoadFile("faq.jsonl")
-//	idx, _ := kb.NewMemory(tok)
-//	idx.Upsert(ctx, faqs...)
+//	idx, _ := kb.New(tok) // kb.Open(dir, tok) keeps the index on disk
+//	idx.Reload(ctx, faqs)
 //	hits, _ := idx.Search(ctx, kb.Query{Text: "转账怎么没有回单"})
 //
-//	examples, _, _ := intent.LoadFile("intents.jsonl")
-//	model, _ := intent.Train(examples, tok)
-//	res, _ := model.Classify(ctx, "我要查账单")
+//	examples, _ := intent.ReadJSONL(file, "intents.jsonl")
+//	model, _ := intent.Train(ctx, examples, tok)
+//	res, _ := model.Classify(ctx, "我要查账单") // res.Intent, res.Outcome
 //
-//	store := recommend.NewMemoryStore()
-//	engine, _ := recommend.NewEngine(idx, store, store)
-//	engine.Record(ctx, recommend.Event{User: "u1", Type: "transfer.success",
-//		Attrs: map[string]string{"channel": "bank_card"}, Time: time.Now()})
-//	suggestions, _ := engine.Recommend(ctx, recommend.Request{User: "u1"})
+//	learned, _ := recommend.Train(ctx, events, idx, recommend.TrainOptions{})
+//	store, _ := recommend.NewMemoryStore(recommend.MemoryConfig{})
+//	engine, _ := recommend.NewEngine(idx, store, store, recommend.WithModel(learned))
+//	engine.Record(ctx, recommend.Event{User: "u1", Time: time.Now(),
+//		Type: "transfer.success", Attrs: map[string]string{"channel": "bank_card"}})
+//	suggestions, _ := engine.Recommend(ctx, recommend.Request{User: "u1", Limit: 5})
 //
 // Every package documents its concurrency contract (exported types are safe
 // for concurrent use unless their documentation says otherwise) and its
