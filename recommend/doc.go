@@ -26,11 +26,17 @@
 // their weighted sum ([Weights]), learned by [Train] from a log and
 // kept up to date by [Engine.Record] (asks update the sequence model,
 // popularity and trending online). Questions the user dismissed are
-// excluded for good, resolved ones for a while. Questions with few
-// impressions get an exploration bonus. Then: pins first, blocked and
+// excluded for good, resolved ones for a while. Once impressions are
+// recorded, questions with few get an exploration bonus (a reason only
+// where it moved a suggestion up). Then: pins first, blocked and
 // out-of-validity questions removed, an MMR pass across categories
 // ([Request.Diversity]), and a fill from popular and priority-ordered
 // questions so the list is never short.
+//
+// Each suggestion's reasons are distinct sentences, strongest first. The
+// knowledge base's Related and Search answers are cached per catalog (until
+// [Engine.Reload]), so a request's cost does not depend on the search
+// engine once a user's lookups have been seen.
 //
 // A [Model] is written with [Model.WriteTo] and read with [ReadModel]
 // (versioned, checksummed), so a service starts without retraining. Logs

@@ -71,6 +71,13 @@ func WithDiversity(lambda float64) Option { return func(o *options) { o.diversit
 // WithExploration sets the exploration bonus: a candidate shown fewer than
 // maxImpressions times (over all users) gains bonus/√(1+impressions).
 // bonus 0 disables exploration. Defaults 0.05 and 50.
+//
+// The bonus applies only once impressions are being recorded ([Feedback]
+// with [Impression]): while no candidate of a request was ever shown, every
+// one would gain the same bonus, so none is given. A suggestion carries a
+// [ReasonExplore] reason only when the bonus moved it up (it ranks higher
+// than it would without exploration); its text calls the question new
+// (新问题) only when it has never been shown.
 func WithExploration(bonus float64, maxImpressions int64) Option {
 	return func(o *options) { o.explore, o.exploreMax = bonus, maxImpressions }
 }
@@ -418,6 +425,8 @@ func (e *Engine) Recommend(ctx context.Context, req Request) ([]Suggestion, erro
 	popTop := slices.Clone(e.model.popTop)
 	e.model.mu.RUnlock()
 
+	// Without exploration: the ranking the bonus is measured against.
+	base := slices.Clone(pool)
 	if err := e.exploreBonus(ctx, cat, pool); err != nil {
 		return nil, err
 	}
@@ -435,7 +444,11 @@ func (e *Engine) Recommend(ctx context.Context, req Request) ([]Suggestion, erro
 		out = append(out, scoredCand{idx: i, pinned: true})
 	}
 	pool = slices.DeleteFunc(pool, func(c scoredCand) bool { return taken[c.idx] })
-	for _, c := range mmr(cat, pool, limit-len(out), lambda, out) {
+	picked := mmr(cat, pool, limit-len(out), lambda, out)
+	markExplored(picked, base, func(c scoredCand) bool { return taken[c.idx] }, func(b []scoredCand) []scoredCand {
+		return mmr(cat, b, limit-len(out), lambda, out)
+	})
+	for _, c := range picked {
 		taken[c.idx] = true
 		out = append(out, c)
 	}
@@ -554,12 +567,16 @@ const (
 )
 
 type scoredCand struct {
-	idx     int
-	f       feat
-	score   float64
-	explore float64
-	pinned  bool
-	fill    fillKind
+	idx         int
+	f           feat
+	score       float64
+	explore     float64 // exploration bonus included in score
+	impressions int64   // over all users, when explore > 0
+	// exploreShown: the bonus moved this suggestion up (or into the list),
+	// so exploration is one of its reasons.
+	exploreShown bool
+	pinned       bool
+	fill         fillKind
 }
 
 // insertTop adds c to top, which holds at most n candidates best first.
@@ -603,7 +620,35 @@ func sortScored(cat *catalog, s []scoredCand) {
 	})
 }
 
+// markExplored sets exploreShown on the picked suggestions that the
+// exploration bonus moved up: ranked higher than in the list picked the
+// same way (pick) from base, the pool without the bonus (sorted best first;
+// entries dropped by drop are removed first). A bonus that moves nothing —
+// every candidate equally unseen, as when no feedback was ever recorded —
+// is no reason.
+func markExplored(picked, base []scoredCand, drop func(scoredCand) bool, pick func([]scoredCand) []scoredCand) {
+	any := false
+	for _, c := range picked {
+		any = any || c.explore > 0
+	}
+	if !any {
+		return
+	}
+	was := pick(slices.DeleteFunc(base, drop))
+	for k := range picked {
+		c := &picked[k]
+		if c.explore <= 0 {
+			continue
+		}
+		r := slices.IndexFunc(was, func(b scoredCand) bool { return b.idx == c.idx })
+		c.exploreShown = r < 0 || r > k
+	}
+}
+
 // exploreBonus adds the exploration bonus to candidates with few impressions.
+// When none of them was ever shown (a feedback store with no impressions,
+// say) there is nothing to learn one against the other and no bonus is
+// given.
 func (e *Engine) exploreBonus(ctx context.Context, cat *catalog, s []scoredCand) error {
 	if e.opts.explore == 0 || len(s) == 0 {
 		return nil
@@ -615,6 +660,9 @@ func (e *Engine) exploreBonus(ctx context.Context, cat *catalog, s []scoredCand)
 	stats, err := e.feedback.QuestionStats(ctx, ids)
 	if err != nil {
 		return fmt.Errorf("recommend: read question stats: %w", err)
+	}
+	if !slices.ContainsFunc(stats, func(q QuestionStats) bool { return q.Impressions > 0 }) {
+		return nil
 	}
 	var draws []float64
 	if e.opts.rng != nil {
@@ -634,7 +682,7 @@ func (e *Engine) exploreBonus(ctx context.Context, cat *catalog, s []scoredCand)
 		if draws != nil {
 			b *= draws[k]
 		}
-		s[k].explore = b
+		s[k].explore, s[k].impressions = b, n
 		s[k].score += b
 	}
 	return nil

@@ -22,7 +22,7 @@ const (
 	ReasonHistory  ReasonKind = "history"  // the user asked it before
 	ReasonRelated  ReasonKind = "related"  // related to a question the user recently asked
 	ReasonSearch   ReasonKind = "search"   // matches a recent search of the user
-	ReasonExplore  ReasonKind = "explore"  // shown to learn about a question with few impressions
+	ReasonExplore  ReasonKind = "explore"  // ranked higher to learn about a question with few impressions (see WithExploration)
 	ReasonPinned   ReasonKind = "pinned"   // pinned by the host (Request.Pinned)
 	ReasonDefault  ReasonKind = "default"  // filler: a high-priority question when evidence ran out
 )
@@ -44,7 +44,10 @@ type Reason struct {
 	// Weight is the reason's contribution to the suggestion's score.
 	Weight float64
 	// Text is a Chinese sentence a page can show, such as
-	// 你3分钟前发起了一笔转账到银行卡.
+	// 你3分钟前发起了一笔转账到银行卡. No two reasons of one suggestion
+	// have the same Text: when two sources tell the same thing (a trigger
+	// and a learned association naming the same event), the stronger is
+	// kept.
 	Text string
 }
 
@@ -114,13 +117,32 @@ func (e *Engine) reasons(v *view, cat *catalog, c *scoredCand, w *feat, seq []se
 		}
 		out = append(out, r)
 	}
-	if c.explore > 0 {
-		out = append(out, Reason{Kind: ReasonExplore, Weight: c.explore, Text: "新问题，推荐给你看看"})
+	if c.exploreShown {
+		text := "看的人还不多，推荐给你看看"
+		if c.impressions == 0 {
+			text = "新问题，推荐给你看看"
+		}
+		out = append(out, Reason{Kind: ReasonExplore, Weight: c.explore, Text: text})
 	}
 	slices.SortStableFunc(out, func(a, b Reason) int { return cmp.Compare(b.Weight, a.Weight) })
+	out = dedupReasons(out)
 	if len(out) == 0 {
 		out = append(out, Reason{Kind: ReasonDefault, Text: "常见问题"})
 	}
+	return out
+}
+
+// dedupReasons drops every reason whose Text an earlier (stronger) one
+// already says — the same event behind a trigger and a learned association,
+// say — so a page can show the list as it is. rs is sorted strongest first.
+func dedupReasons(rs []Reason) []Reason {
+	out := rs[:0]
+	for _, r := range rs {
+		if !slices.ContainsFunc(out, func(x Reason) bool { return x.Text == r.Text }) {
+			out = append(out, r)
+		}
+	}
+	clear(rs[len(out):])
 	return out
 }
 
