@@ -228,8 +228,15 @@ func (s *sources) buildView(ctx context.Context, hist []Event, now time.Time, v 
 				v.seqQ = append(v.seqQ, q)
 			}
 		}
+		// Without any sequence evidence the scores are the model's
+		// popularity prior alone, which the popularity feature already
+		// carries: the sequence feature is then 0 rather than a second,
+		// full-strength popularity (which let one recorded ask outrank every
+		// trigger in a cold engine).
 		if len(v.seqTop) > 0 {
-			v.seqMax = v.dense[v.seqTop[0]]
+			if top := v.seqTop[0]; v.dense[top] > seq.Prior(seq.Item(top)) {
+				v.seqMax = v.dense[top]
+			}
 		}
 	}
 	if s.kb == nil {
