@@ -140,7 +140,8 @@ type Engine struct {
 
 // release returns a request's view to the pool; v must not be used after.
 func (e *Engine) release(v *view) {
-	v.hist = nil // the store's slice: do not keep it alive
+	v.hist = nil // may be the store's slice: do not keep it alive
+	clear(v.histBuf)
 	e.views.Put(v)
 }
 
@@ -528,12 +529,25 @@ func (e *Engine) Score(ctx context.Context, user string, now time.Time, question
 
 // view reads the user's history and feedback and builds the evidence.
 func (e *Engine) view(ctx context.Context, cat *catalog, user string, now time.Time) (*view, map[string]UserFeedback, error) {
-	hist, err := e.events.Recent(ctx, user, now.Add(-e.opts.histAge), e.opts.histLimit)
+	v, _ := e.views.Get().(*view)
+	if v == nil {
+		v = &view{}
+	}
+	var hist []Event
+	var err error
+	if ra, ok := e.events.(RecentAppender); ok {
+		v.histBuf, err = ra.AppendRecent(ctx, v.histBuf[:0], user, now.Add(-e.opts.histAge), e.opts.histLimit)
+		hist = v.histBuf
+	} else {
+		hist, err = e.events.Recent(ctx, user, now.Add(-e.opts.histAge), e.opts.histLimit)
+	}
 	if err != nil {
+		e.release(v)
 		return nil, nil, fmt.Errorf("recommend: read history of %q: %w", user, err)
 	}
 	fbs, err := e.feedback.UserFeedback(ctx, user)
 	if err != nil {
+		e.release(v)
 		return nil, nil, fmt.Errorf("recommend: read feedback of %q: %w", user, err)
 	}
 	fb := make(map[string]UserFeedback, len(fbs))
@@ -541,9 +555,8 @@ func (e *Engine) view(ctx context.Context, cat *catalog, user string, now time.T
 		fb[f.Question] = f
 	}
 	src := &sources{cat: cat, model: e.model, kb: e.kb}
-	v, _ := e.views.Get().(*view)
-	v, err = src.buildView(ctx, hist, now, v)
-	if err != nil {
+	if _, err := src.buildView(ctx, hist, now, v); err != nil {
+		e.release(v)
 		return nil, nil, err
 	}
 	return v, fb, nil

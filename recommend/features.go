@@ -128,18 +128,20 @@ func newEvidence(q string) *evidence {
 
 // view is everything known about one user at one moment.
 type view struct {
-	now    time.Time
-	hist   []Event // at or before now, oldest first
-	steps  []seqrec.Step
-	stepEv []int     // step → index in hist
-	dense  []float64 // sequence score per seqrec item id
-	seqTop []int     // the seqCandidates best item ids, best first
-	seqQ   []string  // their questions
-	seqMax float64
-	cat    *catalog
-	evOf   []int32          // catalog index → 1 + index into evs, 0 for none
-	other  map[string]int32 // the same for questions outside the catalog
-	evs    []evidence
+	now  time.Time
+	hist []Event // at or before now, oldest first
+	// histBuf holds hist when the store can append into it (RecentAppender).
+	histBuf []Event
+	steps   []seqrec.Step
+	stepEv  []int     // step → index in hist
+	dense   []float64 // sequence score per seqrec item id
+	seqTop  []int     // the seqCandidates best item ids, best first
+	seqQ    []string  // their questions
+	seqMax  float64
+	cat     *catalog
+	evOf    []int32          // catalog index → 1 + index into evs, 0 for none
+	other   map[string]int32 // the same for questions outside the catalog
+	evs     []evidence
 }
 
 // Source tuning, fixed for now.
@@ -312,7 +314,7 @@ func (v *view) reset(cat *catalog) {
 	}
 	clear(v.other)
 	clear(v.evs) // drop references to strings and rule groups
-	*v = view{cat: cat, evOf: v.evOf, other: v.other, evs: v.evs[:0],
+	*v = view{cat: cat, histBuf: v.histBuf, evOf: v.evOf, other: v.other, evs: v.evs[:0],
 		steps: v.steps[:0], stepEv: v.stepEv[:0], dense: v.dense[:0],
 		seqTop: v.seqTop[:0], seqQ: v.seqQ[:0]}
 }

@@ -172,15 +172,20 @@ func (u *memUser) push(e Event, capacity int) {
 
 // Recent implements [EventStore].
 func (s *MemoryStore) Recent(ctx context.Context, user string, since time.Time, limit int) ([]Event, error) {
+	return s.AppendRecent(ctx, nil, user, since, limit)
+}
+
+// AppendRecent implements [RecentAppender]: [MemoryStore.Recent] appended to dst.
+func (s *MemoryStore) AppendRecent(ctx context.Context, dst []Event, user string, since time.Time, limit int) ([]Event, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("recommend: recent: %w", err)
+		return dst, fmt.Errorf("recommend: recent: %w", err)
 	}
 	now := s.cfg.Clock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	el, ok := s.users[user]
 	if !ok {
-		return nil, nil
+		return dst, nil
 	}
 	u := el.Value.(*memUser)
 	lo := 0
@@ -190,11 +195,14 @@ func (s *MemoryStore) Recent(ctx context.Context, user string, since time.Time, 
 	if limit > 0 && u.n-lo > limit {
 		lo = u.n - limit
 	}
-	out := make([]Event, 0, u.n-lo)
-	for i := lo; i < u.n; i++ {
-		out = append(out, *u.at(i))
+	if lo == u.n {
+		return dst, nil
 	}
-	return out, nil
+	dst = slices.Grow(dst, u.n-lo)
+	for i := lo; i < u.n; i++ {
+		dst = append(dst, *u.at(i))
+	}
+	return dst, nil
 }
 
 // AddFeedback implements [FeedbackStore].

@@ -86,3 +86,42 @@ func TestNewMemoryStoreRejectsNegative(t *testing.T) {
 		t.Fatalf("error = %v, want ErrInvalidOption", err)
 	}
 }
+
+// TestMemoryAppendRecent checks that AppendRecent keeps dst's events and
+// appends what Recent returns.
+func TestMemoryAppendRecent(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	s, err := recommend.NewMemoryStore(recommend.MemoryConfig{Clock: func() time.Time { return t0 }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		if err := s.Append(ctx, recommend.Event{User: "u", Time: t0.Add(time.Duration(i-5) * time.Minute), Type: "bill.view"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := s.Recent(ctx, "u", time.Time{}, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keep := recommend.Event{User: "x", Time: t0, Type: "kept"}
+	got, err := s.AppendRecent(ctx, []recommend.Event{keep}, "u", time.Time{}, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1+len(want) || got[0].Type != "kept" {
+		t.Fatalf("AppendRecent = %d events starting %+v, want kept + %d", len(got), got[0], len(want))
+	}
+	for i := range want {
+		if !got[1+i].Time.Equal(want[i].Time) || got[1+i].Type != want[i].Type {
+			t.Errorf("event %d = %+v, want %+v", i, got[1+i], want[i])
+		}
+	}
+	if len(want) != 3 {
+		t.Errorf("Recent returned %d events, want 3", len(want))
+	}
+	if got, _ := s.AppendRecent(ctx, nil, "nobody", time.Time{}, 3); len(got) != 0 {
+		t.Errorf("unknown user: %v, want none", got)
+	}
+}

@@ -19,6 +19,13 @@ type EventStore interface {
 	Recent(ctx context.Context, user string, since time.Time, limit int) ([]Event, error)
 }
 
+// RecentAppender is an optional capability of an [EventStore]: Recent that
+// appends to dst instead of allocating, which lets [Engine.Recommend] reuse
+// one buffer across requests. [MemoryStore] implements it.
+type RecentAppender interface {
+	AppendRecent(ctx context.Context, dst []Event, user string, since time.Time, limit int) ([]Event, error)
+}
+
 // FeedbackKind says what a user did with a suggestion.
 type FeedbackKind int
 

@@ -479,6 +479,13 @@ type scratch struct {
 	via     []int32
 	shares  []share
 	xhops   []explainHop
+	flat    []flatContribution
+}
+
+// flatContribution is a contribution to the k-th explained item.
+type flatContribution struct {
+	k int32
+	c Contribution
 }
 
 // share is what a fan-out item passes on to explained target k per unit of
@@ -793,6 +800,7 @@ func (m *Model) ExplainItems(history []Step, now int64, items []string) [][]Cont
 		return -1
 	}
 	pw := make([]float64, len(items))
+	flat := s.flat[:0]
 	lo := max(0, len(history)-m.params.MaxHistory)
 	for i := len(history) - 1; i >= lo; i-- {
 		t, ok := m.tokenIdx[history[i].Token]
@@ -830,9 +838,27 @@ func (m *Model) ExplainItems(history []Step, now int64, items []string) [][]Cont
 				continue
 			}
 			if w := hw * x * m.tgtFac[b]; w > 0 {
-				out[k] = append(out[k], Contribution{StepIndex: i, Weight: w})
+				flat = append(flat, flatContribution{int32(k), Contribution{StepIndex: i, Weight: w}})
 			}
 		}
+	}
+	s.flat = flat
+	// One backing array for all lists, cut by item.
+	off := make([]int, len(items)+1)
+	for _, f := range flat {
+		off[f.k+1]++
+	}
+	for k := range items {
+		off[k+1] += off[k]
+	}
+	all := make([]Contribution, len(flat))
+	for k := range items {
+		if off[k+1] > off[k] {
+			out[k] = all[off[k]:off[k]:off[k+1]]
+		}
+	}
+	for _, f := range flat {
+		out[f.k] = append(out[f.k], f.c)
 	}
 	for k, b := range ids {
 		if b >= 0 {
