@@ -138,6 +138,14 @@ type Engine struct {
 	views sync.Pool // *view: per-request buffers, returned by release
 }
 
+// grow returns s with length n, reusing its array when large enough.
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
+
 // release returns a request's view to the pool; v must not be used after.
 func (e *Engine) release(v *view) {
 	v.hist = nil // may be the store's slice: do not keep it alive
@@ -379,8 +387,10 @@ func (e *Engine) Recommend(ctx context.Context, req Request) ([]Suggestion, erro
 	}
 	// Static features are used when fresh; otherwise computed from maps.
 	st := e.freshStatic(cat)
-	seen := make([]uint64, (len(cat.faqs)+63)/64)
-	var cands []int
+	seen := grow(v.buf.seen, (len(cat.faqs)+63)/64)
+	clear(seen)
+	v.buf.seen = seen
+	cands := v.buf.cands[:0]
 	add := func(i int) {
 		if seen[i/64]&(1<<(i%64)) != 0 {
 			return
@@ -413,7 +423,7 @@ func (e *Engine) Recommend(ctx context.Context, req Request) ([]Suggestion, erro
 		st = nil
 	}
 	poolSize := max(3*limit, 30)
-	pool := make([]scoredCand, 0, poolSize+1)
+	pool := grow(v.buf.pool, poolSize+1)[:0]
 	for _, i := range cands {
 		var f feat
 		if st != nil {
@@ -423,11 +433,13 @@ func (e *Engine) Recommend(ctx context.Context, req Request) ([]Suggestion, erro
 		}
 		pool = insertTop(cat, pool, scoredCand{idx: i, f: f, score: f.dot(&w)}, poolSize)
 	}
-	popTop := slices.Clone(e.model.popTop)
+	popTop := append(v.buf.popTop[:0], e.model.popTop...)
+	v.buf.cands, v.buf.popTop = cands, popTop
 	e.model.mu.RUnlock()
 
 	// Without exploration: the ranking the bonus is measured against.
-	base := slices.Clone(pool)
+	base := append(v.buf.base[:0], pool...)
+	v.buf.pool, v.buf.base = pool, base
 	if err := e.exploreBonus(ctx, cat, pool); err != nil {
 		return nil, err
 	}

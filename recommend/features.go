@@ -132,6 +132,7 @@ type view struct {
 	hist []Event // at or before now, oldest first
 	// histBuf holds hist when the store can append into it (RecentAppender).
 	histBuf []Event
+	buf     requestBuffers
 	steps   []seqrec.Step
 	stepEv  []int     // step → index in hist
 	dense   []float64 // sequence score per seqrec item id
@@ -300,6 +301,15 @@ func (s *sources) buildView(ctx context.Context, hist []Event, now time.Time, v 
 	return v, nil
 }
 
+// requestBuffers are Recommend's own scratch slices, kept with the view so
+// that they are reused across requests.
+type requestBuffers struct {
+	seen       []uint64
+	cands      []int
+	pool, base []scoredCand
+	popTop     []string
+}
+
 // reset empties v for a request over cat, keeping its buffers.
 func (v *view) reset(cat *catalog) {
 	n := 0
@@ -314,7 +324,7 @@ func (v *view) reset(cat *catalog) {
 	}
 	clear(v.other)
 	clear(v.evs) // drop references to strings and rule groups
-	*v = view{cat: cat, histBuf: v.histBuf, evOf: v.evOf, other: v.other, evs: v.evs[:0],
+	*v = view{cat: cat, histBuf: v.histBuf, buf: v.buf, evOf: v.evOf, other: v.other, evs: v.evs[:0],
 		steps: v.steps[:0], stepEv: v.stepEv[:0], dense: v.dense[:0],
 		seqTop: v.seqTop[:0], seqQ: v.seqQ[:0]}
 }
