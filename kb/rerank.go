@@ -447,16 +447,24 @@ func (ix *Index) trainingLists(ctx context.Context, examples []Labeled, pair0 in
 		l := trainList{pos: -1, q: &qa, pair: pair}
 		g.mu.RLock()
 		for _, c := range cands {
-			// One text per entry: the one the first stage liked best. For the
-			// expected entry that is the text the query paraphrases.
-			k := slices.Index(c.bm25, c.best)
-			var x [numFeatures]float64
-			featureVector(&x, &qi, &c.e.texts[k], k, c.bm25[k]/top, c.rank, &g.stats)
-			if c.e.faq.ID == ex.ID {
-				l.pos = len(l.x)
+			// The expected entry contributes one text, the one the first
+			// stage liked best (the text the query paraphrases). Every text
+			// of the other entries is a negative, as Search scores an entry
+			// by its best text: a short similar question of a wrong entry
+			// must not outscore the right one.
+			best := slices.Index(c.bm25, c.best)
+			for k := range c.e.texts {
+				if c.e.faq.ID == ex.ID {
+					if k != best {
+						continue
+					}
+					l.pos = len(l.x)
+				}
+				var x [numFeatures]float64
+				featureVector(&x, &qi, &c.e.texts[k], k, c.bm25[k]/top, c.rank, &g.stats)
+				l.x = append(l.x, x)
+				l.texts = append(l.texts, &c.e.texts[k])
 			}
-			l.x = append(l.x, x)
-			l.texts = append(l.texts, &c.e.texts[k])
 		}
 		g.mu.RUnlock()
 		if l.pos >= 0 && len(l.x) > 1 {

@@ -9,6 +9,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -125,15 +127,39 @@ func TestRankerExperiment(t *testing.T) {
 		ix.Close()
 	}
 	t.Logf("lists: train %d/%d, validation %d/%d (%.0fs)", tr.report.Used, len(train), va.report.Used, len(val), time.Since(start).Seconds())
-	for _, cfg := range experimentConfigs() {
+	// Domain mix: the sample KB's tuning half. Choosing (DUXIN_KB_EXPERIMENT_FINAL
+	// unset) trains on quarter 1 and measures on quarter 3; the final run
+	// trains on both and measures on the evaluation half.
+	final := os.Getenv("DUXIN_KB_EXPERIMENT_FINAL") != ""
+	quarters := []int{1}
+	if final {
+		quarters = []int{1, 3}
+	}
+	afLists, afPairs, afReport := tr.lists, tr.pairs, tr.report
+	measure := func(r *Ranker) looFigures {
+		if final {
+			return sampleLOO(t, tok, r, true)
+		}
+		return sampleLOOWhere(t, tok, r, func(s string) bool { return sampleQuarter(s) == 3 })
+	}
+	fs := measure(nil)
+	t.Logf("%-40s sample R@1 %.4f MRR@10 %.4f (n %d, final %v)", "first-stage", fs.r1, fs.mrr, fs.n, final)
+	for _, ec := range experimentConfigs() {
 		start := time.Now()
-		tr.cfg = cfg
+		cfg := ec.TrainConfig
+		// As retrieval-train -mix-kb -mix-weight does: the sample lists
+		// (and their association pairs) added mix times.
+		tr := &Trainer{cfg: cfg, lists: slices.Clone(afLists), pairs: slices.Clone(afPairs), report: afReport}
+		for range ec.mix {
+			addSampleLists(t, tr, tok, quarters...)
+		}
 		r, rep, err := tr.Fit(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
 		r1, mrr := evalLists(r, va.lists, len(val))
-		t.Logf("%-40s loss %.4f  val R@1 %.4f MRR@10 %.4f  (%.0fs)", cfg.Note, rep.Loss, r1, mrr, time.Since(start).Seconds())
+		sf := measure(r)
+		t.Logf("%-40s loss %.4f  val R@1 %.4f MRR@10 %.4f  sample R@1 %.4f MRR@10 %.4f (%.0fs)", cfg.Note, rep.Loss, r1, mrr, sf.r1, sf.mrr, time.Since(start).Seconds())
 		if out := os.Getenv("DUXIN_KB_EXPERIMENT_OUT"); out != "" && cfg.Note == os.Getenv("DUXIN_KB_EXPERIMENT_SAVE") {
 			f, err := os.Create(out)
 			if err != nil {
@@ -145,16 +171,18 @@ func TestRankerExperiment(t *testing.T) {
 	}
 }
 
-func experimentConfigs() []TrainConfig {
+// expConfig is a training configuration and the number of copies of the
+// sample KB's lists mixed in.
+type expConfig struct {
+	TrainConfig
+	mix int
+}
+
+// experimentConfigs returns the configurations named in
+// DUXIN_KB_EXPERIMENT_CONFIGS (a JSON list); a name may end in -mixN to mix
+// in N copies of the sample KB's lists.
+func experimentConfigs() []expConfig {
 	base := TrainConfig{Epochs: 60, L2: 1e-4, Seed: 1, AssocFolds: 4}
-	var out []TrainConfig
-	add := func(note string, f func(*TrainConfig)) {
-		c := base
-		f(&c)
-		c.Note = note
-		out = append(out, c)
-	}
-	sel := os.Getenv("DUXIN_KB_EXPERIMENT_CONFIGS")
 	all := map[string]func(*TrainConfig){
 		"mlp16-noassoc":       func(c *TrainConfig) { c.Hidden = 16; c.NoAssociations = true },
 		"mlp16-assoc":         func(c *TrainConfig) { c.Hidden = 16 },
@@ -163,18 +191,32 @@ func experimentConfigs() []TrainConfig {
 		"lin-gbdt700d3":       func(c *TrainConfig) { c.Trees = 700; c.Depth = 3 },
 		"lin-gbdt200":         func(c *TrainConfig) { c.Trees = 200 },
 		"lin-gbdt400d3":       func(c *TrainConfig) { c.Trees = 400; c.Depth = 3 },
+		"lin-gbdt200d3":       func(c *TrainConfig) { c.Trees = 200; c.Depth = 3 },
+		"lin-gbdt100d2":       func(c *TrainConfig) { c.Trees = 100; c.Depth = 2 },
 		"lin-gbdt300d5":       func(c *TrainConfig) { c.Trees = 300; c.Depth = 5 },
 		"mlp16-gbdt200":       func(c *TrainConfig) { c.Hidden = 16; c.Trees = 200 },
 		"lin-noassoc-gbdt200": func(c *TrainConfig) { c.NoAssociations = true; c.Trees = 200 },
 	}
-	var names []string
-	if sel == "" {
-		names = []string{"lin-noassoc", "lin-assoc", "mlp16-noassoc", "mlp16-assoc"}
-	} else {
+	names := []string{"lin-noassoc", "lin-assoc", "mlp16-noassoc", "mlp16-assoc"}
+	if sel := os.Getenv("DUXIN_KB_EXPERIMENT_CONFIGS"); sel != "" {
+		names = nil
 		json.Unmarshal([]byte(sel), &names)
 	}
+	var out []expConfig
 	for _, n := range names {
-		add(n, all[n])
+		c := expConfig{TrainConfig: base}
+		name := n
+		if i := strings.LastIndex(n, "-mix"); i >= 0 {
+			fmt.Sscanf(n[i+4:], "%d", &c.mix)
+			name = n[:i]
+		}
+		f, ok := all[name]
+		if !ok {
+			continue
+		}
+		f(&c.TrainConfig)
+		c.Note = n
+		out = append(out, c)
 	}
 	return out
 }

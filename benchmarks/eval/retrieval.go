@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"hash/fnv"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -150,6 +151,68 @@ type trainFigures struct {
 	HeldOutMRR10    float64 `json:"heldout_mrr@10,omitempty"`
 	HeldOutQueries  int     `json:"heldout_queries,omitempty"`
 	HeldOutFraction float64 `json:"heldout_fraction,omitempty"`
+	MixQueries      int     `json:"mix_queries,omitempty"`
+}
+
+// mixHalf reports whether a similar question of a -mix-kb knowledge base
+// may be trained on: FNV-32a of its text odd. The even half is the
+// evaluation half (kb's sample leave-one-out test measures on it) and is
+// removed from the knowledge base before training.
+func mixHalf(text string) bool {
+	h := fnv.New32a()
+	h.Write([]byte(text))
+	return h.Sum32()%2 == 1
+}
+
+// addMixLists adds to tr, weight times, the training lists of the
+// trainable similar questions of faqs: the questions are split into 4
+// folds, and each fold is searched in the knowledge base without its own
+// texts and without any evaluation-half text. It returns the number of
+// questions.
+func addMixLists(ctx context.Context, tr *kb.Trainer, tok *jieba.Tokenizer, faqs []kb.FAQ, weight, candidates int) (int, error) {
+	const folds = 4
+	fold := map[string]int{}
+	for _, f := range faqs {
+		for _, s := range f.Similar {
+			if mixHalf(s) {
+				fold[s] = len(fold) % folds
+			}
+		}
+	}
+	for k := range folds {
+		var kept []kb.FAQ
+		var ex []kb.Labeled
+		for _, f := range faqs {
+			g := f
+			g.Similar = nil
+			for _, s := range f.Similar {
+				fk, train := fold[s]
+				switch {
+				case !train:
+				case fk == k:
+					ex = append(ex, kb.Labeled{Query: s, ID: f.ID})
+				default:
+					g.Similar = append(g.Similar, s)
+				}
+			}
+			kept = append(kept, g)
+		}
+		idx, err := kb.New(tok, kb.WithRanker(nil), kb.WithCandidates(candidates))
+		if err != nil {
+			return 0, err
+		}
+		err = idx.Reload(ctx, kept)
+		for range weight {
+			if err == nil {
+				err = tr.Add(ctx, idx, ex)
+			}
+		}
+		idx.Close()
+		if err != nil {
+			return 0, err
+		}
+	}
+	return len(fold), nil
 }
 
 // runRetrievalTrain trains a ranker on -kb and -queries after removing
@@ -171,6 +234,8 @@ func runRetrievalTrain(args []string) (any, error) {
 	holdout := fs.Float64("holdout", 0, "fraction of the training queries kept aside to report a validation figure")
 	note := fs.String("note", "", "note stored with the ranker")
 	candidates := fs.Int("candidates", 100, "entries the first stage hands to the ranker")
+	mixKB := fs.String("mix-kb", "", "a second knowledge base whose similar questions are mixed into training (domain mix): only those with FNV-32a(text) odd, the other half is kept for evaluation and removed from this KB")
+	mixWeight := fs.Int("mix-weight", 1, "copies of the -mix-kb training lists")
 	shards := fs.Int("shards", 1, "split the training entries into this many knowledge bases (seeded shuffle), so each is the size of the KBs searched later")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -279,6 +344,18 @@ func runRetrievalTrain(args []string) (any, error) {
 			return nil, err
 		}
 		fmt.Fprintf(os.Stderr, "retrieval-train: shard %d/%d: %d entries, %d queries\n", s+1, len(parts), len(part), len(trainBy[s]))
+	}
+	if *mixKB != "" {
+		mix, err := loadRetrievalKB(*mixKB)
+		if err != nil {
+			return nil, err
+		}
+		n, err := addMixLists(ctx, tr, tok, mix, *mixWeight, *candidates)
+		if err != nil {
+			return nil, err
+		}
+		fig.MixQueries = n
+		fmt.Fprintf(os.Stderr, "retrieval-train: mixed in %d similar questions of %s, %d copies\n", n, *mixKB, *mixWeight)
 	}
 	r, rep, err := tr.Fit(ctx)
 	if err != nil {
