@@ -10,11 +10,9 @@
 // the words and the character bigrams of the folded text. User text never
 // reaches bleve's query-string syntax. A search is two stages: a BM25
 // disjunction of term queries over both fields, grouped so that every entry
-// appears once, then a [Ranker] that rescores the best candidates with
-// similarity features (IDF-weighted word and character overlap, edit
-// distance, common substrings, negation and domain key-term mismatches, the
-// kind of question asked). [DefaultRanker] ships with the package;
-// [TrainRanker] and [Trainer] learn one from your own labeled queries.
+// appears once, then a [Ranker] that rescores each text of the best
+// candidates (100 by default, see [WithCandidates]) and keeps the best text
+// per entry.
 //
 //	tok, _ := jieba.New()
 //	defer tok.Close()
@@ -28,6 +26,34 @@
 //
 // The index records the tokenizer's identity, the synonyms and kb's schema
 // version; [Open] refuses an index built with different ones.
+//
+// # The ranker
+//
+// A [Ranker] scores a (query, text) pair from 29 features: the first-stage
+// score and rank, IDF-weighted word, character and bigram overlap from both
+// sides, edit distance, common substring and subsequence, length ratio,
+// negation, domain key-term and question-kind matches and mismatches, and
+// four features from a learned word-association table (IBM Model 1 trained
+// on paraphrase pairs, so that 还钱 matches 还款 and 用不了 matches 不能用).
+// The model is a linear part plus gradient-boosted regression trees, fitted
+// to a softmax loss that puts the expected entry first among the first
+// stage's candidates; every text of a wrong candidate is a negative, as
+// Search scores an entry by its best text.
+//
+// [DefaultRanker] ships with the package (rerank_default.json, whose note
+// records the command that trained it): 400 depth-3 trees trained on the
+// labeled queries of Ant Financial's AFQMC corpus, minus every text of the
+// afqmc evaluation set, plus the similar questions of half the bundled
+// sample wallet KB, so that it does not overfit AFQMC's 花呗/借呗 domain.
+// To retrain it on your own labeled queries, call [TrainRanker] (or
+// [Trainer] to combine several indexes) and pass the result to [WithRanker];
+// [Ranker.WriteTo] and [ReadRanker] store it. The repository's
+// benchmarks/eval command does the same from files:
+//
+//	go run ./benchmarks/eval retrieval-train -kb KB.jsonl -queries Q.jsonl \
+//		-trees 400 -depth 3 -mix-kb internal/sampledata/faq.jsonl -mix-weight 3 -out ranker.json
+//
+// WithRanker(nil) turns the second stage off (first-stage order only).
 //
 // # Concurrency
 //

@@ -60,7 +60,8 @@ var defaultRankerJSON []byte
 
 // DefaultRanker returns the ranker kb uses unless told otherwise (see
 // [WithRanker]). Its weights were learned on questions of Ant Financial's
-// AFQMC corpus; the file rerank_default.json records how.
+// AFQMC corpus mixed with half of the bundled sample KB's similar questions;
+// the note in rerank_default.json records how (see [Ranker.Note]).
 func DefaultRanker() (*Ranker, error) {
 	r, err := ReadRanker(bytes.NewReader(defaultRankerJSON))
 	if err != nil {

@@ -194,6 +194,9 @@ func experimentConfigs() []expConfig {
 		"lin-gbdt200d3":       func(c *TrainConfig) { c.Trees = 200; c.Depth = 3 },
 		"lin-gbdt100d2":       func(c *TrainConfig) { c.Trees = 100; c.Depth = 2 },
 		"lin-gbdt300d5":       func(c *TrainConfig) { c.Trees = 300; c.Depth = 5 },
+		"lin-gbdt400d4":       func(c *TrainConfig) { c.Trees = 400; c.Depth = 4 },
+		"lin-gbdt800d3s05":    func(c *TrainConfig) { c.Trees = 800; c.Depth = 3; c.Shrinkage = 0.05 },
+		"mlp16-gbdt400d3":     func(c *TrainConfig) { c.Hidden = 16; c.Trees = 400; c.Depth = 3 },
 		"mlp16-gbdt200":       func(c *TrainConfig) { c.Hidden = 16; c.Trees = 200 },
 		"lin-noassoc-gbdt200": func(c *TrainConfig) { c.NoAssociations = true; c.Trees = 200 },
 	}
