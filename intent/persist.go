@@ -18,8 +18,10 @@ import (
 // configuration, decision settings, vocabulary (feature hashes and IDF) and
 // weights.
 const (
-	modelMagic   = "DXINTENT"
-	modelVersion = 1
+	modelMagic = "DXINTENT"
+	// modelVersion 2 added the cross-word n-gram flag to the feature
+	// configuration; version 1 files are refused (retrain).
+	modelVersion = 2
 	headerSize   = 8 + 4 + 8
 )
 
@@ -37,11 +39,8 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 	}
 	p.uvarint(uint64(m.oos + 1))
 	p.str(m.oosLabel)
-	if m.features.WordBigrams {
-		p.b = append(p.b, 1)
-	} else {
-		p.b = append(p.b, 0)
-	}
+	p.bool(m.features.WordBigrams)
+	p.bool(m.features.CrossWord)
 	p.uvarint(uint64(m.features.CharMin))
 	p.uvarint(uint64(m.features.CharMax))
 	p.f64(m.features.CharWeight)
@@ -94,7 +93,7 @@ func ReadModel(r io.Reader, tok tokenize.Tokenizer) (*Model, error) {
 		return nil, fmt.Errorf("%w: not an intent model (bad magic)", ErrCorrupt)
 	}
 	if v := binary.LittleEndian.Uint32(head[8:]); v != modelVersion {
-		return nil, fmt.Errorf("%w: version %d, want %d", ErrVersion, v, modelVersion)
+		return nil, fmt.Errorf("%w: version %d, want %d (retrain the model with this version of the package)", ErrVersion, v, modelVersion)
 	}
 	size := binary.LittleEndian.Uint64(head[12:])
 	if size > 1<<40 {
@@ -142,7 +141,8 @@ func decodeModel(b []byte) (*Model, error) {
 	}
 	m.oos = int(d.uvarint(uint64(nl))) - 1
 	m.oosLabel = d.str()
-	m.features.WordBigrams = d.byte1() == 1
+	m.features.WordBigrams = d.flag()
+	m.features.CrossWord = d.flag()
 	m.features.CharMin = int(d.uvarint(8))
 	m.features.CharMax = int(d.uvarint(8))
 	m.features.CharWeight = d.f64()
@@ -214,6 +214,14 @@ func (e *encoder) str(s string)     { e.uvarint(uint64(len(s))); e.b = append(e.
 func (e *encoder) f64(v float64)    { e.b = binary.LittleEndian.AppendUint64(e.b, math.Float64bits(v)) }
 func (e *encoder) f32(v float32)    { e.b = binary.LittleEndian.AppendUint32(e.b, math.Float32bits(v)) }
 
+func (e *encoder) bool(v bool) {
+	if v {
+		e.b = append(e.b, 1)
+	} else {
+		e.b = append(e.b, 0)
+	}
+}
+
 // decoder reads the payload; after the first error every read returns zero
 // values and err keeps that error.
 type decoder struct {
@@ -258,6 +266,9 @@ func (d *decoder) count(itemSize int) int {
 }
 
 func (d *decoder) str() string { return string(d.take(int(d.uvarint(uint64(len(d.b)))))) }
+
+// flag reads a byte that must be 0 or 1.
+func (d *decoder) flag() bool { return d.byte1() == 1 }
 
 func (d *decoder) byte1() byte {
 	b := d.take(1)

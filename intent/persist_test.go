@@ -33,7 +33,12 @@ func small(t testing.TB) *intent.Model {
 
 func TestRoundTrip(t *testing.T) {
 	ctx := context.Background()
-	for name, m := range map[string]*intent.Model{"wallet": train(t, wallet(t)), "small": small(t)} {
+	models := map[string]*intent.Model{
+		"wallet":     train(t, wallet(t)),
+		"small":      small(t),
+		"cross-word": train(t, wallet(t), intent.WithCrossWordNGrams(), intent.WithoutWordPairs()),
+	}
+	for name, m := range models {
 		t.Run(name, func(t *testing.T) {
 			b := modelBytes(t, m)
 			got, err := intent.ReadModel(bytes.NewReader(b), tokenize.Bigram())
@@ -111,6 +116,8 @@ func TestReadModelErrors(t *testing.T) {
 	b := modelBytes(t, small(t))
 	version := bytes.Clone(b)
 	version[8] = 9
+	old := bytes.Clone(b)
+	old[8] = 1 // version 1 lacked the cross-word flag
 	tests := []struct {
 		name  string
 		input []byte
@@ -119,6 +126,7 @@ func TestReadModelErrors(t *testing.T) {
 		{"empty", nil, intent.ErrCorrupt},
 		{"not a model", []byte("{\"text\": \"花呗\", \"intent\": \"repay\"}\n"), intent.ErrCorrupt},
 		{"future version", version, intent.ErrVersion},
+		{"old version", old, intent.ErrVersion},
 		{"trailing garbage is left unread", append(bytes.Clone(b), 'x'), nil},
 	}
 	for _, tt := range tests {

@@ -68,6 +68,7 @@ func runIntent(args []string) (any, error) {
 	curve := fs.Bool("curve", false, "tuning: add accuracy and out-of-scope recall for a range of thresholds")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of training to this file")
 	stop := fs.String("stopwords", "none", "jieba stop words: none (what intent recommends: 你好, not and how carry intent) or default")
+	confusions := fs.Int("confusions", 0, "tuning: print this many most frequent gold→predicted confusions, with an example each, to stderr")
 	tune := fs.String("opts", "", "tuning experiments only: comma-separated name=value training options (epochs, l2, rate, holdout, threshold, gap, char, charweight, pairs, mincount)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -197,6 +198,9 @@ func runIntent(args []string) (any, error) {
 		}
 	}
 	f := scoreIntents(test, preds, tops, oosLabel)
+	if *confusions > 0 {
+		printConfusions(test, preds, *confusions)
+	}
 	f.Train, f.Test, f.TrainN, f.Labels = *trainPath, *testPath, len(train), len(m.Labels())
 	if *testPath == "" {
 		f.Test = fmt.Sprintf("%s split %.2f", *trainPath, *split)
@@ -210,7 +214,7 @@ func runIntent(args []string) (any, error) {
 	f.P99us = round(percentile(lat, 0.99), 1)
 	f.Options = *tune
 	if *curve {
-		for _, t := range []float64{0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7} {
+		for _, t := range []float64{0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7} {
 			p := make([]string, len(results))
 			for i, r := range results {
 				p[i] = oosLabel
@@ -403,4 +407,38 @@ func parseIntentOpts(s string) ([]intent.Option, error) {
 		}
 	}
 	return opts, nil
+}
+
+// printConfusions writes the n most frequent gold→predicted pairs among the
+// errors to stderr, each with its count and one example text.
+func printConfusions(test []intent.Example, preds []string, n int) {
+	type pair struct{ gold, pred string }
+	count := map[pair]int{}
+	example := map[pair]string{}
+	for i, ex := range test {
+		if preds[i] == ex.Intent {
+			continue
+		}
+		p := pair{ex.Intent, preds[i]}
+		count[p]++
+		if _, ok := example[p]; !ok {
+			example[p] = ex.Text
+		}
+	}
+	pairs := make([]pair, 0, len(count))
+	for p := range count {
+		pairs = append(pairs, p)
+	}
+	slices.SortFunc(pairs, func(a, b pair) int {
+		if c := count[b] - count[a]; c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.gold, b.gold); c != 0 {
+			return c
+		}
+		return strings.Compare(a.pred, b.pred)
+	})
+	for _, p := range pairs[:min(n, len(pairs))] {
+		fmt.Fprintf(os.Stderr, "confusion %4d  %s -> %s  e.g. %q\n", count[p], p.gold, p.pred, example[p])
+	}
 }
