@@ -53,7 +53,7 @@ const (
 // WithSolver selects the learning algorithm; the default is [Ensemble].
 func WithSolver(s Solver) Option { return func(o *options) { o.solver = s } }
 
-// WithCost sets the SVM solver's misclassification cost C; the default is 1.
+// WithCost sets the SVM solver's misclassification cost C; the default is 2.
 func WithCost(c float64) Option { return func(o *options) { o.cost = c } }
 
 // The defaults were chosen on held-out slices of training files only
@@ -65,14 +65,14 @@ func defaultOptions() options {
 		l2:        1e-5,
 		rate:      1,
 		holdout:   0.1,
-		threshold: 0.3,
+		threshold: 0.2,
 		gap:       0,
 		oos:       "oos",
 		topK:      5,
-		features:  featureConfig{WordBigrams: true, CharMin: 1, CharMax: 3, CharWeight: 0.5},
+		features:  featureConfig{WordBigrams: true, CharMin: 1, CharMax: 3, CharWeight: 0.65},
 		minCount:  1,
 		solver:    Ensemble,
-		cost:      1,
+		cost:      2,
 	}
 }
 
@@ -147,7 +147,7 @@ func WithLearningRate(r float64) Option { return func(o *options) { o.rate = r }
 func WithHoldout(frac float64) Option { return func(o *options) { o.holdout = frac } }
 
 // WithThreshold sets the confidence, in [0, 1], below which the top
-// prediction is reported as [LowConfidence]; the default is 0.3.
+// prediction is reported as [LowConfidence]; the default is 0.2.
 func WithThreshold(t float64) Option { return func(o *options) { o.threshold = t } }
 
 // WithMinGap sets the smallest difference, in [0, 1], between the top two
@@ -172,7 +172,7 @@ func WithCharNGrams(min, max int) Option {
 
 // WithCharWeight sets the share, in [0, 1], of the character n-grams in the
 // squared norm of each feature vector (the rest goes to words and word
-// pairs); the default is 0.5.
+// pairs); the default is 0.65.
 func WithCharWeight(w float64) Option { return func(o *options) { o.features.CharWeight = w } }
 
 // WithoutWordPairs leaves out the pairs of consecutive tokens, which are
@@ -625,8 +625,8 @@ func fitTemperature(scores []float64, gold []int32, labels int) float64 {
 }
 
 // fitSVM trains one-vs-rest linear SVMs with the squared hinge loss by dual
-// coordinate descent (Hsieh et al. 2008), one label at a time on up to two
-// goroutines; each label's shuffle is seeded by (seed, label), so the result
+// coordinate descent (Hsieh et al. 2008), one label at a time on up to
+// GOMAXPROCS goroutines; each label's shuffle is seeded by (seed, label), so the result
 // does not depend on scheduling. cost is the SVM's C; a constant feature of
 // value 1 gives each label its bias.
 func fitSVM(ctx context.Context, xs []vector, ys []int32, idx []int, nFeatures, nLabels int, o *options) (*linear, error) {
@@ -634,7 +634,7 @@ func fitSVM(ctx context.Context, xs []vector, ys []int32, idx []int, nFeatures, 
 	jobs := make(chan int)
 	errs := make(chan error, nLabels)
 	var wg sync.WaitGroup
-	for range 2 {
+	for range max(1, min(runtime.GOMAXPROCS(0), nLabels)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
