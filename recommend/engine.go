@@ -156,11 +156,12 @@ func (e *Engine) release(v *view) {
 // staticFeatures are the user-independent features of every catalog entry
 // for one catalog and model version.
 type staticFeatures struct {
-	cat     *catalog
-	version uint64
-	seqID   []int // seqrec item id per entry, -1 if none
-	pop     []float64
-	trend   []float64
+	cat      *catalog
+	version  uint64
+	seqID    []int     // seqrec item id per entry, -1 if none
+	seqPrior []float64 // its sequence-model prior
+	pop      []float64
+	trend    []float64
 }
 
 // features returns the full feature vector of catalog entry i in v.
@@ -169,8 +170,8 @@ func (st *staticFeatures) features(v *view, i int) feat {
 	if ev := v.lookupIdx(i); ev != nil {
 		f = ev.f
 	}
-	if id := st.seqID[i]; id >= 0 && id < len(v.dense) && v.seqMax > 0 {
-		f[fSequence] = v.dense[id] / v.seqMax
+	if id := st.seqID[i]; id >= 0 && v.seqMax > 0 {
+		f[fSequence] = v.seqFeature(id, func(int) float64 { return st.seqPrior[i] })
 	}
 	f[fPopular], f[fTrending] = st.pop[i], st.trend[i]
 	return f
@@ -200,12 +201,13 @@ func (e *Engine) staticFor(cat *catalog) *staticFeatures {
 	if st := e.st; st != nil && st.cat == cat && st.version == m.version {
 		return st
 	}
-	st := &staticFeatures{cat: cat, version: m.version, seqID: make([]int, len(cat.faqs)),
+	st := &staticFeatures{cat: cat, version: m.version, seqID: make([]int, len(cat.faqs)), seqPrior: make([]float64, len(cat.faqs)),
 		pop: make([]float64, len(cat.faqs)), trend: make([]float64, len(cat.faqs))}
 	for i, f := range cat.faqs {
 		st.seqID[i] = -1
 		if id, ok := m.seq.ItemIndex(cat.askTok[i]); ok {
 			st.seqID[i] = id
+			st.seqPrior[i] = m.seq.PriorOf(id)
 		}
 		st.pop[i] = m.popFeature(f.ID)
 		st.trend[i] = m.trendFeature(f.ID)

@@ -131,18 +131,19 @@ type view struct {
 	now  time.Time
 	hist []Event // at or before now, oldest first
 	// histBuf holds hist when the store can append into it (RecentAppender).
-	histBuf []Event
-	buf     requestBuffers
-	steps   []seqrec.Step
-	stepEv  []int     // step → index in hist
-	dense   []float64 // sequence score per seqrec item id
-	seqTop  []int     // the seqCandidates best item ids, best first
-	seqQ    []string  // their questions
-	seqMax  float64
-	cat     *catalog
-	evOf    []int32          // catalog index → 1 + index into evs, 0 for none
-	other   map[string]int32 // the same for questions outside the catalog
-	evs     []evidence
+	histBuf  []Event
+	buf      requestBuffers
+	steps    []seqrec.Step
+	stepEv   []int              // step → index in hist
+	seqEv    []seqrec.ItemScore // items with sequence evidence and their scores
+	seqScore []float64          // by seqrec item id: its score in seqEv, else 0
+	seqTop   []int              // the seqCandidates best item ids, best first
+	seqQ     []string           // their questions
+	seqMax   float64
+	cat      *catalog
+	evOf     []int32          // catalog index → 1 + index into evs, 0 for none
+	other    map[string]int32 // the same for questions outside the catalog
+	evs      []evidence
 }
 
 // Source tuning, fixed for now.
@@ -224,21 +225,31 @@ func (s *sources) buildView(ctx context.Context, hist []Event, now time.Time, v 
 		}
 	}
 	if seq := s.model.seq; seq != nil && seq.NumItems() > 0 {
-		v.dense = seq.Scores(v.steps, now.Unix(), v.dense)
-		v.seqTop = topIndexes(v.dense, seqCandidates, v.seqTop[:0])
+		v.seqEv = seq.AppendEvidence(v.steps, now.Unix(), v.seqEv[:0])
+		n := seq.NumItems()
+		if cap(v.seqScore) < n {
+			v.seqScore = make([]float64, n) // zero; reset keeps it so
+		}
+		v.seqScore = v.seqScore[:n]
+		for _, x := range v.seqEv {
+			if x.Item < n {
+				v.seqScore[x.Item] = x.Score
+			}
+		}
+		v.seqTop = topEvidence(v.seqEv, seqCandidates, v.seqTop[:0])
 		for _, i := range v.seqTop {
 			if q, ok := strings.CutPrefix(seq.Item(i), seqrec.AskPrefix); ok {
 				v.seqQ = append(v.seqQ, q)
 			}
 		}
-		// Without any sequence evidence the scores are the model's
-		// popularity prior alone, which the popularity feature already
-		// carries: the sequence feature is then 0 rather than a second,
-		// full-strength popularity (which let one recorded ask outrank every
-		// trigger in a cold engine).
+		// The sequence feature is relative to the best score. When no item
+		// with evidence beats the best prior (popularity alone), the scores
+		// say nothing the popularity feature does not: the feature is then
+		// 0 rather than a second, full-strength popularity (which let one
+		// recorded ask outrank every trigger in a cold engine).
 		if len(v.seqTop) > 0 {
-			if top := v.seqTop[0]; v.dense[top] > seq.Prior(seq.Item(top)) {
-				v.seqMax = v.dense[top]
+			if best := v.seqScore[v.seqTop[0]]; best > seq.MaxPrior() {
+				v.seqMax = best
 			}
 		}
 	}
@@ -322,10 +333,15 @@ func (v *view) reset(cat *catalog) {
 		v.evOf = v.evOf[:n]
 		clear(v.evOf)
 	}
+	for _, x := range v.seqEv {
+		if x.Item < len(v.seqScore) {
+			v.seqScore[x.Item] = 0
+		}
+	}
 	clear(v.other)
 	clear(v.evs) // drop references to strings and rule groups
 	*v = view{cat: cat, histBuf: v.histBuf, buf: v.buf, evOf: v.evOf, other: v.other, evs: v.evs[:0],
-		steps: v.steps[:0], stepEv: v.stepEv[:0], dense: v.dense[:0],
+		steps: v.steps[:0], stepEv: v.stepEv[:0], seqEv: v.seqEv[:0], seqScore: v.seqScore,
 		seqTop: v.seqTop[:0], seqQ: v.seqQ[:0]}
 }
 
@@ -413,8 +429,8 @@ func (s *sources) features(v *view, q, tok string) feat {
 		f = ev.f
 	}
 	if v.seqMax > 0 {
-		if i, ok := s.model.seq.ItemIndex(tok); ok && i < len(v.dense) {
-			f[fSequence] = v.dense[i] / v.seqMax
+		if i, ok := s.model.seq.ItemIndex(tok); ok {
+			f[fSequence] = v.seqFeature(i, s.model.seq.PriorOf)
 		}
 	}
 	f[fPopular] = s.model.popFeature(q)
@@ -422,24 +438,48 @@ func (s *sources) features(v *view, q, tok string) feat {
 	return f
 }
 
-// topIndexes returns the indexes of the k largest values of xs, largest
-// first, ties by smaller index.
-func topIndexes(xs []float64, k int, top []int) []int {
-	for i, x := range xs {
-		if len(top) == k && x <= xs[top[k-1]] {
+// seqFeature is the sequence feature of seqrec item id: its score relative
+// to the best, the prior (from prior) for an item without evidence. Call
+// only when v.seqMax > 0.
+func (v *view) seqFeature(id int, prior func(int) float64) float64 {
+	x := 0.0
+	if id < len(v.seqScore) {
+		x = v.seqScore[id]
+	}
+	if x == 0 {
+		x = prior(id)
+	}
+	return x / v.seqMax
+}
+
+// topEvidence appends to top the item ids of the k best-scoring entries of
+// ev, best first, ties by smaller id.
+func topEvidence(ev []seqrec.ItemScore, k int, top []int) []int {
+	before := func(a, b seqrec.ItemScore) bool {
+		if a.Score != b.Score {
+			return a.Score > b.Score
+		}
+		return a.Item < b.Item
+	}
+	var best []seqrec.ItemScore // small: k entries, sorted
+	for _, x := range ev {
+		if len(best) == k && !before(x, best[k-1]) {
 			continue
 		}
-		j := len(top)
+		j := len(best)
 		if j < k {
-			top = append(top, i)
+			best = append(best, x)
 		} else {
 			j = k - 1
 		}
-		for j > 0 && xs[top[j-1]] < x {
-			top[j] = top[j-1]
+		for j > 0 && before(x, best[j-1]) {
+			best[j] = best[j-1]
 			j--
 		}
-		top[j] = i
+		best[j] = x
+	}
+	for _, x := range best {
+		top = append(top, x.Item)
 	}
 	return top
 }

@@ -221,13 +221,14 @@ func fitWeights(ctx context.Context, users [][]Event, cat *catalog, k kb.Knowled
 	}
 	src := &sources{cat: cat, model: m0, kb: k}
 	fc := make([]fitCase, 0, len(cases))
+	reuse := &view{} // one view's buffers for every case
 	for ci, c := range cases {
 		if ci%256 == 0 {
 			if err := ctx.Err(); err != nil {
 				return Weights{}, 0, fmt.Errorf("recommend: train: %w", err)
 			}
 		}
-		v, err := src.buildView(ctx, c.hist, c.at, nil)
+		v, err := src.buildView(ctx, c.hist, c.at, reuse)
 		if err != nil {
 			return Weights{}, 0, fmt.Errorf("recommend: train: %w", err)
 		}

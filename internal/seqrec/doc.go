@@ -8,6 +8,11 @@
 //	top := m.Top(history, now, 20, nil)        // best items with evidence
 //	why := m.Explain(history, now, top[0].Item) // which steps raised it
 //
+// A caller that ranks its own candidates reads the sparse scores
+// ([Model.AppendEvidence]: items with evidence; the rest score
+// [Model.PriorOf]) instead of the dense [Model.Scores], and explains a whole
+// list with one pass over the history ([Model.ExplainItems]).
+//
 // # Model
 //
 // Training pairs every target step with the Window steps before it, weighted

@@ -659,6 +659,51 @@ func (m *Model) Scores(history []Step, now int64, dst []float64) []float64 {
 	return dst
 }
 
+// ItemScore is an item id (see [Model.Item]) and its score.
+type ItemScore struct {
+	Item  int
+	Score float64
+}
+
+// AppendEvidence appends to dst every item with sequence evidence from
+// history at time now, with the score [Model.Scores] gives it, in no
+// particular order (but deterministic), and returns dst. Every other item
+// scores its prior ([Model.PriorOf]). The cost grows with the evidence,
+// not with the number of items.
+func (m *Model) AppendEvidence(history []Step, now int64, dst []ItemScore) []ItemScore {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	s := m.getScratch()
+	m.accumulate(history, now, s)
+	dst = slices.Grow(dst, len(s.touched))
+	for _, b := range s.touched {
+		dst = append(dst, ItemScore{int(b), m.prior(b) + s.acc[b]*m.tgtFac[b]})
+	}
+	m.putScratch(s)
+	return dst
+}
+
+// PriorOf returns the prior ([Model.Prior]) of item id i, 0 if out of range.
+func (m *Model) PriorOf(i int) float64 {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if i < 0 || i >= len(m.items) {
+		return 0
+	}
+	return m.prior(int32(i))
+}
+
+// MaxPrior returns the largest prior of any item: PopWeight once any item
+// has been a target, else 0.
+func (m *Model) MaxPrior() float64 {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if m.maxPop == 0 {
+		return 0
+	}
+	return m.params.PopWeight
+}
+
 // Scored is an item and its score.
 type Scored struct {
 	Item  string

@@ -585,3 +585,47 @@ func explainRef(m *Model, history []Step, now int64, item string) []Contribution
 	})
 	return out
 }
+
+// TestAppendEvidence checks the sparse scores against the dense ones: the
+// items with evidence score as in Scores, every other item scores its prior,
+// and MaxPrior bounds the priors.
+func TestAppendEvidence(t *testing.T) {
+	data := synthetic(4, 300, 30, 400)
+	o := DefaultOptions()
+	o.IsTarget = isAsk
+	m, err := Train(data, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := data[1]
+	now := h[len(h)-1].Time + 60
+	dense := m.Scores(h, now, nil)
+	ev := m.AppendEvidence(h, now, nil)
+	if len(ev) == 0 || len(ev) >= len(dense) {
+		t.Fatalf("%d items with evidence of %d, want some but not all", len(ev), len(dense))
+	}
+	has := make([]bool, len(dense))
+	for _, x := range ev {
+		if has[x.Item] {
+			t.Errorf("item %d listed twice", x.Item)
+		}
+		has[x.Item] = true
+		if x.Score != dense[x.Item] || !(x.Score > m.PriorOf(x.Item)) {
+			t.Errorf("item %d: sparse %v, dense %v, prior %v", x.Item, x.Score, dense[x.Item], m.PriorOf(x.Item))
+		}
+	}
+	maxPrior := 0.0
+	for i, d := range dense {
+		p := m.PriorOf(i)
+		maxPrior = max(maxPrior, p)
+		if !has[i] && d != p {
+			t.Errorf("item %d without evidence: dense %v, prior %v", i, d, p)
+		}
+		if p != m.Prior(m.Item(i)) {
+			t.Errorf("item %d: PriorOf %v, Prior %v", i, p, m.Prior(m.Item(i)))
+		}
+	}
+	if maxPrior != m.MaxPrior() {
+		t.Errorf("MaxPrior = %v, want %v", m.MaxPrior(), maxPrior)
+	}
+}
