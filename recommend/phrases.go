@@ -65,6 +65,14 @@ var valuePhrases = map[string]map[string]string{
 	"location": {"same_city": "常用城市", "other_city": "异地"},
 }
 
+// ValuePhrase returns the Chinese phrase of an event attribute's value
+// (channel=bank_card → 银行卡), as explanations use it; ok is false for
+// values without one (amounts, ids).
+func ValuePhrase(attr, value string) (phrase string, ok bool) {
+	phrase, ok = valuePhrases[attr][value]
+	return phrase, ok
+}
+
 // Describe returns the Chinese clause for what the user did in e, without
 // subject or time, such as 发起了一笔转账到银行卡. Searches and asks quote
 // their text (or, for an ask without text, the question id); an unknown

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/duxin-ai/duxin/recommend"
 )
 
 // This file holds the behavior event vocabulary of the sample data
@@ -159,26 +161,6 @@ func newVocabulary() *vocabulary {
 	return v
 }
 
-// valuePhrases are the Chinese phrases of attribute values (EVENTS.md,
-// "Value phrases"), the labels of the form's choices.
-var valuePhrases = map[string]map[string]string{
-	"channel":    {"bank_card": "银行卡", "alipay_account": "他人账户"},
-	"pay_method": {"balance": "账户余额", "bank_card": "银行卡", "huabei": "花呗", "yuebao": "余额宝"},
-	"product":    {"wallet": "收支", "huabei": "花呗", "jiebei": "借呗"},
-	"dest":       {"balance": "账户余额", "bank_card": "银行卡"},
-	"source":     {"balance": "账户余额", "bank_card": "银行卡"},
-	"reason": {
-		"insufficient_balance": "余额不足", "risk_control": "触发了安全风控", "card_invalid": "银行卡状态异常",
-		"limit_exceeded": "超出限额", "name_mismatch": "收款户名不一致", "quota_insufficient": "可用额度不足",
-		"phone_mismatch": "银行预留手机号不一致", "sms_timeout": "验证码超时", "judicial": "司法冻结",
-		"self_service": "本人申请冻结", "face_mismatch": "人脸比对未通过", "id_expired": "身份证已过期",
-		"info_mismatch": "身份信息不一致", "account_not_found": "户号不存在", "arrears_mismatch": "欠费金额不符",
-		"system_busy": "缴费系统繁忙",
-	},
-	"kind":     {"electricity": "电", "water": "水", "gas": "燃气", "phone": "话", "broadband": "宽带"},
-	"location": {"same_city": "常用城市", "other_city": "异地"},
-}
-
 // formLabels name in Chinese the values that have no phrase in EVENTS.md,
 // or whose phrase reads badly alone in a form (电 → 电费).
 var formLabels = map[string]map[string]string{
@@ -220,7 +202,7 @@ func valueLabel(attr, value string) string {
 	if p, ok := formLabels[attr][value]; ok {
 		return p
 	}
-	if p, ok := valuePhrases[attr][value]; ok {
+	if p, ok := recommend.ValuePhrase(attr, value); ok {
 		return p
 	}
 	return value

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"time"
 
 	"github.com/duxin-ai/duxin/intent"
@@ -127,10 +126,8 @@ func build(ctx context.Context, cfg buildConfig, log *slog.Logger) (_ *backend, 
 	if err != nil {
 		return nil, err
 	}
-	// The demo shows no impression traffic to the engine, so exploration
-	// would tag every question as new: turn it off.
 	eng, err := recommend.NewEngine(ix, store, store, recommend.WithModel(rm), recommend.WithClock(cfg.Now),
-		recommend.WithLogger(log), recommend.WithExploration(0, 0))
+		recommend.WithLogger(log))
 	if err != nil {
 		return nil, err
 	}
@@ -244,13 +241,9 @@ func (r engineRecommender) Recommend(ctx context.Context, user string, limit int
 	out := make([]suggestionView, 0, len(sugs))
 	for _, s := range sugs {
 		v := suggestionView{ID: s.FAQ.ID, Question: s.FAQ.Question, Category: s.FAQ.Category, Score: s.Score, Reasons: []string{}}
-		// Two sources (a trigger and the learned sequence) can cite the
-		// same event in the same words: show each sentence once, the
-		// strongest few.
-		for _, why := range s.Reasons {
-			if len(v.Reasons) < maxReasons && !slices.Contains(v.Reasons, why.Text) {
-				v.Reasons = append(v.Reasons, why.Text)
-			}
+		// The engine gives each sentence once, strongest first: show a few.
+		for _, why := range s.Reasons[:min(len(s.Reasons), maxReasons)] {
+			v.Reasons = append(v.Reasons, why.Text)
 		}
 		out = append(out, v)
 	}
