@@ -27,6 +27,10 @@ type featureConfig struct {
 	CharMin     int  // shortest character n-gram, in runes; 0 turns them off
 	CharMax     int  // longest character n-gram, in runes
 	CharWeight  float64
+	// LatinMin and LatinMax, when LatinMax > 0, are the n-gram range for
+	// n-grams without a Han character (Latin words, digits); CharMin and
+	// CharMax then apply to n-grams with one.
+	LatinMin, LatinMax int
 	// CrossWord takes character n-grams over the whole utterance (words
 	// joined by one space) instead of within each word.
 	CrossWord bool
@@ -69,6 +73,7 @@ func hashRunes(h uint64, rs []rune) uint64 {
 // concurrent use (models keep a pool of them).
 type extractor struct {
 	runes []rune
+	han   []int32 // han[i]: Han runes among runes[:i]
 	keys  []rawFeature
 }
 
@@ -130,17 +135,30 @@ func (e *extractor) charGrams(cfg *featureConfig, text string) {
 		rs = append(rs, ' ')
 	}
 	e.runes = rs
+	lo, hi := cfg.CharMin, cfg.CharMax
+	llo, lhi := cfg.latinRange()
+	e.han = append(e.han[:0], 0)
+	for _, r := range rs {
+		n := e.han[len(e.han)-1]
+		if unicode.Is(unicode.Han, r) {
+			n++
+		}
+		e.han = append(e.han, n)
+	}
 	start := 0
 	for i := 1; i < len(rs); i++ {
 		if rs[i] != ' ' || (cfg.CrossWord && i != len(rs)-1) {
 			continue
 		}
-		word := rs[start : i+1] // ' ' w o r d ' '
+		word, off := rs[start:i+1], start // ' ' w o r d ' '
 		start = i
-		for n := cfg.CharMin; n <= cfg.CharMax; n++ {
+		for n := min(lo, llo); n <= max(hi, lhi); n++ {
 			for j := 0; j+n <= len(word); j++ {
 				g := word[j : j+n]
 				if n == 1 && g[0] == ' ' {
+					continue
+				}
+				if han := e.han[off+j+n] > e.han[off+j]; han && (n < lo || n > hi) || !han && (n < llo || n > lhi) {
 					continue
 				}
 				h := hashRunes(hashByte(fnvOffset, kindChar), g)
@@ -148,6 +166,14 @@ func (e *extractor) charGrams(cfg *featureConfig, text string) {
 			}
 		}
 	}
+}
+
+// latinRange returns the n-gram range for n-grams without a Han character.
+func (c *featureConfig) latinRange() (int, int) {
+	if c.LatinMax > 0 {
+		return c.LatinMin, c.LatinMax
+	}
+	return c.CharMin, c.CharMax
 }
 
 // vector is a sparse feature vector: indexes into the model's vocabulary

@@ -19,9 +19,10 @@ import (
 // weights.
 const (
 	modelMagic = "DXINTENT"
-	// modelVersion 2 added the cross-word n-gram flag to the feature
-	// configuration; version 1 files are refused (retrain).
-	modelVersion = 2
+	// Version 2 added the cross-word n-gram flag to the feature
+	// configuration, version 3 the Latin n-gram range; older files are
+	// refused (retrain).
+	modelVersion = 3
 	headerSize   = 8 + 4 + 8
 )
 
@@ -43,6 +44,8 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 	p.bool(m.features.CrossWord)
 	p.uvarint(uint64(m.features.CharMin))
 	p.uvarint(uint64(m.features.CharMax))
+	p.uvarint(uint64(m.features.LatinMin))
+	p.uvarint(uint64(m.features.LatinMax))
 	p.f64(m.features.CharWeight)
 	p.f64(m.temp)
 	p.f64(m.threshold)
@@ -145,6 +148,8 @@ func decodeModel(b []byte) (*Model, error) {
 	m.features.CrossWord = d.flag()
 	m.features.CharMin = int(d.uvarint(8))
 	m.features.CharMax = int(d.uvarint(8))
+	m.features.LatinMin = int(d.uvarint(8))
+	m.features.LatinMax = int(d.uvarint(8))
 	m.features.CharWeight = d.f64()
 	m.temp = d.f64()
 	m.threshold = d.f64()
@@ -174,7 +179,7 @@ func decodeModel(b []byte) (*Model, error) {
 		return nil, bad("labels not sorted or empty")
 	case m.oos >= 0 && m.labels[m.oos] != m.oosLabel:
 		return nil, bad("out-of-scope label mismatch")
-	case m.features.CharMin > m.features.CharMax:
+	case m.features.CharMin > m.features.CharMax, m.features.LatinMin > m.features.LatinMax:
 		return nil, bad("character n-gram range")
 	case !(m.features.CharWeight >= 0 && m.features.CharWeight <= 1):
 		return nil, bad("character weight")

@@ -69,7 +69,7 @@ func defaultOptions() options {
 		gap:       0,
 		oos:       "oos",
 		topK:      5,
-		features:  featureConfig{WordBigrams: true, CharMin: 1, CharMax: 3, CharWeight: 0.65},
+		features:  featureConfig{WordBigrams: true, CharMin: 1, CharMax: 3, LatinMin: 2, LatinMax: 4, CharWeight: 0.65},
 		minCount:  1,
 		solver:    Ensemble,
 		cost:      2,
@@ -105,6 +105,9 @@ func (o *options) validate() error {
 	f := o.features
 	if f.CharMin < 0 || f.CharMax < f.CharMin || f.CharMax > 8 {
 		bad("character n-gram range [%d, %d] not within [1, 8]", f.CharMin, f.CharMax)
+	}
+	if f.LatinMax > 0 && (f.LatinMin < 1 || f.LatinMax < f.LatinMin || f.LatinMax > 8) {
+		bad("Latin character n-gram range [%d, %d] not within [1, 8]", f.LatinMin, f.LatinMax)
 	}
 	if !(f.CharWeight >= 0 && f.CharWeight <= 1) {
 		bad("character weight %v not in [0, 1]", f.CharWeight)
@@ -164,10 +167,22 @@ func WithOutOfScopeLabel(label string) Option { return func(o *options) { o.oos 
 func WithTopK(k int) Option { return func(o *options) { o.topK = k } }
 
 // WithCharNGrams sets the lengths, in runes, of the character n-grams taken
-// from each folded word (a run of Han characters counts as one word); the
-// default is 1 to 3. WithCharNGrams(0, 0) uses tokenizer words only.
+// from each folded word (a run of letters and digits; a run of Han
+// characters counts as one word, across the tokenizer's word boundaries);
+// the default is 1 to 3. By default it covers only n-grams with a Han
+// character; the others follow [WithLatinCharNGrams]. WithCharNGrams(0, 0)
+// uses tokenizer words only.
 func WithCharNGrams(min, max int) Option {
 	return func(o *options) { o.features.CharMin, o.features.CharMax = min, max }
+}
+
+// WithLatinCharNGrams sets the lengths, in runes, of the character n-grams
+// without a Han character (Latin words, digits); WithCharNGrams then applies
+// to n-grams with one. The default is 2 to 4 (words are padded with a space,
+// so " ab" marks a word start); WithLatinCharNGrams(0, 0) makes all n-grams
+// follow WithCharNGrams.
+func WithLatinCharNGrams(min, max int) Option {
+	return func(o *options) { o.features.LatinMin, o.features.LatinMax = min, max }
 }
 
 // WithCharWeight sets the share, in [0, 1], of the character n-grams in the

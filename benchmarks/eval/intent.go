@@ -360,7 +360,7 @@ func parseIntentOpts(s string) ([]intent.Option, error) {
 		k, v, _ := strings.Cut(kv, "=")
 		num := func() (float64, error) { return strconv.ParseFloat(v, 64) }
 		x, err := num()
-		if err != nil && k != "char" && k != "pairs" && k != "cross" {
+		if err != nil && k != "char" && k != "latin" && k != "pairs" && k != "cross" {
 			return nil, fmt.Errorf("intent: -opts %s: %w", kv, err)
 		}
 		switch k {
@@ -396,6 +396,14 @@ func parseIntentOpts(s string) ([]intent.Option, error) {
 				return nil, fmt.Errorf("intent: -opts %s: want char=MIN-MAX", kv)
 			}
 			opts = append(opts, intent.WithCharNGrams(lo, hi))
+		case "latin": // latin=2-4
+			a, b, _ := strings.Cut(v, "-")
+			lo, err1 := strconv.Atoi(a)
+			hi, err2 := strconv.Atoi(b)
+			if err1 != nil || err2 != nil {
+				return nil, fmt.Errorf("intent: -opts %s: want latin=MIN-MAX", kv)
+			}
+			opts = append(opts, intent.WithLatinCharNGrams(lo, hi))
 		case "cross":
 			opts = append(opts, intent.WithCrossWordNGrams())
 		case "pairs":
