@@ -42,7 +42,7 @@ const (
 
 // numAssocFeatures is the number of features the table adds (see
 // assocFeatures).
-const numAssocFeatures = 4
+const numAssocFeatures = 6
 
 // learnAssoc estimates a table from pairs of word sets (each pair two
 // paraphrases) with assocIters rounds of EM. It is deterministic.
@@ -242,16 +242,43 @@ func (q *assocQuery) features(x []float64, t []string) {
 		revW += w
 	}
 	var fwdLL, fwdCov, fwdW float64
+	// The same coverage over the words the two sides do not share only:
+	// how well the table bridges what overlap features count as missing.
+	var diffCov, diffW float64
 	for i := range nq {
 		p := sum[i] / float64(len(t))
 		fwdLL += math.Log1p(p / q.bg[i])
 		fwdCov += q.wt[i] * min(best[i], 1)
 		fwdW += q.wt[i]
+		if _, shared := slices.BinarySearch(t, q.words[i]); !shared {
+			diffCov += q.wt[i] * min(best[i], 1)
+			diffW += q.wt[i]
+		}
+	}
+	var rdiffCov, rdiffW float64
+	for _, u := range t {
+		if _, shared := slices.BinarySearch(q.words, u); shared {
+			continue
+		}
+		bu := 0.0
+		for _, l := range q.rev[u] {
+			bu = max(bu, l.p)
+		}
+		w := q.a.weight(u)
+		rdiffCov += w * bu
+		rdiffW += w
 	}
 	x[0] = fwdLL / float64(nq)
 	x[1] = revLL / float64(len(t))
 	x[2] = fwdCov / fwdW
 	x[3] = revCov / revW
+	x[4], x[5] = 1, 1 // nothing unshared: nothing left to bridge
+	if diffW > 0 {
+		x[4] = diffCov / diffW
+	}
+	if rdiffW > 0 {
+		x[5] = rdiffCov / rdiffW
+	}
 }
 
 // The JSON form of an assoc: total, then per source word a line

@@ -79,6 +79,8 @@ var featureNames = [...]string{
 	"assoc_rev_ll",   // the same of the text's words given the query's
 	"assoc_fwd_cov",  // weighted share of the query's words, each counted by its best association in the text
 	"assoc_rev_cov",  // the same from the text's side
+	"assoc_diff_fwd", // assoc_fwd_cov over the query words missing from the text only (1 when none)
+	"assoc_diff_rev", // assoc_rev_cov over the text words missing from the query only (1 when none)
 }
 
 // firstAssocFeature is the index of the first association feature.
