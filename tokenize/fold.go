@@ -57,9 +57,15 @@ func scan(text string) (change, han bool) {
 			continue
 		}
 		r, n := utf8.DecodeRuneInString(text[i:])
-		if r == utf8.RuneError && n <= 1 || isSeparatorRune(r) || textnorm.Fold(r) != r {
+		if r == utf8.RuneError && n <= 1 || isSeparatorRune(r) {
 			change = true
-		} else if !han && isHan(r) {
+		} else if f := textnorm.Fold(r); f != r && (isHan(f) || unicode.IsLetter(f) || unicode.IsDigit(f)) {
+			// Folding matters only where it changes a token: full-width
+			// punctuation (，。！) separates tokens folded or not, and
+			// leaving it saves a copy of most Chinese text.
+			change = true
+		}
+		if !han && isHan(r) {
 			han = true
 		}
 		i += n

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -135,7 +136,9 @@ func (t *Tokenizer) segment(text string, dst []tokenize.Span) []tokenize.Span {
 	if t.h.j == nil {
 		return dst
 	}
-	for _, w := range t.h.j.Tokenize(text, t.mode, t.hmm) {
+	words := t.h.j.Tokenize(text, t.mode, t.hmm)
+	dst = slices.Grow(dst, len(words))
+	for _, w := range words {
 		dst = append(dst, tokenize.Span{Start: w.Start, End: w.End})
 	}
 	return dst
