@@ -59,8 +59,8 @@ func ExampleModel_Classify() {
 	}
 	defer tok.Close()
 	// A close call between the top two intents should be confirmed with the
-	// user rather than acted on: ask for a gap of at least 0.2.
-	model, err := intent.Train(ctx, examples, tok, intent.WithMinGap(0.2))
+	// user rather than acted on: ask for a gap of at least 0.25.
+	model, err := intent.Train(ctx, examples, tok, intent.WithMinGap(0.25))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -81,6 +81,6 @@ func ExampleModel_Classify() {
 	// Output:
 	// 我的账户被冻结了怎么办: matched "unfreeze_account" (unfreeze_account 1.00, freeze_account 0.00)
 	// 帮我订一张明天去杭州的高铁票: out_of_scope "" (oos 1.00, bind_card 0.00)
-	// 余额: ambiguous "" (yuebao_out 0.55, recharge 0.38)
-	// 😀😀: low_confidence "" (oos 0.88, transaction_dispute 0.01)
+	// 余额: ambiguous "" (yuebao_out 0.58, recharge 0.36)
+	// 😀😀: low_confidence "" (oos 0.89, transaction_dispute 0.01)
 }

@@ -61,7 +61,7 @@ func WithCost(c float64) Option { return func(o *options) { o.cost = c } }
 func defaultOptions() options {
 	return options{
 		seed:      1,
-		epochs:    10,
+		epochs:    7,
 		l2:        1e-5,
 		rate:      1,
 		holdout:   0.1,
@@ -130,7 +130,7 @@ func (o *options) validate() error {
 func WithSeed(seed uint64) Option { return func(o *options) { o.seed = seed } }
 
 // WithEpochs sets the number of passes of stochastic gradient descent over
-// the examples; the default is 10. The SVM solver makes at most ten times as
+// the examples; the default is 7. The SVM solver makes at most ten times as
 // many passes of coordinate descent, usually far fewer.
 func WithEpochs(n int) Option { return func(o *options) { o.epochs = n } }
 
