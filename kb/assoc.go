@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // assoc is a learned word-association ("translation") table: P(a | b), the
@@ -25,6 +26,8 @@ type assoc struct {
 	// the background model the translation likelihood is compared with.
 	freq  map[string]int
 	total int
+	// pool holds assocQuery values for reuse by searches.
+	pool sync.Pool
 }
 
 type assocLink struct {
@@ -167,14 +170,18 @@ func (a *assoc) weight(w string) float64 { return -math.Log(a.bg(w)) }
 
 // assocQuery is a query prepared for scoring texts with an assoc: for each
 // text word, the query words it translates to (forward) and the query
-// words that translate to it (reverse).
+// words that translate to it (reverse). Search takes one from the table's
+// pool (getQuery) and returns it (putQuery), so that a search allocates
+// nothing for it.
 type assocQuery struct {
 	a     *assoc
 	words []string
 	bg    []float64 // background probability of each query word
 	wt    []float64 // weight of each query word
-	// fwd[v] lists (i, P(q_i | v)); rev[u] lists (i, P(u | q_i)).
-	fwd, rev map[string][]qLink
+	// fwd[v] is the span of links listing (i, P(q_i | v)); rev[u] the span
+	// listing (i, P(u | q_i)).
+	fwd, rev map[string]linkSpan
+	links    []qLink
 }
 
 type qLink struct {
@@ -182,34 +189,116 @@ type qLink struct {
 	p float64
 }
 
+type linkSpan struct{ start, end int32 }
+
 // maxAssocWords bounds the query words the features look at.
 const maxAssocWords = 32
 
+// query prepares words for scoring; the result is not pooled.
 func (a *assoc) query(words []string) *assocQuery {
+	q := &assocQuery{fwd: map[string]linkSpan{}, rev: map[string]linkSpan{}}
+	q.prepare(a, words)
+	return q
+}
+
+// getQuery is query with a pooled assocQuery; give it back with putQuery.
+func (a *assoc) getQuery(words []string) *assocQuery {
+	q, _ := a.pool.Get().(*assocQuery)
+	if q == nil {
+		q = &assocQuery{fwd: map[string]linkSpan{}, rev: map[string]linkSpan{}}
+	}
+	q.prepare(a, words)
+	return q
+}
+
+func (a *assoc) putQuery(q *assocQuery) {
+	q.words = nil
+	a.pool.Put(q)
+}
+
+// each calls f with the forward links (fwd true) or the reverse links of
+// query word i, w the word itself. An unknown word stands for itself.
+func (a *assoc) each(w string, i int, f func(word string, fwd bool, l qLink)) {
+	src, known := a.bySrc[w]
+	if !known {
+		f(w, false, qLink{i, 1})
+	}
+	for _, l := range src {
+		f(l.word, false, qLink{i, l.p})
+	}
+	for _, l := range a.byDst[w] {
+		f(l.word, true, qLink{i, l.p})
+	}
+	if !known {
+		f(w, true, qLink{i, 1})
+	}
+}
+
+// prepare fills q for words: two passes over the links, one counting the
+// links of each text word and one placing them, so that each text word's
+// links are one span of q.links.
+func (q *assocQuery) prepare(a *assoc, words []string) {
 	if len(words) > maxAssocWords {
 		words = words[:maxAssocWords]
 	}
-	q := &assocQuery{a: a, words: words, fwd: map[string][]qLink{}, rev: map[string][]qLink{}}
-	q.bg = make([]float64, len(words))
-	q.wt = make([]float64, len(words))
+	q.a, q.words = a, words
+	q.bg, q.wt = q.bg[:0], q.wt[:0]
+	clear(q.fwd)
+	clear(q.rev)
+	n := int32(0)
+	count := func(word string, fwd bool, _ qLink) {
+		m := q.rev
+		if fwd {
+			m = q.fwd
+		}
+		sp := m[word]
+		sp.end++
+		m[word] = sp
+		n++
+	}
 	for i, w := range words {
-		q.bg[i] = a.bg(w)
-		q.wt[i] = a.weight(w)
-		if _, ok := a.bySrc[w]; !ok {
-			q.rev[w] = append(q.rev[w], qLink{i, 1})
-		} else {
-			for _, l := range a.bySrc[w] {
-				q.rev[l.word] = append(q.rev[l.word], qLink{i, l.p})
-			}
-		}
-		for _, l := range a.byDst[w] {
-			q.fwd[l.word] = append(q.fwd[l.word], qLink{i, l.p})
-		}
-		if _, ok := a.bySrc[w]; !ok {
-			q.fwd[w] = append(q.fwd[w], qLink{i, 1}) // an unknown word stands for itself
+		q.bg = append(q.bg, a.bg(w))
+		q.wt = append(q.wt, a.weight(w))
+		a.each(w, i, count)
+	}
+	// Turn counts into spans: start = end = offset; placing moves end.
+	off := int32(0)
+	for _, m := range []map[string]linkSpan{q.fwd, q.rev} {
+		for k, sp := range m {
+			m[k] = linkSpan{off, off}
+			off += sp.end
 		}
 	}
-	return q
+	q.links = slices.Grow(q.links[:0], int(n))[:n]
+	place := func(word string, fwd bool, l qLink) {
+		m := q.rev
+		if fwd {
+			m = q.fwd
+		}
+		sp := m[word]
+		q.links[sp.end] = l
+		sp.end++
+		m[word] = sp
+	}
+	for i, w := range words {
+		a.each(w, i, place)
+	}
+}
+
+func (q *assocQuery) fwdLinks(u string) []qLink {
+	sp, ok := q.fwd[u]
+	if !ok {
+		return nil
+	}
+	return q.links[sp.start:sp.end]
+}
+
+func (q *assocQuery) revLinks(u string) []qLink {
+	sp, ok := q.rev[u]
+	if !ok {
+		return nil
+	}
+	return q.links[sp.start:sp.end]
 }
 
 // features writes the association features of text words t into x:
@@ -224,22 +313,29 @@ func (q *assocQuery) features(x []float64, t []string) {
 	}
 	var sum, best [maxAssocWords]float64
 	var revLL, revCov, revW float64
+	var rdiffCov, rdiffW float64
 	for _, u := range t {
-		for _, l := range q.fwd[u] {
+		for _, l := range q.fwdLinks(u) {
 			sum[l.i] += l.p
 			best[l.i] = max(best[l.i], l.p)
 		}
 		// Reverse: how well the query explains text word u.
 		pu, bu := 0.0, 0.0
-		for _, l := range q.rev[u] {
+		for _, l := range q.revLinks(u) {
 			pu += l.p
 			bu = max(bu, l.p)
 		}
 		pu /= float64(nq)
-		revLL += math.Log1p(pu / q.a.bg(u))
-		w := q.a.weight(u)
+		bg := q.a.bg(u)
+		revLL += math.Log1p(pu / bg)
+		w := -math.Log(bg)
 		revCov += w * bu
 		revW += w
+		// The same coverage over the text words the query lacks only.
+		if _, shared := slices.BinarySearch(q.words, u); !shared {
+			rdiffCov += w * bu
+			rdiffW += w
+		}
 	}
 	var fwdLL, fwdCov, fwdW float64
 	// The same coverage over the words the two sides do not share only:
@@ -254,19 +350,6 @@ func (q *assocQuery) features(x []float64, t []string) {
 			diffCov += q.wt[i] * min(best[i], 1)
 			diffW += q.wt[i]
 		}
-	}
-	var rdiffCov, rdiffW float64
-	for _, u := range t {
-		if _, shared := slices.BinarySearch(q.words, u); shared {
-			continue
-		}
-		bu := 0.0
-		for _, l := range q.rev[u] {
-			bu = max(bu, l.p)
-		}
-		w := q.a.weight(u)
-		rdiffCov += w * bu
-		rdiffW += w
 	}
 	x[0] = fwdLL / float64(nq)
 	x[1] = revLL / float64(len(t))

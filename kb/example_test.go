@@ -37,7 +37,7 @@ func ExampleIndex_Search() {
 		fmt.Println(h.FAQ.ID, h.Field, h.Fragment)
 	}
 	// Output:
-	// huabei-repay-early similar <mark>花呗能提前还</mark>吗
-	// jiebei-repay-early similar 借呗<mark>能提前还</mark>吗
+	// huabei-repay-early question <mark>花呗可以提前</mark>还款吗？
 	// huabei-installment-early-repay question <mark>花呗</mark>分期<mark>可以提前</mark>还清吗？
+	// jiebei-repay-early similar 借呗<mark>能提前还</mark>吗
 }

@@ -107,6 +107,29 @@ type queryInfo struct {
 	a  *analysis
 	as *assocQuery // nil without an association table
 	textInfo
+	// The IDF of each query word, character and bigram, computed by the
+	// first featureVector call (idfN is the text count they were
+	// computed for, 0 before).
+	idfN             int
+	idfW, idfU, idfG []float64
+}
+
+// prepareIDF computes q's term IDFs for st unless done already.
+func (q *queryInfo) prepareIDF(st *termStats, n int) {
+	if q.idfN == n {
+		return
+	}
+	q.idfN = n
+	q.idfW = idfs(q.idfW[:0], q.a.wordSet, st.words, n)
+	q.idfU = idfs(q.idfU[:0], q.a.uni, st.chars, n)
+	q.idfG = idfs(q.idfG[:0], q.a.grams, st.grams, n)
+}
+
+func idfs(dst []float64, terms []string, df map[string]int, n int) []float64 {
+	for _, t := range terms {
+		dst = append(dst, idf(df[t], n))
+	}
+	return dst
 }
 
 func newQueryInfo(a *analysis) queryInfo { return queryInfo{a: a, textInfo: a.info} }
@@ -122,13 +145,14 @@ func featureVector(x *[numFeatures]float64, q *queryInfo, t *analysis, k int, bm
 	}
 	logN := math.Log(float64(n) + 1)
 	qa := q.a
+	q.prepareIDF(st, n)
 	x[0] = bm25
 	x[1] = 1 / (1 + float64(rank))
-	covQ, covT, jac, missQ, missT := overlap(qa.wordSet, t.wordSet, st.words, n)
+	covQ, covT, jac, missQ, missT := overlap(qa.wordSet, q.idfW, t.wordSet, st.words, n)
 	x[2], x[3], x[4] = covQ, covT, jac
 	x[19], x[20] = missQ/logN, missT/logN
-	x[5], x[6], _, _, _ = overlap(qa.uni, t.uni, st.chars, n)
-	gq, gt, _, _, _ := overlap(qa.grams, t.grams, st.grams, n)
+	x[5], x[6], _, _, _ = overlap(qa.uni, q.idfU, t.uni, st.chars, n)
+	gq, gt, _, _, _ := overlap(qa.grams, q.idfG, t.grams, st.grams, n)
 	x[7] = dice(qa.grams, t.grams)
 	x[8], x[9] = gq, gt
 	lq, lt := len(qa.runes), len(t.runes)
@@ -172,14 +196,15 @@ func featureVector(x *[numFeatures]float64, q *queryInfo, t *analysis, k int, bm
 
 // overlap compares two sorted term sets: the IDF-weighted share of a's
 // terms found in b and of b's found in a, their Jaccard similarity, and the
-// highest IDF among a's and b's terms missing from the other side.
-func overlap(a, b []string, df map[string]int, n int) (covA, covB, jac, missA, missB float64) {
+// highest IDF among a's and b's terms missing from the other side. idfA
+// holds the IDF of each of a's terms.
+func overlap(a []string, idfA []float64, b []string, df map[string]int, n int) (covA, covB, jac, missA, missB float64) {
 	var wa, wb, shared float64
 	i, j, common := 0, 0, 0
 	for i < len(a) || j < len(b) {
 		switch {
 		case j == len(b) || i < len(a) && a[i] < b[j]:
-			w := idf(df[a[i]], n)
+			w := idfA[i]
 			wa += w
 			missA = max(missA, w)
 			i++
@@ -189,7 +214,7 @@ func overlap(a, b []string, df map[string]int, n int) (covA, covB, jac, missA, m
 			missB = max(missB, w)
 			j++
 		default:
-			w := idf(df[a[i]], n)
+			w := idfA[i]
 			wa += w
 			wb += w
 			shared += w

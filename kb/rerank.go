@@ -11,6 +11,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sync"
 )
 
 // Ranker is the second stage of [Index.Search]: a model that scores one
@@ -37,7 +38,29 @@ type Ranker struct {
 	// trees are gradient-boosted regression trees over the standardized
 	// features, added to the score.
 	trees []regTree
-	note  string
+	// perfect holds trees compiled for scoring when perfectOK (see
+	// compile).
+	perfect   perfectTrees
+	perfectOK bool
+	note      string
+	// batches pools search scratch space (see scoreBatch).
+	batches sync.Pool
+}
+
+// compile prepares r's trees for fast scoring; call it whenever r.trees
+// changes.
+func (r *Ranker) compile() { r.perfect, r.perfectOK = compileTrees(r.trees) }
+
+// treeScore is the sum of r's trees at z.
+func (r *Ranker) treeScore(z *[numFeatures]float64) float64 {
+	if r.perfectOK {
+		return r.perfect.eval(z)
+	}
+	s := 0.0
+	for i := range r.trees {
+		s += r.trees[i].eval(z)
+	}
+	return s
 }
 
 // rankerFile is a Ranker's JSON form. Features are named, so a file keeps
@@ -122,6 +145,7 @@ func ReadRanker(rd io.Reader) (*Ranker, error) {
 	if err := r.check(); err != nil {
 		return nil, fmt.Errorf("kb: read ranker: %w", err)
 	}
+	r.compile()
 	return r, nil
 }
 
@@ -176,11 +200,55 @@ func (r *Ranker) score(x *[numFeatures]float64) float64 {
 	for i := range numFeatures {
 		z[i] = (x[i] - r.mean[i]) / r.scale[i]
 	}
-	s := r.linearScore(&z)
-	for i := range r.trees {
-		s += r.trees[i].eval(&z)
+	return r.linearScore(&z) + r.treeScore(&z)
+}
+
+// scoreBatch is the model's output for each raw feature vector of b.xs,
+// the same as score gives; it returns b.out. Scoring tree by tree over all
+// vectors lets the processor overlap the vectors' traversals.
+func (r *Ranker) scoreBatch(b *scoreBatch) []float64 {
+	n := len(b.xs)
+	b.zs = slices.Grow(b.zs[:0], n)[:n]
+	b.out = slices.Grow(b.out[:0], n)[:n]
+	b.lin = slices.Grow(b.lin[:0], n)[:n]
+	for j := range b.xs {
+		z := &b.zs[j]
+		for i := range numFeatures {
+			z[i] = (b.xs[j][i] - r.mean[i]) / r.scale[i]
+		}
+		b.lin[j] = r.linearScore(z)
 	}
-	return s
+	if r.perfectOK {
+		clear(b.out)
+		r.perfect.evalBatch(b.zs, b.out)
+	} else {
+		for j := range b.zs {
+			b.out[j] = r.treeScore(&b.zs[j])
+		}
+	}
+	for j := range b.out {
+		b.out[j] = b.lin[j] + b.out[j]
+	}
+	return b.out
+}
+
+// scoreBatch holds a search's feature vectors and the scratch space
+// Ranker.scoreBatch needs; searches reuse them through the ranker's pool.
+type scoreBatch struct {
+	xs, zs   [][numFeatures]float64
+	lin, out []float64
+}
+
+func (r *Ranker) getBatch() *scoreBatch {
+	if b, ok := r.batches.Get().(*scoreBatch); ok {
+		return b
+	}
+	return &scoreBatch{}
+}
+
+func (r *Ranker) putBatch(b *scoreBatch) {
+	b.xs = b.xs[:0]
+	r.batches.Put(b)
 }
 
 // linearScore is the linear and hidden-unit part of the score of
@@ -352,6 +420,7 @@ func (t *Trainer) Fit(ctx context.Context) (*Ranker, TrainReport, error) {
 		}
 		rep.Loss = listLoss(r, lists)
 	}
+	r.compile()
 	return r, rep, r.check()
 }
 

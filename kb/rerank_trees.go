@@ -247,3 +247,115 @@ func sortSearch(cuts []float64, v float64) int {
 	}
 	return lo
 }
+
+// perfectTrees is a ranker's trees compiled for scoring: every tree padded
+// to the same depth and stored as a perfect binary tree, so that a
+// traversal is a fixed number of compare-and-index steps without branches
+// to mispredict, and all trees share one array. A leaf above the full depth
+// becomes inner nodes whose threshold is +Inf and whose leaves all hold its
+// value, so the padding changes no score.
+type perfectTrees struct {
+	depth int
+	inner []perfectNode // per tree, 2^depth - 1 nodes in heap order
+	leaf  []float64     // per tree, 2^depth values
+}
+
+type perfectNode struct {
+	thr  float64
+	feat int32
+}
+
+// maxPerfectDepth bounds the depth compileTrees pads to; deeper trees are
+// scored node by node.
+const maxPerfectDepth = 10
+
+// compileTrees returns trees in perfect form, or ok false when they are
+// deeper than maxPerfectDepth.
+func compileTrees(trees []regTree) (p perfectTrees, ok bool) {
+	for i := range trees {
+		p.depth = max(p.depth, treeDepth(&trees[i], 0))
+	}
+	if p.depth > maxPerfectDepth {
+		return perfectTrees{}, false
+	}
+	nInner, nLeaf := 1<<p.depth-1, 1<<p.depth
+	p.inner = make([]perfectNode, nInner*len(trees))
+	p.leaf = make([]float64, nLeaf*len(trees))
+	for i := range trees {
+		t := &trees[i]
+		inner, leaf := p.inner[i*nInner:(i+1)*nInner], p.leaf[i*nLeaf:(i+1)*nLeaf]
+		var fill func(src, pos int)
+		fill = func(src, pos int) {
+			if pos >= nInner {
+				leaf[pos-nInner] = t.val[src]
+				return
+			}
+			if t.feat[src] < 0 {
+				inner[pos] = perfectNode{thr: math.Inf(1)}
+				fill(src, 2*pos+1)
+				fill(src, 2*pos+2)
+				return
+			}
+			inner[pos] = perfectNode{thr: t.thr[src], feat: int32(t.feat[src])}
+			fill(t.left[src], 2*pos+1)
+			fill(t.right[src], 2*pos+2)
+		}
+		fill(0, 0)
+	}
+	return p, true
+}
+
+// treeDepth is the number of inner nodes on the longest path from node i.
+func treeDepth(t *regTree, i int) int {
+	if t.feat[i] < 0 {
+		return 0
+	}
+	return 1 + max(treeDepth(t, t.left[i]), treeDepth(t, t.right[i]))
+}
+
+// eval is the sum of the trees' values at z; it equals the sum of
+// regTree.eval over the trees p was compiled from.
+func (p *perfectTrees) eval(z *[numFeatures]float64) float64 {
+	nInner, nLeaf := 1<<p.depth-1, 1<<p.depth
+	s := 0.0
+	for t := 0; t*nLeaf < len(p.leaf); t++ {
+		inner := p.inner[t*nInner : (t+1)*nInner]
+		i := 0
+		for range p.depth {
+			n := inner[i]
+			// As regTree.eval: below the threshold goes left, anything
+			// else (NaN included) right.
+			right := 0
+			if !(z[n.feat] < n.thr) {
+				right = 1
+			}
+			i = 2*i + 1 + right
+		}
+		s += p.leaf[t*nLeaf+i-nInner]
+	}
+	return s
+}
+
+// evalBatch adds the trees' values at each of zs to out, tree by tree, in
+// the order eval adds them.
+func (p *perfectTrees) evalBatch(zs [][numFeatures]float64, out []float64) {
+	nInner, nLeaf := 1<<p.depth-1, 1<<p.depth
+	out = out[:len(zs)]
+	for t := 0; t*nLeaf < len(p.leaf); t++ {
+		inner := p.inner[t*nInner : (t+1)*nInner]
+		leaf := p.leaf[t*nLeaf : (t+1)*nLeaf]
+		for j := range zs {
+			z := &zs[j]
+			i := 0
+			for range p.depth {
+				n := inner[i]
+				right := 0
+				if !(z[n.feat] < n.thr) {
+					right = 1
+				}
+				i = 2*i + 1 + right
+			}
+			out[j] += leaf[i-nInner]
+		}
+	}
+}

@@ -188,23 +188,38 @@ func (ix *Index) score(g *generation, qi *queryInfo, cands []*candidate, r *Rank
 		}
 	} else {
 		if r.assoc != nil && qi.as == nil {
-			qi.as = r.assoc.query(qi.a.wordSet)
+			qi.as = r.assoc.getQuery(qi.a.wordSet)
+			defer func() {
+				r.assoc.putQuery(qi.as)
+				qi.as = nil
+			}()
 		}
+		// Features of every candidate text first, then the model over all
+		// of them at once (see Ranker.scoreBatch).
+		b := r.getBatch()
+		defer r.putBatch(b)
 		g.mu.RLock()
 		st := &g.stats
-		var x [numFeatures]float64
+		for _, c := range cands {
+			for k := range c.e.texts {
+				b.xs = append(b.xs, [numFeatures]float64{})
+				featureVector(&b.xs[len(b.xs)-1], qi, &c.e.texts[k], k, c.bm25[k]/top, c.rank, st)
+			}
+		}
+		g.mu.RUnlock()
+		scores := r.scoreBatch(b)
+		j := 0
 		for _, c := range cands {
 			c.score = 0
 			for k := range c.e.texts {
-				featureVector(&x, qi, &c.e.texts[k], k, c.bm25[k]/top, c.rank, st)
-				s := r.score(&x)
+				s := scores[j]
+				j++
 				if k == 0 || s > c.score {
 					c.score, c.text = s, k
 				}
 			}
 			c.rerank = true
 		}
-		g.mu.RUnlock()
 	}
 	slices.SortFunc(cands, func(a, b *candidate) int {
 		switch {
