@@ -7,37 +7,60 @@ import (
 )
 
 // termStats counts, over every indexed text, how many texts hold each term:
-// the document frequencies behind the rerank features' IDF weights.
+// the document frequencies behind the rerank features' IDF weights. Each
+// count is a shared termCount that the texts holding the term point to
+// (analysis.wordDF and friends, set by add), so the features read a text's
+// frequencies without looking its terms up.
 type termStats struct {
 	texts int
-	words map[string]int
-	chars map[string]int
-	grams map[string]int
+	words map[string]*termCount
+	chars map[string]*termCount
+	grams map[string]*termCount
 }
+
+type termCount struct{ n int }
 
 func newTermStats() termStats {
-	return termStats{words: map[string]int{}, chars: map[string]int{}, grams: map[string]int{}}
+	return termStats{words: map[string]*termCount{}, chars: map[string]*termCount{}, grams: map[string]*termCount{}}
 }
 
-// add counts e's texts once (sign 1) or removes them (sign -1).
+// df is the number of texts holding term t in m.
+func df(m map[string]*termCount, t string) int {
+	if c := m[t]; c != nil {
+		return c.n
+	}
+	return 0
+}
+
+// add counts e's texts once (sign 1) or removes them (sign -1). Adding
+// points e's texts at their terms' counts. A removed entry keeps its
+// pointers; a count that drops to 0 leaves the map, so a removed text a
+// search still holds reads 0 for a term no live text has, as a lookup
+// would (unless a later add brings the term back with a new count).
 func (s *termStats) add(e *entry, sign int) {
 	for i := range e.texts {
 		t := &e.texts[i]
 		s.texts += sign
-		bump(s.words, t.wordSet, sign)
-		bump(s.chars, t.uni, sign)
-		bump(s.grams, t.grams, sign)
+		t.wordDF = bump(s.words, t.wordSet, sign, t.wordDF[:0])
+		t.uniDF = bump(s.chars, t.uni, sign, t.uniDF[:0])
+		t.gramDF = bump(s.grams, t.grams, sign, t.gramDF[:0])
 	}
 }
 
-func bump(m map[string]int, terms []string, sign int) {
+func bump(m map[string]*termCount, terms []string, sign int, refs []*termCount) []*termCount {
 	for _, t := range terms {
-		if n := m[t] + sign; n > 0 {
-			m[t] = n
-		} else {
+		c := m[t]
+		if c == nil {
+			c = &termCount{}
+			m[t] = c
+		}
+		c.n += sign
+		if c.n <= 0 {
 			delete(m, t)
 		}
+		refs = append(refs, c)
 	}
+	return refs
 }
 
 // idf is the BM25 inverse document frequency of a term held by df of n texts.
@@ -125,9 +148,9 @@ func (q *queryInfo) prepareIDF(st *termStats, n int) {
 	q.idfG = idfs(q.idfG[:0], q.a.grams, st.grams, n)
 }
 
-func idfs(dst []float64, terms []string, df map[string]int, n int) []float64 {
+func idfs(dst []float64, terms []string, m map[string]*termCount, n int) []float64 {
 	for _, t := range terms {
-		dst = append(dst, idf(df[t], n))
+		dst = append(dst, idf(df(m, t), n))
 	}
 	return dst
 }
@@ -148,11 +171,11 @@ func featureVector(x *[numFeatures]float64, q *queryInfo, t *analysis, k int, bm
 	q.prepareIDF(st, n)
 	x[0] = bm25
 	x[1] = 1 / (1 + float64(rank))
-	covQ, covT, jac, missQ, missT := overlap(qa.wordSet, q.idfW, t.wordSet, st.words, n)
+	covQ, covT, jac, missQ, missT := overlap(qa.wordSet, q.idfW, t.wordSet, t.wordDF, st.words, n)
 	x[2], x[3], x[4] = covQ, covT, jac
 	x[19], x[20] = missQ/logN, missT/logN
-	x[5], x[6], _, _, _ = overlap(qa.uni, q.idfU, t.uni, st.chars, n)
-	gq, gt, _, _, _ := overlap(qa.grams, q.idfG, t.grams, st.grams, n)
+	x[5], x[6], _, _, _ = overlap(qa.uni, q.idfU, t.uni, t.uniDF, st.chars, n)
+	gq, gt, _, _, _ := overlap(qa.grams, q.idfG, t.grams, t.gramDF, st.grams, n)
 	x[7] = dice(qa.grams, t.grams)
 	x[8], x[9] = gq, gt
 	lq, lt := len(qa.runes), len(t.runes)
@@ -197,8 +220,15 @@ func featureVector(x *[numFeatures]float64, q *queryInfo, t *analysis, k int, bm
 // overlap compares two sorted term sets: the IDF-weighted share of a's
 // terms found in b and of b's found in a, their Jaccard similarity, and the
 // highest IDF among a's and b's terms missing from the other side. idfA
-// holds the IDF of each of a's terms.
-func overlap(a []string, idfA []float64, b []string, df map[string]int, n int) (covA, covB, jac, missA, missB float64) {
+// holds the IDF of each of a's terms; dfB, when as long as b, the count of
+// each of b's terms, which are otherwise looked up in m.
+func overlap(a []string, idfA []float64, b []string, dfB []*termCount, m map[string]*termCount, n int) (covA, covB, jac, missA, missB float64) {
+	bIDF := func(j int) float64 {
+		if len(dfB) == len(b) {
+			return idf(dfB[j].n, n)
+		}
+		return idf(df(m, b[j]), n)
+	}
 	var wa, wb, shared float64
 	i, j, common := 0, 0, 0
 	for i < len(a) || j < len(b) {
@@ -209,7 +239,7 @@ func overlap(a []string, idfA []float64, b []string, df map[string]int, n int) (
 			missA = max(missA, w)
 			i++
 		case i == len(a) || b[j] < a[i]:
-			w := idf(df[b[j]], n)
+			w := bIDF(j)
 			wb += w
 			missB = max(missB, w)
 			j++

@@ -41,6 +41,10 @@ type analysis struct {
 	uni []string
 	// info caches the rerank features' view of the text.
 	info textInfo
+	// wordDF, uniDF and gramDF point to the counts of wordSet's, uni's and
+	// grams' terms in the generation's termStats; set when the text is
+	// counted there (indexed texts only).
+	wordDF, uniDF, gramDF []*termCount
 }
 
 func (a *analyzer) analyze(text string) analysis {

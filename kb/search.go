@@ -145,10 +145,10 @@ func (ix *Index) termQueries(g *generation, qa *analysis) []query.Query {
 	g.mu.RLock()
 	terms := make([]term, 0, len(qa.wordSet)+len(qa.grams))
 	for _, w := range qa.wordSet {
-		terms = append(terms, term{w, fieldWords, wordBoost, g.stats.words[w]})
+		terms = append(terms, term{w, fieldWords, wordBoost, df(g.stats.words, w)})
 	}
 	for _, w := range qa.grams {
-		terms = append(terms, term{w, fieldGrams, gramBoost, g.stats.grams[w]})
+		terms = append(terms, term{w, fieldGrams, gramBoost, df(g.stats.grams, w)})
 	}
 	n := g.stats.texts
 	g.mu.RUnlock()
