@@ -1,6 +1,3 @@
-// Package depcheck holds the test that enforces duxin's import rules (see
-// STYLE.md §2.1): which packages may import which, and that only the jieba
-// adapter needs cgo.
 package depcheck
 
 import (
