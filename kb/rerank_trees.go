@@ -341,6 +341,10 @@ func (p *perfectTrees) eval(z *[numFeatures]float64) float64 {
 func (p *perfectTrees) evalBatch(zs [][numFeatures]float64, out []float64) {
 	nInner, nLeaf := 1<<p.depth-1, 1<<p.depth
 	out = out[:len(zs)]
+	if p.depth == 3 {
+		p.evalBatch3(zs, out)
+		return
+	}
 	for t := 0; t*nLeaf < len(p.leaf); t++ {
 		inner := p.inner[t*nInner : (t+1)*nInner]
 		leaf := p.leaf[t*nLeaf : (t+1)*nLeaf]
@@ -358,4 +362,32 @@ func (p *perfectTrees) evalBatch(zs [][numFeatures]float64, out []float64) {
 			out[j] += leaf[i-nInner]
 		}
 	}
+}
+
+// evalBatch3 is evalBatch for depth-3 trees (kb's default), unrolled so
+// that a traversal keeps its state in registers.
+func (p *perfectTrees) evalBatch3(zs [][numFeatures]float64, out []float64) {
+	for t := 0; 8*t+8 <= len(p.leaf); t++ {
+		in := (*[7]perfectNode)(p.inner[7*t : 7*t+7])
+		leaf := (*[8]float64)(p.leaf[8*t : 8*t+8])
+		for j := range zs {
+			z := &zs[j]
+			// As regTree.eval: below the threshold goes left, anything
+			// else (NaN included) right.
+			i := right(z[in[0].feat], in[0].thr)
+			n := &in[1+i]
+			i = 2*i + right(z[n.feat], n.thr)
+			n = &in[3+i]
+			i = 2*i + right(z[n.feat], n.thr)
+			out[j] += leaf[i&7]
+		}
+	}
+}
+
+// right is 1 when a traversal at value v goes right of threshold thr.
+func right(v, thr float64) int {
+	if v < thr {
+		return 0
+	}
+	return 1
 }
