@@ -44,20 +44,29 @@ func fold(text string) (norm string, offs []int32, han bool) {
 	return norm, offs, han
 }
 
-// scan reports whether fold would change text, and whether text holds a
-// Chinese character, in one pass.
+// isSpanBreaker reports format characters (zero-width spaces and joiners,
+// byte-order marks, soft hyphens), which are replaced by spaces before
+// gojieba sees the text so it cannot glue them into a word. Newlines, tabs
+// and other control characters need no folding: nothing treats them as part
+// of a token.
+func isSpanBreaker(r rune) bool { return r >= 0x80 && unicode.Is(unicode.Cf, r) }
+
+// scan reports whether fold would change text in a way that matters to
+// tokens, and whether text holds a Chinese character, in one pass.
 func scan(text string) (change, han bool) {
 	for i := 0; i < len(text); {
 		c := text[i]
 		if c < utf8.RuneSelf {
-			if c < 0x20 || c == 0x7f {
-				change = true
+			if c == 0 {
+				change = true // gojieba would stop at a NUL
 			}
 			i++
 			continue
 		}
 		r, n := utf8.DecodeRuneInString(text[i:])
-		if r == utf8.RuneError && n <= 1 || isSeparatorRune(r) {
+		if r == utf8.RuneError && n <= 1 {
+			change = true // gojieba returns nothing for invalid UTF-8
+		} else if isSeparatorRune(r) && isSpanBreaker(r) {
 			change = true
 		} else if f := textnorm.Fold(r); f != r && (isHan(f) || unicode.IsLetter(f) || unicode.IsDigit(f)) {
 			// Folding matters only where it changes a token: full-width
