@@ -11,9 +11,12 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
+	"runtime/pprof"
 	"sort"
 )
 
@@ -51,4 +54,39 @@ func main() {
 		os.Exit(1)
 	}
 	fmt.Println(string(b))
+}
+
+// percentile returns the q-quantile of sorted values by the nearest-rank
+// method (q = 0.99 is the value 99% of the values are at or below); zero for
+// no values.
+func percentile[T cmp.Ordered](sorted []T, q float64) T {
+	var zero T
+	if len(sorted) == 0 {
+		return zero
+	}
+	i := int(math.Ceil(q*float64(len(sorted)))) - 1
+	return sorted[min(max(i, 0), len(sorted)-1)]
+}
+
+// round rounds v to the given number of decimal digits, for readable JSON.
+func round(v float64, digits int) float64 {
+	m := math.Pow(10, float64(digits))
+	return math.Round(v*m) / m
+}
+
+// startCPUProfile writes a CPU profile to path until stop is called; an
+// empty path profiles nothing.
+func startCPUProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }

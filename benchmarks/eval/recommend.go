@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"runtime/pprof"
 	"slices"
 	"sort"
 	"time"
@@ -79,17 +78,11 @@ func runRecommend(args []string) (any, error) {
 	if *eventsPath == "" {
 		return nil, errors.New("recommend: -events is required")
 	}
-	if *cpuprofile != "" {
-		pf, err := os.Create(*cpuprofile)
-		if err != nil {
-			return nil, err
-		}
-		defer pf.Close()
-		if err := pprof.StartCPUProfile(pf); err != nil {
-			return nil, err
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := startCPUProfile(*cpuprofile)
+	if err != nil {
+		return nil, err
 	}
+	defer stopProfile()
 	ctx := context.Background()
 	f, err := os.Open(*eventsPath)
 	if err != nil {
@@ -246,12 +239,7 @@ func runRecommend(args []string) (any, error) {
 	}
 	n := math.Max(1, float64(len(cases)))
 	slices.Sort(lat)
-	pct := func(p float64) float64 {
-		if len(lat) == 0 {
-			return 0
-		}
-		return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))].Microseconds())
-	}
+	pct := func(p float64) float64 { return float64(percentile(lat, p).Microseconds()) }
 	return map[string]any{
 		"users":         len(cases),
 		"questions":     len(universe),

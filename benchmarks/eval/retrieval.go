@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"hash/fnv"
-	"math"
 	"math/rand/v2"
 	"os"
 	"slices"
@@ -96,7 +95,7 @@ func runRetrieval(args []string) (any, error) {
 	indexSeconds := time.Since(start).Seconds()
 	fmt.Fprintf(os.Stderr, "retrieval: indexed %d entries in %.1fs\n", len(faqs), indexSeconds)
 
-	fig := retrievalFigures{Entries: len(faqs), Queries: len(qs), IndexSeconds: roundTo(indexSeconds, 2), Ranker: rankerName}
+	fig := retrievalFigures{Entries: len(faqs), Queries: len(qs), IndexSeconds: round(indexSeconds, 2), Ranker: rankerName}
 	lat := make([]float64, 0, len(qs))
 	for i, q := range qs {
 		t0 := time.Now()
@@ -126,13 +125,13 @@ func runRetrieval(args []string) (any, error) {
 		}
 	}
 	n := float64(max(len(qs), 1))
-	fig.Recall1 = roundTo(fig.Recall1/n, 4)
-	fig.Recall5 = roundTo(fig.Recall5/n, 4)
-	fig.Recall50 = roundTo(fig.Recall50/n, 4)
-	fig.MRR10 = roundTo(fig.MRR10/n, 4)
+	fig.Recall1 = round(fig.Recall1/n, 4)
+	fig.Recall5 = round(fig.Recall5/n, 4)
+	fig.Recall50 = round(fig.Recall50/n, 4)
+	fig.MRR10 = round(fig.MRR10/n, 4)
 	slices.Sort(lat)
-	fig.P50ms = roundTo(latencyPercentile(lat, 0.50), 3)
-	fig.P99ms = roundTo(latencyPercentile(lat, 0.99), 3)
+	fig.P50ms = round(percentile(lat, 0.50), 3)
+	fig.P99ms = round(percentile(lat, 0.99), 3)
 	return fig, nil
 }
 
@@ -361,8 +360,8 @@ func runRetrievalTrain(args []string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	fig.TrainSeconds = roundTo(time.Since(start).Seconds(), 1)
-	fig.Used, fig.Loss = rep.Used, roundTo(rep.Loss, 4)
+	fig.TrainSeconds = round(time.Since(start).Seconds(), 1)
+	fig.Used, fig.Loss = rep.Used, round(rep.Loss, 4)
 	f, err := os.Create(*out)
 	if err != nil {
 		return nil, err
@@ -405,8 +404,8 @@ func runRetrievalTrain(args []string) (any, error) {
 		}
 		fig.HeldOutQueries = len(held)
 		fig.HeldOutFraction = *holdout
-		fig.HeldOutRecall1 = roundTo(r1/float64(len(held)), 4)
-		fig.HeldOutMRR10 = roundTo(mrr/float64(len(held)), 4)
+		fig.HeldOutRecall1 = round(r1/float64(len(held)), 4)
+		fig.HeldOutMRR10 = round(mrr/float64(len(held)), 4)
 	}
 	return fig, nil
 }
@@ -456,17 +455,4 @@ func readRankerFile(path string) (*kb.Ranker, error) {
 	}
 	defer f.Close()
 	return kb.ReadRanker(f)
-}
-
-func latencyPercentile(sorted []float64, p float64) float64 {
-	if len(sorted) == 0 {
-		return 0
-	}
-	i := int(math.Ceil(p*float64(len(sorted)))) - 1
-	return sorted[min(max(i, 0), len(sorted)-1)]
-}
-
-func roundTo(v float64, digits int) float64 {
-	m := math.Pow(10, float64(digits))
-	return math.Round(v*m) / m
 }
