@@ -265,11 +265,9 @@ func overlap(a []string, idfA []float64, b []string, dfB []*termCount, m map[str
 	return
 }
 
-func dice(a, b []string) float64 {
-	if len(a)+len(b) == 0 {
-		return 0
-	}
-	i, j, common := 0, 0, 0
+// shared counts the terms two sorted sets have in common.
+func shared(a, b []string) int {
+	i, j, n := 0, 0, 0
 	for i < len(a) && j < len(b) {
 		switch {
 		case a[i] < b[j]:
@@ -277,11 +275,19 @@ func dice(a, b []string) float64 {
 		case b[j] < a[i]:
 			j++
 		default:
-			common++
+			n++
 			i++
 			j++
 		}
 	}
+	return n
+}
+
+func dice(a, b []string) float64 {
+	if len(a)+len(b) == 0 {
+		return 0
+	}
+	common := shared(a, b)
 	return 2 * float64(common) / float64(len(a)+len(b))
 }
 
@@ -420,19 +426,7 @@ func popcount(x uint64) int { return bits.OnesCount64(x) }
 // rawOverlap returns the Jaccard similarity of two sorted sets and the share
 // of a's terms found in b.
 func rawOverlap(a, b []string) (jac, covA float64) {
-	i, j, common := 0, 0, 0
-	for i < len(a) && j < len(b) {
-		switch {
-		case a[i] < b[j]:
-			i++
-		case b[j] < a[i]:
-			j++
-		default:
-			common++
-			i++
-			j++
-		}
-	}
+	common := shared(a, b)
 	if u := len(a) + len(b) - common; u > 0 {
 		jac = float64(common) / float64(u)
 	}

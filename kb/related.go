@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 )
 
 // sameCategoryBonus is added to a related entry's score when it shares the
@@ -62,17 +61,7 @@ func (ix *Index) Related(ctx context.Context, id string, limit int) ([]Hit, erro
 	for _, c := range best {
 		cands = append(cands, c)
 	}
-	slices.SortFunc(cands, func(a, b *candidate) int {
-		switch {
-		case a.score > b.score:
-			return -1
-		case a.score < b.score:
-			return 1
-		case a.e.faq.Priority != b.e.faq.Priority:
-			return b.e.faq.Priority - a.e.faq.Priority
-		}
-		return strings.Compare(a.e.faq.ID, b.e.faq.ID)
-	})
+	slices.SortFunc(cands, byRank)
 	if len(cands) > limit {
 		cands = cands[:limit]
 	}

@@ -221,17 +221,7 @@ func (ix *Index) score(g *generation, qi *queryInfo, cands []*candidate, r *Rank
 			c.rerank = true
 		}
 	}
-	slices.SortFunc(cands, func(a, b *candidate) int {
-		switch {
-		case a.score > b.score:
-			return -1
-		case a.score < b.score:
-			return 1
-		case a.e.faq.Priority != b.e.faq.Priority:
-			return b.e.faq.Priority - a.e.faq.Priority
-		}
-		return strings.Compare(a.e.faq.ID, b.e.faq.ID)
-	})
+	slices.SortFunc(cands, byRank)
 }
 
 // hits turns the first limit candidates into hits.
@@ -287,4 +277,18 @@ func highlight(text string, a *analysis, terms []string) string {
 	}
 	b.WriteString(html.EscapeString(text[at:]))
 	return b.String()
+}
+
+// byRank orders candidates best first: by score, then priority, then ID, so
+// equal scores never depend on map order.
+func byRank(a, b *candidate) int {
+	switch {
+	case a.score > b.score:
+		return -1
+	case a.score < b.score:
+		return 1
+	case a.e.faq.Priority != b.e.faq.Priority:
+		return b.e.faq.Priority - a.e.faq.Priority
+	}
+	return strings.Compare(a.e.faq.ID, b.e.faq.ID)
 }
