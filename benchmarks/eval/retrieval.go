@@ -56,11 +56,7 @@ func runRetrieval(args []string) (any, error) {
 		return nil, errors.New("retrieval: -kb and -queries are required")
 	}
 	ctx := context.Background()
-	faqs, err := loadRetrievalKB(*kbPath)
-	if err != nil {
-		return nil, err
-	}
-	qs, err := readLabeledQueries(*queries)
+	faqs, qs, err := loadRetrievalSet(*kbPath, *queries)
 	if err != nil {
 		return nil, err
 	}
@@ -243,11 +239,7 @@ func runRetrievalTrain(args []string) (any, error) {
 		return nil, errors.New("retrieval-train: -kb, -queries and -out are required")
 	}
 	ctx := context.Background()
-	faqs, err := loadRetrievalKB(*kbPath)
-	if err != nil {
-		return nil, err
-	}
-	qs, err := readLabeledQueries(*queries)
+	faqs, qs, err := loadRetrievalSet(*kbPath, *queries)
 	if err != nil {
 		return nil, err
 	}
@@ -408,6 +400,19 @@ func runRetrievalTrain(args []string) (any, error) {
 		fig.HeldOutMRR10 = round(mrr/float64(len(held)), 4)
 	}
 	return fig, nil
+}
+
+// loadRetrievalSet reads a knowledge base and its labelled queries.
+func loadRetrievalSet(kbPath, queriesPath string) ([]kb.FAQ, []kb.Labeled, error) {
+	faqs, err := loadRetrievalKB(kbPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	qs, err := readLabeledQueries(queriesPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	return faqs, qs, nil
 }
 
 func loadRetrievalKB(path string) ([]kb.FAQ, error) {
