@@ -11,7 +11,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,7 +18,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/duxin-ai/duxin/tokenize"
-	"github.com/yanyiwu/gojieba"
 )
 
 // Mode selects how Han text is cut.
@@ -59,7 +57,7 @@ var ErrClosed = errors.New("jieba: tokenizer closed")
 // returns nil.
 type Tokenizer struct {
 	h        *handle
-	mode     gojieba.TokenizeMode
+	search   bool
 	hmm      bool
 	opts     options
 	pipeline tokenize.Tokenizer
@@ -88,11 +86,7 @@ func New(opts ...Option) (*Tokenizer, error) {
 		return nil, err
 	}
 	t := &Tokenizer{h: h, hmm: o.hmm, opts: o}
-	if o.mode == Search {
-		t.mode = gojieba.SearchMode
-	} else {
-		t.mode = gojieba.DefaultMode
-	}
+	t.search = o.mode == Search
 	filters := []tokenize.Filter{}
 	if len(o.stop) > 0 {
 		filters = append(filters, tokenize.StopWords(o.stop))
@@ -136,12 +130,7 @@ func (t *Tokenizer) segment(text string, dst []tokenize.Span) []tokenize.Span {
 	if t.h.j == nil {
 		return dst
 	}
-	words := t.h.j.Tokenize(text, t.mode, t.hmm)
-	dst = slices.Grow(dst, len(words))
-	for _, w := range words {
-		dst = append(dst, tokenize.Span{Start: w.Start, End: w.End})
-	}
-	return dst
+	return t.h.j.cut(text, t.search, t.hmm, dst)
 }
 
 // Cut returns the words of text as gojieba cuts them in the Tokenizer's mode,
@@ -193,11 +182,7 @@ func (t *Tokenizer) AddWords(words []UserWord) error {
 		if tag == "" {
 			tag = "nz"
 		}
-		if w.Freq > 0 {
-			t.h.j.AddWordEx(w.Word, w.Freq, tag)
-		} else {
-			t.h.j.AddWord(w.Word)
-		}
+		t.h.j.addWord(w.Word, w.Freq, tag)
 		t.h.added = append(t.h.added, fmt.Sprintf("%s %d %s", w.Word, w.Freq, tag))
 	}
 	return nil
@@ -286,7 +271,7 @@ func (t *Tokenizer) Close() error {
 // for reading, AddWord and Free for writing.
 type handle struct {
 	mu    sync.RWMutex
-	j     *gojieba.Jieba
+	j     *cjieba
 	cfg   dictConfig
 	refs  int // guarded by pool.mu
 	added []string
@@ -316,31 +301,15 @@ func acquire(cfg dictConfig) (*handle, error) {
 		h.refs++
 		return h, nil
 	}
-	// The files were checked by config(); gojieba aborts or panics only on
-	// conditions checked there, but guard the panic path anyway.
-	j, err := newJieba(cfg)
-	if err != nil {
-		return nil, err
-	}
+	// The files were checked by config(): gojieba aborts the process only on
+	// conditions checked there.
+	j := newCJieba(cfg)
 	// When the files changed on disk since an instance with these paths was
 	// loaded, that instance lives on for its holders; new Tokenizers get the
 	// new content.
 	h := &handle{j: j, cfg: cfg, refs: 1}
 	pool.handles[cfg.key()] = h
 	return h, nil
-}
-
-func newJieba(cfg dictConfig) (j *gojieba.Jieba, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("%w: gojieba: %v", ErrBadDictionary, r)
-		}
-	}()
-	j = gojieba.NewJieba(cfg.main, cfg.hmm, cfg.user, cfg.idf, cfg.stop)
-	// gojieba sets a finalizer that frees the instance; the pool owns the
-	// lifetime instead, and Free is idempotent, so the finalizer only backs up
-	// a leak.
-	return j, nil
 }
 
 func release(h *handle) {
@@ -354,7 +323,7 @@ func release(h *handle) {
 	if last {
 		h.mu.Lock()
 		if h.j != nil {
-			h.j.Free()
+			h.j.free()
 			h.j = nil
 		}
 		h.mu.Unlock()
@@ -425,12 +394,12 @@ func (o *options) config() (dictConfig, error) {
 }
 
 // mergeUserDicts concatenates the user dictionaries into one file in the
-// cache, named by its content: gojieba accepts several paths joined by "|"
-// only in C++, while its Go wrapper checks the joined string as one path.
+// cache, named by its content, and returns its path (or the only path when
+// there is one), so an instance always loads exactly one user file.
 func mergeUserDicts(cacheDir string, paths []string) (string, error) {
-	if len(paths) == 0 {
-		return "", nil
-	}
+	// gojieba replaces an empty user dictionary path with a default file
+	// next to its C++ sources, which may not exist: with no user
+	// dictionaries, an empty file in the cache stands in.
 	if len(paths) == 1 {
 		return paths[0], nil
 	}

@@ -1,0 +1,5 @@
+//go:build !unix
+
+package jieba
+
+func processCPU() float64 { return -1 }
