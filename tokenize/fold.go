@@ -63,6 +63,20 @@ func scan(text string) (change, han bool) {
 			i++
 			continue
 		}
+		if 0xE4 <= c && c <= 0xE9 && i+2 < len(text) && text[i+1]&0xC0 == 0x80 && text[i+2]&0xC0 == 0x80 {
+			// Fast path for U+4000–U+9FFF, most of Chinese text: any two
+			// continuation bytes after these lead bytes are valid UTF-8,
+			// nothing there is a separator, and folding maps Han to Han.
+			r := rune(c&0x0F)<<12 | rune(text[i+1]&0x3F)<<6 | rune(text[i+2]&0x3F)
+			if textnorm.Simplify(r) != r {
+				change = true
+			}
+			if !han && isHan(r) {
+				han = true
+			}
+			i += 3
+			continue
+		}
 		r, n := utf8.DecodeRuneInString(text[i:])
 		if r == utf8.RuneError && n <= 1 {
 			change = true // gojieba returns nothing for invalid UTF-8

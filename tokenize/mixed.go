@@ -55,17 +55,14 @@ func (m mixed) Tokenize(text string) []Token {
 	toks := make([]Token, 0, len(spans)+2)
 	si := 0
 	for i := 0; i < len(norm); {
-		r, n := rune(norm[i]), 1
-		if r >= utf8.RuneSelf {
-			r, n = utf8.DecodeRuneInString(norm[i:])
-		}
+		r, n := decodeRune(norm, i)
 		switch {
 		case r < utf8.RuneSelf && !isASCIILetter(byte(r)) && !isDigitByte(byte(r)):
 			i++ // ASCII space and punctuation
 		case isHan(r):
 			end := i + n
 			for end < len(norm) {
-				r2, n2 := utf8.DecodeRuneInString(norm[end:])
+				r2, n2 := decodeRune(norm, end)
 				if !isHan(r2) {
 					break
 				}
@@ -79,7 +76,7 @@ func (m mixed) Tokenize(text string) []Token {
 				if e <= s {
 					continue
 				}
-				toks = append(toks, Token{Text: norm[s:e], Start: orig(s), End: orig(e), Kind: Han})
+				toks = append(toks, Token{Text: norm[s:e], Start: orig(s), End: orig(e), Pos: len(toks), Kind: Han})
 			}
 			i = end
 		case isDigit(r):
@@ -94,7 +91,7 @@ func (m mixed) Tokenize(text string) []Token {
 					break
 				}
 			}
-			toks = append(toks, Token{Text: norm[i:end], Start: orig(i), End: orig(end), Kind: Number})
+			toks = append(toks, Token{Text: norm[i:end], Start: orig(i), End: orig(end), Pos: len(toks), Kind: Number})
 			i = end
 		case unicode.IsLetter(r):
 			end := i + n
@@ -115,7 +112,7 @@ func (m mixed) Tokenize(text string) []Token {
 			if hasUpper(w) {
 				w = strings.ToLower(w)
 			}
-			toks = append(toks, Token{Text: w, Start: orig(i), End: orig(end), Kind: Word})
+			toks = append(toks, Token{Text: w, Start: orig(i), End: orig(end), Pos: len(toks), Kind: Word})
 			i = end
 		default:
 			i += n
@@ -125,10 +122,21 @@ func (m mixed) Tokenize(text string) []Token {
 		*buf = spans[:0]
 		spanPool.Put(buf)
 	}
-	for i := range toks {
-		toks[i].Pos = i
-	}
 	return toks
+}
+
+// decodeRune decodes the rune at s[i], which fold has made valid UTF-8, with
+// a fast path for ASCII and the three-byte CJK block that most text is made of.
+func decodeRune(s string, i int) (rune, int) {
+	c := s[i]
+	if c < utf8.RuneSelf {
+		return rune(c), 1
+	}
+	if 0xE4 <= c && c <= 0xE9 && i+2 < len(s) {
+		// U+4000–U+9FFF; fold guarantees the continuation bytes.
+		return rune(c&0x0F)<<12 | rune(s[i+1]&0x3F)<<6 | rune(s[i+2]&0x3F), 3
+	}
+	return utf8.DecodeRuneInString(s[i:])
 }
 
 func isASCIILetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
