@@ -213,6 +213,8 @@ type generation struct {
 	mu      sync.RWMutex // guards entries and stats
 	entries map[string]*entry
 	stats   termStats
+
+	accs sync.Pool // of *accumulator, the first stage's scratch space
 }
 
 // entry is an FAQ with its analysed texts: texts[0] is the question,

@@ -5,11 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"math"
 	"slices"
 	"strings"
 
 	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
 )
 
 // Boosts of the two first-stage fields: words carry more meaning than
@@ -69,33 +70,22 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Hit, error) {
 // candidates runs the first stage: it returns up to n entries (other than
 // exclude) whose texts share terms with qa, in first-stage order.
 func (ix *Index) candidates(ctx context.Context, g *generation, qa *analysis, category string, tags []string, exclude string, n int) ([]*candidate, error) {
-	should := ix.termQueries(g, qa)
-	if len(should) == 0 {
+	terms := ix.queryTerms(g, qa)
+	if len(terms) == 0 {
 		return nil, nil
 	}
-	var root query.Query = bleve.NewDisjunctionQuery(should...)
-	var filters []query.Query
+	var filters []queryTerm
 	if category != "" {
-		t := bleve.NewTermQuery(category)
-		t.SetField(fieldCategory)
-		filters = append(filters, t)
+		filters = append(filters, queryTerm{text: category, field: fieldCategory})
 	}
 	for _, tag := range tags {
-		t := bleve.NewTermQuery(tag)
-		t.SetField(fieldTags)
-		filters = append(filters, t)
+		filters = append(filters, queryTerm{text: tag, field: fieldTags})
 	}
-	if len(filters) > 0 {
-		b := bleve.NewBooleanQuery()
-		b.AddShould(root)
-		b.Filter = bleve.NewConjunctionQuery(filters...)
-		root = b
-	}
+	acc := g.getAccumulator()
+	defer g.putAccumulator(acc)
 	// An entry has one or a few texts; ask for more texts than entries so
 	// that n distinct entries usually come back.
-	req := bleve.NewSearchRequestOptions(root, 2*n+10, 0, false)
-	res, err := g.bi.SearchInContext(ctx, req)
-	if err != nil {
+	if err := acc.search(ctx, g.bi, terms, filters, 2*n+10); err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
 			err = fmt.Errorf("%w (%v)", ctxErr, err)
 		}
@@ -106,11 +96,12 @@ func (ix *Index) candidates(ctx context.Context, g *generation, qa *analysis, ca
 	defer g.mu.RUnlock()
 	byID := make(map[string]*candidate, n)
 	out := make([]*candidate, 0, n)
-	for _, h := range res.Hits {
-		id, k, ok := parseDocID(h.ID)
+	for i := range acc.top {
+		id, k, ok := parseDocID(acc.ids[i])
 		if !ok || id == exclude {
 			continue
 		}
+		score := acc.top[i].score
 		c := byID[id]
 		if c == nil {
 			if len(out) == n {
@@ -125,36 +116,38 @@ func (ix *Index) candidates(ctx context.Context, g *generation, qa *analysis, ca
 			out = append(out, c)
 		}
 		if k < len(c.bm25) {
-			c.bm25[k] = h.Score
-			c.best = max(c.best, h.Score)
+			c.bm25[k] = score
+			c.best = max(c.best, score)
 		}
 	}
 	return out, nil
 }
 
-// termQueries returns the first stage's term queries for qa. Terms held by
-// more than maxDF of the texts are left out, except the rarest minTerms:
-// their BM25 weight is small, their posting lists are long, and the
-// reranker still sees them. This keeps latency flat as the KB grows.
-func (ix *Index) termQueries(g *generation, qa *analysis) []query.Query {
-	type term struct {
-		text, field string
-		boost       float64
-		df          int
-	}
+// queryTerm is one term the first stage searches.
+type queryTerm struct {
+	text, field string
+	boost       float64
+	df          int
+}
+
+// queryTerms returns the first stage's terms for qa. Terms held by more
+// than maxDF of the texts are left out, except the rarest minTerms: their
+// BM25 weight is small, their posting lists are long, and the reranker
+// still sees them. This keeps latency flat as the KB grows.
+func (ix *Index) queryTerms(g *generation, qa *analysis) []queryTerm {
 	g.mu.RLock()
-	terms := make([]term, 0, len(qa.wordSet)+len(qa.grams))
+	terms := make([]queryTerm, 0, len(qa.wordSet)+len(qa.grams))
 	for _, w := range qa.wordSet {
-		terms = append(terms, term{w, fieldWords, wordBoost, df(g.stats.words, w)})
+		terms = append(terms, queryTerm{w, fieldWords, wordBoost, df(g.stats.words, w)})
 	}
 	for _, w := range qa.grams {
-		terms = append(terms, term{w, fieldGrams, gramBoost, df(g.stats.grams, w)})
+		terms = append(terms, queryTerm{w, fieldGrams, gramBoost, df(g.stats.grams, w)})
 	}
 	n := g.stats.texts
 	g.mu.RUnlock()
-	slices.SortStableFunc(terms, func(a, b term) int { return a.df - b.df })
+	slices.SortStableFunc(terms, func(a, b queryTerm) int { return a.df - b.df })
 	limit := int(ix.opts.maxDF * float64(n))
-	out := make([]query.Query, 0, len(terms))
+	out := terms[:0]
 	for i, t := range terms {
 		if t.df == 0 {
 			continue // no text holds it
@@ -162,10 +155,7 @@ func (ix *Index) termQueries(g *generation, qa *analysis) []query.Query {
 		if i >= minTerms && t.df > limit {
 			break
 		}
-		q := bleve.NewTermQuery(t.text)
-		q.SetField(t.field)
-		q.SetBoost(t.boost)
-		out = append(out, q)
+		out = append(out, t)
 	}
 	return out
 }
@@ -291,4 +281,248 @@ func byRank(a, b *candidate) int {
 		return b.e.faq.Priority - a.e.faq.Priority
 	}
 	return strings.Compare(a.e.faq.ID, b.e.faq.ID)
+}
+
+// BM25 constants of bleve's scorer (search.BM25_k1, search.BM25_b).
+const (
+	bm25K1 = 1.2
+	bm25B  = 0.75
+)
+
+// accumulator runs the first stage on a bleve snapshot's posting lists. It
+// scores exactly as bleve's BM25 disjunction of boosted term queries does
+// (query norm, coordination factor, the same index statistics), and orders
+// as bleve does (score, then index order), but it adds each posting into a
+// dense array by document number instead of merging the lists through a
+// heap of searchers and allocating a match per document: about three
+// times cheaper, and it allocates nothing once warm. Filters are postings
+// of their keyword terms: a text must hold every filter term.
+type accumulator struct {
+	score   []float64 // by document number
+	matched []int32   // query terms a document holds; 0 = untouched
+	filters []int32   // filter terms a document holds
+	touched []uint64  // documents with matched > 0
+	readers []index.TermFieldReader
+	idfs    []float64
+	tfd     index.TermFieldDoc
+	idBuf   []byte
+	// top holds the best documents, best first, and ids their bleve
+	// document ids.
+	top []scoredDoc
+	ids []string
+}
+
+type scoredDoc struct {
+	doc   uint64
+	score float64
+}
+
+// worse orders documents as bleve's collector does, reversed: lower score,
+// then later in index order.
+func (d scoredDoc) worse(o scoredDoc) bool {
+	if d.score != o.score {
+		return d.score < o.score
+	}
+	return d.doc > o.doc
+}
+
+func (g *generation) getAccumulator() *accumulator {
+	if a, ok := g.accs.Get().(*accumulator); ok {
+		return a
+	}
+	return &accumulator{}
+}
+
+func (g *generation) putAccumulator(a *accumulator) {
+	for _, d := range a.touched {
+		a.score[d], a.matched[d], a.filters[d] = 0, 0, 0
+	}
+	a.touched = a.touched[:0]
+	a.top = a.top[:0]
+	clear(a.ids)
+	a.ids = a.ids[:0]
+	g.accs.Put(a)
+}
+
+// grow makes the arrays hold document number d.
+func (a *accumulator) grow(d uint64) {
+	if d < uint64(len(a.score)) {
+		return
+	}
+	n := max(int(d)+1, 2*len(a.score), 1024)
+	a.score = append(a.score, make([]float64, n-len(a.score))...)
+	a.matched = append(a.matched, make([]int32, n-len(a.matched))...)
+	a.filters = append(a.filters, make([]int32, n-len(a.filters))...)
+}
+
+// search leaves in a.top and a.ids the size best texts of bi that hold at
+// least one of terms and every one of filters.
+func (a *accumulator) search(ctx context.Context, bi bleve.Index, terms, filters []queryTerm, size int) (err error) {
+	adv, err := bi.Advanced()
+	if err != nil {
+		return err
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return err
+	}
+	defer func() {
+		for _, tfr := range a.readers {
+			if cerr := tfr.Close(); err == nil {
+				err = cerr
+			}
+		}
+		a.readers, a.idfs = a.readers[:0], a.idfs[:0]
+		if cerr := r.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	docs, err := r.DocCount()
+	if err != nil || docs == 0 {
+		return err
+	}
+	// As bleve's term searcher: idf from the live document count and the
+	// term's posting count, average field length from the field's
+	// cardinality, query norm over every clause's boost·idf.
+	sumSq := 0.0
+	for _, t := range terms {
+		tfr, err := r.TermFieldReader(ctx, []byte(t.text), t.field, true, true, false)
+		if err != nil {
+			return err
+		}
+		a.readers = append(a.readers, tfr)
+		df := float64(tfr.Count())
+		idf := math.Log(1 + (float64(docs)-df+0.5)/(df+0.5))
+		a.idfs = append(a.idfs, idf)
+		sumSq += (t.boost * idf) * (t.boost * idf)
+	}
+	qnorm := 1 / math.Sqrt(sumSq)
+	avgField, avg := "", 0.0
+	for i, tfr := range a.readers {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		t := &terms[i]
+		if t.field != avgField {
+			avgField, avg = t.field, 0
+			if br, isBM25 := r.(index.BM25Reader); isBM25 {
+				card, err := br.FieldCardinality(t.field)
+				if err != nil {
+					return err
+				}
+				avg = math.Ceil(float64(card) / float64(docs))
+			}
+		}
+		idf := a.idfs[i]
+		weight := t.boost * idf * qnorm
+		for {
+			d, err := tfr.Next(&a.tfd)
+			if err != nil {
+				return err
+			}
+			if d == nil {
+				break
+			}
+			doc := d.ID.Value()
+			a.grow(doc)
+			tf := math.Sqrt(float64(d.Freq))
+			var s float64
+			if avg > 0 {
+				length := 1 / (d.Norm * d.Norm)
+				s = idf * (tf * bm25K1) / (tf + bm25K1*(1-bm25B+(bm25B*length/avg)))
+			} else {
+				s = tf * d.Norm * idf
+			}
+			if weight != 1 {
+				s *= weight
+			}
+			if a.matched[doc] == 0 {
+				a.touched = append(a.touched, doc)
+			}
+			a.matched[doc]++
+			a.score[doc] += s
+		}
+	}
+	need := int32(0)
+	for i, f := range filters {
+		if slices.ContainsFunc(filters[:i], func(o queryTerm) bool { return o.text == f.text && o.field == f.field }) {
+			continue
+		}
+		need++
+		tfr, err := r.TermFieldReader(ctx, []byte(f.text), f.field, false, false, false)
+		if err != nil {
+			return err
+		}
+		a.readers = append(a.readers, tfr)
+		for {
+			d, err := tfr.Next(&a.tfd)
+			if err != nil {
+				return err
+			}
+			if d == nil {
+				break
+			}
+			if doc := d.ID.Value(); doc < uint64(len(a.matched)) && a.matched[doc] > 0 {
+				a.filters[doc]++
+			}
+		}
+	}
+	// Keep the size best in a heap with the worst on top, then sort them.
+	total := float64(len(terms))
+	h := a.top[:0]
+	for _, doc := range a.touched {
+		if a.filters[doc] != need {
+			continue
+		}
+		sd := scoredDoc{doc, a.score[doc] * (float64(a.matched[doc]) / total)}
+		if len(h) < size {
+			h = append(h, sd)
+			for i := len(h) - 1; i > 0; {
+				p := (i - 1) / 2
+				if !h[i].worse(h[p]) {
+					break
+				}
+				h[i], h[p] = h[p], h[i]
+				i = p
+			}
+			continue
+		}
+		if !h[0].worse(sd) {
+			continue
+		}
+		h[0] = sd
+		for i := 0; ; {
+			w, l, r := i, 2*i+1, 2*i+2
+			if l < len(h) && h[l].worse(h[w]) {
+				w = l
+			}
+			if r < len(h) && h[r].worse(h[w]) {
+				w = r
+			}
+			if w == i {
+				break
+			}
+			h[i], h[w] = h[w], h[i]
+			i = w
+		}
+	}
+	slices.SortFunc(h, func(x, y scoredDoc) int {
+		switch {
+		case y.worse(x):
+			return -1
+		case x.worse(y):
+			return 1
+		}
+		return 0
+	})
+	a.top = h
+	for _, sd := range h {
+		a.idBuf = index.NewIndexInternalID(a.idBuf, sd.doc)
+		id, err := r.ExternalID(a.idBuf)
+		if err != nil {
+			return err
+		}
+		a.ids = append(a.ids, id)
+	}
+	return nil
 }

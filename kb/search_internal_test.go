@@ -1,0 +1,241 @@
+package kb
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search/query"
+
+	"github.com/duxin-ai/duxin/internal/sampledata"
+	"github.com/duxin-ai/duxin/tokenize/jieba"
+)
+
+// bleveHits is the first stage as bleve's own query machinery runs it: a
+// disjunction of boosted term queries, filtered by a conjunction of keyword
+// terms. The accumulator must give the same texts in the same order with
+// the same scores.
+func bleveHits(t testing.TB, g *generation, terms, filters []queryTerm, size int) ([]string, []float64) {
+	t.Helper()
+	should := make([]query.Query, 0, len(terms))
+	for _, qt := range terms {
+		q := bleve.NewTermQuery(qt.text)
+		q.SetField(qt.field)
+		q.SetBoost(qt.boost)
+		should = append(should, q)
+	}
+	var root query.Query = bleve.NewDisjunctionQuery(should...)
+	if len(filters) > 0 {
+		var fs []query.Query
+		for _, f := range filters {
+			q := bleve.NewTermQuery(f.text)
+			q.SetField(f.field)
+			fs = append(fs, q)
+		}
+		b := bleve.NewBooleanQuery()
+		b.AddShould(root)
+		b.Filter = bleve.NewConjunctionQuery(fs...)
+		root = b
+	}
+	res, err := g.bi.Search(bleve.NewSearchRequestOptions(root, size, 0, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	var scores []float64
+	for _, h := range res.Hits {
+		ids = append(ids, h.ID)
+		scores = append(scores, h.Score)
+	}
+	return ids, scores
+}
+
+// checkFirstStage compares the accumulator with bleveHits for each query.
+// With filters, bleve's boolean query scales every score by one factor of
+// its own; the order must still agree, and the scores up to that factor.
+// Scorch merges segments in the background after updates, which changes the
+// index statistics BM25 reads (bleve's field "cardinality" counts the terms
+// of deleted documents until they are merged away); the two searches may
+// read different snapshots, so a mismatch is retried for a while before it
+// counts.
+func checkFirstStage(t *testing.T, ix *Index, queries []string, filtersOf func(i int) []queryTerm) {
+	t.Helper()
+	g, err := ix.acquire()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.release()
+	for i, q := range queries {
+		var err error
+		for try := 0; try < 50; try++ {
+			if err = compareFirstStage(t, ix, g, q, filtersOf(i)); err == nil {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func compareFirstStage(t *testing.T, ix *Index, g *generation, q string, filters []queryTerm) error {
+	qa := ix.an.analyze(q)
+	terms := ix.queryTerms(g, &qa)
+	if len(terms) == 0 {
+		return nil
+	}
+	wantIDs, wantScores := bleveHits(t, g, terms, filters, 60)
+	acc := g.getAccumulator()
+	defer g.putAccumulator(acc)
+	if err := acc.search(context.Background(), g.bi, terms, filters, 60); err != nil {
+		t.Fatal(err)
+	}
+	if len(acc.ids) != len(wantIDs) {
+		return fmt.Errorf("query %q filters %v: %d texts, bleve %d", q, filters, len(acc.ids), len(wantIDs))
+	}
+	if len(wantIDs) == 0 {
+		return nil
+	}
+	factor := 1.0
+	if len(filters) > 0 {
+		factor = wantScores[0] / acc.top[0].score
+	}
+	bleveScore := make(map[string]float64, len(wantIDs))
+	for j, id := range wantIDs {
+		bleveScore[id] = wantScores[j] / factor
+	}
+	last := wantScores[len(wantScores)-1] / factor
+	for j, id := range acc.ids {
+		got := acc.top[j].score * factor
+		if math.Abs(got-wantScores[j]) > 1e-9*wantScores[j] {
+			return fmt.Errorf("query %q filters %v: text %d %s score %v, bleve %s %v", q, filters, j, id, got, wantIDs[j], wantScores[j])
+		}
+		// bleve adds a text's term scores in heap order, so texts whose
+		// scores tie may differ in the last bits and swap places; any other
+		// difference in order is a bug.
+		want, ok := bleveScore[id]
+		if !ok {
+			want = last // cut off at the end of bleve's list by a near tie
+		}
+		if math.Abs(want-acc.top[j].score) > 1e-12*want {
+			return fmt.Errorf("query %q filters %v: text %d is %s (score %v), bleve %s (score %v)", q, filters, j, id, got, wantIDs[j], wantScores[j])
+		}
+	}
+	return nil
+}
+
+// TestFirstStageMatchesBleve checks the accumulator against bleve's own
+// disjunction search on the sample KB, before and after live updates (which
+// leave deleted documents and several segments behind), with and without
+// category and tag filters.
+func TestFirstStageMatchesBleve(t *testing.T) {
+	tok, err := jieba.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tok.Close()
+	faqs, _, err := Load(bytes.NewReader(sampledata.FAQJSONL()), FormatJSONL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, err := New(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	ctx := context.Background()
+	if err := ix.Reload(ctx, faqs); err != nil {
+		t.Fatal(err)
+	}
+	var queries []string
+	for _, f := range faqs {
+		queries = append(queries, f.Similar...)
+	}
+	if testing.Short() {
+		queries = queries[:100]
+	}
+	none := func(int) []queryTerm { return nil }
+	filtered := func(i int) []queryTerm {
+		f := faqs[i%len(faqs)]
+		out := []queryTerm{{text: f.Category, field: fieldCategory}}
+		if i%2 == 0 && len(f.Tags) > 0 {
+			out = append(out, queryTerm{text: f.Tags[0], field: fieldTags})
+		}
+		return out
+	}
+	t.Run("reloaded", func(t *testing.T) { checkFirstStage(t, ix, queries, none) })
+	t.Run("filtered", func(t *testing.T) { checkFirstStage(t, ix, queries, filtered) })
+	for i := 0; i < len(faqs); i += 7 {
+		f := faqs[i]
+		f.Similar = append(f.Similar[:len(f.Similar):len(f.Similar)], fmt.Sprintf("%s（第%d版）", f.Question, i))
+		if err := ix.Upsert(ctx, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 3; i < len(faqs); i += 11 {
+		if err := ix.Delete(ctx, faqs[i].ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Run("updated", func(t *testing.T) { checkFirstStage(t, ix, queries, none) })
+	t.Run("updated-filtered", func(t *testing.T) { checkFirstStage(t, ix, queries, filtered) })
+}
+
+// TestFirstStageMatchesBleveAFQMC does the same on 10k entries of
+// afqmc-full, when the shared data is present (not with -short).
+func TestFirstStageMatchesBleveAFQMC(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	d := sharedDataDir()
+	if d == "" {
+		t.Skip("shared data absent")
+	}
+	faqs, _, err := LoadFile(filepath.Join(d, "retrieval", "afqmc-full", "kb.jsonl"), SkipInvalid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	faqs = faqs[:min(len(faqs), 10000)]
+	tok, err := jieba.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tok.Close()
+	ix, err := New(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	if err := ix.Reload(context.Background(), faqs); err != nil {
+		t.Fatal(err)
+	}
+	var queries []string
+	for _, l := range readLabeledForTest(t, filepath.Join(d, "retrieval", "afqmc-full", "queries.jsonl")) {
+		queries = append(queries, l.Query)
+		if len(queries) == 500 {
+			break
+		}
+	}
+	checkFirstStage(t, ix, queries, func(int) []queryTerm { return nil })
+}
+
+// sharedDataDir returns the shared evaluation data folder (DUXIN_DATA, or
+// ../../shared/data), or "" when absent.
+func sharedDataDir() string {
+	for _, d := range []string{os.Getenv("DUXIN_DATA"), filepath.Join("..", "..", "shared", "data")} {
+		if d == "" {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(d, "retrieval", "afqmc-full", "kb.jsonl")); err == nil {
+			return d
+		}
+	}
+	return ""
+}
