@@ -41,7 +41,7 @@ func newJieba(b *testing.B) *jieba.Tokenizer {
 var solvers = []struct {
 	name   string
 	solver intent.Solver
-}{{"softmax", intent.Softmax}, {"svm", intent.SVM}, {"ensemble", intent.Ensemble}}
+}{{"softmax", intent.Softmax}, {"svm", intent.SVM}, {"naivebayes", intent.NaiveBayes}, {"ensemble", intent.Ensemble}}
 
 // BenchmarkTrain trains on 80% of the bundled sample and reports accuracy
 // (out-of-scope counted as a class, unknown answers as out of scope) and

@@ -81,6 +81,6 @@ func ExampleModel_Classify() {
 	// Output:
 	// 我的账户被冻结了怎么办: matched "unfreeze_account" (unfreeze_account 1.00, freeze_account 0.00)
 	// 帮我订一张明天去杭州的高铁票: out_of_scope "" (oos 1.00, bind_card 0.00)
-	// 余额: ambiguous "" (yuebao_out 0.58, recharge 0.36)
-	// 😀😀: low_confidence "" (oos 0.89, transaction_dispute 0.01)
+	// 余额: ambiguous "" (yuebao_out 0.60, recharge 0.35)
+	// 😀😀: low_confidence "" (oos 0.77, transaction_dispute 0.01)
 }

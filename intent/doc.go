@@ -39,10 +39,13 @@
 // part and the character part are each scaled to unit length and mixed 35:65
 // (squared norms).
 //
-// Three learners are available ([WithSolver]): [Softmax] (multinomial
+// Four learners are available ([WithSolver]): [Softmax] (multinomial
 // logistic regression with L2, stochastic gradient descent), [SVM]
-// (one-vs-rest linear SVMs, squared hinge, dual coordinate descent) and
-// [Ensemble] (both, their calibrated scores added; the default). Confidences are a softmax
+// (one-vs-rest linear SVMs, squared hinge, dual coordinate descent),
+// [NaiveBayes] (multinomial, over the same TF-IDF vectors) and [Ensemble]
+// (all three, their calibrated scores added; the default). All are linear,
+// so the ensemble is one weight matrix and classifies as fast as one
+// learner. Confidences are a softmax
 // over the scores divided by a temperature fitted, by maximum likelihood, on
 // examples the model did not train on: a held-out tenth, or for sets under
 // 3000 examples, cross-fitted folds. The final model always trains on all

@@ -129,7 +129,7 @@ func TestTemperatureIsFitted(t *testing.T) {
 
 func TestDeterministic(t *testing.T) {
 	exs := wallet(t)
-	for _, solver := range []intent.Solver{intent.Softmax, intent.SVM, intent.Ensemble} {
+	for _, solver := range []intent.Solver{intent.Softmax, intent.SVM, intent.Ensemble, intent.NaiveBayes} {
 		a := modelBytes(t, train(t, exs, intent.WithSeed(7), intent.WithSolver(solver)))
 		b := modelBytes(t, train(t, exs, intent.WithSeed(7), intent.WithSolver(solver)))
 		if !bytes.Equal(a, b) {

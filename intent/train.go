@@ -44,10 +44,17 @@ const (
 	// hinge loss, trained by dual coordinate descent; confidences are a
 	// temperature-scaled softmax over their margins.
 	SVM
-	// Ensemble trains both and adds their temperature-scaled scores (a
-	// product of the two calibrated experts); it costs twice the training
-	// time and nothing at classification time.
+	// Ensemble trains Softmax, SVM and NaiveBayes and adds their
+	// temperature-scaled scores (a product of the calibrated experts); it
+	// costs the sum of their training times and nothing at classification
+	// time.
 	Ensemble
+	// NaiveBayes is multinomial naive Bayes over the TF-IDF vectors: the
+	// score of a label is its log prior plus each feature's weight times the
+	// log of the feature's smoothed share of the label's feature mass. It
+	// trains in one pass and is weaker alone than the other two; in the
+	// ensemble it adds a generative view of the data.
+	NaiveBayes
 )
 
 // WithSolver selects the learning algorithm; the default is [Ensemble].
@@ -115,7 +122,7 @@ func (o *options) validate() error {
 	if o.minCount < 1 {
 		bad("minimum count %d < 1", o.minCount)
 	}
-	if o.solver < Softmax || o.solver > Ensemble {
+	if o.solver < Softmax || o.solver > NaiveBayes {
 		bad("unknown solver %d", o.solver)
 	}
 	if !(o.cost > 0) || math.IsInf(o.cost, 0) {
@@ -315,7 +322,7 @@ func Train(ctx context.Context, examples []Example, tok tokenize.Tokenizer, opts
 	}
 	solvers := []Solver{o.solver}
 	if o.solver == Ensemble {
-		solvers = []Solver{Softmax, SVM}
+		solvers = []Solver{Softmax, SVM, NaiveBayes}
 	}
 	type run struct {
 		solver Solver
@@ -482,10 +489,56 @@ func combine(ls []*linear, temps []float64) *linear {
 }
 
 func (o *options) fit(ctx context.Context, solver Solver, xs []vector, ys []int32, idx []int, nFeatures, nLabels int) (*linear, error) {
-	if solver == SVM {
+	switch solver {
+	case SVM:
 		return fitSVM(ctx, xs, ys, idx, nFeatures, nLabels, o)
+	case NaiveBayes:
+		return fitNB(ctx, xs, ys, idx, nFeatures, nLabels)
 	}
 	return fit(ctx, xs, ys, idx, nFeatures, nLabels, o)
+}
+
+// nbSmoothing is the Lidstone pseudo-count added to every feature's mass in
+// each label by [NaiveBayes]. The mass is TF-IDF weight, each example's
+// vector of unit length, so it is a small fraction of one occurrence; 5-fold
+// cross-validation on the training files of SMP2017 and Banking77 scored
+// 0.0003 to 0.01 alike and 0.03 lower.
+const nbSmoothing = 0.003
+
+// fitNB fits multinomial naive Bayes to the examples at indexes idx. The
+// weight of feature f for label c is ln((a + m_cf) / (a·F + m_c)), where m_cf
+// is the summed weight of f in the examples of c, m_c their total weight, F
+// the number of features and a is nbSmoothing; the bias is the add-one
+// smoothed log prior of c. Scores are linear in x, so the model folds into
+// the ensemble's weights like the others.
+func fitNB(ctx context.Context, xs []vector, ys []int32, idx []int, nFeatures, nLabels int) (*linear, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("intent: train: %w", err)
+	}
+	l := &linear{w: make([]float32, nFeatures*nLabels), bias: make([]float32, nLabels), labels: nLabels}
+	mass := make([]float64, nLabels)
+	count := make([]float64, nLabels)
+	for _, i := range idx {
+		c := int(ys[i])
+		count[c]++
+		x := xs[i]
+		for n, f := range x.idx {
+			l.w[int(f)*nLabels+c] += x.val[n]
+			mass[c] += float64(x.val[n])
+		}
+	}
+	const a = nbSmoothing
+	logMass := make([]float64, nLabels)
+	for c, m := range mass {
+		logMass[c] = math.Log(a*float64(nFeatures) + m)
+	}
+	for k, m := range l.w {
+		l.w[k] = float32(math.Log(a+float64(m)) - logMass[k%nLabels])
+	}
+	for c, n := range count {
+		l.bias[c] = float32(math.Log((n + 1) / (float64(len(idx)) + float64(nLabels))))
+	}
+	return l, nil
 }
 
 // linear is a multinomial linear model: scores = W·x + bias, with W stored

@@ -68,7 +68,7 @@ func runIntent(args []string) (any, error) {
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of training to this file")
 	stop := fs.String("stopwords", "none", "jieba stop words: none (what intent recommends: 你好, not and how carry intent) or default")
 	confusions := fs.Int("confusions", 0, "tuning: print this many most frequent gold→predicted confusions, with an example each, to stderr")
-	tune := fs.String("opts", "", "tuning experiments only: comma-separated name=value training options (epochs, l2, rate, holdout, threshold, gap, char, charweight, pairs, mincount)")
+	tune := fs.String("opts", "", "tuning experiments only: comma-separated name=value training options (epochs, l2, rate, holdout, threshold, gap, char, latin, charweight, pairs, cross, mincount, seed; solvers svm=C, ens=C, softmax, nb)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -341,7 +341,7 @@ func parseIntentOpts(s string) ([]intent.Option, error) {
 		k, v, _ := strings.Cut(kv, "=")
 		num := func() (float64, error) { return strconv.ParseFloat(v, 64) }
 		x, err := num()
-		if err != nil && k != "char" && k != "latin" && k != "pairs" && k != "cross" {
+		if err != nil && k != "char" && k != "latin" && k != "pairs" && k != "cross" && k != "softmax" && k != "nb" {
 			return nil, fmt.Errorf("intent: -opts %s: %w", kv, err)
 		}
 		switch k {
@@ -367,6 +367,8 @@ func parseIntentOpts(s string) ([]intent.Option, error) {
 			opts = append(opts, intent.WithSolver(intent.Ensemble), intent.WithCost(x))
 		case "softmax":
 			opts = append(opts, intent.WithSolver(intent.Softmax))
+		case "nb":
+			opts = append(opts, intent.WithSolver(intent.NaiveBayes))
 		case "seed":
 			opts = append(opts, intent.WithSeed(uint64(x)))
 		case "char": // char=1-4
