@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"html"
 	"math"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/blevesearch/bleve/v2"
 	index "github.com/blevesearch/bleve_index_api"
@@ -58,11 +60,22 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Hit, error) {
 	}
 	defer g.release()
 	qa := ix.an.analyze(q.Text)
+	qi := newQueryInfo(&qa)
+	// The query's association links depend on the query alone: prepare
+	// them on another core while the first stage runs.
+	var links chan *assocQuery
+	if r := ix.rank; r != nil && r.assoc != nil && runtime.GOMAXPROCS(0) > 1 {
+		links = make(chan *assocQuery, 1)
+		go func() { links <- r.assoc.getQuery(qa.wordSet) }()
+	}
 	cands, err := ix.candidates(ctx, g, &qa, q.Category, q.Tags, "", max(limit, ix.opts.candidates))
+	if links != nil {
+		qi.as = <-links
+		defer ix.rank.assoc.putQuery(qi.as)
+	}
 	if err != nil {
 		return nil, err
 	}
-	qi := newQueryInfo(&qa)
 	ix.score(g, &qi, cands, ix.rank)
 	return ix.hits(cands, &qa, limit), nil
 }
@@ -189,13 +202,7 @@ func (ix *Index) score(g *generation, qi *queryInfo, cands []*candidate, r *Rank
 		b := r.getBatch()
 		defer r.putBatch(b)
 		g.mu.RLock()
-		st := &g.stats
-		for _, c := range cands {
-			for k := range c.e.texts {
-				b.xs = append(b.xs, [numFeatures]float64{})
-				featureVector(&b.xs[len(b.xs)-1], qi, &c.e.texts[k], k, c.bm25[k]/top, c.rank, st)
-			}
-		}
+		computeFeatures(b, qi, cands, top, &g.stats)
 		g.mu.RUnlock()
 		scores := r.scoreBatch(b)
 		j := 0
@@ -212,6 +219,51 @@ func (ix *Index) score(g *generation, qi *queryInfo, cands []*candidate, r *Rank
 		}
 	}
 	slices.SortFunc(cands, byRank)
+}
+
+// parallelTexts is the number of candidate texts from which
+// computeFeatures splits the work over two goroutines: below it, starting
+// a goroutine costs more than it saves.
+const parallelTexts = 24
+
+// computeFeatures sets b.xs to the feature vectors of every text of cands,
+// in order, each in a fresh vector. With more than one processor and
+// enough texts, it computes the first candidate's texts alone (which also
+// lets the query's lazily computed state, such as its term IDFs, settle),
+// then the rest in two halves on two goroutines; the query, the texts and
+// st are only read from then on.
+func computeFeatures(b *scoreBatch, qi *queryInfo, cands []*candidate, top float64, st *termStats) {
+	n := 0
+	for _, c := range cands {
+		n += len(c.e.texts)
+	}
+	b.xs = slices.Grow(b.xs[:0], n)[:n]
+	clear(b.xs)
+	fill := func(cands []*candidate, xs [][numFeatures]float64) {
+		j := 0
+		for _, c := range cands {
+			for k := range c.e.texts {
+				featureVector(&xs[j], qi, &c.e.texts[k], k, c.bm25[k]/top, c.rank, st)
+				j++
+			}
+		}
+	}
+	first := len(cands[0].e.texts)
+	if n-first < parallelTexts || runtime.GOMAXPROCS(0) < 2 {
+		fill(cands, b.xs)
+		return
+	}
+	fill(cands[:1], b.xs[:first])
+	// Split the rest where half of the remaining texts are done.
+	mid, at := 1, first
+	for mid < len(cands)-1 && 2*(at-first) < n-first {
+		at += len(cands[mid].e.texts)
+		mid++
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { fill(cands[1:mid], b.xs[first:at]) })
+	fill(cands[mid:], b.xs[at:])
+	wg.Wait()
 }
 
 // hits turns the first limit candidates into hits.

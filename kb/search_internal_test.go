@@ -7,11 +7,13 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search/query"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/duxin-ai/duxin/internal/sampledata"
 	"github.com/duxin-ai/duxin/tokenize/jieba"
@@ -238,4 +240,89 @@ func sharedDataDir() string {
 		}
 	}
 	return ""
+}
+
+// TestComputeFeaturesParallel checks that the features computed on two
+// goroutines are those of one pass over the candidates in order (and, under
+// -race, that the feature code only reads the shared query state once the
+// first candidate is done).
+func TestComputeFeaturesParallel(t *testing.T) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		t.Skip("one processor: computeFeatures never splits")
+	}
+	tok, err := jieba.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tok.Close()
+	faqs, _, err := Load(bytes.NewReader(sampledata.FAQJSONL()), FormatJSONL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, err := New(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	ctx := context.Background()
+	if err := ix.Reload(ctx, faqs); err != nil {
+		t.Fatal(err)
+	}
+	g, err := ix.acquire()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.release()
+	r := ix.rank
+	split := 0
+	for i, f := range faqs {
+		if i%5 != 0 {
+			continue
+		}
+		q := f.Similar[0]
+		qa := ix.an.analyze(q)
+		cands, err := ix.candidates(ctx, g, &qa, "", nil, "", 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(cands) == 0 {
+			continue
+		}
+		top := cands[0].best
+		var want [][numFeatures]float64
+		{
+			qi := newQueryInfo(&qa)
+			if r.assoc != nil {
+				qi.as = r.assoc.getQuery(qa.wordSet)
+			}
+			for _, c := range cands {
+				for k := range c.e.texts {
+					var x [numFeatures]float64
+					featureVector(&x, &qi, &c.e.texts[k], k, c.bm25[k]/top, c.rank, &g.stats)
+					want = append(want, x)
+				}
+			}
+			if qi.as != nil {
+				r.assoc.putQuery(qi.as)
+			}
+		}
+		if len(want)-len(cands[0].e.texts) >= parallelTexts {
+			split++
+		}
+		qi := newQueryInfo(&qa)
+		if r.assoc != nil {
+			qi.as = r.assoc.getQuery(qa.wordSet)
+		}
+		b := &scoreBatch{}
+		computeFeatures(b, &qi, cands, top, &g.stats)
+		if qi.as != nil {
+			r.assoc.putQuery(qi.as)
+		}
+		if diff := cmp.Diff(want, b.xs); diff != "" {
+			t.Fatalf("query %q: features (-serial +parallel):\n%s", q, diff)
+		}
+	}
+	if split == 0 {
+		t.Fatal("no query had enough candidate texts to split the work")
+	}
 }
