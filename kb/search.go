@@ -433,6 +433,7 @@ func (a *accumulator) search(ctx context.Context, bi bleve.Index, terms, filters
 	if err != nil || docs == 0 {
 		return err
 	}
+	a.grow(docs - 1) // document numbers run past docs only after deletions
 	// As bleve's term searcher: idf from the live document count and the
 	// term's posting count, average field length from the field's
 	// cardinality, query norm over every clause's boost·idf.
