@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -85,6 +86,9 @@ func New(opts ...Option) (*Tokenizer, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The stop filter and Identity both read this copy: a caller changing
+	// its set afterwards changes neither.
+	o.stop = maps.Clone(o.stop)
 	t := &Tokenizer{h: h, hmm: o.hmm, opts: o}
 	t.search = o.mode == Search
 	filters := []tokenize.Filter{}
@@ -302,7 +306,13 @@ func acquire(cfg dictConfig) (*handle, error) {
 		return h, nil
 	}
 	// The files were checked by config(): gojieba aborts the process only on
-	// conditions checked there.
+	// conditions checked there. Check again that they are still there, to
+	// keep the window for a file removed meanwhile as short as possible.
+	for _, p := range []string{cfg.main, cfg.hmm, cfg.user, cfg.idf, cfg.stop} {
+		if _, err := os.Stat(p); err != nil {
+			return nil, &DictError{Path: p, Err: err}
+		}
+	}
 	j := newCJieba(cfg)
 	// When the files changed on disk since an instance with these paths was
 	// loaded, that instance lives on for its holders; new Tokenizers get the

@@ -49,6 +49,9 @@ func TestGolden(t *testing.T) {
 		{"precise", "退款什么时候能到账", "退款/什么/时候/能/到账"},
 		{"precise", "借呗还款失败了怎么办", "借呗/还款/失败/怎么办"},
 		{"precise", "为什么我的银行卡不能绑定", "为什么/银行卡/不能/绑定"},
+		// Without user dictionaries nothing else is loaded: not gojieba's
+		// demo user dictionary either (it has 区块链 and 云计算).
+		{"precise, default dict only", "区块链和云计算", "区块/链和云/计算"},
 	}
 	toks := map[string]*jieba.Tokenizer{}
 	for name, opts := range configs {
@@ -239,5 +242,20 @@ func TestHugeAndHostileInput(t *testing.T) {
 			t.Fatalf("bad offsets %+v", tk)
 		}
 		prev = tk.Start
+	}
+}
+
+// TestStopSetCopied: changing a stop set after New changes neither the
+// tokens nor the Identity, which must describe the tokens.
+func TestStopSetCopied(t *testing.T) {
+	set := tokenize.NewStopSet("的")
+	tok := newTok(t, jieba.WithStopWords(set), jieba.WithCacheDir(t.TempDir()))
+	id, terms := tok.Identity(), tokenize.Terms(tok.Tokenize("转账到银行卡"))
+	set["转账"] = struct{}{}
+	if got := tok.Identity(); got != id {
+		t.Errorf("Identity changed with the caller's set: %s -> %s", id, got)
+	}
+	if diff := cmp.Diff(terms, tokenize.Terms(tok.Tokenize("转账到银行卡"))); diff != "" {
+		t.Errorf("tokens changed with the caller's set (-before +after):\n%s", diff)
 	}
 }
