@@ -24,7 +24,9 @@ import (
 // (400 depth-3 trees, no sample mix; or read from
 // DUXIN_KB_SEARCH_EXPERIMENT_RANKER when that file exists, written there
 // otherwise), then every validation query goes through Index.Search with
-// that ranker at each candidate depth, and the test prints Recall@1, MRR@10
+// that ranker at each candidate depth (DUXIN_KB_SEARCH_EXPERIMENT_DEPTHS, a
+// JSON list) and each document-frequency cut-off of the first stage's terms
+// (DUXIN_KB_SEARCH_EXPERIMENT_MAXDF), and the test prints Recall@1, MRR@10
 // and the share of queries whose entry the first stage found at all.
 func TestSearchDepthExperiment(t *testing.T) {
 	if os.Getenv("DUXIN_KB_SEARCH_EXPERIMENT") == "" {
@@ -158,40 +160,59 @@ func TestSearchDepthExperiment(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	maxDFs := []float64{ixs[0].opts.maxDF}
+	if s := os.Getenv("DUXIN_KB_SEARCH_EXPERIMENT_MAXDF"); s != "" {
+		maxDFs = nil
+		if err := json.Unmarshal([]byte(s), &maxDFs); err != nil {
+			t.Fatal(err)
+		}
+	}
 	t.Logf("entries %d, validation queries %d", len(kept), len(val))
-	for _, k := range depths {
-		var r1, mrr, found float64
-		var lat []time.Duration
-		for s, ix := range ixs {
-			ix.rank, ix.opts.candidates = r, k
-			for _, q := range val {
-				if shardOf[q.ID] != s {
+	for _, maxDF := range maxDFs {
+		for _, k := range depths {
+			for _, ix := range ixs {
+				ix.opts.maxDF = maxDF
+			}
+			searchDepth(t, ixs, shardOf, val, r, k, maxDF)
+		}
+	}
+}
+
+// searchDepth runs the validation queries through Index.Search with r and
+// k candidates and logs the figures.
+func searchDepth(t *testing.T, ixs []*Index, shardOf map[string]int, val []Labeled, r *Ranker, k int, maxDF float64) {
+	ctx := context.Background()
+	var r1, mrr, found float64
+	var lat []time.Duration
+	for s, ix := range ixs {
+		ix.rank, ix.opts.candidates = r, k
+		for _, q := range val {
+			if shardOf[q.ID] != s {
+				continue
+			}
+			t0 := time.Now()
+			hits, err := ix.Search(ctx, Query{Text: q.Query, Limit: k})
+			lat = append(lat, time.Since(t0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, h := range hits {
+				if h.FAQ.ID != q.ID {
 					continue
 				}
-				t0 := time.Now()
-				hits, err := ix.Search(ctx, Query{Text: q.Query, Limit: k})
-				lat = append(lat, time.Since(t0))
-				if err != nil {
-					t.Fatal(err)
+				found++
+				if i == 0 {
+					r1++
 				}
-				for i, h := range hits {
-					if h.FAQ.ID != q.ID {
-						continue
-					}
-					found++
-					if i == 0 {
-						r1++
-					}
-					if i < 10 {
-						mrr += 1 / float64(i+1)
-					}
-					break
+				if i < 10 {
+					mrr += 1 / float64(i+1)
 				}
+				break
 			}
 		}
-		slices.Sort(lat)
-		n := float64(len(val))
-		t.Logf("candidates %3d: val R@1 %.4f MRR@10 %.4f found %.4f (p50 %.2f ms, p99 %.2f ms, contended)", k, r1/n, mrr/n, found/n,
-			float64(lat[len(lat)/2].Microseconds())/1000, float64(lat[len(lat)*99/100].Microseconds())/1000)
 	}
+	slices.Sort(lat)
+	n := float64(len(val))
+	t.Logf("maxDF %.3f candidates %3d: val R@1 %.4f MRR@10 %.4f found %.4f (p50 %.2f ms, p99 %.2f ms, contended)", maxDF, k, r1/n, mrr/n, found/n,
+		float64(lat[len(lat)/2].Microseconds())/1000, float64(lat[len(lat)*99/100].Microseconds())/1000)
 }
