@@ -26,6 +26,11 @@ type assoc struct {
 	// the background model the translation likelihood is compared with.
 	freq  map[string]int
 	total int
+	// sub, when set, holds the same kind of table over characters (the
+	// analysis' uni sets) and over character bigrams (grams): they link
+	// parts of words the word table has not seen together, and are robust
+	// to segmentation and typos (付款不岀 ~ 付款不出).
+	sub [numSubTables]*assoc
 	// pool holds assocQuery values for reuse by searches.
 	pool sync.Pool
 }
@@ -43,9 +48,49 @@ const (
 	assocIters    = 8
 )
 
-// numAssocFeatures is the number of features the table adds (see
-// assocFeatures).
+// numAssocFeatures is the number of features a table adds (see
+// assocQuery.features); the word table and the character table add as
+// many each.
 const numAssocFeatures = 6
+
+// The sub-tables of a word table: over characters and over character
+// bigrams.
+const (
+	subChars = iota
+	subGrams
+	numSubTables
+)
+
+// subTableNames name the sub-tables in the JSON form.
+var subTableNames = [numSubTables]string{"chars", "grams"}
+
+// assocPair is one paraphrase pair, as the word table (words) and the
+// sub-tables (sub) learn from it.
+type assocPair struct {
+	words [2][]string
+	sub   [numSubTables][2][]string
+}
+
+// learnAssocPairs learns a word table, with its sub-tables, from pairs.
+func learnAssocPairs(ctx context.Context, pairs []assocPair) (*assoc, error) {
+	w := make([][2][]string, len(pairs))
+	for i, p := range pairs {
+		w[i] = p.words
+	}
+	a, err := learnAssoc(ctx, w)
+	if err != nil {
+		return nil, err
+	}
+	for k := range numSubTables {
+		for i, p := range pairs {
+			w[i] = p.sub[k]
+		}
+		if a.sub[k], err = learnAssoc(ctx, w); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
+}
 
 // learnAssoc estimates a table from pairs of word sets (each pair two
 // paraphrases) with assocIters rounds of EM. It is deterministic.
@@ -182,6 +227,10 @@ type assocQuery struct {
 	// listing (i, P(u | q_i)).
 	fwd, rev map[string]linkSpan
 	links    []qLink
+	// sq[k] is the query's terms prepared for sub-table a.sub[k], by the
+	// first subFeatures call after prepare (sqReady[k]).
+	sq      [numSubTables]*assocQuery
+	sqReady [numSubTables]bool
 }
 
 type qLink struct {
@@ -191,8 +240,9 @@ type qLink struct {
 
 type linkSpan struct{ start, end int32 }
 
-// maxAssocWords bounds the query words the features look at.
-const maxAssocWords = 32
+// maxAssocWords bounds the query words (or characters) the features look
+// at.
+const maxAssocWords = 64
 
 // query prepares words for scoring; the result is not pooled.
 func (a *assoc) query(words []string) *assocQuery {
@@ -242,6 +292,7 @@ func (q *assocQuery) prepare(a *assoc, words []string) {
 		words = words[:maxAssocWords]
 	}
 	q.a, q.words = a, words
+	q.sqReady = [numSubTables]bool{}
 	q.bg, q.wt = q.bg[:0], q.wt[:0]
 	clear(q.fwd)
 	clear(q.rev)
@@ -299,6 +350,25 @@ func (q *assocQuery) revLinks(u string) []qLink {
 		return nil
 	}
 	return q.links[sp.start:sp.end]
+}
+
+// subFeatures writes sub-table k's association features of a text with
+// terms tt (its uni or grams set) into x, for a query with terms qt (of
+// the query q was prepared for); zeros without that table.
+func (q *assocQuery) subFeatures(k int, x []float64, qt, tt []string) {
+	sa := q.a.sub[k]
+	if sa == nil {
+		clear(x[:numAssocFeatures])
+		return
+	}
+	if !q.sqReady[k] {
+		if q.sq[k] == nil {
+			q.sq[k] = &assocQuery{fwd: map[string]linkSpan{}, rev: map[string]linkSpan{}}
+		}
+		q.sq[k].prepare(sa, qt)
+		q.sqReady[k] = true
+	}
+	q.sq[k].features(x, tt)
 }
 
 // features writes the association features of text words t into x:
@@ -369,6 +439,14 @@ func (q *assocQuery) features(x []float64, t []string) {
 type assocFile struct {
 	Total int               `json:"total"`
 	Words map[string]string `json:"words"`
+	// Chars and Grams are the character and bigram tables, if any.
+	Chars *assocFile `json:"chars,omitempty"`
+	Grams *assocFile `json:"grams,omitempty"`
+}
+
+// subs points to f's sub-table fields, in sub-table order.
+func (f *assocFile) subs() [numSubTables]**assocFile {
+	return [numSubTables]**assocFile{&f.Chars, &f.Grams}
 }
 
 func (a *assoc) file() *assocFile {
@@ -383,6 +461,11 @@ func (a *assoc) file() *assocFile {
 			b.WriteString(strconv.FormatFloat(l.p, 'g', 3, 64))
 		}
 		f.Words[w] = b.String()
+	}
+	for k, sub := range f.subs() {
+		if a.sub[k] != nil {
+			*sub = a.sub[k].file()
+		}
 	}
 	return f
 }
@@ -409,6 +492,16 @@ func assocFromFile(f *assocFile) (*assoc, error) {
 	}
 	if a.total <= 0 {
 		return nil, fmt.Errorf("associations: total %d must be positive", a.total)
+	}
+	for k, sub := range f.subs() {
+		if *sub == nil {
+			continue
+		}
+		s, err := assocFromFile(*sub)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", subTableNames[k], err)
+		}
+		a.sub[k] = s
 	}
 	a.finish()
 	return a, nil

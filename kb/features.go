@@ -104,10 +104,27 @@ var featureNames = [...]string{
 	"assoc_rev_cov",  // the same from the text's side
 	"assoc_diff_fwd", // assoc_fwd_cov over the query words missing from the text only (1 when none)
 	"assoc_diff_rev", // assoc_rev_cov over the text words missing from the query only (1 when none)
+	"cassoc_fwd_ll",  // the six assoc_* features again, from the learned character table
+	"cassoc_rev_ll",
+	"cassoc_fwd_cov",
+	"cassoc_rev_cov",
+	"cassoc_diff_fwd",
+	"cassoc_diff_rev",
+	"gassoc_fwd_ll", // and from the learned character-bigram table
+	"gassoc_rev_ll",
+	"gassoc_fwd_cov",
+	"gassoc_rev_cov",
+	"gassoc_diff_fwd",
+	"gassoc_diff_rev",
 }
 
-// firstAssocFeature is the index of the first association feature.
-const firstAssocFeature = 25
+// The indexes of the first feature from the word-association table, from
+// its character table and from its bigram table.
+const (
+	firstAssocFeature     = 25
+	firstCharAssocFeature = firstAssocFeature + numAssocFeatures
+	firstGramAssocFeature = firstCharAssocFeature + numAssocFeatures
+)
 
 const numFeatures = len(featureNames)
 
@@ -212,8 +229,10 @@ func featureVector(x *[numFeatures]float64, q *queryInfo, t *analysis, k int, bm
 	x[23], x[24] = rawOverlap(qa.rawSet, t.rawSet)
 	if q.as != nil {
 		q.as.features(x[firstAssocFeature:], t.wordSet)
+		q.as.subFeatures(subChars, x[firstCharAssocFeature:], qa.uni, t.uni)
+		q.as.subFeatures(subGrams, x[firstGramAssocFeature:], qa.grams, t.grams)
 	} else {
-		clear(x[firstAssocFeature : firstAssocFeature+numAssocFeatures])
+		clear(x[firstAssocFeature:])
 	}
 }
 

@@ -18,8 +18,9 @@ import (
 // text of a candidate entry from features comparing it with the query
 // (first-stage BM25, word and character overlap weighted by IDF, edit
 // distance, common substrings, length ratio, negation and domain key-term
-// mismatches, question kind, and a learned word-association table that
-// matches colloquial paraphrases such as 还钱 and 还款). Its model is a
+// mismatches, question kind, and a learned word-association table, with
+// character and character-bigram tables beside it, that matches colloquial
+// paraphrases such as 还钱 and 还款 and typos such as 不岀). Its model is a
 // linear or one-hidden-layer part plus optional gradient-boosted trees.
 // A Ranker is immutable and safe for concurrent use. [DefaultRanker] is
 // the one kb ships; [TrainRanker] fits one, associations included, to your
@@ -339,8 +340,11 @@ func TrainRanker(ctx context.Context, ix *Index, examples []Labeled, cfg TrainCo
 type Trainer struct {
 	cfg    TrainConfig
 	lists  []trainList
-	pairs  [][2][]string // (query words, entry text words) of every example
+	pairs  []assocPair // (query, entry text) words and characters of every example
 	report TrainReport
+	// drop lists features Fit zeroes before training (experiments only),
+	// so that the model cannot use them.
+	drop []int
 }
 
 // NewTrainer returns a Trainer with cfg's parameters.
@@ -408,6 +412,13 @@ func (t *Trainer) Fit(ctx context.Context) (*Ranker, TrainReport, error) {
 		}
 		r.assoc = a
 	}
+	for i := range lists {
+		for _, f := range t.drop {
+			for j := range lists[i].x {
+				lists[i].x[j][f] = 0
+			}
+		}
+	}
 	standardize(r, lists)
 	loss, err := fit(ctx, r, lists, cfg)
 	if err != nil {
@@ -431,13 +442,13 @@ func (t *Trainer) crossFitAssoc(ctx context.Context, lists []trainList) (*assoc,
 	k := max(t.cfg.withDefaults().AssocFolds, 1)
 	if k > 1 {
 		for f := range k {
-			var pairs [][2][]string
+			var pairs []assocPair
 			for i, p := range t.pairs {
 				if i%k != f {
 					pairs = append(pairs, p)
 				}
 			}
-			a, err := learnAssoc(ctx, pairs)
+			a, err := learnAssocPairs(ctx, pairs)
 			if err != nil {
 				return nil, err
 			}
@@ -448,7 +459,7 @@ func (t *Trainer) crossFitAssoc(ctx context.Context, lists []trainList) (*assoc,
 			}
 		}
 	}
-	a, err := learnAssoc(ctx, t.pairs)
+	a, err := learnAssocPairs(ctx, t.pairs)
 	if err != nil {
 		return nil, err
 	}
@@ -476,20 +487,22 @@ func (l *trainList) fillAssoc(a *assoc) {
 	aq := a.query(l.q.wordSet)
 	for j, t := range l.texts {
 		aq.features(l.x[j][firstAssocFeature:], t.wordSet)
+		aq.subFeatures(subChars, l.x[j][firstCharAssocFeature:], l.q.uni, t.uni)
+		aq.subFeatures(subGrams, l.x[j][firstGramAssocFeature:], l.q.grams, t.grams)
 	}
 }
 
 // trainingLists returns the candidate lists of examples whose entry the
 // first stage finds, and the (query, entry text) word pairs of all
 // examples, numbered from pair0.
-func (ix *Index) trainingLists(ctx context.Context, examples []Labeled, pair0 int) ([]trainList, [][2][]string, error) {
+func (ix *Index) trainingLists(ctx context.Context, examples []Labeled, pair0 int) ([]trainList, []assocPair, error) {
 	g, err := ix.acquire()
 	if err != nil {
 		return nil, nil, err
 	}
 	defer g.release()
 	var lists []trainList
-	var pairs [][2][]string
+	var pairs []assocPair
 	for i, ex := range examples {
 		if i%256 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -504,7 +517,10 @@ func (ix *Index) trainingLists(ctx context.Context, examples []Labeled, pair0 in
 		}
 		qa := ix.an.analyze(ex.Query)
 		pair := pair0 + len(pairs)
-		pairs = append(pairs, [2][]string{qa.wordSet, e.texts[0].wordSet})
+		pairs = append(pairs, assocPair{
+			words: [2][]string{qa.wordSet, e.texts[0].wordSet},
+			sub:   [numSubTables][2][]string{{qa.uni, e.texts[0].uni}, {qa.grams, e.texts[0].grams}},
+		})
 		cands, err := ix.candidates(ctx, g, &qa, "", nil, "", ix.opts.candidates)
 		if err != nil {
 			return nil, nil, err

@@ -149,7 +149,7 @@ func TestRankerExperiment(t *testing.T) {
 		cfg := ec.TrainConfig
 		// As retrieval-train -mix-kb -mix-weight does: the sample lists
 		// (and their association pairs) added mix times.
-		tr := &Trainer{cfg: cfg, lists: slices.Clone(afLists), pairs: slices.Clone(afPairs), report: afReport}
+		tr := &Trainer{cfg: cfg, lists: slices.Clone(afLists), pairs: slices.Clone(afPairs), report: afReport, drop: ec.drop}
 		for range ec.mix {
 			addSampleLists(t, tr, tok, quarters...)
 		}
@@ -160,6 +160,9 @@ func TestRankerExperiment(t *testing.T) {
 		r1, mrr := evalLists(r, va.lists, len(val))
 		sf := measure(r)
 		t.Logf("%-40s loss %.4f  val R@1 %.4f MRR@10 %.4f  sample R@1 %.4f MRR@10 %.4f (%.0fs)", cfg.Note, rep.Loss, r1, mrr, sf.r1, sf.mrr, time.Since(start).Seconds())
+		if os.Getenv("DUXIN_KB_EXPERIMENT_DUMP") != "" {
+			dumpFailures(t, r, va.lists, 60)
+		}
 		if out := os.Getenv("DUXIN_KB_EXPERIMENT_OUT"); out != "" && cfg.Note == os.Getenv("DUXIN_KB_EXPERIMENT_SAVE") {
 			f, err := os.Create(out)
 			if err != nil {
@@ -175,7 +178,15 @@ func TestRankerExperiment(t *testing.T) {
 // sample KB's lists mixed in.
 type expConfig struct {
 	TrainConfig
-	mix int
+	mix  int
+	drop []int
+}
+
+// featureGroups names the feature groups a configuration can leave out
+// with a -no<group> suffix, to compare with and without them in one run.
+var featureGroups = map[string][2]int{
+	"cassoc": {firstCharAssocFeature, firstGramAssocFeature},
+	"gassoc": {firstGramAssocFeature, numFeatures},
 }
 
 // experimentConfigs returns the configurations named in
@@ -191,6 +202,7 @@ func experimentConfigs() []expConfig {
 		"lin-gbdt700d3":       func(c *TrainConfig) { c.Trees = 700; c.Depth = 3 },
 		"lin-gbdt200":         func(c *TrainConfig) { c.Trees = 200 },
 		"lin-gbdt400d3":       func(c *TrainConfig) { c.Trees = 400; c.Depth = 3 },
+		"lin-gbdt400d3af8":    func(c *TrainConfig) { c.Trees = 400; c.Depth = 3; c.AssocFolds = 8 },
 		"lin-gbdt200d3":       func(c *TrainConfig) { c.Trees = 200; c.Depth = 3 },
 		"lin-gbdt100d2":       func(c *TrainConfig) { c.Trees = 100; c.Depth = 2 },
 		"lin-gbdt300d5":       func(c *TrainConfig) { c.Trees = 300; c.Depth = 5 },
@@ -209,9 +221,18 @@ func experimentConfigs() []expConfig {
 	for _, n := range names {
 		c := expConfig{TrainConfig: base}
 		name := n
-		if i := strings.LastIndex(n, "-mix"); i >= 0 {
-			fmt.Sscanf(n[i+4:], "%d", &c.mix)
-			name = n[:i]
+		for g, span := range featureGroups {
+			if strings.Contains(name, "-no"+g) {
+				name = strings.Replace(name, "-no"+g, "", 1)
+				for f := span[0]; f < span[1]; f++ {
+					c.drop = append(c.drop, f)
+				}
+			}
+		}
+		slices.Sort(c.drop)
+		if i := strings.LastIndex(name, "-mix"); i >= 0 {
+			fmt.Sscanf(name[i+4:], "%d", &c.mix)
+			name = name[:i]
 		}
 		f, ok := all[name]
 		if !ok {
@@ -265,4 +286,26 @@ func readLabeledForTest(t *testing.T, path string) []Labeled {
 		out = append(out, l)
 	}
 	return out
+}
+
+// dumpFailures logs up to n validation lists whose expected text r does not
+// rank first: the query, the expected text and r's choice.
+func dumpFailures(t *testing.T, r *Ranker, lists []trainList, n int) {
+	for i := 0; i < len(lists) && n > 0; i += 7 {
+		l := &lists[i]
+		if r.assoc != nil {
+			l.fillAssoc(r.assoc)
+		}
+		best := 0
+		for j := range l.x {
+			if r.score(&l.x[j]) > r.score(&l.x[best]) {
+				best = j
+			}
+		}
+		if best == l.pos {
+			continue
+		}
+		n--
+		t.Logf("Q %s | GOLD %s | TOP %s", string(l.q.runes), string(l.texts[l.pos].runes), string(l.texts[best].runes))
+	}
 }
