@@ -197,14 +197,9 @@ func (ix *Index) score(g *generation, qi *queryInfo, cands []*candidate, r *Rank
 				qi.as = nil
 			}()
 		}
-		// Features of every candidate text first, then the model over all
-		// of them at once (see Ranker.scoreBatch).
-		b := r.getBatch()
-		defer r.putBatch(b)
 		g.mu.RLock()
-		computeFeatures(b, qi, cands, top, &g.stats)
+		scores := scoreTexts(r, qi, cands, top, &g.stats)
 		g.mu.RUnlock()
-		scores := r.scoreBatch(b)
 		j := 0
 		for _, c := range cands {
 			c.score = 0
@@ -221,49 +216,61 @@ func (ix *Index) score(g *generation, qi *queryInfo, cands []*candidate, r *Rank
 	slices.SortFunc(cands, byRank)
 }
 
-// parallelTexts is the number of candidate texts from which
-// computeFeatures splits the work over two goroutines: below it, starting
-// a goroutine costs more than it saves.
+// parallelTexts is the number of candidate texts from which scoreTexts
+// splits the work over two goroutines: below it, starting a goroutine costs
+// more than it saves.
 const parallelTexts = 24
 
-// computeFeatures sets b.xs to the feature vectors of every text of cands,
-// in order, each in a fresh vector. With more than one processor and
-// enough texts, it computes the first candidate's texts alone (which also
-// lets the query's lazily computed state, such as its term IDFs, settle),
-// then the rest in two halves on two goroutines; the query, the texts and
-// st are only read from then on.
-func computeFeatures(b *scoreBatch, qi *queryInfo, cands []*candidate, top float64, st *termStats) {
+// scoreTexts returns the ranker's score of every text of cands, in order.
+// It computes each text's features in a fresh vector, then scores them in
+// batches (see Ranker.scoreBatch, which scores each vector on its own).
+// With more than one processor and enough texts, it does the first
+// candidate alone (which also lets the query's lazily computed state, such
+// as its term IDFs, settle), then the rest in two halves on two goroutines,
+// each with its own batch; the query, the texts, st and r are only read from
+// then on.
+func scoreTexts(r *Ranker, qi *queryInfo, cands []*candidate, top float64, st *termStats) []float64 {
 	n := 0
 	for _, c := range cands {
 		n += len(c.e.texts)
 	}
-	b.xs = slices.Grow(b.xs[:0], n)[:n]
-	clear(b.xs)
-	fill := func(cands []*candidate, xs [][numFeatures]float64) {
-		j := 0
+	// fill appends the feature vectors of cands' texts to b.xs.
+	fill := func(b *scoreBatch, cands []*candidate) {
 		for _, c := range cands {
 			for k := range c.e.texts {
-				featureVector(&xs[j], qi, &c.e.texts[k], k, c.bm25[k]/top, c.rank, st)
-				j++
+				b.xs = append(b.xs, [numFeatures]float64{})
+				featureVector(&b.xs[len(b.xs)-1], qi, &c.e.texts[k], k, c.bm25[k]/top, c.rank, st)
 			}
 		}
 	}
+	b := r.getBatch()
+	defer r.putBatch(b)
 	first := len(cands[0].e.texts)
 	if n-first < parallelTexts || runtime.GOMAXPROCS(0) < 2 {
-		fill(cands, b.xs)
-		return
+		fill(b, cands)
+		return slices.Clone(r.scoreBatch(b))
 	}
-	fill(cands[:1], b.xs[:first])
+	fill(b, cands[:1])
 	// Split the rest where half of the remaining texts are done.
 	mid, at := 1, first
 	for mid < len(cands)-1 && 2*(at-first) < n-first {
 		at += len(cands[mid].e.texts)
 		mid++
 	}
+	hb := r.getBatch()
+	defer r.putBatch(hb)
 	var wg sync.WaitGroup
-	wg.Go(func() { fill(cands[1:mid], b.xs[first:at]) })
-	fill(cands[mid:], b.xs[at:])
+	wg.Go(func() {
+		fill(hb, cands[1:mid])
+		r.scoreBatch(hb)
+	})
+	fill(b, cands[mid:])
+	mine := r.scoreBatch(b)
 	wg.Wait()
+	out := make([]float64, 0, n)
+	out = append(out, mine[:first]...)
+	out = append(out, hb.out...)
+	return append(out, mine[first:]...)
 }
 
 // hits turns the first limit candidates into hits.

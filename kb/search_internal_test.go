@@ -242,13 +242,14 @@ func sharedDataDir() string {
 	return ""
 }
 
-// TestComputeFeaturesParallel checks that the features computed on two
-// goroutines are those of one pass over the candidates in order (and, under
-// -race, that the feature code only reads the shared query state once the
-// first candidate is done).
-func TestComputeFeaturesParallel(t *testing.T) {
+// TestScoreTextsParallel checks that the scores computed on two goroutines
+// are those of one serial pass: features in order, one batch (and, under
+// -race, that the feature and model code only read the shared query state
+// once the first candidate is done). It fails too if Ranker.scoreBatch
+// stops scoring each vector on its own, which the split relies on.
+func TestScoreTextsParallel(t *testing.T) {
 	if runtime.GOMAXPROCS(0) < 2 {
-		t.Skip("one processor: computeFeatures never splits")
+		t.Skip("one processor: scoreTexts never splits")
 	}
 	tok, err := jieba.New()
 	if err != nil {
@@ -289,19 +290,21 @@ func TestComputeFeaturesParallel(t *testing.T) {
 			continue
 		}
 		top := cands[0].best
-		var want [][numFeatures]float64
+		var want []float64
 		{
 			qi := newQueryInfo(&qa)
 			if r.assoc != nil {
 				qi.as = r.assoc.getQuery(qa.wordSet)
 			}
+			b := &scoreBatch{}
 			for _, c := range cands {
 				for k := range c.e.texts {
 					var x [numFeatures]float64
 					featureVector(&x, &qi, &c.e.texts[k], k, c.bm25[k]/top, c.rank, &g.stats)
-					want = append(want, x)
+					b.xs = append(b.xs, x)
 				}
 			}
+			want = r.scoreBatch(b)
 			if qi.as != nil {
 				r.assoc.putQuery(qi.as)
 			}
@@ -313,13 +316,12 @@ func TestComputeFeaturesParallel(t *testing.T) {
 		if r.assoc != nil {
 			qi.as = r.assoc.getQuery(qa.wordSet)
 		}
-		b := &scoreBatch{}
-		computeFeatures(b, &qi, cands, top, &g.stats)
+		got := scoreTexts(r, &qi, cands, top, &g.stats)
 		if qi.as != nil {
 			r.assoc.putQuery(qi.as)
 		}
-		if diff := cmp.Diff(want, b.xs); diff != "" {
-			t.Fatalf("query %q: features (-serial +parallel):\n%s", q, diff)
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("query %q: scores (-serial +parallel):\n%s", q, diff)
 		}
 	}
 	if split == 0 {
