@@ -61,16 +61,26 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Hit, error) {
 	defer g.release()
 	qa := ix.an.analyze(q.Text)
 	qi := newQueryInfo(&qa)
-	// The query's association links depend on the query alone: prepare
-	// them on another core while the first stage runs.
-	var links chan *assocQuery
+	// What the features need of the query alone (its association links,
+	// its term IDFs, whatever featureVector prepares on its first call) is
+	// prepared on another core while the first stage runs: one
+	// featureVector call on an empty text settles it. The first stage only
+	// reads qa; qi is not touched here until ready is closed.
+	var ready chan struct{}
 	if r := ix.rank; r != nil && r.assoc != nil && runtime.GOMAXPROCS(0) > 1 {
-		links = make(chan *assocQuery, 1)
-		go func() { links <- r.assoc.getQuery(qa.wordSet) }()
+		ready = make(chan struct{})
+		go func() {
+			defer close(ready)
+			qi.as = r.assoc.getQuery(qa.wordSet)
+			var x [numFeatures]float64
+			g.mu.RLock()
+			featureVector(&x, &qi, &analysis{}, 0, 0, 0, &g.stats)
+			g.mu.RUnlock()
+		}()
 	}
 	cands, err := ix.candidates(ctx, g, &qa, q.Category, q.Tags, "", max(limit, ix.opts.candidates))
-	if links != nil {
-		qi.as = <-links
+	if ready != nil {
+		<-ready
 		defer ix.rank.assoc.putQuery(qi.as)
 	}
 	if err != nil {
