@@ -31,6 +31,10 @@ type assoc struct {
 	// parts of words the word table has not seen together, and are robust
 	// to segmentation and typos (付款不岀 ~ 付款不出).
 	sub [numSubTables]*assoc
+	// maxDst, when positive, bounds byDst's lists to their most probable
+	// links: a common character is the target of many characters' links,
+	// and preparing a query walks every one (see subMaxDst).
+	maxDst int
 	// pool holds assocQuery values for reuse by searches.
 	pool sync.Pool
 }
@@ -46,6 +50,8 @@ const (
 	assocMinP     = 0.02
 	assocMaxLinks = 24
 	assocIters    = 8
+	// subMaxDst is the sub-tables' maxDst.
+	subMaxDst = 32
 )
 
 // numAssocFeatures is the number of features a table adds (see
@@ -85,7 +91,7 @@ func learnAssocPairs(ctx context.Context, pairs []assocPair) (*assoc, error) {
 		for i, p := range pairs {
 			w[i] = p.sub[k]
 		}
-		if a.sub[k], err = learnAssoc(ctx, w); err != nil {
+		if a.sub[k], err = learnAssocMax(ctx, w, subMaxDst); err != nil {
 			return nil, err
 		}
 	}
@@ -95,6 +101,11 @@ func learnAssocPairs(ctx context.Context, pairs []assocPair) (*assoc, error) {
 // learnAssoc estimates a table from pairs of word sets (each pair two
 // paraphrases) with assocIters rounds of EM. It is deterministic.
 func learnAssoc(ctx context.Context, pairs [][2][]string) (*assoc, error) {
+	return learnAssocMax(ctx, pairs, 0)
+}
+
+// learnAssocMax is learnAssoc for a table with the given maxDst.
+func learnAssocMax(ctx context.Context, pairs [][2][]string, maxDst int) (*assoc, error) {
 	ids := map[string]int32{}
 	var words []string
 	id := func(w string) int32 {
@@ -166,7 +177,7 @@ func learnAssoc(ctx context.Context, pairs [][2][]string) (*assoc, error) {
 			t[k] = c / totals[int32(uint32(k>>32))]
 		}
 	}
-	a := &assoc{bySrc: map[string][]assocLink{}, byDst: map[string][]assocLink{}, freq: freq, total: total}
+	a := &assoc{bySrc: map[string][]assocLink{}, byDst: map[string][]assocLink{}, freq: freq, total: total, maxDst: maxDst}
 	for k, p := range t {
 		s, d := int32(uint32(k>>32)), int32(uint32(k))
 		if s == null || p < assocMinP {
@@ -182,15 +193,7 @@ func learnAssoc(ctx context.Context, pairs [][2][]string) (*assoc, error) {
 func (a *assoc) finish() {
 	a.byDst = map[string][]assocLink{}
 	for s, links := range a.bySrc {
-		slices.SortFunc(links, func(x, y assocLink) int {
-			if x.p != y.p {
-				if x.p > y.p {
-					return -1
-				}
-				return 1
-			}
-			return strings.Compare(x.word, y.word)
-		})
+		slices.SortFunc(links, byProb)
 		if len(links) > assocMaxLinks {
 			links = links[:assocMaxLinks]
 		}
@@ -200,9 +203,24 @@ func (a *assoc) finish() {
 		}
 	}
 	for d, links := range a.byDst {
+		if a.maxDst > 0 && len(links) > a.maxDst {
+			slices.SortFunc(links, byProb)
+			links = links[:a.maxDst]
+		}
 		slices.SortFunc(links, func(x, y assocLink) int { return strings.Compare(x.word, y.word) })
 		a.byDst[d] = links
 	}
+}
+
+// byProb orders links by decreasing probability, then by word.
+func byProb(x, y assocLink) int {
+	if x.p != y.p {
+		if x.p > y.p {
+			return -1
+		}
+		return 1
+	}
+	return strings.Compare(x.word, y.word)
 }
 
 // bg is the background probability of word w.
@@ -471,7 +489,12 @@ func (a *assoc) file() *assocFile {
 }
 
 func assocFromFile(f *assocFile) (*assoc, error) {
-	a := &assoc{bySrc: map[string][]assocLink{}, freq: make(map[string]int, len(f.Words)), total: f.Total}
+	return assocFromFileMax(f, 0)
+}
+
+// assocFromFileMax is assocFromFile for a table with the given maxDst.
+func assocFromFileMax(f *assocFile, maxDst int) (*assoc, error) {
+	a := &assoc{bySrc: map[string][]assocLink{}, freq: make(map[string]int, len(f.Words)), total: f.Total, maxDst: maxDst}
 	for w, line := range f.Words {
 		fields := strings.Fields(line)
 		if len(fields)%2 != 1 {
@@ -497,7 +520,7 @@ func assocFromFile(f *assocFile) (*assoc, error) {
 		if *sub == nil {
 			continue
 		}
-		s, err := assocFromFile(*sub)
+		s, err := assocFromFileMax(*sub, subMaxDst)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", subTableNames[k], err)
 		}

@@ -195,13 +195,25 @@ func (r *Ranker) WriteTo(w io.Writer) (int64, error) {
 // Note returns the free text stored with the ranker (how it was trained).
 func (r *Ranker) Note() string { return r.note }
 
+// exactFeature is the index of the "exact" feature, exactBonus what a
+// text whose folded form equals the query's adds to its score: such a
+// text is what the user asked for, but the training sets hold no such
+// pairs (AFQMC's paraphrases differ, the sample KB's folds are searched
+// without their own texts), so the model cannot learn it and, from the
+// association features, sometimes preferred a shorter text of another
+// entry (花呗怎么提额 -> 借呗提额).
+const (
+	exactFeature = 21
+	exactBonus   = 100
+)
+
 // score is the model's output for raw feature vector x.
 func (r *Ranker) score(x *[numFeatures]float64) float64 {
 	var z [numFeatures]float64
 	for i := range numFeatures {
 		z[i] = (x[i] - r.mean[i]) / r.scale[i]
 	}
-	return r.linearScore(&z) + r.treeScore(&z)
+	return r.linearScore(&z) + r.treeScore(&z) + exactBonus*x[exactFeature]
 }
 
 // scoreBatch is the model's output for each raw feature vector of b.xs,
@@ -228,7 +240,7 @@ func (r *Ranker) scoreBatch(b *scoreBatch) []float64 {
 		}
 	}
 	for j := range b.out {
-		b.out[j] = b.lin[j] + b.out[j]
+		b.out[j] = b.lin[j] + b.out[j] + exactBonus*b.xs[j][exactFeature]
 	}
 	return b.out
 }

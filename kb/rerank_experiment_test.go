@@ -248,10 +248,19 @@ func experimentConfigs() []expConfig {
 // evalLists returns the Recall@1 and MRR@10 of r over lists, out of total
 // queries (the queries without a list count as misses).
 func evalLists(r *Ranker, lists []trainList, total int) (r1, mrr float64) {
+	exactLists, exactGold := 0, 0
 	for i := range lists {
 		l := &lists[i]
 		if r.assoc != nil {
 			l.fillAssoc(r.assoc)
+		}
+		for j := range l.x {
+			if l.x[j][exactFeature] == 1 {
+				exactLists++
+				if j == l.pos {
+					exactGold++
+				}
+			}
 		}
 		sp := r.score(&l.x[l.pos])
 		rank := 0
@@ -266,6 +275,9 @@ func evalLists(r *Ranker, lists []trainList, total int) (r1, mrr float64) {
 		if rank < 10 {
 			mrr += 1 / float64(rank+1)
 		}
+	}
+	if exactLists > 0 {
+		fmt.Printf("validation: %d texts equal to their query, %d of them expected\n", exactLists, exactGold)
 	}
 	return r1 / float64(total), mrr / float64(total)
 }
