@@ -108,7 +108,7 @@ func (ix *Index) candidates(ctx context.Context, g *generation, qa *analysis, ca
 	defer g.putAccumulator(acc)
 	// An entry has one or a few texts; ask for more texts than entries so
 	// that n distinct entries usually come back.
-	if err := acc.search(ctx, g.bi, terms, filters, 2*n+10); err != nil {
+	if err := acc.search(ctx, g.bi, terms, filters, g.vocab(), 2*n+10); err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
 			err = fmt.Errorf("%w (%v)", ctxErr, err)
 		}
@@ -379,6 +379,12 @@ type accumulator struct {
 	// document ids.
 	top []scoredDoc
 	ids []string
+	// extIDs caches, for one search, the bleve ids of documents whose
+	// scores tied: ties are broken by id, not by document number, which
+	// depends on the order bleve's batch analysis happened to finish in
+	// and so differs from process to process.
+	extIDs map[uint64]string
+	idErr  error
 }
 
 type scoredDoc struct {
@@ -386,13 +392,34 @@ type scoredDoc struct {
 	score float64
 }
 
-// worse orders documents as bleve's collector does, reversed: lower score,
-// then later in index order.
-func (d scoredDoc) worse(o scoredDoc) bool {
+// worse reports whether d ranks below o: a lower score or, on a tie, a
+// greater bleve id. (bleve's collector breaks ties by document number,
+// which is not reproducible from one process to the next; see extIDs.)
+func (a *accumulator) worse(r index.IndexReader, d, o scoredDoc) bool {
 	if d.score != o.score {
 		return d.score < o.score
 	}
-	return d.doc > o.doc
+	if d.doc == o.doc {
+		return false
+	}
+	return a.extID(r, d.doc) > a.extID(r, o.doc)
+}
+
+// extID returns the bleve id of document doc, cached for the search.
+func (a *accumulator) extID(r index.IndexReader, doc uint64) string {
+	if id, ok := a.extIDs[doc]; ok {
+		return id
+	}
+	a.idBuf = index.NewIndexInternalID(a.idBuf, doc)
+	id, err := r.ExternalID(a.idBuf)
+	if err != nil && a.idErr == nil {
+		a.idErr = err
+	}
+	if a.extIDs == nil {
+		a.extIDs = map[uint64]string{}
+	}
+	a.extIDs[doc] = id
+	return id
 }
 
 func (g *generation) getAccumulator() *accumulator {
@@ -410,6 +437,8 @@ func (g *generation) putAccumulator(a *accumulator) {
 	a.top = a.top[:0]
 	clear(a.ids)
 	a.ids = a.ids[:0]
+	clear(a.extIDs)
+	a.idErr = nil
 	g.accs.Put(a)
 }
 
@@ -426,7 +455,28 @@ func (a *accumulator) grow(d uint64) {
 
 // search leaves in a.top and a.ids the size best texts of bi that hold at
 // least one of terms and every one of filters.
-func (a *accumulator) search(ctx context.Context, bi bleve.Index, terms, filters []queryTerm, size int) (err error) {
+// fieldVocab is the number of distinct terms of the word and bigram fields
+// over the live texts.
+type fieldVocab struct{ words, grams int }
+
+func (v fieldVocab) of(field string) int {
+	switch field {
+	case fieldWords:
+		return v.words
+	case fieldGrams:
+		return v.grams
+	}
+	return 0
+}
+
+// vocab returns g's field vocabularies.
+func (g *generation) vocab() fieldVocab {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	return fieldVocab{len(g.stats.words), len(g.stats.grams)}
+}
+
+func (a *accumulator) search(ctx context.Context, bi bleve.Index, terms, filters []queryTerm, vocab fieldVocab, size int) (err error) {
 	adv, err := bi.Advanced()
 	if err != nil {
 		return err
@@ -474,14 +524,15 @@ func (a *accumulator) search(ctx context.Context, bi bleve.Index, terms, filters
 		}
 		t := &terms[i]
 		if t.field != avgField {
-			avgField, avg = t.field, 0
-			if br, isBM25 := r.(index.BM25Reader); isBM25 {
-				card, err := br.FieldCardinality(t.field)
-				if err != nil {
-					return err
-				}
-				avg = math.Ceil(float64(card) / float64(docs))
-			}
+			// bleve's BM25 takes the field dictionary's cardinality over
+			// the document count as the average field length. On a
+			// snapshot of several segments that cardinality counts a
+			// term once per segment holding it, so it changes as
+			// background merges run, and the same query scored
+			// differently from run to run. The field's vocabulary over
+			// the live texts is what it is on a fully merged index.
+			avgField = t.field
+			avg = math.Ceil(float64(vocab.of(t.field)) / float64(docs))
 		}
 		idf := a.idfs[i]
 		weight := t.boost * idf * qnorm
@@ -549,7 +600,7 @@ func (a *accumulator) search(ctx context.Context, bi bleve.Index, terms, filters
 			h = append(h, sd)
 			for i := len(h) - 1; i > 0; {
 				p := (i - 1) / 2
-				if !h[i].worse(h[p]) {
+				if !a.worse(r, h[i], h[p]) {
 					break
 				}
 				h[i], h[p] = h[p], h[i]
@@ -557,17 +608,17 @@ func (a *accumulator) search(ctx context.Context, bi bleve.Index, terms, filters
 			}
 			continue
 		}
-		if !h[0].worse(sd) {
+		if !a.worse(r, h[0], sd) {
 			continue
 		}
 		h[0] = sd
 		for i := 0; ; {
-			w, l, r := i, 2*i+1, 2*i+2
-			if l < len(h) && h[l].worse(h[w]) {
+			w, l, rt := i, 2*i+1, 2*i+2
+			if l < len(h) && a.worse(r, h[l], h[w]) {
 				w = l
 			}
-			if r < len(h) && h[r].worse(h[w]) {
-				w = r
+			if rt < len(h) && a.worse(r, h[rt], h[w]) {
+				w = rt
 			}
 			if w == i {
 				break
@@ -578,21 +629,16 @@ func (a *accumulator) search(ctx context.Context, bi bleve.Index, terms, filters
 	}
 	slices.SortFunc(h, func(x, y scoredDoc) int {
 		switch {
-		case y.worse(x):
+		case a.worse(r, y, x):
 			return -1
-		case x.worse(y):
+		case a.worse(r, x, y):
 			return 1
 		}
 		return 0
 	})
 	a.top = h
 	for _, sd := range h {
-		a.idBuf = index.NewIndexInternalID(a.idBuf, sd.doc)
-		id, err := r.ExternalID(a.idBuf)
-		if err != nil {
-			return err
-		}
-		a.ids = append(a.ids, id)
+		a.ids = append(a.ids, a.extID(r, sd.doc))
 	}
-	return nil
+	return a.idErr
 }
