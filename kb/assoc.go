@@ -37,7 +37,13 @@ type assoc struct {
 	maxDst int
 	// pool holds assocQuery values for reuse by searches.
 	pool sync.Pool
+	// stat caches bg and weight of every word in freq (finish builds it):
+	// scoring a candidate text asks for them once per text word.
+	stat    map[string]termStat
+	unknown termStat // bg and weight of a word not in freq
 }
+
+type termStat struct{ bg, w float64 }
 
 type assocLink struct {
 	word string
@@ -189,8 +195,14 @@ func learnAssocMax(ctx context.Context, pairs [][2][]string, maxDst int) (*assoc
 	return a, nil
 }
 
-// finish sorts and prunes bySrc and builds byDst from it.
+// finish sorts and prunes bySrc, builds byDst from it, and caches each
+// word's background statistics.
 func (a *assoc) finish() {
+	a.stat = make(map[string]termStat, len(a.freq))
+	for w, n := range a.freq {
+		a.stat[w] = a.computeStat(n)
+	}
+	a.unknown = a.computeStat(0)
 	a.byDst = map[string][]assocLink{}
 	for s, links := range a.bySrc {
 		slices.SortFunc(links, byProb)
@@ -224,12 +236,26 @@ func byProb(x, y assocLink) int {
 }
 
 // bg is the background probability of word w.
-func (a *assoc) bg(w string) float64 {
-	return (float64(a.freq[w]) + 0.5) / (float64(a.total) + 1)
-}
+func (a *assoc) bg(w string) float64 { return a.termStat(w).bg }
 
 // weight is the IDF-like weight of w under the background model.
-func (a *assoc) weight(w string) float64 { return -math.Log(a.bg(w)) }
+func (a *assoc) weight(w string) float64 { return a.termStat(w).w }
+
+// termStat returns w's background probability and weight.
+func (a *assoc) termStat(w string) termStat {
+	if a.stat == nil { // not finished: compute
+		return a.computeStat(a.freq[w])
+	}
+	if s, ok := a.stat[w]; ok {
+		return s
+	}
+	return a.unknown
+}
+
+func (a *assoc) computeStat(n int) termStat {
+	bg := (float64(n) + 0.5) / (float64(a.total) + 1)
+	return termStat{bg, -math.Log(bg)}
+}
 
 // assocQuery is a query prepared for scoring texts with an assoc: for each
 // text word, the query words it translates to (forward) and the query
@@ -414,9 +440,11 @@ func (q *assocQuery) features(x []float64, t []string) {
 			bu = max(bu, l.p)
 		}
 		pu /= float64(nq)
-		bg := q.a.bg(u)
-		revLL += math.Log1p(pu / bg)
-		w := -math.Log(bg)
+		st := q.a.termStat(u)
+		if pu > 0 { // log1p(0) adds nothing
+			revLL += math.Log1p(pu / st.bg)
+		}
+		w := st.w
 		revCov += w * bu
 		revW += w
 		// The same coverage over the text words the query lacks only.
@@ -430,8 +458,9 @@ func (q *assocQuery) features(x []float64, t []string) {
 	// how well the table bridges what overlap features count as missing.
 	var diffCov, diffW float64
 	for i := range nq {
-		p := sum[i] / float64(len(t))
-		fwdLL += math.Log1p(p / q.bg[i])
+		if p := sum[i] / float64(len(t)); p > 0 {
+			fwdLL += math.Log1p(p / q.bg[i])
+		}
 		fwdCov += q.wt[i] * min(best[i], 1)
 		fwdW += q.wt[i]
 		if _, shared := slices.BinarySearch(t, q.words[i]); !shared {
