@@ -392,6 +392,14 @@ type scoredDoc struct {
 	score float64
 }
 
+// below is worse by document number: cheap, for the heap.
+func (d scoredDoc) below(o scoredDoc) bool {
+	if d.score != o.score {
+		return d.score < o.score
+	}
+	return d.doc > o.doc
+}
+
 // worse reports whether d ranks below o: a lower score or, on a tie, a
 // greater bleve id. (bleve's collector breaks ties by document number,
 // which is not reproducible from one process to the next; see extIDs.)
@@ -588,7 +596,11 @@ func (a *accumulator) search(ctx context.Context, bi bleve.Index, terms, filters
 			}
 		}
 	}
-	// Keep the size best in a heap with the worst on top, then sort them.
+	// Keep the size best in a heap with the worst on top, comparing by
+	// score then document number (cheap); then take in every document tied
+	// with the worst kept one, and sort by score then bleve id, so that
+	// which of the tied documents make the cut does not depend on
+	// document numbers. Only tied documents cost an id lookup here.
 	total := float64(len(terms))
 	h := a.top[:0]
 	for _, doc := range a.touched {
@@ -600,7 +612,7 @@ func (a *accumulator) search(ctx context.Context, bi bleve.Index, terms, filters
 			h = append(h, sd)
 			for i := len(h) - 1; i > 0; {
 				p := (i - 1) / 2
-				if !a.worse(r, h[i], h[p]) {
+				if !h[i].below(h[p]) {
 					break
 				}
 				h[i], h[p] = h[p], h[i]
@@ -608,16 +620,16 @@ func (a *accumulator) search(ctx context.Context, bi bleve.Index, terms, filters
 			}
 			continue
 		}
-		if !a.worse(r, h[0], sd) {
+		if !h[0].below(sd) {
 			continue
 		}
 		h[0] = sd
 		for i := 0; ; {
 			w, l, rt := i, 2*i+1, 2*i+2
-			if l < len(h) && a.worse(r, h[l], h[w]) {
+			if l < len(h) && h[l].below(h[w]) {
 				w = l
 			}
-			if rt < len(h) && a.worse(r, h[rt], h[w]) {
+			if rt < len(h) && h[rt].below(h[w]) {
 				w = rt
 			}
 			if w == i {
@@ -625,6 +637,24 @@ func (a *accumulator) search(ctx context.Context, bi bleve.Index, terms, filters
 			}
 			h[i], h[w] = h[w], h[i]
 			i = w
+		}
+	}
+	if len(h) == size && size > 0 {
+		cut := h[0].score
+		kept := h[:0]
+		for _, sd := range h {
+			if sd.score != cut {
+				kept = append(kept, sd)
+			}
+		}
+		h = kept
+		for _, doc := range a.touched {
+			if a.filters[doc] != need {
+				continue
+			}
+			if sc := a.score[doc] * (float64(a.matched[doc]) / total); sc == cut {
+				h = append(h, scoredDoc{doc, sc})
+			}
 		}
 	}
 	slices.SortFunc(h, func(x, y scoredDoc) int {
@@ -636,6 +666,7 @@ func (a *accumulator) search(ctx context.Context, bi bleve.Index, terms, filters
 		}
 		return 0
 	})
+	h = h[:min(len(h), size)]
 	a.top = h
 	for _, sd := range h {
 		a.ids = append(a.ids, a.extID(r, sd.doc))
