@@ -29,12 +29,14 @@
 //
 // # The ranker
 //
-// A [Ranker] scores a (query, text) pair from 31 features: the first-stage
+// A [Ranker] scores a (query, text) pair from 43 features: the first-stage
 // score and rank, IDF-weighted word, character and bigram overlap from both
 // sides, edit distance, common substring and subsequence, length ratio,
 // negation, domain key-term and question-kind matches and mismatches, and
-// six features from a learned word-association table (IBM Model 1 trained
-// on paraphrase pairs, so that 还钱 matches 还款 and 用不了 matches 不能用).
+// eighteen features from learned association tables over words, characters
+// and character bigrams (IBM Model 1 trained on paraphrase pairs, so that
+// 还钱 matches 还款, 用不了 matches 不能用 and the typo 不岀 matches 不出). A text
+// equal to the query after folding always ranks first.
 // The model is a linear part plus gradient-boosted regression trees, fitted
 // to a softmax loss that puts the expected entry first among the first
 // stage's candidates; every text of a wrong candidate is a negative, as
