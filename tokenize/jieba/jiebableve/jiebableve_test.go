@@ -2,6 +2,7 @@ package jiebableve_test
 
 import (
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -28,10 +29,20 @@ func TestJiebaAnalyzerInBleve(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	tests := []struct{ query, wantID, wantMark string }{
-		{"电子回单", "receipt", "<mark>电子回单</mark>"},
-		{"花呗还款", "repay", "<mark>花唄</mark>"},
-		{"余额宝", "yuebao", "<mark>余额宝</mark>"},
+	tests := []struct {
+		query, wantID string
+		wantMark      []string // any of
+	}{
+		{"电子回单", "receipt", []string{"<mark>电子回单</mark>"}},
+		{"花呗还款", "repay", []string{"<mark>花唄</mark>"}},
+		// Search mode emits 余额 and 余额宝 at the same start. bleve's
+		// highlighter sorts term locations by start only, in map order,
+		// and merges an overlapping pair keeping the later one's end: so
+		// it marks 余额宝 or 余额 from run to run (bleve v2.6.3, highlight
+		// TermLocations.MergeOverlapping). Both are exact offsets. For the
+		// same reason 电子回单 comes out as one mark or as 电子 and 回单
+		// side by side, which the check below joins.
+		{"余额宝", "yuebao", []string{"<mark>余额宝</mark>", "<mark>余额</mark>宝"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {
@@ -46,9 +57,9 @@ func TestJiebaAnalyzerInBleve(t *testing.T) {
 			if len(res.Hits) == 0 || res.Hits[0].ID != tt.wantID {
 				t.Fatalf("want %s first, got %v", tt.wantID, res.Hits)
 			}
-			frag := strings.Join(res.Hits[0].Fragments["q"], "")
-			if !strings.Contains(frag, tt.wantMark) {
-				t.Errorf("fragment %q does not contain %q", frag, tt.wantMark)
+			frag := strings.ReplaceAll(strings.Join(res.Hits[0].Fragments["q"], ""), "</mark><mark>", "")
+			if !slices.ContainsFunc(tt.wantMark, func(m string) bool { return strings.Contains(frag, m) }) {
+				t.Errorf("fragment %q contains none of %q", frag, tt.wantMark)
 			}
 		})
 	}
