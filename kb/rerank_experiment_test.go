@@ -27,74 +27,13 @@ func TestRankerExperiment(t *testing.T) {
 	if os.Getenv("DUXIN_KB_EXPERIMENT") == "" {
 		t.Skip("set DUXIN_KB_EXPERIMENT=1 to run the ranker experiments")
 	}
-	d := os.Getenv("DUXIN_DATA")
-	if d == "" {
-		d = filepath.Join("..", "..", "shared", "data")
-	}
-	full := filepath.Join(d, "retrieval", "afqmc-full")
-	eval := filepath.Join(d, "retrieval", "afqmc")
-	if _, err := os.Stat(full); err != nil {
-		t.Skip("shared data absent")
-	}
-	faqs, _, err := LoadFile(filepath.Join(full, "kb.jsonl"), SkipInvalid())
-	if err != nil {
-		t.Fatal(err)
-	}
-	exFAQs, _, err := LoadFile(filepath.Join(eval, "kb.jsonl"), SkipInvalid())
-	if err != nil {
-		t.Fatal(err)
-	}
-	excluded := map[string]bool{}
-	for _, f := range exFAQs {
-		excluded[f.Question] = true
-		for _, s := range f.Similar {
-			excluded[s] = true
-		}
-	}
-	for _, q := range readLabeledForTest(t, filepath.Join(eval, "queries.jsonl")) {
-		excluded[q.Query] = true
-	}
-	removed := map[string]bool{}
-	var kept []FAQ
-	for _, f := range faqs {
-		hit := excluded[f.Question]
-		for _, s := range f.Similar {
-			hit = hit || excluded[s]
-		}
-		if hit {
-			removed[f.ID] = true
-			continue
-		}
-		kept = append(kept, f)
-	}
-	var train, val []Labeled
-	for _, q := range readLabeledForTest(t, filepath.Join(full, "queries.jsonl")) {
-		if excluded[q.Query] || removed[q.ID] {
-			continue
-		}
-		h := fnv.New32a()
-		h.Write([]byte(q.Query))
-		if h.Sum32()%5 == 0 {
-			val = append(val, q)
-		} else {
-			train = append(train, q)
-		}
-	}
+	kept, train, val, parts, shardOf := experimentSplit(t)
 	t.Logf("entries %d, train %d, validation %d", len(kept), len(train), len(val))
 	tok, err := jieba.New()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer tok.Close()
-	const shards = 7
-	parts := make([][]FAQ, shards)
-	shardOf := map[string]int{}
-	rng := rand.New(rand.NewPCG(1, 2))
-	for _, i := range rng.Perm(len(kept)) {
-		s := len(shardOf) % shards
-		parts[s] = append(parts[s], kept[i])
-		shardOf[kept[i].ID] = s
-	}
 	ctx := context.Background()
 	tr := NewTrainer(TrainConfig{})
 	va := NewTrainer(TrainConfig{})
@@ -320,4 +259,75 @@ func dumpFailures(t *testing.T, r *Ranker, lists []trainList, n int) {
 		n--
 		t.Logf("Q %s | GOLD %s | TOP %s", string(l.q.runes), string(l.texts[l.pos].runes), string(l.texts[best].runes))
 	}
+}
+
+// experimentSplit is the data split of the experiment harnesses (it skips
+// t when the shared data is absent): afqmc-full minus every entry and query
+// sharing a text with afqmc, the evaluation set, which is never looked at;
+// the remaining queries split into train and validation by FNV-32a(query)
+// % 5 == 0; the kept entries dealt into 7 shards at random (seeded), with
+// the shard of each entry id.
+func experimentSplit(t *testing.T) (kept []FAQ, train, val []Labeled, parts [][]FAQ, shardOf map[string]int) {
+	t.Helper()
+	d := os.Getenv("DUXIN_DATA")
+	if d == "" {
+		d = filepath.Join("..", "..", "shared", "data")
+	}
+	full := filepath.Join(d, "retrieval", "afqmc-full")
+	eval := filepath.Join(d, "retrieval", "afqmc")
+	if _, err := os.Stat(full); err != nil {
+		t.Skip("shared data absent")
+	}
+	faqs, _, err := LoadFile(filepath.Join(full, "kb.jsonl"), SkipInvalid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	exFAQs, _, err := LoadFile(filepath.Join(eval, "kb.jsonl"), SkipInvalid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	excluded := map[string]bool{}
+	for _, f := range exFAQs {
+		excluded[f.Question] = true
+		for _, s := range f.Similar {
+			excluded[s] = true
+		}
+	}
+	for _, q := range readLabeledForTest(t, filepath.Join(eval, "queries.jsonl")) {
+		excluded[q.Query] = true
+	}
+	removed := map[string]bool{}
+	for _, f := range faqs {
+		hit := excluded[f.Question]
+		for _, s := range f.Similar {
+			hit = hit || excluded[s]
+		}
+		if hit {
+			removed[f.ID] = true
+			continue
+		}
+		kept = append(kept, f)
+	}
+	for _, q := range readLabeledForTest(t, filepath.Join(full, "queries.jsonl")) {
+		if excluded[q.Query] || removed[q.ID] {
+			continue
+		}
+		h := fnv.New32a()
+		h.Write([]byte(q.Query))
+		if h.Sum32()%5 == 0 {
+			val = append(val, q)
+		} else {
+			train = append(train, q)
+		}
+	}
+	const shards = 7
+	parts = make([][]FAQ, shards)
+	shardOf = map[string]int{}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, i := range rng.Perm(len(kept)) {
+		s := len(shardOf) % shards
+		parts[s] = append(parts[s], kept[i])
+		shardOf[kept[i].ID] = s
+	}
+	return kept, train, val, parts, shardOf
 }

@@ -3,10 +3,7 @@ package kb
 import (
 	"context"
 	"encoding/json"
-	"hash/fnv"
-	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -32,73 +29,13 @@ func TestSearchDepthExperiment(t *testing.T) {
 	if os.Getenv("DUXIN_KB_SEARCH_EXPERIMENT") == "" {
 		t.Skip("set DUXIN_KB_SEARCH_EXPERIMENT=1 to run the search depth experiment")
 	}
-	d := os.Getenv("DUXIN_DATA")
-	if d == "" {
-		d = filepath.Join("..", "..", "shared", "data")
-	}
-	full := filepath.Join(d, "retrieval", "afqmc-full")
-	eval := filepath.Join(d, "retrieval", "afqmc")
-	if _, err := os.Stat(full); err != nil {
-		t.Skip("shared data absent")
-	}
-	faqs, _, err := LoadFile(filepath.Join(full, "kb.jsonl"), SkipInvalid())
-	if err != nil {
-		t.Fatal(err)
-	}
-	exFAQs, _, err := LoadFile(filepath.Join(eval, "kb.jsonl"), SkipInvalid())
-	if err != nil {
-		t.Fatal(err)
-	}
-	excluded := map[string]bool{}
-	for _, f := range exFAQs {
-		excluded[f.Question] = true
-		for _, s := range f.Similar {
-			excluded[s] = true
-		}
-	}
-	for _, q := range readLabeledForTest(t, filepath.Join(eval, "queries.jsonl")) {
-		excluded[q.Query] = true
-	}
-	removed := map[string]bool{}
-	var kept []FAQ
-	for _, f := range faqs {
-		hit := excluded[f.Question]
-		for _, s := range f.Similar {
-			hit = hit || excluded[s]
-		}
-		if hit {
-			removed[f.ID] = true
-			continue
-		}
-		kept = append(kept, f)
-	}
-	var train, val []Labeled
-	for _, q := range readLabeledForTest(t, filepath.Join(full, "queries.jsonl")) {
-		if excluded[q.Query] || removed[q.ID] {
-			continue
-		}
-		h := fnv.New32a()
-		h.Write([]byte(q.Query))
-		if h.Sum32()%5 == 0 {
-			val = append(val, q)
-		} else {
-			train = append(train, q)
-		}
-	}
+	kept, train, val, parts, shardOf := experimentSplit(t)
 	tok, err := jieba.New()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer tok.Close()
-	const shards = 7
-	parts := make([][]FAQ, shards)
-	shardOf := map[string]int{}
-	rng := rand.New(rand.NewPCG(1, 2))
-	for _, i := range rng.Perm(len(kept)) {
-		s := len(shardOf) % shards
-		parts[s] = append(parts[s], kept[i])
-		shardOf[kept[i].ID] = s
-	}
+	shards := len(parts)
 	ctx := context.Background()
 	ixs := make([]*Index, shards)
 	for s, part := range parts {
