@@ -138,24 +138,8 @@ func compareFirstStage(t *testing.T, ix *Index, g *generation, q string, filters
 // leave deleted documents and several segments behind), with and without
 // category and tag filters.
 func TestFirstStageMatchesBleve(t *testing.T) {
-	tok, err := jieba.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tok.Close()
-	faqs, _, err := Load(bytes.NewReader(sampledata.FAQJSONL()), FormatJSONL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ix, err := New(tok)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ix.Close()
+	ix, faqs := sampleIndex(t)
 	ctx := context.Background()
-	if err := ix.Reload(ctx, faqs); err != nil {
-		t.Fatal(err)
-	}
 	var queries []string
 	for _, f := range faqs {
 		queries = append(queries, f.Similar...)
@@ -251,24 +235,8 @@ func TestScoreTextsParallel(t *testing.T) {
 	if runtime.GOMAXPROCS(0) < 2 {
 		t.Skip("one processor: scoreTexts never splits")
 	}
-	tok, err := jieba.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tok.Close()
-	faqs, _, err := Load(bytes.NewReader(sampledata.FAQJSONL()), FormatJSONL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ix, err := New(tok)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ix.Close()
+	ix, faqs := sampleIndex(t)
 	ctx := context.Background()
-	if err := ix.Reload(ctx, faqs); err != nil {
-		t.Fatal(err)
-	}
 	g, err := ix.acquire()
 	if err != nil {
 		t.Fatal(err)
@@ -389,4 +357,28 @@ func TestSearchIndependentOfSegments(t *testing.T) {
 			}
 		}
 	}
+}
+
+// sampleIndex returns an index over the bundled sample KB with the default
+// jieba tokenizer and ranker, closed when t ends, and the entries.
+func sampleIndex(t *testing.T) (*Index, []FAQ) {
+	t.Helper()
+	tok, err := jieba.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tok.Close() })
+	faqs, _, err := Load(bytes.NewReader(sampledata.FAQJSONL()), FormatJSONL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, err := New(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ix.Close() })
+	if err := ix.Reload(context.Background(), faqs); err != nil {
+		t.Fatal(err)
+	}
+	return ix, faqs
 }
