@@ -269,15 +269,12 @@ func dumpFailures(t *testing.T, r *Ranker, lists []trainList, n int) {
 // the shard of each entry id.
 func experimentSplit(t *testing.T) (kept []FAQ, train, val []Labeled, parts [][]FAQ, shardOf map[string]int) {
 	t.Helper()
-	d := os.Getenv("DUXIN_DATA")
+	d := sharedDataDir()
 	if d == "" {
-		d = filepath.Join("..", "..", "shared", "data")
+		t.Skip("shared data absent")
 	}
 	full := filepath.Join(d, "retrieval", "afqmc-full")
 	eval := filepath.Join(d, "retrieval", "afqmc")
-	if _, err := os.Stat(full); err != nil {
-		t.Skip("shared data absent")
-	}
 	faqs, _, err := LoadFile(filepath.Join(full, "kb.jsonl"), SkipInvalid())
 	if err != nil {
 		t.Fatal(err)

@@ -205,20 +205,8 @@ func addSampleLists(t testing.TB, tr *Trainer, tok tokenize.Tokenizer, quarters 
 // short keyword queries a help-center user types rank the obvious entry in
 // the top two. These are the queries an AFQMC-only ranker got wrong.
 func TestSampleObviousQueries(t *testing.T) {
-	tok, err := jieba.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tok.Close()
-	ix, err := New(tok)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ix.Close()
+	ix, _ := sampleIndex(t)
 	ctx := context.Background()
-	if err := ix.Reload(ctx, loadSampleFAQs(t)); err != nil {
-		t.Fatal(err)
-	}
 	tests := []struct {
 		query string
 		want  []string // any of these in the top two

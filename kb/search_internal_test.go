@@ -1,7 +1,6 @@
 package kb
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"math"
@@ -15,7 +14,6 @@ import (
 	"github.com/blevesearch/bleve/v2/search/query"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/duxin-ai/duxin/internal/sampledata"
 	"github.com/duxin-ai/duxin/tokenize/jieba"
 )
 
@@ -308,10 +306,7 @@ func TestSearchIndependentOfSegments(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tok.Close()
-	faqs, _, err := Load(bytes.NewReader(sampledata.FAQJSONL()), FormatJSONL)
-	if err != nil {
-		t.Fatal(err)
-	}
+	faqs := loadSampleFAQs(t)
 	ctx := context.Background()
 	one, err := New(tok)
 	if err != nil {
@@ -368,10 +363,7 @@ func sampleIndex(t *testing.T) (*Index, []FAQ) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { tok.Close() })
-	faqs, _, err := Load(bytes.NewReader(sampledata.FAQJSONL()), FormatJSONL)
-	if err != nil {
-		t.Fatal(err)
-	}
+	faqs := loadSampleFAQs(t)
 	ix, err := New(tok)
 	if err != nil {
 		t.Fatal(err)
