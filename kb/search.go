@@ -603,6 +603,11 @@ func (a *accumulator) search(ctx context.Context, bi bleve.Index, terms, filters
 	// document numbers. Only tied documents cost an id lookup here.
 	total := float64(len(terms))
 	h := a.top[:0]
+	// outMax is the highest score of a document left out. Every left-out
+	// score is at most the final cut (the worst kept score only rises), so
+	// a document tied with the cut was left out exactly when outMax equals
+	// it; only then is a second pass needed.
+	outMax := math.Inf(-1)
 	for _, doc := range a.touched {
 		if a.filters[doc] != need {
 			continue
@@ -621,8 +626,10 @@ func (a *accumulator) search(ctx context.Context, bi bleve.Index, terms, filters
 			continue
 		}
 		if !h[0].below(sd) {
+			outMax = max(outMax, sd.score)
 			continue
 		}
+		outMax = max(outMax, h[0].score)
 		h[0] = sd
 		for i := 0; ; {
 			w, l, rt := i, 2*i+1, 2*i+2
@@ -639,7 +646,7 @@ func (a *accumulator) search(ctx context.Context, bi bleve.Index, terms, filters
 			i = w
 		}
 	}
-	if len(h) == size && size > 0 {
+	if len(h) == size && size > 0 && outMax == h[0].score {
 		cut := h[0].score
 		kept := h[:0]
 		for _, sd := range h {
