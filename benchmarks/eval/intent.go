@@ -372,19 +372,15 @@ func parseIntentOpts(s string) ([]intent.Option, error) {
 		case "seed":
 			opts = append(opts, intent.WithSeed(uint64(x)))
 		case "char": // char=1-4
-			a, b, _ := strings.Cut(v, "-")
-			lo, err1 := strconv.Atoi(a)
-			hi, err2 := strconv.Atoi(b)
-			if err1 != nil || err2 != nil {
-				return nil, fmt.Errorf("intent: -opts %s: want char=MIN-MAX", kv)
+			lo, hi, err := parseRange(k, v)
+			if err != nil {
+				return nil, err
 			}
 			opts = append(opts, intent.WithCharNGrams(lo, hi))
 		case "latin": // latin=2-4
-			a, b, _ := strings.Cut(v, "-")
-			lo, err1 := strconv.Atoi(a)
-			hi, err2 := strconv.Atoi(b)
-			if err1 != nil || err2 != nil {
-				return nil, fmt.Errorf("intent: -opts %s: want latin=MIN-MAX", kv)
+			lo, hi, err := parseRange(k, v)
+			if err != nil {
+				return nil, err
 			}
 			opts = append(opts, intent.WithLatinCharNGrams(lo, hi))
 		case "cross":
@@ -432,4 +428,15 @@ func printConfusions(test []intent.Example, preds []string, n int) {
 	for _, p := range pairs[:min(n, len(pairs))] {
 		fmt.Fprintf(os.Stderr, "confusion %4d  %s -> %s  e.g. %q\n", count[p], p.gold, p.pred, example[p])
 	}
+}
+
+// parseRange parses the MIN-MAX value v of the -opts option k.
+func parseRange(k, v string) (lo, hi int, err error) {
+	a, b, _ := strings.Cut(v, "-")
+	lo, err1 := strconv.Atoi(a)
+	hi, err2 := strconv.Atoi(b)
+	if err1 != nil || err2 != nil {
+		return 0, 0, fmt.Errorf("intent: -opts %s=%s: want %s=MIN-MAX", k, v, k)
+	}
+	return lo, hi, nil
 }
