@@ -333,9 +333,8 @@ func (r Report) Err() error {
 func Check(examples []Example) Report {
 	r := Report{Examples: len(examples), PerLabel: map[string]int{}}
 	type seen struct {
-		first  map[string]Source // by label
-		idx    []int
-		labels int
+		first map[string]Source // by label
+		idx   []int
 	}
 	byText := map[string]*seen{}
 	var order []string

@@ -37,10 +37,9 @@ func loadSampleFAQs(t testing.TB) []FAQ {
 
 // looFigures are leave-one-out figures on one half of the sample KB.
 type looFigures struct {
-	n        int
-	r1, mrr  float64
-	misses   []string // queries whose entry was not first
-	rankings map[string][]string
+	n       int
+	r1, mrr float64
+	misses  []string // queries whose entry was not first
 }
 
 // sampleLOO runs the leave-one-out evaluation on the sample KB: for each
