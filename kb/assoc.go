@@ -41,6 +41,19 @@ type assoc struct {
 	// scoring a candidate text asks for them once per text word.
 	stat    map[string]termStat
 	unknown termStat // bg and weight of a word not in freq
+	// ids numbers every word the table knows (freq's and the links'),
+	// and idStat, idSrc and idDst are stat, bySrc and byDst by number
+	// (finish builds them). Indexed texts carry their terms' numbers
+	// (termIDs), so that scoring a text reads slices, not maps.
+	ids    map[string]int32
+	idStat []termStat
+	idSrc  [][]idLink
+	idDst  [][]idLink
+}
+
+type idLink struct {
+	id int32
+	p  float64
 }
 
 type termStat struct{ bg, w float64 }
@@ -222,6 +235,86 @@ func (a *assoc) finish() {
 		slices.SortFunc(links, func(x, y assocLink) int { return strings.Compare(x.word, y.word) })
 		a.byDst[d] = links
 	}
+	a.number()
+}
+
+// number builds ids, idStat, idSrc and idDst, numbering the words in
+// sorted order.
+func (a *assoc) number() {
+	set := make(map[string]bool, len(a.freq))
+	for w := range a.freq {
+		set[w] = true
+	}
+	for s, links := range a.bySrc {
+		set[s] = true
+		for _, l := range links {
+			set[l.word] = true
+		}
+	}
+	words := make([]string, 0, len(set))
+	for w := range set {
+		words = append(words, w)
+	}
+	slices.Sort(words)
+	a.ids = make(map[string]int32, len(words))
+	for i, w := range words {
+		a.ids[w] = int32(i)
+	}
+	byID := func(links []assocLink) []idLink {
+		if len(links) == 0 {
+			return nil
+		}
+		out := make([]idLink, len(links))
+		for i, l := range links {
+			out[i] = idLink{a.ids[l.word], l.p}
+		}
+		return out
+	}
+	a.idStat = make([]termStat, len(words))
+	a.idSrc = make([][]idLink, len(words))
+	a.idDst = make([][]idLink, len(words))
+	for i, w := range words {
+		a.idStat[i] = a.termStat(w)
+		a.idSrc[i] = byID(a.bySrc[w])
+		a.idDst[i] = byID(a.byDst[w])
+	}
+}
+
+// termIDs are a text's terms numbered in one table (words) and in its
+// sub-tables (sub), -1 for a term the table does not know.
+type termIDs struct {
+	a     *assoc
+	words []int32
+	sub   [numSubTables][]int32
+}
+
+// textIDs numbers t's terms in a and its sub-tables.
+func (a *assoc) textIDs(t *analysis) *termIDs {
+	buf := make([]int32, 0, len(t.wordSet)+len(t.uni)+len(t.grams))
+	ids := &termIDs{a: a}
+	buf = a.lookupIDs(buf, t.wordSet)
+	ids.words = buf[:len(t.wordSet):len(t.wordSet)]
+	for k, terms := range [numSubTables][]string{subChars: t.uni, subGrams: t.grams} {
+		n := len(buf)
+		buf = a.sub[k].lookupIDs(buf, terms)
+		ids.sub[k] = buf[n:len(buf):len(buf)]
+	}
+	return ids
+}
+
+// lookupIDs appends the number of each of terms to dst (-1 when unknown,
+// and for every term when a is nil).
+func (a *assoc) lookupIDs(dst []int32, terms []string) []int32 {
+	for _, w := range terms {
+		id := int32(-1)
+		if a != nil {
+			if i, ok := a.ids[w]; ok {
+				id = i
+			}
+		}
+		dst = append(dst, id)
+	}
+	return dst
 }
 
 // byProb orders links by decreasing probability, then by word.
@@ -234,12 +327,6 @@ func byProb(x, y assocLink) int {
 	}
 	return strings.Compare(x.word, y.word)
 }
-
-// bg is the background probability of word w.
-func (a *assoc) bg(w string) float64 { return a.termStat(w).bg }
-
-// weight is the IDF-like weight of w under the background model.
-func (a *assoc) weight(w string) float64 { return a.termStat(w).w }
 
 // termStat returns w's background probability and weight.
 func (a *assoc) termStat(w string) termStat {
@@ -258,23 +345,35 @@ func (a *assoc) computeStat(n int) termStat {
 }
 
 // assocQuery is a query prepared for scoring texts with an assoc: for each
-// text word, the query words it translates to (forward) and the query
-// words that translate to it (reverse). Search takes one from the table's
-// pool (getQuery) and returns it (putQuery), so that a search allocates
-// nothing for it.
+// text term, the query words it translates to (forward) and the query
+// words that translate to it (reverse). The links are kept by the text
+// term's number in a small open-addressing table (slots), which texts'
+// numbered terms (termIDs) look up. Search takes one from the table's pool
+// (getQuery) and returns it (putQuery), so that a search allocates nothing
+// for it.
 type assocQuery struct {
 	a     *assoc
 	words []string
+	ids   []int32   // each query word's number, -1 when a does not know it
+	unk   []int32   // the indexes of the query words a does not know
 	bg    []float64 // background probability of each query word
 	wt    []float64 // weight of each query word
-	// fwd[v] is the span of links listing (i, P(q_i | v)); rev[u] the span
-	// listing (i, P(u | q_i)).
-	fwd, rev map[string]linkSpan
-	links    []qLink
+	slots []qSlot   // a power of two long, at most half full
+	shift uint8     // 32 - log2(len(slots))
+	links []qLink
 	// sq[k] is the query's terms prepared for sub-table a.sub[k], by the
 	// first subFeatures call after prepare (sqReady[k]).
 	sq      [numSubTables]*assocQuery
 	sqReady [numSubTables]bool
+}
+
+// qSlot holds the links of one text term: fwd spans the links (i, P(q_i |
+// term)), rev the links (i, P(term | q_i)), in q.links. word is the index
+// of the query word that is this term, -1 when none.
+type qSlot struct {
+	key      int32 // the term's number + 1; 0 marks an empty slot
+	word     int32
+	fwd, rev linkSpan
 }
 
 type qLink struct {
@@ -290,7 +389,7 @@ const maxAssocWords = 64
 
 // query prepares words for scoring; the result is not pooled.
 func (a *assoc) query(words []string) *assocQuery {
-	q := &assocQuery{fwd: map[string]linkSpan{}, rev: map[string]linkSpan{}}
+	q := &assocQuery{}
 	q.prepare(a, words)
 	return q
 }
@@ -299,7 +398,7 @@ func (a *assoc) query(words []string) *assocQuery {
 func (a *assoc) getQuery(words []string) *assocQuery {
 	q, _ := a.pool.Get().(*assocQuery)
 	if q == nil {
-		q = &assocQuery{fwd: map[string]linkSpan{}, rev: map[string]linkSpan{}}
+		q = &assocQuery{}
 	}
 	q.prepare(a, words)
 	return q
@@ -310,96 +409,164 @@ func (a *assoc) putQuery(q *assocQuery) {
 	a.pool.Put(q)
 }
 
+// unknownStat is the termStat of a word a has not numbered.
+func (a *assoc) unknownStat(w string) termStat {
+	if a.stat == nil { // not finished
+		return a.computeStat(a.freq[w])
+	}
+	return a.unknown
+}
+
+// find returns the slot of the term numbered id, nil when no query word
+// links to it.
+func (q *assocQuery) find(id int32) *qSlot {
+	mask := uint32(len(q.slots) - 1)
+	for h := uint32(id) * 0x9e3779b1 >> q.shift; ; h = (h + 1) & mask {
+		s := &q.slots[h]
+		if s.key == id+1 {
+			return s
+		}
+		if s.key == 0 {
+			return nil
+		}
+	}
+}
+
+// slot is find that adds the slot when missing.
+func (q *assocQuery) slot(id int32) *qSlot {
+	mask := uint32(len(q.slots) - 1)
+	for h := uint32(id) * 0x9e3779b1 >> q.shift; ; h = (h + 1) & mask {
+		s := &q.slots[h]
+		if s.key == id+1 {
+			return s
+		}
+		if s.key == 0 {
+			s.key, s.word = id+1, -1
+			return s
+		}
+	}
+}
+
 // each calls f with the forward links (fwd true) or the reverse links of
-// query word i, w the word itself. An unknown word stands for itself.
-func (a *assoc) each(w string, i int, f func(word string, fwd bool, l qLink)) {
-	src, known := a.bySrc[w]
-	if !known {
-		f(w, false, qLink{i, 1})
+// query word i, numbered id; a word the table has no links from stands
+// for itself.
+func (a *assoc) each(id int32, i int, f func(id int32, fwd bool, l qLink)) {
+	src := a.idSrc[id]
+	if len(src) == 0 {
+		f(id, false, qLink{i, 1})
 	}
 	for _, l := range src {
-		f(l.word, false, qLink{i, l.p})
+		f(l.id, false, qLink{i, l.p})
 	}
-	for _, l := range a.byDst[w] {
-		f(l.word, true, qLink{i, l.p})
+	for _, l := range a.idDst[id] {
+		f(l.id, true, qLink{i, l.p})
 	}
-	if !known {
-		f(w, true, qLink{i, 1})
+	if len(src) == 0 {
+		f(id, true, qLink{i, 1})
 	}
 }
 
 // prepare fills q for words: two passes over the links, one counting the
-// links of each text word and one placing them, so that each text word's
-// links are one span of q.links.
+// links of each text term and one placing them, so that each term's
+// forward and reverse links are two spans of q.links. A query word the
+// table does not know links only to itself; it is kept in unk instead.
 func (q *assocQuery) prepare(a *assoc, words []string) {
 	if len(words) > maxAssocWords {
 		words = words[:maxAssocWords]
 	}
 	q.a, q.words = a, words
 	q.sqReady = [numSubTables]bool{}
-	q.bg, q.wt = q.bg[:0], q.wt[:0]
-	clear(q.fwd)
-	clear(q.rev)
-	n := int32(0)
-	count := func(word string, fwd bool, _ qLink) {
-		m := q.rev
-		if fwd {
-			m = q.fwd
+	q.bg, q.wt, q.ids, q.unk = q.bg[:0], q.wt[:0], q.ids[:0], q.unk[:0]
+	keys := 0 // at least the number of distinct terms linked to
+	for i, w := range words {
+		id, ok := a.ids[w]
+		st := a.unknownStat(w)
+		if ok {
+			st = a.idStat[id]
+			keys += 1 + len(a.idSrc[id]) + len(a.idDst[id])
+		} else {
+			id = -1
+			q.unk = append(q.unk, int32(i))
 		}
-		sp := m[word]
-		sp.end++
-		m[word] = sp
+		q.ids = append(q.ids, id)
+		q.bg = append(q.bg, st.bg)
+		q.wt = append(q.wt, st.w)
+	}
+	size, shift := 16, uint8(28)
+	for size < 2*keys {
+		size, shift = 2*size, shift-1
+	}
+	if cap(q.slots) >= size {
+		q.slots = q.slots[:size]
+		clear(q.slots)
+	} else {
+		q.slots = make([]qSlot, size)
+	}
+	q.shift = shift
+	n := int32(0)
+	count := func(id int32, fwd bool, _ qLink) {
+		s := q.slot(id)
+		if fwd {
+			s.fwd.end++
+		} else {
+			s.rev.end++
+		}
 		n++
 	}
-	for i, w := range words {
-		q.bg = append(q.bg, a.bg(w))
-		q.wt = append(q.wt, a.weight(w))
-		a.each(w, i, count)
+	for i, id := range q.ids {
+		if id >= 0 {
+			q.slot(id).word = int32(i)
+			a.each(id, i, count)
+		}
 	}
 	// Turn counts into spans: start = end = offset; placing moves end.
 	off := int32(0)
-	for _, m := range []map[string]linkSpan{q.fwd, q.rev} {
-		for k, sp := range m {
-			m[k] = linkSpan{off, off}
-			off += sp.end
+	for j := range q.slots {
+		s := &q.slots[j]
+		if s.key == 0 {
+			continue
 		}
+		nf, nr := s.fwd.end, s.rev.end
+		s.fwd = linkSpan{off, off}
+		s.rev = linkSpan{off + nf, off + nf}
+		off += nf + nr
 	}
 	q.links = slices.Grow(q.links[:0], int(n))[:n]
-	place := func(word string, fwd bool, l qLink) {
-		m := q.rev
+	place := func(id int32, fwd bool, l qLink) {
+		s := q.find(id)
+		sp := &s.rev
 		if fwd {
-			m = q.fwd
+			sp = &s.fwd
 		}
-		sp := m[word]
 		q.links[sp.end] = l
 		sp.end++
-		m[word] = sp
 	}
-	for i, w := range words {
-		a.each(w, i, place)
+	for i, id := range q.ids {
+		if id >= 0 {
+			a.each(id, i, place)
+		}
 	}
 }
 
-func (q *assocQuery) fwdLinks(u string) []qLink {
-	sp, ok := q.fwd[u]
-	if !ok {
-		return nil
+// textFeatures writes the association features of text t, from the word
+// table and its sub-tables, into x[firstAssocFeature:]; qa is the query q
+// was prepared for. t's numbered terms are used when they were numbered in
+// q's table (indexed texts), otherwise looked up.
+func (q *assocQuery) textFeatures(x []float64, qa, t *analysis) {
+	ids := t.aid
+	if ids == nil || ids.a != q.a {
+		ids = q.a.textIDs(t)
 	}
-	return q.links[sp.start:sp.end]
-}
-
-func (q *assocQuery) revLinks(u string) []qLink {
-	sp, ok := q.rev[u]
-	if !ok {
-		return nil
-	}
-	return q.links[sp.start:sp.end]
+	q.featuresIDs(x[firstAssocFeature:], t.wordSet, ids.words)
+	q.subFeatures(subChars, x[firstCharAssocFeature:], qa.uni, t.uni, ids.sub[subChars])
+	q.subFeatures(subGrams, x[firstGramAssocFeature:], qa.grams, t.grams, ids.sub[subGrams])
 }
 
 // subFeatures writes sub-table k's association features of a text with
-// terms tt (its uni or grams set) into x, for a query with terms qt (of
-// the query q was prepared for); zeros without that table.
-func (q *assocQuery) subFeatures(k int, x []float64, qt, tt []string) {
+// terms tt (its uni or grams set, numbered tid in that table, or looked up
+// when tid is nil) into x, for a query with terms qt (of the query q was
+// prepared for); zeros without that table.
+func (q *assocQuery) subFeatures(k int, x []float64, qt, tt []string, tid []int32) {
 	sa := q.a.sub[k]
 	if sa == nil {
 		clear(x[:numAssocFeatures])
@@ -407,40 +574,73 @@ func (q *assocQuery) subFeatures(k int, x []float64, qt, tt []string) {
 	}
 	if !q.sqReady[k] {
 		if q.sq[k] == nil {
-			q.sq[k] = &assocQuery{fwd: map[string]linkSpan{}, rev: map[string]linkSpan{}}
+			q.sq[k] = &assocQuery{}
 		}
 		q.sq[k].prepare(sa, qt)
 		q.sqReady[k] = true
 	}
-	q.sq[k].features(x, tt)
+	if tid == nil {
+		tid = sa.lookupIDs(make([]int32, 0, len(tt)), tt)
+	}
+	q.sq[k].featuresIDs(x, tt, tid)
 }
 
-// features writes the association features of text words t into x:
-// forward and reverse translation log-likelihood ratios against the
-// background (mean over words, IBM Model 1 with uniform alignment) and
-// forward and reverse weighted coverage by the best-aligned word.
+// features is featuresIDs with t's terms looked up.
 func (q *assocQuery) features(x []float64, t []string) {
+	q.featuresIDs(x, t, q.a.lookupIDs(make([]int32, 0, len(t)), t))
+}
+
+// featuresIDs writes the association features of text words t, numbered
+// tid, into x: forward and reverse translation log-likelihood ratios
+// against the background (mean over words, IBM Model 1 with uniform
+// alignment) and forward and reverse weighted coverage by the best-aligned
+// word.
+func (q *assocQuery) featuresIDs(x []float64, t []string, tid []int32) {
 	nq := len(q.words)
 	if nq == 0 || len(t) == 0 {
 		clear(x[:numAssocFeatures])
 		return
 	}
+	a := q.a
 	var sum, best [maxAssocWords]float64
+	var inText [maxAssocWords]bool
 	var revLL, revCov, revW float64
 	var rdiffCov, rdiffW float64
-	for _, u := range t {
-		for _, l := range q.fwdLinks(u) {
+	for j, u := range t {
+		var fl, rl []qLink
+		var st termStat
+		var self [1]qLink
+		shared := false
+		if id := tid[j]; id >= 0 {
+			st = a.idStat[id]
+			if s := q.find(id); s != nil {
+				fl, rl = q.links[s.fwd.start:s.fwd.end], q.links[s.rev.start:s.rev.end]
+				if s.word >= 0 {
+					shared, inText[s.word] = true, true
+				}
+			}
+		} else {
+			st = a.unknownStat(u)
+			for _, i := range q.unk {
+				if q.words[i] == u {
+					self[0] = qLink{int(i), 1}
+					fl, rl = self[:], self[:]
+					shared, inText[i] = true, true
+					break
+				}
+			}
+		}
+		for _, l := range fl {
 			sum[l.i] += l.p
 			best[l.i] = max(best[l.i], l.p)
 		}
 		// Reverse: how well the query explains text word u.
 		pu, bu := 0.0, 0.0
-		for _, l := range q.revLinks(u) {
+		for _, l := range rl {
 			pu += l.p
 			bu = max(bu, l.p)
 		}
 		pu /= float64(nq)
-		st := q.a.termStat(u)
 		if pu > 0 { // log1p(0) adds nothing
 			revLL += math.Log1p(pu / st.bg)
 		}
@@ -448,7 +648,7 @@ func (q *assocQuery) features(x []float64, t []string) {
 		revCov += w * bu
 		revW += w
 		// The same coverage over the text words the query lacks only.
-		if _, shared := slices.BinarySearch(q.words, u); !shared {
+		if !shared {
 			rdiffCov += w * bu
 			rdiffW += w
 		}
@@ -463,7 +663,7 @@ func (q *assocQuery) features(x []float64, t []string) {
 		}
 		fwdCov += q.wt[i] * min(best[i], 1)
 		fwdW += q.wt[i]
-		if _, shared := slices.BinarySearch(t, q.words[i]); !shared {
+		if !inText[i] {
 			diffCov += q.wt[i] * min(best[i], 1)
 			diffW += q.wt[i]
 		}

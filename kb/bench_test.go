@@ -38,7 +38,7 @@ type benchCorpus struct {
 // benchCorpora returns the bundled sample and, when the data folder is
 // present, 1k, 10k and all 57k entries of afqmc-full with the queries whose
 // entries they hold.
-func benchCorpora(b *testing.B) []benchCorpus {
+func benchCorpora(b testing.TB) []benchCorpus {
 	sample := sampleFAQs(b)
 	var sq []string
 	for _, f := range sample {

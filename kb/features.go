@@ -228,9 +228,7 @@ func featureVector(x *[numFeatures]float64, q *queryInfo, t *analysis, k int, bm
 	}
 	x[23], x[24] = rawOverlap(qa.rawSet, t.rawSet)
 	if q.as != nil {
-		q.as.features(x[firstAssocFeature:], t.wordSet)
-		q.as.subFeatures(subChars, x[firstCharAssocFeature:], qa.uni, t.uni)
-		q.as.subFeatures(subGrams, x[firstGramAssocFeature:], qa.grams, t.grams)
+		q.as.textFeatures(x[:], qa, t)
 	} else {
 		clear(x[firstAssocFeature:])
 	}

@@ -230,6 +230,11 @@ func (ix *Index) analyzeFAQ(f FAQ) *entry {
 	for _, s := range f.Similar {
 		e.texts = append(e.texts, ix.an.analyze(s))
 	}
+	if ix.rank != nil && ix.rank.assoc != nil {
+		for i := range e.texts {
+			e.texts[i].aid = ix.rank.assoc.textIDs(&e.texts[i])
+		}
+	}
 	return e
 }
 

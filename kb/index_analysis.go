@@ -45,6 +45,9 @@ type analysis struct {
 	// grams' terms in the generation's termStats; set when the text is
 	// counted there (indexed texts only).
 	wordDF, uniDF, gramDF []*termCount
+	// aid numbers the terms in the index's association table, when it
+	// has one (set by analyzeFAQ).
+	aid *termIDs
 }
 
 func (a *analyzer) analyze(text string) analysis {

@@ -498,9 +498,7 @@ type trainList struct {
 func (l *trainList) fillAssoc(a *assoc) {
 	aq := a.query(l.q.wordSet)
 	for j, t := range l.texts {
-		aq.features(l.x[j][firstAssocFeature:], t.wordSet)
-		aq.subFeatures(subChars, l.x[j][firstCharAssocFeature:], l.q.uni, t.uni)
-		aq.subFeatures(subGrams, l.x[j][firstGramAssocFeature:], l.q.grams, t.grams)
+		aq.textFeatures(l.x[j][:], l.q, t)
 	}
 }
 

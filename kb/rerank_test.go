@@ -125,8 +125,8 @@ func TestAssocSubTables(t *testing.T) {
 		q := tab.query([]string{query})
 		for k, terms := range []func(string) []string{chars, grams} {
 			var typo, other [numAssocFeatures]float64
-			q.subFeatures(k, typo[:], terms(query), terms("余额提现不出"))
-			q.subFeatures(k, other[:], terms(query), terms("余额提现多久"))
+			q.subFeatures(k, typo[:], terms(query), terms("余额提现不出"), nil)
+			q.subFeatures(k, other[:], terms(query), terms("余额提现多久"), nil)
 			if !(typo[0] > other[0]) || !(typo[2] > other[2]) {
 				t.Errorf("%s table: typo %v, other %v", subTableNames[k], typo, other)
 			}
@@ -134,7 +134,7 @@ func TestAssocSubTables(t *testing.T) {
 	}
 	var none [numAssocFeatures]float64
 	none[0] = 7
-	(&assoc{total: 1}).query([]string{"a"}).subFeatures(subChars, none[:], []string{"a"}, []string{"a"})
+	(&assoc{total: 1}).query([]string{"a"}).subFeatures(subChars, none[:], []string{"a"}, []string{"a"}, nil)
 	if none != [numAssocFeatures]float64{} {
 		t.Errorf("features without a character table: %v, want zeros", none)
 	}
