@@ -13,6 +13,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 
+	"github.com/duxin-ai/duxin/internal/cputime"
 	"github.com/duxin-ai/duxin/kb"
 )
 
@@ -164,6 +165,7 @@ func BenchmarkSearch(b *testing.B) {
 			b.ReportAllocs()
 			lat := make([]time.Duration, 0, b.N)
 			i := 0
+			cpu := cputime.Start()
 			for b.Loop() {
 				t0 := time.Now()
 				if _, err := ix.Search(ctx, kb.Query{Text: c.queries[i%len(c.queries)]}); err != nil {
@@ -172,6 +174,7 @@ func BenchmarkSearch(b *testing.B) {
 				lat = append(lat, time.Since(t0))
 				i++
 			}
+			cpu.Report(b)
 			reportLatency(b, lat)
 		})
 		b.Run(c.name+"/plainbleve", func(b *testing.B) {
@@ -180,6 +183,7 @@ func BenchmarkSearch(b *testing.B) {
 			b.ReportAllocs()
 			lat := make([]time.Duration, 0, b.N)
 			i := 0
+			cpu := cputime.Start()
 			for b.Loop() {
 				t0 := time.Now()
 				q := bleve.NewMatchQuery(c.queries[i%len(c.queries)])
@@ -190,6 +194,7 @@ func BenchmarkSearch(b *testing.B) {
 				lat = append(lat, time.Since(t0))
 				i++
 			}
+			cpu.Report(b)
 			reportLatency(b, lat)
 		})
 	}

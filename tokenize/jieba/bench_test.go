@@ -6,20 +6,9 @@ import (
 	"testing"
 
 	"github.com/yanyiwu/gojieba"
+
+	"github.com/duxin-ai/duxin/internal/cputime"
 )
-
-// cpuMeter reports the process CPU time per op beside the wall-clock
-// figures: on a shared machine, waiting for a core inflates ns/op and MB/s
-// but not the CPU a tokenizer burns.
-type cpuMeter struct{ start float64 }
-
-func startCPU() cpuMeter { return cpuMeter{processCPU()} }
-
-func (m cpuMeter) report(b *testing.B) {
-	if end := processCPU(); m.start >= 0 && end >= 0 && b.N > 0 {
-		b.ReportMetric((end-m.start)/float64(b.N), "cpu-ns/op")
-	}
-}
 
 // corpora returns about 1 MB of Chinese prose and a set of short FAQ-style
 // queries, both written for this project (testdata/).
@@ -50,22 +39,22 @@ func BenchmarkJiebaRaw(b *testing.B) {
 	b.Run("corpus=1MB", func(b *testing.B) {
 		b.SetBytes(int64(len(article)))
 		b.ReportAllocs()
-		cpu := startCPU()
+		cpu := cputime.Start()
 		for b.Loop() {
 			j.Tokenize(article, gojieba.SearchMode, true)
 		}
-		cpu.report(b)
+		cpu.Report(b)
 	})
 	b.Run("corpus=queries", func(b *testing.B) {
 		b.SetBytes(int64(len(strings.Join(queries, ""))))
 		b.ReportAllocs()
-		cpu := startCPU()
+		cpu := cputime.Start()
 		for b.Loop() {
 			for _, q := range queries {
 				j.Tokenize(q, gojieba.SearchMode, true)
 			}
 		}
-		cpu.report(b)
+		cpu.Report(b)
 	})
 }
 
@@ -82,22 +71,22 @@ func BenchmarkPipeline(b *testing.B) {
 		b.SetBytes(int64(len(article)))
 		b.ReportAllocs()
 		n := 0
-		cpu := startCPU()
+		cpu := cputime.Start()
 		for b.Loop() {
 			n = len(tok.Tokenize(article))
 		}
-		cpu.report(b)
+		cpu.Report(b)
 		b.ReportMetric(float64(n), "tokens/op")
 	})
 	b.Run("corpus=queries", func(b *testing.B) {
 		b.SetBytes(int64(len(strings.Join(queries, ""))))
 		b.ReportAllocs()
-		cpu := startCPU()
+		cpu := cputime.Start()
 		for b.Loop() {
 			for _, q := range queries {
 				tok.Tokenize(q)
 			}
 		}
-		cpu.report(b)
+		cpu.Report(b)
 	})
 }

@@ -1,12 +1,12 @@
 //go:build unix
 
-package jieba
+package cputime
 
 import "syscall"
 
-// processCPU returns the CPU time the process has used, in nanoseconds, user
-// and system together (GC workers included), or -1 when unknown.
-func processCPU() float64 {
+// Process returns the CPU time the process has used, in nanoseconds, user
+// and system together, or -1 when unknown.
+func Process() float64 {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return -1
