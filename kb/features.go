@@ -18,7 +18,12 @@ type termStats struct {
 	grams map[string]*termCount
 }
 
-type termCount struct{ n int }
+// termCount is one term's document frequency n, and the term's idf for
+// the number of texts as of the last refreshIDF.
+type termCount struct {
+	n   int
+	idf float64
+}
 
 func newTermStats() termStats {
 	return termStats{words: map[string]*termCount{}, chars: map[string]*termCount{}, grams: map[string]*termCount{}}
@@ -41,13 +46,13 @@ func (s *termStats) add(e *entry, sign int) {
 	for i := range e.texts {
 		t := &e.texts[i]
 		s.texts += sign
-		t.wordDF = bump(s.words, t.wordSet, sign, t.wordDF[:0])
-		t.uniDF = bump(s.chars, t.uni, sign, t.uniDF[:0])
-		t.gramDF = bump(s.grams, t.grams, sign, t.gramDF[:0])
+		t.wordDF = s.bump(s.words, t.wordSet, sign, t.wordDF[:0])
+		t.uniDF = s.bump(s.chars, t.uni, sign, t.uniDF[:0])
+		t.gramDF = s.bump(s.grams, t.grams, sign, t.gramDF[:0])
 	}
 }
 
-func bump(m map[string]*termCount, terms []string, sign int, refs []*termCount) []*termCount {
+func (s *termStats) bump(m map[string]*termCount, terms []string, sign int, refs []*termCount) []*termCount {
 	for _, t := range terms {
 		c := m[t]
 		if c == nil {
@@ -56,11 +61,26 @@ func bump(m map[string]*termCount, terms []string, sign int, refs []*termCount) 
 		}
 		c.n += sign
 		if c.n <= 0 {
+			// No refresh reaches it any more: a search still holding a
+			// removed text reads the idf of a term no text has.
+			c.idf = idf(0, max(s.texts, 1))
 			delete(m, t)
 		}
 		refs = append(refs, c)
 	}
 	return refs
+}
+
+// refreshIDF sets every count's idf for the current number of texts. Who
+// adds or removes texts calls it when done, before searches read the
+// counts again.
+func (s *termStats) refreshIDF() {
+	n := max(s.texts, 1)
+	for _, m := range []map[string]*termCount{s.words, s.chars, s.grams} {
+		for _, c := range m {
+			c.idf = idf(c.n, n)
+		}
+	}
 }
 
 // idf is the BM25 inverse document frequency of a term held by df of n texts.
@@ -237,12 +257,13 @@ func featureVector(x *[numFeatures]float64, q *queryInfo, t *analysis, k int, bm
 // overlap compares two sorted term sets: the IDF-weighted share of a's
 // terms found in b and of b's found in a, their Jaccard similarity, and the
 // highest IDF among a's and b's terms missing from the other side. idfA
-// holds the IDF of each of a's terms; dfB, when as long as b, the count of
-// each of b's terms, which are otherwise looked up in m.
+// holds the IDF of each of a's terms; dfB, when as long as b, the count
+// (with its idf for n texts) of each of b's terms, which are otherwise
+// looked up in m.
 func overlap(a []string, idfA []float64, b []string, dfB []*termCount, m map[string]*termCount, n int) (covA, covB, jac, missA, missB float64) {
 	bIDF := func(j int) float64 {
 		if len(dfB) == len(b) {
-			return idf(dfB[j].n, n)
+			return dfB[j].idf
 		}
 		return idf(df(m, b[j]), n)
 	}

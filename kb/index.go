@@ -346,6 +346,7 @@ func (ix *Index) loadEntries(g *generation) error {
 		g.entries[f.ID] = e
 		g.stats.add(e, 1)
 	}
+	g.stats.refreshIDF()
 	return nil
 }
 
@@ -494,6 +495,7 @@ func (ix *Index) write(ctx context.Context, g *generation, faqs []FAQ, ids []str
 		g.entries[e.faq.ID] = e
 		g.stats.add(e, 1)
 	}
+	g.stats.refreshIDF()
 	return nil
 }
 
