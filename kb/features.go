@@ -13,9 +13,13 @@ import (
 // frequencies without looking its terms up.
 type termStats struct {
 	texts int
-	words map[string]*termCount
-	chars map[string]*termCount
-	grams map[string]*termCount
+	// version changes with every refreshIDF: what a search prepared from
+	// the counts is stale when it differs.
+	version uint64
+	nextID  int32 // the id of the next termCount
+	words   map[string]*termCount
+	chars   map[string]*termCount
+	grams   map[string]*termCount
 }
 
 // termCount is one term's document frequency n, and the term's idf for
@@ -23,6 +27,7 @@ type termStats struct {
 type termCount struct {
 	n   int
 	idf float64
+	id  int32 // unique among the counts of one termStats
 }
 
 func newTermStats() termStats {
@@ -56,7 +61,8 @@ func (s *termStats) bump(m map[string]*termCount, terms []string, sign int, refs
 	for _, t := range terms {
 		c := m[t]
 		if c == nil {
-			c = &termCount{}
+			c = &termCount{id: s.nextID}
+			s.nextID++
 			m[t] = c
 		}
 		c.n += sign
@@ -75,6 +81,7 @@ func (s *termStats) bump(m map[string]*termCount, terms []string, sign int, refs
 // adds or removes texts calls it when done, before searches read the
 // counts again.
 func (s *termStats) refreshIDF() {
+	s.version++
 	n := max(s.texts, 1)
 	for _, m := range []map[string]*termCount{s.words, s.chars, s.grams} {
 		for _, c := range m {
@@ -167,29 +174,85 @@ type queryInfo struct {
 	a  *analysis
 	as *assocQuery // nil without an association table
 	textInfo
-	// The IDF of each query word, character and bigram, computed by the
-	// first featureVector call (idfN is the text count they were
-	// computed for, 0 before).
-	idfN             int
-	idfW, idfU, idfG []float64
+	// The query's words, characters and bigrams prepared for overlap,
+	// by the first featureVector call for the stats' current version
+	// (ver; 0 before).
+	ver        uint64
+	ow, ou, og queryTerms
 }
 
-// prepareIDF computes q's term IDFs for st unless done already.
-func (q *queryInfo) prepareIDF(st *termStats, n int) {
-	if q.idfN == n {
+// prepareTerms prepares q's terms for st unless done already.
+func (q *queryInfo) prepareTerms(st *termStats) {
+	if q.ver == st.version {
 		return
 	}
-	q.idfN = n
-	q.idfW = idfs(q.idfW[:0], q.a.wordSet, st.words, n)
-	q.idfU = idfs(q.idfU[:0], q.a.uni, st.chars, n)
-	q.idfG = idfs(q.idfG[:0], q.a.grams, st.grams, n)
+	q.ver = st.version
+	n := max(st.texts, 1)
+	q.ow.prepare(q.a.wordSet, st.words, n)
+	q.ou.prepare(q.a.uni, st.chars, n)
+	q.og.prepare(q.a.grams, st.grams, n)
 }
 
-func idfs(dst []float64, terms []string, m map[string]*termCount, n int) []float64 {
-	for _, t := range terms {
-		dst = append(dst, idf(df(m, t), n))
+// queryTerms is one kind of a query's terms (words, characters or
+// bigrams) prepared for overlap: each term's idf, their sum, and which of
+// them an indexed text's term is, found by the id of the term's count
+// (termCount.id) in a small open-addressing table.
+type queryTerms struct {
+	terms  []string
+	idf    []float64
+	sumIDF float64 // of idf, in term order
+	slots  []qTermSlot
+	shift  uint8 // 32 - log2(len(slots))
+}
+
+type qTermSlot struct {
+	key int32 // the count's id + 1; 0 marks an empty slot
+	i   int32 // index of the term in terms
+}
+
+// prepare prepares terms, whose counts are in m, for n texts.
+func (q *queryTerms) prepare(terms []string, m map[string]*termCount, n int) {
+	q.terms, q.idf, q.sumIDF = terms, q.idf[:0], 0
+	size, shift := 16, uint8(28)
+	for size < 2*len(terms) {
+		size, shift = 2*size, shift-1
 	}
-	return dst
+	if cap(q.slots) >= size {
+		q.slots = q.slots[:size]
+		clear(q.slots)
+	} else {
+		q.slots = make([]qTermSlot, size)
+	}
+	q.shift = shift
+	mask := uint32(size - 1)
+	for i, t := range terms {
+		c := m[t]
+		w := idf(0, n)
+		if c != nil {
+			w = c.idf
+			h := uint32(c.id) * 0x9e3779b1 >> shift
+			for q.slots[h].key != 0 {
+				h = (h + 1) & mask
+			}
+			q.slots[h] = qTermSlot{c.id + 1, int32(i)}
+		}
+		q.idf = append(q.idf, w)
+		q.sumIDF += w
+	}
+}
+
+// find returns the index of the term whose count is c, -1 when none is.
+func (q *queryTerms) find(c *termCount) int {
+	mask := uint32(len(q.slots) - 1)
+	for h := uint32(c.id) * 0x9e3779b1 >> q.shift; ; h = (h + 1) & mask {
+		s := q.slots[h]
+		if s.key == c.id+1 {
+			return int(s.i)
+		}
+		if s.key == 0 {
+			return -1
+		}
+	}
 }
 
 func newQueryInfo(a *analysis) queryInfo { return queryInfo{a: a, textInfo: a.info} }
@@ -199,22 +262,20 @@ func newQueryInfo(a *analysis) queryInfo { return queryInfo{a: a, textInfo: a.in
 // query's best score (0 when the first stage did not return the text), rank
 // the entry's first-stage rank from 0.
 func featureVector(x *[numFeatures]float64, q *queryInfo, t *analysis, k int, bm25 float64, rank int, st *termStats) {
-	n := st.texts
-	if n < 1 {
-		n = 1
-	}
+	n := max(st.texts, 1)
 	logN := math.Log(float64(n) + 1)
 	qa := q.a
-	q.prepareIDF(st, n)
+	q.prepareTerms(st)
 	x[0] = bm25
 	x[1] = 1 / (1 + float64(rank))
-	covQ, covT, jac, missQ, missT := overlap(qa.wordSet, q.idfW, t.wordSet, t.wordDF, st.words, n)
-	x[2], x[3], x[4] = covQ, covT, jac
-	x[19], x[20] = missQ/logN, missT/logN
-	x[5], x[6], _, _, _ = overlap(qa.uni, q.idfU, t.uni, t.uniDF, st.chars, n)
-	gq, gt, _, _, _ := overlap(qa.grams, q.idfG, t.grams, t.gramDF, st.grams, n)
-	x[7] = dice(qa.grams, t.grams)
-	x[8], x[9] = gq, gt
+	w := overlap(&q.ow, t.wordDF)
+	x[2], x[3], x[4] = w.covA, w.covB, w.jaccard()
+	x[19], x[20] = w.missA/logN, w.missB/logN
+	u := overlap(&q.ou, t.uniDF)
+	x[5], x[6] = u.covA, u.covB
+	g := overlap(&q.og, t.gramDF)
+	x[7] = g.dice()
+	x[8], x[9] = g.covA, g.covB
 	lq, lt := len(qa.runes), len(t.runes)
 	mx, mn := max(lq, lt), min(lq, lt)
 	if mx > 0 {
@@ -254,53 +315,66 @@ func featureVector(x *[numFeatures]float64, q *queryInfo, t *analysis, k int, bm
 	}
 }
 
-// overlap compares two sorted term sets: the IDF-weighted share of a's
-// terms found in b and of b's found in a, their Jaccard similarity, and the
-// highest IDF among a's and b's terms missing from the other side. idfA
-// holds the IDF of each of a's terms; dfB, when as long as b, the count
-// (with its idf for n texts) of each of b's terms, which are otherwise
-// looked up in m.
-func overlap(a []string, idfA []float64, b []string, dfB []*termCount, m map[string]*termCount, n int) (covA, covB, jac, missA, missB float64) {
-	bIDF := func(j int) float64 {
-		if len(dfB) == len(b) {
-			return dfB[j].idf
-		}
-		return idf(df(m, b[j]), n)
+// overlapStats compares a query's terms (a) with a text's (b): the
+// IDF-weighted share of a's terms found in b and of b's found in a, the
+// highest IDF among a's and b's terms missing from the other side, the
+// sizes of a and b and how many terms they share.
+type overlapStats struct {
+	covA, covB, missA, missB float64
+	na, nb, common           int
+}
+
+func (o overlapStats) jaccard() float64 {
+	if u := o.na + o.nb - o.common; u > 0 {
+		return float64(o.common) / float64(u)
 	}
-	var wa, wb, shared float64
-	i, j, common := 0, 0, 0
-	for i < len(a) || j < len(b) {
-		switch {
-		case j == len(b) || i < len(a) && a[i] < b[j]:
-			w := idfA[i]
-			wa += w
-			missA = max(missA, w)
-			i++
-		case i == len(a) || b[j] < a[i]:
-			w := bIDF(j)
-			wb += w
-			missB = max(missB, w)
-			j++
-		default:
-			w := idfA[i]
-			wa += w
-			wb += w
-			shared += w
-			common++
-			i++
-			j++
+	return 0
+}
+
+func (o overlapStats) dice() float64 {
+	if o.na+o.nb == 0 {
+		return 0
+	}
+	return 2 * float64(o.common) / float64(o.na+o.nb)
+}
+
+// overlap compares query terms a with the terms of an indexed text, given
+// by their counts b (analysis.wordDF and friends; the text must be counted
+// in the stats a was prepared with). Sums run in the order of a sorted
+// merge of the two sets.
+func overlap(a *queryTerms, b []*termCount) (o overlapStats) {
+	var found [8]uint64 // a's terms found in b, a bit each
+	in := found[:]
+	if len(a.terms) > 64*len(found) {
+		in = make([]uint64, (len(a.terms)+63)/64)
+	}
+	var wb, shared float64
+	for _, c := range b {
+		i := a.find(c)
+		if i < 0 {
+			wb += c.idf
+			o.missB = max(o.missB, c.idf)
+			continue
+		}
+		w := a.idf[i]
+		wb += w
+		shared += w
+		o.common++
+		in[i/64] |= 1 << (i % 64)
+	}
+	for i, w := range a.idf {
+		if in[i/64]&(1<<(i%64)) == 0 {
+			o.missA = max(o.missA, w)
 		}
 	}
-	if wa > 0 {
-		covA = shared / wa
+	if a.sumIDF > 0 {
+		o.covA = shared / a.sumIDF
 	}
 	if wb > 0 {
-		covB = shared / wb
+		o.covB = shared / wb
 	}
-	if u := len(a) + len(b) - common; u > 0 {
-		jac = float64(common) / float64(u)
-	}
-	return
+	o.na, o.nb = len(a.terms), len(b)
+	return o
 }
 
 // shared counts the terms two sorted sets have in common.
@@ -319,14 +393,6 @@ func shared(a, b []string) int {
 		}
 	}
 	return n
-}
-
-func dice(a, b []string) float64 {
-	if len(a)+len(b) == 0 {
-		return 0
-	}
-	common := shared(a, b)
-	return 2 * float64(common) / float64(len(a)+len(b))
 }
 
 func levenshtein(a, b []rune) int {
