@@ -179,6 +179,9 @@ type queryInfo struct {
 	// (ver; 0 before).
 	ver        uint64
 	ow, ou, og queryTerms
+	// rm holds the query's characters for the bit-parallel edit distance
+	// and subsequence (when it is short enough).
+	rm runeMasks
 }
 
 // prepareTerms prepares q's terms for st unless done already.
@@ -255,7 +258,11 @@ func (q *queryTerms) find(c *termCount) int {
 	}
 }
 
-func newQueryInfo(a *analysis) queryInfo { return queryInfo{a: a, textInfo: a.info} }
+func newQueryInfo(a *analysis) queryInfo {
+	q := queryInfo{a: a, textInfo: a.info}
+	q.rm.prepare(a.runes)
+	return q
+}
 
 // featureVector fills x with the features of text t (the k-th text of its
 // entry) for query q. bm25 is the text's first-stage score divided by the
@@ -279,8 +286,14 @@ func featureVector(x *[numFeatures]float64, q *queryInfo, t *analysis, k int, bm
 	lq, lt := len(qa.runes), len(t.runes)
 	mx, mn := max(lq, lt), min(lq, lt)
 	if mx > 0 {
-		x[10] = 1 - float64(levenshtein(qa.runes, t.runes))/float64(mx)
-		x[12] = float64(lcsSeq(qa.runes, t.runes)) / float64(mx)
+		var lev, lcs int
+		if q.rm.ok {
+			lev, lcs = q.rm.levenshtein(t.runes), q.rm.lcsSeq(t.runes)
+		} else {
+			lev, lcs = levenshtein(qa.runes, t.runes), lcsSeq(qa.runes, t.runes)
+		}
+		x[10] = 1 - float64(lev)/float64(mx)
+		x[12] = float64(lcs) / float64(mx)
 	}
 	if mn > 0 {
 		x[11] = float64(lcsSubstr(qa.runes, t.runes)) / float64(mn)
