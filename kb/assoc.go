@@ -3,6 +3,7 @@ package kb
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -251,11 +252,7 @@ func (a *assoc) number() {
 			set[l.word] = true
 		}
 	}
-	words := make([]string, 0, len(set))
-	for w := range set {
-		words = append(words, w)
-	}
-	slices.Sort(words)
+	words := slices.Sorted(maps.Keys(set))
 	a.ids = make(map[string]int32, len(words))
 	for i, w := range words {
 		a.ids[w] = int32(i)
@@ -420,28 +417,27 @@ func (a *assoc) unknownStat(w string) termStat {
 // find returns the slot of the term numbered id, nil when no query word
 // links to it.
 func (q *assocQuery) find(id int32) *qSlot {
-	mask := uint32(len(q.slots) - 1)
-	for h := uint32(id) * 0x9e3779b1 >> q.shift; ; h = (h + 1) & mask {
-		s := &q.slots[h]
-		if s.key == id+1 {
-			return s
-		}
-		if s.key == 0 {
-			return nil
-		}
+	if s := q.probe(id); s.key != 0 {
+		return s
 	}
+	return nil
 }
 
 // slot is find that adds the slot when missing.
 func (q *assocQuery) slot(id int32) *qSlot {
+	s := q.probe(id)
+	if s.key == 0 {
+		s.key, s.word = id+1, -1
+	}
+	return s
+}
+
+// probe returns the slot holding id or, when none does, the empty slot
+// where it would go.
+func (q *assocQuery) probe(id int32) *qSlot {
 	mask := uint32(len(q.slots) - 1)
-	for h := uint32(id) * 0x9e3779b1 >> q.shift; ; h = (h + 1) & mask {
-		s := &q.slots[h]
-		if s.key == id+1 {
-			return s
-		}
-		if s.key == 0 {
-			s.key, s.word = id+1, -1
+	for h := homeSlot(uint32(id), q.shift); ; h = (h + 1) & mask {
+		if s := &q.slots[h]; s.key == id+1 || s.key == 0 {
 			return s
 		}
 	}
@@ -492,17 +488,7 @@ func (q *assocQuery) prepare(a *assoc, words []string) {
 		q.bg = append(q.bg, st.bg)
 		q.wt = append(q.wt, st.w)
 	}
-	size, shift := 16, uint8(28)
-	for size < 2*keys {
-		size, shift = 2*size, shift-1
-	}
-	if cap(q.slots) >= size {
-		q.slots = q.slots[:size]
-		clear(q.slots)
-	} else {
-		q.slots = make([]qSlot, size)
-	}
-	q.shift = shift
+	q.slots, q.shift = hashSlots(q.slots, keys)
 	n := int32(0)
 	count := func(id int32, fwd bool, _ qLink) {
 		s := q.slot(id)

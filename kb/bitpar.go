@@ -20,21 +20,11 @@ func (m *runeMasks) prepare(q []rune) {
 	if !m.ok {
 		return
 	}
-	size, shift := 16, uint8(28)
-	for size < 2*len(q) {
-		size, shift = 2*size, shift-1
-	}
-	if cap(m.keys) >= size {
-		m.keys, m.masks = m.keys[:size], m.masks[:size]
-		clear(m.keys)
-		clear(m.masks)
-	} else {
-		m.keys, m.masks = make([]rune, size), make([]uint64, size)
-	}
-	m.shift = shift
-	mask := uint32(size - 1)
+	m.keys, m.shift = hashSlots(m.keys, len(q))
+	m.masks, _ = hashSlots(m.masks, len(q))
+	mask := uint32(len(m.keys) - 1)
 	for i, r := range q {
-		h := uint32(r) * 0x9e3779b1 >> shift
+		h := homeSlot(uint32(r), m.shift)
 		for m.keys[h] != 0 && m.keys[h] != r {
 			h = (h + 1) & mask
 		}
@@ -46,7 +36,7 @@ func (m *runeMasks) prepare(q []rune) {
 // eq is the mask of r's positions in the query, 0 when it has none.
 func (m *runeMasks) eq(r rune) uint64 {
 	mask := uint32(len(m.keys) - 1)
-	for h := uint32(r) * 0x9e3779b1 >> m.shift; ; h = (h + 1) & mask {
+	for h := homeSlot(uint32(r), m.shift); ; h = (h + 1) & mask {
 		switch m.keys[h] {
 		case r:
 			return m.masks[h]

@@ -216,24 +216,14 @@ type qTermSlot struct {
 // prepare prepares terms, whose counts are in m, for n texts.
 func (q *queryTerms) prepare(terms []string, m map[string]*termCount, n int) {
 	q.terms, q.idf, q.sumIDF = terms, q.idf[:0], 0
-	size, shift := 16, uint8(28)
-	for size < 2*len(terms) {
-		size, shift = 2*size, shift-1
-	}
-	if cap(q.slots) >= size {
-		q.slots = q.slots[:size]
-		clear(q.slots)
-	} else {
-		q.slots = make([]qTermSlot, size)
-	}
-	q.shift = shift
-	mask := uint32(size - 1)
+	q.slots, q.shift = hashSlots(q.slots, len(terms))
+	mask := uint32(len(q.slots) - 1)
 	for i, t := range terms {
 		c := m[t]
 		w := idf(0, n)
 		if c != nil {
 			w = c.idf
-			h := uint32(c.id) * 0x9e3779b1 >> shift
+			h := homeSlot(uint32(c.id), q.shift)
 			for q.slots[h].key != 0 {
 				h = (h + 1) & mask
 			}
@@ -247,7 +237,7 @@ func (q *queryTerms) prepare(terms []string, m map[string]*termCount, n int) {
 // find returns the index of the term whose count is c, -1 when none is.
 func (q *queryTerms) find(c *termCount) int {
 	mask := uint32(len(q.slots) - 1)
-	for h := uint32(c.id) * 0x9e3779b1 >> q.shift; ; h = (h + 1) & mask {
+	for h := homeSlot(uint32(c.id), q.shift); ; h = (h + 1) & mask {
 		s := q.slots[h]
 		if s.key == c.id+1 {
 			return int(s.i)
