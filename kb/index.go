@@ -32,7 +32,6 @@ type options struct {
 	clock      func() time.Time
 	batchSize  int
 	maxDF      float64
-	expand     expansion
 }
 
 func defaultOptions() options {

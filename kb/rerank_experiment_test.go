@@ -35,36 +35,6 @@ func TestRankerExperiment(t *testing.T) {
 	}
 	defer tok.Close()
 	ctx := context.Background()
-	// DUXIN_KB_EXPERIMENT_EXPAND (a JSON list of [perWord, minP, boost])
-	// adds first-stage query expansions to compare with none, in one run:
-	// the expansion table is a word table learned on the training queries.
-	var expands [][3]float64
-	if s := os.Getenv("DUXIN_KB_EXPERIMENT_EXPAND"); s != "" {
-		if err := json.Unmarshal([]byte(s), &expands); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var table *assoc
-	for v := -1; v < len(expands); v++ {
-		var exp expansion
-		if v >= 0 {
-			exp = expansion{perWord: int(expands[v][0]), minP: expands[v][1], boost: expands[v][2]}
-		}
-		tr := rankerExperiment(t, tok, exp, table, train, val, parts, shardOf)
-		if table == nil && len(expands) > 0 {
-			var err error
-			if table, err = learnAssocPairs(ctx, tr.pairs); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-}
-
-// rankerExperiment builds the training and validation lists (with
-// first-stage expansion exp from table, when set), then trains and
-// measures each configuration. It returns the training lists' trainer.
-func rankerExperiment(t *testing.T, tok *jieba.Tokenizer, exp expansion, table *assoc, train, val []Labeled, parts [][]FAQ, shardOf map[string]int) *Trainer {
-	ctx := context.Background()
 	tr := NewTrainer(TrainConfig{})
 	va := NewTrainer(TrainConfig{})
 	start := time.Now()
@@ -75,9 +45,6 @@ func rankerExperiment(t *testing.T, tok *jieba.Tokenizer, exp expansion, table *
 		}
 		if err := ix.Reload(ctx, part); err != nil {
 			t.Fatal(err)
-		}
-		if exp.perWord > 0 {
-			ix.rank, ix.opts.expand = &Ranker{assoc: table}, exp
 		}
 		var ts, vs []Labeled
 		for _, q := range train {
@@ -98,7 +65,7 @@ func rankerExperiment(t *testing.T, tok *jieba.Tokenizer, exp expansion, table *
 		}
 		ix.Close()
 	}
-	t.Logf("expansion %+v lists: train %d/%d, validation %d/%d (%.0fs)", exp, tr.report.Used, len(train), va.report.Used, len(val), time.Since(start).Seconds())
+	t.Logf("lists: train %d/%d, validation %d/%d (%.0fs)", tr.report.Used, len(train), va.report.Used, len(val), time.Since(start).Seconds())
 	// Domain mix: the sample KB's tuning half. Choosing (DUXIN_KB_EXPERIMENT_FINAL
 	// unset) trains on quarter 1 and measures on quarter 3; the final run
 	// trains on both and measures on the evaluation half.
@@ -144,7 +111,6 @@ func rankerExperiment(t *testing.T, tok *jieba.Tokenizer, exp expansion, table *
 			f.Close()
 		}
 	}
-	return tr
 }
 
 // expConfig is a training configuration and the number of copies of the

@@ -180,61 +180,7 @@ func (ix *Index) queryTerms(g *generation, qa *analysis) []queryTerm {
 		}
 		out = append(out, t)
 	}
-	if r := ix.rank; r != nil && r.assoc != nil && ix.opts.expand.perWord > 0 && len(out) > 0 {
-		out = ix.opts.expand.terms(r.assoc, g, qa, out, limit)
-	}
 	return out
-}
-
-// expansion adds to the first stage's terms, for each query word, the
-// words the ranker's association table links it to most strongly: the
-// texts that paraphrase the query with other words (还钱 for 还款) then
-// reach the ranker. An added word w linked with probability p searches
-// with boost wordBoost·boost·p.
-type expansion struct {
-	perWord int     // links added per query word (0: no expansion)
-	minP    float64 // weakest link added
-	boost   float64
-}
-
-// terms returns terms with the expansion of qa's words appended: words not
-// already searched, held by at least one and at most limit texts.
-func (e expansion) terms(a *assoc, g *generation, qa *analysis, terms []queryTerm, limit int) []queryTerm {
-	type cand struct {
-		word string
-		p    float64
-	}
-	var add []cand
-	for _, w := range qa.wordSet {
-		n := 0
-		for _, l := range a.bySrc[w] { // most probable first
-			if n == e.perWord || l.p < e.minP {
-				break
-			}
-			if _, in := slices.BinarySearch(qa.wordSet, l.word); in {
-				continue
-			}
-			n++
-			if i := slices.IndexFunc(add, func(c cand) bool { return c.word == l.word }); i >= 0 {
-				add[i].p = max(add[i].p, l.p)
-				continue
-			}
-			add = append(add, cand{l.word, l.p})
-		}
-	}
-	if len(add) == 0 {
-		return terms
-	}
-	g.mu.RLock()
-	defer g.mu.RUnlock()
-	for _, c := range add {
-		d := df(g.stats.words, c.word)
-		if d == 0 || d > limit {
-			continue
-		}
-		terms = append(terms, queryTerm{c.word, fieldWords, wordBoost * e.boost * c.p, d})
-	}
-	return terms
 }
 
 // score sets each candidate's score and matched text: with a ranker, the
