@@ -29,9 +29,10 @@
 //
 // # The ranker
 //
-// A [Ranker] scores a (query, text) pair from 43 features: the first-stage
+// A [Ranker] scores a (query, text) pair from 45 features: the first-stage
 // score and rank, IDF-weighted word, character and bigram overlap from both
-// sides, edit distance, common substring and subsequence, length ratio,
+// sides, edit distance, common substring (also IDF-weighted) and
+// subsequence, the order of the shared words, length ratio,
 // negation, domain key-term and question-kind matches and mismatches, and
 // eighteen features from learned association tables over words, characters
 // and character bigrams (IBM Model 1 trained on paraphrase pairs, so that

@@ -3,7 +3,11 @@ package kb
 import (
 	"math"
 	"math/bits"
+	"slices"
 	"strings"
+	"unicode/utf8"
+
+	"github.com/duxin-ai/duxin/tokenize"
 )
 
 // termStats counts, over every indexed text, how many texts hold each term:
@@ -143,6 +147,8 @@ var featureNames = [...]string{
 	"gassoc_rev_cov",
 	"gassoc_diff_fwd",
 	"gassoc_diff_rev",
+	"lcs_idf",    // IDF-weighted share of the query's characters in the longest common substring
+	"word_order", // share of the pairs of shared words in the same order on both sides (1 below two)
 }
 
 // The indexes of the first feature from the word-association table, from
@@ -151,6 +157,9 @@ const (
 	firstAssocFeature     = 25
 	firstCharAssocFeature = firstAssocFeature + numAssocFeatures
 	firstGramAssocFeature = firstCharAssocFeature + numAssocFeatures
+	// firstShapeFeature is the first of the features after the tables':
+	// lcs_idf and word_order.
+	firstShapeFeature = firstGramAssocFeature + numAssocFeatures
 )
 
 const numFeatures = len(featureNames)
@@ -182,6 +191,10 @@ type queryInfo struct {
 	// rm holds the query's characters for the bit-parallel edit distance
 	// and subsequence (when it is short enough).
 	rm runeMasks
+	// runeIDF is the IDF of each of the query's runes, runeIDFSum their
+	// sum (lcs_idf), computed with the others.
+	runeIDF    []float64
+	runeIDFSum float64
 }
 
 // prepareTerms prepares q's terms for st unless done already.
@@ -194,6 +207,11 @@ func (q *queryInfo) prepareTerms(st *termStats) {
 	q.ow.prepare(q.a.wordSet, st.words, n)
 	q.ou.prepare(q.a.uni, st.chars, n)
 	q.og.prepare(q.a.grams, st.grams, n)
+	q.runeIDF = runeIDFs(q.runeIDF[:0], q.a.runes, q.a.uni, q.ou.idf)
+	q.runeIDFSum = 0
+	for _, w := range q.runeIDF {
+		q.runeIDFSum += w
+	}
 }
 
 // queryTerms is one kind of a query's terms (words, characters or
@@ -285,10 +303,20 @@ func featureVector(x *[numFeatures]float64, q *queryInfo, t *analysis, k int, bm
 		x[10] = 1 - float64(lev)/float64(mx)
 		x[12] = float64(lcs) / float64(mx)
 	}
+	x[firstShapeFeature] = 0
 	if mn > 0 {
-		x[11] = float64(lcsSubstr(qa.runes, t.runes)) / float64(mn)
+		best, end := lcsSubstrAt(qa.runes, t.runes)
+		x[11] = float64(best) / float64(mn)
 		x[13] = float64(mn) / float64(mx)
+		if q.runeIDFSum > 0 {
+			sum := 0.0
+			for _, w := range q.runeIDF[end-best : end] {
+				sum += w
+			}
+			x[firstShapeFeature] = sum / q.runeIDFSum
+		}
 	}
+	x[firstShapeFeature+1] = wordOrder(qa.words, t.words)
 	ti := &t.info
 	if q.neg != ti.neg {
 		x[14] = 1
@@ -314,7 +342,7 @@ func featureVector(x *[numFeatures]float64, q *queryInfo, t *analysis, k int, bm
 	if q.as != nil {
 		q.as.textFeatures(x[:], qa, t)
 	} else {
-		clear(x[firstAssocFeature:])
+		clear(x[firstAssocFeature:firstShapeFeature])
 	}
 }
 
@@ -450,19 +478,84 @@ func lcsSeq(a, b []rune) int {
 }
 
 func lcsSubstr(a, b []rune) int {
-	best := 0
+	best, _ := lcsSubstrAt(a, b)
+	return best
+}
+
+// lcsSubstrAt returns the length of the longest common substring of a and
+// b and where it ends in a (the first such substring found).
+func lcsSubstrAt(a, b []rune) (best, end int) {
 	for off := -len(b) + 1; off < len(a); off++ {
 		run := 0
 		for i := max(0, off); i < len(a) && i-off < len(b); i++ {
 			if a[i] == b[i-off] {
 				run++
-				best = max(best, run)
+				if run > best {
+					best, end = run, i+1
+				}
 			} else {
 				run = 0
 			}
 		}
 	}
-	return best
+	return best, end
+}
+
+// runeIDFs appends to dst the IDF of each of runes, idfU holding the IDF
+// of each character of uni, runes' sorted character set.
+func runeIDFs(dst []float64, runes []rune, uni []string, idfU []float64) []float64 {
+	var buf [utf8.UTFMax]byte
+	for _, r := range runes {
+		w := 0.0
+		if i, ok := slices.BinarySearch(uni, string(buf[:utf8.EncodeRune(buf[:], r)])); ok {
+			w = idfU[i]
+		}
+		dst = append(dst, w)
+	}
+	return dst
+}
+
+// wordOrder is the share of the pairs of words both token lists hold
+// whose first occurrences come in the same order on both sides; 1 when
+// fewer than two words are shared.
+func wordOrder(a, b []tokenize.Token) float64 {
+	var posA, posB [16]int
+	n := 0
+	for i, t := range a {
+		if n == len(posA) {
+			break
+		}
+		seen := false
+		for _, u := range a[:i] {
+			if u.Text == t.Text {
+				seen = true
+				break
+			}
+		}
+		if seen {
+			continue
+		}
+		for j, u := range b {
+			if u.Text == t.Text {
+				posA[n], posB[n] = i, j
+				n++
+				break
+			}
+		}
+	}
+	if n < 2 {
+		return 1
+	}
+	same, pairs := 0, 0
+	for i := range n {
+		for j := i + 1; j < n; j++ {
+			pairs++
+			if (posA[i] < posA[j]) == (posB[i] < posB[j]) {
+				same++
+			}
+		}
+	}
+	return float64(same) / float64(pairs)
 }
 
 // notNegation holds question forms that contain a negation character

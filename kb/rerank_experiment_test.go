@@ -125,7 +125,8 @@ type expConfig struct {
 // with a -no<group> suffix, to compare with and without them in one run.
 var featureGroups = map[string][2]int{
 	"cassoc": {firstCharAssocFeature, firstGramAssocFeature},
-	"gassoc": {firstGramAssocFeature, numFeatures},
+	"gassoc": {firstGramAssocFeature, firstShapeFeature},
+	"shape":  {firstShapeFeature, numFeatures},
 }
 
 // experimentConfigs returns the configurations named in
