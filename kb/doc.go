@@ -58,6 +58,22 @@
 //
 // WithRanker(nil) turns the second stage off (first-stage order only).
 //
+// # Speed
+//
+// A search uses up to two cores. The first stage does not run bleve's
+// searcher: it adds bleve's posting lists into a dense array per document
+// (same BM25, same order), reading the later terms' postings on a second
+// goroutine when there are many. Meanwhile another goroutine prepares what
+// the features need of the query alone. The candidates' texts are then
+// featurised and scored in two halves. Every text's terms are counted and
+// numbered when it is indexed, so comparing it with the query is hash
+// probes on small per-query tables rather than string comparisons, and
+// edit distance and subsequence are bit-parallel for queries of up to 64
+// characters. The work is deterministic: the same index and query give
+// the same hits and scores whatever the segment layout, the goroutine
+// split or the process. benchmarks/doc.go lists the benchmarks that
+// measure it against plain bleve.
+//
 // # Concurrency
 //
 // An [Index] is safe for concurrent use. Searches run while [Index.Upsert]
