@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/duxin-ai/duxin/tokenize"
 )
 
 // termStats counts, over every indexed text, how many texts hold each term:
@@ -283,12 +281,18 @@ func featureVector(x *[numFeatures]float64, q *queryInfo, t *analysis, k int, bm
 	q.prepareTerms(st)
 	x[0] = bm25
 	x[1] = 1 / (1 + float64(rank))
-	w := overlap(&q.ow, t.wordDF)
+	var matchBuf [64]int32
+	match := matchBuf[:0]
+	if len(t.wordDF) > len(matchBuf) {
+		match = make([]int32, 0, len(t.wordDF))
+	}
+	match = match[:len(t.wordDF)]
+	w := overlap(&q.ow, t.wordDF, match)
 	x[2], x[3], x[4] = w.covA, w.covB, w.jaccard()
 	x[19], x[20] = w.missA/logN, w.missB/logN
-	u := overlap(&q.ou, t.uniDF)
+	u := overlap(&q.ou, t.uniDF, nil)
 	x[5], x[6] = u.covA, u.covB
-	g := overlap(&q.og, t.gramDF)
+	g := overlap(&q.og, t.gramDF, nil)
 	x[7] = g.dice()
 	x[8], x[9] = g.covA, g.covB
 	lq, lt := len(qa.runes), len(t.runes)
@@ -316,7 +320,7 @@ func featureVector(x *[numFeatures]float64, q *queryInfo, t *analysis, k int, bm
 			x[firstShapeFeature] = sum / q.runeIDFSum
 		}
 	}
-	x[firstShapeFeature+1] = wordOrder(qa.words, t.words)
+	x[firstShapeFeature+1] = wordOrder(qa.wordFirst, t.wordFirst, match)
 	ti := &t.info
 	if q.neg != ti.neg {
 		x[14] = 1
@@ -372,16 +376,20 @@ func (o overlapStats) dice() float64 {
 // overlap compares query terms a with the terms of an indexed text, given
 // by their counts b (analysis.wordDF and friends; the text must be counted
 // in the stats a was prepared with). Sums run in the order of a sorted
-// merge of the two sets.
-func overlap(a *queryTerms, b []*termCount) (o overlapStats) {
+// merge of the two sets. When match is not nil (as long as b), match[j]
+// is set to the index in a of b's j-th term, -1 when a lacks it.
+func overlap(a *queryTerms, b []*termCount, match []int32) (o overlapStats) {
 	var found [8]uint64 // a's terms found in b, a bit each
 	in := found[:]
 	if len(a.terms) > 64*len(found) {
 		in = make([]uint64, (len(a.terms)+63)/64)
 	}
 	var wb, shared float64
-	for _, c := range b {
+	for j, c := range b {
 		i := a.find(c)
+		if match != nil {
+			match[j] = int32(i)
+		}
 		if i < 0 {
 			wb += c.idf
 			o.missB = max(o.missB, c.idf)
@@ -515,42 +523,34 @@ func runeIDFs(dst []float64, runes []rune, uni []string, idfU []float64) []float
 	return dst
 }
 
-// wordOrder is the share of the pairs of words both token lists hold
-// whose first occurrences come in the same order on both sides; 1 when
-// fewer than two words are shared.
-func wordOrder(a, b []tokenize.Token) float64 {
-	var posA, posB [16]int
-	n := 0
-	for i, t := range a {
-		if n == len(posA) {
-			break
-		}
-		seen := false
-		for _, u := range a[:i] {
-			if u.Text == t.Text {
-				seen = true
-				break
-			}
-		}
-		if seen {
-			continue
-		}
-		for j, u := range b {
-			if u.Text == t.Text {
-				posA[n], posB[n] = i, j
-				n++
-				break
-			}
+// maxOrderWords bounds the shared words wordOrder compares: the first
+// ones in query order.
+const maxOrderWords = 16
+
+// wordOrder is the share of the pairs of words both texts hold whose first
+// occurrences come in the same order on both sides (among the first
+// maxOrderWords shared words in query order); 1 when fewer than two words
+// are shared. qFirst and tFirst are the two texts' analysis.wordFirst;
+// match[j] is the index in the query's word set of the text's j-th word,
+// -1 when the query lacks it (overlap fills it).
+func wordOrder(qFirst, tFirst, match []int32) float64 {
+	var buf [64][2]int32
+	pos := buf[:0]
+	for j, i := range match {
+		if i >= 0 {
+			pos = append(pos, [2]int32{qFirst[i], tFirst[j]})
 		}
 	}
-	if n < 2 {
+	if len(pos) < 2 {
 		return 1
 	}
+	slices.SortFunc(pos, func(x, y [2]int32) int { return int(x[0] - y[0]) })
+	pos = pos[:min(len(pos), maxOrderWords)]
 	same, pairs := 0, 0
-	for i := range n {
-		for j := i + 1; j < n; j++ {
+	for i := range pos {
+		for j := i + 1; j < len(pos); j++ {
 			pairs++
-			if (posA[i] < posA[j]) == (posB[i] < posB[j]) {
+			if (pos[i][0] < pos[j][0]) == (pos[i][1] < pos[j][1]) {
 				same++
 			}
 		}

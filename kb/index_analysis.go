@@ -29,6 +29,9 @@ type analysis struct {
 	words []tokenize.Token
 	// wordSet holds the distinct word terms, sorted.
 	wordSet []string
+	// wordFirst is, for each term of wordSet, the index in words of its
+	// first occurrence.
+	wordFirst []int32
 	// rawSet holds the distinct word terms before synonym mapping, sorted.
 	rawSet []string
 	// runes is the folded, lowercased text reduced to letters, digits and Han
@@ -71,6 +74,15 @@ func (a *analyzer) analyze(text string) analysis {
 		out.wordSet = append(out.wordSet, t.Text)
 	}
 	out.wordSet = sortedSet(out.wordSet)
+	out.wordFirst = make([]int32, len(out.wordSet))
+	for i := range out.wordFirst {
+		out.wordFirst[i] = -1
+	}
+	for k, t := range out.words {
+		if j, _ := slices.BinarySearch(out.wordSet, t.Text); out.wordFirst[j] < 0 {
+			out.wordFirst[j] = int32(k)
+		}
+	}
 	out.rawSet = sortedSet(out.rawSet)
 
 	folded := textnorm.FoldString(text)
