@@ -374,10 +374,6 @@ type accumulator struct {
 	readers []index.TermFieldReader
 	idfs    []float64
 	tfd     index.TermFieldDoc
-	scorers []termScorer // per query term
-	buf     []posting    // the postings another goroutine read
-	// splitAt, when positive, replaces parallelPostings (for tests).
-	splitAt int
 	idBuf   []byte
 	// top holds the best documents, best first, and ids their bleve
 	// document ids.
@@ -389,57 +385,6 @@ type accumulator struct {
 	// and so differs from process to process.
 	extIDs map[uint64]string
 	idErr  error
-}
-
-// parallelPostings is the number of postings from which the first stage
-// reads them on two goroutines: below it, starting a goroutine costs more
-// than it saves.
-const parallelPostings = 4096
-
-// termScorer scores the postings of one query term as bleve's BM25 term
-// scorer does (avg 0: without field lengths).
-type termScorer struct{ idf, weight, avg float64 }
-
-func (t termScorer) score(freq uint64, norm float64) float64 {
-	tf := math.Sqrt(float64(freq))
-	var s float64
-	if t.avg > 0 {
-		length := 1 / (norm * norm)
-		s = t.idf * (tf * bm25K1) / (tf + bm25K1*(1-bm25B+(bm25B*length/t.avg)))
-	} else {
-		s = tf * norm * t.idf
-	}
-	if t.weight != 1 {
-		s *= t.weight
-	}
-	return s
-}
-
-type posting struct {
-	doc   uint64
-	score float64
-}
-
-// readPostings calls f with the document number and score of every
-// posting of tfr.
-func readPostings(tfr index.TermFieldReader, tfd *index.TermFieldDoc, ts termScorer, f func(doc uint64, s float64)) error {
-	for {
-		d, err := tfr.Next(tfd)
-		if err != nil || d == nil {
-			return err
-		}
-		f(d.ID.Value(), ts.score(d.Freq, d.Norm))
-	}
-}
-
-// add adds a posting's score to its document.
-func (a *accumulator) add(doc uint64, s float64) {
-	a.grow(doc)
-	if a.matched[doc] == 0 {
-		a.touched = append(a.touched, doc)
-	}
-	a.matched[doc]++
-	a.score[doc] += s
 }
 
 type scoredDoc struct {
@@ -580,10 +525,11 @@ func (a *accumulator) search(ctx context.Context, bi bleve.Index, terms, filters
 		sumSq += (t.boost * idf) * (t.boost * idf)
 	}
 	qnorm := 1 / math.Sqrt(sumSq)
-	scorers := a.scorers[:0]
 	avgField, avg := "", 0.0
-	total := 0
 	for i, tfr := range a.readers {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		t := &terms[i]
 		if t.field != avgField {
 			// bleve's BM25 takes the field dictionary's cardinality over
@@ -596,59 +542,34 @@ func (a *accumulator) search(ctx context.Context, bi bleve.Index, terms, filters
 			avgField = t.field
 			avg = math.Ceil(float64(vocab.of(t.field)) / float64(docs))
 		}
-		scorers = append(scorers, termScorer{idf: a.idfs[i], weight: t.boost * a.idfs[i] * qnorm, avg: avg})
-		total += int(tfr.Count())
-	}
-	a.scorers = scorers
-	// With enough postings, another goroutine reads the last terms'
-	// postings into a buffer while this one adds the first terms'
-	// directly; the buffer is then added in term order, so every score
-	// is the same sum in the same order as in one pass.
-	split := len(a.readers)
-	splitAt := parallelPostings
-	if a.splitAt > 0 {
-		splitAt = a.splitAt
-	}
-	if total >= splitAt && runtime.GOMAXPROCS(0) > 1 {
-		half := 0
-		for split = 0; split < len(a.readers) && 2*half < total; split++ {
-			half += int(a.readers[split].Count())
-		}
-	}
-	var wg sync.WaitGroup
-	var rest error
-	if split < len(a.readers) {
-		wg.Go(func() {
-			a.buf = a.buf[:0]
-			var tfd index.TermFieldDoc
-			for i := split; i < len(a.readers) && rest == nil; i++ {
-				if rest = ctx.Err(); rest != nil {
-					break
-				}
-				rest = readPostings(a.readers[i], &tfd, scorers[i], func(doc uint64, s float64) {
-					a.buf = append(a.buf, posting{doc, s})
-				})
+		idf := a.idfs[i]
+		weight := t.boost * idf * qnorm
+		for {
+			d, err := tfr.Next(&a.tfd)
+			if err != nil {
+				return err
 			}
-		})
-	}
-	for i := range split {
-		if err == nil {
-			err = ctx.Err()
-		}
-		if err == nil {
-			err = readPostings(a.readers[i], &a.tfd, scorers[i], a.add)
-		}
-	}
-	wg.Wait()
-	if err != nil {
-		return err
-	}
-	if rest != nil {
-		return rest
-	}
-	if split < len(a.readers) {
-		for _, p := range a.buf {
-			a.add(p.doc, p.score)
+			if d == nil {
+				break
+			}
+			doc := d.ID.Value()
+			a.grow(doc)
+			tf := math.Sqrt(float64(d.Freq))
+			var s float64
+			if avg > 0 {
+				length := 1 / (d.Norm * d.Norm)
+				s = idf * (tf * bm25K1) / (tf + bm25K1*(1-bm25B+(bm25B*length/avg)))
+			} else {
+				s = tf * d.Norm * idf
+			}
+			if weight != 1 {
+				s *= weight
+			}
+			if a.matched[doc] == 0 {
+				a.touched = append(a.touched, doc)
+			}
+			a.matched[doc]++
+			a.score[doc] += s
 		}
 	}
 	need := int32(0)
@@ -680,7 +601,7 @@ func (a *accumulator) search(ctx context.Context, bi bleve.Index, terms, filters
 	// with the worst kept one, and sort by score then bleve id, so that
 	// which of the tied documents make the cut does not depend on
 	// document numbers. Only tied documents cost an id lookup here.
-	nTerms := float64(len(terms))
+	total := float64(len(terms))
 	h := a.top[:0]
 	// outMax is the highest score of a document left out. Every left-out
 	// score is at most the final cut (the worst kept score only rises), so
@@ -691,7 +612,7 @@ func (a *accumulator) search(ctx context.Context, bi bleve.Index, terms, filters
 		if a.filters[doc] != need {
 			continue
 		}
-		sd := scoredDoc{doc, a.score[doc] * (float64(a.matched[doc]) / nTerms)}
+		sd := scoredDoc{doc, a.score[doc] * (float64(a.matched[doc]) / total)}
 		if len(h) < size {
 			h = append(h, sd)
 			for i := len(h) - 1; i > 0; {
@@ -738,7 +659,7 @@ func (a *accumulator) search(ctx context.Context, bi bleve.Index, terms, filters
 			if a.filters[doc] != need {
 				continue
 			}
-			if sc := a.score[doc] * (float64(a.matched[doc]) / nTerms); sc == cut {
+			if sc := a.score[doc] * (float64(a.matched[doc]) / total); sc == cut {
 				h = append(h, scoredDoc{doc, sc})
 			}
 		}
