@@ -62,9 +62,8 @@
 //
 // A search uses up to two cores. The first stage does not run bleve's
 // searcher: it adds bleve's posting lists into a dense array per document
-// (same BM25, same order), reading the later terms' postings on a second
-// goroutine when there are many. Meanwhile another goroutine prepares what
-// the features need of the query alone. The candidates' texts are then
+// (same BM25, same order), while another goroutine prepares what the
+// features need of the query alone. The candidates' texts are then
 // featurised and scored in two halves. Every text's terms are counted and
 // numbered when it is indexed, so comparing it with the query is hash
 // probes on small per-query tables rather than string comparisons, and
