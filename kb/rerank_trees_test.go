@@ -75,3 +75,26 @@ func TestScoreBatch(t *testing.T) {
 		r.putBatch(b)
 	}
 }
+
+// BenchmarkScoreBatch scores a batch of 110 feature vectors (about one
+// 10k-entry search's candidate texts) with the default ranker.
+func BenchmarkScoreBatch(b *testing.B) {
+	r, err := DefaultRanker()
+	if err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	xs := make([][numFeatures]float64, 110)
+	for j := range xs {
+		for i := range xs[j] {
+			xs[j][i] = r.mean[i] + rng.NormFloat64()*r.scale[i]
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		bt := r.getBatch()
+		bt.xs = append(bt.xs, xs...)
+		r.scoreBatch(bt)
+		r.putBatch(bt)
+	}
+}
