@@ -119,6 +119,10 @@ func (ix *Index) candidates(ctx context.Context, g *generation, qa *analysis, ca
 	defer g.mu.RUnlock()
 	byID := make(map[string]*candidate, n)
 	out := make([]*candidate, 0, n)
+	// The candidates and their per-text scores come from two blocks, not
+	// two allocations per candidate.
+	store := make([]candidate, 0, n)
+	var scores []float64
 	for i := range acc.top {
 		id, k, ok := parseDocID(acc.ids[i])
 		if !ok || id == exclude {
@@ -134,7 +138,12 @@ func (ix *Index) candidates(ctx context.Context, g *generation, qa *analysis, ca
 			if e == nil || !e.faq.ValidAt(now) {
 				continue // deleted while bleve answered, or out of its validity period
 			}
-			c = &candidate{e: e, bm25: make([]float64, len(e.texts)), rank: len(out)}
+			if len(scores) < len(e.texts) {
+				scores = make([]float64, max(2*(n-len(out)), len(e.texts)))
+			}
+			store = append(store, candidate{e: e, bm25: scores[:len(e.texts):len(e.texts)], rank: len(out)})
+			scores = scores[len(e.texts):]
+			c = &store[len(store)-1]
 			byID[id] = c
 			out = append(out, c)
 		}
