@@ -214,7 +214,8 @@ type generation struct {
 	entries map[string]*entry
 	stats   termStats
 
-	accs sync.Pool // of *accumulator, the first stage's scratch space
+	accs   sync.Pool // of *accumulator, the first stage's scratch space
+	docIDs docIDCache
 }
 
 // entry is an FAQ with its analysed texts: texts[0] is the question,

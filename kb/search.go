@@ -394,6 +394,8 @@ type accumulator struct {
 	// and so differs from process to process.
 	extIDs map[uint64]string
 	idErr  error
+	// shared is the generation's id cache (nil: none).
+	shared *docIDCache
 }
 
 type scoredDoc struct {
@@ -422,15 +424,23 @@ func (a *accumulator) worse(r index.IndexReader, d, o scoredDoc) bool {
 	return a.extID(r, d.doc) > a.extID(r, o.doc)
 }
 
-// extID returns the bleve id of document doc, cached for the search.
+// extID returns the bleve id of document doc, cached for the search and in
+// the generation's cache of r.
 func (a *accumulator) extID(r index.IndexReader, doc uint64) string {
 	if id, ok := a.extIDs[doc]; ok {
 		return id
 	}
-	a.idBuf = index.NewIndexInternalID(a.idBuf, doc)
-	id, err := r.ExternalID(a.idBuf)
-	if err != nil && a.idErr == nil {
-		a.idErr = err
+	id, ok := a.shared.get(r, doc)
+	if !ok {
+		a.idBuf = index.NewIndexInternalID(a.idBuf, doc)
+		var err error
+		if id, err = r.ExternalID(a.idBuf); err != nil {
+			if a.idErr == nil {
+				a.idErr = err
+			}
+		} else {
+			a.shared.put(r, doc, id)
+		}
 	}
 	if a.extIDs == nil {
 		a.extIDs = map[uint64]string{}
@@ -439,11 +449,47 @@ func (a *accumulator) extID(r index.IndexReader, doc uint64) string {
 	return id
 }
 
+// docIDCache remembers the bleve ids of the document numbers searches have
+// looked up, for one index snapshot at a time: a snapshot numbers its
+// documents for good, and looking an id up in bleve's stored fields costs
+// far more than a map. A search on another snapshot (after an update or a
+// background merge) starts the cache afresh.
+type docIDCache struct {
+	mu   sync.RWMutex
+	snap index.IndexReader // compared by identity only
+	ids  map[uint64]string
+}
+
+func (c *docIDCache) get(r index.IndexReader, doc uint64) (string, bool) {
+	if c == nil {
+		return "", false
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.snap != r {
+		return "", false
+	}
+	id, ok := c.ids[doc]
+	return id, ok
+}
+
+func (c *docIDCache) put(r index.IndexReader, doc uint64, id string) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.snap != r {
+		c.snap, c.ids = r, map[uint64]string{}
+	}
+	c.ids[doc] = id
+}
+
 func (g *generation) getAccumulator() *accumulator {
 	if a, ok := g.accs.Get().(*accumulator); ok {
 		return a
 	}
-	return &accumulator{}
+	return &accumulator{shared: &g.docIDs}
 }
 
 func (g *generation) putAccumulator(a *accumulator) {
