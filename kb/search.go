@@ -403,25 +403,13 @@ type scoredDoc struct {
 	score float64
 }
 
-// below is worse by document number: cheap, for the heap.
+// below ranks d below o by score, then document number: cheap, for the
+// heap.
 func (d scoredDoc) below(o scoredDoc) bool {
 	if d.score != o.score {
 		return d.score < o.score
 	}
 	return d.doc > o.doc
-}
-
-// worse reports whether d ranks below o: a lower score or, on a tie, a
-// greater bleve id. (bleve's collector breaks ties by document number,
-// which is not reproducible from one process to the next; see extIDs.)
-func (a *accumulator) worse(r index.IndexReader, d, o scoredDoc) bool {
-	if d.score != o.score {
-		return d.score < o.score
-	}
-	if d.doc == o.doc {
-		return false
-	}
-	return a.extID(r, d.doc) > a.extID(r, o.doc)
 }
 
 // extID returns the bleve id of document doc, cached for the search and in
@@ -719,14 +707,19 @@ func (a *accumulator) search(ctx context.Context, bi bleve.Index, terms, filters
 			}
 		}
 	}
+	// Best first: by score, then by bleve id. (bleve's collector breaks
+	// ties by document number, which is not reproducible from one process
+	// to the next; see extIDs.)
 	slices.SortFunc(h, func(x, y scoredDoc) int {
 		switch {
-		case a.worse(r, y, x):
+		case x.score > y.score:
 			return -1
-		case a.worse(r, x, y):
+		case x.score < y.score:
 			return 1
+		case x.doc == y.doc:
+			return 0
 		}
-		return 0
+		return strings.Compare(a.extID(r, x.doc), a.extID(r, y.doc))
 	})
 	h = h[:min(len(h), size)]
 	a.top = h
