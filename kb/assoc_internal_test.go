@@ -107,23 +107,14 @@ func naiveAssocFeatures(a *assoc, q, t []string) [numAssocFeatures]float64 {
 // sample text, scored against every other text, plus queries with words
 // the tables do not know.
 func TestAssocFeaturesMatchDefinition(t *testing.T) {
-	ix, _ := sampleIndex(t)
+	ix, _, texts := sampleTexts(t)
 	a := ix.rank.assoc
 	if a == nil || a.sub[subChars] == nil || a.sub[subGrams] == nil {
 		t.Fatal("default ranker without association tables")
 	}
-	g, err := ix.acquire()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.release()
-	var texts []*analysis
-	for _, e := range g.entries {
-		for k := range e.texts {
-			if e.texts[k].aid == nil || e.texts[k].aid.a != a {
-				t.Fatalf("entry %s text %d: terms not numbered in the index's table", e.faq.ID, k)
-			}
-			texts = append(texts, &e.texts[k])
+	for _, tx := range texts {
+		if tx.aid == nil || tx.aid.a != a {
+			t.Fatalf("text %q: terms not numbered in the index's table", string(tx.runes))
 		}
 	}
 	queries := []string{"zqxw花呗还不上了怎么办啊zqxw", "余额宝转出到银行卡要多久", "qwertyuiop"}

@@ -374,3 +374,23 @@ func sampleIndex(t *testing.T) (*Index, []FAQ) {
 	}
 	return ix, faqs
 }
+
+// sampleTexts returns sampleIndex's index, its generation (released when t
+// ends) and every indexed text, in entry id order.
+func sampleTexts(t *testing.T) (*Index, *generation, []*analysis) {
+	t.Helper()
+	ix, faqs := sampleIndex(t)
+	g, err := ix.acquire()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(g.release)
+	var texts []*analysis
+	for _, f := range faqs {
+		e := g.entries[f.ID]
+		for k := range e.texts {
+			texts = append(texts, &e.texts[k])
+		}
+	}
+	return ix, g, texts
+}

@@ -16,18 +16,7 @@ import (
 // the query against every third indexed text, plus queries that repeat
 // words and share more than maxOrderWords words.
 func TestWordOrderMatchesDefinition(t *testing.T) {
-	ix, _ := sampleIndex(t)
-	g, err := ix.acquire()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.release()
-	var texts []*analysis
-	for _, e := range g.entries {
-		for k := range e.texts {
-			texts = append(texts, &e.texts[k])
-		}
-	}
+	ix, g, texts := sampleTexts(t)
 	long := ""
 	for _, tx := range texts[:40] {
 		long += string(tx.runes)
