@@ -106,6 +106,8 @@ type Index struct {
 	cur    *generation
 	closed bool
 	genSeq int
+
+	candSets sync.Pool // of *candidateSet, reused by searches
 }
 
 // Open opens the knowledge base stored in the folder path, creating an

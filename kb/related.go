@@ -41,7 +41,7 @@ func (ix *Index) Related(ctx context.Context, id string, limit int) ([]Hit, erro
 	query := map[string]*analysis{}
 	for k := range self.texts {
 		qa := &self.texts[k]
-		cands, err := ix.candidates(ctx, g, qa, "", nil, id, max(limit, ix.opts.candidates))
+		cands, err := ix.candidates(ctx, g, qa, "", nil, id, max(limit, ix.opts.candidates), nil)
 		if err != nil {
 			return nil, err
 		}

@@ -531,7 +531,7 @@ func (ix *Index) trainingLists(ctx context.Context, examples []Labeled, pair0 in
 			words: [2][]string{qa.wordSet, e.texts[0].wordSet},
 			sub:   [numSubTables][2][]string{{qa.uni, e.texts[0].uni}, {qa.grams, e.texts[0].grams}},
 		})
-		cands, err := ix.candidates(ctx, g, &qa, "", nil, "", ix.opts.candidates)
+		cands, err := ix.candidates(ctx, g, &qa, "", nil, "", ix.opts.candidates, nil)
 		if err != nil {
 			return nil, nil, err
 		}

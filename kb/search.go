@@ -78,7 +78,9 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Hit, error) {
 			g.mu.RUnlock()
 		}()
 	}
-	cands, err := ix.candidates(ctx, g, &qa, q.Category, q.Tags, "", max(limit, ix.opts.candidates))
+	cs := ix.getCandidateSet()
+	defer ix.putCandidateSet(cs)
+	cands, err := ix.candidates(ctx, g, &qa, q.Category, q.Tags, "", max(limit, ix.opts.candidates), cs)
 	if ready != nil {
 		<-ready
 		defer ix.rank.assoc.putQuery(qi.as)
@@ -92,7 +94,7 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Hit, error) {
 
 // candidates runs the first stage: it returns up to n entries (other than
 // exclude) whose texts share terms with qa, in first-stage order.
-func (ix *Index) candidates(ctx context.Context, g *generation, qa *analysis, category string, tags []string, exclude string, n int) ([]*candidate, error) {
+func (ix *Index) candidates(ctx context.Context, g *generation, qa *analysis, category string, tags []string, exclude string, n int, cs *candidateSet) ([]*candidate, error) {
 	terms := ix.queryTerms(g, qa)
 	if len(terms) == 0 {
 		return nil, nil
@@ -117,12 +119,20 @@ func (ix *Index) candidates(ctx context.Context, g *generation, qa *analysis, ca
 	now := ix.opts.clock()
 	g.mu.RLock()
 	defer g.mu.RUnlock()
-	byID := make(map[string]*candidate, n)
-	out := make([]*candidate, 0, n)
-	// The candidates and their per-text scores come from two blocks, not
-	// two allocations per candidate.
-	store := make([]candidate, 0, n)
-	var scores []float64
+	if cs == nil {
+		cs = &candidateSet{}
+	}
+	if cs.byID == nil {
+		cs.byID = make(map[string]*candidate, n)
+	}
+	byID, out := cs.byID, cs.out[:0]
+	// The candidates and their per-text scores come from blocks (reused
+	// from search to search), not two allocations per candidate. store
+	// never grows past n, so pointers into it stay valid.
+	store := slices.Grow(cs.store[:0], n)
+	cs.scores = slices.Grow(cs.scores[:0], 2*n)[:2*n]
+	clear(cs.scores)
+	scores := cs.scores
 	for i := range acc.top {
 		id, k, ok := parseDocID(acc.ids[i])
 		if !ok || id == exclude {
@@ -152,7 +162,34 @@ func (ix *Index) candidates(ctx context.Context, g *generation, qa *analysis, ca
 			c.best = max(c.best, score)
 		}
 	}
+	cs.store, cs.out = store, out
 	return out, nil
+}
+
+// candidateSet holds the candidates of one first stage. Search reuses one
+// from search to search (Index.candSets); other callers pass nil.
+type candidateSet struct {
+	store  []candidate
+	scores []float64
+	byID   map[string]*candidate
+	out    []*candidate
+}
+
+func (ix *Index) getCandidateSet() *candidateSet {
+	if cs, ok := ix.candSets.Get().(*candidateSet); ok {
+		return cs
+	}
+	return &candidateSet{}
+}
+
+// putCandidateSet gives cs back once nothing uses its candidates; it drops
+// their references to entries first.
+func (ix *Index) putCandidateSet(cs *candidateSet) {
+	clear(cs.store)
+	clear(cs.byID)
+	clear(cs.out)
+	cs.store, cs.out = cs.store[:0], cs.out[:0]
+	ix.candSets.Put(cs)
 }
 
 // queryTerm is one term the first stage searches.

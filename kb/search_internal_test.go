@@ -248,7 +248,7 @@ func TestScoreTextsParallel(t *testing.T) {
 		}
 		q := f.Similar[0]
 		qa := ix.an.analyze(q)
-		cands, err := ix.candidates(ctx, g, &qa, "", nil, "", 100)
+		cands, err := ix.candidates(ctx, g, &qa, "", nil, "", 100, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
