@@ -33,7 +33,8 @@ type termCount struct {
 }
 
 func newTermStats() termStats {
-	return termStats{words: map[string]*termCount{}, chars: map[string]*termCount{}, grams: map[string]*termCount{}}
+	// version starts at 1: a query prepared for no stats has version 0.
+	return termStats{version: 1, words: map[string]*termCount{}, chars: map[string]*termCount{}, grams: map[string]*termCount{}}
 }
 
 // df is the number of texts holding term t in m.
@@ -265,9 +266,15 @@ func (q *queryTerms) find(c *termCount) int {
 }
 
 func newQueryInfo(a *analysis) queryInfo {
-	q := queryInfo{a: a, textInfo: a.info}
-	q.rm.prepare(a.runes)
+	var q queryInfo
+	q.reset(a)
 	return q
+}
+
+// reset makes q the query info of a, keeping q's buffers for reuse.
+func (q *queryInfo) reset(a *analysis) {
+	q.a, q.as, q.textInfo, q.ver = a, nil, a.info, 0
+	q.rm.prepare(a.runes)
 }
 
 // featureVector fills x with the features of text t (the k-th text of its

@@ -107,7 +107,8 @@ type Index struct {
 	closed bool
 	genSeq int
 
-	candSets sync.Pool // of *candidateSet, reused by searches
+	candSets   sync.Pool // of *candidateSet, reused by searches
+	queryInfos sync.Pool // of *queryInfo, reused by searches
 }
 
 // Open opens the knowledge base stored in the folder path, creating an

@@ -60,7 +60,8 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Hit, error) {
 	}
 	defer g.release()
 	qa := ix.an.analyze(q.Text)
-	qi := newQueryInfo(&qa)
+	qi := ix.getQueryInfo(&qa)
+	defer ix.putQueryInfo(qi)
 	// What the features need of the query alone (its association links,
 	// its term IDFs, whatever featureVector prepares on its first call) is
 	// prepared on another core while the first stage runs: one
@@ -74,7 +75,7 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Hit, error) {
 			qi.as = r.assoc.getQuery(qa.wordSet)
 			var x [numFeatures]float64
 			g.mu.RLock()
-			featureVector(&x, &qi, &analysis{}, 0, 0, 0, &g.stats)
+			featureVector(&x, qi, &analysis{}, 0, 0, 0, &g.stats)
 			g.mu.RUnlock()
 		}()
 	}
@@ -88,7 +89,7 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Hit, error) {
 	if err != nil {
 		return nil, err
 	}
-	ix.score(g, &qi, cands, ix.rank)
+	ix.score(g, qi, cands, ix.rank)
 	return ix.hits(cands, &qa, limit), nil
 }
 
@@ -164,6 +165,21 @@ func (ix *Index) candidates(ctx context.Context, g *generation, qa *analysis, ca
 	}
 	cs.store, cs.out = store, out
 	return out, nil
+}
+
+func (ix *Index) getQueryInfo(a *analysis) *queryInfo {
+	q, _ := ix.queryInfos.Get().(*queryInfo)
+	if q == nil {
+		q = &queryInfo{}
+	}
+	q.reset(a)
+	return q
+}
+
+// putQueryInfo gives q back once the search is done with it.
+func (ix *Index) putQueryInfo(q *queryInfo) {
+	q.a, q.as, q.textInfo = nil, nil, textInfo{}
+	ix.queryInfos.Put(q)
 }
 
 // candidateSet holds the candidates of one first stage. Search reuses one
