@@ -37,13 +37,11 @@ type assoc struct {
 	// and preparing a query walks every one (see subMaxDst).
 	maxDst int
 	// pool holds assocQuery values for reuse by searches.
-	pool sync.Pool
-	// stat caches bg and weight of every word in freq (finish builds it):
-	// scoring a candidate text asks for them once per text word.
-	stat    map[string]termStat
+	pool    sync.Pool
 	unknown termStat // bg and weight of a word not in freq
 	// ids numbers every word the table knows (freq's and the links'),
-	// and idStat, idSrc and idDst are stat, bySrc and byDst by number
+	// and idStat, idSrc and idDst are each word's bg and weight, bySrc
+	// and byDst by number
 	// (finish builds them). Indexed texts carry their terms' numbers
 	// (termIDs), so that scoring a text reads slices, not maps.
 	ids    map[string]int32
@@ -209,13 +207,9 @@ func learnAssocMax(ctx context.Context, pairs [][2][]string, maxDst int) (*assoc
 	return a, nil
 }
 
-// finish sorts and prunes bySrc, builds byDst from it, and caches each
-// word's background statistics.
+// finish sorts and prunes bySrc, builds byDst from it, and numbers the
+// words with their background statistics (number).
 func (a *assoc) finish() {
-	a.stat = make(map[string]termStat, len(a.freq))
-	for w, n := range a.freq {
-		a.stat[w] = a.computeStat(n)
-	}
 	a.unknown = a.computeStat(0)
 	a.byDst = map[string][]assocLink{}
 	for s, links := range a.bySrc {
@@ -271,7 +265,7 @@ func (a *assoc) number() {
 	a.idSrc = make([][]idLink, len(words))
 	a.idDst = make([][]idLink, len(words))
 	for i, w := range words {
-		a.idStat[i] = a.termStat(w)
+		a.idStat[i] = a.computeStat(a.freq[w])
 		a.idSrc[i] = byID(a.bySrc[w])
 		a.idDst[i] = byID(a.byDst[w])
 	}
@@ -327,11 +321,11 @@ func byProb(x, y assocLink) int {
 
 // termStat returns w's background probability and weight.
 func (a *assoc) termStat(w string) termStat {
-	if a.stat == nil { // not finished: compute
+	if a.ids == nil { // not finished: compute
 		return a.computeStat(a.freq[w])
 	}
-	if s, ok := a.stat[w]; ok {
-		return s
+	if id, ok := a.ids[w]; ok {
+		return a.idStat[id]
 	}
 	return a.unknown
 }
@@ -408,7 +402,7 @@ func (a *assoc) putQuery(q *assocQuery) {
 
 // unknownStat is the termStat of a word a has not numbered.
 func (a *assoc) unknownStat(w string) termStat {
-	if a.stat == nil { // not finished
+	if a.ids == nil { // not finished
 		return a.computeStat(a.freq[w])
 	}
 	return a.unknown
@@ -569,11 +563,6 @@ func (q *assocQuery) subFeatures(k int, x []float64, qt, tt []string, tid []int3
 		tid = sa.lookupIDs(make([]int32, 0, len(tt)), tt)
 	}
 	q.sq[k].featuresIDs(x, tt, tid)
-}
-
-// features is featuresIDs with t's terms looked up.
-func (q *assocQuery) features(x []float64, t []string) {
-	q.featuresIDs(x, t, q.a.lookupIDs(make([]int32, 0, len(t)), t))
 }
 
 // featuresIDs writes the association features of text words t, numbered

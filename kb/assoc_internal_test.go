@@ -154,3 +154,9 @@ func TestAssocFeaturesMatchDefinition(t *testing.T) {
 		t.Fatalf("only %d comparisons", checked)
 	}
 }
+
+// features is featuresIDs with t's terms looked up (for tests that give
+// texts as word lists).
+func (q *assocQuery) features(x []float64, t []string) {
+	q.featuresIDs(x, t, q.a.lookupIDs(make([]int32, 0, len(t)), t))
+}

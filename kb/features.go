@@ -492,11 +492,6 @@ func lcsSeq(a, b []rune) int {
 	return row[len(b)]
 }
 
-func lcsSubstr(a, b []rune) int {
-	best, _ := lcsSubstrAt(a, b)
-	return best
-}
-
 // lcsSubstrAt returns the length of the longest common substring of a and
 // b and where it ends in a (the first such substring found).
 func lcsSubstrAt(a, b []rune) (best, end int) {

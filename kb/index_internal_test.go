@@ -104,7 +104,8 @@ func TestFeatureHelpers(t *testing.T) {
 	}
 	for _, tc := range tests {
 		a, b := []rune(tc.a), []rune(tc.b)
-		got := []int{levenshtein(a, b), lcsSeq(a, b), lcsSubstr(a, b)}
+		lcss, _ := lcsSubstrAt(a, b)
+		got := []int{levenshtein(a, b), lcsSeq(a, b), lcss}
 		if diff := cmp.Diff([]int{tc.lev, tc.lcseq, tc.lcss}, got); diff != "" {
 			t.Errorf("%q vs %q (-want +got):\n%s", tc.a, tc.b, diff)
 		}

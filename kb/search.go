@@ -447,7 +447,7 @@ type accumulator struct {
 	// and so differs from process to process.
 	extIDs map[uint64]string
 	idErr  error
-	// shared is the generation's id cache (nil: none).
+	// shared is the generation's id cache.
 	shared *docIDCache
 }
 
@@ -502,9 +502,6 @@ type docIDCache struct {
 }
 
 func (c *docIDCache) get(r index.IndexReader, doc uint64) (string, bool) {
-	if c == nil {
-		return "", false
-	}
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	if c.snap != r {
@@ -515,9 +512,6 @@ func (c *docIDCache) get(r index.IndexReader, doc uint64) (string, bool) {
 }
 
 func (c *docIDCache) put(r index.IndexReader, doc uint64, id string) {
-	if c == nil {
-		return
-	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.snap != r {
