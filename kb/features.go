@@ -146,8 +146,12 @@ var featureNames = [...]string{
 	"gassoc_rev_cov",
 	"gassoc_diff_fwd",
 	"gassoc_diff_rev",
-	"lcs_idf",    // IDF-weighted share of the query's characters in the longest common substring
-	"word_order", // share of the pairs of shared words in the same order on both sides (1 below two)
+	"lcs_idf",         // IDF-weighted share of the query's characters in the longest common substring
+	"word_order",      // share of the pairs of shared words in the same order on both sides (1 below two)
+	"contrast",        // learned word-contrast score (see contrast): the sum of the next three
+	"contrast_shared", // its weights of the words both sides have
+	"contrast_miss",   // its weights of the words one side only has
+	"contrast_pair",   // its weights of (query-only word, text-only word) pairs
 }
 
 // The indexes of the first feature from the word-association table, from
@@ -159,6 +163,8 @@ const (
 	// firstShapeFeature is the first of the features after the tables':
 	// lcs_idf and word_order.
 	firstShapeFeature = firstGramAssocFeature + numAssocFeatures
+	// firstContrastFeature is the first of the word-contrast model's.
+	firstContrastFeature = firstShapeFeature + 2
 )
 
 const numFeatures = len(featureNames)
@@ -181,6 +187,11 @@ func newTextInfo(runes []rune) textInfo {
 type queryInfo struct {
 	a  *analysis
 	as *assocQuery // nil without an association table
+	// ct is the ranker's word-contrast model (nil without one), ctIDs the
+	// query's word ids in it once ctOK.
+	ct    *contrast
+	ctIDs []int32
+	ctOK  bool
 	textInfo
 	// The query's words, characters and bigrams prepared for overlap,
 	// by the first featureVector call for the stats' current version
@@ -274,6 +285,7 @@ func newQueryInfo(a *analysis) queryInfo {
 // reset makes q the query info of a, keeping q's buffers for reuse.
 func (q *queryInfo) reset(a *analysis) {
 	q.a, q.as, q.textInfo, q.ver = a, nil, a.info, 0
+	q.ct, q.ctOK = nil, false
 	q.rm.prepare(a.runes)
 }
 
@@ -354,6 +366,14 @@ func featureVector(x *[numFeatures]float64, q *queryInfo, t *analysis, k int, bm
 		q.as.textFeatures(x[:], qa, t)
 	} else {
 		clear(x[firstAssocFeature:firstShapeFeature])
+	}
+	if q.ct != nil {
+		if !q.ctOK {
+			q.ctIDs, q.ctOK = q.ct.queryIDs(q.ctIDs[:0], qa.wordSet), true
+		}
+		q.ct.textFeatures(x[:], qa.wordSet, q.ctIDs, t.wordSet)
+	} else {
+		clear(x[firstContrastFeature : firstContrastFeature+numContrastFeatures])
 	}
 }
 

@@ -36,6 +36,9 @@ type Ranker struct {
 	// assoc, when set, is the learned word-association table behind the
 	// assoc_* features.
 	assoc *assoc
+	// contrast, when set, is the learned word-contrast model behind the
+	// contrast* features.
+	contrast *contrast
 	// trees are gradient-boosted regression trees over the standardized
 	// features, added to the score.
 	trees []regTree
@@ -67,16 +70,17 @@ func (r *Ranker) treeScore(z *[numFeatures]float64) float64 {
 // rankerFile is a Ranker's JSON form. Features are named, so a file keeps
 // working when kb adds features (missing ones get weight 0).
 type rankerFile struct {
-	Note       string      `json:"note,omitempty"`
-	Features   []string    `json:"features"`
-	Mean       []float64   `json:"mean"`
-	Scale      []float64   `json:"scale"`
-	Weights    []float64   `json:"weights"`
-	Hidden     [][]float64 `json:"hidden,omitempty"`
-	HiddenBias []float64   `json:"hidden_bias,omitempty"`
-	Out        []float64   `json:"out,omitempty"`
-	Trees      []treeFile  `json:"trees,omitempty"`
-	Assoc      *assocFile  `json:"assoc,omitempty"`
+	Note       string        `json:"note,omitempty"`
+	Features   []string      `json:"features"`
+	Mean       []float64     `json:"mean"`
+	Scale      []float64     `json:"scale"`
+	Weights    []float64     `json:"weights"`
+	Hidden     [][]float64   `json:"hidden,omitempty"`
+	HiddenBias []float64     `json:"hidden_bias,omitempty"`
+	Out        []float64     `json:"out,omitempty"`
+	Trees      []treeFile    `json:"trees,omitempty"`
+	Assoc      *assocFile    `json:"assoc,omitempty"`
+	Contrast   *contrastFile `json:"contrast,omitempty"`
 }
 
 //go:embed rerank_default.json
@@ -143,6 +147,13 @@ func ReadRanker(rd io.Reader) (*Ranker, error) {
 		}
 		r.assoc = a
 	}
+	if f.Contrast != nil {
+		c, err := contrastFromFile(f.Contrast)
+		if err != nil {
+			return nil, fmt.Errorf("kb: read ranker: %w", err)
+		}
+		r.contrast = c
+	}
 	if err := r.check(); err != nil {
 		return nil, fmt.Errorf("kb: read ranker: %w", err)
 	}
@@ -183,6 +194,9 @@ func (r *Ranker) WriteTo(w io.Writer) (int64, error) {
 	}
 	if r.assoc != nil {
 		f.Assoc = r.assoc.file()
+	}
+	if r.contrast != nil {
+		f.Contrast = r.contrast.file()
 	}
 	b, err := json.MarshalIndent(f, "", "  ")
 	if err != nil {
@@ -313,7 +327,19 @@ type TrainConfig struct {
 	NoAssociations bool
 	// AssocFolds is the number of folds the association features are
 	// cross-fitted with (default 4; 1 uses one table for all examples).
+	// The contrast features are cross-fitted with as many folds.
 	AssocFolds int
+	// NoContrast skips learning a word-contrast model from the candidate
+	// lists; the contrast* features are then 0.
+	NoContrast bool
+	// assocHashFolds folds the association examples by their query's
+	// words rather than by number (experiments).
+	assocHashFolds bool
+	// contrastL2, when set, overrides contrastL2 (experiments).
+	contrastL2 float64
+	// contrastPairs learns pair weights in the contrast model
+	// (experiments).
+	contrastPairs bool
 }
 
 // TrainReport says how training went.
@@ -424,6 +450,13 @@ func (t *Trainer) Fit(ctx context.Context) (*Ranker, TrainReport, error) {
 		}
 		r.assoc = a
 	}
+	if !cfg.NoContrast {
+		c, err := crossFitContrast(ctx, lists, max(cfg.AssocFolds, 1), cfg)
+		if err != nil {
+			return nil, rep, err
+		}
+		r.contrast = c
+	}
 	for i := range lists {
 		for _, f := range t.drop {
 			for j := range lists[i].x {
@@ -456,7 +489,7 @@ func (t *Trainer) crossFitAssoc(ctx context.Context, lists []trainList) (*assoc,
 		for f := range k {
 			var pairs []assocPair
 			for i, p := range t.pairs {
-				if i%k != f {
+				if t.pairFold(i, k) != f {
 					pairs = append(pairs, p)
 				}
 			}
@@ -465,7 +498,7 @@ func (t *Trainer) crossFitAssoc(ctx context.Context, lists []trainList) (*assoc,
 				return nil, err
 			}
 			for i := range lists {
-				if lists[i].pair%k == f {
+				if t.pairFold(lists[i].pair, k) == f {
 					lists[i].fillAssoc(a)
 				}
 			}
@@ -481,6 +514,14 @@ func (t *Trainer) crossFitAssoc(ctx context.Context, lists []trainList) (*assoc,
 		}
 	}
 	return a, nil
+}
+
+// pairFold is the fold of k of example pair i.
+func (t *Trainer) pairFold(i, k int) int {
+	if t.cfg.assocHashFolds {
+		return foldOf(t.pairs[i].words[0], k)
+	}
+	return i % k
 }
 
 // trainList is one example's candidate texts (standardized features later)

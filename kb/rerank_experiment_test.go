@@ -88,7 +88,13 @@ func TestRankerExperiment(t *testing.T) {
 		cfg := ec.TrainConfig
 		// As retrieval-train -mix-kb -mix-weight does: the sample lists
 		// (and their association pairs) added mix times.
-		tr := &Trainer{cfg: cfg, lists: slices.Clone(afLists), pairs: slices.Clone(afPairs), report: afReport, drop: ec.drop}
+		lists := slices.Clone(afLists)
+		if ec.sub > 0 {
+			// A subsample of the AFQMC lists, to see what more data
+			// would be worth.
+			lists = slices.DeleteFunc(lists, func(l trainList) bool { return foldOf(l.q.wordSet, 100) >= ec.sub })
+		}
+		tr := &Trainer{cfg: cfg, lists: lists, pairs: slices.Clone(afPairs), report: afReport, drop: ec.drop}
 		for range ec.mix {
 			addSampleLists(t, tr, tok, quarters...)
 		}
@@ -119,14 +125,16 @@ type expConfig struct {
 	TrainConfig
 	mix  int
 	drop []int
+	sub  int // percent of the AFQMC lists kept (0: all)
 }
 
 // featureGroups names the feature groups a configuration can leave out
 // with a -no<group> suffix, to compare with and without them in one run.
 var featureGroups = map[string][2]int{
-	"cassoc": {firstCharAssocFeature, firstGramAssocFeature},
-	"gassoc": {firstGramAssocFeature, firstShapeFeature},
-	"shape":  {firstShapeFeature, numFeatures},
+	"cassoc":   {firstCharAssocFeature, firstGramAssocFeature},
+	"gassoc":   {firstGramAssocFeature, firstShapeFeature},
+	"shape":    {firstShapeFeature, firstContrastFeature},
+	"contrast": {firstContrastFeature, numFeatures},
 }
 
 // experimentConfigs returns the configurations named in
@@ -170,6 +178,26 @@ func experimentConfigs() []expConfig {
 			}
 		}
 		slices.Sort(c.drop)
+		if strings.Contains(name, "-ctpairs") {
+			name = strings.Replace(name, "-ctpairs", "", 1)
+			c.contrastPairs = true
+		}
+		if i := strings.Index(name, "-sub"); i >= 0 {
+			fmt.Sscanf(name[i+4:], "%d", &c.sub)
+			name = name[:i] + name[i+6:]
+		}
+		if strings.Contains(name, "-ctreg") {
+			name = strings.Replace(name, "-ctreg", "", 1)
+			c.contrastL2 = 3e-3
+		}
+		if strings.Contains(name, "-hf") {
+			name = strings.Replace(name, "-hf", "", 1)
+			c.assocHashFolds = true
+		}
+		if strings.Contains(name, "-noct") {
+			name = strings.Replace(name, "-noct", "", 1)
+			c.NoContrast = true
+		}
 		if i := strings.LastIndex(name, "-mix"); i >= 0 {
 			fmt.Sscanf(name[i+4:], "%d", &c.mix)
 			name = name[:i]
@@ -193,6 +221,9 @@ func evalLists(r *Ranker, lists []trainList, total int) (r1, mrr float64) {
 		l := &lists[i]
 		if r.assoc != nil {
 			l.fillAssoc(r.assoc)
+		}
+		if r.contrast != nil {
+			l.fillContrast(r.contrast)
 		}
 		for j := range l.x {
 			if l.x[j][exactFeature] == 1 {
@@ -306,13 +337,17 @@ func experimentSplit(t *testing.T) (kept []FAQ, train, val []Labeled, parts [][]
 		}
 		kept = append(kept, f)
 	}
+	// DUXIN_KB_EXPERIMENT_FOLD picks another fifth as validation (for
+	// cross-validated figures); the default is fold 0.
+	var fold uint32
+	fmt.Sscanf(os.Getenv("DUXIN_KB_EXPERIMENT_FOLD"), "%d", &fold)
 	for _, q := range readLabeledForTest(t, filepath.Join(full, "queries.jsonl")) {
 		if excluded[q.Query] || removed[q.ID] {
 			continue
 		}
 		h := fnv.New32a()
 		h.Write([]byte(q.Query))
-		if h.Sum32()%5 == 0 {
+		if h.Sum32()%5 == fold%5 {
 			val = append(val, q)
 		} else {
 			train = append(train, q)

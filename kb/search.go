@@ -178,7 +178,7 @@ func (ix *Index) getQueryInfo(a *analysis) *queryInfo {
 
 // putQueryInfo gives q back once the search is done with it.
 func (ix *Index) putQueryInfo(q *queryInfo) {
-	q.a, q.as, q.textInfo = nil, nil, textInfo{}
+	q.a, q.as, q.ct, q.textInfo = nil, nil, nil, textInfo{}
 	ix.queryInfos.Put(q)
 }
 
@@ -262,6 +262,9 @@ func (ix *Index) score(g *generation, qi *queryInfo, cands []*candidate, r *Rank
 			c.text = slices.Index(c.bm25, c.best)
 		}
 	} else {
+		if qi.ct != r.contrast {
+			qi.ct, qi.ctOK = r.contrast, false
+		}
 		if r.assoc != nil && qi.as == nil {
 			qi.as = r.assoc.getQuery(qi.a.wordSet)
 			defer func() {
