@@ -70,6 +70,9 @@ const (
 	assocIters    = 8
 	// subMaxDst is the sub-tables' maxDst.
 	subMaxDst = 32
+	// assocDigits is the number of significant digits a probability
+	// keeps.
+	assocDigits = 3
 )
 
 // numAssocFeatures is the number of features a table adds (see
@@ -201,7 +204,9 @@ func learnAssocMax(ctx context.Context, pairs [][2][]string, maxDst int) (*assoc
 		if s == null || p < assocMinP {
 			continue
 		}
-		a.bySrc[words[s]] = append(a.bySrc[words[s]], assocLink{words[d], p})
+		// Rounded as the JSON form keeps it, so that a written table
+		// scores as the learned one did.
+		a.bySrc[words[s]] = append(a.bySrc[words[s]], assocLink{words[d], roundSig(p, assocDigits)})
 	}
 	a.finish()
 	return a, nil
@@ -680,7 +685,7 @@ func (a *assoc) file() *assocFile {
 			b.WriteByte(' ')
 			b.WriteString(l.word)
 			b.WriteByte(' ')
-			b.WriteString(strconv.FormatFloat(l.p, 'g', 3, 64))
+			b.WriteString(strconv.FormatFloat(l.p, 'g', assocDigits, 64))
 		}
 		f.Words[w] = b.String()
 	}

@@ -4,18 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"math"
 	"math/rand/v2"
 	"slices"
-	"strconv"
-	"strings"
 )
 
 // contrast is a learned word-contrast model. It scores a (query, text)
 // pair by a weight for each word the two share, a weight for each word
-// only the query has, one for each word only the text has, and a weight
-// for each pair of a query-only and a text-only word. The weights are
+// only the query has and one for each word only the text has. The weights are
 // learned discriminatively from the training lists: the expected text
 // against the first stage's other candidates, softmax over each list. The
 // association tables learn from paraphrases which words stand for each
@@ -30,8 +26,6 @@ type contrast struct {
 	// uni holds each word's weights, by id: shared, query only, text
 	// only.
 	uni [][3]float64
-	// pairs maps pairKey(query-only id, text-only id) to its weight.
-	pairs map[uint64]float64
 }
 
 // The parts of a contrast score.
@@ -42,71 +36,87 @@ const (
 )
 
 // numContrastFeatures is the number of features a contrast model adds.
-const numContrastFeatures = 4
+const numContrastFeatures = 3
 
 // Training parameters of a contrast model.
 const (
 	contrastMinLists = 3    // lists a word must occur in to have own weights
-	contrastMinPairs = 3    // (list, text) occurrences a pair needs
 	contrastEpochs   = 4    // passes over the lists
 	contrastRate     = 0.05 // AdaGrad learning rate
-	contrastL2       = 1e-4
+	contrastL2       = 3e-3 // weight decay (1e-4: validation R@1 lower)
 )
-
-func pairKey(a, b int32) uint64 { return uint64(uint32(a))<<32 | uint64(uint32(b)) }
 
 // id returns w's id, 0 (the unknown word) when c does not know it.
 func (c *contrast) id(w string) int32 { return c.ids[w] }
 
-// queryIDs appends the ids of the query's words to dst.
-func (c *contrast) queryIDs(dst []int32, words []string) []int32 {
+// wordIDs appends the ids of words to dst.
+func (c *contrast) wordIDs(dst []int32, words []string) []int32 {
 	for _, w := range words {
 		dst = append(dst, c.id(w))
 	}
 	return dst
 }
 
-// textFeatures writes the contrast features of a text with words tw to
-// x[firstContrastFeature:]: for a query with words qw (ids qid).
-func (c *contrast) textFeatures(x []float64, qw []string, qid []int32, tw []string) {
+// textFeatures writes the contrast features of text t to
+// x[firstContrastFeature:], for a query with words qw (ids qid). match,
+// when not nil, says for each of t's words the index in qw of the same
+// word, -1 for none (what the word overlap computes); nil computes it.
+// The sums run in the sorted order of the words, whichever way match
+// came, so that training and search compute the same values.
+func (c *contrast) textFeatures(x []float64, qw []string, qid []int32, t *analysis, match []int32) {
+	var buf [64]int32
+	if match == nil {
+		match = matchWords(buf[:0], qw, t.wordSet)
+	}
+	tid := t.ctIDs
+	if t.ctOf != c {
+		tid = nil
+	}
+	var found [8]uint64 // query words found in t, a bit each
+	in := found[:]
+	if len(qw) > 64*len(found) {
+		in = make([]uint64, (len(qw)+63)/64)
+	}
 	var part [3]float64
-	var pair float64
-	var qbuf, tbuf [32]int32
-	qonly, tonly := qbuf[:0], tbuf[:0]
-	i, j := 0, 0
-	for i < len(qw) || j < len(tw) {
-		switch {
-		case j == len(tw) || (i < len(qw) && qw[i] < tw[j]):
-			id := qid[i]
+	for j, m := range match {
+		if m >= 0 {
+			part[ctShared] += c.uni[qid[m]][ctShared]
+			in[m/64] |= 1 << (m % 64)
+			continue
+		}
+		var id int32
+		if tid != nil {
+			id = tid[j]
+		} else {
+			id = c.id(t.wordSet[j])
+		}
+		part[ctText] += c.uni[id][ctText]
+	}
+	for i, id := range qid {
+		if in[i/64]&(1<<(i%64)) == 0 {
 			part[ctQuery] += c.uni[id][ctQuery]
-			if id != 0 {
-				qonly = append(qonly, id)
-			}
-			i++
-		case i == len(qw) || tw[j] < qw[i]:
-			id := c.id(tw[j])
-			part[ctText] += c.uni[id][ctText]
-			if id != 0 {
-				tonly = append(tonly, id)
-			}
-			j++
-		default:
-			part[ctShared] += c.uni[qid[i]][ctShared]
-			i++
-			j++
 		}
 	}
-	if len(c.pairs) > 0 {
-		for _, a := range qonly {
-			for _, b := range tonly {
-				pair += c.pairs[pairKey(a, b)]
-			}
-		}
-	}
-	x[firstContrastFeature] = part[ctShared] + part[ctQuery] + part[ctText] + pair
+	x[firstContrastFeature] = part[ctShared] + part[ctQuery] + part[ctText]
 	x[firstContrastFeature+1] = part[ctShared]
 	x[firstContrastFeature+2] = part[ctQuery] + part[ctText]
-	x[firstContrastFeature+3] = pair
+}
+
+// matchWords appends to dst, for each word of the sorted set tw, the index
+// of the same word in the sorted set qw, -1 when qw lacks it.
+func matchWords(dst []int32, qw, tw []string) []int32 {
+	i := 0
+	for _, w := range tw {
+		for i < len(qw) && qw[i] < w {
+			i++
+		}
+		if i < len(qw) && qw[i] == w {
+			dst = append(dst, int32(i))
+		} else {
+			dst = append(dst, -1)
+		}
+	}
+	return dst
 }
 
 // contrastItems is the training form of lists: for each text of each
@@ -121,8 +131,8 @@ type contrastItems struct {
 }
 
 // learnContrast learns a contrast model from lists[i] for each i in use,
-// with or without pair weights.
-func learnContrast(ctx context.Context, lists []trainList, use []int, pairs bool, l2 float64, seed uint64) (*contrast, error) {
+// (their indexes).
+func learnContrast(ctx context.Context, lists []trainList, use []int, seed uint64) (*contrast, error) {
 	if len(use) == 0 {
 		return nil, errors.New("kb: learn contrast: no lists")
 	}
@@ -156,37 +166,9 @@ func learnContrast(ctx context.Context, lists []trainList, use []int, pairs bool
 	for i, w := range words {
 		c.ids[w] = int32(i + 1)
 	}
-	// Pair vocabulary.
-	pairIndex := map[uint64]int32{}
-	if pairs {
-		count := map[uint64]int32{}
-		var qo, to []int32
-		for _, li := range use {
-			l := &lists[li]
-			for _, t := range l.texts {
-				qo, to = c.diff(qo[:0], to[:0], l.q.wordSet, t.wordSet)
-				for _, a := range qo {
-					for _, b := range to {
-						count[pairKey(a, b)]++
-					}
-				}
-			}
-		}
-		keys := make([]uint64, 0)
-		for k, n := range count {
-			if n >= contrastMinPairs {
-				keys = append(keys, k)
-			}
-		}
-		slices.Sort(keys)
-		for i, k := range keys {
-			pairIndex[k] = int32(3*len(c.uni) + i)
-		}
-	}
-	nParams := 3*len(c.uni) + len(pairIndex)
+	nParams := 3 * len(c.uni)
 	// Items.
 	var it contrastItems
-	var qo, to []int32
 	for _, li := range use {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("kb: learn contrast: %w", err)
@@ -197,16 +179,6 @@ func learnContrast(ctx context.Context, lists []trainList, use []int, pairs bool
 		for _, t := range l.texts {
 			it.off = append(it.off, len(it.params))
 			it.params = c.itemParams(it.params, l.q.wordSet, t.wordSet)
-			if len(pairIndex) > 0 {
-				qo, to = c.diff(qo[:0], to[:0], l.q.wordSet, t.wordSet)
-				for _, a := range qo {
-					for _, b := range to {
-						if p, ok := pairIndex[pairKey(a, b)]; ok {
-							it.params = append(it.params, p)
-						}
-					}
-				}
-			}
 		}
 	}
 	it.texts = append(it.texts, len(it.off))
@@ -260,7 +232,7 @@ func learnContrast(ctx context.Context, lists []trainList, use []int, pairs bool
 				}
 			}
 			for _, p := range touched {
-				gi := grad[p] + l2*w[p]
+				gi := grad[p] + contrastL2*w[p]
 				grad[p] = 0
 				g2[p] += gi * gi
 				w[p] -= contrastRate * gi / (math.Sqrt(g2[p]) + 1e-8)
@@ -268,15 +240,7 @@ func learnContrast(ctx context.Context, lists []trainList, use []int, pairs bool
 		}
 	}
 	for i := range c.uni {
-		c.uni[i] = [3]float64{roundWeight(w[3*i]), roundWeight(w[3*i+1]), roundWeight(w[3*i+2])}
-	}
-	if len(pairIndex) > 0 {
-		c.pairs = make(map[uint64]float64, len(pairIndex))
-		for k, p := range pairIndex {
-			if v := roundWeight(w[p]); v != 0 {
-				c.pairs[k] = v
-			}
-		}
+		c.uni[i] = [3]float64{roundSig(w[3*i], 5), roundSig(w[3*i+1], 5), roundSig(w[3*i+2], 5)}
 	}
 	return c, nil
 }
@@ -302,35 +266,11 @@ func (c *contrast) itemParams(dst []int32, qw, tw []string) []int32 {
 	return dst
 }
 
-// diff appends the known ids of the words only in qw to qo and of those
-// only in tw to to.
-func (c *contrast) diff(qo, to []int32, qw, tw []string) ([]int32, []int32) {
-	i, j := 0, 0
-	for i < len(qw) || j < len(tw) {
-		switch {
-		case j == len(tw) || (i < len(qw) && qw[i] < tw[j]):
-			if id := c.id(qw[i]); id != 0 {
-				qo = append(qo, id)
-			}
-			i++
-		case i == len(qw) || tw[j] < qw[i]:
-			if id := c.id(tw[j]); id != 0 {
-				to = append(to, id)
-			}
-			j++
-		default:
-			i++
-			j++
-		}
-	}
-	return qo, to
-}
-
 // fillContrast computes l's contrast features with c.
 func (l *trainList) fillContrast(c *contrast) {
-	qid := c.queryIDs(nil, l.q.wordSet)
+	qid := c.wordIDs(nil, l.q.wordSet)
 	for j, t := range l.texts {
-		c.textFeatures(l.x[j][:], l.q.wordSet, qid, t.wordSet)
+		c.textFeatures(l.x[j][:], l.q.wordSet, qid, t, nil)
 	}
 }
 
@@ -340,11 +280,7 @@ func (l *trainList) fillContrast(c *contrast) {
 // copies of a list (a domain mix added several times, a question asked
 // twice) share a fold: a model that had seen the very list would make the
 // features look better in training than they are.
-func crossFitContrast(ctx context.Context, lists []trainList, k int, cfg TrainConfig) (*contrast, error) {
-	l2 := contrastL2
-	if cfg.contrastL2 > 0 {
-		l2 = cfg.contrastL2
-	}
+func crossFitContrast(ctx context.Context, lists []trainList, k int, seed uint64) (*contrast, error) {
 	all := make([]int, len(lists))
 	for i := range all {
 		all[i] = i
@@ -357,7 +293,7 @@ func crossFitContrast(ctx context.Context, lists []trainList, k int, cfg TrainCo
 					use = append(use, i)
 				}
 			}
-			c, err := learnContrast(ctx, lists, use, cfg.contrastPairs, l2, cfg.Seed)
+			c, err := learnContrast(ctx, lists, use, seed)
 			if err != nil {
 				return nil, err
 			}
@@ -368,7 +304,7 @@ func crossFitContrast(ctx context.Context, lists []trainList, k int, cfg TrainCo
 			}
 		}
 	}
-	c, err := learnContrast(ctx, lists, all, cfg.contrastPairs, l2, cfg.Seed)
+	c, err := learnContrast(ctx, lists, all, seed)
 	if err != nil {
 		return nil, err
 	}
@@ -381,26 +317,16 @@ func crossFitContrast(ctx context.Context, lists []trainList, k int, cfg TrainCo
 }
 
 // contrastFile is a contrast model's JSON form: the weights of the
-// unknown word and of each known word (shared, query only, text only), and
-// the pair weights keyed "query word\ttext word".
+// unknown word and of each known word (shared, query only, text only).
 type contrastFile struct {
 	Unknown [3]float64            `json:"unknown"`
 	Words   map[string][3]float64 `json:"words"`
-	Pairs   map[string]float64    `json:"pairs,omitempty"`
 }
 
 func (c *contrast) file() *contrastFile {
 	f := &contrastFile{Unknown: c.uni[0], Words: make(map[string][3]float64, len(c.ids))}
-	names := make([]string, len(c.uni))
 	for w, id := range c.ids {
 		f.Words[w] = c.uni[id]
-		names[id] = w
-	}
-	if len(c.pairs) > 0 {
-		f.Pairs = make(map[string]float64, len(c.pairs))
-		for k, v := range c.pairs {
-			f.Pairs[names[k>>32]+"\t"+names[uint32(k)]] = v
-		}
 	}
 	return f
 }
@@ -420,17 +346,6 @@ func contrastFromFile(f *contrastFile) (*contrast, error) {
 		c.ids[w] = int32(len(c.uni))
 		c.uni = append(c.uni, f.Words[w])
 	}
-	if len(f.Pairs) > 0 {
-		c.pairs = make(map[uint64]float64, len(f.Pairs))
-		for k, v := range f.Pairs {
-			a, b, ok := strings.Cut(k, "\t")
-			ia, ib := c.ids[a], c.ids[b]
-			if !ok || ia == 0 || ib == 0 {
-				return nil, fmt.Errorf("contrast: pair %q: not two known words", k)
-			}
-			c.pairs[pairKey(ia, ib)] = v
-		}
-	}
 	for _, u := range c.uni {
 		for _, v := range u {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
@@ -439,25 +354,4 @@ func contrastFromFile(f *contrastFile) (*contrast, error) {
 		}
 	}
 	return c, nil
-}
-
-// roundWeight rounds w to 5 significant digits: what the JSON form keeps
-// short, applied when learning so that a written model scores as the
-// learned one did.
-func roundWeight(w float64) float64 {
-	if w == 0 || math.IsNaN(w) || math.IsInf(w, 0) {
-		return w
-	}
-	v, _ := strconv.ParseFloat(strconv.FormatFloat(w, 'g', 5, 64), 64)
-	return v
-}
-
-// foldOf is the fold of k of an example whose query has the words ws.
-func foldOf(ws []string, k int) int {
-	h := fnv.New32a()
-	for _, w := range ws {
-		h.Write([]byte(w))
-		h.Write([]byte{0})
-	}
-	return int(h.Sum32() % uint32(k))
 }

@@ -4,8 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
-	"strings"
 	"testing"
 )
 
@@ -43,13 +43,10 @@ func TestContrastLearnsFlips(t *testing.T) {
 	for i := range use {
 		use[i] = i
 	}
-	for _, pairs := range []bool{false, true} {
-		c, err := learnContrast(context.Background(), lists, use, pairs, contrastL2, 1)
+	{
+		c, err := learnContrast(context.Background(), lists, use, 1)
 		if err != nil {
 			t.Fatal(err)
-		}
-		if pairs != (len(c.pairs) > 0) {
-			t.Errorf("pairs %v: %d pair weights", pairs, len(c.pairs))
 		}
 		// Lists of products the model has not seen: their names are
 		// unknown words, so only the verbs and the other words tell.
@@ -58,15 +55,15 @@ func TestContrastLearnsFlips(t *testing.T) {
 			l.fillContrast(c)
 			for j := range l.x {
 				if j != l.pos && l.x[j][firstContrastFeature] >= l.x[l.pos][firstContrastFeature] {
-					t.Fatalf("pairs %v: %v: text %v scores %v, the expected %v %v", pairs, l.q.wordSet,
+					t.Fatalf("%v: text %v scores %v, the expected %v %v", l.q.wordSet,
 						l.texts[j].wordSet, l.x[j][firstContrastFeature:], l.texts[l.pos].wordSet, l.x[l.pos][firstContrastFeature:])
 				}
 			}
 		}
 		// The total is the sum of its parts.
 		x := held[0].x[0][firstContrastFeature:]
-		if d := x[0] - x[1] - x[2] - x[3]; d > 1e-9 || d < -1e-9 {
-			t.Errorf("contrast %v is not the sum of its parts", x[:4])
+		if d := x[0] - x[1] - x[2]; d > 1e-9 || d < -1e-9 {
+			t.Errorf("contrast %v is not the sum of its parts", x[:3])
 		}
 		// The JSON form scores as the learned model does.
 		b, err := json.Marshal(c.file())
@@ -85,27 +82,100 @@ func TestContrastLearnsFlips(t *testing.T) {
 			want := slices.Clone(l.x)
 			l.fillContrast(c2)
 			if !slices.Equal(want, l.x) {
-				t.Fatalf("pairs %v: after a round trip %v, want %v", pairs, l.x, want)
+				t.Fatalf("after a round trip %v, want %v", l.x, want)
 			}
 		}
 	}
 }
 
 func TestContrastFileErrors(t *testing.T) {
-	for _, js := range []string{
-		`{"unknown":[0,0,0],"words":{"":[1,2,3]}}`,
-		`{"unknown":[0,0,0],"words":{"a":[1,2,3]},"pairs":{"a\tb":1}}`,
-		`{"unknown":[0,0,0],"words":{"a":[1,2,3]},"pairs":{"a":1}}`,
+	for _, f := range []contrastFile{
+		{Words: map[string][3]float64{"": {1, 2, 3}}},
+		{Words: map[string][3]float64{"a": {1, math.Inf(1), 3}}},
+		{Unknown: [3]float64{math.NaN(), 0, 0}},
 	} {
-		var f contrastFile
-		if err := json.NewDecoder(strings.NewReader(js)).Decode(&f); err != nil {
-			t.Fatal(err)
-		}
 		if _, err := contrastFromFile(&f); err == nil {
-			t.Errorf("%s: no error", js)
+			t.Errorf("%v: no error", f)
 		}
 	}
-	if _, err := learnContrast(context.Background(), nil, nil, false, contrastL2, 1); err == nil {
+	if _, err := learnContrast(context.Background(), nil, nil, 1); err == nil {
 		t.Error("no lists: no error")
+	}
+}
+
+// naiveContrast is the contrast features' definition, word by word over
+// sets: the model's weights of the words both sides have, of those only
+// the query has and of those only the text has.
+func naiveContrast(c *contrast, q, t []string) [numContrastFeatures]float64 {
+	inT := map[string]bool{}
+	for _, w := range t {
+		inT[w] = true
+	}
+	inQ := map[string]bool{}
+	var shared, qOnly, tOnly float64
+	for _, w := range q {
+		inQ[w] = true
+		if inT[w] {
+			shared += c.uni[c.id(w)][ctShared]
+		} else {
+			qOnly += c.uni[c.id(w)][ctQuery]
+		}
+	}
+	for _, w := range t {
+		if !inQ[w] {
+			tOnly += c.uni[c.id(w)][ctText]
+		}
+	}
+	return [numContrastFeatures]float64{shared + qOnly + tOnly, shared, qOnly + tOnly}
+}
+
+// TestContrastFeaturesMatchDefinition checks the search path (word ids
+// numbered at indexing, matches from the word overlap) and the training
+// path (ids looked up, matches merged) against the definition.
+func TestContrastFeaturesMatchDefinition(t *testing.T) {
+	ix, g, texts := sampleTexts(t)
+	c := ix.rank.contrast
+	if c == nil {
+		t.Fatal("default ranker without a contrast model")
+	}
+	for _, tx := range texts {
+		if tx.ctOf != c || len(tx.ctIDs) != len(tx.wordSet) {
+			t.Fatalf("text %q: words not numbered in the index's model", string(tx.runes))
+		}
+	}
+	queries := []string{"zqxw花呗还不上了怎么办啊zqxw", "余额宝转出到银行卡要多久", "qwertyuiop", ""}
+	for i := 0; i < len(texts); i += 7 {
+		queries = append(queries, string(texts[i].runes))
+	}
+	checked := 0
+	for _, qs := range queries {
+		qa := ix.an.analyze(qs)
+		qi := newQueryInfo(&qa)
+		qi.ct = c
+		qid := c.wordIDs(nil, qa.wordSet)
+		for j := 0; j < len(texts); j += 3 {
+			tx := texts[j]
+			var search, train [numFeatures]float64
+			g.mu.RLock()
+			featureVector(&search, &qi, tx, 0, 0, 0, &g.stats)
+			g.mu.RUnlock()
+			unnumbered := *tx
+			unnumbered.ctIDs, unnumbered.ctOf = nil, nil
+			c.textFeatures(train[:], qa.wordSet, qid, &unnumbered, nil)
+			want := naiveContrast(c, qa.wordSet, tx.wordSet)
+			for f := range numContrastFeatures {
+				k := firstContrastFeature + f
+				if d := math.Abs(search[k] - want[f]); !(d <= 1e-9*max(1, math.Abs(want[f]))) {
+					t.Fatalf("query %q, text %q: feature %s = %v, want %v", qs, string(tx.runes), featureNames[k], search[k], want[f])
+				}
+				if search[k] != train[k] {
+					t.Fatalf("query %q, text %q: feature %s = %v in search, %v in training", qs, string(tx.runes), featureNames[k], search[k], train[k])
+				}
+			}
+			checked++
+		}
+	}
+	if checked < 1000 {
+		t.Fatalf("only %d comparisons", checked)
 	}
 }

@@ -29,14 +29,18 @@
 //
 // # The ranker
 //
-// A [Ranker] scores a (query, text) pair from 45 features: the first-stage
+// A [Ranker] scores a (query, text) pair from 48 features: the first-stage
 // score and rank, IDF-weighted word, character and bigram overlap from both
 // sides, edit distance, common substring (also IDF-weighted) and
 // subsequence, the order of the shared words, length ratio,
-// negation, domain key-term and question-kind matches and mismatches, and
+// negation, domain key-term and question-kind matches and mismatches,
 // eighteen features from learned association tables over words, characters
 // and character bigrams (IBM Model 1 trained on paraphrase pairs, so that
-// 还钱 matches 还款, 用不了 matches 不能用 and the typo 不岀 matches 不出). A text
+// 还钱 matches 还款, 用不了 matches 不能用 and the typo 不岀 matches 不出), and
+// three from a learned word-contrast model: a weight per word for being
+// shared, missing from the text or missing from the query, learned from
+// the first stage's hard negatives (which differences flip a question,
+// 花呗 against 借呗, and which hardly matter, 怎么 against 如何). A text
 // equal to the query after folding always ranks first.
 // The model is a linear part plus gradient-boosted regression trees, fitted
 // to a softmax loss that puts the expected entry first among the first

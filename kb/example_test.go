@@ -38,6 +38,6 @@ func ExampleIndex_Search() {
 	}
 	// Output:
 	// huabei-repay-early question <mark>花呗可以提前</mark>还款吗？
+	// jiebei-repay-early question 借呗<mark>可以提前</mark>还款吗？
 	// huabei-installment-early-repay question <mark>花呗</mark>分期<mark>可以提前</mark>还清吗？
-	// jiebei-repay-early similar 借呗<mark>能提前还</mark>吗
 }

@@ -148,10 +148,9 @@ var featureNames = [...]string{
 	"gassoc_diff_rev",
 	"lcs_idf",         // IDF-weighted share of the query's characters in the longest common substring
 	"word_order",      // share of the pairs of shared words in the same order on both sides (1 below two)
-	"contrast",        // learned word-contrast score (see contrast): the sum of the next three
+	"contrast",        // learned word-contrast score (see contrast): the sum of the next two
 	"contrast_shared", // its weights of the words both sides have
 	"contrast_miss",   // its weights of the words one side only has
-	"contrast_pair",   // its weights of (query-only word, text-only word) pairs
 }
 
 // The indexes of the first feature from the word-association table, from
@@ -369,9 +368,13 @@ func featureVector(x *[numFeatures]float64, q *queryInfo, t *analysis, k int, bm
 	}
 	if q.ct != nil {
 		if !q.ctOK {
-			q.ctIDs, q.ctOK = q.ct.queryIDs(q.ctIDs[:0], qa.wordSet), true
+			q.ctIDs, q.ctOK = q.ct.wordIDs(q.ctIDs[:0], qa.wordSet), true
 		}
-		q.ct.textFeatures(x[:], qa.wordSet, q.ctIDs, t.wordSet)
+		m := match
+		if len(t.wordDF) != len(t.wordSet) {
+			m = nil // not an indexed text: no overlap match
+		}
+		q.ct.textFeatures(x[:], qa.wordSet, q.ctIDs, t, m)
 	} else {
 		clear(x[firstContrastFeature : firstContrastFeature+numContrastFeatures])
 	}

@@ -239,6 +239,13 @@ func (ix *Index) analyzeFAQ(f FAQ) *entry {
 			e.texts[i].aid = ix.rank.assoc.textIDs(&e.texts[i])
 		}
 	}
+	if ix.rank != nil && ix.rank.contrast != nil {
+		c := ix.rank.contrast
+		for i := range e.texts {
+			t := &e.texts[i]
+			t.ctIDs, t.ctOf = c.wordIDs(make([]int32, 0, len(t.wordSet)), t.wordSet), c
+		}
+	}
 	return e
 }
 

@@ -51,6 +51,10 @@ type analysis struct {
 	// aid numbers the terms in the index's association table, when it
 	// has one (set by analyzeFAQ).
 	aid *termIDs
+	// ctIDs numbers wordSet's terms in the word-contrast model ctOf, when
+	// the index's ranker has one (set by analyzeFAQ).
+	ctIDs []int32
+	ctOf  *contrast
 }
 
 func (a *analyzer) analyze(text string) analysis {

@@ -454,6 +454,20 @@ func TestTrainRanker(t *testing.T) {
 	if err != nil || len(hits) != 1 {
 		t.Errorf("search with trained ranker: %v, %v", hits, err)
 	}
+	// What was written ranks as what was trained, learned tables included.
+	ix1 := newSample(t, newJieba(t), kb.WithRanker(r))
+	for _, q := range []string{"花呗怎么还钱", "转账到银行卡要多久", "余额宝收益怎么没了", "电子回单在哪里开"} {
+		h1, err1 := ix1.Search(context.Background(), kb.Query{Text: q, Limit: 5})
+		h2, err2 := ix2.Search(context.Background(), kb.Query{Text: q, Limit: 5})
+		if err1 != nil || err2 != nil || len(h1) == 0 || len(h1) != len(h2) {
+			t.Fatalf("%s: %d hits, %v; after a round trip %d, %v", q, len(h1), err1, len(h2), err2)
+		}
+		for i := range h1 {
+			if h1[i].FAQ.ID != h2[i].FAQ.ID || h1[i].Score != h2[i].Score {
+				t.Errorf("%s: hit %d %s %v, after a round trip %s %v", q, i, h1[i].FAQ.ID, h1[i].Score, h2[i].FAQ.ID, h2[i].Score)
+			}
+		}
+	}
 	if _, _, err := kb.TrainRanker(context.Background(), ix, []kb.Labeled{{Query: "x", ID: "nope"}}, kb.TrainConfig{}); !errors.Is(err, kb.ErrNotFound) {
 		t.Errorf("unknown id: %v", err)
 	}

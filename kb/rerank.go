@@ -7,10 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"sync"
 )
 
@@ -18,9 +20,10 @@ import (
 // text of a candidate entry from features comparing it with the query
 // (first-stage BM25, word and character overlap weighted by IDF, edit
 // distance, common substrings, length ratio, negation and domain key-term
-// mismatches, question kind, and a learned word-association table, with
+// mismatches, question kind, a learned word-association table, with
 // character and character-bigram tables beside it, that matches colloquial
-// paraphrases such as 还钱 and 还款 and typos such as 不岀). Its model is a
+// paraphrases such as 还钱 and 还款 and typos such as 不岀, and a learned
+// word-contrast model that knows which differing words matter). Its model is a
 // linear or one-hidden-layer part plus optional gradient-boosted trees.
 // A Ranker is immutable and safe for concurrent use. [DefaultRanker] is
 // the one kb ships; [TrainRanker] fits one, associations included, to your
@@ -332,14 +335,6 @@ type TrainConfig struct {
 	// NoContrast skips learning a word-contrast model from the candidate
 	// lists; the contrast* features are then 0.
 	NoContrast bool
-	// assocHashFolds folds the association examples by their query's
-	// words rather than by number (experiments).
-	assocHashFolds bool
-	// contrastL2, when set, overrides contrastL2 (experiments).
-	contrastL2 float64
-	// contrastPairs learns pair weights in the contrast model
-	// (experiments).
-	contrastPairs bool
 }
 
 // TrainReport says how training went.
@@ -369,9 +364,11 @@ func TrainRanker(ctx context.Context, ix *Index, examples []Labeled, cfg TrainCo
 // entry first (softmax cross-entropy over each candidate list, Adam,
 // deterministic for a given Seed). Unless [TrainConfig.NoAssociations] is
 // set, Fit first learns a word-association table from the examples and the
-// texts of their entries (see the assoc_* features); the association
-// features the ranker trains on are cross-fitted (each example's come from
-// a table learned without it), so the ranker does not over-trust them.
+// texts of their entries (see the assoc_* features), and unless
+// [TrainConfig.NoContrast] is set a word-contrast model from the candidate
+// lists (the contrast* features); the features the ranker trains on are
+// cross-fitted (each example's come from a table learned without it or any
+// copy of it), so the ranker does not over-trust them.
 // Several indexes help when the entries to rank against at search time are
 // fewer than the training entries: split the training entries into
 // knowledge bases of that size. A Trainer is not safe for concurrent use.
@@ -451,7 +448,7 @@ func (t *Trainer) Fit(ctx context.Context) (*Ranker, TrainReport, error) {
 		r.assoc = a
 	}
 	if !cfg.NoContrast {
-		c, err := crossFitContrast(ctx, lists, max(cfg.AssocFolds, 1), cfg)
+		c, err := crossFitContrast(ctx, lists, max(cfg.AssocFolds, 1), cfg.Seed)
 		if err != nil {
 			return nil, rep, err
 		}
@@ -516,12 +513,21 @@ func (t *Trainer) crossFitAssoc(ctx context.Context, lists []trainList) (*assoc,
 	return a, nil
 }
 
-// pairFold is the fold of k of example pair i.
-func (t *Trainer) pairFold(i, k int) int {
-	if t.cfg.assocHashFolds {
-		return foldOf(t.pairs[i].words[0], k)
+// pairFold is the fold of k of example pair i: a hash of its query's
+// words, so that copies of an example (a domain mix added several times,
+// a question asked twice) share a fold. Folds by number put the copies in
+// different folds, and the table that filled an example's features would
+// have seen the very same pair.
+func (t *Trainer) pairFold(i, k int) int { return foldOf(t.pairs[i].words[0], k) }
+
+// foldOf is the fold of k of an example whose query has the words ws.
+func foldOf(ws []string, k int) int {
+	h := fnv.New32a()
+	for _, w := range ws {
+		h.Write([]byte(w))
+		h.Write([]byte{0})
 	}
-	return i % k
+	return int(h.Sum32() % uint32(k))
 }
 
 // trainList is one example's candidate texts (standardized features later)
@@ -770,4 +776,15 @@ func listLoss(r *Ranker, lists []trainList) float64 {
 		loss += math.Log(z) - (s[l.pos] - mx)
 	}
 	return loss / float64(len(lists))
+}
+
+// roundSig rounds w to the given number of significant digits, as the
+// JSON forms of the learned tables write them: applied when learning, so
+// that a written ranker scores exactly as the learned one did.
+func roundSig(w float64, digits int) float64 {
+	if w == 0 || math.IsNaN(w) || math.IsInf(w, 0) {
+		return w
+	}
+	v, _ := strconv.ParseFloat(strconv.FormatFloat(w, 'g', digits, 64), 64)
+	return v
 }

@@ -178,22 +178,6 @@ func experimentConfigs() []expConfig {
 			}
 		}
 		slices.Sort(c.drop)
-		if strings.Contains(name, "-ctpairs") {
-			name = strings.Replace(name, "-ctpairs", "", 1)
-			c.contrastPairs = true
-		}
-		if i := strings.Index(name, "-sub"); i >= 0 {
-			fmt.Sscanf(name[i+4:], "%d", &c.sub)
-			name = name[:i] + name[i+6:]
-		}
-		if strings.Contains(name, "-ctreg") {
-			name = strings.Replace(name, "-ctreg", "", 1)
-			c.contrastL2 = 3e-3
-		}
-		if strings.Contains(name, "-hf") {
-			name = strings.Replace(name, "-hf", "", 1)
-			c.assocHashFolds = true
-		}
 		if strings.Contains(name, "-noct") {
 			name = strings.Replace(name, "-noct", "", 1)
 			c.NoContrast = true

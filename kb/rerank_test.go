@@ -165,14 +165,15 @@ func TestTrainTreesAndAssoc(t *testing.T) {
 	}
 	// Each example four times gives the trees enough weight to split.
 	ex = append(append(ex, ex...), append(ex, ex...)...)
-	// One epoch of the linear part leaves the trees errors to fit (with
-	// more, it separates this small set alone and every tree is a leaf).
-	r, rep, err := TrainRanker(ctx, ix, ex, TrainConfig{Epochs: 1, Trees: 8, Depth: 2, AssocFolds: 2, Note: "t"})
+	// One epoch of a strongly decayed linear part leaves the trees errors
+	// to fit (otherwise it separates this small set alone and every tree
+	// is a leaf).
+	r, rep, err := TrainRanker(ctx, ix, ex, TrainConfig{Epochs: 1, L2: 1, Trees: 8, Depth: 2, AssocFolds: 2, Note: "t"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.assoc == nil || len(r.trees) != 8 || rep.Used == 0 || math.IsNaN(rep.Loss) {
-		t.Fatalf("assoc %v, %d trees, report %+v", r.assoc != nil, len(r.trees), rep)
+	if r.assoc == nil || r.contrast == nil || len(r.trees) != 8 || rep.Used == 0 || math.IsNaN(rep.Loss) {
+		t.Fatalf("assoc %v, contrast %v, %d trees, report %+v", r.assoc != nil, r.contrast != nil, len(r.trees), rep)
 	}
 	var buf bytes.Buffer
 	if _, err := r.WriteTo(&buf); err != nil {

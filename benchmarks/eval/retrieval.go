@@ -225,6 +225,7 @@ func runRetrievalTrain(args []string) (any, error) {
 	trees := fs.Int("trees", 0, "gradient-boosted trees fitted after the linear part (0: none)")
 	depth := fs.Int("depth", 0, "tree depth (0: kb's default)")
 	noAssoc := fs.Bool("no-assoc", false, "do not learn a word-association table")
+	noContrast := fs.Bool("no-contrast", false, "do not learn a word-contrast model")
 	epochs := fs.Int("epochs", 0, "training epochs (0: kb's default)")
 	holdout := fs.Float64("holdout", 0, "fraction of the training queries kept aside to report a validation figure")
 	note := fs.String("note", "", "note stored with the ranker")
@@ -320,7 +321,7 @@ func runRetrievalTrain(args []string) (any, error) {
 	}
 	trainBy, heldBy := split(train), split(held)
 	start := time.Now()
-	tr := kb.NewTrainer(kb.TrainConfig{Hidden: *hidden, Epochs: *epochs, Note: *note, Trees: *trees, Depth: *depth, NoAssociations: *noAssoc})
+	tr := kb.NewTrainer(kb.TrainConfig{Hidden: *hidden, Epochs: *epochs, Note: *note, Trees: *trees, Depth: *depth, NoAssociations: *noAssoc, NoContrast: *noContrast})
 	for s, part := range parts {
 		idx, err := kb.New(tok, kb.WithRanker(nil), kb.WithCandidates(*candidates))
 		if err != nil {
