@@ -174,7 +174,7 @@ func learnAssocMax(ctx context.Context, pairs [][2][]string, maxDst int) (*assoc
 	totals := map[int32]float64{}
 	for range assocIters {
 		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("kb: learn associations: %w", err)
+			return nil, fmt.Errorf("learn associations: %w", err)
 		}
 		clear(count)
 		clear(totals)

@@ -130,11 +130,11 @@ type contrastItems struct {
 	texts  []int
 }
 
-// learnContrast learns a contrast model from lists[i] for each i in use,
-// (their indexes).
+// learnContrast learns a contrast model from lists[i] for each i in use
+// (their indexes); nil when use is empty.
 func learnContrast(ctx context.Context, lists []trainList, use []int, seed uint64) (*contrast, error) {
 	if len(use) == 0 {
-		return nil, errors.New("kb: learn contrast: no lists")
+		return nil, nil
 	}
 	// Vocabulary: words in at least contrastMinLists lists; id 0 is the
 	// unknown word.
@@ -171,7 +171,7 @@ func learnContrast(ctx context.Context, lists []trainList, use []int, seed uint6
 	var it contrastItems
 	for _, li := range use {
 		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("kb: learn contrast: %w", err)
+			return nil, fmt.Errorf("learn contrast: %w", err)
 		}
 		l := &lists[li]
 		it.lists = append(it.lists, li)
@@ -196,7 +196,7 @@ func learnContrast(ctx context.Context, lists []trainList, use []int, seed uint6
 	rng := rand.New(rand.NewPCG(seed, 0x63746173))
 	for range contrastEpochs {
 		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("kb: learn contrast: %w", err)
+			return nil, fmt.Errorf("learn contrast: %w", err)
 		}
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		for _, n := range order {
@@ -281,77 +281,70 @@ func (l *trainList) fillContrast(c *contrast) {
 // twice) share a fold: a model that had seen the very list would make the
 // features look better in training than they are.
 func crossFitContrast(ctx context.Context, lists []trainList, k int, seed uint64) (*contrast, error) {
-	all := make([]int, len(lists))
-	for i := range all {
-		all[i] = i
-	}
-	if k > 1 {
-		for f := range k {
-			var use []int
-			for i := range lists {
-				if foldOf(lists[i].q.wordSet, k) != f {
-					use = append(use, i)
-				}
-			}
-			c, err := learnContrast(ctx, lists, use, seed)
-			if err != nil {
-				return nil, err
-			}
-			for i := range lists {
-				if foldOf(lists[i].q.wordSet, k) == f {
-					lists[i].fillContrast(c)
-				}
-			}
-		}
-	}
-	c, err := learnContrast(ctx, lists, all, seed)
-	if err != nil {
-		return nil, err
-	}
-	if k <= 1 {
+	learn := func(skip int) (*contrast, error) {
+		var use []int
 		for i := range lists {
-			lists[i].fillContrast(c)
+			if skip < 0 || foldOf(lists[i].q.wordSet, k) != skip {
+				use = append(use, i)
+			}
 		}
+		return learnContrast(ctx, lists, use, seed)
 	}
-	return c, nil
+	fold := func(i int) int { return foldOf(lists[i].q.wordSet, k) }
+	fill := func(i int, c *contrast) { lists[i].fillContrast(c) }
+	return crossFit(k, len(lists), fold, learn, fill)
 }
 
 // contrastFile is a contrast model's JSON form: the weights of the
 // unknown word and of each known word (shared, query only, text only).
 type contrastFile struct {
-	Unknown [3]float64            `json:"unknown"`
-	Words   map[string][3]float64 `json:"words"`
+	Unknown []float64            `json:"unknown"`
+	Words   map[string][]float64 `json:"words"`
 }
 
 func (c *contrast) file() *contrastFile {
-	f := &contrastFile{Unknown: c.uni[0], Words: make(map[string][3]float64, len(c.ids))}
+	f := &contrastFile{Unknown: c.uni[0][:], Words: make(map[string][]float64, len(c.ids))}
 	for w, id := range c.ids {
-		f.Words[w] = c.uni[id]
+		f.Words[w] = c.uni[id][:]
 	}
 	return f
 }
 
+// contrastFromFile checks f and builds its model; errors name the word.
 func contrastFromFile(f *contrastFile) (*contrast, error) {
+	weights := func(what string, ws []float64) ([3]float64, error) {
+		var u [3]float64
+		if len(ws) != len(u) {
+			return u, fmt.Errorf("contrast: %s: %d weights, want %d", what, len(ws), len(u))
+		}
+		for i, v := range ws {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return u, fmt.Errorf("contrast: %s: bad weight %v", what, v)
+			}
+			u[i] = v
+		}
+		return u, nil
+	}
 	words := make([]string, 0, len(f.Words))
 	for w := range f.Words {
 		if w == "" {
-			return nil, errors.New("contrast: empty word")
+			return nil, errors.New("contrast: a word is empty")
 		}
 		words = append(words, w)
 	}
 	slices.Sort(words)
 	c := &contrast{ids: make(map[string]int32, len(words)), uni: make([][3]float64, 1, len(words)+1)}
-	c.uni[0] = f.Unknown
-	for _, w := range words {
-		c.ids[w] = int32(len(c.uni))
-		c.uni = append(c.uni, f.Words[w])
+	var err error
+	if c.uni[0], err = weights("unknown", f.Unknown); err != nil {
+		return nil, err
 	}
-	for _, u := range c.uni {
-		for _, v := range u {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return nil, errors.New("contrast: bad weight")
-			}
+	for _, w := range words {
+		u, err := weights(fmt.Sprintf("word %q", w), f.Words[w])
+		if err != nil {
+			return nil, err
 		}
+		c.ids[w] = int32(len(c.uni))
+		c.uni = append(c.uni, u)
 	}
 	return c, nil
 }

@@ -187,10 +187,9 @@ type queryInfo struct {
 	a  *analysis
 	as *assocQuery // nil without an association table
 	// ct is the ranker's word-contrast model (nil without one), ctIDs the
-	// query's word ids in it once ctOK.
+	// query's word ids in it; setContrast sets both.
 	ct    *contrast
 	ctIDs []int32
-	ctOK  bool
 	textInfo
 	// The query's words, characters and bigrams prepared for overlap,
 	// by the first featureVector call for the stats' current version
@@ -284,8 +283,20 @@ func newQueryInfo(a *analysis) queryInfo {
 // reset makes q the query info of a, keeping q's buffers for reuse.
 func (q *queryInfo) reset(a *analysis) {
 	q.a, q.as, q.textInfo, q.ver = a, nil, a.info, 0
-	q.ct, q.ctOK = nil, false
+	q.ct = nil
 	q.rm.prepare(a.runes)
+}
+
+// setContrast makes c the contrast model q's features use, numbering the
+// query's words in it.
+func (q *queryInfo) setContrast(c *contrast) {
+	if q.ct == c {
+		return
+	}
+	q.ct, q.ctIDs = c, q.ctIDs[:0]
+	if c != nil {
+		q.ctIDs = c.wordIDs(q.ctIDs, q.a.wordSet)
+	}
 }
 
 // featureVector fills x with the features of text t (the k-th text of its
@@ -367,9 +378,6 @@ func featureVector(x *[numFeatures]float64, q *queryInfo, t *analysis, k int, bm
 		clear(x[firstAssocFeature:firstShapeFeature])
 	}
 	if q.ct != nil {
-		if !q.ctOK {
-			q.ctIDs, q.ctOK = q.ct.wordIDs(q.ctIDs[:0], qa.wordSet), true
-		}
 		m := match
 		if len(t.wordDF) != len(t.wordSet) {
 			m = nil // not an indexed text: no overlap match

@@ -443,14 +443,14 @@ func (t *Trainer) Fit(ctx context.Context) (*Ranker, TrainReport, error) {
 	if !cfg.NoAssociations {
 		a, err := t.crossFitAssoc(ctx, lists)
 		if err != nil {
-			return nil, rep, err
+			return nil, rep, fmt.Errorf("kb: train ranker: %w", err)
 		}
 		r.assoc = a
 	}
 	if !cfg.NoContrast {
 		c, err := crossFitContrast(ctx, lists, max(cfg.AssocFolds, 1), cfg.Seed)
 		if err != nil {
-			return nil, rep, err
+			return nil, rep, fmt.Errorf("kb: train ranker: %w", err)
 		}
 		r.contrast = c
 	}
@@ -482,35 +482,54 @@ func (t *Trainer) Fit(ctx context.Context) (*Ranker, TrainReport, error) {
 // on all examples.
 func (t *Trainer) crossFitAssoc(ctx context.Context, lists []trainList) (*assoc, error) {
 	k := max(t.cfg.withDefaults().AssocFolds, 1)
+	learn := func(skip int) (*assoc, error) {
+		var pairs []assocPair
+		for i, p := range t.pairs {
+			if skip < 0 || t.pairFold(i, k) != skip {
+				pairs = append(pairs, p)
+			}
+		}
+		return learnAssocPairs(ctx, pairs)
+	}
+	fold := func(i int) int { return t.pairFold(lists[i].pair, k) }
+	fill := func(i int, a *assoc) { lists[i].fillAssoc(a) }
+	return crossFit(k, len(lists), fold, learn, fill)
+}
+
+// crossFit is k-fold cross-fitting of a model that computes features of n
+// lists: fold(i) is list i's fold, learn(f) learns a model from the
+// training data outside fold f (f < 0: from all of it), and fill(i, m)
+// computes list i's features with m. Each list's features come from the
+// model learned without its fold; a nil model (nothing outside the fold to
+// learn from) leaves that fold's features 0. crossFit returns the model
+// learned from all data; with k <= 1 that model fills every list.
+func crossFit[M any](k, n int, fold func(i int) int, learn func(skip int) (*M, error), fill func(i int, m *M)) (*M, error) {
 	if k > 1 {
 		for f := range k {
-			var pairs []assocPair
-			for i, p := range t.pairs {
-				if t.pairFold(i, k) != f {
-					pairs = append(pairs, p)
-				}
-			}
-			a, err := learnAssocPairs(ctx, pairs)
+			m, err := learn(f)
 			if err != nil {
 				return nil, err
 			}
-			for i := range lists {
-				if t.pairFold(lists[i].pair, k) == f {
-					lists[i].fillAssoc(a)
+			if m == nil {
+				continue
+			}
+			for i := range n {
+				if fold(i) == f {
+					fill(i, m)
 				}
 			}
 		}
 	}
-	a, err := learnAssocPairs(ctx, t.pairs)
-	if err != nil {
-		return nil, err
+	m, err := learn(-1)
+	if err != nil || m == nil {
+		return m, err
 	}
 	if k <= 1 {
-		for i := range lists {
-			lists[i].fillAssoc(a)
+		for i := range n {
+			fill(i, m)
 		}
 	}
-	return a, nil
+	return m, nil
 }
 
 // pairFold is the fold of k of example pair i: a hash of its query's
@@ -778,9 +797,11 @@ func listLoss(r *Ranker, lists []trainList) float64 {
 	return loss / float64(len(lists))
 }
 
-// roundSig rounds w to the given number of significant digits, as the
-// JSON forms of the learned tables write them: applied when learning, so
-// that a written ranker scores exactly as the learned one did.
+// roundSig rounds w to the given number of significant digits. The
+// association tables' JSON form writes probabilities so rounded, so they
+// are rounded when learned and a written ranker scores exactly as the
+// learned one did; the contrast weights are rounded only to keep the file
+// small (their JSON form is exact).
 func roundSig(w float64, digits int) float64 {
 	if w == 0 || math.IsNaN(w) || math.IsInf(w, 0) {
 		return w

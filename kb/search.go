@@ -63,7 +63,8 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Hit, error) {
 	qi := ix.getQueryInfo(&qa)
 	defer ix.putQueryInfo(qi)
 	// What the features need of the query alone (its association links,
-	// its term IDFs, whatever featureVector prepares on its first call) is
+	// its contrast word ids, its term IDFs, whatever featureVector
+	// prepares on its first call) is
 	// prepared on another core while the first stage runs: one
 	// featureVector call on an empty text settles it. The first stage only
 	// reads qa; qi is not touched here until ready is closed.
@@ -73,6 +74,7 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Hit, error) {
 		go func() {
 			defer close(ready)
 			qi.as = r.assoc.getQuery(qa.wordSet)
+			qi.setContrast(r.contrast)
 			var x [numFeatures]float64
 			g.mu.RLock()
 			featureVector(&x, qi, &analysis{}, 0, 0, 0, &g.stats)
@@ -262,9 +264,7 @@ func (ix *Index) score(g *generation, qi *queryInfo, cands []*candidate, r *Rank
 			c.text = slices.Index(c.bm25, c.best)
 		}
 	} else {
-		if qi.ct != r.contrast {
-			qi.ct, qi.ctOK = r.contrast, false
-		}
+		qi.setContrast(r.contrast)
 		if r.assoc != nil && qi.as == nil {
 			qi.as = r.assoc.getQuery(qi.a.wordSet)
 			defer func() {

@@ -241,6 +241,9 @@ func TestScoreTextsParallel(t *testing.T) {
 	}
 	defer g.release()
 	r := ix.rank
+	if r.assoc == nil || r.contrast == nil {
+		t.Fatal("the default ranker has no association table or contrast model: this test would not cover their features")
+	}
 	split := 0
 	for i, f := range faqs {
 		if i%5 != 0 {
@@ -259,6 +262,7 @@ func TestScoreTextsParallel(t *testing.T) {
 		var want []float64
 		{
 			qi := newQueryInfo(&qa)
+			qi.setContrast(r.contrast)
 			if r.assoc != nil {
 				qi.as = r.assoc.getQuery(qa.wordSet)
 			}
@@ -279,6 +283,7 @@ func TestScoreTextsParallel(t *testing.T) {
 			split++
 		}
 		qi := newQueryInfo(&qa)
+		qi.setContrast(r.contrast)
 		if r.assoc != nil {
 			qi.as = r.assoc.getQuery(qa.wordSet)
 		}
