@@ -36,12 +36,13 @@
 // negation, domain key-term and question-kind matches and mismatches,
 // eighteen features from learned association tables over words, characters
 // and character bigrams (IBM Model 1 trained on paraphrase pairs, so that
-// 还钱 matches 还款, 用不了 matches 不能用 and the typo 不岀 matches 不出), and
+// 提额 matches 提升 and 额度, 能用 matches 可以, and 逾期 the typo 预期), and
 // three from a learned word-contrast model: a weight per word for being
 // shared, missing from the text or missing from the query, learned from
 // the first stage's hard negatives (which differences flip a question,
-// 花呗 against 借呗, and which hardly matter, 怎么 against 如何). A text
-// equal to the query after folding always ranks first.
+// 花呗 against 借呗 or a 提前 on one side only, and which hardly matter,
+// 已经 or 现在). A text equal to the query after folding always ranks
+// first.
 // The model is a linear part plus gradient-boosted regression trees, fitted
 // to a softmax loss that puts the expected entry first among the first
 // stage's candidates; every text of a wrong candidate is a negative, as

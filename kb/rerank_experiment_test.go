@@ -138,8 +138,11 @@ var featureGroups = map[string][2]int{
 }
 
 // experimentConfigs returns the configurations named in
-// DUXIN_KB_EXPERIMENT_CONFIGS (a JSON list); a name may end in -mixN to mix
-// in N copies of the sample KB's lists.
+// DUXIN_KB_EXPERIMENT_CONFIGS (a JSON list). A name is one of the base
+// names below with suffixes: -no<group> drops a feature group (see
+// featureGroups), -noct trains without the contrast model, -subN keeps N%
+// of the AFQMC lists, and a final -mixN mixes in N copies of the sample
+// KB's lists.
 func experimentConfigs() []expConfig {
 	base := TrainConfig{Epochs: 60, L2: 1e-4, Seed: 1, AssocFolds: 4}
 	all := map[string]func(*TrainConfig){
@@ -184,6 +187,10 @@ func experimentConfigs() []expConfig {
 		}
 		if i := strings.LastIndex(name, "-mix"); i >= 0 {
 			fmt.Sscanf(name[i+4:], "%d", &c.mix)
+			name = name[:i]
+		}
+		if i := strings.LastIndex(name, "-sub"); i >= 0 {
+			fmt.Sscanf(name[i+4:], "%d", &c.sub)
 			name = name[:i]
 		}
 		f, ok := all[name]
