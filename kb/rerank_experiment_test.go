@@ -204,18 +204,24 @@ func experimentConfigs() []expConfig {
 	return out
 }
 
+// fillModels computes l's association and contrast features with r's
+// models, as Search does.
+func (l *trainList) fillModels(r *Ranker) {
+	if r.assoc != nil {
+		l.fillAssoc(r.assoc)
+	}
+	if r.contrast != nil {
+		l.fillContrast(r.contrast)
+	}
+}
+
 // evalLists returns the Recall@1 and MRR@10 of r over lists, out of total
 // queries (the queries without a list count as misses).
 func evalLists(r *Ranker, lists []trainList, total int) (r1, mrr float64) {
 	exactLists, exactGold := 0, 0
 	for i := range lists {
 		l := &lists[i]
-		if r.assoc != nil {
-			l.fillAssoc(r.assoc)
-		}
-		if r.contrast != nil {
-			l.fillContrast(r.contrast)
-		}
+		l.fillModels(r)
 		for j := range l.x {
 			if l.x[j][exactFeature] == 1 {
 				exactLists++
@@ -267,9 +273,7 @@ func readLabeledForTest(t *testing.T, path string) []Labeled {
 func dumpFailures(t *testing.T, r *Ranker, lists []trainList, n int) {
 	for i := 0; i < len(lists) && n > 0; i += 7 {
 		l := &lists[i]
-		if r.assoc != nil {
-			l.fillAssoc(r.assoc)
-		}
+		l.fillModels(r)
 		best := 0
 		for j := range l.x {
 			if r.score(&l.x[j]) > r.score(&l.x[best]) {
