@@ -245,7 +245,7 @@ func learnContrast(ctx context.Context, lists []trainList, use []int, seed uint6
 	return c, nil
 }
 
-// itemParams appends the unary parameters of a (query, text) pair with
+// itemParams appends the parameters of a (query, text) pair with
 // word sets qw and tw.
 func (c *contrast) itemParams(dst []int32, qw, tw []string) []int32 {
 	i, j := 0, 0

@@ -22,9 +22,10 @@ import (
 // distance, common substrings, length ratio, negation and domain key-term
 // mismatches, question kind, a learned word-association table, with
 // character and character-bigram tables beside it, that matches colloquial
-// paraphrases such as 还钱 and 还款 and typos such as 不岀, and a learned
-// word-contrast model that knows which differing words matter). Its model is a
-// linear or one-hidden-layer part plus optional gradient-boosted trees.
+// paraphrases such as 提额 and 提升 and typos such as 预期 for 逾期, and a
+// learned word-contrast model that knows which differing words matter).
+// Its model is a linear or one-hidden-layer part plus optional
+// gradient-boosted trees.
 // A Ranker is immutable and safe for concurrent use. [DefaultRanker] is
 // the one kb ships; [TrainRanker] fits one, associations included, to your
 // own queries.

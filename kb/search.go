@@ -64,10 +64,10 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Hit, error) {
 	defer ix.putQueryInfo(qi)
 	// What the features need of the query alone (its association links,
 	// its contrast word ids, its term IDFs, whatever featureVector
-	// prepares on its first call) is
-	// prepared on another core while the first stage runs: one
-	// featureVector call on an empty text settles it. The first stage only
-	// reads qa; qi is not touched here until ready is closed.
+	// prepares on its first call) is prepared on another core while the
+	// first stage runs: one featureVector call on an empty text settles
+	// it. The first stage only reads qa; qi is not touched here until
+	// ready is closed.
 	var ready chan struct{}
 	if r := ix.rank; r != nil && r.assoc != nil && runtime.GOMAXPROCS(0) > 1 {
 		ready = make(chan struct{})
