@@ -102,7 +102,9 @@ func DefaultRanker() (*Ranker, error) {
 	return r, nil
 }
 
-// ReadRanker reads a ranker written by [Ranker.WriteTo].
+// ReadRanker reads a ranker written by [Ranker.WriteTo]. It refuses a file
+// trained on the association or contrast features that lacks the model
+// computing them (see the features' names in the error).
 func ReadRanker(rd io.Reader) (*Ranker, error) {
 	var f rankerFile
 	dec := json.NewDecoder(rd)
@@ -161,8 +163,39 @@ func ReadRanker(rd io.Reader) (*Ranker, error) {
 	if err := r.check(); err != nil {
 		return nil, fmt.Errorf("kb: read ranker: %w", err)
 	}
+	if err := r.checkModels(); err != nil {
+		return nil, fmt.Errorf("kb: read ranker: %w", err)
+	}
 	r.compile()
 	return r, nil
+}
+
+// checkModels reports a model feature r was trained on (its mean and
+// scale show it had values) when r lacks the model that computes it:
+// without the model the feature is 0, so the file has lost part of what it
+// was trained with (an edited or merged file) and its scores would be
+// meaningless. A ranker trained without the model saw only zeros there
+// (mean 0, scale 1); so did one from before kb had the feature.
+func (r *Ranker) checkModels() error {
+	trained := func(j int) bool { return r.mean[j] != 0 || r.scale[j] != 1 }
+	for _, m := range []struct {
+		name        string
+		has         bool
+		first, last int
+	}{
+		{"association table (assoc)", r.assoc != nil, firstAssocFeature, firstShapeFeature},
+		{"contrast model (contrast)", r.contrast != nil, firstContrastFeature, firstContrastFeature + numContrastFeatures},
+	} {
+		if m.has {
+			continue
+		}
+		for j := m.first; j < m.last; j++ {
+			if trained(j) {
+				return fmt.Errorf("feature %q was trained on, but the file has no %s", featureNames[j], m.name)
+			}
+		}
+	}
+	return nil
 }
 
 // check reports values that would make scores meaningless.

@@ -237,3 +237,65 @@ func newTestTokenizer(t *testing.T) *jieba.Tokenizer {
 	t.Cleanup(func() { tok.Close() })
 	return tok
 }
+
+// TestReadRankerWithoutItsModels checks that a ranker file trained on the
+// association or contrast features but which lost the model computing them
+// is refused, naming the feature and the missing model, while the file
+// intact, and one trained without the models (hidden units and trees
+// included), still load.
+func TestReadRankerWithoutItsModels(t *testing.T) {
+	if _, err := ReadRanker(bytes.NewReader(defaultRankerJSON)); err != nil {
+		t.Fatalf("default ranker: %v", err)
+	}
+	// Trained without the models: every part of the model present.
+	ix, err := New(newTestTokenizer(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	ctx := context.Background()
+	var faqs []FAQ
+	for _, p := range []string{"花呗", "借呗", "余额宝"} {
+		for _, a := range []string{"%s怎么还款", "%s怎么开通", "%s提前还款"} {
+			faqs = append(faqs, FAQ{ID: fmt.Sprintf("e%d", len(faqs)), Question: fmt.Sprintf(a, p)})
+		}
+	}
+	if err := ix.Reload(ctx, faqs); err != nil {
+		t.Fatal(err)
+	}
+	ex := []Labeled{{"花呗怎么还钱", "e0"}, {"借呗能提前还吗", "e5"}, {"余额宝咋开通", "e7"}, {"开通借呗", "e4"}}
+	r, _, err := TrainRanker(ctx, ix, ex, TrainConfig{NoAssociations: true, NoContrast: true, Hidden: 2, Trees: 5, Depth: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if _, err := r.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadRanker(&buf); err != nil {
+		t.Errorf("trained without the models: %v", err)
+	}
+	for _, tc := range []struct {
+		drop, want string
+	}{
+		{"assoc", "has no association table (assoc)"},
+		{"contrast", "has no contrast model (contrast)"},
+	} {
+		var f map[string]json.RawMessage
+		if err := json.Unmarshal(defaultRankerJSON, &f); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := f[tc.drop]; !ok {
+			t.Fatalf("default ranker has no %q", tc.drop)
+		}
+		delete(f, tc.drop)
+		b, err := json.Marshal(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = ReadRanker(bytes.NewReader(b))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("without %q: error %v, want one containing %q", tc.drop, err, tc.want)
+		}
+	}
+}
