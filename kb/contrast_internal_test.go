@@ -95,11 +95,7 @@ func TestReadRankerContrast(t *testing.T) {
 	for i := range r.scale {
 		r.scale[i] = 1
 	}
-	var buf bytes.Buffer
-	if _, err := r.WriteTo(&buf); err != nil {
-		t.Fatal(err)
-	}
-	good := buf.String()
+	good := rankerJSON(t, r)
 	r2, err := ReadRanker(strings.NewReader(good))
 	if err != nil {
 		t.Fatal(err)
@@ -112,18 +108,15 @@ func TestReadRankerContrast(t *testing.T) {
 		for i := range r.scale {
 			r.scale[i] = 1
 		}
-		var buf bytes.Buffer
-		if _, err := r.WriteTo(&buf); err != nil {
-			t.Fatal(err)
-		}
+		js := rankerJSON(t, r)
 		var keys map[string]json.RawMessage
-		if err := json.Unmarshal(buf.Bytes(), &keys); err != nil {
+		if err := json.Unmarshal([]byte(js), &keys); err != nil {
 			t.Fatal(err)
 		}
 		if _, ok := keys["contrast"]; ok {
 			t.Error("a ranker without a contrast model writes one")
 		}
-		r2, err := ReadRanker(&buf)
+		r2, err := ReadRanker(strings.NewReader(js))
 		if err != nil || r2.contrast != nil {
 			t.Fatalf("read: contrast %v, error %v", r2 != nil && r2.contrast != nil, err)
 		}
@@ -161,21 +154,8 @@ func TestReadRankerContrast(t *testing.T) {
 // contrast or associations from; training still succeeds, and the
 // ranker has both models, learned from all lists.
 func TestTrainRankerOneQuery(t *testing.T) {
-	ix, err := New(newTestTokenizer(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ix.Close()
+	ix := productIndex(t, []string{"花呗", "借呗", "余额宝", "银行卡"}, []string{"%s怎么还款", "%s怎么开通", "%s怎么关闭", "%s提前还款"})
 	ctx := context.Background()
-	var faqs []FAQ
-	for _, p := range []string{"花呗", "借呗", "余额宝", "银行卡"} {
-		for _, a := range []string{"%s怎么还款", "%s怎么开通", "%s怎么关闭", "%s提前还款"} {
-			faqs = append(faqs, FAQ{ID: fmt.Sprintf("e%d", len(faqs)), Question: fmt.Sprintf(a, p)})
-		}
-	}
-	if err := ix.Reload(ctx, faqs); err != nil {
-		t.Fatal(err)
-	}
 	ex := []Labeled{{"花呗怎么还钱", "e0"}, {"花呗怎么还钱", "e0"}}
 	r, rep, err := TrainRanker(ctx, ix, ex, TrainConfig{})
 	if err != nil {

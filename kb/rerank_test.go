@@ -175,11 +175,7 @@ func TestTrainTreesAndAssoc(t *testing.T) {
 	if r.assoc == nil || r.contrast == nil || len(r.trees) != 8 || rep.Used == 0 || math.IsNaN(rep.Loss) {
 		t.Fatalf("assoc %v, contrast %v, %d trees, report %+v", r.assoc != nil, r.contrast != nil, len(r.trees), rep)
 	}
-	var buf bytes.Buffer
-	if _, err := r.WriteTo(&buf); err != nil {
-		t.Fatal(err)
-	}
-	js := buf.String()
+	js := rankerJSON(t, r)
 	r2, err := ReadRanker(strings.NewReader(js))
 	if err != nil {
 		t.Fatal(err)
@@ -248,31 +244,13 @@ func TestReadRankerWithoutItsModels(t *testing.T) {
 		t.Fatalf("default ranker: %v", err)
 	}
 	// Trained without the models: every part of the model present.
-	ix, err := New(newTestTokenizer(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ix.Close()
-	ctx := context.Background()
-	var faqs []FAQ
-	for _, p := range []string{"花呗", "借呗", "余额宝"} {
-		for _, a := range []string{"%s怎么还款", "%s怎么开通", "%s提前还款"} {
-			faqs = append(faqs, FAQ{ID: fmt.Sprintf("e%d", len(faqs)), Question: fmt.Sprintf(a, p)})
-		}
-	}
-	if err := ix.Reload(ctx, faqs); err != nil {
-		t.Fatal(err)
-	}
+	ix := productIndex(t, []string{"花呗", "借呗", "余额宝"}, []string{"%s怎么还款", "%s怎么开通", "%s提前还款"})
 	ex := []Labeled{{"花呗怎么还钱", "e0"}, {"借呗能提前还吗", "e5"}, {"余额宝咋开通", "e7"}, {"开通借呗", "e4"}}
-	r, _, err := TrainRanker(ctx, ix, ex, TrainConfig{NoAssociations: true, NoContrast: true, Hidden: 2, Trees: 5, Depth: 2})
+	r, _, err := TrainRanker(context.Background(), ix, ex, TrainConfig{NoAssociations: true, NoContrast: true, Hidden: 2, Trees: 5, Depth: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var buf bytes.Buffer
-	if _, err := r.WriteTo(&buf); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ReadRanker(&buf); err != nil {
+	if _, err := ReadRanker(strings.NewReader(rankerJSON(t, r))); err != nil {
 		t.Errorf("trained without the models: %v", err)
 	}
 	for _, tc := range []struct {
@@ -298,4 +276,35 @@ func TestReadRankerWithoutItsModels(t *testing.T) {
 			t.Errorf("without %q: error %v, want one containing %q", tc.drop, err, tc.want)
 		}
 	}
+}
+
+// rankerJSON returns r as WriteTo writes it.
+func rankerJSON(t *testing.T, r *Ranker) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if _, err := r.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
+}
+
+// productIndex returns an index of one entry per product and template
+// (fmt.Sprintf(template, product)), numbered e0, e1, ... products first.
+func productIndex(t *testing.T, products, templates []string) *Index {
+	t.Helper()
+	ix, err := New(newTestTokenizer(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ix.Close() })
+	var faqs []FAQ
+	for _, p := range products {
+		for _, a := range templates {
+			faqs = append(faqs, FAQ{ID: fmt.Sprintf("e%d", len(faqs)), Question: fmt.Sprintf(a, p)})
+		}
+	}
+	if err := ix.Reload(context.Background(), faqs); err != nil {
+		t.Fatal(err)
+	}
+	return ix
 }
