@@ -1,0 +1,268 @@
+package needs
+
+import (
+	"cmp"
+	"slices"
+	"time"
+)
+
+// Weight is one target's weight in a row of the model.
+type Weight struct {
+	Target int32
+	W      float64
+}
+
+// Model is a trained need model. It is immutable and safe for concurrent
+// use.
+type Model struct {
+	opts    Options
+	basis   basis
+	causes  []string
+	targets []string
+	ctxs    []string
+	base    []float64  // by target
+	self    []float64  // re-ask kernel, by lag
+	rows    [][]Weight // by row (cause × lags + lag), sorted by target
+
+	// Context counts: cases with each value, of each target, and of each
+	// (value, target) pair as sparse rows by value.
+	ctxCount []float64
+	tgtCount []float64
+	ctxRows  [][]Weight
+
+	logLik float64
+	cases  int
+
+	// Derived by finish.
+	byCause  map[string]int32
+	byTarget map[string]int32
+	byCtx    map[string]int32
+	baseSum  float64
+	rowSum   []float64
+}
+
+// finish sorts the rows and builds the derived indexes.
+func (m *Model) finish() {
+	m.byCause = make(map[string]int32, len(m.causes))
+	for i, c := range m.causes {
+		m.byCause[c] = int32(i)
+	}
+	m.byTarget = make(map[string]int32, len(m.targets))
+	for i, t := range m.targets {
+		m.byTarget[t] = int32(i)
+	}
+	m.byCtx = make(map[string]int32, len(m.ctxs))
+	for i, c := range m.ctxs {
+		m.byCtx[c] = int32(i)
+	}
+	byTarget := func(a, b Weight) int { return cmp.Compare(a.Target, b.Target) }
+	m.rowSum = make([]float64, len(m.rows))
+	for r, row := range m.rows {
+		slices.SortFunc(row, byTarget)
+		for _, w := range row {
+			m.rowSum[r] += w.W
+		}
+	}
+	for _, row := range m.ctxRows {
+		slices.SortFunc(row, byTarget)
+	}
+	m.baseSum = 0
+	for _, x := range m.base {
+		m.baseSum += x
+	}
+}
+
+// Cause returns the id of a cause key and whether the model knows it.
+func (m *Model) Cause(key string) (int32, bool) {
+	id, ok := m.byCause[key]
+	return id, ok
+}
+
+// CauseKey returns the key of cause id.
+func (m *Model) CauseKey(id int32) string { return m.causes[id] }
+
+// NumCauses returns how many causes the model knows.
+func (m *Model) NumCauses() int { return len(m.causes) }
+
+// Target returns the id of a target key and whether the model knows it.
+func (m *Model) Target(key string) (int32, bool) {
+	id, ok := m.byTarget[key]
+	return id, ok
+}
+
+// TargetKey returns the key of target id.
+func (m *Model) TargetKey(id int32) string { return m.targets[id] }
+
+// NumTargets returns how many targets the model knows.
+func (m *Model) NumTargets() int { return len(m.targets) }
+
+// Context returns the id of a context value and whether the model knows
+// it.
+func (m *Model) Context(key string) (int32, bool) {
+	id, ok := m.byCtx[key]
+	return id, ok
+}
+
+// Lags returns the centres of the model's time basis.
+func (m *Model) Lags() []time.Duration { return slices.Clone(m.opts.Lags) }
+
+// MaxAge returns the age from which an event cause no longer counts.
+func (m *Model) MaxAge() time.Duration { return m.opts.Lags[len(m.opts.Lags)-1] }
+
+// LogLik returns the mean log-likelihood of the training cases' targets at
+// the end of the fit, and Cases how many cases there were.
+func (m *Model) LogLik() float64 { return m.logLik }
+
+// Cases returns how many training cases the model was fitted on.
+func (m *Model) Cases() int { return m.cases }
+
+// Rates sets dst[t] (len(dst) ≥ NumTargets) to target t's rate under the
+// evidence ev, and returns the sum over all targets: dst[t]/total is the
+// probability of target t before context. Unknown causes are ignored.
+func (m *Model) Rates(ev []Evidence, dst []float64) (total float64) {
+	dst = dst[:len(m.targets)]
+	copy(dst, m.base)
+	total = m.baseSum
+	for _, e := range ev {
+		total += m.addEvidence(e, dst)
+	}
+	return total
+}
+
+// ApplyContext multiplies the rates in dst (from [Model.Rates]) by the
+// factor of each distinct context value in ctx and returns their new sum.
+// Unknown context values are ignored.
+func (m *Model) ApplyContext(ctx []int32, dst []float64) (total float64) {
+	dst = dst[:len(m.targets)]
+	for i, v := range ctx {
+		if v < 0 || int(v) >= len(m.ctxs) || slices.Contains(ctx[:i], v) {
+			continue
+		}
+		m.applyContext(v, dst)
+	}
+	for _, x := range dst {
+		total += x
+	}
+	return total
+}
+
+// ContextFactor returns the factor by which context value v multiplies
+// target t's rate: P(v | t)/P(v), smoothed toward 1 with ContextPrior
+// cases; 1 for an unknown value or target.
+func (m *Model) ContextFactor(v, t int32) float64 {
+	if v < 0 || int(v) >= len(m.ctxs) || t < 0 || int(t) >= len(m.targets) {
+		return 1
+	}
+	pv := m.ctxCount[v] / float64(m.cases)
+	if pv <= 0 {
+		return 1
+	}
+	row := m.ctxRows[v]
+	n := 0.0
+	if k, ok := slices.BinarySearchFunc(row, t, func(w Weight, t int32) int { return cmp.Compare(w.Target, t) }); ok {
+		n = row[k].W
+	}
+	a := m.opts.ContextPrior
+	return (n + a*pv) / ((m.tgtCount[t] + a) * pv)
+}
+
+// ContextKey returns the key of context value v.
+func (m *Model) ContextKey(v int32) string { return m.ctxs[v] }
+
+// applyContext multiplies every target's rate by the factor of context
+// value v.
+func (m *Model) applyContext(v int32, dst []float64) {
+	pv := m.ctxCount[v] / float64(m.cases)
+	if pv <= 0 {
+		return
+	}
+	a := m.opts.ContextPrior
+	row := m.ctxRows[v]
+	k := 0
+	for t := range dst {
+		n := 0.0
+		if k < len(row) && row[k].Target == int32(t) {
+			n = row[k].W
+			k++
+		}
+		dst[t] *= (n + a*pv) / ((m.tgtCount[t] + a) * pv)
+	}
+}
+
+// addEvidence adds one piece of evidence's rates to dst and returns their
+// sum.
+func (m *Model) addEvidence(e Evidence, dst []float64) float64 {
+	if e.Cause < 0 || int(e.Cause) >= len(m.causes) || !(e.Value > 0) {
+		return 0
+	}
+	total := 0.0
+	addRow := func(r int32, x float64) {
+		for _, w := range m.rows[r] {
+			dst[w.Target] += x * w.W
+		}
+		total += x * m.rowSum[r]
+	}
+	j, w, ok := m.basis.at(e.Age)
+	if !ok {
+		return 0
+	}
+	r := e.Cause*int32(len(m.basis.u)) + int32(j)
+	addRow(r, w*e.Value)
+	if w < 1 {
+		addRow(r+1, (1-w)*e.Value)
+	}
+	if e.About >= 0 && int(e.About) < len(m.targets) {
+		s := w * m.self[j]
+		if w < 1 {
+			s += (1 - w) * m.self[j+1]
+		}
+		dst[e.About] += s * e.Value
+		total += s * e.Value
+	}
+	return total
+}
+
+// Contribution returns how much one piece of evidence adds to target t's
+// rate before context factors: what [Model.Rates] adds to dst[t] for it.
+func (m *Model) Contribution(e Evidence, t int32) float64 {
+	if e.Cause < 0 || int(e.Cause) >= len(m.causes) || !(e.Value > 0) || t < 0 || int(t) >= len(m.targets) {
+		return 0
+	}
+	weight := func(r int32) float64 {
+		row := m.rows[r]
+		k, ok := slices.BinarySearchFunc(row, t, func(w Weight, t int32) int { return cmp.Compare(w.Target, t) })
+		if !ok {
+			return 0
+		}
+		return row[k].W
+	}
+	j, w, ok := m.basis.at(e.Age)
+	if !ok {
+		return 0
+	}
+	r := e.Cause*int32(len(m.basis.u)) + int32(j)
+	x := w * weight(r)
+	if w < 1 {
+		x += (1 - w) * weight(r+1)
+	}
+	if e.About == t {
+		x += w * m.self[j]
+		if w < 1 {
+			x += (1 - w) * m.self[j+1]
+		}
+	}
+	return x * e.Value
+}
+
+// Base returns target t's global base rate.
+func (m *Model) Base(t int32) float64 { return m.base[t] }
+
+// Kernel returns cause c's weight for target t at each lag: the learned
+// shape of the need over time.
+func (m *Model) Kernel(c, t int32) []float64 {
+	out := make([]float64, len(m.opts.Lags))
+	for j, l := range m.opts.Lags {
+		out[j] = m.Contribution(Evidence{Cause: c, Age: l.Seconds(), Value: 1, About: -1}, t)
+	}
+	return out
+}

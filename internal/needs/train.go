@@ -1,0 +1,721 @@
+package needs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+	"time"
+)
+
+// ErrNoCases is returned by [Builder.Train] without a training case.
+var ErrNoCases = errors.New("needs: no training cases")
+
+// Evidence is one cause active at a moment: a past event's cause and its
+// age.
+type Evidence struct {
+	Cause int32   // id from [Builder.Cause] or [Model.Cause]
+	Age   float64 // seconds since the event, ≥ 0
+	Value float64 // strength, > 0; 1 for a plain occurrence
+	// About is the target this cause is itself about (a past ask of that
+	// question), or -1. It feeds the re-ask kernel every target shares.
+	About int32
+}
+
+// basis places an age between two centres of the time basis.
+type basis struct {
+	u     []float64 // centres in log(1+age/scale)
+	scale float64   // seconds
+}
+
+func newBasis(lags []time.Duration, scale time.Duration) basis {
+	b := basis{scale: scale.Seconds()}
+	for _, l := range lags {
+		b.u = append(b.u, math.Log1p(l.Seconds()/b.scale))
+	}
+	return b
+}
+
+// at returns the centre j at or below age and the weight w of centre j;
+// centre j+1, when w < 1, gets 1-w. ok is false at or past the last
+// centre, and for an age that is not a number.
+func (b *basis) at(age float64) (j int, w float64, ok bool) {
+	u := math.Log1p(max(age, 0) / b.scale)
+	n := len(b.u)
+	if !(u < b.u[n-1]) {
+		return 0, 0, false
+	}
+	j, found := slices.BinarySearch(b.u, u)
+	if found {
+		return j, 1, true
+	}
+	j-- // b.u[j] < u < b.u[j+1]
+	return j, (b.u[j+1] - u) / (b.u[j+1] - b.u[j]), true
+}
+
+// integral returns ∫ from 0 to span of centre j's weight over time (in
+// seconds): the exposure one occurrence observed for span seconds gives
+// centre j. With u = log(1 + t/scale), t = scale(eᵘ − 1) and dt =
+// scale·eᵘ du, and the weight is linear in u on each side of the centre,
+// so each side integrates in closed form: ∫(α+βu)eᵘdu = eᵘ(α+βu−β).
+func (b *basis) integral(j int, span float64) float64 {
+	if !(span > 0) {
+		return 0
+	}
+	umax := math.Log1p(span / b.scale)
+	piece := func(lo, hi, alpha, beta float64) float64 {
+		hi = min(hi, umax)
+		if hi <= lo {
+			return 0
+		}
+		f := func(u float64) float64 { return math.Exp(u) * (alpha + beta*u - beta) }
+		return b.scale * (f(hi) - f(lo))
+	}
+	u := b.u
+	total := 0.0
+	if j > 0 { // rising side: (u − u[j−1]) / (u[j] − u[j−1])
+		d := u[j] - u[j-1]
+		total += piece(u[j-1], u[j], -u[j-1]/d, 1/d)
+	}
+	if j+1 < len(u) { // falling side: (u[j+1] − u) / (u[j+1] − u[j])
+		d := u[j+1] - u[j]
+		total += piece(u[j], u[j+1], u[j+1]/d, -1/d)
+	}
+	return total
+}
+
+// Builder collects the causes, contexts, targets and training cases of a
+// model. It is not safe for concurrent use.
+type Builder struct {
+	opts    Options
+	basis   basis
+	causes  []string
+	nrows   int32 // causes × lags
+	byCause map[string]int32
+	targets []string
+	byTgt   map[string]int32
+	ctxs    []string
+	byCtx   map[string]int32
+
+	cases []bcase
+	// Exposure, for the Process objective: of each row, of each lag of the
+	// re-ask kernel, and the time observed.
+	expo     []float64
+	selfExpo [maxLags]float64
+	observed float64
+	acts     []act   // every case's active rows, by case
+	selfs    []sact  // every case's re-ask activations, by case
+	ctxOf    []int32 // every case's context values, by case
+
+	scr    map[int32]float64
+	scrRow []int32
+}
+
+type bcase struct {
+	target     int32
+	from, to   int32 // acts[from:to]
+	sfrom, sto int32 // selfs[sfrom:sto]
+	cfrom, cto int32 // ctxOf[cfrom:cto]
+}
+
+// act is one active row of a case and its activation.
+type act struct {
+	row int32
+	x   float32
+}
+
+// sact is a case's re-ask activation at one centre: of every past ask
+// (each raises its own question), and of those about the case's target.
+type sact struct {
+	j        int32
+	all, hit float32
+}
+
+// NewBuilder returns an empty builder; invalid options are an error
+// wrapping [ErrOptions].
+func NewBuilder(opts Options) (*Builder, error) {
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	opts.Lags = slices.Clone(opts.Lags)
+	return &Builder{opts: opts, basis: newBasis(opts.Lags, opts.LagScale), byCause: map[string]int32{},
+		byTgt: map[string]int32{}, byCtx: map[string]int32{}, scr: map[int32]float64{}}, nil
+}
+
+// Cause returns the id of a cause key, adding it on first use. A cause has
+// a weight per target and lag.
+func (b *Builder) Cause(key string) int32 {
+	if id, ok := b.byCause[key]; ok {
+		return id
+	}
+	id := int32(len(b.causes))
+	b.causes = append(b.causes, key)
+	b.nrows += int32(len(b.basis.u))
+	b.expo = append(b.expo, make([]float64, len(b.basis.u))...)
+	b.byCause[key] = id
+	return id
+}
+
+// AddOccurrence records, for the Process objective, that cause occurred and
+// was observed for span seconds after (to the end of the user's log): its
+// exposure, whether an ask followed or not. about ≥ 0 marks an ask of that
+// target, which also exposes the re-ask kernel.
+func (b *Builder) AddOccurrence(cause int32, span float64, about int32) {
+	if cause < 0 || int(cause) >= len(b.causes) || !(span > 0) || math.IsInf(span, 0) {
+		return
+	}
+	r0 := int(cause) * len(b.basis.u)
+	for j := range b.basis.u {
+		x := b.basis.integral(j, span)
+		b.expo[r0+j] += x
+		if about >= 0 {
+			b.selfExpo[j] += x
+		}
+	}
+}
+
+// AddTime records, for the Process objective, that a user was observed for
+// seconds: the exposure of the base rates.
+func (b *Builder) AddTime(seconds float64) {
+	if seconds > 0 && !math.IsInf(seconds, 0) {
+		b.observed += seconds
+	}
+}
+
+// Target returns the id of a target key, adding it on first use.
+func (b *Builder) Target(key string) int32 {
+	if id, ok := b.byTgt[key]; ok {
+		return id
+	}
+	id := int32(len(b.targets))
+	b.targets = append(b.targets, key)
+	b.byTgt[key] = id
+	return id
+}
+
+// Context returns the id of a context value, adding it on first use.
+// Context values describe the moment of a case rather than cause it — where
+// the help center was opened from — and act as likelihood factors: a
+// target's rate is multiplied by P(v | target)/P(v) for each value v of the
+// moment, as counted over the cases.
+func (b *Builder) Context(key string) int32 {
+	if id, ok := b.byCtx[key]; ok {
+		return id
+	}
+	id := int32(len(b.ctxs))
+	b.ctxs = append(b.ctxs, key)
+	b.byCtx[key] = id
+	return id
+}
+
+// Cases returns how many cases were added.
+func (b *Builder) Cases() int { return len(b.cases) }
+
+// AddCase adds one training case: target was chosen while ev was the
+// evidence and ctx (ids from [Builder.Context]) the context. The global
+// base rates are part of every case and need not be given. Evidence with
+// an unknown cause, a value that is not positive and finite, or an age at
+// or past the last lag is ignored, as are unknown context ids.
+func (b *Builder) AddCase(target int32, ev []Evidence, ctx []int32) {
+	if target < 0 || int(target) >= len(b.targets) {
+		return
+	}
+	clear(b.scr)
+	b.scrRow = b.scrRow[:0]
+	add := func(row int32, x float64) {
+		if _, ok := b.scr[row]; !ok {
+			b.scrRow = append(b.scrRow, row)
+		}
+		b.scr[row] += x
+	}
+	var selfAll, selfHit [maxLags]float64
+	for _, e := range ev {
+		if e.Cause < 0 || int(e.Cause) >= len(b.causes) || !(e.Value > 0) || math.IsInf(e.Value, 0) {
+			continue
+		}
+		j, w, ok := b.basis.at(e.Age)
+		if !ok {
+			continue
+		}
+		r := e.Cause*int32(len(b.basis.u)) + int32(j)
+		add(r, w*e.Value)
+		if w < 1 {
+			add(r+1, (1-w)*e.Value)
+		}
+		if e.About >= 0 && int(e.About) < len(b.targets) {
+			hit := 0.0
+			if e.About == target {
+				hit = 1
+			}
+			selfAll[j] += w * e.Value
+			selfHit[j] += hit * w * e.Value
+			if w < 1 {
+				selfAll[j+1] += (1 - w) * e.Value
+				selfHit[j+1] += hit * (1 - w) * e.Value
+			}
+		}
+	}
+	c := bcase{target: target, from: int32(len(b.acts)), sfrom: int32(len(b.selfs)), cfrom: int32(len(b.ctxOf))}
+	slices.Sort(b.scrRow)
+	for _, r := range b.scrRow {
+		b.acts = append(b.acts, act{row: r, x: float32(b.scr[r])})
+	}
+	for j := range b.basis.u {
+		if selfAll[j] > 0 {
+			b.selfs = append(b.selfs, sact{j: int32(j), all: float32(selfAll[j]), hit: float32(selfHit[j])})
+		}
+	}
+	for _, v := range ctx {
+		if v >= 0 && int(v) < len(b.ctxs) && !slices.Contains(b.ctxOf[c.cfrom:], v) {
+			b.ctxOf = append(b.ctxOf, v)
+		}
+	}
+	c.to, c.sto, c.cto = int32(len(b.acts)), int32(len(b.selfs)), int32(len(b.ctxOf))
+	b.cases = append(b.cases, c)
+}
+
+// kernel is one (cause, target) pair's weights: a slot per lag, -1 where
+// the pair never co-occurs.
+type kernel struct {
+	target int32
+	slots  []int32
+}
+
+// fit is the state of one training run.
+type fit struct {
+	b       *Builder
+	slotRow []int32 // slot → row
+	slotTgt []int32 // slot → target
+	actSlot []int32 // act → slot of (row, case target), -1 if none
+	kernels []kernel
+	theta   []float64 // by slot
+	base    []float64 // by target
+	count   []float64 // by target: its cases
+	self    []float64 // by lag
+	rowSum  []float64 // by row: Σ of the row's weights
+	full    []float64 // by lag: the exposure of one occurrence observed for good
+}
+
+// Train fits the model to the cases: a base rate for every target, and for
+// every cause how strongly it raises each target as a function of its age;
+// then the context factors. The probability
+// of a target at a moment is its share of the rates of the evidence then,
+// times its context factors. The fit maximises the likelihood of each
+// case's target among all targets by expectation–maximisation: every case's
+// target is split among the causes active then (and the base rate) in
+// proportion to what each contributes, and every weight becomes the credit
+// it earned over its exposure (see [Options.Shrink], [Options.Sparsity],
+// [Options.Smooth]). It checks ctx between iterations.
+func (b *Builder) Train(ctx context.Context) (*Model, error) {
+	if len(b.cases) == 0 {
+		return nil, ErrNoCases
+	}
+	f := b.newFit()
+	ll, err := f.run(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return f.model(ll), nil
+}
+
+// newFit assigns a slot to every (row, target) pair that co-occurs in a case
+// and sets the starting weights. Rows active in fewer than MinSupport cases
+// get none, nor do (cause, target) pairs that co-occur in no more cases
+// than Sparsity: a case hands out one unit of credit, so their credit can
+// never pass the threshold.
+func (b *Builder) newFit() *fit {
+	f := &fit{b: b, actSlot: make([]int32, len(b.acts))}
+	nb := int32(len(b.basis.u))
+	support := make([]int32, b.nrows)
+	for _, a := range b.acts {
+		support[a.row]++
+	}
+	pairs := map[uint64]int32{} // cause<<32 | target → cases
+	var last []int32
+	for ci := range b.cases {
+		c := &b.cases[ci]
+		last = last[:0]
+		for k := c.from; k < c.to; k++ {
+			cause := b.acts[k].row / nb
+			if !slices.Contains(last, cause) {
+				last = append(last, cause)
+				pairs[uint64(cause)<<32|uint64(c.target)]++
+			}
+		}
+	}
+	slotOf := make([]map[int32]int32, b.nrows)
+	for ci := range b.cases {
+		c := &b.cases[ci]
+		for k := c.from; k < c.to; k++ {
+			r := b.acts[k].row
+			if int(support[r]) < b.opts.MinSupport || float64(pairs[uint64(r/nb)<<32|uint64(c.target)]) <= b.opts.Sparsity {
+				f.actSlot[k] = -1
+				continue
+			}
+			m := slotOf[r]
+			if m == nil {
+				m = map[int32]int32{}
+				slotOf[r] = m
+			}
+			s, ok := m[c.target]
+			if !ok {
+				s = int32(len(f.slotRow))
+				m[c.target] = s
+				f.slotRow = append(f.slotRow, r)
+				f.slotTgt = append(f.slotTgt, c.target)
+			}
+			f.actSlot[k] = s
+		}
+	}
+	// Kernels, in cause then target order.
+	var tgts []int32
+	for c := range b.causes {
+		r0, n := int32(c)*nb, nb
+		tgts = tgts[:0]
+		for j := int32(0); j < n; j++ {
+			for t := range slotOf[r0+j] {
+				if !slices.Contains(tgts, t) {
+					tgts = append(tgts, t)
+				}
+			}
+		}
+		slices.Sort(tgts)
+		for _, t := range tgts {
+			k := kernel{target: t, slots: make([]int32, n)}
+			for j := int32(0); j < n; j++ {
+				k.slots[j] = -1
+				if s, ok := slotOf[r0+j][t]; ok {
+					k.slots[j] = s
+				}
+			}
+			f.kernels = append(f.kernels, k)
+		}
+	}
+	f.theta = make([]float64, len(f.slotRow))
+	for i := range f.theta {
+		f.theta[i] = 0.1
+	}
+	f.base = make([]float64, len(b.targets))
+	f.count = make([]float64, len(b.targets))
+	for _, c := range b.cases {
+		f.count[c.target]++
+	}
+	for t := range f.base {
+		f.base[t] = (f.count[t] + 0.5) / float64(len(b.cases))
+	}
+	f.self = make([]float64, nb)
+	for j := range f.self {
+		f.self[j] = 0.1
+	}
+	f.rowSum = make([]float64, b.nrows)
+	f.full = make([]float64, nb)
+	for j := range f.full {
+		f.full[j] = b.basis.integral(j, math.Inf(1))
+	}
+	if b.opts.Objective == Process {
+		f.startProcess()
+	}
+	return f
+}
+
+// startProcess sets starting rates in units of the Process objective: each
+// base rate its frequency over the time observed, each weight as if half
+// the cases its pair co-occurs in were its own.
+func (f *fit) startProcess() {
+	b := f.b
+	nb := len(b.basis.u)
+	time := max(b.observed, 1)
+	for t := range f.base {
+		f.base[t] = max(f.count[t], 0.5) / time
+	}
+	cooc := make([]float64, len(f.theta))
+	for k, s := range f.actSlot {
+		if s >= 0 {
+			cooc[s] += float64(b.acts[k].x)
+		}
+	}
+	for s, r := range f.slotRow {
+		f.theta[s] = 0.5 * cooc[s] / (b.expo[r] + f.full[int(r)%nb])
+	}
+	var hits [maxLags]float64
+	for _, sa := range b.selfs {
+		hits[sa.j] += float64(sa.hit)
+	}
+	for j := range f.self {
+		f.self[j] = 0.5 * hits[j] / (b.selfExpo[j] + f.full[j])
+	}
+}
+
+// acc accumulates one worker's share of an iteration.
+type acc struct {
+	num, den         []float64 // by slot (Σ x/λ over the cases of its target), by row (Σ x/Λ)
+	baseNum          []float64
+	selfNum, selfDen []float64
+	baseDen          float64
+	ll, tot          float64
+}
+
+func (a *acc) reset() {
+	clear(a.num)
+	clear(a.den)
+	clear(a.baseNum)
+	clear(a.selfNum)
+	clear(a.selfDen)
+	a.baseDen, a.ll, a.tot = 0, 0, 0
+}
+
+func (a *acc) add(x *acc) {
+	for i := range a.num {
+		a.num[i] += x.num[i]
+	}
+	for i := range a.den {
+		a.den[i] += x.den[i]
+	}
+	for i := range a.baseNum {
+		a.baseNum[i] += x.baseNum[i]
+	}
+	for i := range a.selfNum {
+		a.selfNum[i] += x.selfNum[i]
+		a.selfDen[i] += x.selfDen[i]
+	}
+	a.baseDen += x.baseDen
+	a.ll += x.ll
+	a.tot += x.tot
+}
+
+// pass runs the E step over cases[lo:hi] into a.
+func (f *fit) pass(a *acc, lo, hi int, baseSum float64) {
+	b := f.b
+	a.reset()
+	for ci := lo; ci < hi; ci++ {
+		c := &b.cases[ci]
+		lam, tot := f.base[c.target], baseSum
+		for k := c.from; k < c.to; k++ {
+			x := float64(b.acts[k].x)
+			if s := f.actSlot[k]; s >= 0 {
+				lam += x * f.theta[s]
+			}
+			tot += x * f.rowSum[b.acts[k].row]
+		}
+		for k := c.sfrom; k < c.sto; k++ {
+			sa := &b.selfs[k]
+			lam += float64(sa.hit) * f.self[sa.j]
+			tot += float64(sa.all) * f.self[sa.j]
+		}
+		a.ll += math.Log(lam / tot)
+		a.tot += tot
+		il, it := 1/lam, 1/tot
+		a.baseNum[c.target] += il
+		a.baseDen += it
+		for k := c.from; k < c.to; k++ {
+			if s := f.actSlot[k]; s >= 0 {
+				x := float64(b.acts[k].x)
+				a.num[s] += x * il
+				a.den[b.acts[k].row] += x * it // used by AtAsks only
+			}
+		}
+		for k := c.sfrom; k < c.sto; k++ {
+			sa := &b.selfs[k]
+			a.selfNum[sa.j] += float64(sa.hit) * il
+			a.selfDen[sa.j] += float64(sa.all) * it
+		}
+	}
+}
+
+// run iterates the fit and returns the mean log-likelihood of the cases
+// under the last weights.
+func (f *fit) run(ctx context.Context) (float64, error) {
+	b, o := f.b, f.b.opts
+	workers := min(o.Workers, max(1, len(b.cases)/4096))
+	accs := make([]acc, workers)
+	for w := range accs {
+		accs[w] = acc{num: make([]float64, len(f.slotRow)), den: make([]float64, b.nrows),
+			baseNum: make([]float64, len(b.targets)), selfNum: make([]float64, len(f.self)), selfDen: make([]float64, len(f.self))}
+	}
+	n := float64(len(b.cases))
+	var ll float64
+	for it := 0; it < o.Iterations; it++ {
+		if err := ctx.Err(); err != nil {
+			return 0, fmt.Errorf("needs: train: %w", err)
+		}
+		clear(f.rowSum)
+		for s, r := range f.slotRow {
+			f.rowSum[r] += f.theta[s]
+		}
+		baseSum := 0.0
+		for _, x := range f.base {
+			baseSum += x
+		}
+		var wg sync.WaitGroup
+		per := (len(b.cases) + workers - 1) / workers
+		for w := range workers {
+			lo, hi := w*per, min(len(b.cases), (w+1)*per)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				f.pass(&accs[w], lo, hi, baseSum)
+			}()
+		}
+		wg.Wait()
+		a := &accs[0]
+		for w := 1; w < workers; w++ {
+			a.add(&accs[w])
+		}
+		ll = a.ll / n
+		for s := range f.theta {
+			a.num[s] *= f.theta[s] // the slot's credit
+		}
+		f.threshold(a.num)
+		if o.Objective == Process {
+			f.mstepProcess(a)
+		} else {
+			f.mstepAtAsks(a)
+		}
+		f.smooth()
+	}
+	return ll, nil
+}
+
+// mstepAtAsks sets the weights for the AtAsks objective: each weight is
+// its credit over its exposure at the cases' moments (Σ x/Λ). The
+// likelihood does not depend on the weights' scale; the mean summed rate is
+// kept at 1 so that Shrink and Sparsity are in cases.
+func (f *fit) mstepAtAsks(a *acc) {
+	o, n := f.b.opts, float64(len(f.b.cases))
+	scale := n / a.tot
+	for t := range f.base {
+		f.base[t] = (f.base[t]*a.baseNum[t] + o.BasePrior*f.count[t]) / (a.baseDen + o.BasePrior*n) * scale
+	}
+	for s, r := range f.slotRow {
+		f.theta[s] = a.num[s] / (a.den[r] + o.Shrink) * scale
+	}
+	for j := range f.self {
+		f.self[j] = max(0, f.self[j]*a.selfNum[j]-o.Sparsity) / (a.selfDen[j] + o.Shrink) * scale
+	}
+}
+
+// mstepProcess sets the weights for the Process objective: each weight is
+// its credit over its exposure in time, every occurrence counted; Shrink
+// occurrences of pseudo-exposure; a base rate is its credit over the time
+// observed, with a Gamma prior (BasePrior) toward its frequency.
+func (f *fit) mstepProcess(a *acc) {
+	b, o := f.b, f.b.opts
+	nb := len(b.basis.u)
+	for t := range f.base {
+		f.base[t] = (f.base[t]*a.baseNum[t] + o.BasePrior*f.count[t]) / (b.observed * (1 + o.BasePrior))
+	}
+	for s, r := range f.slotRow {
+		f.theta[s] = a.num[s] / (b.expo[r] + o.Shrink*f.full[int(r)%nb])
+	}
+	for j := range f.self {
+		f.self[j] = max(0, f.self[j]*a.selfNum[j]-o.Sparsity) / (b.selfExpo[j] + o.Shrink*f.full[j])
+	}
+}
+
+// threshold lowers the credit of every kernel by Options.Sparsity in total,
+// in proportion over its lags, and to zero if it has less; kernels left
+// with no credit are dropped, their weights staying zero for good.
+func (f *fit) threshold(credit []float64) {
+	sp := f.b.opts.Sparsity
+	live := f.kernels[:0]
+	for _, k := range f.kernels {
+		tot := 0.0
+		for _, s := range k.slots {
+			if s >= 0 {
+				tot += credit[s]
+			}
+		}
+		keep := 0.0
+		if tot > sp {
+			keep = (tot - sp) / tot
+		}
+		for _, s := range k.slots {
+			if s >= 0 {
+				credit[s] *= keep
+			}
+		}
+		if keep > 0 {
+			live = append(live, k)
+		}
+	}
+	clear(f.kernels[len(live):])
+	f.kernels = live
+}
+
+// smooth passes Options.Smooth of every event kernel weight to its
+// neighbouring lags (the part that would go to a lag the pair never
+// co-occurs at stays).
+func (f *fit) smooth() {
+	share := f.b.opts.Smooth
+	if share == 0 {
+		return
+	}
+	var tmp [maxLags]float64
+	for _, k := range f.kernels {
+		n := len(k.slots)
+		for j, s := range k.slots {
+			tmp[j] = 0
+			if s >= 0 {
+				tmp[j] = f.theta[s]
+			}
+		}
+		for j, s := range k.slots {
+			if s < 0 {
+				continue
+			}
+			x := (1 - share) * tmp[j]
+			for _, nb := range [2]int{j - 1, j + 1} {
+				if nb >= 0 && nb < n && k.slots[nb] >= 0 {
+					x += share / 2 * tmp[nb]
+				} else {
+					x += share / 2 * tmp[j]
+				}
+			}
+			f.theta[s] = x
+		}
+	}
+}
+
+// model returns the trained model.
+func (f *fit) model(ll float64) *Model {
+	b := f.b
+	m := &Model{
+		opts:    b.opts,
+		basis:   b.basis,
+		causes:  slices.Clone(b.causes),
+		targets: slices.Clone(b.targets),
+		ctxs:    slices.Clone(b.ctxs),
+		base:    f.base,
+		self:    f.self,
+		rows:    make([][]Weight, b.nrows),
+		logLik:  ll,
+		cases:   len(b.cases),
+	}
+	for s, r := range f.slotRow {
+		if w := f.theta[s]; w > minWeight {
+			m.rows[r] = append(m.rows[r], Weight{Target: f.slotTgt[s], W: w})
+		}
+	}
+	// Context counts.
+	m.ctxCount = make([]float64, len(b.ctxs))
+	m.tgtCount = make([]float64, len(b.targets))
+	m.ctxRows = make([][]Weight, len(b.ctxs))
+	pair := map[[2]int32]float64{}
+	for _, c := range b.cases {
+		m.tgtCount[c.target]++
+		for _, v := range b.ctxOf[c.cfrom:c.cto] {
+			m.ctxCount[v]++
+			pair[[2]int32{v, c.target}]++
+		}
+	}
+	for k, n := range pair {
+		m.ctxRows[k[0]] = append(m.ctxRows[k[0]], Weight{Target: k[1], W: n})
+	}
+	m.finish()
+	return m
+}
+
+// minWeight drops weights too small to matter from a trained model.
+const minWeight = 1e-9
