@@ -140,7 +140,7 @@ func BenchmarkRecommend(b *testing.B) {
 		b.ReportMetric(float64(lat[len(lat)/2].Nanoseconds())/1e3, "p50_us")
 		b.ReportMetric(float64(lat[len(lat)*99/100].Nanoseconds())/1e3, "p99_us")
 	}
-	engine := func(k kb.KnowledgeBase) func(b *testing.B) {
+	engine := func(k recommend.Catalog) func(b *testing.B) {
 		return func(b *testing.B) {
 			eng, err := recommend.NewEngine(k, rb.store, rb.store, recommend.WithModel(rb.model),
 				recommend.WithClock(func() time.Time { return rb.now }))

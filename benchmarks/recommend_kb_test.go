@@ -5,9 +5,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/duxin-ai/duxin/kb"
 	"github.com/duxin-ai/duxin/recommend"
+	"github.com/duxin-ai/duxin/recommend/catalogtest"
 	"github.com/duxin-ai/duxin/recommend/simulate"
 )
+
+// TestKBIndexCatalog runs recommend's Catalog conformance suite on kb's
+// bleve index with jieba, the catalog of a product.
+func TestKBIndexCatalog(t *testing.T) {
+	catalogtest.Run(t, func(t *testing.T, faqs []kb.FAQ) recommend.Catalog {
+		return newKBIndex(t, faqs)
+	})
+}
 
 // TestRecommendKBIndex wires the engine to kb's bleve index with jieba (the
 // tests in recommend use the simulator's KB): the catalog comes from All,

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -277,7 +278,9 @@ func TestLoadMarshalRoundTrip(t *testing.T) {
 }
 
 // TestSampleData checks the bundled knowledge base: it loads cleanly, is big
-// enough, and its triggers speak only the vocabulary of EVENTS.md.
+// enough, and its triggers speak only the vocabulary of the wallet
+// phrasebook (internal/sampledata/phrasebook.yaml): its event types, their
+// attributes and allowed values.
 func TestSampleData(t *testing.T) {
 	entries, rep, err := kb.Load(bytes.NewReader(sampledata.FAQJSONL()), kb.FormatJSONL, kb.WithFileName("faq.jsonl"))
 	if err != nil {
@@ -286,16 +289,27 @@ func TestSampleData(t *testing.T) {
 	if len(entries) < 160 || rep.Records != len(entries) {
 		t.Fatalf("got %d entries of %d records, want at least 160 and all valid", len(entries), rep.Records)
 	}
-	doc, err := os.ReadFile(filepath.Join("..", "internal", "sampledata", "EVENTS.md"))
-	if err != nil {
+	var book struct {
+		Events map[string]struct {
+			Attrs []struct {
+				Name   string   `yaml:"name"`
+				Values []string `yaml:"values"`
+			} `yaml:"attrs"`
+		} `yaml:"events"`
+	}
+	if err := yaml.Unmarshal(sampledata.PhrasebookYAML(), &book); err != nil {
 		t.Fatal(err)
 	}
-	events := map[string]bool{}
-	for _, m := range regexp.MustCompile("(?m)^\\| `([a-z_.]+)` \\|").FindAllSubmatch(doc, -1) {
-		events[string(m[1])] = true
+	if len(book.Events) < 20 {
+		t.Fatalf("found %d event types in the phrasebook, want at least 20", len(book.Events))
 	}
-	if len(events) < 20 {
-		t.Fatalf("found %d event types in EVENTS.md, want at least 20", len(events))
+	allowed := func(typ, attr, value string) bool {
+		for _, a := range book.Events[typ].Attrs {
+			if a.Name == attr {
+				return len(a.Values) == 0 || slices.Contains(a.Values, value)
+			}
+		}
+		return false
 	}
 	idRE := regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 	cats := map[string]int{}
@@ -312,8 +326,13 @@ func TestSampleData(t *testing.T) {
 			t.Errorf("%s: missing answer, category or tags", f.ID)
 		}
 		for _, tr := range f.Triggers {
-			if !events[tr.Event] {
-				t.Errorf("%s: trigger event %q is not in EVENTS.md", f.ID, tr.Event)
+			if _, ok := book.Events[tr.Event]; !ok {
+				t.Errorf("%s: trigger event %q is not in the phrasebook", f.ID, tr.Event)
+			}
+			for k, v := range tr.Attrs {
+				if !allowed(tr.Event, k, v) {
+					t.Errorf("%s: trigger %s{%s=%s}: the phrasebook has no such attribute value", f.ID, tr.Event, k, v)
+				}
 			}
 			used[tr.Event]++
 		}

@@ -1,60 +1,98 @@
 // Package recommend is duxin's 猜你关心 engine: from what a user just did —
-// a transfer to a bank card three minutes ago, a refund applied for
-// yesterday, a failed 花呗 repayment, a search for 电子回单, the questions they
-// opened last week — it ranks the knowledge-base questions the user most
-// likely came to ask, each with the reasons it was chosen.
+// a transfer to a bank card three hours ago, a refund applied for
+// yesterday, a failed 花呗 repayment, the page they opened the help center
+// from, the questions they asked last week — it ranks the knowledge-base
+// questions the user most likely came to ask, each with the reasons it was
+// chosen.
 //
 // The host records behavior as [Event]s (type, attributes, and for an
-// "ask" the question id) and calls [Engine.Recommend] when the help center
-// opens:
+// "ask" the question id), trains a [Model] from its log, and calls
+// [Engine.Recommend] when the help center opens:
 //
+//	model, _ := recommend.Train(ctx, log, myKB, recommend.TrainOptions{})
 //	store, _ := recommend.NewMemoryStore(recommend.MemoryConfig{})
-//	eng, _ := recommend.NewEngine(myKB, store, store, recommend.WithModel(model))
+//	eng, _ := recommend.NewEngine(myKB, store, store, recommend.WithModel(model),
+//		recommend.WithPhrasebook(words))
 //	eng.Record(ctx, recommend.Event{User: "u1", Time: time.Now(), Type: "transfer.success",
 //		Attrs: map[string]string{"channel": "bank_card"}})
-//	suggestions, _ := eng.Recommend(ctx, recommend.Request{User: "u1", Limit: 5})
+//	suggestions, _ := eng.Recommend(ctx, recommend.Request{User: "u1", Limit: 5,
+//		Context: map[string]string{"from": "transfer"}})
 //	// suggestions[0].Reasons[0].Text == "你刚刚发起了一笔转账到银行卡"
 //
-// # Pipeline
+// # What the model learns
 //
-// Recommend gathers candidates from five sources — the knowledge base's
-// trigger rules ([kb.Trigger], the cold-start path), a learned sequence model
-// over the user's recent events and asks, popularity and trending, the
-// user's own history with the knowledge base's related questions
-// ([Relater]), and the user's recent searches through [kb.KnowledgeBase]
-// Search. Each candidate gets a feature per source in [0, 1]; its score is
-// their weighted sum ([Weights]), learned by [Train] from a log and
-// kept up to date by [Engine.Record] (asks update the sequence model,
-// popularity and trending online). Questions the user dismissed are
-// excluded for good, resolved ones for a while. Once impressions are
-// recorded, questions with few get an exploration bonus (a reason only
-// where it moved a suggestion up). Then: pins first, blocked and
-// out-of-validity questions removed, an MMR pass across categories
-// ([Request.Diversity]), and a fill from popular and priority-ordered
-// questions so the list is never short.
+// From a log alone, [Train] learns a need model: for every event type,
+// attribute value, pair of attribute values (numeric values in learned
+// buckets) and earlier ask, how strongly it raises each question as a
+// function of the time since it — at once or hours later, for minutes or
+// for days, no shape assumed — with the credit for each ask split among the
+// events that could have caused it; a re-ask kernel (a question asked
+// minutes ago is likely asked again); and base rates. Where the help center
+// was opened from ([TypeOpen] events in the log, [Request.Context] at
+// request time) and the user's profile (the latest profile.* event) shift
+// the odds of each question. See internal/needs for the model and its fit.
 //
-// Each suggestion's reasons are distinct sentences, strongest first. The
-// knowledge base's Related and Search answers are cached per catalog (until
-// [Engine.Reload]), so a request's cost does not depend on the search
-// engine once a user's lookups have been seen.
+// Beside it the engine keeps the knowledge base's trigger rules
+// ([kb.Trigger], written by operations staff: the cold start), a sequence
+// model over the order of events and asks, popularity and trending, the
+// user's own history with the knowledge base's related questions, and the
+// user's recent searches. Each source gives a question a feature in [0, 1];
+// its score is their weighted sum ([Weights]), fitted by Train on each
+// user's last ask against models trained without it. With no log, triggers
+// and searches carry the ranking; where the log has evidence, the learned
+// model does (on the simulated help-center log the fit gives it all the
+// weight).
 //
-// A [Model] is written with [Model.WriteTo] and read with [ReadModel]
-// (versioned, checksummed), so a service starts without retraining. Logs
-// are JSON Lines ([ReadEvents], [WriteEvents]).
+// # Recommend
+//
+// [Engine.Recommend] runs named steps: gather the candidates (every
+// question with evidence, the best of the learned and sequence models, the
+// popular and trending), exclude what feedback and the request rule out
+// (dismissed for good, resolved for a while, blocked, outside validity),
+// score, add the exploration bonus (see [WithExploration]), diversify (pins
+// first, then MMR across categories, [Request.Diversity]), fill from popular
+// and priority-ordered questions so the list is never short, and explain.
+// Each suggestion's reasons are distinct sentences, strongest first, worded
+// from the host's [Phrasebook]: 你3小时前发起了一笔转账到银行卡; an event
+// type the phrasebook lacks is told neutrally (你3小时前有一次相关操作).
+//
+// # Models change by retraining, not online
+//
+// A [Model] is immutable, with an identity ([ModelInfo]: content hash,
+// training time, what it was trained on). [Engine.Record] stores events —
+// the history every request reads, so a user's new event changes their
+// suggestions at once — but teaches the model nothing: every replica with
+// the same model and store answers alike. A host retrains on a schedule
+// (hourly or nightly; about 5 s on the 270k-event help-center log) and
+// swaps the model in while serving:
+//
+//	events, _ := recommend.ReadEvents(logFile, "events.jsonl")
+//	m, err := recommend.Train(ctx, events, myKB, recommend.TrainOptions{Seed: 1})
+//	if err == nil {
+//		eng.SetModel(m) // requests in flight finish with the old one
+//	}
+//
+// [Model.WriteTo] and [ReadModel] (versioned, checksummed) let one trainer
+// publish a model that services load without retraining. Logs are JSON
+// Lines ([ReadEvents], [DecodeEvents], [WriteEvents]).
 //
 // # Concurrency
 //
-// [Engine], [Model] and [MemoryStore] are safe for concurrent use:
-// Recommend, Score, Record and Feedback may run at the same time. Store
-// implementations must be safe for concurrent use; the conformance suites in
-// recommend/storetest check it. Output is deterministic for a given state
-// (ties break by priority, then id) unless [WithRand] randomizes exploration.
+// [Engine], [Model], [Phrasebook] and [MemoryStore] are safe for
+// concurrent use: Recommend, Score, Record, Feedback and SetModel may run at
+// the same time. Store and [Catalog] implementations must be safe for
+// concurrent use; the suites in recommend/storetest and recommend/catalogtest
+// check them. Output is deterministic for a given model, history and
+// feedback (ties break by priority, then id) unless [WithRand] randomizes
+// exploration; Train gives the same model for the same log, catalog and
+// options.
 //
 // # Errors
 //
 // Bad input wraps [ErrInvalidEvent], [ErrInvalidFeedback] or
 // [ErrInvalidOption]; a log line's error is a [*FieldError] naming file, line
-// and field. A model file that is not intact wraps [ErrModelFormat]. Errors
-// from the stores and the knowledge base are wrapped with %w, so
+// and field; a phrasebook's wraps [ErrPhrasebook] and names file, line and
+// field. A model file that is not intact wraps [ErrModelFormat]. Errors from
+// the stores and the catalog are wrapped with %w, so
 // errors.Is(err, context.Canceled) holds when a request's context ends.
 package recommend

@@ -32,13 +32,17 @@ func newEngine(t testing.TB, opts ...recommend.Option) (*recommend.Engine, *reco
 	return newEngineKB(t, k, opts...)
 }
 
-func newEngineKB(t testing.TB, k kb.KnowledgeBase, opts ...recommend.Option) (*recommend.Engine, *recommend.MemoryStore) {
+func newEngineKB(t testing.TB, k recommend.Catalog, opts ...recommend.Option) (*recommend.Engine, *recommend.MemoryStore) {
 	t.Helper()
-	store, err := recommend.NewMemoryStore(recommend.MemoryConfig{Clock: clock})
+	store, err := recommend.NewMemoryStore(recommend.MemoryConfig{Clock: clock, TTL: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, err := recommend.NewEngine(k, store, store, append([]recommend.Option{recommend.WithClock(clock)}, opts...)...)
+	pb, err := simulate.SamplePhrasebook()
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := recommend.NewEngine(k, store, store, append([]recommend.Option{recommend.WithClock(clock), recommend.WithPhrasebook(pb)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +145,7 @@ func TestDismissAndResolve(t *testing.T) {
 		}
 	}
 	// Scores say the same.
-	sc, err := eng.Score(ctx, "u1", time.Time{}, []string{top, second})
+	sc, err := eng.Score(ctx, "u1", time.Time{}, nil, []string{top, second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +154,7 @@ func TestDismissAndResolve(t *testing.T) {
 	}
 	// Resolution expires; dismissal does not.
 	later := now.Add(2 * time.Hour)
-	sc, err = eng.Score(ctx, "u1", later, []string{top, second})
+	sc, err = eng.Score(ctx, "u1", later, nil, []string{top, second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,68 +264,79 @@ func TestRequestValidation(t *testing.T) {
 	}
 }
 
-func TestDescribe(t *testing.T) {
-	tests := []struct {
-		e    recommend.Event
-		want string
-	}{
-		{recommend.Event{Type: "transfer.success", Attrs: map[string]string{"channel": "bank_card"}}, "发起了一笔转账到银行卡"},
-		{recommend.Event{Type: "transfer.fail", Attrs: map[string]string{"channel": "alipay_account", "reason": "risk_control"}}, "有一笔转账到他人账户失败了（触发了安全风控）"},
-		{recommend.Event{Type: "utility.pay.fail", Attrs: map[string]string{"kind": "electricity"}}, "电费缴纳没有成功"},
-		{recommend.Event{Type: "huabei.repay.fail"}, "花呗还款没有成功"},
-		{recommend.Event{Type: "search", Text: "电子回单"}, "搜索了“电子回单”"},
-		{recommend.Event{Type: "coupon.expire"}, "有一条“coupon.expire”记录"},
-	}
-	for _, tc := range tests {
-		if got := recommend.Describe(tc.e); got != tc.want {
-			t.Errorf("Describe(%s) = %q, want %q", tc.e.Type, got, tc.want)
-		}
-	}
-	agos := map[time.Duration]string{10 * time.Second: "刚刚", 3 * time.Minute: "3分钟前", 5 * time.Hour: "5小时前", 50 * time.Hour: "2天前"}
-	for d, want := range agos {
-		if got := recommend.Ago(d); got != want {
-			t.Errorf("Ago(%v) = %q, want %q", d, got, want)
-		}
-	}
-}
-
-func TestOnlineLearning(t *testing.T) {
+// TestLearnedFromLog trains on a log in which a campaign red packet is
+// followed by a question no trigger names, and checks that a new user with
+// the same event gets it first, for that reason, once the engine serves the
+// model; and that recording events teaches the engine nothing by itself.
+func TestLearnedFromLog(t *testing.T) {
 	ctx := context.Background()
 	eng, _ := newEngine(t, recommend.WithExploration(0, 0))
-	// Users who get a red packet then ask about the same odd question teach
-	// the engine the association, without any trigger for it.
 	const q = "huabei-repay-date"
-	for i := range 20 {
-		u := fmt.Sprintf("teach%d", i)
-		record(t, eng,
-			recommend.Event{User: u, Time: now.Add(-time.Hour), Type: "redpacket.receive", Attrs: map[string]string{"type": "campaign"}},
-			recommend.Event{User: u, Time: now.Add(-50 * time.Minute), Type: recommend.TypeAsk, Question: q},
-		)
+	log := teachLog(200, q, func(u string, at time.Time) recommend.Event {
+		return recommend.Event{User: u, Time: at, Type: "redpacket.receive", Attrs: map[string]string{"type": "campaign"}}
+	})
+	record(t, eng, log...)
+	before := eng.Model()
+	record(t, eng, recommend.Event{User: "new", Time: now.Add(-4 * time.Minute), Type: "redpacket.receive", Attrs: map[string]string{"type": "campaign"}})
+	if eng.Model() != before || before.Asks() != 0 {
+		t.Fatalf("Record changed the model (asks %d)", eng.Model().Asks())
 	}
-	record(t, eng, recommend.Event{User: "new", Time: now.Add(-time.Minute), Type: "redpacket.receive", Attrs: map[string]string{"type": "campaign"}})
+	k, err := simulate.SampleKB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := recommend.Train(ctx, log, k, recommend.TrainOptions{Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := eng.SetModel(m); err != nil {
+		t.Fatal(err)
+	}
 	got, err := eng.Recommend(ctx, recommend.Request{User: "new", Limit: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got[0].FAQ.ID != q {
-		t.Fatalf("top = %s, want the learned %s", got[0].FAQ.ID, q)
+		t.Fatalf("top = %s %+v, want the learned %s", got[0].FAQ.ID, got[0].Reasons, q)
 	}
-	var kinds []recommend.ReasonKind
-	for _, r := range got[0].Reasons {
-		kinds = append(kinds, r.Kind)
-	}
-	if kinds[0] != recommend.ReasonSequence || got[0].Reasons[0].Text != "你1分钟前领取了一个红包" {
+	r := got[0].Reasons[0]
+	if r.Kind != recommend.ReasonLearned && r.Kind != recommend.ReasonSequence || r.Text != "你4分钟前领取了一个红包" {
 		t.Errorf("reasons %+v, want the learned association first", got[0].Reasons)
 	}
-	if eng.Model().Asks() != 20 {
-		t.Errorf("model learned %d asks, want 20", eng.Model().Asks())
+	if m.Asks() != int64(countAsks(log)) || m.Info().Users != 400 || m.Info().TrainedAt != now {
+		t.Errorf("model info %+v", m.Info())
+	}
+	if err := eng.SetModel(nil); !errors.Is(err, recommend.ErrInvalidOption) {
+		t.Errorf("SetModel(nil) = %v, want ErrInvalidOption", err)
 	}
 }
 
 func TestConcurrentRecommendAndFeedback(t *testing.T) {
 	ctx := context.Background()
 	eng, _ := newEngine(t)
+	log, err := simulate.Generate(simulate.Config{Users: 50, Seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := simulate.SampleKB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := recommend.Train(ctx, log.Events, k, recommend.TrainOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var wg sync.WaitGroup
+	wg.Go(func() {
+		for range 20 {
+			if err := eng.SetModel(m); err != nil {
+				t.Error(err)
+			}
+			if _, err := eng.Score(ctx, "u1", time.Time{}, map[string]string{"from": "home"}, []string{"transfer-limit"}); err != nil {
+				t.Error(err)
+			}
+		}
+	})
 	for w := range 4 {
 		wg.Go(func() {
 			for i := range 40 {
@@ -377,6 +392,9 @@ func TestModelRoundTripAndCorruption(t *testing.T) {
 	if d := cmp.Diff(m.Weights(), m2.Weights()); d != "" {
 		t.Errorf("weights (-want +got):\n%s", d)
 	}
+	if d := cmp.Diff(m.Info(), m2.Info()); d != "" || len(m.Info().ID) != 64 {
+		t.Errorf("info (-want +got):\n%s", d)
+	}
 	// Same scores from the original and the reloaded model.
 	user := log.Asks[len(log.Asks)-1].User
 	at := log.Asks[len(log.Asks)-1].Time
@@ -395,7 +413,7 @@ func TestModelRoundTripAndCorruption(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, err := eng.Score(ctx, user, at, log.Questions)
+		s, err := eng.Score(ctx, user, at, nil, log.Questions)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -439,4 +457,36 @@ func FuzzReadModel(f *testing.F) {
 			t.Skip()
 		}
 	})
+}
+
+// teachLog returns a log of 2n users over the week before now: n do ev
+// (built by the function) and ask q one to ten minutes later; n others view
+// a bill and ask transfer-limit; everyone also asks a popular question a
+// day or two later.
+func teachLog(n int, q string, ev func(user string, at time.Time) recommend.Event) []recommend.Event {
+	popular := []string{"transfer-arrival-time", "huabei-repay-date", "refund-time", "transfer-limit"}
+	var log []recommend.Event
+	for i := range 2 * n {
+		u := fmt.Sprintf("teach%d", i)
+		at := now.Add(-time.Duration(100+i%50) * time.Hour)
+		if i < n {
+			log = append(log, ev(u, at),
+				recommend.Event{User: u, Time: at.Add(time.Duration(1+i%10) * time.Minute), Type: recommend.TypeAsk, Question: q})
+		} else {
+			log = append(log, recommend.Event{User: u, Time: at, Type: "bill.view", Attrs: map[string]string{"product": "wallet"}},
+				recommend.Event{User: u, Time: at.Add(time.Duration(1+i%10) * time.Minute), Type: recommend.TypeAsk, Question: "transfer-limit"})
+		}
+		log = append(log, recommend.Event{User: u, Time: at.Add(time.Duration(24+i%24) * time.Hour), Type: recommend.TypeAsk, Question: popular[i%len(popular)]})
+	}
+	return log
+}
+
+func countAsks(log []recommend.Event) int {
+	n := 0
+	for _, e := range log {
+		if e.Type == recommend.TypeAsk {
+			n++
+		}
+	}
+	return n
 }

@@ -24,6 +24,11 @@ const (
 	// TypeSearch is a search the user typed (Event.Text); the engine looks
 	// it up in the knowledge base.
 	TypeSearch = "search"
+	// TypeOpen is a visit to the help center; its attributes describe the
+	// visit — where it was opened from (from=huabei), the channel — and
+	// are the context of the asks in the next half hour, as
+	// [Request.Context] is for a request.
+	TypeOpen = "helpcenter.open"
 )
 
 // Event is one thing a user did.

@@ -25,7 +25,11 @@ func ExampleEngine_Recommend() {
 	if err != nil {
 		panic(err)
 	}
-	eng, err := recommend.NewEngine(sample, store, store, recommend.WithClock(clock))
+	words, err := simulate.SamplePhrasebook() // the wallet phrasebook: how events are told
+	if err != nil {
+		panic(err)
+	}
+	eng, err := recommend.NewEngine(sample, store, store, recommend.WithClock(clock), recommend.WithPhrasebook(words))
 	if err != nil {
 		panic(err)
 	}

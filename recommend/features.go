@@ -2,111 +2,13 @@ package recommend
 
 import (
 	"context"
-	"fmt"
 	"math"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/duxin-ai/duxin/internal/seqrec"
 	"github.com/duxin-ai/duxin/kb"
 )
-
-// Lister is an optional capability of a knowledge base: listing every
-// entry. The engine reads its catalog (triggers, categories, validity)
-// through it; without it, the catalog holds only the questions the model
-// learned, fetched with Get.
-type Lister interface {
-	All(ctx context.Context) ([]kb.FAQ, error)
-}
-
-// Relater is an optional capability of a knowledge base: the entries related
-// to one, best first. With it, questions related to the user's recent asks
-// become candidates.
-type Relater interface {
-	Related(ctx context.Context, id string, limit int) ([]kb.Hit, error)
-}
-
-// ruleGroup is one trigger rule and every entry that has it: entries
-// sharing a rule are matched once per event.
-type ruleGroup struct {
-	t    kb.Trigger
-	rule string // e.g. transfer.success{channel=bank_card}/2h
-	faqs []int
-}
-
-// catalog is the engine's read-only view of the knowledge base.
-type catalog struct {
-	faqs      []kb.FAQ
-	idx       map[string]int
-	askTok    []string // seqrec.AskPrefix + id
-	byType    map[string][]*ruleGroup
-	maxWindow time.Duration
-	byPrio    []int // entries by Priority desc, then id: the last-resort fill
-	lookups   lookupCache
-}
-
-func newCatalog(faqs []kb.FAQ) *catalog {
-	c := &catalog{faqs: faqs, idx: make(map[string]int, len(faqs)), askTok: make([]string, len(faqs)), byType: map[string][]*ruleGroup{}}
-	groups := map[string]*ruleGroup{}
-	for i, f := range faqs {
-		if _, dup := c.idx[f.ID]; dup {
-			continue
-		}
-		c.idx[f.ID] = i
-		c.askTok[i] = seqrec.AskPrefix + f.ID
-		c.byPrio = append(c.byPrio, i)
-		for _, t := range f.Triggers {
-			if t.Event == "" || t.Window <= 0 || t.Weight <= 0 {
-				continue
-			}
-			name := ruleName(t)
-			key := fmt.Sprintf("%s#%v", name, t.Weight)
-			g := groups[key]
-			if g == nil {
-				g = &ruleGroup{t: t, rule: name}
-				groups[key] = g
-				c.byType[t.Event] = append(c.byType[t.Event], g)
-			}
-			if !slices.Contains(g.faqs, i) {
-				g.faqs = append(g.faqs, i)
-			}
-			c.maxWindow = max(c.maxWindow, time.Duration(t.Window))
-		}
-	}
-	sortIdx(c.byPrio, func(a, b int) int {
-		if faqs[a].Priority != faqs[b].Priority {
-			return faqs[b].Priority - faqs[a].Priority
-		}
-		return strings.Compare(faqs[a].ID, faqs[b].ID)
-	})
-	return c
-}
-
-func ruleName(t kb.Trigger) string {
-	var b strings.Builder
-	b.WriteString(t.Event)
-	if len(t.Attrs) > 0 {
-		keys := sortedKeys(t.Attrs)
-		b.WriteByte('{')
-		for i, k := range keys {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString(k + "=" + t.Attrs[k])
-		}
-		b.WriteByte('}')
-	}
-	fmt.Fprintf(&b, "/%s", formatWindow(time.Duration(t.Window)))
-	return b.String()
-}
-
-func formatWindow(d time.Duration) string {
-	if d >= 24*time.Hour && d%(24*time.Hour) == 0 {
-		return fmt.Sprintf("%dd", d/(24*time.Hour))
-	}
-	return strings.TrimSuffix(strings.TrimSuffix(d.String(), "0s"), "0m")
-}
 
 // evidence is the sparse, user-specific part of a question's features and
 // what produced it (indexes into view.hist; -1 for none).
@@ -118,8 +20,8 @@ type evidence struct {
 	related string // for fRelated: the asked question it is related to
 }
 
-func newEvidence(q string) *evidence {
-	e := &evidence{q: q}
+func newEvidence(q string) evidence {
+	e := evidence{q: q}
 	for i := range e.ev {
 		e.ev[i] = -1
 	}
@@ -128,11 +30,14 @@ func newEvidence(q string) *evidence {
 
 // view is everything known about one user at one moment.
 type view struct {
-	now  time.Time
-	hist []Event // at or before now, oldest first
+	now   time.Time
+	hist  []Event // at or before now, oldest first
+	visit *Event  // the request's context as an open event, or nil
 	// histBuf holds hist when the store can append into it (RecentAppender).
-	histBuf  []Event
-	buf      requestBuffers
+	histBuf []Event
+	buf     requestBuffers
+
+	// The sequence model's evidence.
 	steps    []seqrec.Step
 	stepEv   []int              // step → index in hist
 	seqEv    []seqrec.ItemScore // items with sequence evidence and their scores
@@ -140,37 +45,48 @@ type view struct {
 	seqTop   []int              // the seqCandidates best item ids, best first
 	seqQ     []string           // their questions
 	seqMax   float64
-	cat      *catalog
-	evOf     []int32          // catalog index → 1 + index into evs, 0 for none
-	other    map[string]int32 // the same for questions outside the catalog
-	evs      []evidence
+
+	// The need model's evidence and rates.
+	mo         moment
+	learnedRaw []float64 // by need-model target: rates before context
+	learned    []float64 // by need-model target: rates
+	learnedMax float64   // 0 when no question rises above its base rate
+	learnedQ   []string  // the learnedCandidates most probable questions
+
+	cat   *catalog
+	evOf  []int32          // catalog index → 1 + index into evs, 0 for none
+	other map[string]int32 // the same for questions outside the catalog
+	evs   []evidence
 }
 
 // Source tuning, fixed for now.
 const (
-	historyDecay  = 7 * 24 * time.Hour // fHistory: e-folding time
-	relatedWindow = 24 * time.Hour     // asks whose related questions count
-	relatedAsks   = 3                  // how many recent distinct asks
-	relatedLimit  = 5
-	searchWindow  = 24 * time.Hour
-	searchCount   = 2 // how many recent searches
-	searchLimit   = 5
-	searchHalf    = time.Hour // fSearch halves every hour
-	seqCandidates = 50        // best sequence-model items that become candidates
+	historyDecay      = 7 * 24 * time.Hour // fHistory: e-folding time
+	relatedWindow     = 24 * time.Hour     // asks whose related questions count
+	relatedAsks       = 3                  // how many recent distinct asks
+	relatedLimit      = 5
+	searchWindow      = 24 * time.Hour
+	searchCount       = 2 // how many recent searches
+	searchLimit       = 5
+	searchHalf        = time.Hour // fSearch halves every hour
+	seqCandidates     = 50        // best sequence-model items that become candidates
+	learnedCandidates = 50        // most probable need-model questions that become candidates
 )
 
-// sources is what building a view needs: a catalog, a model, a kb.
+// sources is what building a view needs: a catalog, a model, the knowledge
+// base to search.
 type sources struct {
 	cat   *catalog
 	model *Model
-	kb    kb.KnowledgeBase // may be nil
+	kb    Catalog // may be nil
 }
 
 // buildView computes the user-specific evidence from hist (oldest first;
-// events after now are ignored).
+// events after now are ignored) and the request's context (nil: none
+// given).
 //
 // v, if not nil, is a view whose buffers are reused (see reset).
-func (s *sources) buildView(ctx context.Context, hist []Event, now time.Time, v *view) (*view, error) {
+func (s *sources) buildView(ctx context.Context, hist []Event, now time.Time, visit map[string]string, v *view) (*view, error) {
 	end := len(hist)
 	for end > 0 && hist[end-1].Time.After(now) {
 		end--
@@ -180,14 +96,29 @@ func (s *sources) buildView(ctx context.Context, hist []Event, now time.Time, v 
 	}
 	v.reset(s.cat)
 	v.now, v.hist = now, hist[:end]
-	get := v.get
-	// (a) triggers, (d) own history.
+	if visit != nil {
+		v.visit = &Event{Time: now, Type: TypeOpen, Attrs: visit}
+	}
+	s.triggerAndHistory(v)
+	s.sequence(v)
+	s.learnedRates(v, visit)
+	if s.kb == nil {
+		return v, nil
+	}
+	if err := s.relatedAndSearch(ctx, v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// triggerAndHistory sets the trigger and history features.
+func (s *sources) triggerAndHistory(v *view) {
 	for i := range v.hist {
 		e := &v.hist[i]
-		age := now.Sub(e.Time)
+		age := v.now.Sub(e.Time)
 		if e.Type == TypeAsk {
 			h := math.Exp(-float64(age) / float64(historyDecay))
-			ev := get(e.Question)
+			ev := v.get(e.Question)
 			if h >= ev.f[fHistory] {
 				ev.f[fHistory], ev.ev[fHistory] = h, i
 			}
@@ -211,83 +142,112 @@ func (s *sources) buildView(ctx context.Context, hist []Event, now time.Time, v 
 			}
 		}
 	}
-	// (b) the sequence model, which reads only the last MaxHistory steps
-	// (each event gives at least one).
-	from := 0
-	if seq := s.model.seq; seq != nil {
-		from = max(0, len(v.hist)-seq.Options().MaxHistory)
+}
+
+// sequence runs the sequence model over the last MaxHistory steps (each
+// event gives at most two).
+func (s *sources) sequence(v *view) {
+	seq := s.model.seq
+	if seq == nil || seq.NumItems() == 0 {
+		return
 	}
-	for i := from; i < len(v.hist); i++ {
+	for i := max(0, len(v.hist)-seq.Options().MaxHistory); i < len(v.hist); i++ {
 		n := len(v.steps)
-		v.steps = appendSteps(v.steps, &v.hist[i])
+		v.steps = s.model.schema.appendSteps(v.steps, &v.hist[i])
 		for range len(v.steps) - n {
 			v.stepEv = append(v.stepEv, i)
 		}
 	}
-	if seq := s.model.seq; seq != nil && seq.NumItems() > 0 {
-		v.seqEv = seq.AppendEvidence(v.steps, now.Unix(), v.seqEv[:0])
-		n := seq.NumItems()
-		if cap(v.seqScore) < n {
-			v.seqScore = make([]float64, n) // zero; reset keeps it so
-		}
-		v.seqScore = v.seqScore[:n]
-		for _, x := range v.seqEv {
-			if x.Item < n {
-				v.seqScore[x.Item] = x.Score
-			}
-		}
-		v.seqTop = topEvidence(v.seqEv, seqCandidates, v.seqTop[:0])
-		for _, i := range v.seqTop {
-			if q, ok := strings.CutPrefix(seq.Item(i), seqrec.AskPrefix); ok {
-				v.seqQ = append(v.seqQ, q)
-			}
-		}
-		// The sequence feature is relative to the best score. When no item
-		// with evidence beats the best prior (popularity alone), the scores
-		// say nothing the popularity feature does not: the feature is then
-		// 0 rather than a second, full-strength popularity (which let one
-		// recorded ask outrank every trigger in a cold engine).
-		if len(v.seqTop) > 0 {
-			if best := v.seqScore[v.seqTop[0]]; best > seq.MaxPrior() {
-				v.seqMax = best
-			}
+	v.seqEv = seq.AppendEvidence(v.steps, v.now.Unix(), v.seqEv[:0])
+	n := seq.NumItems()
+	if cap(v.seqScore) < n {
+		v.seqScore = make([]float64, n) // zero; reset keeps it so
+	}
+	v.seqScore = v.seqScore[:n]
+	for _, x := range v.seqEv {
+		if x.Item < n {
+			v.seqScore[x.Item] = x.Score
 		}
 	}
-	if s.kb == nil {
-		return v, nil
+	v.seqTop = topEvidence(v.seqEv, seqCandidates, v.seqTop[:0])
+	for _, i := range v.seqTop {
+		if q, ok := strings.CutPrefix(seq.Item(i), seqrec.AskPrefix); ok {
+			v.seqQ = append(v.seqQ, q)
+		}
 	}
-	// (d) related questions of recent asks, (e) recent searches.
-	if rel, ok := s.kb.(Relater); ok {
-		seen := map[string]bool{}
-		for i := len(v.hist) - 1; i >= 0 && len(seen) < relatedAsks; i-- {
-			e := &v.hist[i]
-			age := now.Sub(e.Time)
-			if age > relatedWindow {
-				break
-			}
-			if e.Type != TypeAsk || seen[e.Question] {
-				continue
-			}
-			seen[e.Question] = true
-			hits, err := s.related(ctx, rel, e.Question)
-			if err != nil {
-				return nil, err
-			}
-			rec := 1 - 0.5*float64(age)/float64(relatedWindow)
-			top := topScore(hits)
-			for _, h := range hits {
-				x := rec * h.Score / top
-				ev := get(h.FAQ.ID)
-				if x > ev.f[fRelated] {
-					ev.f[fRelated], ev.ev[fRelated], ev.related = x, i, e.Question
-				}
+	// The sequence feature is relative to the best score. When no item
+	// with evidence beats the best prior (popularity alone), the scores say
+	// nothing the popularity feature does not: the feature is then 0
+	// rather than a second, full-strength popularity (which let one
+	// recorded ask outrank every trigger in a cold engine).
+	if len(v.seqTop) > 0 {
+		if best := v.seqScore[v.seqTop[0]]; best > seq.MaxPrior() {
+			v.seqMax = best
+		}
+	}
+}
+
+// learnedRates runs the need model: every question's rate given the
+// history, the profile and the visit.
+func (s *sources) learnedRates(v *view, visit map[string]string) {
+	nm := s.model.needs
+	if nm == nil {
+		return
+	}
+	s.model.schema.build(&v.mo, v.hist, v.now.Unix(), nm.MaxAge().Seconds(), visit, modelSink{nm})
+	n := nm.NumTargets()
+	v.learnedRaw, v.learned = grow(v.learnedRaw, n), grow(v.learned, n)
+	nm.Rates(v.mo.ev, v.learnedRaw)
+	copy(v.learned, v.learnedRaw)
+	nm.ApplyContext(v.mo.ctx, v.learned)
+	// The feature is relative to the most probable question, and only
+	// when the evidence moved the ranking away from the base rates: with
+	// no evidence it would be a second popularity.
+	if len(v.mo.ev) == 0 && len(v.mo.ctx) == 0 {
+		return
+	}
+	top := topRates(v.learned, learnedCandidates, v.buf.learnedTop[:0], nm.TargetKey)
+	v.buf.learnedTop = top
+	if len(top) > 0 {
+		v.learnedMax = v.learned[top[0]]
+	}
+	for _, t := range top {
+		v.learnedQ = append(v.learnedQ, nm.TargetKey(t))
+	}
+}
+
+// relatedAndSearch sets the related feature from the user's recent asks and
+// the search feature from their recent searches.
+func (s *sources) relatedAndSearch(ctx context.Context, v *view) error {
+	seen := map[string]bool{}
+	for i := len(v.hist) - 1; i >= 0 && len(seen) < relatedAsks; i-- {
+		e := &v.hist[i]
+		age := v.now.Sub(e.Time)
+		if age > relatedWindow {
+			break
+		}
+		if e.Type != TypeAsk || seen[e.Question] {
+			continue
+		}
+		seen[e.Question] = true
+		hits, err := s.related(ctx, e.Question)
+		if err != nil {
+			return err
+		}
+		rec := 1 - 0.5*float64(age)/float64(relatedWindow)
+		top := topScore(hits)
+		for _, h := range hits {
+			x := rec * h.Score / top
+			ev := v.get(h.FAQ.ID)
+			if x > ev.f[fRelated] {
+				ev.f[fRelated], ev.ev[fRelated], ev.related = x, i, e.Question
 			}
 		}
 	}
 	searches := 0
 	for i := len(v.hist) - 1; i >= 0 && searches < searchCount; i-- {
 		e := &v.hist[i]
-		age := now.Sub(e.Time)
+		age := v.now.Sub(e.Time)
 		if age > searchWindow {
 			break
 		}
@@ -297,19 +257,19 @@ func (s *sources) buildView(ctx context.Context, hist []Event, now time.Time, v 
 		searches++
 		hits, err := s.search(ctx, e.Text)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		rec := math.Exp2(-float64(age) / float64(searchHalf))
 		top := topScore(hits)
 		for _, h := range hits {
 			x := rec * h.Score / top
-			ev := get(h.FAQ.ID)
+			ev := v.get(h.FAQ.ID)
 			if x > ev.f[fSearch] {
 				ev.f[fSearch], ev.ev[fSearch] = x, i
 			}
 		}
 	}
-	return v, nil
+	return nil
 }
 
 // requestBuffers are Recommend's own scratch slices, kept with the view so
@@ -318,7 +278,7 @@ type requestBuffers struct {
 	seen       []uint64
 	cands      []int
 	pool, base []scoredCand
-	popTop     []string
+	learnedTop []int32
 }
 
 // reset empties v for a request over cat, keeping its buffers.
@@ -340,9 +300,11 @@ func (v *view) reset(cat *catalog) {
 	}
 	clear(v.other)
 	clear(v.evs) // drop references to strings and rule groups
+	clear(v.learnedQ)
+	v.mo.reset()
 	*v = view{cat: cat, histBuf: v.histBuf, buf: v.buf, evOf: v.evOf, other: v.other, evs: v.evs[:0],
 		steps: v.steps[:0], stepEv: v.stepEv[:0], seqEv: v.seqEv[:0], seqScore: v.seqScore,
-		seqTop: v.seqTop[:0], seqQ: v.seqQ[:0]}
+		seqTop: v.seqTop[:0], seqQ: v.seqQ[:0], mo: v.mo, learnedRaw: v.learnedRaw[:0], learned: v.learned[:0], learnedQ: v.learnedQ[:0]}
 }
 
 // lookup returns the evidence of question q, or nil.
@@ -380,7 +342,7 @@ func (v *view) get(q string) *evidence {
 	if v.other == nil {
 		v.other = map[string]int32{}
 	}
-	v.evs = append(v.evs, *newEvidence(q))
+	v.evs = append(v.evs, newEvidence(q))
 	v.other[q] = int32(len(v.evs))
 	return &v.evs[len(v.evs)-1]
 }
@@ -389,7 +351,7 @@ func (v *view) getIdx(i int) *evidence {
 	if k := v.evOf[i]; k > 0 {
 		return &v.evs[k-1]
 	}
-	v.evs = append(v.evs, *newEvidence(v.cat.faqs[i].ID))
+	v.evs = append(v.evs, newEvidence(v.cat.faqs[i].ID))
 	v.evOf[i] = int32(len(v.evs))
 	return &v.evs[len(v.evs)-1]
 }
@@ -412,25 +374,20 @@ func topScore(hits []kb.Hit) float64 {
 	return top
 }
 
-func attrsMatch(want, have map[string]string) bool {
-	for k, v := range want {
-		if have[k] != v {
-			return false
-		}
-	}
-	return true
-}
-
-// features returns the full feature vector of question q (ask token tok)
-// in view v. Caller holds the model's read lock.
-func (s *sources) features(v *view, q, tok string) feat {
+// features returns the full feature vector of question q in view v.
+func (s *sources) features(v *view, q string) feat {
 	var f feat
 	if ev := v.lookup(q); ev != nil {
 		f = ev.f
 	}
 	if v.seqMax > 0 {
-		if i, ok := s.model.seq.ItemIndex(tok); ok {
+		if i, ok := s.model.seq.ItemIndex(seqrec.AskPrefix + q); ok {
 			f[fSequence] = v.seqFeature(i, s.model.seq.PriorOf)
+		}
+	}
+	if v.learnedMax > 0 {
+		if t, ok := s.model.needs.Target(q); ok {
+			f[fLearned] = v.learned[t] / v.learnedMax
 		}
 	}
 	f[fPopular] = s.model.popFeature(q)
@@ -480,6 +437,92 @@ func topEvidence(ev []seqrec.ItemScore, k int, top []int) []int {
 	}
 	for _, x := range best {
 		top = append(top, x.Item)
+	}
+	return top
+}
+
+// staticFeatures are the user-independent features of every catalog entry
+// for one catalog and model.
+type staticFeatures struct {
+	cat      *catalog
+	model    *Model
+	seqID    []int     // seqrec item id per entry, -1 if none
+	seqPrior []float64 // its sequence-model prior
+	needsID  []int32   // need-model target per entry, -1 if none
+	pop      []float64
+	trend    []float64
+}
+
+func newStaticFeatures(cat *catalog, m *Model) *staticFeatures {
+	n := len(cat.faqs)
+	st := &staticFeatures{cat: cat, model: m, seqID: make([]int, n), seqPrior: make([]float64, n),
+		needsID: make([]int32, n), pop: make([]float64, n), trend: make([]float64, n)}
+	for i, f := range cat.faqs {
+		st.seqID[i], st.needsID[i] = -1, -1
+		if id, ok := m.seq.ItemIndex(seqrec.AskPrefix + f.ID); ok {
+			st.seqID[i] = id
+			st.seqPrior[i] = m.seq.PriorOf(id)
+		}
+		if m.needs != nil {
+			if t, ok := m.needs.Target(f.ID); ok {
+				st.needsID[i] = t
+			}
+		}
+		st.pop[i] = m.popFeature(f.ID)
+		st.trend[i] = m.trendFeature(f.ID)
+	}
+	return st
+}
+
+// features returns the full feature vector of catalog entry i in v.
+func (st *staticFeatures) features(v *view, i int) feat {
+	var f feat
+	if ev := v.lookupIdx(i); ev != nil {
+		f = ev.f
+	}
+	if id := st.seqID[i]; id >= 0 && v.seqMax > 0 {
+		f[fSequence] = v.seqFeature(id, func(int) float64 { return st.seqPrior[i] })
+	}
+	if t := st.needsID[i]; t >= 0 && v.learnedMax > 0 {
+		f[fLearned] = v.learned[t] / v.learnedMax
+	}
+	f[fPopular], f[fTrending] = st.pop[i], st.trend[i]
+	return f
+}
+
+// grow returns s with length n, reusing its array when large enough.
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
+
+// topRates appends to top the ids of the k highest rates, best first, ties
+// by key.
+func topRates(rates []float64, k int, top []int32, key func(int32) string) []int32 {
+	before := func(a, b int32) bool {
+		if rates[a] != rates[b] {
+			return rates[a] > rates[b]
+		}
+		return key(a) < key(b)
+	}
+	for t := range rates {
+		x := int32(t)
+		if len(top) == k && !before(x, top[k-1]) {
+			continue
+		}
+		j := len(top)
+		if j < k {
+			top = append(top, x)
+		} else {
+			j = k - 1
+		}
+		for j > 0 && before(x, top[j-1]) {
+			top[j] = top[j-1]
+			j--
+		}
+		top[j] = x
 	}
 	return top
 }

@@ -61,7 +61,7 @@ func (c *lookupCache) putLocked(k lookupKey, h []kb.Hit) {
 
 // related returns the entries related to id through the cache; an unknown
 // id gives no hits and no error. The hits are shared: read only.
-func (s *sources) related(ctx context.Context, rel Relater, id string) ([]kb.Hit, error) {
+func (s *sources) related(ctx context.Context, id string) ([]kb.Hit, error) {
 	var c *lookupCache
 	if s.cat != nil {
 		c = &s.cat.lookups
@@ -72,7 +72,7 @@ func (s *sources) related(ctx context.Context, rel Relater, id string) ([]kb.Hit
 			return h, nil
 		}
 	}
-	hits, err := rel.Related(ctx, id, relatedLimit)
+	hits, err := s.kb.Related(ctx, id, relatedLimit)
 	if isNotFound(err) {
 		hits, err = nil, nil
 	}

@@ -4,9 +4,9 @@ import (
 	"math"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/duxin-ai/duxin/internal/needs"
 	"github.com/duxin-ai/duxin/internal/seqrec"
 )
 
@@ -16,8 +16,11 @@ import (
 //   - Trigger: the knowledge base's trigger rules matched by the user's
 //     recent events, by rule weight, decaying linearly to half at the end
 //     of the rule's window (several matches combine as a noisy-or).
-//   - Sequence: the learned sequence model's score from the user's recent
-//     events and asks, relative to the best-scoring question.
+//   - Learned: the learned need model's probability of the question given
+//     the user's recent events, asks, profile and the visit's context,
+//     relative to the most probable question.
+//   - Sequence: the learned sequence model's score from the order of the
+//     user's recent events and asks, relative to the best-scoring question.
 //   - Popular: how often the question was asked (log scale, relative to
 //     the most asked).
 //   - Trending: asks decayed with a half-life (relative to the top).
@@ -27,6 +30,7 @@ import (
 //   - Search: it matched a search the user recently typed.
 type Weights struct {
 	Trigger  float64 `json:"trigger"`
+	Learned  float64 `json:"learned"`
 	Sequence float64 `json:"sequence"`
 	Popular  float64 `json:"popular"`
 	Trending float64 `json:"trending"`
@@ -38,13 +42,14 @@ type Weights struct {
 // DefaultWeights are used before any training: the cold-start trust in
 // operations staff's triggers and in searches, some popularity.
 func DefaultWeights() Weights {
-	return Weights{Trigger: 1, Sequence: 1, Popular: 0.2, Trending: 0.1, History: 0.1, Related: 0.3, Search: 0.8}
+	return Weights{Trigger: 1, Learned: 1, Sequence: 1, Popular: 0.2, Trending: 0.1, History: 0.1, Related: 0.3, Search: 0.8}
 }
 
-const nFeat = 7
+const nFeat = 8
 
 const (
 	fTrigger = iota
+	fLearned
 	fSequence
 	fPopular
 	fTrending
@@ -56,11 +61,11 @@ const (
 type feat [nFeat]float64
 
 func (w Weights) vec() feat {
-	return feat{w.Trigger, w.Sequence, w.Popular, w.Trending, w.History, w.Related, w.Search}
+	return feat{w.Trigger, w.Learned, w.Sequence, w.Popular, w.Trending, w.History, w.Related, w.Search}
 }
 
 func weightsOf(v feat) Weights {
-	return Weights{v[0], v[1], v[2], v[3], v[4], v[5], v[6]}
+	return Weights{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]}
 }
 
 func (f *feat) dot(w *feat) float64 {
@@ -75,51 +80,59 @@ func (f *feat) dot(w *feat) float64 {
 // keeps ranked, as candidates and for filling short lists.
 const topK = 64
 
-// Model is what [Train] learns from a behavior log: the sequence model, ask
-// counts and trends, and the feature weights. An [Engine] keeps learning
-// into the Model it was given (asks passed to [Engine.Record]), so a Model
-// written later includes that. A Model is safe for concurrent use.
+// Model is what [Train] learns from a behavior log: the need model (which
+// events raise which questions, how strongly and for how long; what the
+// visit's context and the user's profile say), the sequence model, ask
+// counts and trends, and the feature weights. A Model is immutable and
+// safe for concurrent use: an [Engine] reads the one it was given until
+// [Engine.SetModel] swaps in another, and learns nothing online — a host
+// retrains from its log on a schedule (see the package documentation).
 type Model struct {
-	mu      sync.RWMutex
-	weights Weights
-	seq     *seqrec.Model
-
+	weights  Weights
+	needs    *needs.Model // nil in an empty model
+	schema   schema
+	seq      *seqrec.Model
 	halfLife float64            // trending half-life, seconds
 	pop      map[string]float64 // question → ask count
 	popTop   []string           // most asked first, ties by id
 	trend    map[string]float64 // question → log2(decayed count) + t/halfLife
 	trendTop []string
 	maxPop   float64
-	asks     int64
-	version  uint64 // bumped by every count
+	info     ModelInfo
 }
 
-func newModel(w Weights, seq *seqrec.Model, halfLife time.Duration) *Model {
-	return &Model{weights: w, seq: seq, halfLife: halfLife.Seconds(),
-		pop: map[string]float64{}, trend: map[string]float64{}}
+// ModelInfo identifies a model and summarises what it was trained on.
+type ModelInfo struct {
+	// ID is the hex SHA-256 of the model's content (its file without the
+	// header): equal models have equal IDs, and a file read back has the
+	// ID of the model written.
+	ID string `json:"id"`
+	// TrainedAt is when [Train] built it (its clock; see
+	// TrainOptions.Now); zero for an empty model.
+	TrainedAt time.Time `json:"trained_at"`
+	// Events, Users and Asks count the training log; Questions the
+	// distinct questions asked in it; Cases the asks the need model was
+	// fitted on.
+	Events    int `json:"events"`
+	Users     int `json:"users"`
+	Asks      int `json:"asks"`
+	Questions int `json:"questions"`
+	Cases     int `json:"cases"`
 }
+
+// Info returns the model's identity and training summary.
+func (m *Model) Info() ModelInfo { return m.info }
 
 // Weights returns the model's feature weights.
-func (m *Model) Weights() Weights {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	return m.weights
-}
+func (m *Model) Weights() Weights { return m.weights }
 
-// Asks returns how many ask events the model has learned from.
-func (m *Model) Asks() int64 {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	return m.asks
-}
+// Asks returns how many ask events the model learned from.
+func (m *Model) Asks() int64 { return int64(m.info.Asks) }
 
-// count adds one ask of q at t to popularity and trending. Caller holds mu.
+// newCounts fills the popularity and trending counts from asks.
 func (m *Model) count(q string, t time.Time) {
-	m.asks++
-	m.version++
 	m.pop[q]++
 	m.maxPop = max(m.maxPop, m.pop[q])
-	m.popTop = bump(m.popTop, m.pop, q)
 	ts := float64(t.Unix()) / m.halfLife
 	if l, ok := m.trend[q]; ok {
 		// log2(2^l + 2^ts) without overflow.
@@ -128,38 +141,33 @@ func (m *Model) count(q string, t time.Time) {
 	} else {
 		m.trend[q] = ts
 	}
-	m.trendTop = bump(m.trendTop, m.trend, q)
 }
 
-// bump keeps top, the topK keys of score in descending order (ties by
-// key), after score[q] grew.
-func bump(top []string, score map[string]float64, q string) []string {
-	before := func(a, b string) bool {
+// rank sets popTop and trendTop from the counts.
+func (m *Model) rank() {
+	m.popTop = topOf(m.pop)
+	m.trendTop = topOf(m.trend)
+	m.maxPop = 0
+	for _, c := range m.pop {
+		m.maxPop = max(m.maxPop, c)
+	}
+}
+
+func topOf(score map[string]float64) []string {
+	keys := slices.Collect(mapsKeys(score))
+	slices.SortFunc(keys, func(a, b string) int {
 		if score[a] != score[b] {
-			return score[a] > score[b]
+			if score[a] > score[b] {
+				return -1
+			}
+			return 1
 		}
-		return a < b
-	}
-	i := slices.Index(top, q)
-	if i < 0 {
-		if len(top) == topK && !before(q, top[len(top)-1]) {
-			return top
-		}
-		if len(top) < topK {
-			top = append(top, q)
-		} else {
-			top[len(top)-1] = q
-		}
-		i = len(top) - 1
-	}
-	for i > 0 && before(top[i], top[i-1]) {
-		top[i], top[i-1] = top[i-1], top[i]
-		i--
-	}
-	return top
+		return strings.Compare(a, b)
+	})
+	return keys[:min(len(keys), topK)]
 }
 
-// popularity and trending features of q. Caller holds mu (read).
+// popFeature and trendFeature are the popularity and trending features of q.
 func (m *Model) popFeature(q string) float64 {
 	c := m.pop[q]
 	if c == 0 || m.maxPop == 0 {
@@ -178,55 +186,45 @@ func (m *Model) trendFeature(q string) float64 {
 
 // Event tokens for the sequence model: asks are seqrec.AskPrefix+question;
 // other events give a coarse token "ev:type" and, when they carry
-// categorical attributes, a specific one "ev:type|k=v,k=v" (sorted keys),
-// which follows the coarse token so it counts as the more recent step.
+// attributes the schema uses, a specific one "ev:type|k=v,k=v" (sorted
+// keys), which follows the coarse token so it counts as the more recent
+// step. Visits (TypeOpen) and states (profile.*) are not steps.
 const evPrefix = "ev:"
 
-// freeAttrs are attributes too specific to learn from (amounts, free text).
-var freeAttrs = map[string]bool{"amount": true, "query": true, "text": true}
-
 // appendSteps appends e's tokens to dst and returns it.
-func appendSteps(dst []seqrec.Step, e *Event) []seqrec.Step {
+func (s schema) appendSteps(dst []seqrec.Step, e *Event) []seqrec.Step {
 	t := e.Time.Unix()
-	switch e.Type {
-	case TypeAsk:
+	switch {
+	case e.Type == TypeAsk:
 		return append(dst, seqrec.Step{Token: seqrec.AskPrefix + e.Question, Time: t})
-	case TypeSearch:
+	case e.Type == TypeSearch:
 		return append(dst, seqrec.Step{Token: evPrefix + TypeSearch, Time: t})
+	case e.Type == TypeOpen || isState(e.Type):
+		return dst
 	}
 	dst = append(dst, seqrec.Step{Token: evPrefix + e.Type, Time: t})
-	if fine := fineToken(e); fine != "" {
+	if fine := s.fineToken(e); fine != "" {
 		dst = append(dst, seqrec.Step{Token: fine, Time: t})
 	}
 	return dst
 }
 
-func fineToken(e *Event) string {
+func (s schema) fineToken(e *Event) string {
 	if len(e.Attrs) == 0 {
 		return ""
 	}
-	keys := make([]string, 0, len(e.Attrs))
-	for k := range e.Attrs {
-		if !freeAttrs[k] {
-			keys = append(keys, k)
-		}
-	}
-	if len(keys) == 0 {
-		return ""
-	}
-	slices.Sort(keys)
 	var b strings.Builder
-	b.WriteString(evPrefix)
-	b.WriteString(e.Type)
-	for i, k := range keys {
-		if i == 0 {
-			b.WriteByte('|')
+	for _, k := range sortedKeys(e.Attrs) {
+		f := s.attrValue(e.Type, k, e.Attrs[k])
+		if f == "" {
+			continue
+		}
+		if b.Len() == 0 {
+			b.WriteString(evPrefix + e.Type + "|")
 		} else {
 			b.WriteByte(',')
 		}
-		b.WriteString(k)
-		b.WriteByte('=')
-		b.WriteString(e.Attrs[k])
+		b.WriteString(f)
 	}
 	return b.String()
 }

@@ -5,23 +5,24 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math"
-	"slices"
-	"strings"
+	"time"
 
+	"github.com/duxin-ai/duxin/internal/needs"
 	"github.com/duxin-ai/duxin/internal/seqrec"
 )
 
 // The model file: magic, format version, payload length, SHA-256 of the
-// payload, payload (JSON). The sequence model is stored as the sequences it
-// was trained on plus the asks it learned online, and rebuilt
-// deterministically on read.
+// payload, payload (JSON). The need model and the sequence model are
+// embedded in their own binary forms. A model's ID is the hex SHA-256 of
+// its payload.
 const (
 	modelMagic   = "DUXINREC"
-	modelVersion = 1
+	modelVersion = 2
 	maxPayload   = 1 << 32
 )
 
@@ -30,25 +31,46 @@ type modelFile struct {
 	HalfLife float64            `json:"half_life"`
 	Pop      map[string]float64 `json:"pop"`
 	Trend    map[string]float64 `json:"trend"`
-	Asks     int64              `json:"asks"`
+	Schema   schema             `json:"schema"`
+	Needs    []byte             `json:"needs,omitempty"`
 	Seq      []byte             `json:"seq"`
+	Info     ModelInfo          `json:"info"` // without ID
+}
+
+// payload returns the model's file payload.
+func (m *Model) payload() ([]byte, error) {
+	var seq bytes.Buffer
+	if _, err := m.seq.WriteTo(&seq); err != nil {
+		return nil, err
+	}
+	info := m.info
+	info.ID = ""
+	f := modelFile{Weights: m.weights, HalfLife: m.halfLife, Pop: m.pop, Trend: m.trend, Schema: m.schema,
+		Seq: seq.Bytes(), Info: info}
+	if m.needs != nil {
+		b, err := m.needs.MarshalBinary()
+		if err != nil {
+			return nil, err
+		}
+		f.Needs = b
+	}
+	return json.Marshal(&f)
+}
+
+// contentID returns the model's ID: the hex SHA-256 of its payload.
+func (m *Model) contentID() (string, error) {
+	p, err := m.payload()
+	if err != nil {
+		return "", fmt.Errorf("recommend: model id: %w", err)
+	}
+	sum := sha256.Sum256(p)
+	return hex.EncodeToString(sum[:]), nil
 }
 
 // WriteTo writes the model in a versioned, checksummed binary format that
-// [ReadModel] reads. It includes what the model learned online. It
-// implements io.WriterTo.
+// [ReadModel] reads. It implements io.WriterTo.
 func (m *Model) WriteTo(w io.Writer) (int64, error) {
-	// The write lock keeps Record from changing the sequence model and the
-	// counts between the two snapshots.
-	m.mu.Lock()
-	var seq bytes.Buffer
-	_, err := m.seq.WriteTo(&seq)
-	f := modelFile{Weights: m.weights, HalfLife: m.halfLife, Pop: m.pop, Trend: m.trend, Asks: m.asks, Seq: seq.Bytes()}
-	var payload []byte
-	if err == nil {
-		payload, err = json.Marshal(&f)
-	}
-	m.mu.Unlock()
+	payload, err := m.payload()
 	if err != nil {
 		return 0, fmt.Errorf("recommend: write model: %w", err)
 	}
@@ -83,7 +105,7 @@ func ReadModel(r io.Reader) (*Model, error) {
 	}
 	p := hdr[len(modelMagic):]
 	if v := binary.BigEndian.Uint32(p); v != modelVersion {
-		return nil, fmt.Errorf("%w: version %d, want %d", ErrModelFormat, v, modelVersion)
+		return nil, fmt.Errorf("%w: version %d, want %d (retrain with this version)", ErrModelFormat, v, modelVersion)
 	}
 	size := binary.BigEndian.Uint64(p[4:])
 	if size > maxPayload {
@@ -114,18 +136,24 @@ func ReadModel(r io.Reader) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: sequence model: %v", ErrModelFormat, err)
 	}
-	m := &Model{weights: f.Weights, seq: seq, halfLife: f.HalfLife, pop: f.Pop, trend: f.Trend, asks: f.Asks}
+	m := &Model{weights: f.Weights, schema: f.Schema, seq: seq, halfLife: f.HalfLife, pop: f.Pop, trend: f.Trend, info: f.Info}
+	if f.Needs != nil {
+		if m.needs, err = needs.UnmarshalBinary(f.Needs); err != nil {
+			return nil, fmt.Errorf("%w: need model: %v", ErrModelFormat, err)
+		}
+	}
 	if m.pop == nil {
 		m.pop = map[string]float64{}
 	}
 	if m.trend == nil {
 		m.trend = map[string]float64{}
 	}
-	m.popTop = topOf(m.pop)
-	m.trendTop = topOf(m.trend)
-	for _, c := range m.pop {
-		m.maxPop = max(m.maxPop, c)
+	if m.schema == nil {
+		m.schema = schema{}
 	}
+	m.rank()
+	sum := sha256.Sum256(payload)
+	m.info.ID = hex.EncodeToString(sum[:])
 	return m, nil
 }
 
@@ -149,19 +177,19 @@ func (f *modelFile) check() error {
 			return fmt.Errorf("%w: trend of %q is %v", ErrModelFormat, q, l)
 		}
 	}
-	return nil
-}
-
-func topOf(score map[string]float64) []string {
-	keys := slices.Collect(mapsKeys(score))
-	slices.SortFunc(keys, func(a, b string) int {
-		if score[a] != score[b] {
-			if score[a] > score[b] {
-				return -1
-			}
-			return 1
+	for k, a := range f.Schema {
+		if a.Kind > attrNumeric {
+			return fmt.Errorf("%w: attribute %q has kind %d", ErrModelFormat, k, a.Kind)
 		}
-		return strings.Compare(a, b)
-	})
-	return keys[:min(len(keys), topK)]
+		for i, c := range a.Cuts {
+			if !finite(c) || i > 0 && c <= a.Cuts[i-1] {
+				return fmt.Errorf("%w: attribute %q has cut points %v", ErrModelFormat, k, a.Cuts)
+			}
+		}
+	}
+	if f.Info.TrainedAt.After(time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)) || f.Info.Events < 0 || f.Info.Users < 0 ||
+		f.Info.Asks < 0 || f.Info.Questions < 0 || f.Info.Cases < 0 {
+		return fmt.Errorf("%w: info %+v", ErrModelFormat, f.Info)
+	}
+	return nil
 }

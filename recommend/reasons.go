@@ -4,9 +4,9 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
+	"github.com/duxin-ai/duxin/internal/needs"
 	"github.com/duxin-ai/duxin/internal/seqrec"
 )
 
@@ -16,7 +16,8 @@ type ReasonKind string
 // The kinds of reasons.
 const (
 	ReasonTrigger  ReasonKind = "trigger"  // a knowledge-base trigger rule matched a recent event
-	ReasonSequence ReasonKind = "sequence" // the learned model associates a recent event or ask with it
+	ReasonLearned  ReasonKind = "learned"  // the learned need model: a recent event, earlier ask, the visit or the profile raises it
+	ReasonSequence ReasonKind = "sequence" // the learned sequence model associates a recent event or ask with it
 	ReasonPopular  ReasonKind = "popular"  // many users ask it
 	ReasonTrending ReasonKind = "trending" // asked more and more recently
 	ReasonHistory  ReasonKind = "history"  // the user asked it before
@@ -31,29 +32,49 @@ const (
 type Reason struct {
 	Kind ReasonKind
 	// Event is the user's event behind the reason, if any (trigger,
-	// sequence, history, related, search).
+	// learned, sequence, history, related, search). For the visit given
+	// in [Request.Context] it is a [TypeOpen] event at the request's time.
 	Event *Event
 	// Ago is how long before the request the event happened.
 	Ago time.Duration
 	// Rule names the rule or learned association: a trigger as
-	// "transfer.success{channel=bank_card}/2h", an association as
-	// "ev:transfer.fail → ask:transfer-fail-reason".
+	// "transfer.success{channel=bank_card}/2h", a learned cause as
+	// "e:transfer.success|channel=bank_card → k013", a sequence
+	// association as "ev:transfer.fail → ask:transfer-fail-reason".
 	Rule string
-	// Question is the earlier question for history and related reasons.
+	// Question is the earlier question for history and related reasons,
+	// and for a learned reason whose cause is an earlier ask.
 	Question string
 	// Weight is the reason's contribution to the suggestion's score.
 	Weight float64
 	// Text is a Chinese sentence a page can show, such as
-	// 你3分钟前发起了一笔转账到银行卡. No two reasons of one suggestion
-	// have the same Text: when two sources tell the same thing (a trigger
-	// and a learned association naming the same event), the stronger is
-	// kept.
+	// 你3分钟前发起了一笔转账到银行卡, worded from the engine's
+	// [Phrasebook]. No two reasons of one suggestion have the same Text:
+	// when two sources tell the same thing (a trigger and a learned
+	// association naming the same event), the stronger is kept.
 	Text string
 }
 
-// reasons explains suggestion c, strongest first.
-// seq explains the sequence feature (from [Engine.explainSequence]).
-func (e *Engine) reasons(v *view, cat *catalog, c *scoredCand, w *feat, seq []seqrec.Contribution) []Reason {
+// Thresholds for naming a learned reason: the strongest event must give
+// this share of the question's rate; a context value must multiply its
+// odds by this factor.
+const (
+	learnedCauseShare = 0.25
+	learnedContextMin = 1.5
+)
+
+// explainer words the reasons of one request's suggestions.
+type explainer struct {
+	e     *Engine
+	v     *view
+	cat   *catalog
+	model *Model
+	w     *feat
+}
+
+// reasons explains suggestion c, strongest first. seq explains the
+// sequence feature (from sequenceSteps).
+func (x *explainer) reasons(c *scoredCand, seq []seqrec.Contribution) []Reason {
 	switch {
 	case c.pinned:
 		return []Reason{{Kind: ReasonPinned, Text: "为你推荐"}}
@@ -62,18 +83,18 @@ func (e *Engine) reasons(v *view, cat *catalog, c *scoredCand, w *feat, seq []se
 	case c.fill == fillDefault:
 		return []Reason{{Kind: ReasonDefault, Text: "常见问题"}}
 	}
-	f := &cat.faqs[c.idx]
+	pb, v := x.e.opts.phrasebook, x.v
+	f := &x.cat.faqs[c.idx]
 	ev := v.lookupIdx(c.idx)
 	at := func(k int) (*Event, time.Duration) {
 		if ev == nil || ev.ev[k] < 0 {
 			return nil, 0
 		}
-		x := v.hist[ev.ev[k]]
-		return &x, v.now.Sub(x.Time)
+		return x.histEvent(ev.ev[k])
 	}
 	var out []Reason
 	for k := range c.f {
-		contrib := w[k] * c.f[k]
+		contrib := x.w[k] * c.f[k]
 		if contrib <= 0 {
 			continue
 		}
@@ -86,13 +107,14 @@ func (e *Engine) reasons(v *view, cat *catalog, c *scoredCand, w *feat, seq []se
 				r.Rule = ev.rule.rule
 			}
 			if r.Event != nil {
-				r.Text = eventSentence(*r.Event, r.Ago)
+				r.Text = pb.sentence(*r.Event, r.Ago)
 			}
+		case fLearned:
+			r.Kind = ReasonLearned
+			x.learnedReason(f.ID, &r)
 		case fSequence:
 			r.Kind = ReasonSequence
-			if !sequenceReason(v, cat, cat.askTok[c.idx], seq, &r) {
-				continue
-			}
+			x.sequenceReason(f.ID, seq, &r)
 		case fPopular:
 			r.Kind, r.Text = ReasonPopular, "很多人都在问"
 		case fTrending:
@@ -104,12 +126,12 @@ func (e *Engine) reasons(v *view, cat *catalog, c *scoredCand, w *feat, seq []se
 		case fRelated:
 			r.Kind, r.Question = ReasonRelated, ev.related
 			r.Event, r.Ago = at(k)
-			r.Text = fmt.Sprintf("和你%s看过的“%s”相关", Ago(r.Ago), questionText(cat, ev.related))
+			r.Text = fmt.Sprintf("和你%s看过的“%s”相关", Ago(r.Ago), x.questionText(ev.related))
 		case fSearch:
 			r.Kind = ReasonSearch
 			r.Event, r.Ago = at(k)
 			if r.Event != nil {
-				r.Text = eventSentence(*r.Event, r.Ago)
+				r.Text = pb.sentence(*r.Event, r.Ago)
 			}
 		}
 		if r.Text == "" {
@@ -132,6 +154,97 @@ func (e *Engine) reasons(v *view, cat *catalog, c *scoredCand, w *feat, seq []se
 	return out
 }
 
+// histEvent returns a copy of history event i (or the request's visit for
+// -1) and its age.
+func (x *explainer) histEvent(i int) (*Event, time.Duration) {
+	var e Event
+	switch {
+	case i >= 0 && i < len(x.v.hist):
+		e = x.v.hist[i]
+	case i < 0 && x.v.visit != nil:
+		e = *x.v.visit
+	default:
+		return nil, 0
+	}
+	return &e, x.v.now.Sub(e.Time)
+}
+
+// learnedReason fills r from what raised question q in the need model: the
+// event whose causes give the largest part of its rate, if a large enough
+// one; else the context value that raises its odds most, if enough.
+func (x *explainer) learnedReason(q string, r *Reason) {
+	nm, mo := x.model.needs, &x.v.mo
+	if nm == nil {
+		return
+	}
+	t, ok := nm.Target(q)
+	if !ok {
+		return
+	}
+	// The event whose causes (type, attribute values, pairs) add most to
+	// the rate, and its strongest cause.
+	best, bestC, bestCause := -1, 0.0, -1
+	for k := 0; k < len(mo.ev); {
+		src, sum := mo.src[k], 0.0
+		top, topC := k, -1.0
+		for ; k < len(mo.ev) && mo.src[k] == src; k++ {
+			c := nm.Contribution(mo.ev[k], t)
+			sum += c
+			if c > topC {
+				top, topC = k, c
+			}
+		}
+		if sum > bestC {
+			best, bestC, bestCause = src, sum, top
+		}
+	}
+	if best != -1 && bestC >= learnedCauseShare*x.v.rawRate(t) {
+		e, ago := x.histEvent(best)
+		if e == nil {
+			return
+		}
+		r.Event, r.Ago = e, ago
+		r.Rule = nm.CauseKey(mo.ev[bestCause].Cause) + " → " + q
+		if e.Type == TypeAsk {
+			r.Question = e.Question
+			if e.Question == q {
+				r.Text = fmt.Sprintf("你%s看过这个问题", Ago(ago))
+			} else {
+				r.Text = fmt.Sprintf("你%s看过“%s”", Ago(ago), x.questionText(e.Question))
+			}
+			return
+		}
+		r.Text = x.e.opts.phrasebook.sentence(*e, ago)
+		return
+	}
+	bestK, bestF := -1, learnedContextMin
+	for k, v := range mo.ctx {
+		if f := nm.ContextFactor(v, t); f >= bestF {
+			bestK, bestF = k, f
+		}
+	}
+	if bestK < 0 {
+		return
+	}
+	e, ago := x.histEvent(mo.ctxSrc[bestK])
+	if e == nil {
+		return
+	}
+	if what, ok := x.e.opts.phrasebook.Describe(*e); ok {
+		r.Event, r.Ago = e, ago
+		r.Rule = "context " + nm.ContextKey(mo.ctx[bestK]) + " → " + q
+		r.Text = "你" + what
+		if e.Type == TypeOpen {
+			r.Text = "你" + Ago(ago) + what
+		}
+	}
+}
+
+// rawRate returns need-model target t's rate before context factors.
+func (v *view) rawRate(t int32) float64 {
+	return v.learnedRaw[t]
+}
+
 // dedupReasons drops every reason whose Text an earlier (stronger) one
 // already says — the same event behind a trigger and a learned association,
 // say — so a page can show the list as it is. rs is sorted strongest first.
@@ -146,12 +259,12 @@ func dedupReasons(rs []Reason) []Reason {
 	return out
 }
 
-// explainSequence returns, for each suggestion whose sequence feature
+// sequenceSteps returns, for each suggestion whose sequence feature
 // contributes to its score, the history steps behind that feature (one
 // pass over the history for the whole list); nil entries elsewhere.
-func (e *Engine) explainSequence(v *view, cat *catalog, out []scoredCand, w *feat) [][]seqrec.Contribution {
+func (x *explainer) sequenceSteps(out []scoredCand) [][]seqrec.Contribution {
 	why := make([][]seqrec.Contribution, len(out))
-	if e.model.seq == nil || w[fSequence] <= 0 {
+	if x.model.seq == nil || x.w[fSequence] <= 0 {
 		return why
 	}
 	var items []string
@@ -161,40 +274,41 @@ func (e *Engine) explainSequence(v *view, cat *catalog, out []scoredCand, w *fea
 		if c.pinned || c.fill != fillNone || c.f[fSequence] <= 0 {
 			continue
 		}
-		items = append(items, cat.askTok[c.idx])
+		items = append(items, seqrec.AskPrefix+x.cat.faqs[c.idx].ID)
 		at = append(at, k)
 	}
 	if len(items) == 0 {
 		return why
 	}
-	for j, cs := range e.model.seq.ExplainItems(v.steps, v.now.Unix(), items) {
+	for j, cs := range x.model.seq.ExplainItems(x.v.steps, x.v.now.Unix(), items) {
 		why[at[j]] = cs
 	}
 	return why
 }
 
 // sequenceReason fills r from the history step that contributed most to the
-// sequence score of tok (cs, from explainSequence); false if none did.
-func sequenceReason(v *view, cat *catalog, tok string, cs []seqrec.Contribution, r *Reason) bool {
+// sequence score of question q (cs, from sequenceSteps).
+func (x *explainer) sequenceReason(q string, cs []seqrec.Contribution, r *Reason) {
 	if len(cs) == 0 {
-		return false
+		return
 	}
 	step := cs[0].StepIndex
-	x := v.hist[v.stepEv[step]]
-	r.Event, r.Ago = &x, v.now.Sub(x.Time)
-	r.Rule = v.steps[step].Token + " → " + tok
-	if x.Type == TypeAsk {
-		r.Question = x.Question
-		r.Text = fmt.Sprintf("你%s看过“%s”", Ago(r.Ago), questionText(cat, x.Question))
+	e, ago := x.histEvent(x.v.stepEv[step])
+	r.Event, r.Ago = e, ago
+	r.Rule = x.v.steps[step].Token + " → " + seqrec.AskPrefix + q
+	if e.Type == TypeAsk {
+		r.Question = e.Question
+		r.Text = fmt.Sprintf("你%s看过“%s”", Ago(ago), x.questionText(e.Question))
 	} else {
-		r.Text = eventSentence(x, r.Ago)
+		r.Text = x.e.opts.phrasebook.sentence(*e, ago)
 	}
-	return true
 }
 
-func questionText(cat *catalog, id string) string {
-	if i, ok := cat.idx[id]; ok {
-		return cat.faqs[i].Question
+func (x *explainer) questionText(id string) string {
+	if i, ok := x.cat.idx[id]; ok {
+		return x.cat.faqs[i].Question
 	}
-	return strings.TrimPrefix(id, seqrec.AskPrefix)
+	return id
 }
+
+var _ = needs.Evidence{}

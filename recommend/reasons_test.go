@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/duxin-ai/duxin/recommend"
+	"github.com/duxin-ai/duxin/recommend/simulate"
 )
 
 // reasonTexts returns each suggestion's reason texts.
@@ -26,16 +27,25 @@ func reasonTexts(s []recommend.Suggestion) [][]string {
 func TestReasonsDistinctText(t *testing.T) {
 	ctx := context.Background()
 	eng, _ := newEngine(t, recommend.WithExploration(0, 0))
-	// Teach the association transfer.fail → the question its trigger names.
 	record(t, eng, transferFail("probe", 3*time.Minute))
 	cold, err := eng.Recommend(ctx, recommend.Request{User: "probe", Limit: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	q := cold[0].FAQ.ID
-	for i := range 20 {
-		u := fmt.Sprintf("teach%d", i)
-		record(t, eng, transferFail(u, time.Hour), recommend.Event{User: u, Time: now.Add(-50 * time.Minute), Type: recommend.TypeAsk, Question: q})
+	// A log in which the failed transfer is followed by the question its
+	// trigger names teaches the learned model the same association.
+	log := teachLog(200, q, func(u string, at time.Time) recommend.Event { return transferFail(u, now.Sub(at)) })
+	k, err := simulate.SampleKB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := recommend.Train(ctx, log, k, recommend.TrainOptions{Weights: &recommend.Weights{Trigger: 1, Learned: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := eng.SetModel(m); err != nil {
+		t.Fatal(err)
 	}
 	record(t, eng, transferFail("u1", 3*time.Minute))
 	got, err := eng.Recommend(ctx, recommend.Request{User: "u1", Limit: 5})
@@ -65,8 +75,8 @@ func TestReasonsDistinctText(t *testing.T) {
 	}
 	// Both sources explained some suggestion with this sentence (so the
 	// test exercises the merge), and the top one kept the stronger.
-	if !kinds[recommend.ReasonTrigger] && !kinds[recommend.ReasonSequence] {
-		t.Errorf("no trigger or sequence reason says %q: %v", want, reasonTexts(got))
+	if !kinds[recommend.ReasonTrigger] || !kinds[recommend.ReasonLearned] {
+		t.Errorf("trigger and learned reasons do not both say %q: %v\n%+v", want, kinds, got)
 	}
 	for _, r := range got[0].Reasons[1:] {
 		if r.Weight > top.Weight {

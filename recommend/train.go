@@ -11,17 +11,17 @@ import (
 	"strings"
 	"time"
 
+	"github.com/duxin-ai/duxin/internal/needs"
 	"github.com/duxin-ai/duxin/internal/seqrec"
-	"github.com/duxin-ai/duxin/kb"
 )
 
 // TrainOptions configure [Train]. Every zero field takes its default.
 type TrainOptions struct {
 	// Seed seeds the sampling of training cases and negatives; the same
-	// log, knowledge base and options give the same model.
+	// log, catalog and options give the same model.
 	Seed uint64
-	// Negatives is how many random questions (of the log and the knowledge
-	// base) each training case's target is ranked among; default 50.
+	// Negatives is how many random questions (of the log and the catalog)
+	// each weight-fitting case's target is ranked among; default 50.
 	Negatives int
 	// MaxCases caps the cases the weights are fitted on; default 20,000.
 	MaxCases int
@@ -29,35 +29,52 @@ type TrainOptions struct {
 	Epochs int
 	// TrendHalfLife is the half-life of the trending feature; default 24h.
 	TrendHalfLife time.Duration
+	// History is how many of a user's events before an ask the need model
+	// learns from, as [WithHistory] limits what a request reads; default
+	// 200.
+	History int
 	// Weights, when set, are used as they are instead of fitting them.
 	Weights *Weights
+	// Clock gives the model's training time ([ModelInfo].TrainedAt);
+	// default time.Now.
+	Clock func() time.Time
 	// Logger receives progress; nil discards.
 	Logger *slog.Logger
 }
 
 // Train learns a [Model] from a behavior log (any order; see [ReadEvents])
-// and, when k is not nil, the knowledge base it refers to (its triggers,
-// read through [Lister], and its search and related questions feed the
-// features as they will when serving).
+// and, when cat is not nil, the catalog it refers to (its trigger rules,
+// search and related questions feed the features as they will when
+// serving).
 //
-// The sequence model and the popularity counts learn from every event. The
-// feature weights are fitted on leave-last-out cases: every user with at
-// least two asks gives a case whose target is their last ask and whose
-// history is everything before it; a second sequence model, trained without
-// those targets, scores the cases against random questions, and the weights are chosen for the protocol's metric (NDCG of the
-// target at the equivalent of rank 10 among 100): a pairwise logistic
-// regression, the sequence model alone and [DefaultWeights] are the
-// starting points, and a coordinate search refines the best.
+// The need model learns from every ask: for each event type, attribute
+// value and pair of values (numeric values in learned buckets), and for
+// each earlier ask, how strongly it raises each question as a function of
+// the time since it; how the visit's context ([TypeOpen]) and the user's
+// profile (profile.* events) shift the odds of each question; and a base
+// rate per question. The sequence model and the counts learn from every
+// event. The feature weights are fitted on leave-last-out cases: every user
+// with at least two asks gives a case whose target is their last ask and
+// whose history is everything before it; models trained without those
+// targets score the cases against random questions, and the weights are
+// chosen for the protocol's metric (NDCG of the target at the equivalent of
+// rank 10 among 100): a pairwise logistic regression, the learned model
+// alone, the sequence model alone and [DefaultWeights] are the starting
+// points, and a coordinate search refines the best.
 //
 // It returns an error wrapping [ErrNoEvents] if the log has no ask, and
-// checks ctx between stages and every few hundred cases.
-func Train(ctx context.Context, events []Event, k kb.KnowledgeBase, opts TrainOptions) (*Model, error) {
+// checks ctx between stages and during each fit.
+func Train(ctx context.Context, events []Event, cat Catalog, opts TrainOptions) (*Model, error) {
 	opts.Negatives = cmp.Or(opts.Negatives, 50)
 	opts.MaxCases = cmp.Or(opts.MaxCases, 20000)
 	opts.Epochs = cmp.Or(opts.Epochs, 8)
 	opts.TrendHalfLife = cmp.Or(opts.TrendHalfLife, 24*time.Hour)
-	if opts.Negatives < 0 || opts.MaxCases < 0 || opts.Epochs < 0 || opts.TrendHalfLife < 0 {
+	opts.History = cmp.Or(opts.History, 200)
+	if opts.Negatives < 0 || opts.MaxCases < 0 || opts.Epochs < 0 || opts.TrendHalfLife < 0 || opts.History < 0 {
 		return nil, fmt.Errorf("%w: negative TrainOptions field", ErrInvalidOption)
+	}
+	if opts.Clock == nil {
+		opts.Clock = time.Now
 	}
 	log := opts.Logger
 	if log == nil {
@@ -69,46 +86,60 @@ func Train(ctx context.Context, events []Event, k kb.KnowledgeBase, opts TrainOp
 		}
 	}
 	users := groupByUser(events)
-	asks := 0
+	asks, questions := 0, map[string]bool{}
 	for _, u := range users {
-		for _, e := range u {
-			if e.Type == TypeAsk {
+		for i := range u {
+			if u[i].Type == TypeAsk {
 				asks++
+				questions[u[i].Question] = true
 			}
 		}
 	}
 	if asks == 0 {
 		return nil, fmt.Errorf("recommend: train: %w", ErrNoEvents)
 	}
-	var cat *catalog
-	if l, ok := k.(Lister); ok && k != nil {
-		faqs, err := l.All(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("recommend: train: read catalog: %w", err)
+	var catv *catalog
+	if cat != nil {
+		var err error
+		if catv, err = loadCatalog(ctx, cat); err != nil {
+			return nil, fmt.Errorf("recommend: train: %w", err)
 		}
-		cat = newCatalog(faqs)
 	}
+	sl := newSchemaLearner()
+	for _, u := range users {
+		for i := range u {
+			sl.add(&u[i])
+		}
+	}
+	sch := sl.schema()
 
-	weights := DefaultWeights()
-	if opts.Weights != nil {
-		weights = *opts.Weights
-	} else {
-		w, n, err := fitWeights(ctx, users, cat, k, opts, log)
-		if err != nil {
-			return nil, err
-		}
-		if n > 0 {
-			weights = w
-		}
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("recommend: train: %w", err)
-	}
-	m, err := buildModel(users, weights, opts.TrendHalfLife)
+	held := holdLastAsks(users, catv, opts)
+	obj, nm0, err := chooseObjective(ctx, held, sch, opts, log)
 	if err != nil {
 		return nil, err
 	}
-	log.Debug("recommend: trained", "users", len(users), "asks", asks, "weights", weights)
+	weights := DefaultWeights()
+	if opts.Weights != nil {
+		weights = *opts.Weights
+	} else if len(held.cases) > 0 {
+		if weights, err = fitWeights(ctx, held, sch, nm0, catv, cat, opts, log); err != nil {
+			return nil, err
+		}
+	}
+	nm, err := trainNeeds(ctx, users, sch, opts.History, obj)
+	if err != nil {
+		return nil, err
+	}
+	m, err := buildModel(users, sch, weights, nm, opts)
+	if err != nil {
+		return nil, err
+	}
+	m.info.TrainedAt = opts.Clock().UTC().Truncate(time.Second)
+	m.info.Events, m.info.Users, m.info.Asks, m.info.Questions = len(events), len(users), asks, len(questions)
+	if m.info.ID, err = m.contentID(); err != nil {
+		return nil, err
+	}
+	log.Debug("recommend: trained", "users", len(users), "asks", asks, "weights", weights, "id", m.info.ID)
 	return m, nil
 }
 
@@ -139,13 +170,14 @@ func seqOptions() seqrec.Options {
 	return o
 }
 
-// buildModel trains the sequence model and counts on whole sequences.
-func buildModel(users [][]Event, w Weights, halfLife time.Duration) (*Model, error) {
+// buildModel trains the sequence model and the counts on whole sequences
+// and puts them together with the need model nm (nil if none).
+func buildModel(users [][]Event, sch schema, w Weights, nm *needs.Model, opts TrainOptions) (*Model, error) {
 	seqs := make([][]seqrec.Step, 0, len(users))
 	for _, u := range users {
 		var steps []seqrec.Step
 		for i := range u {
-			steps = appendSteps(steps, &u[i])
+			steps = sch.appendSteps(steps, &u[i])
 		}
 		seqs = append(seqs, steps)
 	}
@@ -153,23 +185,83 @@ func buildModel(users [][]Event, w Weights, halfLife time.Duration) (*Model, err
 	if err != nil {
 		return nil, fmt.Errorf("recommend: train sequence model: %w", err)
 	}
-	m := newModel(w, seq, halfLife)
+	m := &Model{weights: w, needs: nm, schema: sch, seq: seq, halfLife: opts.TrendHalfLife.Seconds(),
+		pop: map[string]float64{}, trend: map[string]float64{}}
 	for _, u := range users {
-		for _, e := range u {
-			if e.Type == TypeAsk {
-				m.count(e.Question, e.Time)
+		for i := range u {
+			if u[i].Type == TypeAsk {
+				m.count(u[i].Question, u[i].Time)
 			}
 		}
+	}
+	m.rank()
+	if nm != nil {
+		m.info.Cases = nm.Cases()
 	}
 	return m, nil
 }
 
+// trainNeeds fits the need model for objective on every ask of users, each
+// with at most history events before it; nil if there is no ask.
+func trainNeeds(ctx context.Context, users [][]Event, sch schema, history int, objective needs.Objective) (*needs.Model, error) {
+	o := needs.DefaultOptions()
+	o.Objective = objective
+	b, err := needs.NewBuilder(o)
+	if err != nil {
+		return nil, fmt.Errorf("recommend: train need model: %w", err)
+	}
+	maxAge := needs.DefaultOptions().Lags[len(needs.DefaultOptions().Lags)-1].Seconds()
+	var mo moment
+	var keys []string
+	sink := builderSink{b}
+	for ui, u := range users {
+		if ui%256 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, fmt.Errorf("recommend: train: %w", err)
+			}
+		}
+		// Exposure: the user is observed from their first event to their
+		// last; every cause occurrence until then.
+		end := u[len(u)-1].Time.Unix()
+		b.AddTime(float64(end - u[0].Time.Unix()))
+		for i := range u {
+			span := float64(end - u[i].Time.Unix())
+			keys = sch.causesOf(keys, &u[i], sink, func(id, about int32) { b.AddOccurrence(id, span, about) })
+		}
+		for i := range u {
+			if u[i].Type != TypeAsk {
+				continue
+			}
+			t := b.Target(u[i].Question)
+			sch.build(&mo, u[max(0, i-history):i], u[i].Time.Unix(), maxAge, nil, sink)
+			b.AddCase(t, mo.ev, mo.ctx)
+		}
+	}
+	if b.Cases() == 0 {
+		return nil, nil
+	}
+	m, err := b.Train(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("recommend: train need model: %w", err)
+	}
+	return m, nil
+}
+
+// emptyModel is the model of an engine without one: no learned causes, no
+// sequence model, no counts.
 func emptyModel() (*Model, error) {
 	seq, err := seqrec.Train(nil, seqOptions())
 	if err != nil {
 		return nil, fmt.Errorf("recommend: empty sequence model: %w", err)
 	}
-	return newModel(DefaultWeights(), seq, 24*time.Hour), nil
+	m := &Model{weights: DefaultWeights(), schema: schema{}, seq: seq, halfLife: (24 * time.Hour).Seconds(),
+		pop: map[string]float64{}, trend: map[string]float64{}}
+	m.rank()
+	var err2 error
+	if m.info.ID, err2 = m.contentID(); err2 != nil {
+		return nil, err2
+	}
+	return m, nil
 }
 
 type trainCase struct {
@@ -178,11 +270,19 @@ type trainCase struct {
 	at     time.Time
 }
 
-// fitWeights learns weights on leave-last-out cases; n is the number of
-// cases used.
-func fitWeights(ctx context.Context, users [][]Event, cat *catalog, k kb.KnowledgeBase, opts TrainOptions, log *slog.Logger) (Weights, int, error) {
-	var prefixes [][]Event
-	var cases []trainCase
+// heldOut is a leave-last-out split of a log: every user's events before
+// their last ask (prefixes), and, for users with at least two asks, the
+// last ask as a case with its history; at most MaxCases of them, sampled
+// with the seed. universe holds every question of the log and the catalog.
+type heldOut struct {
+	prefixes [][]Event
+	cases    []trainCase
+	universe []string
+	rng      *rand.Rand
+}
+
+func holdLastAsks(users [][]Event, catv *catalog, opts TrainOptions) *heldOut {
+	h := &heldOut{rng: rand.New(rand.NewPCG(opts.Seed, 0x7e11))}
 	universe := map[string]bool{}
 	for _, u := range users {
 		last, n := -1, 0
@@ -193,61 +293,115 @@ func fitWeights(ctx context.Context, users [][]Event, cat *catalog, k kb.Knowled
 			}
 		}
 		if last < 0 {
-			prefixes = append(prefixes, u)
+			h.prefixes = append(h.prefixes, u)
 			continue
 		}
-		prefixes = append(prefixes, u[:last])
+		if last > 0 {
+			h.prefixes = append(h.prefixes, u[:last])
+		}
 		if n >= 2 {
-			cases = append(cases, trainCase{hist: u[:last], target: u[last].Question, at: u[last].Time})
+			h.cases = append(h.cases, trainCase{hist: u[:last], target: u[last].Question, at: u[last].Time})
 		}
 	}
-	if len(cases) == 0 {
-		return Weights{}, 0, nil
-	}
-	if cat != nil {
-		for _, f := range cat.faqs {
+	if catv != nil {
+		for _, f := range catv.faqs {
 			universe[f.ID] = true
 		}
 	}
-	uni := slices.Sorted(mapsKeys(universe))
-	rng := rand.New(rand.NewPCG(opts.Seed, 0x7e11))
-	if len(cases) > opts.MaxCases {
-		rng.Shuffle(len(cases), func(i, j int) { cases[i], cases[j] = cases[j], cases[i] })
-		cases = cases[:opts.MaxCases]
+	h.universe = slices.Sorted(mapsKeys(universe))
+	if len(h.cases) > opts.MaxCases {
+		h.rng.Shuffle(len(h.cases), func(i, j int) { h.cases[i], h.cases[j] = h.cases[j], h.cases[i] })
+		h.cases = h.cases[:opts.MaxCases]
 	}
-	m0, err := buildModel(nonEmpty(prefixes), DefaultWeights(), opts.TrendHalfLife)
+	return h
+}
+
+// objectives are the need model's objectives Train chooses from, the
+// default first.
+var objectives = []needs.Objective{needs.AtAsks, needs.Process}
+
+// chooseObjective fits a need model for each objective on the prefixes
+// and returns the objective whose model gives the held-out last asks the
+// higher mean log-likelihood, with that model. Without held-out cases it
+// returns the default and no model.
+func chooseObjective(ctx context.Context, h *heldOut, sch schema, opts TrainOptions, log *slog.Logger) (needs.Objective, *needs.Model, error) {
+	if len(h.cases) == 0 {
+		return objectives[0], nil, nil
+	}
+	var best *needs.Model
+	bestObj, bestLL := objectives[0], math.Inf(-1)
+	for _, obj := range objectives {
+		nm, err := trainNeeds(ctx, h.prefixes, sch, opts.History, obj)
+		if err != nil || nm == nil {
+			return 0, nil, err
+		}
+		ll := heldOutLogLik(nm, sch, h.cases, opts.History)
+		log.Debug("recommend: need model", "objective", obj, "held_out_loglik", ll)
+		if ll > bestLL {
+			best, bestObj, bestLL = nm, obj, ll
+		}
+	}
+	return bestObj, best, nil
+}
+
+// heldOutLogLik is the mean log-probability nm gives the cases' targets
+// (those it knows), floored at 1e-12.
+func heldOutLogLik(nm *needs.Model, sch schema, cases []trainCase, history int) float64 {
+	var mo moment
+	rates := make([]float64, nm.NumTargets())
+	sum, n := 0.0, 0
+	for _, c := range cases {
+		t, ok := nm.Target(c.target)
+		if !ok {
+			continue
+		}
+		sch.build(&mo, c.hist[max(0, len(c.hist)-history):], c.at.Unix(), nm.MaxAge().Seconds(), nil, modelSink{nm})
+		nm.Rates(mo.ev, rates)
+		total := nm.ApplyContext(mo.ctx, rates)
+		sum += math.Log(max(rates[t]/total, 1e-12))
+		n++
+	}
+	if n == 0 {
+		return math.Inf(-1)
+	}
+	return sum / float64(n)
+}
+
+// fitWeights learns the feature weights on the held-out cases, scored by
+// models trained on the prefixes (nm0 the need model).
+func fitWeights(ctx context.Context, h *heldOut, sch schema, nm0 *needs.Model, catv *catalog, cat Catalog, opts TrainOptions, log *slog.Logger) (Weights, error) {
+	cases, uni, rng := h.cases, h.universe, h.rng
+	m0, err := buildModel(h.prefixes, sch, DefaultWeights(), nm0, opts)
 	if err != nil {
-		return Weights{}, 0, err
+		return Weights{}, err
 	}
-	src := &sources{cat: cat, model: m0, kb: k}
+	src := &sources{cat: catv, model: m0, kb: cat}
 	fc := make([]fitCase, 0, len(cases))
 	reuse := &view{} // one view's buffers for every case
 	for ci, c := range cases {
 		if ci%256 == 0 {
 			if err := ctx.Err(); err != nil {
-				return Weights{}, 0, fmt.Errorf("recommend: train: %w", err)
+				return Weights{}, fmt.Errorf("recommend: train: %w", err)
 			}
 		}
-		v, err := src.buildView(ctx, c.hist, c.at, reuse)
+		hist := c.hist[max(0, len(c.hist)-opts.History):]
+		v, err := src.buildView(ctx, hist, c.at, nil, reuse)
 		if err != nil {
-			return Weights{}, 0, fmt.Errorf("recommend: train: %w", err)
+			return Weights{}, fmt.Errorf("recommend: train: %w", err)
 		}
-		tok := func(q string) string { return seqrec.AskPrefix + q }
-		m0.mu.RLock()
-		x := fitCase{target: src.features(v, c.target, tok(c.target))}
+		x := fitCase{target: src.features(v, c.target)}
 		for range opts.Negatives {
 			q := uni[rng.IntN(len(uni))]
 			if q == c.target {
 				continue
 			}
-			x.negs = append(x.negs, src.features(v, q, tok(q)))
+			x.negs = append(x.negs, src.features(v, q))
 		}
-		m0.mu.RUnlock()
 		fc = append(fc, x)
 	}
 	w := fitRanking(fc, opts, rng)
 	log.Debug("recommend: fitted weights", "cases", len(cases), "weights", weightsOf(w))
-	return weightsOf(w), len(cases), nil
+	return weightsOf(w), nil
 }
 
 // fitCase is a training target's features and those of random negatives.
@@ -282,9 +436,9 @@ func quality(fc []fitCase, w *feat) float64 {
 }
 
 // fitRanking chooses weights for the ranking metric: a pairwise logistic
-// regression gives one start, the sequence model alone and the defaults
-// others; the best start by [quality] is refined by coordinate search over
-// multiplicative steps.
+// regression gives one start, the learned model alone, the sequence model
+// alone and the defaults others; the best start by [quality] is refined by
+// coordinate search over multiplicative steps.
 func fitRanking(fc []fitCase, opts TrainOptions, rng *rand.Rand) feat {
 	var diffs []feat
 	for _, c := range fc {
@@ -292,9 +446,10 @@ func fitRanking(fc []fitCase, opts TrainOptions, rng *rand.Rand) feat {
 			diffs = append(diffs, sub(c.target, n))
 		}
 	}
-	seqOnly := feat{}
+	var learnedOnly, seqOnly feat
+	learnedOnly[fLearned] = 1
 	seqOnly[fSequence] = 1
-	starts := []feat{sgd(diffs, DefaultWeights().vec(), opts.Epochs, rng), seqOnly, DefaultWeights().vec()}
+	starts := []feat{sgd(diffs, DefaultWeights().vec(), opts.Epochs, rng), learnedOnly, seqOnly, DefaultWeights().vec()}
 	best, bestQ := starts[0], math.Inf(-1)
 	for _, w := range starts {
 		if q := quality(fc, &w); q > bestQ {
@@ -332,16 +487,6 @@ func maxAbs(w feat) float64 {
 	return m
 }
 
-func nonEmpty(us [][]Event) [][]Event {
-	out := us[:0:0]
-	for _, u := range us {
-		if len(u) > 0 {
-			out = append(out, u)
-		}
-	}
-	return out
-}
-
 func sub(a, b feat) feat {
 	for i := range a {
 		a[i] -= b[i]
@@ -358,7 +503,6 @@ func sgd(diffs []feat, w feat, epochs int, rng *rand.Rand) feat {
 	for i := range order {
 		order[i] = i
 	}
-	step := 0
 	for ep := range epochs {
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		lr := 0.5 / (1 + float64(ep))
@@ -369,7 +513,6 @@ func sgd(diffs []feat, w feat, epochs int, rng *rand.Rand) feat {
 			for k := range w {
 				w[k] += lr * (g*d[k] - l2*w[k])
 			}
-			step++
 		}
 	}
 	return w

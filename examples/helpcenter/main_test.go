@@ -1,19 +1,16 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"errors"
 	"io"
-	"net/http"
 	"os"
-	"regexp"
-	"slices"
+	"net/http"
+	"os/signal"
 	"syscall"
 	"testing"
 	"time"
 
-	"os/signal"
+	"github.com/duxin-ai/duxin/recommend/simulate"
 )
 
 // TestServeShutsDownGracefully serves on a free port, answers a request
@@ -57,65 +54,51 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	}
 }
 
-// TestVocabularyMatchesEventsMD checks the form's event types and
-// attribute values against internal/sampledata/EVENTS.md, the vocabulary
-// the knowledge base's triggers and the engine speak.
-func TestVocabularyMatchesEventsMD(t *testing.T) {
-	f, err := os.Open("../../internal/sampledata/EVENTS.md")
-	if errors.Is(err, os.ErrNotExist) {
-		t.Skip("EVENTS.md not found")
-	}
+// TestVocabularyFromPhrasebook checks the form's vocabulary against the
+// wallet phrasebook it is made from, and that check accepts what the form
+// offers and refuses what it does not.
+func TestVocabularyFromPhrasebook(t *testing.T) {
+	pb, err := simulate.SamplePhrasebook()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	row := regexp.MustCompile("^\\| `([a-z_.]+)` \\| (.*) \\| (.*) \\|$")
-	attr := regexp.MustCompile("`([a-z_]+)`((?: = `[a-z_0-9]+`(?: \\\\\\| `[a-z_0-9]+`)*)?)")
-	val := regexp.MustCompile("`([a-z_0-9]+)`")
-	v := newVocabulary()
-	seen := 0
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		m := row.FindStringSubmatch(sc.Text())
-		if m == nil {
-			continue
-		}
-		seen++
-		typ, attrs, phrase := m[1], m[2], m[3]
-		spec, ok := v.byType[typ]
-		if !ok {
-			t.Errorf("EVENTS.md type %s is missing from the vocabulary", typ)
-			continue
-		}
-		if spec.Phrase != phrase {
-			t.Errorf("%s: phrase %q, EVENTS.md says %q", typ, spec.Phrase, phrase)
-		}
-		var names []string
-		for _, am := range attr.FindAllStringSubmatch(attrs, -1) {
-			names = append(names, am[1])
-			a := spec.attr(am[1])
-			if a == nil {
-				t.Errorf("%s: attribute %s is missing", typ, am[1])
-				continue
-			}
-			var values []string
-			for _, vm := range val.FindAllStringSubmatch(am[2], -1) {
-				values = append(values, vm[1])
-			}
-			if len(values) > 0 && !slices.Equal(a.Values, values) {
-				t.Errorf("%s.%s: values %v, EVENTS.md says %v", typ, am[1], a.Values, values)
-			}
-			if len(values) > 0 && a.free != nil {
-				t.Errorf("%s.%s: EVENTS.md lists values %v but the vocabulary takes free text", typ, am[1], values)
+	v := newVocabulary(pb)
+	if len(v.specs) != len(pb.Events) || len(v.specs) < 30 {
+		t.Fatalf("%d form types, phrasebook %d", len(v.specs), len(pb.Events))
+	}
+	for _, spec := range v.manual() {
+		attrs := map[string]string{}
+		for _, a := range spec.Attrs {
+			switch {
+			case len(a.Values) > 0:
+				attrs[a.Name] = a.Values[len(a.Values)-1]
+			case a.free == nil:
+				t.Errorf("%s.%s: free attribute without a check", spec.Type, a.Name)
 			}
 		}
 		for _, a := range spec.Attrs {
-			if !slices.Contains(names, a.Name) {
-				t.Errorf("%s: attribute %s is not in EVENTS.md", typ, a.Name)
+			if a.Name == "amount" {
+				attrs["amount"] = "60000.00"
+			}
+			if a.Name == "days" {
+				attrs["days"] = "3"
 			}
 		}
-	}
-	if seen != len(v.specs) {
-		t.Errorf("EVENTS.md has %d event types, the vocabulary %d", seen, len(v.specs))
+		got, err := v.check(spec.Type, attrs)
+		if err != nil {
+			t.Errorf("%s: check(%v): %v", spec.Type, attrs, err)
+			continue
+		}
+		if spec.attr("amount_band") != nil && attrs["amount"] != "" && got["amount_band"] == "" {
+			t.Errorf("%s: amount_band not derived: %v", spec.Type, got)
+		}
+		for _, a := range spec.Attrs {
+			if len(a.Values) > 0 {
+				bad := map[string]string{a.Name: "no-such-value"}
+				if _, err := v.check(spec.Type, bad); err == nil {
+					t.Errorf("%s: check accepted %v", spec.Type, bad)
+				}
+			}
+		}
 	}
 }

@@ -179,7 +179,7 @@ type serverConfig struct {
 func newServer(ctx context.Context, b *backend, cfg serverConfig) (*server, error) {
 	s := &server{
 		search: b.search, classify: b.classify, rec: b.rec, sink: b.sink,
-		describe: b.describe, ago: b.ago, vocab: newVocabulary(), log: cfg.Log, now: cfg.Now, ns: cfg.Namespace,
+		describe: b.describe, ago: b.ago, vocab: newVocabulary(b.words), log: cfg.Log, now: cfg.Now, ns: cfg.Namespace,
 		users: map[string]*userState{},
 	}
 	for _, d := range demoUsers() {
@@ -475,7 +475,7 @@ func (s *server) handleVocabulary(w http.ResponseWriter, r *http.Request) error 
 		for _, a := range spec.Attrs {
 			av := attrView{Name: a.Name, Label: a.Label}
 			for _, val := range a.Values {
-				av.Values = append(av.Values, valueView{Value: val, Label: valueLabel(a.Name, val)})
+				av.Values = append(av.Values, valueView{Value: val, Label: s.vocab.valueLabel(a.Name, val)})
 			}
 			v.Attrs = append(v.Attrs, av)
 		}

@@ -27,6 +27,7 @@ type backend struct {
 	sink     eventSink
 	describe func(event) string         // what the user did, 发起了一笔转账到银行卡
 	ago      func(time.Duration) string // how long ago, 3分钟前
+	words    *recommend.Phrasebook      // the event vocabulary and its words
 	closers  []func() error
 }
 
@@ -51,7 +52,16 @@ type buildConfig struct {
 // intent model, simulates a behavior log and trains the recommender on it,
 // logging each step and the time it took.
 func build(ctx context.Context, cfg buildConfig, log *slog.Logger) (_ *backend, err error) {
-	b := &backend{describe: describe, ago: recommend.Ago}
+	words, err := simulate.SamplePhrasebook()
+	if err != nil {
+		return nil, err
+	}
+	b := &backend{ago: recommend.Ago, words: words, describe: func(e event) string {
+		if what, ok := words.Describe(toRecommend(e)); ok {
+			return what
+		}
+		return "有一次操作"
+	}}
 	defer func() {
 		if err != nil {
 			err = errors.Join(err, b.Close())
@@ -127,7 +137,7 @@ func build(ctx context.Context, cfg buildConfig, log *slog.Logger) (_ *backend, 
 		return nil, err
 	}
 	eng, err := recommend.NewEngine(ix, store, store, recommend.WithModel(rm), recommend.WithClock(cfg.Now),
-		recommend.WithLogger(log))
+		recommend.WithLogger(log), recommend.WithPhrasebook(words))
 	if err != nil {
 		return nil, err
 	}
@@ -263,9 +273,6 @@ func (r engineRecommender) Feedback(ctx context.Context, user, faqID, kind strin
 	}
 	return r.e.Feedback(ctx, recommend.Feedback{User: user, Question: faqID, Kind: k})
 }
-
-// describe phrases an event as the engine's reasons do.
-func describe(e event) string { return recommend.Describe(toRecommend(e)) }
 
 func toRecommend(e event) recommend.Event {
 	return recommend.Event{User: e.User, Time: e.Time, Type: e.Type, Attrs: e.Attrs, Question: e.Question, Text: e.Text}

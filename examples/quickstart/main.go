@@ -39,7 +39,8 @@ func main() {
 	sim := must(simulate.Generate(simulate.Config{Users: 500, FAQs: faqs}))
 	learned := must(recommend.Train(ctx, sim.Events, ix, recommend.TrainOptions{}))
 	store := must(recommend.NewMemoryStore(recommend.MemoryConfig{}))
-	engine := must(recommend.NewEngine(ix, store, store, recommend.WithModel(learned)))
+	words := must(simulate.SamplePhrasebook()) // how your events are told: recommend.LoadPhrasebook("words.yaml")
+	engine := must(recommend.NewEngine(ix, store, store, recommend.WithModel(learned), recommend.WithPhrasebook(words)))
 
 	// Your app reports what users do: a transfer to a bank card, then a search.
 	now := time.Now()

@@ -111,6 +111,7 @@ type trigRef struct {
 }
 
 type world struct {
+	vocab    map[string][]attrSpec
 	faqs     []kb.FAQ
 	byType   map[string][]trigRef
 	pop      []float64 // Zipf prior
@@ -169,7 +170,12 @@ func Generate(cfg Config) (*Log, error) {
 	if len(cfg.FAQs) < 4 {
 		return nil, fmt.Errorf("simulate: %d knowledge-base entries, want at least 4", len(cfg.FAQs))
 	}
+	pb, err := SamplePhrasebook()
+	if err != nil {
+		return nil, err
+	}
 	w := newWorld(cfg)
+	w.vocab = vocabulary(pb)
 	log := &Log{index: map[string]int{}}
 	for i, f := range cfg.FAQs {
 		log.Questions = append(log.Questions, f.ID)
@@ -433,7 +439,7 @@ func (w *world) probs(st *state, t time.Time) []float64 {
 // event draws an event of type typ with attributes per the vocabulary.
 func (w *world) event(r *rand.Rand, typ, user string, t time.Time) recommend.Event {
 	e := recommend.Event{User: user, Time: t, Type: typ}
-	specs := vocab[typ]
+	specs := w.vocab[typ]
 	if len(specs) == 0 {
 		return e
 	}
@@ -446,6 +452,13 @@ func (w *world) event(r *rand.Rand, typ, user string, t time.Time) recommend.Eve
 		case attrBand:
 			e.Attrs[attrBand] = band
 		default:
+			if s.integer {
+				e.Attrs[s.name] = smallIntegers[r.IntN(len(smallIntegers))]
+				continue
+			}
+			if len(s.values) == 0 {
+				continue // free text: the simulator has none to give
+			}
 			e.Attrs[s.name] = s.values[r.IntN(len(s.values))]
 		}
 	}

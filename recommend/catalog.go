@@ -1,0 +1,122 @@
+package recommend
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/duxin-ai/duxin/kb"
+)
+
+// Catalog is the knowledge base as the engine and [Train] read it: search
+// and get ([kb.KnowledgeBase]), every entry (for trigger rules, categories,
+// validity and the questions a model may suggest), and the entries related
+// to one. *kb.Index implements it; recommend/catalogtest checks an
+// implementation.
+type Catalog interface {
+	kb.KnowledgeBase
+	// All returns every entry, in a stable order.
+	All(ctx context.Context) ([]kb.FAQ, error)
+	// Related returns up to limit entries related to entry id, best first,
+	// not including id itself; an unknown id gives an error wrapping
+	// kb.ErrNotFound or no hits.
+	Related(ctx context.Context, id string, limit int) ([]kb.Hit, error)
+}
+
+// ruleGroup is one trigger rule and every entry that has it: entries
+// sharing a rule are matched once per event.
+type ruleGroup struct {
+	t    kb.Trigger
+	rule string // e.g. transfer.success{channel=bank_card}/2h
+	faqs []int
+}
+
+// catalog is the engine's read-only view of the knowledge base.
+type catalog struct {
+	faqs      []kb.FAQ
+	idx       map[string]int
+	byType    map[string][]*ruleGroup
+	maxWindow time.Duration
+	byPrio    []int // entries by Priority desc, then id: the last-resort fill
+	lookups   lookupCache
+}
+
+func newCatalog(faqs []kb.FAQ) *catalog {
+	c := &catalog{faqs: faqs, idx: make(map[string]int, len(faqs)), byType: map[string][]*ruleGroup{}}
+	groups := map[string]*ruleGroup{}
+	for i, f := range faqs {
+		if _, dup := c.idx[f.ID]; dup {
+			continue
+		}
+		c.idx[f.ID] = i
+		c.byPrio = append(c.byPrio, i)
+		for _, t := range f.Triggers {
+			if t.Event == "" || t.Window <= 0 || t.Weight <= 0 {
+				continue
+			}
+			name := ruleName(t)
+			key := fmt.Sprintf("%s#%v", name, t.Weight)
+			g := groups[key]
+			if g == nil {
+				g = &ruleGroup{t: t, rule: name}
+				groups[key] = g
+				c.byType[t.Event] = append(c.byType[t.Event], g)
+			}
+			if !slices.Contains(g.faqs, i) {
+				g.faqs = append(g.faqs, i)
+			}
+			c.maxWindow = max(c.maxWindow, time.Duration(t.Window))
+		}
+	}
+	slices.SortFunc(c.byPrio, func(a, b int) int {
+		if faqs[a].Priority != faqs[b].Priority {
+			return faqs[b].Priority - faqs[a].Priority
+		}
+		return strings.Compare(faqs[a].ID, faqs[b].ID)
+	})
+	return c
+}
+
+// loadCatalog reads every entry of cat.
+func loadCatalog(ctx context.Context, cat Catalog) (*catalog, error) {
+	faqs, err := cat.All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("recommend: read catalog: %w", err)
+	}
+	return newCatalog(faqs), nil
+}
+
+func ruleName(t kb.Trigger) string {
+	var b strings.Builder
+	b.WriteString(t.Event)
+	if len(t.Attrs) > 0 {
+		b.WriteByte('{')
+		for i, k := range sortedKeys(t.Attrs) {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(k + "=" + t.Attrs[k])
+		}
+		b.WriteByte('}')
+	}
+	fmt.Fprintf(&b, "/%s", formatWindow(time.Duration(t.Window)))
+	return b.String()
+}
+
+func formatWindow(d time.Duration) string {
+	if d >= 24*time.Hour && d%(24*time.Hour) == 0 {
+		return fmt.Sprintf("%dd", d/(24*time.Hour))
+	}
+	return strings.TrimSuffix(strings.TrimSuffix(d.String(), "0s"), "0m")
+}
+
+func attrsMatch(want, have map[string]string) bool {
+	for k, v := range want {
+		if have[k] != v {
+			return false
+		}
+	}
+	return true
+}

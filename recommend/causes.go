@@ -1,0 +1,299 @@
+package recommend
+
+import (
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/duxin-ai/duxin/internal/needs"
+)
+
+// The learned model's causes are keys built from events:
+//
+//	e:transfer.success                      the event type
+//	e:transfer.success|channel=bank_card    one categorical attribute value
+//	e:transfer.success|channel=bank_card&size=large   a pair of them
+//	e:order.pay|amount#2                    a numeric attribute's bucket
+//	a:k013                                  an earlier ask of question k013
+//	s:profile.snapshot|level=vip            a state (profile) value
+//
+// Which attributes are categorical, numeric (and their cut points) or free
+// (ignored) is learned from the training log and kept in the model.
+
+// attrKind says how an attribute of an event type becomes causes.
+type attrKind uint8
+
+const (
+	attrFree        attrKind = iota // too many distinct values: ignored
+	attrCategorical                 // each value is a cause
+	attrNumeric                     // bucketed by cut points
+)
+
+// Featurization limits.
+const (
+	maxCategorical = 32  // distinct values up to which an attribute is categorical
+	numericBuckets = 4   // buckets of a numeric attribute
+	trackValues    = 256 // distinct values tracked per attribute while learning the schema
+)
+
+// attrSchema is what training learned about one attribute of one event type.
+type attrSchema struct {
+	Kind attrKind  `json:"kind"`
+	Cuts []float64 `json:"cuts,omitempty"` // numeric: ascending cut points
+}
+
+// schema maps "type|key" to its attribute schema.
+type schema map[string]attrSchema
+
+// schemaLearner collects attribute values to decide their kinds.
+type schemaLearner struct {
+	values  map[string]map[string]int // type|key → value → count (capped)
+	numbers map[string][]float64      // type|key → numeric values (all, while numeric)
+	nonNum  map[string]bool
+}
+
+func newSchemaLearner() *schemaLearner {
+	return &schemaLearner{values: map[string]map[string]int{}, numbers: map[string][]float64{}, nonNum: map[string]bool{}}
+}
+
+func (l *schemaLearner) add(e *Event) {
+	if e.Type == TypeAsk {
+		return
+	}
+	for k, v := range e.Attrs {
+		key := e.Type + "|" + k
+		vs := l.values[key]
+		if vs == nil {
+			vs = map[string]int{}
+			l.values[key] = vs
+		}
+		if _, ok := vs[v]; ok || len(vs) < trackValues {
+			vs[v]++
+		}
+		if !l.nonNum[key] {
+			if x, err := strconv.ParseFloat(v, 64); err == nil && !math.IsInf(x, 0) && !math.IsNaN(x) {
+				l.numbers[key] = append(l.numbers[key], x)
+			} else {
+				l.nonNum[key] = true
+				delete(l.numbers, key)
+			}
+		}
+	}
+}
+
+func (l *schemaLearner) schema() schema {
+	s := schema{}
+	for key, vs := range l.values {
+		switch {
+		case len(vs) <= maxCategorical:
+			s[key] = attrSchema{Kind: attrCategorical}
+		case !l.nonNum[key]:
+			s[key] = attrSchema{Kind: attrNumeric, Cuts: quantileCuts(l.numbers[key], numericBuckets)}
+		default:
+			s[key] = attrSchema{Kind: attrFree}
+		}
+	}
+	return s
+}
+
+// quantileCuts returns up to n-1 distinct cut points splitting xs into n
+// buckets of about equal size.
+func quantileCuts(xs []float64, n int) []float64 {
+	xs = slices.Clone(xs)
+	slices.Sort(xs)
+	var cuts []float64
+	for i := 1; i < n; i++ {
+		c := xs[len(xs)*i/n]
+		if len(cuts) == 0 || c > cuts[len(cuts)-1] {
+			cuts = append(cuts, c)
+		}
+	}
+	return cuts
+}
+
+// attrValue returns the cause fragment "k=v" (or "k#bucket") of an
+// attribute, or "" if it is not used.
+func (s schema) attrValue(typ, k, v string) string {
+	a, ok := s[typ+"|"+k]
+	if !ok {
+		return ""
+	}
+	switch a.Kind {
+	case attrCategorical:
+		return k + "=" + v
+	case attrNumeric:
+		x, err := strconv.ParseFloat(v, 64)
+		if err != nil || math.IsNaN(x) {
+			return ""
+		}
+		b, _ := slices.BinarySearch(a.Cuts, x)
+		if b < len(a.Cuts) && a.Cuts[b] == x {
+			b++
+		}
+		return k + "#" + strconv.Itoa(b)
+	}
+	return ""
+}
+
+// isState reports whether events of type typ are states of the user (a
+// profile snapshot) rather than things that happened.
+func isState(typ string) bool { return strings.HasPrefix(typ, "profile.") }
+
+// eventCauses appends the cause keys of a non-ask, non-state event.
+func (s schema) eventCauses(dst []string, e *Event) []string {
+	base := "e:" + e.Type
+	dst = append(dst, base)
+	if e.Type == TypeSearch || len(e.Attrs) == 0 {
+		return dst
+	}
+	var frags [8]string
+	parts := frags[:0]
+	for _, k := range sortedKeys(e.Attrs) {
+		if f := s.attrValue(e.Type, k, e.Attrs[k]); f != "" {
+			parts = append(parts, f)
+		}
+	}
+	for i, p := range parts {
+		dst = append(dst, base+"|"+p)
+		for _, q := range parts[i+1:] {
+			dst = append(dst, base+"|"+p+"&"+q)
+		}
+	}
+	return dst
+}
+
+// causeSink resolves cause keys to ids: a builder's (interning) or a
+// model's (lookup only).
+type causeSink interface {
+	cause(key string) (int32, bool)
+	target(q string) (int32, bool)
+	context(v string) (int32, bool)
+}
+
+type builderSink struct{ b *needs.Builder }
+
+func (s builderSink) cause(key string) (int32, bool) { return s.b.Cause(key), true }
+func (s builderSink) target(q string) (int32, bool)  { return s.b.Target(q), true }
+func (s builderSink) context(v string) (int32, bool) { return s.b.Context(v), true }
+
+type modelSink struct{ m *needs.Model }
+
+func (s modelSink) cause(key string) (int32, bool) { return s.m.Cause(key) }
+func (s modelSink) target(q string) (int32, bool)  { return s.m.Target(q) }
+func (s modelSink) context(v string) (int32, bool) { return s.m.Context(v) }
+
+// openWindow is how long an open event describes the asks after it: the
+// visit to the help center.
+const openWindow = 30 * 60 // seconds
+
+// moment is the learned model's input at one moment: evidence and the
+// history event behind each piece (src; the pieces of one event are
+// adjacent), context values and theirs (ctxSrc; -1 for the request's
+// visit).
+type moment struct {
+	ev     []needs.Evidence
+	src    []int
+	ctx    []int32
+	ctxSrc []int
+}
+
+func (mo *moment) reset() {
+	mo.ev, mo.src, mo.ctx, mo.ctxSrc = mo.ev[:0], mo.src[:0], mo.ctx[:0], mo.ctxSrc[:0]
+}
+
+// build fills mo from hist (oldest first, all at or before now): every
+// event within maxAge as causes; as context the latest value of each
+// profile attribute, and the attributes of visit (when not nil) or else of
+// the latest open event within openWindow.
+func (s schema) build(mo *moment, hist []Event, now int64, maxAge float64, visit map[string]string, sink causeSink) {
+	mo.reset()
+	var keys []string
+	var seenState map[string]bool
+	haveVisit := visit != nil
+	if haveVisit {
+		s.addContext(mo, TypeOpen, visit, -1, sink)
+	}
+	for i := len(hist) - 1; i >= 0; i-- {
+		e := &hist[i]
+		age := float64(now - e.Time.Unix())
+		switch {
+		case e.Type == TypeOpen:
+			if !haveVisit && age < openWindow {
+				haveVisit = true
+				s.addContext(mo, TypeOpen, e.Attrs, i, sink)
+			}
+			continue
+		case isState(e.Type):
+			// The latest value of each attribute holds.
+			for _, k := range sortedKeys(e.Attrs) {
+				at := e.Type + "|" + k
+				if seenState[at] {
+					continue
+				}
+				if seenState == nil {
+					seenState = map[string]bool{}
+				}
+				seenState[at] = true
+				if f := s.attrValue(e.Type, k, e.Attrs[k]); f != "" {
+					if id, ok := sink.context(e.Type + "|" + f); ok {
+						mo.ctx = append(mo.ctx, id)
+						mo.ctxSrc = append(mo.ctxSrc, i)
+					}
+				}
+			}
+			continue
+		case age >= maxAge:
+			continue
+		}
+		keys = s.causesOf(keys[:0], e, sink, func(id, about int32) {
+			mo.ev = append(mo.ev, needs.Evidence{Cause: id, Age: age, Value: 1, About: about})
+			mo.src = append(mo.src, i)
+		})
+	}
+}
+
+// causesOf calls fn with the id of each cause of e that sink knows and the
+// question the cause is about (-1 for none): an ask raises what follows it
+// ("a:q") and, through the re-ask kernel every question shares, itself
+// ("e:ask", about q); any other event its type, attribute values and pairs
+// of them. Visits and states are not causes. keys is scratch space, returned
+// for reuse.
+func (s schema) causesOf(keys []string, e *Event, sink causeSink, fn func(id, about int32)) []string {
+	switch {
+	case e.Type == TypeOpen || isState(e.Type):
+		return keys
+	case e.Type == TypeAsk:
+		about, ok := sink.target(e.Question)
+		if !ok {
+			about = -1
+		}
+		if id, ok := sink.cause("e:" + TypeAsk); ok {
+			fn(id, about)
+		}
+		if id, ok := sink.cause("a:" + e.Question); ok {
+			fn(id, -1)
+		}
+		return keys
+	}
+	keys = s.eventCauses(keys[:0], e)
+	for _, k := range keys {
+		if id, ok := sink.cause(k); ok {
+			fn(id, -1)
+		}
+	}
+	return keys
+}
+
+// addContext adds the context values of an event's attributes (src is
+// the event's index in the history, -1 for the request's visit).
+func (s schema) addContext(mo *moment, typ string, attrs map[string]string, src int, sink causeSink) {
+	for _, k := range sortedKeys(attrs) {
+		if f := s.attrValue(typ, k, attrs[k]); f != "" {
+			if id, ok := sink.context(typ + "|" + f); ok {
+				mo.ctx = append(mo.ctx, id)
+				mo.ctxSrc = append(mo.ctxSrc, src)
+			}
+		}
+	}
+}

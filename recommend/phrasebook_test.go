@@ -1,0 +1,89 @@
+package recommend_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/duxin-ai/duxin/recommend"
+	"github.com/duxin-ai/duxin/recommend/simulate"
+)
+
+func TestPhrasebookDescribe(t *testing.T) {
+	pb, err := simulate.SamplePhrasebook()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		e    recommend.Event
+		want string
+		ok   bool
+	}{
+		{recommend.Event{Type: "transfer.success", Attrs: map[string]string{"channel": "bank_card"}}, "发起了一笔转账到银行卡", true},
+		{recommend.Event{Type: "transfer.fail", Attrs: map[string]string{"channel": "alipay_account", "reason": "risk_control"}}, "有一笔转账到他人账户失败了（触发了安全风控）", true},
+		{recommend.Event{Type: "utility.pay.fail", Attrs: map[string]string{"kind": "electricity"}}, "电费缴纳没有成功", true},
+		{recommend.Event{Type: "huabei.repay.fail"}, "花呗还款没有成功", true}, // a missing value drops its brackets
+		{recommend.Event{Type: "search", Text: "电子回单"}, "搜索了“电子回单”", true},
+		{recommend.Event{Type: "ask", Question: "k1", Text: "怎么还花呗"}, "向客服提问“怎么还花呗”", true},
+		{recommend.Event{Type: "coupon.expire"}, "", false},
+	}
+	for _, tc := range tests {
+		got, ok := pb.Describe(tc.e)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("Describe(%s) = %q, %v; want %q, %v", tc.e.Type, got, ok, tc.want, tc.ok)
+		}
+	}
+	var none *recommend.Phrasebook
+	if got, ok := none.Describe(recommend.Event{Type: "transfer.success"}); ok || got != "" {
+		t.Errorf("nil phrasebook Describe = %q, %v", got, ok)
+	}
+	if got := pb.Label("kind", "electricity"); got != "电费" {
+		t.Errorf("Label = %q, want the form label 电费", got)
+	}
+	if got := pb.Value("kind", "electricity"); got != "电" {
+		t.Errorf("Value = %q, want the phrase 电", got)
+	}
+	if got := none.Label("x", "raw"); got != "raw" {
+		t.Errorf("nil Label = %q", got)
+	}
+	agos := map[time.Duration]string{10 * time.Second: "刚刚", 3 * time.Minute: "3分钟前", 5 * time.Hour: "5小时前", 50 * time.Hour: "2天前"}
+	for d, want := range agos {
+		if got := recommend.Ago(d); got != want {
+			t.Errorf("Ago(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+func TestReadPhrasebookErrors(t *testing.T) {
+	tests := []struct {
+		name, yaml, want string
+	}{
+		{"not yaml", "events: [", "book.yaml"},
+		{"unknown field", "events:\n  a.b:\n    text: x\n    colour: red\n", "field colour not found"},
+		{"no text", "values: {}\nevents:\n  a.b:\n    title: 标题\n", "book.yaml:3: events.a.b.text: missing"},
+		{"unbalanced", "events:\n  a.b:\n    text: 有{x\n", "book.yaml:3: events.a.b.text: unbalanced braces"},
+		{"placeholder not an attr", "events:\n  a.b:\n    text: 有{y}\n    attrs:\n      - {name: x}\n", "book.yaml:3: events.a.b.text: placeholder {y} names no attribute of a.b"},
+		{"bad format", "events:\n  a.b:\n    text: 有\n    attrs:\n      - {name: x}\n      - {name: y, format: money}\n", "book.yaml:6: events.a.b.attrs.1.format: \"money\""},
+		{"duplicate attr", "events:\n  a.b:\n    text: 有\n    attrs:\n      - {name: x}\n      - {name: x}\n", "book.yaml:6: events.a.b.attrs.1.name: duplicate attribute \"x\""},
+		{"values and format", "events:\n  a.b:\n    text: 有\n    attrs:\n      - {name: x, values: [a], format: text}\n", "events.a.b.attrs.0.format"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := recommend.ReadPhrasebook(strings.NewReader(tc.yaml), "book.yaml")
+			if !errors.Is(err, recommend.ErrPhrasebook) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v, want ErrPhrasebook containing %q", err, tc.want)
+			}
+		})
+	}
+	pb, err := recommend.ReadPhrasebook(strings.NewReader(`{"events": {"a.b": {"text": "做了{x}"}}, "values": {"x": {"1": "一件事"}}}`), "book.json")
+	if err != nil {
+		t.Fatalf("JSON phrasebook: %v", err)
+	}
+	if got, _ := pb.Describe(recommend.Event{Type: "a.b", Attrs: map[string]string{"x": "1"}}); got != "做了一件事" {
+		t.Errorf("Describe = %q", got)
+	}
+	if _, err := recommend.LoadPhrasebook("no/such/file.yaml"); err == nil {
+		t.Error("LoadPhrasebook of a missing file: no error")
+	}
+}

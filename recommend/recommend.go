@@ -1,0 +1,421 @@
+package recommend
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/duxin-ai/duxin/kb"
+)
+
+// Request asks for suggestions for one user. Only User is required.
+type Request struct {
+	// User identifies the user whose recent events and feedback are read.
+	User string
+	// Limit is how many suggestions to return; 0 means 5. It is capped at
+	// the catalog's size.
+	Limit int
+	// Now is the moment of the request; zero means the engine's clock.
+	Now time.Time
+	// Context describes this visit to the help center with the attributes
+	// the log records on [TypeOpen] events — where it was opened from
+	// (from=huabei), the channel. Nil means the latest open event of the
+	// user's history within half an hour, if any.
+	Context map[string]string
+	// Diversity is the MMR trade-off in [0, 1] between relevance (0) and
+	// category novelty (1); 0 means the engine default ([WithDiversity]);
+	// a negative value turns diversification off.
+	Diversity float64
+	// Pinned questions come first, in this order, with a "pinned" reason —
+	// unless blocked, invalid at Now, unknown, or dismissed by the user.
+	Pinned []string
+	// Blocked questions are never returned.
+	Blocked []string
+}
+
+// Suggestion is one suggested question.
+type Suggestion struct {
+	FAQ kb.FAQ
+	// Score is the question's relevance score (the weighted features plus
+	// any exploration bonus); it is comparable only within one response.
+	Score float64
+	// Reasons say why, strongest first; never empty.
+	Reasons []Reason
+}
+
+// Recommend returns up to Limit suggestions for the user, best first: no
+// duplicates, nothing blocked, dismissed, recently resolved or outside its
+// validity period; diversified across categories; filled from popular and
+// then priority-ordered questions when the evidence runs out.
+//
+// The steps, each a method of the request: gather the candidates with
+// evidence, exclude what feedback and the request rule out, score by the
+// model's weights, add the exploration bonus, diversify (pins first), fill,
+// explain.
+func (e *Engine) Recommend(ctx context.Context, req Request) ([]Suggestion, error) {
+	if req.User == "" {
+		return nil, fmt.Errorf("%w: request without user", ErrInvalidOption)
+	}
+	if req.Limit < 0 {
+		return nil, fmt.Errorf("%w: Limit = %d, want >= 0", ErrInvalidOption, req.Limit)
+	}
+	if req.Diversity > 1 || math.IsNaN(req.Diversity) {
+		return nil, fmt.Errorf("%w: Diversity = %v, want <= 1", ErrInvalidOption, req.Diversity)
+	}
+	r := &request{e: e, req: req, limit: cmp.Or(req.Limit, 5), lambda: req.Diversity, now: req.Now}
+	if r.lambda == 0 {
+		r.lambda = e.opts.diversity
+	}
+	r.lambda = max(r.lambda, 0)
+	if r.now.IsZero() {
+		r.now = e.opts.clock()
+	}
+	var err error
+	if r.cat, err = e.catalog(ctx); err != nil {
+		return nil, err
+	}
+	r.limit = min(r.limit, len(r.cat.faqs))
+	r.model = e.model.Load()
+	if r.v, r.fb, err = e.view(ctx, r.cat, r.model, req.User, r.now, req.Context); err != nil {
+		return nil, err
+	}
+	defer e.release(r.v)
+	r.blocked = make(map[string]bool, len(req.Blocked))
+	for _, id := range req.Blocked {
+		r.blocked[id] = true
+	}
+	r.gather()
+	r.score()
+	if err := r.explore(ctx); err != nil {
+		return nil, err
+	}
+	r.diversify()
+	r.fill()
+	out := r.explain()
+	e.opts.logger.Debug("recommend: request", "user", req.User, "history", len(r.v.hist), "candidates", len(r.cands),
+		"suggestions", len(out), "model", r.model.info.ID)
+	return out, nil
+}
+
+// request is the state of one Recommend call.
+type request struct {
+	e       *Engine
+	req     Request
+	limit   int
+	lambda  float64
+	now     time.Time
+	cat     *catalog
+	model   *Model
+	v       *view
+	fb      map[string]UserFeedback
+	blocked map[string]bool
+
+	cands []int        // gathered catalog indexes
+	pool  []scoredCand // the best candidates, best first
+	base  []scoredCand // pool before exploration
+	out   []scoredCand // the suggestions, in order
+	taken map[int]bool
+}
+
+// excluded reports whether catalog entry i may not be suggested: blocked,
+// outside its validity, dismissed or recently resolved.
+func (r *request) excluded(i int) bool {
+	f := &r.cat.faqs[i]
+	return r.blocked[f.ID] || !f.ValidAt(r.now) || r.e.dropped(r.fb[f.ID], r.now)
+}
+
+// gather collects the candidates: every question with evidence, the best
+// of the learned and sequence models, the popular and the trending — less
+// the excluded.
+func (r *request) gather() {
+	v, cat := r.v, r.cat
+	seen := grow(v.buf.seen, (len(cat.faqs)+63)/64)
+	clear(seen)
+	v.buf.seen = seen
+	cands := v.buf.cands[:0]
+	add := func(q string) {
+		i, ok := cat.idx[q]
+		if !ok || seen[i/64]&(1<<(i%64)) != 0 {
+			return
+		}
+		seen[i/64] |= 1 << (i % 64)
+		if !r.excluded(i) {
+			cands = append(cands, i)
+		}
+	}
+	for k := range v.evs {
+		add(v.evs[k].q)
+	}
+	for _, q := range v.learnedQ {
+		add(q)
+	}
+	for _, q := range v.seqQ {
+		add(q)
+	}
+	for _, q := range r.model.popTop {
+		add(q)
+	}
+	for _, q := range r.model.trendTop {
+		add(q)
+	}
+	r.cands, v.buf.cands = cands, cands
+}
+
+// score keeps the poolSize best candidates by the weighted features.
+func (r *request) score() {
+	st := r.e.staticFor(r.cat, r.model)
+	w := r.model.weights.vec()
+	poolSize := max(3*r.limit, 30)
+	pool := grow(r.v.buf.pool, poolSize+1)[:0]
+	for _, i := range r.cands {
+		f := st.features(r.v, i)
+		pool = insertTop(r.cat, pool, scoredCand{idx: i, f: f, score: f.dot(&w)}, poolSize)
+	}
+	r.pool = pool
+	r.base = append(r.v.buf.base[:0], pool...) // the ranking exploration is measured against
+	r.v.buf.pool, r.v.buf.base = r.pool, r.base
+}
+
+// explore adds the exploration bonus to candidates with few impressions.
+// When none of them was ever shown (a feedback store with no impressions,
+// say) there is nothing to learn one against the other and no bonus is
+// given.
+func (r *request) explore(ctx context.Context) error {
+	e, s := r.e, r.pool
+	if e.opts.explore == 0 || len(s) == 0 {
+		return nil
+	}
+	ids := make([]string, len(s))
+	for k, c := range s {
+		ids[k] = r.cat.faqs[c.idx].ID
+	}
+	stats, err := e.feedback.QuestionStats(ctx, ids)
+	if err != nil {
+		e.opts.logger.Warn("recommend: question stats read failed", "err", err)
+		return fmt.Errorf("recommend: read question stats: %w", err)
+	}
+	if !slices.ContainsFunc(stats, func(q QuestionStats) bool { return q.Impressions > 0 }) {
+		return nil
+	}
+	var draws []float64
+	if e.opts.rng != nil {
+		draws = make([]float64, len(s))
+		e.rngMu.Lock()
+		for k := range draws {
+			draws[k] = 2 * e.opts.rng.Float64()
+		}
+		e.rngMu.Unlock()
+	}
+	for k := range s {
+		n := stats[k].Impressions
+		if n >= e.opts.exploreMax {
+			continue
+		}
+		b := e.opts.explore / math.Sqrt(1+float64(n))
+		if draws != nil {
+			b *= draws[k]
+		}
+		s[k].explore, s[k].impressions = b, n
+		s[k].score += b
+	}
+	sortScored(r.cat, s)
+	return nil
+}
+
+// diversify puts the pins first, then picks from the pool by MMR across
+// categories, and marks the suggestions exploration moved up.
+func (r *request) diversify() {
+	r.taken = map[int]bool{}
+	for _, id := range r.req.Pinned {
+		i, ok := r.cat.idx[id]
+		if !ok || r.taken[i] || r.excluded(i) || len(r.out) == r.limit {
+			continue
+		}
+		r.taken[i] = true
+		r.out = append(r.out, scoredCand{idx: i, pinned: true})
+	}
+	drop := func(c scoredCand) bool { return r.taken[c.idx] }
+	pool := slices.DeleteFunc(r.pool, drop)
+	picked := mmr(r.cat, pool, r.limit-len(r.out), r.lambda, r.out)
+	markExplored(picked, r.base, drop, func(b []scoredCand) []scoredCand {
+		return mmr(r.cat, b, r.limit-len(r.out), r.lambda, r.out)
+	})
+	for _, c := range picked {
+		r.taken[c.idx] = true
+		r.out = append(r.out, c)
+	}
+}
+
+// fill completes a short list with popular, then priority-ordered
+// questions.
+func (r *request) fill() {
+	add := func(i int, kind fillKind) {
+		if !r.taken[i] && !r.excluded(i) {
+			r.taken[i] = true
+			r.out = append(r.out, scoredCand{idx: i, fill: kind})
+		}
+	}
+	for _, q := range r.model.popTop {
+		if len(r.out) >= r.limit {
+			return
+		}
+		if i, ok := r.cat.idx[q]; ok {
+			add(i, fillPopular)
+		}
+	}
+	for _, i := range r.cat.byPrio {
+		if len(r.out) >= r.limit {
+			return
+		}
+		add(i, fillDefault)
+	}
+}
+
+// explain turns the picked candidates into suggestions with reasons.
+func (r *request) explain() []Suggestion {
+	w := r.model.weights.vec()
+	ex := &explainer{e: r.e, v: r.v, cat: r.cat, model: r.model, w: &w}
+	seq := ex.sequenceSteps(r.out)
+	res := make([]Suggestion, len(r.out))
+	for k := range r.out {
+		c := &r.out[k]
+		res[k] = Suggestion{FAQ: r.cat.faqs[c.idx], Score: c.score, Reasons: ex.reasons(c, seq[k])}
+	}
+	return res
+}
+
+type fillKind int
+
+const (
+	fillNone fillKind = iota
+	fillPopular
+	fillDefault
+)
+
+type scoredCand struct {
+	idx         int
+	f           feat
+	score       float64
+	explore     float64 // exploration bonus included in score
+	impressions int64   // over all users, when explore > 0
+	// exploreShown: the bonus moved this suggestion up (or into the list),
+	// so exploration is one of its reasons.
+	exploreShown bool
+	pinned       bool
+	fill         fillKind
+}
+
+// insertTop adds c to top, which holds at most n candidates best first.
+func insertTop(cat *catalog, top []scoredCand, c scoredCand, n int) []scoredCand {
+	if len(top) == n && !better(cat, &c, &top[n-1]) {
+		return top
+	}
+	if len(top) < n {
+		top = append(top, c)
+	} else {
+		top[n-1] = c
+	}
+	for j := len(top) - 1; j > 0 && better(cat, &top[j], &top[j-1]); j-- {
+		top[j], top[j-1] = top[j-1], top[j]
+	}
+	return top
+}
+
+// better orders candidates: higher score, then higher priority, then id.
+func better(cat *catalog, a, b *scoredCand) bool {
+	if a.score != b.score {
+		return a.score > b.score
+	}
+	fa, fb := &cat.faqs[a.idx], &cat.faqs[b.idx]
+	if fa.Priority != fb.Priority {
+		return fa.Priority > fb.Priority
+	}
+	return fa.ID < fb.ID
+}
+
+func sortScored(cat *catalog, s []scoredCand) {
+	slices.SortFunc(s, func(a, b scoredCand) int {
+		if a.score != b.score {
+			return cmp.Compare(b.score, a.score)
+		}
+		fa, fb := &cat.faqs[a.idx], &cat.faqs[b.idx]
+		if fa.Priority != fb.Priority {
+			return fb.Priority - fa.Priority
+		}
+		return strings.Compare(fa.ID, fb.ID)
+	})
+}
+
+// markExplored sets exploreShown on the picked suggestions that the
+// exploration bonus moved up: ranked higher than in the list picked the
+// same way (pick) from base, the pool without the bonus (sorted best first;
+// entries dropped by drop are removed first). A bonus that moves nothing —
+// every candidate equally unseen, as when no feedback was ever recorded —
+// is no reason.
+func markExplored(picked, base []scoredCand, drop func(scoredCand) bool, pick func([]scoredCand) []scoredCand) {
+	if !slices.ContainsFunc(picked, func(c scoredCand) bool { return c.explore > 0 }) {
+		return
+	}
+	was := pick(slices.DeleteFunc(base, drop))
+	for k := range picked {
+		c := &picked[k]
+		if c.explore <= 0 {
+			continue
+		}
+		r := slices.IndexFunc(was, func(b scoredCand) bool { return b.idx == c.idx })
+		c.exploreShown = r < 0 || r > k
+	}
+}
+
+// mmr picks n of pool (sorted best first) greedily by
+// (1-λ)·relevance − λ·[same category as a picked one], relevance scaled to
+// [0, 1] over the pool; already holds suggestions picked before (pins).
+func mmr(cat *catalog, pool []scoredCand, n int, lambda float64, already []scoredCand) []scoredCand {
+	if n <= 0 || len(pool) == 0 {
+		return nil
+	}
+	if lambda == 0 || len(pool) <= 1 {
+		return pool[:min(n, len(pool))]
+	}
+	hi, lo := pool[0].score, pool[len(pool)-1].score
+	span := hi - lo
+	rel := func(c *scoredCand) float64 {
+		if span <= 0 {
+			return 1
+		}
+		return (c.score - lo) / span
+	}
+	cats := map[string]bool{}
+	for _, c := range already {
+		cats[cat.faqs[c.idx].Category] = true
+	}
+	used := make([]bool, len(pool))
+	var out []scoredCand
+	for len(out) < n {
+		best, bestV := -1, math.Inf(-1)
+		for k := range pool {
+			if used[k] {
+				continue
+			}
+			sim := 0.0
+			if cats[cat.faqs[pool[k].idx].Category] {
+				sim = 1
+			}
+			v := (1-lambda)*rel(&pool[k]) - lambda*sim
+			if v > bestV { // strict: earlier (better-ranked) wins ties
+				best, bestV = k, v
+			}
+		}
+		if best < 0 {
+			break
+		}
+		used[best] = true
+		out = append(out, pool[best])
+		cats[cat.faqs[pool[best].idx].Category] = true
+	}
+	return out
+}
