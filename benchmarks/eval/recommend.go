@@ -21,7 +21,7 @@ import (
 
 func init() {
 	commands["recommend"] = command{
-		summary: "rank each user's last ask with the recommend engine (leave-last-out, HR/NDCG@10)",
+		summary: "rank each user's last ask with the recommend engine (leave-last-out: sampled HR/NDCG@10, full HR/MRR@10)",
 		run:     runRecommend,
 	}
 	commands["simulate"] = command{
@@ -72,11 +72,15 @@ func runRecommend(args []string) (any, error) {
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile to this file")
 	weightsJSON := fs.String("weights", "", "fixed feature weights as JSON, e.g. {\"sequence\":1} (default: fitted by Train)")
 	limit := fs.Int("limit", 0, "rank only the first N users (0 = all; for profiling, not for reported figures)")
+	half := fs.String("users", "all", "which users' last asks to rank: tune (the half to tune on), report (the other half) or all")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
 	if *eventsPath == "" {
 		return nil, errors.New("recommend: -events is required")
+	}
+	if *half != "all" && *half != "tune" && *half != "report" {
+		return nil, fmt.Errorf("recommend: -users %q, want tune, report or all", *half)
 	}
 	stopProfile, err := startCPUProfile(*cpuprofile)
 	if err != nil {
@@ -123,7 +127,7 @@ func runRecommend(args []string) (any, error) {
 			hist = evs[:last]
 		}
 		train = append(train, hist...)
-		if n >= 3 {
+		if n >= 3 && (*half == "all" || seqrec.Holdout(u) == (*half == "report")) {
 			c := recCase{user: u, target: evs[last].Question, at: evs[last].Time, asked: map[string]bool{}}
 			for _, e := range hist {
 				if e.Type == recommend.TypeAsk {
@@ -161,7 +165,7 @@ func runRecommend(args []string) (any, error) {
 	if *limit > 0 && len(cases) > *limit {
 		cases = cases[:*limit]
 	}
-	fmt.Fprintf(os.Stderr, "recommend: %d users to rank, %d training events, %d questions\n", len(cases), len(train), len(universe))
+	fmt.Fprintf(os.Stderr, "recommend: %d users (%s) to rank, %d training events, %d questions\n", len(cases), *half, len(train), len(universe))
 
 	start := time.Now()
 	topts := recommend.TrainOptions{Seed: *seed}
@@ -177,7 +181,7 @@ func runRecommend(args []string) (any, error) {
 		return nil, err
 	}
 	trainSec := time.Since(start).Seconds()
-	fmt.Fprintf(os.Stderr, "recommend: trained in %.1fs, weights %+v\n", trainSec, model.Weights())
+	fmt.Fprintf(os.Stderr, "recommend: trained in %.1fs, weights %+v, info %+v\n", trainSec, model.Weights(), model.Info())
 
 	store, err := recommend.NewMemoryStore(recommend.MemoryConfig{PerUser: 1 << 16, TTL: -1, MaxUsers: len(order) + 1})
 	if err != nil {
@@ -193,32 +197,27 @@ func runRecommend(args []string) (any, error) {
 	}
 
 	const k = 10
+	pos := make(map[string]int, len(universe))
+	for j, q := range universe {
+		pos[q] = j
+	}
 	var hr, ndcg, fullHR, fullMRR float64
 	lat := make([]time.Duration, 0, len(cases))
 	for i, c := range cases {
 		if i%2000 == 0 {
 			fmt.Fprintf(os.Stderr, "recommend: case %d/%d\n", i, len(cases))
 		}
+		// Sampled: the target among 100 questions the user never asked.
 		exclude := maps2(c.asked)
 		exclude[c.target] = true
 		negs := seqrec.SampleNegatives(c.user, *seed, universe, exclude, *negatives)
-		// Full ranking: every question the user never asked.
-		all := make([]string, 0, len(universe))
-		all = append(all, c.target)
-		for _, q := range universe {
-			if !exclude[q] {
-				all = append(all, q)
-			}
-		}
-		scores, err := eng.Score(ctx, c.user, c.at, all)
+		// Full: the target among every question of the catalog, the ones
+		// the user asked before included.
+		scores, err := eng.Score(ctx, c.user, c.at, nil, universe)
 		if err != nil {
 			return nil, err
 		}
-		pos := make(map[string]int, len(all))
-		for j, q := range all {
-			pos[q] = j
-		}
-		target := scores[0]
+		target := scores[pos[c.target]]
 		ns := make([]float64, len(negs))
 		for j, q := range negs {
 			ns[j] = scores[pos[q]]
@@ -227,7 +226,13 @@ func runRecommend(args []string) (any, error) {
 			hr++
 			ndcg += seqrec.NDCG(r, k)
 		}
-		if r := seqrec.Rank(target, scores[1:]); r <= k {
+		others := make([]float64, 0, len(universe)-1)
+		for j, x := range scores {
+			if universe[j] != c.target {
+				others = append(others, x)
+			}
+		}
+		if r := seqrec.Rank(target, others); r <= k {
 			fullHR++
 			fullMRR += 1 / float64(r)
 		}
@@ -242,6 +247,8 @@ func runRecommend(args []string) (any, error) {
 	pct := func(p float64) float64 { return float64(percentile(lat, p).Microseconds()) }
 	return map[string]any{
 		"users":         len(cases),
+		"half":          *half,
+		"model":         model.Info().ID[:12],
 		"questions":     len(universe),
 		"hr@10":         round4(hr / n),
 		"ndcg@10":       round4(ndcg / n),
