@@ -202,54 +202,103 @@ func (mo *moment) reset() {
 	mo.ev, mo.src, mo.ctx, mo.ctxSrc = mo.ev[:0], mo.src[:0], mo.ctx[:0], mo.ctxSrc[:0]
 }
 
-// build fills mo from hist (oldest first, all at or before now): every
-// event within maxAge as causes; as context the latest value of each
+// causeRef is one cause of an event, resolved: its id and the question it
+// is about (-1 for none).
+type causeRef struct{ id, about int32 }
+
+// ctxRef is one context value of an event, resolved: its id (-1 when the
+// model does not know the value) and, for a state, its attribute
+// ("profile.snapshot|level"), of which the latest value holds.
+type ctxRef struct {
+	id   int32
+	attr string
+}
+
+// eventRefs is what one event gives the learned model: causes, or for a
+// visit or a state, context values.
+type eventRefs struct {
+	causes []causeRef
+	ctx    []ctxRef
+}
+
+// resolve fills r with what e gives the model through sink. keys is
+// scratch space, returned for reuse.
+func (s schema) resolve(e *Event, sink causeSink, keys []string, r *eventRefs) []string {
+	r.causes, r.ctx = r.causes[:0], r.ctx[:0]
+	switch {
+	case e.Type == TypeOpen || isState(e.Type):
+		for _, k := range sortedKeys(e.Attrs) {
+			ref := ctxRef{id: -1}
+			if isState(e.Type) {
+				ref.attr = e.Type + "|" + k
+			}
+			if f := s.attrValue(e.Type, k, e.Attrs[k]); f != "" {
+				if id, ok := sink.context(e.Type + "|" + f); ok {
+					ref.id = id
+				}
+			}
+			if ref.id >= 0 || ref.attr != "" {
+				r.ctx = append(r.ctx, ref)
+			}
+		}
+		return keys
+	}
+	return s.causesOf(keys, e, sink, func(id, about int32) { r.causes = append(r.causes, causeRef{id, about}) })
+}
+
+// build fills mo from hist (oldest first, all at or before now; refs, when
+// not nil, what each event gives the model, else resolved through sink):
+// every event within maxAge as causes; as context the latest value of each
 // profile attribute, and the attributes of visit (when not nil) or else of
 // the latest open event within openWindow.
-func (s schema) build(mo *moment, hist []Event, now int64, maxAge float64, visit map[string]string, sink causeSink) {
+func (s schema) build(mo *moment, hist []Event, refs []eventRefs, now int64, maxAge float64, visit map[string]string, sink causeSink) {
 	mo.reset()
-	var keys []string
 	var seenState map[string]bool
 	haveVisit := visit != nil
 	if haveVisit {
 		s.addContext(mo, TypeOpen, visit, -1, sink)
 	}
+	var scratch eventRefs
+	var keys []string
 	for i := len(hist) - 1; i >= 0; i-- {
 		e := &hist[i]
 		age := float64(now - e.Time.Unix())
+		r := &scratch
+		if refs != nil {
+			r = &refs[i]
+		} else {
+			keys = s.resolve(e, sink, keys, r)
+		}
 		switch {
 		case e.Type == TypeOpen:
 			if !haveVisit && age < openWindow {
 				haveVisit = true
-				s.addContext(mo, TypeOpen, e.Attrs, i, sink)
+				for _, c := range r.ctx {
+					mo.ctx = append(mo.ctx, c.id)
+					mo.ctxSrc = append(mo.ctxSrc, i)
+				}
 			}
-			continue
 		case isState(e.Type):
 			// The latest value of each attribute holds.
-			for _, k := range sortedKeys(e.Attrs) {
-				at := e.Type + "|" + k
-				if seenState[at] {
+			for _, c := range r.ctx {
+				if seenState[c.attr] {
 					continue
 				}
 				if seenState == nil {
 					seenState = map[string]bool{}
 				}
-				seenState[at] = true
-				if f := s.attrValue(e.Type, k, e.Attrs[k]); f != "" {
-					if id, ok := sink.context(e.Type + "|" + f); ok {
-						mo.ctx = append(mo.ctx, id)
-						mo.ctxSrc = append(mo.ctxSrc, i)
-					}
+				seenState[c.attr] = true
+				if c.id >= 0 {
+					mo.ctx = append(mo.ctx, c.id)
+					mo.ctxSrc = append(mo.ctxSrc, i)
 				}
 			}
-			continue
-		case age >= maxAge:
-			continue
+		case age < maxAge:
+			for _, c := range r.causes {
+				mo.ev = append(mo.ev, needs.Evidence{Cause: c.id, Age: age, Value: 1, About: c.about})
+				mo.src = append(mo.src, i)
+			}
 		}
-		keys = s.causesOf(keys[:0], e, sink, func(id, about int32) {
-			mo.ev = append(mo.ev, needs.Evidence{Cause: id, Age: age, Value: 1, About: about})
-			mo.src = append(mo.src, i)
-		})
 	}
 }
 

@@ -194,7 +194,7 @@ func (s *sources) learnedRates(v *view, visit map[string]string) {
 	if nm == nil {
 		return
 	}
-	s.model.schema.build(&v.mo, v.hist, v.now.Unix(), nm.MaxAge().Seconds(), visit, modelSink{nm})
+	s.model.schema.build(&v.mo, v.hist, nil, v.now.Unix(), nm.MaxAge().Seconds(), visit, modelSink{nm})
 	n := nm.NumTargets()
 	v.learnedRaw, v.learned = grow(v.learnedRaw, n), grow(v.learned, n)
 	nm.Rates(v.mo.ev, v.learnedRaw)

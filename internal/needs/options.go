@@ -79,7 +79,7 @@ func DefaultOptions() Options {
 			2 * time.Hour, 6 * time.Hour, 18 * time.Hour, 48 * time.Hour, 5 * 24 * time.Hour,
 			12 * 24 * time.Hour, 30 * 24 * time.Hour},
 		LagScale:     time.Minute,
-		Iterations:   80,
+		Iterations:   40,
 		Shrink:       8,
 		Sparsity:     1,
 		Smooth:       0.3,

@@ -1,6 +1,7 @@
 package needs
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -28,13 +29,20 @@ type Evidence struct {
 type basis struct {
 	u     []float64 // centres in log(1+age/scale)
 	scale float64   // seconds
+	last  float64   // the last centre, seconds
+	full  []float64 // by centre: its integral over all ages
 }
 
 func newBasis(lags []time.Duration, scale time.Duration) basis {
-	b := basis{scale: scale.Seconds()}
+	b := basis{scale: scale.Seconds(), last: lags[len(lags)-1].Seconds()}
 	for _, l := range lags {
 		b.u = append(b.u, math.Log1p(l.Seconds()/b.scale))
 	}
+	full := make([]float64, len(b.u))
+	for j := range full {
+		full[j] = b.integral(j, math.Inf(1))
+	}
+	b.full = full
 	return b
 }
 
@@ -63,6 +71,9 @@ func (b *basis) at(age float64) (j int, w float64, ok bool) {
 func (b *basis) integral(j int, span float64) float64 {
 	if !(span > 0) {
 		return 0
+	}
+	if b.full != nil && span >= b.last {
+		return b.full[j] // the kernel ends before the span does
 	}
 	umax := math.Log1p(span / b.scale)
 	piece := func(lo, hi, alpha, beta float64) float64 {
@@ -118,6 +129,20 @@ type bcase struct {
 	from, to   int32 // acts[from:to]
 	sfrom, sto int32 // selfs[sfrom:sto]
 	cfrom, cto int32 // ctxOf[cfrom:cto]
+}
+
+// fcase is a case as the fit visits it.
+type fcase struct {
+	target     int32
+	from, to   int32 // facts[from:to]
+	sfrom, sto int32 // selfs[sfrom:sto]
+}
+
+// fact is one of a case's activations in a fit: the row, the slot of
+// (row, case target) or -1, the activation.
+type fact struct {
+	row, slot int32
+	x         float32
 }
 
 // act is one active row of a case and its activation.
@@ -259,6 +284,8 @@ func (b *Builder) AddCase(target int32, ev []Evidence, ctx []int32) {
 	}
 	c := bcase{target: target, from: int32(len(b.acts)), sfrom: int32(len(b.selfs)), cfrom: int32(len(b.ctxOf))}
 	slices.Sort(b.scrRow)
+	b.acts = reserve(b.acts, len(b.scrRow))
+	b.selfs = reserve(b.selfs, len(b.basis.u))
 	for _, r := range b.scrRow {
 		b.acts = append(b.acts, act{row: r, x: float32(b.scr[r])})
 	}
@@ -276,6 +303,19 @@ func (b *Builder) AddCase(target int32, ev []Evidence, ctx []int32) {
 	b.cases = append(b.cases, c)
 }
 
+// reserve returns s with room for n more elements, doubling its capacity
+// when it must grow: the builder's arrays reach tens of millions of
+// elements, and append's gentler growth for large slices copies them
+// several times over.
+func reserve[T any](s []T, n int) []T {
+	if cap(s)-len(s) >= n {
+		return s
+	}
+	t := make([]T, len(s), max(2*cap(s), len(s)+n, 1024))
+	copy(t, s)
+	return t
+}
+
 // kernel is one (cause, target) pair's weights: a slot per lag, -1 where
 // the pair never co-occurs.
 type kernel struct {
@@ -286,9 +326,13 @@ type kernel struct {
 // fit is the state of one training run.
 type fit struct {
 	b       *Builder
+	opts    Options // the builder's, with the fit's objective and iterations
 	slotRow []int32 // slot → row
 	slotTgt []int32 // slot → target
-	actSlot []int32 // act → slot of (row, case target), -1 if none
+	order   []int32 // the cases by target, the order the E step visits them
+	cases   []fcase // the cases in that order
+	facts   []fact  // their activations the fit uses, in that order
+	selfs   []sact  // their re-ask activations, in that order
 	kernels []kernel
 	theta   []float64 // by slot
 	base    []float64 // by target
@@ -309,10 +353,22 @@ type fit struct {
 // it earned over its exposure (see [Options.Shrink], [Options.Sparsity],
 // [Options.Smooth]). It checks ctx between iterations.
 func (b *Builder) Train(ctx context.Context) (*Model, error) {
+	return b.Fit(ctx, b.opts.Objective, b.opts.Iterations)
+}
+
+// Fit is [Builder.Train] for another objective or number of iterations than
+// the builder's options say: the same cases fitted several ways. Invalid
+// values are an error wrapping [ErrOptions].
+func (b *Builder) Fit(ctx context.Context, objective Objective, iterations int) (*Model, error) {
+	o := b.opts
+	o.Objective, o.Iterations = objective, iterations
+	if err := o.validate(); err != nil {
+		return nil, err
+	}
 	if len(b.cases) == 0 {
 		return nil, ErrNoCases
 	}
-	f := b.newFit()
+	f := b.newFit(o)
 	ll, err := f.run(ctx)
 	if err != nil {
 		return nil, err
@@ -325,8 +381,9 @@ func (b *Builder) Train(ctx context.Context) (*Model, error) {
 // get none, nor do (cause, target) pairs that co-occur in no more cases
 // than Sparsity: a case hands out one unit of credit, so their credit can
 // never pass the threshold.
-func (b *Builder) newFit() *fit {
-	f := &fit{b: b, actSlot: make([]int32, len(b.acts))}
+func (b *Builder) newFit(o Options) *fit {
+	f := &fit{b: b, opts: o}
+	actSlot := make([]int32, len(b.acts)) // act → slot of (row, case target), -1 if none
 	nb := int32(len(b.basis.u))
 	support := make([]int32, b.nrows)
 	for _, a := range b.acts {
@@ -350,8 +407,8 @@ func (b *Builder) newFit() *fit {
 		c := &b.cases[ci]
 		for k := c.from; k < c.to; k++ {
 			r := b.acts[k].row
-			if int(support[r]) < b.opts.MinSupport || float64(pairs[uint64(r/nb)<<32|uint64(c.target)]) <= b.opts.Sparsity {
-				f.actSlot[k] = -1
+			if int(support[r]) < o.MinSupport || float64(pairs[uint64(r/nb)<<32|uint64(c.target)]) <= o.Sparsity {
+				actSlot[k] = -1
 				continue
 			}
 			m := slotOf[r]
@@ -366,8 +423,61 @@ func (b *Builder) newFit() *fit {
 				f.slotRow = append(f.slotRow, r)
 				f.slotTgt = append(f.slotTgt, c.target)
 			}
-			f.actSlot[k] = s
+			actSlot[k] = s
 		}
+	}
+	// Number the slots target-major and visit the cases by target: a case's
+	// activations all have its target, so their weights then lie together
+	// in memory (this halves the time of a fit on a large log).
+	perm := make([]int32, len(f.slotRow))
+	for i := range perm {
+		perm[i] = int32(i)
+	}
+	slices.SortFunc(perm, func(a, b int32) int {
+		if c := cmp.Compare(f.slotTgt[a], f.slotTgt[b]); c != 0 {
+			return c
+		}
+		return cmp.Compare(f.slotRow[a], f.slotRow[b])
+	})
+	newID := make([]int32, len(perm))
+	slotRow, slotTgt := make([]int32, len(perm)), make([]int32, len(perm))
+	for i, old := range perm {
+		newID[old] = int32(i)
+		slotRow[i], slotTgt[i] = f.slotRow[old], f.slotTgt[old]
+	}
+	f.slotRow, f.slotTgt = slotRow, slotTgt
+	for k, s := range actSlot {
+		if s >= 0 {
+			actSlot[k] = newID[s]
+		}
+	}
+	for _, m := range slotOf {
+		for t, s := range m {
+			m[t] = newID[s]
+		}
+	}
+	f.order = make([]int32, len(b.cases))
+	for i := range f.order {
+		f.order[i] = int32(i)
+	}
+	slices.SortStableFunc(f.order, func(a, c int32) int { return cmp.Compare(b.cases[a].target, b.cases[c].target) })
+	// The fit's activations, in the order the E step visits the cases: those
+	// of rows with any weight (the others add nothing to any rate), with
+	// their slot; and the cases' re-ask activations.
+	f.cases = make([]fcase, len(f.order))
+	f.facts = make([]fact, 0, len(b.acts))
+	f.selfs = make([]sact, 0, len(b.selfs))
+	for i, ci := range f.order {
+		c := &b.cases[ci]
+		fc := fcase{target: c.target, from: int32(len(f.facts)), sfrom: int32(len(f.selfs))}
+		for k := c.from; k < c.to; k++ {
+			if r := b.acts[k].row; slotOf[r] != nil {
+				f.facts = append(f.facts, fact{row: r, slot: actSlot[k], x: b.acts[k].x})
+			}
+		}
+		f.selfs = append(f.selfs, b.selfs[c.sfrom:c.sto]...)
+		fc.to, fc.sto = int32(len(f.facts)), int32(len(f.selfs))
+		f.cases[i] = fc
 	}
 	// Kernels, in cause then target order.
 	var tgts []int32
@@ -410,11 +520,8 @@ func (b *Builder) newFit() *fit {
 		f.self[j] = 0.1
 	}
 	f.rowSum = make([]float64, b.nrows)
-	f.full = make([]float64, nb)
-	for j := range f.full {
-		f.full[j] = b.basis.integral(j, math.Inf(1))
-	}
-	if b.opts.Objective == Process {
+	f.full = b.basis.full
+	if o.Objective == Process {
 		f.startProcess()
 	}
 	return f
@@ -431,9 +538,9 @@ func (f *fit) startProcess() {
 		f.base[t] = max(f.count[t], 0.5) / time
 	}
 	cooc := make([]float64, len(f.theta))
-	for k, s := range f.actSlot {
-		if s >= 0 {
-			cooc[s] += float64(b.acts[k].x)
+	for _, a := range f.facts {
+		if a.slot >= 0 {
+			cooc[a.slot] += float64(a.x)
 		}
 	}
 	for s, r := range f.slotRow {
@@ -485,40 +592,57 @@ func (a *acc) add(x *acc) {
 	a.tot += x.tot
 }
 
-// pass runs the E step over cases[lo:hi] into a.
-func (f *fit) pass(a *acc, lo, hi int, baseSum float64) {
-	b := f.b
+// pass runs the E step over the cases order[lo:hi] into a. The normaliser Λ (the
+// sum of every target's rate) is needed by the AtAsks objective, and by
+// either for the log-likelihood, which is wanted at the last iteration.
+func (f *fit) pass(a *acc, lo, hi int, baseSum float64, withTotal bool) {
 	a.reset()
-	for ci := lo; ci < hi; ci++ {
-		c := &b.cases[ci]
+	for i := lo; i < hi; i++ {
+		c := &f.cases[i]
+		acts := f.facts[c.from:c.to]
+		selfs := f.selfs[c.sfrom:c.sto]
 		lam, tot := f.base[c.target], baseSum
-		for k := c.from; k < c.to; k++ {
-			x := float64(b.acts[k].x)
-			if s := f.actSlot[k]; s >= 0 {
-				lam += x * f.theta[s]
+		if withTotal {
+			for _, x := range acts {
+				if x.slot >= 0 {
+					lam += float64(x.x) * f.theta[x.slot]
+				}
+				tot += float64(x.x) * f.rowSum[x.row]
 			}
-			tot += x * f.rowSum[b.acts[k].row]
+		} else {
+			for _, x := range acts {
+				if x.slot >= 0 {
+					lam += float64(x.x) * f.theta[x.slot]
+				}
+			}
 		}
-		for k := c.sfrom; k < c.sto; k++ {
-			sa := &b.selfs[k]
+		for _, sa := range selfs {
 			lam += float64(sa.hit) * f.self[sa.j]
 			tot += float64(sa.all) * f.self[sa.j]
 		}
-		a.ll += math.Log(lam / tot)
-		a.tot += tot
-		il, it := 1/lam, 1/tot
+		il := 1 / lam
 		a.baseNum[c.target] += il
-		a.baseDen += it
-		for k := c.from; k < c.to; k++ {
-			if s := f.actSlot[k]; s >= 0 {
-				x := float64(b.acts[k].x)
-				a.num[s] += x * il
-				a.den[b.acts[k].row] += x * it // used by AtAsks only
+		for _, x := range acts {
+			if x.slot >= 0 {
+				a.num[x.slot] += float64(x.x) * il
 			}
 		}
-		for k := c.sfrom; k < c.sto; k++ {
-			sa := &b.selfs[k]
+		for _, sa := range selfs {
 			a.selfNum[sa.j] += float64(sa.hit) * il
+		}
+		if !withTotal {
+			continue
+		}
+		a.ll += math.Log(lam / tot)
+		a.tot += tot
+		it := 1 / tot
+		a.baseDen += it
+		for _, x := range acts {
+			if x.slot >= 0 {
+				a.den[x.row] += float64(x.x) * it
+			}
+		}
+		for _, sa := range selfs {
 			a.selfDen[sa.j] += float64(sa.all) * it
 		}
 	}
@@ -527,7 +651,7 @@ func (f *fit) pass(a *acc, lo, hi int, baseSum float64) {
 // run iterates the fit and returns the mean log-likelihood of the cases
 // under the last weights.
 func (f *fit) run(ctx context.Context) (float64, error) {
-	b, o := f.b, f.b.opts
+	b, o := f.b, f.opts
 	workers := min(o.Workers, max(1, len(b.cases)/4096))
 	accs := make([]acc, workers)
 	for w := range accs {
@@ -548,6 +672,7 @@ func (f *fit) run(ctx context.Context) (float64, error) {
 		for _, x := range f.base {
 			baseSum += x
 		}
+		withTotal := o.Objective == AtAsks || it == o.Iterations-1
 		var wg sync.WaitGroup
 		per := (len(b.cases) + workers - 1) / workers
 		for w := range workers {
@@ -555,7 +680,7 @@ func (f *fit) run(ctx context.Context) (float64, error) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				f.pass(&accs[w], lo, hi, baseSum)
+				f.pass(&accs[w], lo, hi, baseSum, withTotal)
 			}()
 		}
 		wg.Wait()
@@ -583,7 +708,7 @@ func (f *fit) run(ctx context.Context) (float64, error) {
 // likelihood does not depend on the weights' scale; the mean summed rate is
 // kept at 1 so that Shrink and Sparsity are in cases.
 func (f *fit) mstepAtAsks(a *acc) {
-	o, n := f.b.opts, float64(len(f.b.cases))
+	o, n := f.opts, float64(len(f.b.cases))
 	scale := n / a.tot
 	for t := range f.base {
 		f.base[t] = (f.base[t]*a.baseNum[t] + o.BasePrior*f.count[t]) / (a.baseDen + o.BasePrior*n) * scale
@@ -601,7 +726,7 @@ func (f *fit) mstepAtAsks(a *acc) {
 // occurrences of pseudo-exposure; a base rate is its credit over the time
 // observed, with a Gamma prior (BasePrior) toward its frequency.
 func (f *fit) mstepProcess(a *acc) {
-	b, o := f.b, f.b.opts
+	b, o := f.b, f.opts
 	nb := len(b.basis.u)
 	for t := range f.base {
 		f.base[t] = (f.base[t]*a.baseNum[t] + o.BasePrior*f.count[t]) / (b.observed * (1 + o.BasePrior))
@@ -618,7 +743,7 @@ func (f *fit) mstepProcess(a *acc) {
 // in proportion over its lags, and to zero if it has less; kernels left
 // with no credit are dropped, their weights staying zero for good.
 func (f *fit) threshold(credit []float64) {
-	sp := f.b.opts.Sparsity
+	sp := f.opts.Sparsity
 	live := f.kernels[:0]
 	for _, k := range f.kernels {
 		tot := 0.0
@@ -648,7 +773,7 @@ func (f *fit) threshold(credit []float64) {
 // neighbouring lags (the part that would go to a lag the pair never
 // co-occurs at stays).
 func (f *fit) smooth() {
-	share := f.b.opts.Smooth
+	share := f.opts.Smooth
 	if share == 0 {
 		return
 	}
@@ -682,7 +807,7 @@ func (f *fit) smooth() {
 func (f *fit) model(ll float64) *Model {
 	b := f.b
 	m := &Model{
-		opts:    b.opts,
+		opts:    f.opts,
 		basis:   b.basis,
 		causes:  slices.Clone(b.causes),
 		targets: slices.Clone(b.targets),

@@ -1,0 +1,49 @@
+package recommend
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+)
+
+// TestSchema checks how attributes become causes: few distinct values are
+// categorical, many numbers are bucketed by learned cut points, many free
+// values are ignored; an event gives its type, each value and each pair.
+func TestSchema(t *testing.T) {
+	l := newSchemaLearner()
+	at := time.Unix(1e9, 0)
+	for i := range 400 {
+		l.add(&Event{User: "u", Time: at, Type: "pay", Attrs: map[string]string{
+			"method": []string{"card", "balance"}[i%2],
+			"amount": fmt.Sprintf("%d.00", i*10),
+			"memo":   fmt.Sprintf("note %d", i),
+		}})
+	}
+	s := l.schema()
+	if k := s["pay|method"].Kind; k != attrCategorical {
+		t.Errorf("method kind %v", k)
+	}
+	if a := s["pay|amount"]; a.Kind != attrNumeric || len(a.Cuts) != numericBuckets-1 || !slices.IsSorted(a.Cuts) {
+		t.Errorf("amount schema %+v", a)
+	}
+	if k := s["pay|memo"].Kind; k != attrFree {
+		t.Errorf("memo kind %v", k)
+	}
+	got := s.eventCauses(nil, &Event{Type: "pay", Attrs: map[string]string{"method": "card", "amount": "3990.00", "memo": "x"}})
+	want := []string{"e:pay", "e:pay|amount#3", "e:pay|amount#3&method=card", "e:pay|method=card"}
+	if !slices.Equal(got, want) {
+		t.Errorf("causes %v, want %v", got, want)
+	}
+	// Bucket edges: below the first cut, at a cut (goes up), a number that
+	// does not parse (no bucket).
+	for v, want := range map[string]string{"0": "amount#0", fmt.Sprint(s["pay|amount"].Cuts[0]): "amount#1", "abc": ""} {
+		if got := s.attrValue("pay", "amount", v); got != want {
+			t.Errorf("attrValue(amount=%s) = %q, want %q", v, got, want)
+		}
+	}
+	// An attribute never seen in training is not used.
+	if got := s.attrValue("pay", "colour", "red"); got != "" {
+		t.Errorf("unknown attribute gives %q", got)
+	}
+}
