@@ -115,73 +115,109 @@ func quantileCuts(xs []float64, n int) []float64 {
 // attrValue returns the cause fragment "k=v" (or "k#bucket") of an
 // attribute, or "" if it is not used.
 func (s schema) attrValue(typ, k, v string) string {
-	a, ok := s[typ+"|"+k]
+	var kr keyer
+	b, ok := s.appendAttrValue(nil, &kr, typ, k, v)
 	if !ok {
 		return ""
 	}
+	return string(b)
+}
+
+// appendAttrValue appends the cause fragment of an attribute to dst, and
+// reports whether the schema uses it (dst is unchanged when not).
+func (s schema) appendAttrValue(dst []byte, kr *keyer, typ, k, v string) ([]byte, bool) {
+	kr.look = append(append(append(kr.look[:0], typ...), '|'), k...)
+	a, ok := s[string(kr.look)]
+	if !ok {
+		return dst, false
+	}
 	switch a.Kind {
 	case attrCategorical:
-		return k + "=" + v
+		return append(append(append(dst, k...), '='), v...), true
 	case attrNumeric:
 		x, err := strconv.ParseFloat(v, 64)
 		if err != nil || math.IsNaN(x) {
-			return ""
+			return dst, false
 		}
 		b, _ := slices.BinarySearch(a.Cuts, x)
 		if b < len(a.Cuts) && a.Cuts[b] == x {
 			b++
 		}
-		return k + "#" + strconv.Itoa(b)
+		return strconv.AppendInt(append(append(dst, k...), '#'), int64(b), 10), true
 	}
-	return ""
+	return dst, false
+}
+
+// keyer is scratch space for building cause and context keys without
+// allocating: a sink looks keys up as []byte.
+type keyer struct {
+	key, look, frag []byte
+	offs            [][2]int
+	names           []string
+}
+
+// sortedNames returns the attribute names of attrs, sorted, in kr's scratch.
+func (kr *keyer) sortedNames(attrs map[string]string) []string {
+	kr.names = kr.names[:0]
+	for n := range attrs {
+		kr.names = append(kr.names, n)
+	}
+	slices.Sort(kr.names)
+	return kr.names
 }
 
 // isState reports whether events of type typ are states of the user (a
 // profile snapshot) rather than things that happened.
 func isState(typ string) bool { return strings.HasPrefix(typ, "profile.") }
 
-// eventCauses appends the cause keys of a non-ask, non-state event.
-func (s schema) eventCauses(dst []string, e *Event) []string {
-	base := "e:" + e.Type
-	dst = append(dst, base)
+// eventCauses calls emit with each cause key of a non-ask, non-state event:
+// its type, each attribute value the schema uses and each pair of them.
+// The key is valid only during the call.
+func (s schema) eventCauses(kr *keyer, e *Event, emit func(key []byte)) {
+	kr.key = append(append(kr.key[:0], "e:"...), e.Type...)
+	emit(kr.key)
 	if e.Type == TypeSearch || len(e.Attrs) == 0 {
-		return dst
+		return
 	}
-	var frags [8]string
-	parts := frags[:0]
-	for _, k := range sortedKeys(e.Attrs) {
-		if f := s.attrValue(e.Type, k, e.Attrs[k]); f != "" {
-			parts = append(parts, f)
+	kr.frag, kr.offs = kr.frag[:0], kr.offs[:0]
+	for _, n := range kr.sortedNames(e.Attrs) {
+		start := len(kr.frag)
+		var ok bool
+		if kr.frag, ok = s.appendAttrValue(kr.frag, kr, e.Type, n, e.Attrs[n]); ok {
+			kr.offs = append(kr.offs, [2]int{start, len(kr.frag)})
 		}
 	}
-	for i, p := range parts {
-		dst = append(dst, base+"|"+p)
-		for _, q := range parts[i+1:] {
-			dst = append(dst, base+"|"+p+"&"+q)
+	base := len("e:") + len(e.Type)
+	for i, p := range kr.offs {
+		kr.key = append(append(kr.key[:base], '|'), kr.frag[p[0]:p[1]]...)
+		emit(kr.key)
+		one := len(kr.key)
+		for _, q := range kr.offs[i+1:] {
+			kr.key = append(append(kr.key[:one], '&'), kr.frag[q[0]:q[1]]...)
+			emit(kr.key)
 		}
 	}
-	return dst
 }
 
 // causeSink resolves cause keys to ids: a builder's (interning) or a
 // model's (lookup only).
 type causeSink interface {
-	cause(key string) (int32, bool)
+	cause(key []byte) (int32, bool)
 	target(q string) (int32, bool)
-	context(v string) (int32, bool)
+	context(key []byte) (int32, bool)
 }
 
 type builderSink struct{ b *needs.Builder }
 
-func (s builderSink) cause(key string) (int32, bool) { return s.b.Cause(key), true }
-func (s builderSink) target(q string) (int32, bool)  { return s.b.Target(q), true }
-func (s builderSink) context(v string) (int32, bool) { return s.b.Context(v), true }
+func (s builderSink) cause(key []byte) (int32, bool)   { return s.b.CauseBytes(key), true }
+func (s builderSink) target(q string) (int32, bool)    { return s.b.Target(q), true }
+func (s builderSink) context(key []byte) (int32, bool) { return s.b.ContextBytes(key), true }
 
 type modelSink struct{ m *needs.Model }
 
-func (s modelSink) cause(key string) (int32, bool) { return s.m.Cause(key) }
-func (s modelSink) target(q string) (int32, bool)  { return s.m.Target(q) }
-func (s modelSink) context(v string) (int32, bool) { return s.m.Context(v) }
+func (s modelSink) cause(key []byte) (int32, bool)   { return s.m.CauseBytes(key) }
+func (s modelSink) target(q string) (int32, bool)    { return s.m.Target(q) }
+func (s modelSink) context(key []byte) (int32, bool) { return s.m.ContextBytes(key) }
 
 // openWindow is how long an open event describes the asks after it: the
 // visit to the help center.
@@ -196,6 +232,9 @@ type moment struct {
 	src    []int
 	ctx    []int32
 	ctxSrc []int
+
+	kr      keyer     // scratch for keys
+	scratch eventRefs // scratch for resolving one event
 }
 
 func (mo *moment) reset() {
@@ -221,19 +260,20 @@ type eventRefs struct {
 	ctx    []ctxRef
 }
 
-// resolve fills r with what e gives the model through sink. keys is
-// scratch space, returned for reuse.
-func (s schema) resolve(e *Event, sink causeSink, keys []string, r *eventRefs) []string {
+// resolve fills r with what e gives the model through sink.
+func (s schema) resolve(e *Event, sink causeSink, kr *keyer, r *eventRefs) {
 	r.causes, r.ctx = r.causes[:0], r.ctx[:0]
 	switch {
 	case e.Type == TypeOpen || isState(e.Type):
-		for _, k := range sortedKeys(e.Attrs) {
+		for _, k := range kr.sortedNames(e.Attrs) {
 			ref := ctxRef{id: -1}
 			if isState(e.Type) {
 				ref.attr = e.Type + "|" + k
 			}
-			if f := s.attrValue(e.Type, k, e.Attrs[k]); f != "" {
-				if id, ok := sink.context(e.Type + "|" + f); ok {
+			kr.key = append(append(kr.key[:0], e.Type...), '|')
+			var ok bool
+			if kr.key, ok = s.appendAttrValue(kr.key, kr, e.Type, k, e.Attrs[k]); ok {
+				if id, ok := sink.context(kr.key); ok {
 					ref.id = id
 				}
 			}
@@ -241,9 +281,9 @@ func (s schema) resolve(e *Event, sink causeSink, keys []string, r *eventRefs) [
 				r.ctx = append(r.ctx, ref)
 			}
 		}
-		return keys
+		return
 	}
-	return s.causesOf(keys, e, sink, func(id, about int32) { r.causes = append(r.causes, causeRef{id, about}) })
+	s.causesOf(kr, e, sink, func(id, about int32) { r.causes = append(r.causes, causeRef{id, about}) })
 }
 
 // build fills mo from hist (oldest first, all at or before now; refs, when
@@ -256,18 +296,20 @@ func (s schema) build(mo *moment, hist []Event, refs []eventRefs, now int64, max
 	var seenState map[string]bool
 	haveVisit := visit != nil
 	if haveVisit {
-		s.addContext(mo, TypeOpen, visit, -1, sink)
+		s.resolve(&Event{Type: TypeOpen, Attrs: visit}, sink, &mo.kr, &mo.scratch)
+		for _, c := range mo.scratch.ctx {
+			mo.ctx = append(mo.ctx, c.id)
+			mo.ctxSrc = append(mo.ctxSrc, -1)
+		}
 	}
-	var scratch eventRefs
-	var keys []string
+	r := &mo.scratch
 	for i := len(hist) - 1; i >= 0; i-- {
 		e := &hist[i]
 		age := float64(now - e.Time.Unix())
-		r := &scratch
 		if refs != nil {
 			r = &refs[i]
 		} else {
-			keys = s.resolve(e, sink, keys, r)
+			s.resolve(e, sink, &mo.kr, r)
 		}
 		switch {
 		case e.Type == TypeOpen:
@@ -306,43 +348,29 @@ func (s schema) build(mo *moment, hist []Event, refs []eventRefs, now int64, max
 // question the cause is about (-1 for none): an ask raises what follows it
 // ("a:q") and, through the re-ask kernel every question shares, itself
 // ("e:ask", about q); any other event its type, attribute values and pairs
-// of them. Visits and states are not causes. keys is scratch space, returned
-// for reuse.
-func (s schema) causesOf(keys []string, e *Event, sink causeSink, fn func(id, about int32)) []string {
+// of them. Visits and states are not causes.
+func (s schema) causesOf(kr *keyer, e *Event, sink causeSink, fn func(id, about int32)) {
 	switch {
 	case e.Type == TypeOpen || isState(e.Type):
-		return keys
+		return
 	case e.Type == TypeAsk:
 		about, ok := sink.target(e.Question)
 		if !ok {
 			about = -1
 		}
-		if id, ok := sink.cause("e:" + TypeAsk); ok {
+		kr.key = append(append(kr.key[:0], "e:"...), TypeAsk...)
+		if id, ok := sink.cause(kr.key); ok {
 			fn(id, about)
 		}
-		if id, ok := sink.cause("a:" + e.Question); ok {
+		kr.key = append(append(kr.key[:0], "a:"...), e.Question...)
+		if id, ok := sink.cause(kr.key); ok {
 			fn(id, -1)
 		}
-		return keys
+		return
 	}
-	keys = s.eventCauses(keys[:0], e)
-	for _, k := range keys {
-		if id, ok := sink.cause(k); ok {
+	s.eventCauses(kr, e, func(key []byte) {
+		if id, ok := sink.cause(key); ok {
 			fn(id, -1)
 		}
-	}
-	return keys
-}
-
-// addContext adds the context values of an event's attributes (src is
-// the event's index in the history, -1 for the request's visit).
-func (s schema) addContext(mo *moment, typ string, attrs map[string]string, src int, sink causeSink) {
-	for _, k := range sortedKeys(attrs) {
-		if f := s.attrValue(typ, k, attrs[k]); f != "" {
-			if id, ok := sink.context(typ + "|" + f); ok {
-				mo.ctx = append(mo.ctx, id)
-				mo.ctxSrc = append(mo.ctxSrc, src)
-			}
-		}
-	}
+	})
 }

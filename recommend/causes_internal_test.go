@@ -30,7 +30,9 @@ func TestSchema(t *testing.T) {
 	if k := s["pay|memo"].Kind; k != attrFree {
 		t.Errorf("memo kind %v", k)
 	}
-	got := s.eventCauses(nil, &Event{Type: "pay", Attrs: map[string]string{"method": "card", "amount": "3990.00", "memo": "x"}})
+	var got []string
+	s.eventCauses(&keyer{}, &Event{Type: "pay", Attrs: map[string]string{"method": "card", "amount": "3990.00", "memo": "x"}},
+		func(key []byte) { got = append(got, string(key)) })
 	want := []string{"e:pay", "e:pay|amount#3", "e:pay|amount#3&method=card", "e:pay|method=card"}
 	if !slices.Equal(got, want) {
 		t.Errorf("causes %v, want %v", got, want)

@@ -153,7 +153,7 @@ func (s *sources) sequence(v *view) {
 	}
 	for i := max(0, len(v.hist)-seq.Options().MaxHistory); i < len(v.hist); i++ {
 		n := len(v.steps)
-		v.steps = s.model.schema.appendSteps(v.steps, &v.hist[i])
+		v.steps = s.model.schema.appendKnownSteps(v.steps, &v.mo.kr, &v.hist[i], seq)
 		for range len(v.steps) - n {
 			v.stepEv = append(v.stepEv, i)
 		}
@@ -279,6 +279,9 @@ type requestBuffers struct {
 	cands      []int
 	pool, base []scoredCand
 	learnedTop []int32
+	// The explainer's attribution matrix (see explainer.attribute).
+	attrFlat []float64
+	attrRows [][]float64
 }
 
 // reset empties v for a request over cat, keeping its buffers.

@@ -191,40 +191,63 @@ func (m *Model) trendFeature(q string) float64 {
 // step. Visits (TypeOpen) and states (profile.*) are not steps.
 const evPrefix = "ev:"
 
-// appendSteps appends e's tokens to dst and returns it.
-func (s schema) appendSteps(dst []seqrec.Step, e *Event) []seqrec.Step {
-	t := e.Time.Unix()
+// stepTokens calls emit with e's sequence tokens, built in kr's buffer
+// (valid only during the call).
+func (s schema) stepTokens(kr *keyer, e *Event, emit func(tok []byte)) {
 	switch {
 	case e.Type == TypeAsk:
-		return append(dst, seqrec.Step{Token: seqrec.AskPrefix + e.Question, Time: t})
+		kr.key = append(append(kr.key[:0], seqrec.AskPrefix...), e.Question...)
+		emit(kr.key)
+		return
 	case e.Type == TypeSearch:
-		return append(dst, seqrec.Step{Token: evPrefix + TypeSearch, Time: t})
+		kr.key = append(append(kr.key[:0], evPrefix...), TypeSearch...)
+		emit(kr.key)
+		return
 	case e.Type == TypeOpen || isState(e.Type):
-		return dst
+		return
 	}
-	dst = append(dst, seqrec.Step{Token: evPrefix + e.Type, Time: t})
-	if fine := s.fineToken(e); fine != "" {
-		dst = append(dst, seqrec.Step{Token: fine, Time: t})
+	kr.key = append(append(kr.key[:0], evPrefix...), e.Type...)
+	emit(kr.key)
+	if len(e.Attrs) == 0 {
+		return
 	}
+	kr.key = append(kr.key, '|')
+	n := len(kr.key)
+	for _, k := range kr.sortedNames(e.Attrs) {
+		if len(kr.key) > n {
+			kr.key = append(kr.key, ',')
+		}
+		var ok bool
+		if kr.key, ok = s.appendAttrValue(kr.key, kr, e.Type, k, e.Attrs[k]); !ok && len(kr.key) > n && kr.key[len(kr.key)-1] == ',' {
+			kr.key = kr.key[:len(kr.key)-1]
+		}
+	}
+	if len(kr.key) > n {
+		emit(kr.key)
+	}
+}
+
+// appendSteps appends e's tokens to dst as new strings, for training.
+func (s schema) appendSteps(dst []seqrec.Step, kr *keyer, e *Event) []seqrec.Step {
+	t := e.Time.Unix()
+	s.stepTokens(kr, e, func(tok []byte) { dst = append(dst, seqrec.Step{Token: string(tok), Time: t}) })
 	return dst
 }
 
-func (s schema) fineToken(e *Event) string {
-	if len(e.Attrs) == 0 {
-		return ""
-	}
-	var b strings.Builder
-	for _, k := range sortedKeys(e.Attrs) {
-		f := s.attrValue(e.Type, k, e.Attrs[k])
-		if f == "" {
-			continue
+// unknownToken stands for a step the sequence model does not know: it
+// keeps the step's position and adds nothing.
+const unknownToken = "ev:?"
+
+// appendKnownSteps appends e's tokens to dst as the sequence model's own
+// strings (unknown ones as unknownToken), for serving: no allocation.
+func (s schema) appendKnownSteps(dst []seqrec.Step, kr *keyer, e *Event, m *seqrec.Model) []seqrec.Step {
+	t := e.Time.Unix()
+	s.stepTokens(kr, e, func(tok []byte) {
+		str, ok := m.Token(tok)
+		if !ok {
+			str = unknownToken
 		}
-		if b.Len() == 0 {
-			b.WriteString(evPrefix + e.Type + "|")
-		} else {
-			b.WriteByte(',')
-		}
-		b.WriteString(f)
-	}
-	return b.String()
+		dst = append(dst, seqrec.Step{Token: str, Time: t})
+	})
+	return dst
 }

@@ -17,7 +17,7 @@ type ReasonKind string
 const (
 	ReasonTrigger  ReasonKind = "trigger"  // a knowledge-base trigger rule matched a recent event
 	ReasonLearned  ReasonKind = "learned"  // the learned need model: a recent event, earlier ask, the visit or the profile raises it
-	ReasonSequence ReasonKind = "sequence" // the learned sequence model associates a recent event or ask with it
+	ReasonSequence ReasonKind = "sequence" // the learned sequence model associates a recent event or ask with it (named only where it adds at least half as much as the strongest source)
 	ReasonPopular  ReasonKind = "popular"  // many users ask it
 	ReasonTrending ReasonKind = "trending" // asked more and more recently
 	ReasonHistory  ReasonKind = "history"  // the user asked it before
@@ -70,6 +70,45 @@ type explainer struct {
 	cat   *catalog
 	model *Model
 	w     *feat
+	// attr holds, for the need-model targets of the suggestions whose
+	// learned feature counts (by target), what each piece of evidence adds
+	// to their rate (see attribute).
+	attr map[int32][]float64
+}
+
+// attribute computes, in one pass over the evidence, what each piece adds
+// to the rate of every suggestion the learned feature explains.
+func (x *explainer) attribute(out []scoredCand) {
+	nm := x.model.needs
+	if nm == nil || x.w[fLearned] <= 0 || len(x.v.mo.ev) == 0 {
+		return
+	}
+	var targets []int32
+	for k := range out {
+		c := &out[k]
+		if c.pinned || c.fill != fillNone || c.f[fLearned] <= 0 {
+			continue
+		}
+		if t, ok := nm.Target(x.cat.faqs[c.idx].ID); ok {
+			targets = append(targets, t)
+		}
+	}
+	if len(targets) == 0 {
+		return
+	}
+	n := len(x.v.mo.ev)
+	buf := &x.v.buf
+	buf.attrFlat = grow(buf.attrFlat, len(targets)*n)
+	buf.attrRows = grow(buf.attrRows, len(targets))
+	res := buf.attrRows
+	for k := range res {
+		res[k] = buf.attrFlat[k*n : (k+1)*n]
+	}
+	nm.Attribute(x.v.mo.ev, targets, res)
+	x.attr = make(map[int32][]float64, len(targets))
+	for k, t := range targets {
+		x.attr[t] = res[k]
+	}
 }
 
 // reasons explains suggestion c, strongest first. seq explains the
@@ -184,11 +223,12 @@ func (x *explainer) learnedReason(q string, r *Reason) {
 	// The event whose causes (type, attribute values, pairs) add most to
 	// the rate, and its strongest cause.
 	best, bestC, bestCause := -1, 0.0, -1
-	for k := 0; k < len(mo.ev); {
+	contrib := x.attr[t]
+	for k := 0; k < len(mo.ev) && contrib != nil; {
 		src, sum := mo.src[k], 0.0
 		top, topC := k, -1.0
 		for ; k < len(mo.ev) && mo.src[k] == src; k++ {
-			c := nm.Contribution(mo.ev[k], t)
+			c := contrib[k]
 			sum += c
 			if c > topC {
 				top, topC = k, c
@@ -259,9 +299,21 @@ func dedupReasons(rs []Reason) []Reason {
 	return out
 }
 
+// counts reports whether feature k of c is worth a reason: it adds at least
+// half as much to the score as c's strongest feature. (Explaining the
+// sequence feature costs a pass over the history; a reason weaker than
+// that would come after the ones a page shows.)
+func (x *explainer) counts(c *scoredCand, k int) bool {
+	top := 0.0
+	for i := range c.f {
+		top = max(top, x.w[i]*c.f[i])
+	}
+	return x.w[k]*c.f[k] > 0 && x.w[k]*c.f[k] >= top/2
+}
+
 // sequenceSteps returns, for each suggestion whose sequence feature
-// contributes to its score, the history steps behind that feature (one
-// pass over the history for the whole list); nil entries elsewhere.
+// counts (see counts), the history steps behind that feature (one pass
+// over the history for the whole list); nil entries elsewhere.
 func (x *explainer) sequenceSteps(out []scoredCand) [][]seqrec.Contribution {
 	why := make([][]seqrec.Contribution, len(out))
 	if x.model.seq == nil || x.w[fSequence] <= 0 {
@@ -271,7 +323,7 @@ func (x *explainer) sequenceSteps(out []scoredCand) [][]seqrec.Contribution {
 	var at []int
 	for k := range out {
 		c := &out[k]
-		if c.pinned || c.fill != fillNone || c.f[fSequence] <= 0 {
+		if c.pinned || c.fill != fillNone || !x.counts(c, fSequence) {
 			continue
 		}
 		items = append(items, seqrec.AskPrefix+x.cat.faqs[c.idx].ID)

@@ -279,6 +279,7 @@ func (r *request) fill() {
 func (r *request) explain() []Suggestion {
 	w := r.model.weights.vec()
 	ex := &explainer{e: r.e, v: r.v, cat: r.cat, model: r.model, w: &w}
+	ex.attribute(r.out)
 	seq := ex.sequenceSteps(r.out)
 	res := make([]Suggestion, len(r.out))
 	for k := range r.out {

@@ -178,10 +178,11 @@ func seqOptions() seqrec.Options {
 // and puts them together with the need model nm (nil if none).
 func buildModel(users [][]Event, sch schema, w Weights, nm *needs.Model, opts TrainOptions) (*Model, error) {
 	seqs := make([][]seqrec.Step, 0, len(users))
+	var kr keyer
 	for _, u := range users {
 		var steps []seqrec.Step
 		for i := range u {
-			steps = sch.appendSteps(steps, &u[i])
+			steps = sch.appendSteps(steps, &kr, &u[i])
 		}
 		seqs = append(seqs, steps)
 	}
@@ -216,7 +217,7 @@ func needCases(ctx context.Context, users [][]Event, sch schema, history int) (*
 	}
 	maxAge := o.Lags[len(o.Lags)-1].Seconds()
 	var mo moment
-	var keys []string
+	var kr keyer
 	var refs []eventRefs
 	sink := builderSink{b}
 	for ui, u := range users {
@@ -228,7 +229,7 @@ func needCases(ctx context.Context, users [][]Event, sch schema, history int) (*
 		// What each event gives the model, resolved once per user.
 		refs = grow(refs, len(u))
 		for i := range u {
-			keys = sch.resolve(&u[i], sink, keys, &refs[i])
+			sch.resolve(&u[i], sink, &kr, &refs[i])
 		}
 		// Exposure: the user is observed from their first event to their
 		// last; every cause occurrence until then.

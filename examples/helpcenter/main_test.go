@@ -3,8 +3,8 @@ package main
 import (
 	"context"
 	"io"
-	"os"
 	"net/http"
+	"os"
 	"os/signal"
 	"syscall"
 	"testing"

@@ -78,6 +78,13 @@ func (m *Model) Cause(key string) (int32, bool) {
 	return id, ok
 }
 
+// CauseBytes is [Model.Cause] for a key in a byte slice; it does not
+// allocate.
+func (m *Model) CauseBytes(key []byte) (int32, bool) {
+	id, ok := m.byCause[string(key)]
+	return id, ok
+}
+
 // CauseKey returns the key of cause id.
 func (m *Model) CauseKey(id int32) string { return m.causes[id] }
 
@@ -123,8 +130,9 @@ func (m *Model) Rates(ev []Evidence, dst []float64) (total float64) {
 	dst = dst[:len(m.targets)]
 	copy(dst, m.base)
 	total = m.baseSum
+	var loc ageLoc
 	for _, e := range ev {
-		total += m.addEvidence(e, dst)
+		total += m.addEvidence(e, dst, &loc)
 	}
 	return total
 }
@@ -166,6 +174,13 @@ func (m *Model) ContextFactor(v, t int32) float64 {
 	return (n + a*pv) / ((m.tgtCount[t] + a) * pv)
 }
 
+// ContextBytes is [Model.Context] for a key in a byte slice; it does not
+// allocate.
+func (m *Model) ContextBytes(key []byte) (int32, bool) {
+	id, ok := m.byCtx[string(key)]
+	return id, ok
+}
+
 // ContextKey returns the key of context value v.
 func (m *Model) ContextKey(v int32) string { return m.ctxs[v] }
 
@@ -191,7 +206,7 @@ func (m *Model) applyContext(v int32, dst []float64) {
 
 // addEvidence adds one piece of evidence's rates to dst and returns their
 // sum.
-func (m *Model) addEvidence(e Evidence, dst []float64) float64 {
+func (m *Model) addEvidence(e Evidence, dst []float64, loc *ageLoc) float64 {
 	if e.Cause < 0 || int(e.Cause) >= len(m.causes) || !(e.Value > 0) {
 		return 0
 	}
@@ -202,7 +217,7 @@ func (m *Model) addEvidence(e Evidence, dst []float64) float64 {
 		}
 		total += x * m.rowSum[r]
 	}
-	j, w, ok := m.basis.at(e.Age)
+	j, w, ok := loc.at(&m.basis, e.Age)
 	if !ok {
 		return 0
 	}
@@ -252,6 +267,83 @@ func (m *Model) Contribution(e Evidence, t int32) float64 {
 		}
 	}
 	return x * e.Value
+}
+
+// Attribute sets out[k][i] to what evidence ev[i] adds to the rate of
+// targets[k] before context ([Model.Contribution] for each pair), in one
+// pass over the evidence: for explaining a list of targets. out must hold
+// len(targets) slices of len(ev) values.
+func (m *Model) Attribute(ev []Evidence, targets []int32, out [][]float64) {
+	order := make([]int, len(targets)) // targets[order[i]] ascending
+	for k := range order {
+		order[k] = k
+		clear(out[k][:len(ev)])
+	}
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(targets[a], targets[b]) })
+	nb := int32(len(m.basis.u))
+	// add adds x times row r's weights of the targets to evidence i: a
+	// merge of two ascending lists.
+	add := func(i int, r int32, x float64) {
+		row := m.rows[r]
+		p := 0
+		for _, k := range order {
+			t := targets[k]
+			for p < len(row) && row[p].Target < t {
+				p++
+			}
+			if p == len(row) {
+				return
+			}
+			if row[p].Target == t {
+				out[k][i] += x * row[p].W
+			}
+		}
+	}
+	var loc ageLoc
+	for i, e := range ev {
+		if e.Cause < 0 || int(e.Cause) >= len(m.causes) || !(e.Value > 0) {
+			continue
+		}
+		j, w, ok := loc.at(&m.basis, e.Age)
+		if !ok {
+			continue
+		}
+		r := e.Cause*nb + int32(j)
+		add(i, r, w*e.Value)
+		if w < 1 {
+			add(i, r+1, (1-w)*e.Value)
+		}
+		if e.About < 0 {
+			continue
+		}
+		for k, t := range targets {
+			if t == e.About {
+				x := w * m.self[j]
+				if w < 1 {
+					x += (1 - w) * m.self[j+1]
+				}
+				out[k][i] += x * e.Value
+			}
+		}
+	}
+}
+
+// ageLoc remembers the basis position of the last age located: the pieces
+// of evidence of one event share its age.
+type ageLoc struct {
+	age float64
+	j   int
+	w   float64
+	ok  bool
+	set bool
+}
+
+func (l *ageLoc) at(b *basis, age float64) (int, float64, bool) {
+	if !l.set || age != l.age {
+		l.age, l.set = age, true
+		l.j, l.w, l.ok = b.at(age)
+	}
+	return l.j, l.w, l.ok
 }
 
 // Base returns target t's global base rate.

@@ -209,6 +209,15 @@ func (b *Builder) AddTime(seconds float64) {
 	}
 }
 
+// CauseBytes is [Builder.Cause] for a key in a byte slice, which it
+// copies only when the key is new.
+func (b *Builder) CauseBytes(key []byte) int32 {
+	if id, ok := b.byCause[string(key)]; ok {
+		return id
+	}
+	return b.Cause(string(key))
+}
+
 // Target returns the id of a target key, adding it on first use.
 func (b *Builder) Target(key string) int32 {
 	if id, ok := b.byTgt[key]; ok {
@@ -233,6 +242,15 @@ func (b *Builder) Context(key string) int32 {
 	b.ctxs = append(b.ctxs, key)
 	b.byCtx[key] = id
 	return id
+}
+
+// ContextBytes is [Builder.Context] for a key in a byte slice, which it
+// copies only when the key is new.
+func (b *Builder) ContextBytes(key []byte) int32 {
+	if id, ok := b.byCtx[string(key)]; ok {
+		return id
+	}
+	return b.Context(string(key))
 }
 
 // Cases returns how many cases were added.

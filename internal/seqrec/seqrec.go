@@ -443,6 +443,20 @@ func (m *Model) Item(i int) string {
 	return m.items[i]
 }
 
+// Token returns the model's own copy of a context token given as bytes,
+// and whether the model knows it. It does not allocate, so a caller that
+// builds tokens in a buffer can make steps of them for free; a token the
+// model does not know adds nothing to a score, whatever its text.
+func (m *Model) Token(b []byte) (string, bool) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	id, ok := m.tokenIdx[string(b)]
+	if !ok {
+		return "", false
+	}
+	return m.tokens[id], true
+}
+
 // ItemIndex returns the id of an item token.
 func (m *Model) ItemIndex(token string) (int, bool) {
 	m.mu.RLock()
