@@ -87,3 +87,18 @@ func TestReadPhrasebookErrors(t *testing.T) {
 		t.Error("LoadPhrasebook of a missing file: no error")
 	}
 }
+
+func FuzzReadPhrasebook(f *testing.F) {
+	f.Add("events:\n  a.b:\n    text: 做了{x}\n    attrs:\n      - {name: x, values: [a]}\nvalues:\n  x: {a: 一件事}\n")
+	f.Add(`{"events": {"a.b": {"text": "有{y"}}}`)
+	f.Add("events: [")
+	f.Fuzz(func(t *testing.T, doc string) {
+		pb, err := recommend.ReadPhrasebook(strings.NewReader(doc), "fuzz.yaml")
+		if err != nil {
+			return
+		}
+		for _, typ := range pb.Types() {
+			pb.Describe(recommend.Event{Type: typ, Attrs: map[string]string{"x": "a"}})
+		}
+	})
+}

@@ -10,17 +10,6 @@ import (
 	"github.com/duxin-ai/duxin/recommend/simulate"
 )
 
-// reasonTexts returns each suggestion's reason texts.
-func reasonTexts(s []recommend.Suggestion) [][]string {
-	out := make([][]string, len(s))
-	for i, x := range s {
-		for _, r := range x.Reasons {
-			out[i] = append(out[i], r.Text)
-		}
-	}
-	return out
-}
-
 // TestReasonsDistinctText checks that one event told by two sources — a
 // trigger rule and a learned association from the same failed transfer —
 // appears once, as the stronger reason.
