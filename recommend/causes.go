@@ -112,17 +112,6 @@ func quantileCuts(xs []float64, n int) []float64 {
 	return cuts
 }
 
-// attrValue returns the cause fragment "k=v" (or "k#bucket") of an
-// attribute, or "" if it is not used.
-func (s schema) attrValue(typ, k, v string) string {
-	var kr keyer
-	b, ok := s.appendAttrValue(nil, &kr, typ, k, v)
-	if !ok {
-		return ""
-	}
-	return string(b)
-}
-
 // appendAttrValue appends the cause fragment of an attribute to dst, and
 // reports whether the schema uses it (dst is unchanged when not).
 func (s schema) appendAttrValue(dst []byte, kr *keyer, typ, k, v string) ([]byte, bool) {

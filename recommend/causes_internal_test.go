@@ -49,3 +49,13 @@ func TestSchema(t *testing.T) {
 		t.Errorf("unknown attribute gives %q", got)
 	}
 }
+
+// attrValue returns the cause fragment "k=v" (or "k#bucket") of an
+// attribute, or "" if the schema does not use it.
+func (s schema) attrValue(typ, k, v string) string {
+	b, ok := s.appendAttrValue(nil, &keyer{}, typ, k, v)
+	if !ok {
+		return ""
+	}
+	return string(b)
+}

@@ -238,7 +238,7 @@ func (x *explainer) learnedReason(q string, r *Reason) {
 			best, bestC, bestCause = src, sum, top
 		}
 	}
-	if best != -1 && bestC >= learnedCauseShare*x.v.rawRate(t) {
+	if best != -1 && bestC >= learnedCauseShare*x.v.learnedRaw[t] {
 		e, ago := x.histEvent(best)
 		if e == nil {
 			return
@@ -278,11 +278,6 @@ func (x *explainer) learnedReason(q string, r *Reason) {
 			r.Text = "你" + Ago(ago) + what
 		}
 	}
-}
-
-// rawRate returns need-model target t's rate before context factors.
-func (v *view) rawRate(t int32) float64 {
-	return v.learnedRaw[t]
 }
 
 // dedupReasons drops every reason whose Text an earlier (stronger) one

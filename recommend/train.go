@@ -102,7 +102,7 @@ func Train(ctx context.Context, events []Event, cat Catalog, opts TrainOptions) 
 	if cat != nil {
 		var err error
 		if catv, err = loadCatalog(ctx, cat); err != nil {
-			return nil, fmt.Errorf("recommend: train: %w", err)
+			return nil, err
 		}
 	}
 	sl := newSchemaLearner()
