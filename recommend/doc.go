@@ -63,7 +63,7 @@
 // the history every request reads, so a user's new event changes their
 // suggestions at once — but teaches the model nothing: every replica with
 // the same model and store answers alike. A host retrains on a schedule
-// (hourly or nightly; about 5 s on the 270k-event help-center log) and
+// (hourly or nightly; about 4 s on the 270k-event help-center log) and
 // swaps the model in while serving:
 //
 //	events, _ := recommend.ReadEvents(logFile, "events.jsonl")

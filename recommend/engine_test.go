@@ -314,18 +314,7 @@ func TestLearnedFromLog(t *testing.T) {
 func TestConcurrentRecommendAndFeedback(t *testing.T) {
 	ctx := context.Background()
 	eng, _ := newEngine(t)
-	log, err := simulate.Generate(simulate.Config{Users: 50, Seed: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := simulate.SampleKB()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := recommend.Train(ctx, log.Events, k, recommend.TrainOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, _, m := simulatedModel(t, 50, 2)
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		for range 20 {
@@ -368,18 +357,7 @@ func TestConcurrentRecommendAndFeedback(t *testing.T) {
 
 func TestModelRoundTripAndCorruption(t *testing.T) {
 	ctx := context.Background()
-	log, err := simulate.Generate(simulate.Config{Users: 200, Seed: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := simulate.SampleKB()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := recommend.Train(ctx, log.Events, k, recommend.TrainOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	log, k, m := simulatedModel(t, 200, 3)
 	var buf bytes.Buffer
 	if _, err := m.WriteTo(&buf); err != nil {
 		t.Fatal(err)
@@ -489,4 +467,23 @@ func countAsks(log []recommend.Event) int {
 		}
 	}
 	return n
+}
+
+// simulatedModel simulates users over the sample knowledge base and trains
+// a model on their log.
+func simulatedModel(t *testing.T, users int, seed uint64) (*simulate.Log, *simulate.KB, *recommend.Model) {
+	t.Helper()
+	log, err := simulate.Generate(simulate.Config{Users: users, Seed: seed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := simulate.SampleKB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := recommend.Train(context.Background(), log.Events, k, recommend.TrainOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return log, k, m
 }

@@ -13,10 +13,12 @@ import (
 	"unicode/utf8"
 )
 
-// Event types with a meaning of their own to the engine. Every other type
-// (transfer.success, refund.apply, …; see the sample vocabulary in
-// internal/sampledata/EVENTS.md) is an opaque string matched against the
-// knowledge base's triggers and learned from logs.
+// Event types with a meaning of their own to the engine. Types starting
+// with "profile." are the user's state (the latest value of each attribute
+// holds). Every other type (transfer.success, refund.apply, …; see the
+// sample vocabulary in internal/sampledata/phrasebook.yaml) is an opaque
+// string matched against the knowledge base's triggers and learned from
+// logs.
 const (
 	// TypeAsk is an event in which the user opened or asked a knowledge-base
 	// question (Event.Question). Asks are what the engine learns to predict.

@@ -415,31 +415,40 @@ func (v *view) seqFeature(id int, prior func(int) float64) float64 {
 // topEvidence appends to top the item ids of the k best-scoring entries of
 // ev, best first, ties by smaller id.
 func topEvidence(ev []seqrec.ItemScore, k int, top []int) []int {
-	before := func(a, b seqrec.ItemScore) bool {
-		if a.Score != b.Score {
-			return a.Score > b.Score
+	best := bestK(len(ev), k, func(a, b int) bool {
+		if ev[a].Score != ev[b].Score {
+			return ev[a].Score > ev[b].Score
 		}
-		return a.Item < b.Item
+		return ev[a].Item < ev[b].Item
+	}, nil)
+	for _, i := range best {
+		top = append(top, ev[i].Item)
 	}
-	var best []seqrec.ItemScore // small: k entries, sorted
-	for _, x := range ev {
-		if len(best) == k && !before(x, best[k-1]) {
+	return top
+}
+
+// bestK appends to top the indexes in [0, n) of the k best by before (a
+// strict total order: a before b), best first: an insertion into a short
+// sorted list, for k much smaller than n.
+func bestK[I int | int32](n, k int, before func(a, b I) bool, top []I) []I {
+	start := len(top)
+	for i := range n {
+		x := I(i)
+		m := len(top) - start
+		if m == k && !before(x, top[len(top)-1]) {
 			continue
 		}
-		j := len(best)
-		if j < k {
-			best = append(best, x)
+		j := len(top)
+		if m < k {
+			top = append(top, x)
 		} else {
-			j = k - 1
-		}
-		for j > 0 && before(x, best[j-1]) {
-			best[j] = best[j-1]
 			j--
 		}
-		best[j] = x
-	}
-	for _, x := range best {
-		top = append(top, x.Item)
+		for j > start && before(x, top[j-1]) {
+			top[j] = top[j-1]
+			j--
+		}
+		top[j] = x
 	}
 	return top
 }
@@ -504,28 +513,10 @@ func grow[T any](s []T, n int) []T {
 // topRates appends to top the ids of the k highest rates, best first, ties
 // by key.
 func topRates(rates []float64, k int, top []int32, key func(int32) string) []int32 {
-	before := func(a, b int32) bool {
+	return bestK(len(rates), k, func(a, b int32) bool {
 		if rates[a] != rates[b] {
 			return rates[a] > rates[b]
 		}
 		return key(a) < key(b)
-	}
-	for t := range rates {
-		x := int32(t)
-		if len(top) == k && !before(x, top[k-1]) {
-			continue
-		}
-		j := len(top)
-		if j < k {
-			top = append(top, x)
-		} else {
-			j = k - 1
-		}
-		for j > 0 && before(x, top[j-1]) {
-			top[j] = top[j-1]
-			j--
-		}
-		top[j] = x
-	}
-	return top
+	}, top)
 }

@@ -149,7 +149,7 @@ func (s *eventSpec) attr(name string) *attrSpec {
 	return nil
 }
 
-// amountBand maps "1234.50" to its EVENTS.md band.
+// amountBand maps "1234.50" to its band (see internal/sampledata/EVENTS.md).
 func amountBand(amount string) string {
 	f, err := strconv.ParseFloat(amount, 64)
 	switch {
