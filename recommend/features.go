@@ -435,7 +435,7 @@ func bestK[I int | int32](n, k int, before func(a, b I) bool, top []I) []I {
 	for i := range n {
 		x := I(i)
 		m := len(top) - start
-		if m == k && !before(x, top[len(top)-1]) {
+		if m == k && (k == 0 || !before(x, top[len(top)-1])) {
 			continue
 		}
 		j := len(top)
