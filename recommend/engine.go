@@ -30,6 +30,7 @@ type options struct {
 	resolvedFor time.Duration
 	histLimit   int
 	histAge     time.Duration
+	maxSkew     time.Duration
 }
 
 func defaultOptions() options {
@@ -42,6 +43,7 @@ func defaultOptions() options {
 		resolvedFor: 7 * 24 * time.Hour,
 		histLimit:   200,
 		histAge:     30 * 24 * time.Hour,
+		maxSkew:     10 * time.Minute,
 	}
 }
 
@@ -99,6 +101,11 @@ func WithResolvedFor(d time.Duration) Option { return func(o *options) { o.resol
 func WithHistory(limit int, maxAge time.Duration) Option {
 	return func(o *options) { o.histLimit, o.histAge = limit, maxAge }
 }
+
+// WithMaxSkew sets how far after the engine's clock a recorded event may be
+// dated: Record refuses a later one, which a store's TTL would never
+// expire. Default 10 minutes; negative means no limit.
+func WithMaxSkew(d time.Duration) Option { return func(o *options) { o.maxSkew = d } }
 
 // maxHistory bounds WithHistory's limit: a request never reads more.
 const maxHistory = 1 << 20
@@ -242,12 +249,18 @@ func (e *Engine) staticFor(cat *catalog, m *Model) *staticFeatures {
 	return st
 }
 
-// Record validates events and stores them, all or none. The engine learns
-// nothing from them online: they are the users' history, read by every
-// request, and the log a host retrains from.
+// Record validates events (see [Event.Validate] and [WithMaxSkew]) and
+// stores them, all or none. The engine learns nothing from them online:
+// they are the users' history, read by every request, and the log a host
+// retrains from.
 func (e *Engine) Record(ctx context.Context, events ...Event) error {
+	now := e.opts.clock()
 	for i := range events {
-		if err := events[i].Validate(); err != nil {
+		err := events[i].Validate()
+		if err == nil {
+			err = events[i].ahead(now, e.opts.maxSkew)
+		}
+		if err != nil {
 			return fmt.Errorf("recommend: record event %d: %w", i, err)
 		}
 	}

@@ -55,9 +55,23 @@ type Event struct {
 	Text string
 }
 
+// Limits on one event: [Event.Validate] refuses an event beyond any of
+// them, so that no event can cost the stores or a request more than a few
+// kilobytes.
+const (
+	// MaxAttrs is how many attributes an event may have.
+	MaxAttrs = 32
+	// MaxFieldBytes bounds User, Type, Object and Question, and each
+	// attribute's name and value, in bytes.
+	MaxFieldBytes = 256
+	// MaxTextBytes bounds Text (a search, what the user typed), in bytes.
+	MaxTextBytes = 1024
+)
+
 // Validate reports the first problem that makes e unusable: a missing user,
-// time or type, an ask without a question, invalid UTF-8. The error is a
-// [*FieldError] without file and line.
+// time or type, an ask without a question, invalid UTF-8, a field or an
+// attribute count over its limit ([MaxAttrs], [MaxFieldBytes],
+// [MaxTextBytes]). The error is a [*FieldError] without file and line.
 func (e *Event) Validate() error {
 	bad := func(field, msg string) error {
 		return &FieldError{Field: field, Err: fmt.Errorf("%w: %s", ErrInvalidEvent, msg)}
@@ -72,10 +86,40 @@ func (e *Event) Validate() error {
 	case e.Type == TypeAsk && e.Question == "":
 		return bad("question", "missing for an ask")
 	}
-	for _, f := range [...]struct{ name, v string }{{"user", e.User}, {"type", e.Type}, {"object", e.Object}, {"question", e.Question}, {"text", e.Text}} {
+	for _, f := range [...]struct {
+		name, v string
+		max     int
+	}{{"user", e.User, MaxFieldBytes}, {"type", e.Type, MaxFieldBytes}, {"object", e.Object, MaxFieldBytes},
+		{"question", e.Question, MaxFieldBytes}, {"text", e.Text, MaxTextBytes}} {
 		if !utf8.ValidString(f.v) {
 			return bad(f.name, "invalid UTF-8")
 		}
+		if len(f.v) > f.max {
+			return bad(f.name, fmt.Sprintf("%d bytes, more than %d", len(f.v), f.max))
+		}
+	}
+	if len(e.Attrs) > MaxAttrs {
+		return bad("attrs", fmt.Sprintf("%d attributes, more than %d", len(e.Attrs), MaxAttrs))
+	}
+	for k, v := range e.Attrs {
+		switch {
+		case k == "":
+			return bad("attrs", "empty attribute name")
+		case !utf8.ValidString(k) || !utf8.ValidString(v):
+			return bad("attrs", fmt.Sprintf("attribute %q: invalid UTF-8", k))
+		case len(k) > MaxFieldBytes || len(v) > MaxFieldBytes:
+			return bad("attrs", fmt.Sprintf("attribute %.32q: name or value longer than %d bytes", k, MaxFieldBytes))
+		}
+	}
+	return nil
+}
+
+// ahead reports an error if e is dated more than skew after now (skew < 0:
+// no limit): such an event would never expire under a store's TTL.
+func (e *Event) ahead(now time.Time, skew time.Duration) error {
+	if skew >= 0 && e.Time.After(now.Add(skew)) {
+		return &FieldError{Field: "time", Err: fmt.Errorf("%w: %s is more than %v after the clock (%s)",
+			ErrInvalidEvent, e.Time.Format(time.RFC3339), skew, now.Format(time.RFC3339))}
 	}
 	return nil
 }

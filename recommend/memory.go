@@ -10,13 +10,21 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/hashicorp/golang-lru/v2/simplelru"
 )
 
 // MemoryConfig configures [NewMemoryStore]. Every zero field takes its
 // documented default.
+//
+// An event costs about 500 bytes of heap (two short attributes; measured by
+// BenchmarkMemoryStoreBytesPerEvent), so the store holds at most about
+// PerUser × MaxUsers × 500 bytes: 1 GB with the defaults. A service with
+// more users than that keeps their events in a networked store.
 type MemoryConfig struct {
 	// PerUser is how many events are kept per user (a ring buffer: the
-	// oldest goes first). Default 256.
+	// oldest goes first). Default 200, what a request reads by default
+	// ([WithHistory]).
 	PerUser int
 	// PerUserFeedback is how many questions' feedback is kept per user; the
 	// least recently updated goes first. Default 256.
@@ -25,8 +33,16 @@ type MemoryConfig struct {
 	// Default 30 days; negative keeps them until pushed out.
 	TTL time.Duration
 	// MaxUsers caps the users kept; past it the least recently written
-	// user is evicted whole. Default 100,000.
+	// user is evicted whole. Default 10,000.
 	MaxUsers int
+	// MaxQuestions caps the questions whose totals (QuestionStats) are
+	// kept; past it the least recently updated is forgotten. Default
+	// 100,000.
+	MaxQuestions int
+	// MaxSkew is how far after the store's clock an event may be dated:
+	// Append refuses a later one (it would never expire). Default 10
+	// minutes; negative means no limit.
+	MaxSkew time.Duration
 	// Clock tells the time for TTL and for feedback without a Time.
 	// Default time.Now.
 	Clock func() time.Time
@@ -34,15 +50,15 @@ type MemoryConfig struct {
 
 // MemoryStore is the default [EventStore] and [FeedbackStore]: bounded, in
 // process memory, safe for concurrent use. Question totals
-// ([MemoryStore.QuestionStats]) are kept for every question ever reported
-// and never expire.
+// ([MemoryStore.QuestionStats]) never expire; the least recently updated
+// are forgotten past MaxQuestions.
 type MemoryStore struct {
 	cfg MemoryConfig
 
 	mu    sync.Mutex
 	users map[string]*list.Element // of *memUser, most recently written first
 	lru   *list.List
-	stats map[string]*QuestionStats
+	stats *simplelru.LRU[string, *QuestionStats]
 }
 
 type memUser struct {
@@ -59,7 +75,8 @@ type memFeedback struct {
 }
 
 // NewMemoryStore returns an empty store. Negative PerUser,
-// PerUserFeedback or MaxUsers are errors wrapping [ErrInvalidOption].
+// PerUserFeedback, MaxUsers or MaxQuestions are errors wrapping
+// [ErrInvalidOption].
 func NewMemoryStore(cfg MemoryConfig) (*MemoryStore, error) {
 	var errs []error
 	if cfg.PerUser < 0 {
@@ -68,6 +85,9 @@ func NewMemoryStore(cfg MemoryConfig) (*MemoryStore, error) {
 	if cfg.PerUserFeedback < 0 {
 		errs = append(errs, fmt.Errorf("%w: MemoryConfig.PerUserFeedback = %d, want >= 0", ErrInvalidOption, cfg.PerUserFeedback))
 	}
+	if cfg.MaxQuestions < 0 {
+		errs = append(errs, fmt.Errorf("%w: MemoryConfig.MaxQuestions = %d, want >= 0", ErrInvalidOption, cfg.MaxQuestions))
+	}
 	if cfg.MaxUsers < 0 {
 		errs = append(errs, fmt.Errorf("%w: MemoryConfig.MaxUsers = %d, want >= 0", ErrInvalidOption, cfg.MaxUsers))
 	}
@@ -75,7 +95,7 @@ func NewMemoryStore(cfg MemoryConfig) (*MemoryStore, error) {
 		return nil, err
 	}
 	if cfg.PerUser == 0 {
-		cfg.PerUser = 256
+		cfg.PerUser = 200
 	}
 	if cfg.PerUserFeedback == 0 {
 		cfg.PerUserFeedback = 256
@@ -84,12 +104,22 @@ func NewMemoryStore(cfg MemoryConfig) (*MemoryStore, error) {
 		cfg.TTL = 30 * 24 * time.Hour
 	}
 	if cfg.MaxUsers == 0 {
-		cfg.MaxUsers = 100_000
+		cfg.MaxUsers = 10_000
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
-	return &MemoryStore{cfg: cfg, users: map[string]*list.Element{}, lru: list.New(), stats: map[string]*QuestionStats{}}, nil
+	if cfg.MaxSkew == 0 {
+		cfg.MaxSkew = 10 * time.Minute
+	}
+	if cfg.MaxQuestions == 0 {
+		cfg.MaxQuestions = 100_000
+	}
+	stats, err := simplelru.NewLRU[string, *QuestionStats](cfg.MaxQuestions, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%w: MemoryConfig.MaxQuestions: %v", ErrInvalidOption, err)
+	}
+	return &MemoryStore{cfg: cfg, users: map[string]*list.Element{}, lru: list.New(), stats: stats}, nil
 }
 
 // touch returns the user's record, creating it (and evicting the least
@@ -114,17 +144,22 @@ func (s *MemoryStore) expired(t, now time.Time) bool {
 }
 
 // Append implements [EventStore]. Events are copied (Attrs too). An event
-// already past the TTL is dropped silently.
+// already past the TTL is dropped silently; one dated more than MaxSkew
+// after the clock is an error, and nothing is stored.
 func (s *MemoryStore) Append(ctx context.Context, events ...Event) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("recommend: append: %w", err)
 	}
+	now := s.cfg.Clock()
 	for i := range events {
-		if err := events[i].Validate(); err != nil {
+		err := events[i].Validate()
+		if err == nil {
+			err = events[i].ahead(now, s.cfg.MaxSkew)
+		}
+		if err != nil {
 			return fmt.Errorf("recommend: append event %d: %w", i, err)
 		}
 	}
-	now := s.cfg.Clock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, e := range events {
@@ -223,10 +258,10 @@ func (s *MemoryStore) AddFeedback(ctx context.Context, fb ...Feedback) error {
 		if t.IsZero() {
 			t = now
 		}
-		st := s.stats[f.Question]
-		if st == nil {
+		st, ok := s.stats.Get(f.Question)
+		if !ok {
 			st = &QuestionStats{}
-			s.stats[f.Question] = st
+			s.stats.Add(f.Question, st)
 		}
 		switch f.Kind {
 		case Impression:
@@ -314,7 +349,7 @@ func (s *MemoryStore) QuestionStats(ctx context.Context, questions []string) ([]
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i, q := range questions {
-		if st := s.stats[q]; st != nil {
+		if st, ok := s.stats.Peek(q); ok {
 			out[i] = *st
 		}
 	}

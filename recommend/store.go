@@ -74,6 +74,8 @@ func (f *Feedback) validate() error {
 		return fmt.Errorf("%w: missing user", ErrInvalidFeedback)
 	case f.Question == "":
 		return fmt.Errorf("%w: missing question", ErrInvalidFeedback)
+	case len(f.User) > MaxFieldBytes || len(f.Question) > MaxFieldBytes:
+		return fmt.Errorf("%w: user or question longer than %d bytes", ErrInvalidFeedback, MaxFieldBytes)
 	case f.Kind < Impression || f.Kind > Resolve:
 		return fmt.Errorf("%w: unknown kind %d", ErrInvalidFeedback, int(f.Kind))
 	}
