@@ -110,7 +110,7 @@ func TestReadRankerContrast(t *testing.T) {
 		}
 		js := rankerJSON(t, r)
 		var keys map[string]json.RawMessage
-		if err := json.Unmarshal([]byte(js), &keys); err != nil {
+		if err := json.Unmarshal(rankerBody(t, []byte(js)), &keys); err != nil {
 			t.Fatal(err)
 		}
 		if _, ok := keys["contrast"]; ok {
@@ -133,7 +133,7 @@ func TestReadRankerContrast(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var f rankerFile
-			if err := json.Unmarshal([]byte(good), &f); err != nil {
+			if err := json.Unmarshal(rankerBody(t, []byte(good)), &f); err != nil {
 				t.Fatal(err)
 			}
 			tc.change(f.Contrast)
@@ -141,7 +141,7 @@ func TestReadRankerContrast(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = ReadRanker(bytes.NewReader(b))
+			_, err = ReadRanker(bytes.NewReader(sealRanker(b)))
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %v, want one containing %q", err, tc.want)
 			}

@@ -48,7 +48,7 @@
 // stage's candidates; every text of a wrong candidate is a negative, as
 // Search scores an entry by its best text.
 //
-// [DefaultRanker] ships with the package (rerank_default.json, whose note
+// [DefaultRanker] ships with the package (rerank_default.ranker, whose note
 // records the command that trained it): 400 depth-3 trees trained on the
 // labeled queries of Ant Financial's AFQMC corpus, minus every text of the
 // afqmc evaluation set, plus the similar questions of half the bundled
@@ -59,7 +59,7 @@
 // benchmarks/eval command does the same from files:
 //
 //	go run ./benchmarks/eval retrieval-train -kb KB.jsonl -queries Q.jsonl \
-//		-trees 400 -depth 3 -mix-kb internal/sampledata/faq.jsonl -mix-weight 3 -out ranker.json
+//		-trees 400 -depth 3 -mix-kb internal/sampledata/faq.jsonl -mix-weight 3 -out ranker.ranker
 //
 // WithRanker(nil) turns the second stage off (first-stage order only).
 //

@@ -40,8 +40,8 @@ func defaultOptions() options {
 
 func (o *options) check() error {
 	var errs []error
-	if o.candidates < 1 {
-		errs = append(errs, fmt.Errorf("kb: candidates %d: must be at least 1", o.candidates))
+	if o.candidates < 1 || o.candidates > maxCandidates {
+		errs = append(errs, fmt.Errorf("kb: candidates %d: must be in [1, %d]", o.candidates, maxCandidates))
 	}
 	if o.clock == nil {
 		errs = append(errs, errors.New("kb: nil clock"))
@@ -70,8 +70,13 @@ func WithRanker(r *Ranker) Option {
 }
 
 // WithCandidates sets how many entries the first stage hands to the ranker
-// (default 100). More candidates can find more, at a cost in latency.
+// (default 100, at most 10,000). More candidates can find more, at a cost
+// in latency.
 func WithCandidates(n int) Option { return func(o *options) { o.candidates = n } }
+
+// maxCandidates bounds WithCandidates: the first stage allocates for that
+// many candidates.
+const maxCandidates = 10_000
 
 // WithClock sets the clock that decides which entries are valid (see
 // [FAQ.ValidAt]); the default is time.Now.
@@ -86,7 +91,26 @@ type meta struct {
 
 var metaKey = []byte("duxin/kb/meta")
 
-const currentFile = "CURRENT"
+// Files of an index folder: CURRENT names the generation Open opens (and
+// CURRENT.tmp is its next value being written); LOCK is held by the Index
+// that has the folder open; every generation is a folder g000001, g000002 …
+const (
+	currentFile = "CURRENT"
+	lockFile    = "LOCK"
+)
+
+// isGeneration reports whether a folder entry's name is a generation's.
+func isGeneration(name string) bool {
+	if len(name) < 7 || name[0] != 'g' {
+		return false
+	}
+	for _, c := range name[1:] {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
 
 // Index is a knowledge base held in a bleve scorch index, with a reranker
 // on top. It implements [KnowledgeBase] and [Writer]. Create one with [Open]
@@ -99,6 +123,7 @@ type Index struct {
 	meta meta
 	root string
 	temp bool
+	lock *os.File // the folder's lock, released by Close
 
 	wmu sync.Mutex // serialises Upsert, Delete and Reload
 
@@ -172,37 +197,83 @@ func open(root string, temp bool, tok tokenize.Tokenizer, opts []Option) (*Index
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return nil, fmt.Errorf("kb: open %q: %w", root, err)
 	}
+	lock, err := lockFolder(filepath.Join(root, lockFile))
+	if err != nil {
+		return nil, fmt.Errorf("kb: open %q: %w", root, err)
+	}
+	ix.lock = lock
+	if err := ix.openFolder(); err != nil {
+		lock.Close()
+		return nil, err
+	}
+	return ix, nil
+}
+
+// openFolder opens the generation CURRENT names, or creates the first one.
+// Holding the folder's lock, it removes what a crash left behind: every
+// other generation (a Reload that did not finish, or whose old generation
+// was not yet removed), and, when there is no CURRENT yet, the generation
+// a first Open was building. Anything else in a folder without CURRENT is
+// not ours, and an error.
+func (ix *Index) openFolder() error {
+	root := ix.root
 	cur, err := os.ReadFile(filepath.Join(root, currentFile))
 	switch {
 	case err == nil:
 		name := strings.TrimSpace(string(cur))
+		if !isGeneration(name) {
+			return fmt.Errorf("kb: open %q: %s names %q, not a generation", root, currentFile, name)
+		}
 		g, err := ix.openGeneration(name)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		ix.cur = g
 		ix.genSeq, _ = strconv.Atoi(strings.TrimPrefix(name, "g"))
-		return ix, nil
+		return ix.removeLeftovers(name)
 	case !errors.Is(err, os.ErrNotExist):
-		return nil, fmt.Errorf("kb: open %q: %w", root, err)
+		return fmt.Errorf("kb: open %q: %w", root, err)
 	}
 	ents, err := os.ReadDir(root)
 	if err != nil {
-		return nil, fmt.Errorf("kb: open %q: %w", root, err)
+		return fmt.Errorf("kb: open %q: %w", root, err)
 	}
-	if len(ents) > 0 {
-		return nil, fmt.Errorf("kb: open %q: folder is not empty and holds no kb index", root)
+	for _, e := range ents {
+		if n := e.Name(); n != lockFile && n != currentFile+".tmp" && !(e.IsDir() && isGeneration(n)) {
+			return fmt.Errorf("kb: open %q: folder is not empty and holds no kb index (found %q)", root, n)
+		}
+	}
+	if err := ix.removeLeftovers(""); err != nil {
+		return err
 	}
 	g, err := ix.createGeneration()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := ix.commit(g); err != nil {
 		g.close(true)
-		return nil, err
+		return err
 	}
 	ix.cur = g
-	return ix, nil
+	return nil
+}
+
+// removeLeftovers removes every generation folder but keep, and CURRENT.tmp.
+// The caller holds the folder's lock.
+func (ix *Index) removeLeftovers(keep string) error {
+	ents, err := os.ReadDir(ix.root)
+	if err != nil {
+		return fmt.Errorf("kb: open %q: %w", ix.root, err)
+	}
+	for _, e := range ents {
+		n := e.Name()
+		if n == currentFile+".tmp" || e.IsDir() && isGeneration(n) && n != keep {
+			if err := os.RemoveAll(filepath.Join(ix.root, n)); err != nil {
+				return fmt.Errorf("kb: open %q: remove what a crash left: %w", ix.root, err)
+			}
+		}
+	}
+	return nil
 }
 
 // generation is one built bleve index and the entries it holds. Reload
@@ -291,7 +362,10 @@ func (ix *Index) createGeneration() (*generation, error) {
 // and loads its entries.
 func (ix *Index) openGeneration(name string) (*generation, error) {
 	dir := filepath.Join(ix.root, name)
-	bi, err := bleve.Open(dir)
+	// The folder's lock keeps other Indexes out; should a process that does
+	// not take it hold the generation, fail rather than wait on bleve's
+	// own lock for good.
+	bi, err := bleve.OpenUsing(dir, map[string]any{"bolt_timeout": "1s"})
 	if err != nil {
 		return nil, fmt.Errorf("kb: open index %q: %w", dir, err)
 	}
@@ -680,6 +754,9 @@ func (ix *Index) Close() error {
 		if rerr := os.RemoveAll(ix.root); err == nil {
 			err = rerr
 		}
+	}
+	if lerr := ix.lock.Close(); err == nil {
+		err = lerr
 	}
 	if err != nil {
 		return fmt.Errorf("kb: close: %w", err)

@@ -3,6 +3,7 @@ package kb_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"html"
@@ -471,8 +472,10 @@ func TestTrainRanker(t *testing.T) {
 	if _, _, err := kb.TrainRanker(context.Background(), ix, []kb.Labeled{{Query: "x", ID: "nope"}}, kb.TrainConfig{}); !errors.Is(err, kb.ErrNotFound) {
 		t.Errorf("unknown id: %v", err)
 	}
-	if _, err := kb.ReadRanker(strings.NewReader(`{"features":["nope"],"mean":[0],"scale":[1],"weights":[1]}`)); err == nil {
-		t.Error("unknown feature: no error")
+	body := `{"features":["nope"],"mean":[0],"scale":[1],"weights":[1]}`
+	file := fmt.Sprintf("duxin-kb-ranker 2 %d %x\n%s", len(body), sha256.Sum256([]byte(body)), body)
+	if _, err := kb.ReadRanker(strings.NewReader(file)); err == nil || !strings.Contains(err.Error(), `unknown feature "nope"`) {
+		t.Errorf("unknown feature: %v", err)
 	}
 }
 

@@ -11,6 +11,9 @@ var (
 	ErrClosed       = errors.New("kb: closed")
 	ErrEmptyID      = errors.New("kb: empty id")
 	ErrIncompatible = errors.New("kb: index built with a different configuration")
+	// ErrLocked: another Index (in this process or another) holds the
+	// folder Open was given.
+	ErrLocked = errors.New("kb: folder in use by another index")
 )
 
 // Query is one search. The zero value of every field but Text is a sensible default.

@@ -247,6 +247,9 @@ func decodeYAML(data []byte, emit func(record) error) error {
 		}
 		return syntaxError(extra.Line, "more than one YAML document")
 	}
+	if n := firstAlias(&doc); n != nil {
+		return syntaxError(n.Line, "YAML aliases (*%s) are not supported: write the value out", n.Value)
+	}
 	root := &doc
 	if root.Kind == yaml.DocumentNode {
 		if len(root.Content) == 0 {
@@ -254,7 +257,6 @@ func decodeYAML(data []byte, emit func(record) error) error {
 		}
 		root = root.Content[0]
 	}
-	root = resolveYAML(root)
 	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
 		return nil
 	}
@@ -262,7 +264,6 @@ func decodeYAML(data []byte, emit func(record) error) error {
 		return syntaxError(root.Line, "want a YAML list of entries")
 	}
 	for _, n := range root.Content {
-		n = resolveYAML(n)
 		rec := record{line: n.Line}
 		if n.Kind != yaml.MappingNode {
 			rec.err = &fieldError{err: fmt.Errorf("%w: entry is not a mapping", ErrSyntax)}
@@ -292,17 +293,25 @@ func yamlErrorLine(err error) int {
 	return n
 }
 
-func resolveYAML(n *yaml.Node) *yaml.Node {
-	for i := 0; i < 64 && n.Kind == yaml.AliasNode && n.Alias != nil; i++ {
-		n = n.Alias
+// firstAlias returns the first alias node of a YAML document, or nil.
+// Aliases are refused: each one repeats what it names, so a small file of
+// aliases to aliases can stand for millions of values.
+func firstAlias(n *yaml.Node) *yaml.Node {
+	if n.Kind == yaml.AliasNode {
+		return n
 	}
-	return n
+	for _, c := range n.Content {
+		if a := firstAlias(c); a != nil {
+			return a
+		}
+	}
+	return nil
 }
 
 // yamlValue is one YAML node.
 type yamlValue struct{ n *yaml.Node }
 
-func (v yamlValue) node() *yaml.Node { return resolveYAML(v.n) }
+func (v yamlValue) node() *yaml.Node { return v.n }
 func (v yamlValue) line() int        { return v.n.Line }
 
 func (v yamlValue) null() bool {
@@ -377,7 +386,7 @@ func (v yamlValue) object() ([]member, error) {
 	}
 	ms := make([]member, 0, len(n.Content)/2)
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k := resolveYAML(n.Content[i])
+		k := n.Content[i]
 		ms = append(ms, member{key: k.Value, line: k.Line, val: yamlValue{n.Content[i+1]}})
 	}
 	return ms, nil

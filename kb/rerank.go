@@ -1,9 +1,12 @@
 package kb
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	_ "embed"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -87,30 +90,78 @@ type rankerFile struct {
 	Contrast   *contrastFile `json:"contrast,omitempty"`
 }
 
-//go:embed rerank_default.json
-var defaultRankerJSON []byte
+//go:embed rerank_default.ranker
+var defaultRankerFile []byte
 
 // DefaultRanker returns the ranker kb uses unless told otherwise (see
 // [WithRanker]). Its weights were learned on questions of Ant Financial's
 // AFQMC corpus mixed with half of the bundled sample KB's similar questions;
-// the note in rerank_default.json records how (see [Ranker.Note]).
+// the note in rerank_default.ranker records how (see [Ranker.Note]).
 func DefaultRanker() (*Ranker, error) {
-	r, err := ReadRanker(bytes.NewReader(defaultRankerJSON))
+	r, err := ReadRanker(bytes.NewReader(defaultRankerFile))
 	if err != nil {
 		return nil, fmt.Errorf("kb: default ranker: %w", err)
 	}
 	return r, nil
 }
 
-// ReadRanker reads a ranker written by [Ranker.WriteTo]. It refuses a file
-// trained on the association or contrast features that lacks the model
-// computing them (see the features' names in the error).
+// The ranker file is a header line, then the ranker as JSON:
+//
+//	duxin-kb-ranker 2 <bytes of JSON> <SHA-256 of the JSON, hex>
+//	{ ... }
+//
+// The JSON stays readable and diffable; the header makes a truncated,
+// edited or appended file an error instead of another model.
+const (
+	rankerMagic   = "duxin-kb-ranker"
+	rankerVersion = 2
+	maxRankerFile = 1 << 30
+)
+
+// ReadRanker reads a ranker written by [Ranker.WriteTo]. A file that is not
+// one — no header or another version, a length or checksum that does not
+// match, data after the ranker — is an error, as is a file trained on the
+// association or contrast features that lacks the model computing them
+// (see the features' names in the error).
 func ReadRanker(rd io.Reader) (*Ranker, error) {
+	br := bufio.NewReader(rd)
+	line, err := br.ReadString('\n')
+	if err != nil {
+		return nil, fmt.Errorf("kb: read ranker: header: %w", err)
+	}
+	var magic, sum string
+	var version int
+	var size int64
+	if n, _ := fmt.Sscanf(line, "%s %d %d %s\n", &magic, &version, &size, &sum); n != 4 || magic != rankerMagic {
+		return nil, fmt.Errorf("kb: read ranker: not a ranker file (the first line is not %q)", rankerMagic+" <version> <bytes> <sha256>")
+	}
+	if version != rankerVersion {
+		return nil, fmt.Errorf("kb: read ranker: version %d, want %d (retrain with this version of kb)", version, rankerVersion)
+	}
+	if size < 0 || size > maxRankerFile {
+		return nil, fmt.Errorf("kb: read ranker: header says %d bytes", size)
+	}
+	body, err := io.ReadAll(io.LimitReader(br, size))
+	if err != nil {
+		return nil, fmt.Errorf("kb: read ranker: %w", err)
+	}
+	if int64(len(body)) != size {
+		return nil, fmt.Errorf("kb: read ranker: truncated: %d of %d bytes", len(body), size)
+	}
+	if extra, _ := br.Peek(1); len(extra) > 0 {
+		return nil, fmt.Errorf("kb: read ranker: data after the ranker")
+	}
+	if got := sha256.Sum256(body); hex.EncodeToString(got[:]) != sum {
+		return nil, fmt.Errorf("kb: read ranker: checksum mismatch (the file was changed)")
+	}
 	var f rankerFile
-	dec := json.NewDecoder(rd)
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&f); err != nil {
 		return nil, fmt.Errorf("kb: read ranker: %w", err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("kb: read ranker: data after the ranker")
 	}
 	n := len(f.Features)
 	if len(f.Mean) != n || len(f.Scale) != n || len(f.Weights) != n {
@@ -219,7 +270,9 @@ func (r *Ranker) check() error {
 	return nil
 }
 
-// WriteTo writes r as JSON, readable by [ReadRanker].
+// WriteTo writes r in the ranker file format [ReadRanker] reads: a header
+// line with the format's version, the length and the SHA-256 of the JSON
+// that follows.
 func (r *Ranker) WriteTo(w io.Writer) (int64, error) {
 	f := rankerFile{Note: r.note, Features: featureNames[:], HiddenBias: r.hbias, Out: r.out}
 	f.Mean, f.Scale, f.Weights = r.mean[:], r.scale[:], r.w[:]
@@ -239,8 +292,17 @@ func (r *Ranker) WriteTo(w io.Writer) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("kb: write ranker: %w", err)
 	}
-	n, err := w.Write(append(b, '\n'))
-	return int64(n), err
+	b = append(b, '\n')
+	sum := sha256.Sum256(b)
+	n, err := fmt.Fprintf(w, "%s %d %d %s\n", rankerMagic, rankerVersion, len(b), hex.EncodeToString(sum[:]))
+	if err != nil {
+		return int64(n), fmt.Errorf("kb: write ranker: %w", err)
+	}
+	m, err := w.Write(b)
+	if err != nil {
+		err = fmt.Errorf("kb: write ranker: %w", err)
+	}
+	return int64(n + m), err
 }
 
 // Note returns the free text stored with the ranker (how it was trained).

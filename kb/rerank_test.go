@@ -3,6 +3,7 @@ package kb
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -240,7 +241,7 @@ func newTestTokenizer(t *testing.T) *jieba.Tokenizer {
 // intact, and one trained without the models (hidden units and trees
 // included), still load.
 func TestReadRankerWithoutItsModels(t *testing.T) {
-	if _, err := ReadRanker(bytes.NewReader(defaultRankerJSON)); err != nil {
+	if _, err := ReadRanker(bytes.NewReader(defaultRankerFile)); err != nil {
 		t.Fatalf("default ranker: %v", err)
 	}
 	// Trained without the models: every part of the model present.
@@ -260,7 +261,7 @@ func TestReadRankerWithoutItsModels(t *testing.T) {
 		{"contrast", "has no contrast model (contrast)"},
 	} {
 		var f map[string]json.RawMessage
-		if err := json.Unmarshal(defaultRankerJSON, &f); err != nil {
+		if err := json.Unmarshal(rankerBody(t, defaultRankerFile), &f); err != nil {
 			t.Fatal(err)
 		}
 		if _, ok := f[tc.drop]; !ok {
@@ -271,10 +272,63 @@ func TestReadRankerWithoutItsModels(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = ReadRanker(bytes.NewReader(b))
+		_, err = ReadRanker(bytes.NewReader(sealRanker(b))) // a file edited, then given a valid header
+
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("without %q: error %v, want one containing %q", tc.drop, err, tc.want)
 		}
+	}
+}
+
+// rankerBody returns the JSON of a ranker file.
+func rankerBody(t *testing.T, file []byte) []byte {
+	t.Helper()
+	_, body, ok := bytes.Cut(file, []byte("\n"))
+	if !ok {
+		t.Fatal("no header line")
+	}
+	return body
+}
+
+// sealRanker returns body with a ranker file header that matches it.
+func sealRanker(body []byte) []byte {
+	sum := sha256.Sum256(body)
+	return append(fmt.Appendf(nil, "%s %d %d %x\n", rankerMagic, rankerVersion, len(body), sum), body...)
+}
+
+// TestRankerFileIntegrity: a ranker file changed in any way — a digit, a
+// truncation, data appended, a header from another version, no header at
+// all (a file from before the header) — is an error, not another model.
+func TestRankerFileIntegrity(t *testing.T) {
+	file := defaultRankerFile
+	body := rankerBody(t, file)
+	i := bytes.Index(file, []byte("0.4975"))
+	if i < 0 {
+		i = bytes.IndexAny(file[200:], "123456789") + 200
+	}
+	digit := bytes.Clone(file)
+	digit[i] = '9'
+	for name, b := range map[string][]byte{
+		"a digit changed": digit,
+		"truncated":       file[:len(file)-100],
+		"json appended":   append(bytes.Clone(file), []byte(`{"garbage":`)...),
+		"space appended":  append(bytes.Clone(file), ' '),
+		"other version":   bytes.Replace(bytes.Clone(file), []byte("duxin-kb-ranker 2 "), []byte("duxin-kb-ranker 3 "), 1),
+		"no header":       body,
+		"empty":           nil,
+		"json after json": sealRanker(append(bytes.Clone(body), []byte("{}")...)),
+	} {
+		if _, err := ReadRanker(bytes.NewReader(b)); err == nil {
+			t.Errorf("%s: read without error", name)
+		}
+	}
+	// Written and read back: the same bytes again.
+	r, err := ReadRanker(bytes.NewReader(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rankerJSON(t, r); got != string(file) {
+		t.Errorf("WriteTo of the default ranker differs from its file (%d vs %d bytes)", len(got), len(file))
 	}
 }
 

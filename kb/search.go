@@ -61,14 +61,21 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Hit, error) {
 	defer g.release()
 	qa := ix.an.analyze(q.Text)
 	qi := ix.getQueryInfo(&qa)
-	defer ix.putQueryInfo(qi)
 	// What the features need of the query alone (its association links,
 	// its contrast word ids, its term IDFs, whatever featureVector
 	// prepares on its first call) is prepared on another core while the
 	// first stage runs: one featureVector call on an empty text settles
 	// it. The first stage only reads qa; qi is not touched here until
-	// ready is closed.
+	// ready is closed, and is given back only after that, even when the
+	// first stage fails or panics.
 	var ready chan struct{}
+	defer func() {
+		if ready != nil {
+			<-ready
+			ix.rank.assoc.putQuery(qi.as)
+		}
+		ix.putQueryInfo(qi)
+	}()
 	if r := ix.rank; r != nil && r.assoc != nil && runtime.GOMAXPROCS(0) > 1 {
 		ready = make(chan struct{})
 		go func() {
@@ -86,7 +93,6 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Hit, error) {
 	cands, err := ix.candidates(ctx, g, &qa, q.Category, q.Tags, "", max(limit, ix.opts.candidates), cs)
 	if ready != nil {
 		<-ready
-		defer ix.rank.assoc.putQuery(qi.as)
 	}
 	if err != nil {
 		return nil, err
@@ -96,10 +102,15 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Hit, error) {
 }
 
 // candidates runs the first stage: it returns up to n entries (other than
-// exclude) whose texts share terms with qa, in first-stage order.
+// exclude) whose texts share terms with qa, in first-stage order. n is
+// bounded by the entries there are, so no caller's number sizes an
+// allocation.
 func (ix *Index) candidates(ctx context.Context, g *generation, qa *analysis, category string, tags []string, exclude string, n int, cs *candidateSet) ([]*candidate, error) {
+	g.mu.RLock()
+	n = min(n, len(g.entries))
+	g.mu.RUnlock()
 	terms := ix.queryTerms(g, qa)
-	if len(terms) == 0 {
+	if len(terms) == 0 || n == 0 {
 		return nil, nil
 	}
 	var filters []queryTerm
