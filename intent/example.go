@@ -224,7 +224,8 @@ func ReadFile(path string) ([]Example, error) {
 	case ".yml", ".yaml":
 		read = ReadYAML
 	default:
-		return nil, fmt.Errorf("intent: read %s: %w: unknown extension (want .jsonl, .csv or .yml)", path, ErrSyntax)
+		return nil, &ExampleError{File: path, Index: -1, Err: fmt.Errorf("%w: unknown extension %q (want .jsonl, .json, .ndjson, .csv, .yml or .yaml)",
+			ErrSyntax, filepath.Ext(path))}
 	}
 	f, err := os.Open(path)
 	if err != nil {

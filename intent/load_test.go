@@ -143,8 +143,10 @@ func TestReadErrors(t *testing.T) {
 }
 
 func TestReadFileUnknownExtension(t *testing.T) {
-	if _, err := intent.ReadFile("testdata/wallet.txt"); !errors.Is(err, intent.ErrSyntax) {
-		t.Errorf("got %v, want ErrSyntax", err)
+	_, err := intent.ReadFile("nlu.yaml.txt")
+	const want = `intent: nlu.yaml.txt: syntax error: unknown extension ".txt" (want .jsonl, .json, .ndjson, .csv, .yml or .yaml)`
+	if !errors.Is(err, intent.ErrSyntax) || err.Error() != want {
+		t.Errorf("got %v, want ErrSyntax saying\n%s", err, want)
 	}
 }
 
