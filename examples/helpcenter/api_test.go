@@ -100,6 +100,53 @@ func call(t testing.TB, h http.Handler, method, target, body string, want int, o
 	}
 }
 
+// TestAPIRefusesNonJSONBodies: a body sent as anything but
+// application/json (a cross-site form posts text/plain or form data) is
+// 415; a wrong type is named in JSON terms, not Go's.
+func TestAPIRefusesNonJSONBodies(t *testing.T) {
+	h := newTestServer(t).handler()
+	for _, ct := range []string{"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", ""} {
+		req := httptest.NewRequest("POST", "/api/classify", strings.NewReader(`{"text":"我要查账单"}`))
+		if ct != "" {
+			req.Header.Set("Content-Type", ct)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusUnsupportedMediaType {
+			t.Errorf("Content-Type %q: status %d, want 415", ct, rec.Code)
+		}
+	}
+	req := httptest.NewRequest("POST", "/api/classify", strings.NewReader(`{"text":"我要查账单"}`))
+	req.Header.Set("Content-Type", "application/json; charset=utf-8")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		t.Errorf("application/json; charset=utf-8: status %d", rec.Code)
+	}
+	for _, body := range []string{`{"text":42}`, `{"user":1,"type":"card.bind"}`, `["x"]`} {
+		_, _, b := do(t, h, "POST", "/api/events", body)
+		if strings.Contains(string(b), "Go ") || strings.Contains(string(b), "Request") {
+			t.Errorf("%s: error names Go types: %s", body, b)
+		}
+	}
+}
+
+// TestAPIUserEventsCapped: a user's event list keeps its newest
+// maxUserEvents, so a response does not grow with every event posted.
+func TestAPIUserEventsCapped(t *testing.T) {
+	h := newTestServer(t).handler()
+	for range maxUserEvents + 30 {
+		call(t, h, "POST", "/api/events", `{"user":"xinren","type":"card.bind","attrs":{"card_type":"debit"}}`, 201, nil)
+	}
+	var u struct {
+		Events []json.RawMessage `json:"events"`
+	}
+	call(t, h, "GET", "/api/users/xinren", "", 200, &u)
+	if len(u.Events) != maxUserEvents {
+		t.Errorf("%d events shown, want %d", len(u.Events), maxUserEvents)
+	}
+}
+
 func TestAPIBadInput(t *testing.T) {
 	h := newTestServer(t).handler()
 	long := strings.Repeat("转", maxTextRunes+1)
@@ -157,6 +204,10 @@ func TestAPIBadInput(t *testing.T) {
 		{"feedback unknown user", "POST", "/api/feedback", `{"user":"nobody","id":"transfer-bank-arrival-time","kind":"dismiss"}`, 404, "unknown user"},
 		{"feedback malformed", "POST", "/api/feedback", `user=xiaowang`, 400, "malformed JSON"},
 		{"unknown endpoint", "GET", "/api/nope", "", 404, "no such endpoint"},
+		{"classify invalid utf-8 body", "POST", "/api/classify", "{\"text\":\"\xff\xfe\"}", 400, "not valid UTF-8"},
+		{"classify oversized non-JSON body", "POST", "/api/classify", strings.Repeat("x", 10<<20), 413, "larger than"},
+		{"search malformed query", "GET", "/api/search?q=%zz", "", 400, "malformed query string"},
+		{"recommend malformed query", "GET", "/api/recommend?user=%zz", "", 400, "malformed query string"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

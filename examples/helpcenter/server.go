@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"embed"
 	"encoding/json"
@@ -9,7 +10,10 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"mime"
 	"net/http"
+	"net/url"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,6 +26,7 @@ import (
 const (
 	maxBodyBytes  = 8 << 10 // request bodies
 	maxTextRunes  = 200     // search text, utterances, search queries
+	maxUserEvents = 100     // events kept on the page per demo user
 	maxLimit      = 20      // the limit parameter
 	defaultLimit  = 5       // suggestions when no limit is given
 	defaultHits   = 8       // search hits when no limit is given
@@ -166,6 +171,16 @@ type userState struct {
 	events []event
 }
 
+// addEvent adds e to the events shown for u, keeping the newest
+// maxUserEvents: every response renders the list, so it must not grow with
+// every click.
+func (u *userState) addEvent(e event) {
+	u.events = append(u.events, e)
+	if n := len(u.events) - maxUserEvents; n > 0 {
+		u.events = append(u.events[:0], u.events[n:]...)
+	}
+}
+
 // serverConfig are the knobs of newServer.
 type serverConfig struct {
 	Log *slog.Logger
@@ -218,7 +233,14 @@ func (s *server) handler() http.Handler {
 			ctx, cancel := context.WithTimeout(r.Context(), requestBudget)
 			defer cancel()
 			start := time.Now()
-			err := h(w, r.WithContext(ctx))
+			// url.Values drops what it cannot decode (%zz): refuse such a
+			// query string rather than answer as if a field were missing.
+			_, err := url.ParseQuery(r.URL.RawQuery)
+			if err != nil {
+				err = badRequest("malformed query string: %v", err)
+			} else {
+				err = h(w, r.WithContext(ctx))
+			}
 			status := http.StatusOK
 			if err != nil {
 				status = s.writeError(w, r, err)
@@ -315,27 +337,69 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // readJSON decodes one JSON object from the body into dst, refusing unknown
 // fields, trailing data and bodies over maxBodyBytes.
 func readJSON(w http.ResponseWriter, r *http.Request, dst any) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
-		var mbe *http.MaxBytesError
-		switch {
-		case errors.As(err, &mbe):
-			return err
-		case errors.Is(err, io.EOF):
-			return badRequest("empty body: want a JSON object")
-		}
-		return badRequest("malformed JSON: %v", err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+	// The whole body first: one over the limit is 413 whatever it holds,
+	// and its bytes are checked before the decoder (which would quietly
+	// turn invalid UTF-8 into U+FFFD) sees them.
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return err
 		}
+		return badRequest("reading the body: %v", err)
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return badRequest("empty body: want a JSON object")
+	}
+	// A form on another site can post text/plain or form data here, never
+	// application/json: requiring it keeps cross-site posts out.
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		return &httpError{http.StatusUnsupportedMediaType, "Content-Type must be application/json"}
+	}
+	if !utf8.Valid(body) {
+		return badRequest("body is not valid UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return badRequest("malformed JSON: %s", jsonProblem(err))
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return badRequest("malformed JSON: unexpected data after the object")
 	}
 	return nil
+}
+
+// jsonProblem says what is wrong with a JSON body in the client's terms
+// (encoding/json's messages name Go types).
+func jsonProblem(err error) string {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return fmt.Sprintf("syntax error at byte %d", se.Offset)
+	case errors.As(err, &te):
+		want := "a string"
+		switch te.Type.Kind() {
+		case reflect.Struct, reflect.Map:
+			want = "an object"
+		case reflect.Slice, reflect.Array:
+			want = "a list"
+		case reflect.Int, reflect.Int64, reflect.Float64:
+			want = "a number"
+		case reflect.Bool:
+			want = "true or false"
+		}
+		if te.Field == "" {
+			return fmt.Sprintf("want %s, got %s", want, te.Value)
+		}
+		return fmt.Sprintf("field %q: want %s, got %s", te.Field, want, te.Value)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "the body ends before the object does"
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return strings.TrimPrefix(err.Error(), "json: ")
+	}
+	return "not a JSON object"
 }
 
 // text checks a piece of user text: not empty, valid UTF-8, at most maxTextRunes.
@@ -514,7 +578,7 @@ func (s *server) handleEvent(w http.ResponseWriter, r *http.Request) error {
 	if err := s.sink.Record(r.Context(), e); err != nil {
 		return err
 	}
-	u.events = append(u.events, e)
+	u.addEvent(e)
 	writeJSON(w, http.StatusCreated, s.view(u))
 	return nil
 }
@@ -588,7 +652,7 @@ func (s *server) handleOpen(w http.ResponseWriter, r *http.Request) error {
 	if err := s.sink.Record(r.Context(), e); err != nil {
 		return err
 	}
-	u.events = append(u.events, e)
+	u.addEvent(e)
 	if err := s.rec.Feedback(r.Context(), u.key, f.ID, "click"); err != nil {
 		return err
 	}
