@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Example is one labelled training utterance.
@@ -84,6 +85,12 @@ func (ex Example) validate() *fieldError {
 	}
 	if strings.TrimSpace(ex.Intent) == "" {
 		return &fieldError{"intent", ErrEmptyIntent}
+	}
+	if !utf8.ValidString(ex.Text) {
+		return &fieldError{"text", fmt.Errorf("%w: invalid UTF-8", ErrSyntax)}
+	}
+	if !utf8.ValidString(ex.Intent) {
+		return &fieldError{"intent", fmt.Errorf("%w: invalid UTF-8", ErrSyntax)}
 	}
 	return nil
 }

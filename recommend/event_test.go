@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/duxin-ai/duxin/recommend"
 )
@@ -61,4 +62,41 @@ func TestReadEventsErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzReadEvents: any bytes are a log or an error naming a line, never a
+// panic; events read write back to a log that reads the same.
+func FuzzReadEvents(f *testing.F) {
+	var buf bytes.Buffer
+	if err := recommend.WriteEvents(&buf,
+		recommend.Event{User: "u1", Time: time.Unix(1.7e9, 0), Type: "transfer.fail", Object: "t9", Attrs: map[string]string{"channel": "bank_card"}},
+		recommend.Event{User: "u1", Time: time.Unix(1.7e9+60, 0), Type: recommend.TypeAsk, Question: "q1", Text: "怎么还"},
+		recommend.Event{User: "u2", Time: time.Unix(1.7e9+120, 0), Type: recommend.TypeSearch, Text: "电子回单"},
+	); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(buf.Bytes())
+	f.Add([]byte(`{"user":"u","time":-9223372036854775808,"type":"x"}`))
+	f.Add([]byte(`{"user":"u","time":1,"type":"ask"}` + "\n\n" + `{"user":1}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		evs, err := recommend.ReadEvents(bytes.NewReader(data), "fuzz.jsonl")
+		if err != nil {
+			var fe *recommend.FieldError
+			if errors.As(err, &fe) && (fe.File != "fuzz.jsonl" || fe.Line < 1) {
+				t.Fatalf("error %v does not name the file and line", err)
+			}
+			return
+		}
+		var out bytes.Buffer
+		if err := recommend.WriteEvents(&out, evs...); err != nil {
+			t.Fatal(err)
+		}
+		again, err := recommend.ReadEvents(&out, "again")
+		if err != nil {
+			t.Fatalf("events read do not read back: %v", err)
+		}
+		if diff := cmp.Diff(evs, again, cmpopts.EquateEmpty()); diff != "" {
+			t.Fatalf("round trip (-read +again):\n%s", diff)
+		}
+	})
 }
