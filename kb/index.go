@@ -183,6 +183,15 @@ func open(root string, temp bool, tok tokenize.Tokenizer, opts []Option) (*Index
 		root: root,
 		temp: temp,
 	}
+	// The folder's lock first: a second Open of a held folder fails before
+	// any work (reading the default ranker takes a moment).
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return nil, fmt.Errorf("kb: open %q: %w", root, err)
+	}
+	lock, err := lockFolder(filepath.Join(root, lockFile))
+	if err != nil {
+		return nil, fmt.Errorf("kb: open %q: %w", root, err)
+	}
 	switch {
 	case o.noRanker:
 	case o.ranker != nil:
@@ -190,16 +199,10 @@ func open(root string, temp bool, tok tokenize.Tokenizer, opts []Option) (*Index
 	default:
 		r, err := DefaultRanker()
 		if err != nil {
+			lock.Close()
 			return nil, err
 		}
 		ix.rank = r
-	}
-	if err := os.MkdirAll(root, 0o755); err != nil {
-		return nil, fmt.Errorf("kb: open %q: %w", root, err)
-	}
-	lock, err := lockFolder(filepath.Join(root, lockFile))
-	if err != nil {
-		return nil, fmt.Errorf("kb: open %q: %w", root, err)
 	}
 	ix.lock = lock
 	if err := ix.openFolder(); err != nil {
