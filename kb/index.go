@@ -142,6 +142,12 @@ type Index struct {
 // version; when any of them differs from tok and opts, Open fails with an
 // error wrapping [ErrIncompatible] that names what differs. Open never
 // closes tok; the caller keeps it open until the Index is closed.
+//
+// The Index holds the folder until Close: another Open of it, in this
+// process or another, fails at once with an error wrapping [ErrLocked].
+// Holding it, Open removes what a crash left behind (a half-built first
+// index, a generation a Reload did not finish or remove), so a folder a
+// killed process wrote to opens as the last write left it.
 func Open(path string, tok tokenize.Tokenizer, opts ...Option) (*Index, error) {
 	if path == "" {
 		return nil, errors.New("kb: open: empty path")

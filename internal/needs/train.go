@@ -446,7 +446,7 @@ func (b *Builder) newFit(o Options) *fit {
 	}
 	// Number the slots target-major and visit the cases by target: a case's
 	// activations all have its target, so their weights then lie together
-	// in memory (this halves the time of a fit on a large log).
+	// in memory.
 	perm := make([]int32, len(f.slotRow))
 	for i := range perm {
 		perm[i] = int32(i)
