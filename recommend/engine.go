@@ -254,15 +254,8 @@ func (e *Engine) staticFor(cat *catalog, m *Model) *staticFeatures {
 // they are the users' history, read by every request, and the log a host
 // retrains from.
 func (e *Engine) Record(ctx context.Context, events ...Event) error {
-	now := e.opts.clock()
-	for i := range events {
-		err := events[i].Validate()
-		if err == nil {
-			err = events[i].ahead(now, e.opts.maxSkew)
-		}
-		if err != nil {
-			return fmt.Errorf("recommend: record event %d: %w", i, err)
-		}
+	if err := checkEvents(events, e.opts.clock(), e.opts.maxSkew); err != nil {
+		return fmt.Errorf("recommend: record: %w", err)
 	}
 	if err := e.events.Append(ctx, events...); err != nil {
 		return fmt.Errorf("recommend: record: %w", err)

@@ -114,6 +114,21 @@ func (e *Event) Validate() error {
 	return nil
 }
 
+// checkEvents validates events for storing at now: each must be valid and
+// dated at most skew after now. The error names the first bad event.
+func checkEvents(events []Event, now time.Time, skew time.Duration) error {
+	for i := range events {
+		err := events[i].Validate()
+		if err == nil {
+			err = events[i].ahead(now, skew)
+		}
+		if err != nil {
+			return fmt.Errorf("event %d: %w", i, err)
+		}
+	}
+	return nil
+}
+
 // ahead reports an error if e is dated more than skew after now (skew < 0:
 // no limit): such an event would never expire under a store's TTL.
 func (e *Event) ahead(now time.Time, skew time.Duration) error {

@@ -151,14 +151,8 @@ func (s *MemoryStore) Append(ctx context.Context, events ...Event) error {
 		return fmt.Errorf("recommend: append: %w", err)
 	}
 	now := s.cfg.Clock()
-	for i := range events {
-		err := events[i].Validate()
-		if err == nil {
-			err = events[i].ahead(now, s.cfg.MaxSkew)
-		}
-		if err != nil {
-			return fmt.Errorf("recommend: append event %d: %w", i, err)
-		}
+	if err := checkEvents(events, now, s.cfg.MaxSkew); err != nil {
+		return fmt.Errorf("recommend: append: %w", err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

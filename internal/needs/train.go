@@ -97,18 +97,43 @@ func (b *basis) integral(j int, span float64) float64 {
 	return total
 }
 
+// keys interns strings as dense ids, in the order of their first use.
+type keys struct {
+	list []string
+	ids  map[string]int32
+}
+
+// id returns key's id, adding it if new (added).
+func (k *keys) id(key string) (id int32, added bool) {
+	if id, ok := k.ids[key]; ok {
+		return id, false
+	}
+	if k.ids == nil {
+		k.ids = map[string]int32{}
+	}
+	id = int32(len(k.list))
+	k.list = append(k.list, key)
+	k.ids[key] = id
+	return id, true
+}
+
+// idBytes is id for a key in a byte slice, copied only when new.
+func (k *keys) idBytes(key []byte) (int32, bool) {
+	if id, ok := k.ids[string(key)]; ok {
+		return id, false
+	}
+	return k.id(string(key))
+}
+
 // Builder collects the causes, contexts, targets and training cases of a
 // model. It is not safe for concurrent use.
 type Builder struct {
 	opts    Options
 	basis   basis
-	causes  []string
+	causes  keys
 	nrows   int32 // causes × lags
-	byCause map[string]int32
-	targets []string
-	byTgt   map[string]int32
-	ctxs    []string
-	byCtx   map[string]int32
+	targets keys
+	ctxs    keys
 
 	cases []bcase
 	// Exposure, for the Process objective: of each row, of each lag of the
@@ -165,21 +190,19 @@ func NewBuilder(opts Options) (*Builder, error) {
 		return nil, err
 	}
 	opts.Lags = slices.Clone(opts.Lags)
-	return &Builder{opts: opts, basis: newBasis(opts.Lags, opts.LagScale), byCause: map[string]int32{},
-		byTgt: map[string]int32{}, byCtx: map[string]int32{}, scr: map[int32]float64{}}, nil
+	return &Builder{opts: opts, basis: newBasis(opts.Lags, opts.LagScale), scr: map[int32]float64{}}, nil
 }
 
 // Cause returns the id of a cause key, adding it on first use. A cause has
 // a weight per target and lag.
-func (b *Builder) Cause(key string) int32 {
-	if id, ok := b.byCause[key]; ok {
-		return id
+func (b *Builder) Cause(key string) int32 { return b.newCause(b.causes.id(key)) }
+
+// newCause gives a cause just added its rows.
+func (b *Builder) newCause(id int32, added bool) int32 {
+	if added {
+		b.nrows += int32(len(b.basis.u))
+		b.expo = append(b.expo, make([]float64, len(b.basis.u))...)
 	}
-	id := int32(len(b.causes))
-	b.causes = append(b.causes, key)
-	b.nrows += int32(len(b.basis.u))
-	b.expo = append(b.expo, make([]float64, len(b.basis.u))...)
-	b.byCause[key] = id
 	return id
 }
 
@@ -188,7 +211,7 @@ func (b *Builder) Cause(key string) int32 {
 // exposure, whether an ask followed or not. about ≥ 0 marks an ask of that
 // target, which also exposes the re-ask kernel.
 func (b *Builder) AddOccurrence(cause int32, span float64, about int32) {
-	if cause < 0 || int(cause) >= len(b.causes) || !(span > 0) || math.IsInf(span, 0) {
+	if cause < 0 || int(cause) >= len(b.causes.list) || !(span > 0) || math.IsInf(span, 0) {
 		return
 	}
 	r0 := int(cause) * len(b.basis.u)
@@ -211,21 +234,11 @@ func (b *Builder) AddTime(seconds float64) {
 
 // CauseBytes is [Builder.Cause] for a key in a byte slice, which it
 // copies only when the key is new.
-func (b *Builder) CauseBytes(key []byte) int32 {
-	if id, ok := b.byCause[string(key)]; ok {
-		return id
-	}
-	return b.Cause(string(key))
-}
+func (b *Builder) CauseBytes(key []byte) int32 { return b.newCause(b.causes.idBytes(key)) }
 
 // Target returns the id of a target key, adding it on first use.
 func (b *Builder) Target(key string) int32 {
-	if id, ok := b.byTgt[key]; ok {
-		return id
-	}
-	id := int32(len(b.targets))
-	b.targets = append(b.targets, key)
-	b.byTgt[key] = id
+	id, _ := b.targets.id(key)
 	return id
 }
 
@@ -235,22 +248,15 @@ func (b *Builder) Target(key string) int32 {
 // target's rate is multiplied by P(v | target)/P(v) for each value v of the
 // moment, as counted over the cases.
 func (b *Builder) Context(key string) int32 {
-	if id, ok := b.byCtx[key]; ok {
-		return id
-	}
-	id := int32(len(b.ctxs))
-	b.ctxs = append(b.ctxs, key)
-	b.byCtx[key] = id
+	id, _ := b.ctxs.id(key)
 	return id
 }
 
 // ContextBytes is [Builder.Context] for a key in a byte slice, which it
 // copies only when the key is new.
 func (b *Builder) ContextBytes(key []byte) int32 {
-	if id, ok := b.byCtx[string(key)]; ok {
-		return id
-	}
-	return b.Context(string(key))
+	id, _ := b.ctxs.idBytes(key)
+	return id
 }
 
 // Cases returns how many cases were added.
@@ -262,7 +268,7 @@ func (b *Builder) Cases() int { return len(b.cases) }
 // an unknown cause, a value that is not positive and finite, or an age at
 // or past the last lag is ignored, as are unknown context ids.
 func (b *Builder) AddCase(target int32, ev []Evidence, ctx []int32) {
-	if target < 0 || int(target) >= len(b.targets) {
+	if target < 0 || int(target) >= len(b.targets.list) {
 		return
 	}
 	clear(b.scr)
@@ -275,7 +281,7 @@ func (b *Builder) AddCase(target int32, ev []Evidence, ctx []int32) {
 	}
 	var selfAll, selfHit [maxLags]float64
 	for _, e := range ev {
-		if e.Cause < 0 || int(e.Cause) >= len(b.causes) || !(e.Value > 0) || math.IsInf(e.Value, 0) {
+		if e.Cause < 0 || int(e.Cause) >= len(b.causes.list) || !(e.Value > 0) || math.IsInf(e.Value, 0) {
 			continue
 		}
 		j, w, ok := b.basis.at(e.Age)
@@ -287,7 +293,7 @@ func (b *Builder) AddCase(target int32, ev []Evidence, ctx []int32) {
 		if w < 1 {
 			add(r+1, (1-w)*e.Value)
 		}
-		if e.About >= 0 && int(e.About) < len(b.targets) {
+		if e.About >= 0 && int(e.About) < len(b.targets.list) {
 			hit := 0.0
 			if e.About == target {
 				hit = 1
@@ -313,7 +319,7 @@ func (b *Builder) AddCase(target int32, ev []Evidence, ctx []int32) {
 		}
 	}
 	for _, v := range ctx {
-		if v >= 0 && int(v) < len(b.ctxs) && !slices.Contains(b.ctxOf[c.cfrom:], v) {
+		if v >= 0 && int(v) < len(b.ctxs.list) && !slices.Contains(b.ctxOf[c.cfrom:], v) {
 			b.ctxOf = append(b.ctxOf, v)
 		}
 	}
@@ -499,7 +505,7 @@ func (b *Builder) newFit(o Options) *fit {
 	}
 	// Kernels, in cause then target order.
 	var tgts []int32
-	for c := range b.causes {
+	for c := range b.causes.list {
 		r0, n := int32(c)*nb, nb
 		tgts = tgts[:0]
 		for j := int32(0); j < n; j++ {
@@ -525,8 +531,8 @@ func (b *Builder) newFit(o Options) *fit {
 	for i := range f.theta {
 		f.theta[i] = 0.1
 	}
-	f.base = make([]float64, len(b.targets))
-	f.count = make([]float64, len(b.targets))
+	f.base = make([]float64, len(b.targets.list))
+	f.count = make([]float64, len(b.targets.list))
 	for _, c := range b.cases {
 		f.count[c.target]++
 	}
@@ -674,7 +680,7 @@ func (f *fit) run(ctx context.Context) (float64, error) {
 	accs := make([]acc, workers)
 	for w := range accs {
 		accs[w] = acc{num: make([]float64, len(f.slotRow)), den: make([]float64, b.nrows),
-			baseNum: make([]float64, len(b.targets)), selfNum: make([]float64, len(f.self)), selfDen: make([]float64, len(f.self))}
+			baseNum: make([]float64, len(b.targets.list)), selfNum: make([]float64, len(f.self)), selfDen: make([]float64, len(f.self))}
 	}
 	n := float64(len(b.cases))
 	var ll float64
@@ -827,9 +833,9 @@ func (f *fit) model(ll float64) *Model {
 	m := &Model{
 		opts:    f.opts,
 		basis:   b.basis,
-		causes:  slices.Clone(b.causes),
-		targets: slices.Clone(b.targets),
-		ctxs:    slices.Clone(b.ctxs),
+		causes:  slices.Clone(b.causes.list),
+		targets: slices.Clone(b.targets.list),
+		ctxs:    slices.Clone(b.ctxs.list),
 		base:    f.base,
 		self:    f.self,
 		rows:    make([][]Weight, b.nrows),
@@ -842,9 +848,9 @@ func (f *fit) model(ll float64) *Model {
 		}
 	}
 	// Context counts.
-	m.ctxCount = make([]float64, len(b.ctxs))
-	m.tgtCount = make([]float64, len(b.targets))
-	m.ctxRows = make([][]Weight, len(b.ctxs))
+	m.ctxCount = make([]float64, len(b.ctxs.list))
+	m.tgtCount = make([]float64, len(b.targets.list))
+	m.ctxRows = make([][]Weight, len(b.ctxs.list))
 	pair := map[[2]int32]float64{}
 	for _, c := range b.cases {
 		m.tgtCount[c.target]++
