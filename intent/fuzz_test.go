@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -66,8 +67,19 @@ func FuzzLoadRoutes(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if rs.Len() < 0 {
-			t.Fatal("negative length")
+		intents := rs.Intents()
+		if len(intents) != rs.Len() {
+			t.Fatalf("%d intents listed, Len %d", len(intents), rs.Len())
+		}
+		for _, in := range intents {
+			r, ok := rs.Get(in)
+			if !ok || r.Intent != in {
+				t.Fatalf("Get(%q) = %+v, %v", in, r, ok)
+			}
+			res, err := rs.Resolve(in, nil)
+			if err != nil || !slices.Equal(res.Missing, r.Required) {
+				t.Fatalf("Resolve(%q) without slots: missing %v, %v; want every required slot %v", in, res.Missing, err, r.Required)
+			}
 		}
 	})
 }

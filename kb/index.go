@@ -237,9 +237,13 @@ func (ix *Index) openFolder() error {
 		if err != nil {
 			return err
 		}
+		if err := ix.removeLeftovers(name); err != nil {
+			g.close(false)
+			return err
+		}
 		ix.cur = g
 		ix.genSeq, _ = strconv.Atoi(strings.TrimPrefix(name, "g"))
-		return ix.removeLeftovers(name)
+		return nil
 	case !errors.Is(err, os.ErrNotExist):
 		return fmt.Errorf("kb: open %q: %w", root, err)
 	}

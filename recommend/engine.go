@@ -208,14 +208,21 @@ func (e *Engine) SetModel(m *Model) error {
 func (e *Engine) Reload(ctx context.Context) error {
 	e.loadMu.Lock()
 	defer e.loadMu.Unlock()
+	_, err := e.load(ctx)
+	return err
+}
+
+// load reads the catalog and makes it the current one. The caller holds
+// loadMu.
+func (e *Engine) load(ctx context.Context) (*catalog, error) {
 	c, err := loadCatalog(ctx, e.cat)
 	if err != nil {
-		e.opts.logger.Warn("recommend: reload failed", "err", err)
-		return err
+		e.opts.logger.Warn("recommend: catalog read failed", "err", err)
+		return nil, err
 	}
 	e.catv.Store(c)
 	e.opts.logger.Info("recommend: catalog loaded", "entries", len(c.faqs))
-	return nil
+	return c, nil
 }
 
 // catalog returns the current catalog, reading it on first use.
@@ -228,14 +235,7 @@ func (e *Engine) catalog(ctx context.Context) (*catalog, error) {
 	if c := e.catv.Load(); c != nil {
 		return c, nil
 	}
-	c, err := loadCatalog(ctx, e.cat)
-	if err != nil {
-		e.opts.logger.Warn("recommend: catalog read failed", "err", err)
-		return nil, err
-	}
-	e.catv.Store(c)
-	e.opts.logger.Info("recommend: catalog loaded", "entries", len(c.faqs))
-	return c, nil
+	return e.load(ctx)
 }
 
 // staticFor returns the static features of cat under m, building them when

@@ -195,16 +195,18 @@ func (s *sources) learnedRates(v *view, visit map[string]string) {
 		return
 	}
 	s.model.schema.build(&v.mo, v.hist, nil, v.now.Unix(), nm.MaxAge().Seconds(), visit, modelSink{nm})
+	// The feature is relative to the most probable question, and only
+	// when the evidence moves the ranking away from the base rates: with
+	// no evidence it would be a second popularity, so it is not computed.
+	if len(v.mo.ev) == 0 && len(v.mo.ctx) == 0 {
+		return
+	}
 	n := nm.NumTargets()
 	v.learnedRaw, v.learned = grow(v.learnedRaw, n), grow(v.learned, n)
 	nm.Rates(v.mo.ev, v.learnedRaw)
 	copy(v.learned, v.learnedRaw)
-	nm.ApplyContext(v.mo.ctx, v.learned)
-	// The feature is relative to the most probable question, and only
-	// when the evidence moved the ranking away from the base rates: with
-	// no evidence it would be a second popularity.
-	if len(v.mo.ev) == 0 && len(v.mo.ctx) == 0 {
-		return
+	if len(v.mo.ctx) > 0 {
+		nm.ApplyContext(v.mo.ctx, v.learned)
 	}
 	top := topRates(v.learned, learnedCandidates, v.buf.learnedTop[:0], nm.TargetKey)
 	v.buf.learnedTop = top

@@ -129,7 +129,7 @@ func (m *Model) Weights() Weights { return m.weights }
 // Asks returns how many ask events the model learned from.
 func (m *Model) Asks() int64 { return int64(m.info.Asks) }
 
-// newCounts fills the popularity and trending counts from asks.
+// count adds one ask of q at t to the popularity and trending counts.
 func (m *Model) count(q string, t time.Time) {
 	m.pop[q]++
 	m.maxPop = max(m.maxPop, m.pop[q])

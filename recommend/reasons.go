@@ -6,7 +6,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/duxin-ai/duxin/internal/needs"
 	"github.com/duxin-ai/duxin/internal/seqrec"
 )
 
@@ -357,5 +356,3 @@ func (x *explainer) questionText(id string) string {
 	}
 	return id
 }
-
-var _ = needs.Evidence{}

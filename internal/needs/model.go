@@ -88,9 +88,6 @@ func (m *Model) CauseBytes(key []byte) (int32, bool) {
 // CauseKey returns the key of cause id.
 func (m *Model) CauseKey(id int32) string { return m.causes[id] }
 
-// NumCauses returns how many causes the model knows.
-func (m *Model) NumCauses() int { return len(m.causes) }
-
 // Target returns the id of a target key and whether the model knows it.
 func (m *Model) Target(key string) (int32, bool) {
 	id, ok := m.byTarget[key]
@@ -109,9 +106,6 @@ func (m *Model) Context(key string) (int32, bool) {
 	id, ok := m.byCtx[key]
 	return id, ok
 }
-
-// Lags returns the centres of the model's time basis.
-func (m *Model) Lags() []time.Duration { return slices.Clone(m.opts.Lags) }
 
 // MaxAge returns the age from which an event cause no longer counts.
 func (m *Model) MaxAge() time.Duration { return m.opts.Lags[len(m.opts.Lags)-1] }
@@ -237,41 +231,8 @@ func (m *Model) addEvidence(e Evidence, dst []float64, loc *ageLoc) float64 {
 	return total
 }
 
-// Contribution returns how much one piece of evidence adds to target t's
-// rate before context factors: what [Model.Rates] adds to dst[t] for it.
-func (m *Model) Contribution(e Evidence, t int32) float64 {
-	if e.Cause < 0 || int(e.Cause) >= len(m.causes) || !(e.Value > 0) || t < 0 || int(t) >= len(m.targets) {
-		return 0
-	}
-	weight := func(r int32) float64 {
-		row := m.rows[r]
-		k, ok := slices.BinarySearchFunc(row, t, func(w Weight, t int32) int { return cmp.Compare(w.Target, t) })
-		if !ok {
-			return 0
-		}
-		return row[k].W
-	}
-	j, w, ok := m.basis.at(e.Age)
-	if !ok {
-		return 0
-	}
-	r := e.Cause*int32(len(m.basis.u)) + int32(j)
-	x := w * weight(r)
-	if w < 1 {
-		x += (1 - w) * weight(r+1)
-	}
-	if e.About == t {
-		x += w * m.self[j]
-		if w < 1 {
-			x += (1 - w) * m.self[j+1]
-		}
-	}
-	return x * e.Value
-}
-
 // Attribute sets out[k][i] to what evidence ev[i] adds to the rate of
-// targets[k] before context ([Model.Contribution] for each pair), in one
-// pass over the evidence: for explaining a list of targets. out must hold
+// targets[k] before context, in one pass over the evidence: for explaining a list of targets. out must hold
 // len(targets) slices of len(ev) values.
 func (m *Model) Attribute(ev []Evidence, targets []int32, out [][]float64) {
 	order := make([]int, len(targets)) // targets[order[i]] ascending
@@ -352,9 +313,11 @@ func (m *Model) Base(t int32) float64 { return m.base[t] }
 // Kernel returns cause c's weight for target t at each lag: the learned
 // shape of the need over time.
 func (m *Model) Kernel(c, t int32) []float64 {
-	out := make([]float64, len(m.opts.Lags))
+	ev := make([]Evidence, len(m.opts.Lags))
+	out := make([]float64, len(ev))
 	for j, l := range m.opts.Lags {
-		out[j] = m.Contribution(Evidence{Cause: c, Age: l.Seconds(), Value: 1, About: -1}, t)
+		ev[j] = Evidence{Cause: c, Age: l.Seconds(), Value: 1, About: -1}
 	}
+	m.Attribute(ev, []int32{t}, [][]float64{out})
 	return out
 }

@@ -49,21 +49,13 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 			e.str(k)
 		}
 	}
-	for _, x := range m.base {
-		e.f64(x)
-	}
-	for _, x := range m.self {
-		e.f64(x)
-	}
+	e.f64s(m.base)
+	e.f64s(m.self)
 	for _, row := range m.rows {
 		e.weights(row)
 	}
-	for _, x := range m.ctxCount {
-		e.f64(x)
-	}
-	for _, x := range m.tgtCount {
-		e.f64(x)
-	}
+	e.f64s(m.ctxCount)
+	e.f64s(m.tgtCount)
 	for _, row := range m.ctxRows {
 		e.weights(row)
 	}
@@ -75,6 +67,12 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 type encoder struct{ buf bytes.Buffer }
 
 func (e *encoder) uv(x uint64) { e.buf.Write(binary.AppendUvarint(nil, x)) }
+func (e *encoder) f64s(xs []float64) {
+	for _, x := range xs {
+		e.f64(x)
+	}
+}
+
 func (e *encoder) f64(x float64) {
 	e.buf.Write(binary.LittleEndian.AppendUint64(nil, math.Float64bits(x)))
 }

@@ -3,7 +3,6 @@ package simulate
 import (
 	"bytes"
 	"fmt"
-	"strconv"
 
 	"github.com/duxin-ai/duxin/internal/sampledata"
 	"github.com/duxin-ai/duxin/recommend"
@@ -48,10 +47,4 @@ func vocabulary(p *recommend.Phrasebook) map[string][]attrSpec {
 }
 
 // smallIntegers are the values an integer attribute (days overdue) takes.
-var smallIntegers = func() []string {
-	var out []string
-	for _, d := range []int{1, 3, 7, 15} {
-		out = append(out, strconv.Itoa(d))
-	}
-	return out
-}()
+var smallIntegers = []string{"1", "3", "7", "15"}
