@@ -35,6 +35,11 @@ const (
 
 // Event is one thing a user did.
 type Event struct {
+	// ID optionally identifies the event, so that a write retried after a
+	// timeout is stored once: a store keeps one event per (User, ID) while
+	// it keeps the event (the Redis store, for its TTL). Empty means no
+	// identity; every write is stored.
+	ID string
 	// User identifies the user; required.
 	User string
 	// Time is when it happened; required. Logs store it in whole seconds.
@@ -89,7 +94,7 @@ func (e *Event) Validate() error {
 	for _, f := range [...]struct {
 		name, v string
 		max     int
-	}{{"user", e.User, MaxFieldBytes}, {"type", e.Type, MaxFieldBytes}, {"object", e.Object, MaxFieldBytes},
+	}{{"id", e.ID, MaxFieldBytes}, {"user", e.User, MaxFieldBytes}, {"type", e.Type, MaxFieldBytes}, {"object", e.Object, MaxFieldBytes},
 		{"question", e.Question, MaxFieldBytes}, {"text", e.Text, MaxTextBytes}} {
 		if !utf8.ValidString(f.v) {
 			return bad(f.name, "invalid UTF-8")
@@ -168,6 +173,7 @@ func (e *FieldError) Unwrap() error { return e.Err }
 
 // logLine is the JSON Lines form of an Event.
 type logLine struct {
+	ID       string            `json:"id,omitempty"`
 	User     string            `json:"user"`
 	Time     int64             `json:"time"`
 	Type     string            `json:"type"`
@@ -179,11 +185,11 @@ type logLine struct {
 
 // ReadEvents reads a behavior log in JSON Lines, one event per line:
 //
-//	{"user":"u1","time":1700000000,"type":"transfer.fail","object":"t42","attrs":{"channel":"bank_card"}}
+//	{"id":"e1","user":"u1","time":1700000000,"type":"transfer.fail","object":"t42","attrs":{"channel":"bank_card"}}
 //	{"user":"u1","time":1700000180,"type":"ask","question":"transfer-fail-reason"}
 //	{"user":"u1","time":1700000200,"type":"search","text":"电子回单"}
 //
-// time is in unix seconds. Blank lines are skipped; unknown fields are
+// time is in unix seconds; id is optional ([Event.ID]). Blank lines are skipped; unknown fields are
 // errors. Events are returned in file order. name labels errors, which are
 // [*FieldError]s giving the file, line and field of the first bad line.
 func ReadEvents(r io.Reader, name string) ([]Event, error) {
@@ -235,7 +241,7 @@ func parseLine(b []byte) (Event, *FieldError) {
 	}
 	var l logLine
 	fields := map[string]any{
-		"user": &l.User, "time": &l.Time, "type": &l.Type, "object": &l.Object,
+		"id": &l.ID, "user": &l.User, "time": &l.Time, "type": &l.Type, "object": &l.Object,
 		"attrs": &l.Attrs, "question": &l.Question, "text": &l.Text,
 	}
 	for _, k := range slices.Sorted(maps.Keys(raw)) {
@@ -254,7 +260,7 @@ func parseLine(b []byte) (Event, *FieldError) {
 		return Event{}, &FieldError{Field: "time", Err: fmt.Errorf("%w: missing", ErrInvalidEvent)}
 	}
 	e := Event{
-		User: l.User, Time: time.Unix(l.Time, 0).UTC(), Type: l.Type, Object: l.Object,
+		ID: l.ID, User: l.User, Time: time.Unix(l.Time, 0).UTC(), Type: l.Type, Object: l.Object,
 		Attrs: l.Attrs, Question: l.Question, Text: l.Text,
 	}
 	if err := e.Validate(); err != nil {
@@ -274,7 +280,7 @@ func WriteEvents(w io.Writer, events ...Event) error {
 	enc.SetEscapeHTML(false)
 	for i := range events {
 		e := &events[i]
-		l := logLine{User: e.User, Time: e.Time.Unix(), Type: e.Type, Object: e.Object,
+		l := logLine{ID: e.ID, User: e.User, Time: e.Time.Unix(), Type: e.Type, Object: e.Object,
 			Attrs: e.Attrs, Question: e.Question, Text: e.Text}
 		if err := enc.Encode(&l); err != nil {
 			return fmt.Errorf("recommend: write event %d: %w", i, err)

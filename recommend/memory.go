@@ -160,12 +160,31 @@ func (s *MemoryStore) Append(ctx context.Context, events ...Event) error {
 		if s.expired(e.Time, now) {
 			continue
 		}
+		if e.ID != "" && s.holds(e.User, e.ID) {
+			continue // a retried write
+		}
 		if e.Attrs != nil {
 			e.Attrs = maps.Clone(e.Attrs)
 		}
 		s.touch(e.User).push(e, s.cfg.PerUser)
 	}
 	return nil
+}
+
+// holds reports whether the user's kept events include one with this id.
+// The caller holds mu.
+func (s *MemoryStore) holds(user, id string) bool {
+	el, ok := s.users[user]
+	if !ok {
+		return false
+	}
+	u := el.Value.(*memUser)
+	for i := range u.n {
+		if u.at(i).ID == id {
+			return true
+		}
+	}
+	return false
 }
 
 func (u *memUser) at(i int) *Event { return &u.ring[(u.head+i)%len(u.ring)] }
@@ -212,9 +231,25 @@ func (s *MemoryStore) AppendRecent(ctx context.Context, dst []Event, user string
 	now := s.cfg.Clock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.appendRecent(dst, user, since, limit, now), nil
+}
+
+// ReadUser implements [UserReader].
+func (s *MemoryStore) ReadUser(ctx context.Context, dst []Event, user string, since time.Time, limit int) ([]Event, []UserFeedback, error) {
+	if err := ctx.Err(); err != nil {
+		return dst, nil, fmt.Errorf("recommend: read user: %w", err)
+	}
+	now := s.cfg.Clock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.appendRecent(dst, user, since, limit, now), s.userFeedback(user, now), nil
+}
+
+// appendRecent is AppendRecent under mu.
+func (s *MemoryStore) appendRecent(dst []Event, user string, since time.Time, limit int, now time.Time) []Event {
 	el, ok := s.users[user]
 	if !ok {
-		return dst, nil
+		return dst
 	}
 	u := el.Value.(*memUser)
 	lo := 0
@@ -224,14 +259,11 @@ func (s *MemoryStore) AppendRecent(ctx context.Context, dst []Event, user string
 	if limit > 0 && u.n-lo > limit {
 		lo = u.n - limit
 	}
-	if lo == u.n {
-		return dst, nil
-	}
 	dst = slices.Grow(dst, u.n-lo)
 	for i := lo; i < u.n; i++ {
 		dst = append(dst, *u.at(i))
 	}
-	return dst, nil
+	return dst
 }
 
 // AddFeedback implements [FeedbackStore].
@@ -318,9 +350,14 @@ func (s *MemoryStore) UserFeedback(ctx context.Context, user string) ([]UserFeed
 	now := s.cfg.Clock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.userFeedback(user, now), nil
+}
+
+// userFeedback is UserFeedback under mu.
+func (s *MemoryStore) userFeedback(user string, now time.Time) []UserFeedback {
 	el, ok := s.users[user]
 	if !ok {
-		return nil, nil
+		return nil
 	}
 	u := el.Value.(*memUser)
 	out := make([]UserFeedback, 0, len(u.fb))
@@ -331,7 +368,7 @@ func (s *MemoryStore) UserFeedback(ctx context.Context, user string) ([]UserFeed
 		out = append(out, q.UserFeedback)
 	}
 	slices.SortFunc(out, func(a, b UserFeedback) int { return strings.Compare(a.Question, b.Question) })
-	return out, nil
+	return out
 }
 
 // QuestionStats implements [FeedbackStore].

@@ -10,7 +10,9 @@ import (
 // concurrent use; a networked store implements the same two methods.
 type EventStore interface {
 	// Append stores events; it rejects an invalid event (see
-	// [Event.Validate]) with an error and stores none of them.
+	// [Event.Validate]) with an error and stores none of them. An event
+	// with an [Event.ID] the store already keeps for that user is stored
+	// once, so a retried write is not counted twice.
 	Append(ctx context.Context, events ...Event) error
 	// Recent returns up to limit of the user's most recent events with Time
 	// not before since, oldest first (ties in arrival order). limit ≤ 0
@@ -24,6 +26,16 @@ type EventStore interface {
 // one buffer across requests. [MemoryStore] implements it.
 type RecentAppender interface {
 	AppendRecent(ctx context.Context, dst []Event, user string, since time.Time, limit int) ([]Event, error)
+}
+
+// UserReader is an optional capability of a store that keeps both a
+// user's events and their feedback: both in one read, which a networked
+// store serves in one round trip. [Engine] uses it when its EventStore and
+// FeedbackStore are the same value. The events are what
+// [EventStore.Recent] returns, appended to dst; the feedback is what
+// [FeedbackStore.UserFeedback] returns. [MemoryStore] implements it.
+type UserReader interface {
+	ReadUser(ctx context.Context, dst []Event, user string, since time.Time, limit int) ([]Event, []UserFeedback, error)
 }
 
 // FeedbackKind says what a user did with a suggestion.

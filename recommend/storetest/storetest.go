@@ -166,6 +166,81 @@ func Run(t *testing.T, newStore func(t *testing.T) recommend.EventStore) {
 		}
 	})
 
+	t.Run("RetriedEventStoredOnce", func(t *testing.T) {
+		s := newStore(t)
+		e := recommend.Event{ID: "e1", User: "u1", Time: at(1), Type: "transfer.fail"}
+		other := recommend.Event{ID: "e1", User: "u2", Time: at(1), Type: "transfer.fail"}
+		plain := recommend.Event{User: "u1", Time: at(2), Type: "bill.view"}
+		for range 2 { // the second call is a retry of the first
+			if err := s.Append(ctx, e, other, plain); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.Append(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Recent(ctx, "u1", time.Time{}, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The event with an identity is kept once; one without is kept
+		// at every write.
+		want := []recommend.Event{e, plain, plain}
+		if d := cmp.Diff(want, got, cmp.Comparer(time.Time.Equal)); d != "" {
+			t.Errorf("Recent (-want +got):\n%s", d)
+		}
+		if got, err := s.Recent(ctx, "u2", time.Time{}, 0); err != nil || len(got) != 1 {
+			t.Errorf("u2's event with the same id: got %d events, %v; want 1 (ids are per user)", len(got), err)
+		}
+	})
+
+	t.Run("ReadUserMatchesReads", func(t *testing.T) {
+		s := newStore(t)
+		ur, ok := s.(recommend.UserReader)
+		fs, okf := s.(recommend.FeedbackStore)
+		if !ok || !okf {
+			t.Skip("the store does not implement UserReader and FeedbackStore")
+		}
+		for i := range 5 {
+			if err := s.Append(ctx, ev("u1", i, "bill.view")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		err := fs.AddFeedback(ctx,
+			recommend.Feedback{User: "u1", Question: "a", Kind: recommend.Click, Time: at(3)},
+			recommend.Feedback{User: "u1", Question: "b", Kind: recommend.Dismiss, Time: at(4)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dst := []recommend.Event{ev("keep", 0, "x")}
+		evs, fbs, err := ur.ReadUser(ctx, dst, "u1", at(1), 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantEv, err := s.Recent(ctx, "u1", at(1), 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantFb, err := fs.UserFeedback(ctx, "u1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(append(dst[:1:1], wantEv...), evs, cmp.Comparer(time.Time.Equal)); d != "" {
+			t.Errorf("ReadUser events (-Recent +ReadUser):\n%s", d)
+		}
+		if d := cmp.Diff(wantFb, fbs, cmp.Comparer(time.Time.Equal)); d != "" {
+			t.Errorf("ReadUser feedback (-UserFeedback +ReadUser):\n%s", d)
+		}
+		if evs, fbs, err := ur.ReadUser(ctx, nil, "nobody", time.Time{}, 0); err != nil || len(evs)+len(fbs) != 0 {
+			t.Errorf("ReadUser(unknown) = %v, %v, %v; want empty", evs, fbs, err)
+		}
+		c, cancel := context.WithCancel(ctx)
+		cancel()
+		if _, _, err := ur.ReadUser(c, nil, "u1", time.Time{}, 0); !errors.Is(err, context.Canceled) {
+			t.Errorf("ReadUser error = %v, want context.Canceled", err)
+		}
+	})
+
 	t.Run("Concurrent", func(t *testing.T) {
 		s := newStore(t)
 		var wg sync.WaitGroup
