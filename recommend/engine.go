@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -31,6 +32,9 @@ type options struct {
 	histLimit   int
 	histAge     time.Duration
 	maxSkew     time.Duration
+	observer    Observer
+	statsTTL    time.Duration
+	storeWait   time.Duration
 }
 
 func defaultOptions() options {
@@ -44,6 +48,7 @@ func defaultOptions() options {
 		histLimit:   200,
 		histAge:     30 * 24 * time.Hour,
 		maxSkew:     10 * time.Minute,
+		statsTTL:    10 * time.Second,
 	}
 }
 
@@ -102,6 +107,13 @@ func WithHistory(limit int, maxAge time.Duration) Option {
 	return func(o *options) { o.histLimit, o.histAge = limit, maxAge }
 }
 
+// WithStoreTimeout bounds how long a request waits for the stores'
+// reads (0, the default: as long as its context allows). A read that takes
+// longer is a store failure: [Engine.Recommend] answers degraded instead
+// of failing (see [ErrDegraded]), so a slow store costs a request at most
+// this long.
+func WithStoreTimeout(d time.Duration) Option { return func(o *options) { o.storeWait = d } }
+
 // WithMaxSkew sets how far after the engine's clock a recorded event may be
 // dated: Record refuses a later one, which a store's TTL would never
 // expire. Default 10 minutes; negative means no limit.
@@ -127,6 +139,12 @@ func (o *options) validate() error {
 	if !(o.explore >= 0) || math.IsInf(o.explore, 0) || o.exploreMax < 0 {
 		bad("WithExploration", fmt.Sprint(o.explore, o.exploreMax), "finite bonus >= 0 and maxImpressions >= 0")
 	}
+	if o.statsTTL < 0 {
+		bad("WithStatsCache", o.statsTTL, ">= 0")
+	}
+	if o.storeWait < 0 {
+		bad("WithStoreTimeout", o.storeWait, ">= 0")
+	}
 	if o.resolvedFor < 0 {
 		bad("WithResolvedFor", o.resolvedFor, ">= 0")
 	}
@@ -142,6 +160,8 @@ type Engine struct {
 	cat      Catalog
 	events   EventStore
 	feedback FeedbackStore
+	user     UserReader // the stores' one read of a user, when they are one value that has it
+	stats    *statsCache
 	opts     options
 
 	model  atomic.Pointer[Model]
@@ -182,7 +202,10 @@ func NewEngine(cat Catalog, events EventStore, feedback FeedbackStore, opts ...O
 			return nil, err
 		}
 	}
-	e := &Engine{cat: cat, events: events, feedback: feedback, opts: o}
+	e := &Engine{cat: cat, events: events, feedback: feedback, opts: o, stats: newStatsCache(o.statsTTL)}
+	if ur, ok := events.(UserReader); ok && sameValue(events, feedback) {
+		e.user = ur
+	}
 	e.model.Store(m)
 	return e, nil
 }
@@ -253,11 +276,15 @@ func (e *Engine) staticFor(cat *catalog, m *Model) *staticFeatures {
 // stores them, all or none. The engine learns nothing from them online:
 // they are the users' history, read by every request, and the log a host
 // retrains from.
-func (e *Engine) Record(ctx context.Context, events ...Event) error {
+func (e *Engine) Record(ctx context.Context, events ...Event) (err error) {
+	var sw stopwatch
+	sw.begin("record", e.opts.observer != nil)
+	defer func() { sw.end(e.opts.observer, err) }()
 	if err := checkEvents(events, e.opts.clock(), e.opts.maxSkew); err != nil {
 		return fmt.Errorf("recommend: record: %w", err)
 	}
 	if err := e.events.Append(ctx, events...); err != nil {
+		sw.call.StoreErr = err
 		return fmt.Errorf("recommend: record: %w", err)
 	}
 	return nil
@@ -266,7 +293,10 @@ func (e *Engine) Record(ctx context.Context, events ...Event) error {
 // Feedback stores reactions to suggestions: impressions and clicks feed
 // exploration; a dismissal excludes the question for that user; a
 // resolution excludes it for a while ([WithResolvedFor]).
-func (e *Engine) Feedback(ctx context.Context, fb ...Feedback) error {
+func (e *Engine) Feedback(ctx context.Context, fb ...Feedback) (err error) {
+	var sw stopwatch
+	sw.begin("feedback", e.opts.observer != nil)
+	defer func() { sw.end(e.opts.observer, err) }()
 	now := e.opts.clock()
 	fb = slices.Clone(fb)
 	for i := range fb {
@@ -275,6 +305,9 @@ func (e *Engine) Feedback(ctx context.Context, fb ...Feedback) error {
 		}
 	}
 	if err := e.feedback.AddFeedback(ctx, fb...); err != nil {
+		if !errors.Is(err, ErrInvalidFeedback) {
+			sw.call.StoreErr = err
+		}
 		return fmt.Errorf("recommend: feedback: %w", err)
 	}
 	return nil
@@ -298,7 +331,7 @@ func (e *Engine) Score(ctx context.Context, user string, now time.Time, visit ma
 		return nil, err
 	}
 	m := e.model.Load()
-	v, fb, err := e.view(ctx, cat, m, user, now, visit)
+	v, fb, _, err := e.view(ctx, cat, m, user, now, visit, false)
 	if err != nil {
 		return nil, err
 	}
@@ -324,40 +357,113 @@ func (e *Engine) Score(ctx context.Context, user string, now time.Time, visit ma
 }
 
 // view reads the user's history and feedback and builds the evidence.
-func (e *Engine) view(ctx context.Context, cat *catalog, m *Model, user string, now time.Time, visit map[string]string) (*view, map[string]UserFeedback, error) {
-	v, _ := e.views.Get().(*view)
+// When degrade is set and a store read fails for another reason than ctx,
+// the view is built from the request alone (no history, no feedback) and
+// the store's error is returned as storeErr; otherwise it is err.
+func (e *Engine) view(ctx context.Context, cat *catalog, m *Model, user string, now time.Time, visit map[string]string, degrade bool) (v *view, fb map[string]UserFeedback, storeErr, err error) {
+	v, _ = e.views.Get().(*view)
 	if v == nil {
 		v = &view{}
 	}
-	var hist []Event
-	var err error
-	if ra, ok := e.events.(RecentAppender); ok {
-		v.histBuf, err = ra.AppendRecent(ctx, v.histBuf[:0], user, now.Add(-e.opts.histAge), e.opts.histLimit)
-		hist = v.histBuf
-	} else {
-		hist, err = e.events.Recent(ctx, user, now.Add(-e.opts.histAge), e.opts.histLimit)
-	}
+	hist, fbs, err := e.readUser(ctx, v, user, now)
 	if err != nil {
-		e.release(v)
-		e.opts.logger.Warn("recommend: history read failed", "user", user, "err", err)
-		return nil, nil, fmt.Errorf("recommend: read history of %q: %w", user, err)
+		e.opts.logger.Warn("recommend: store read failed", "user", user, "err", err)
+		if !degrade || ctx.Err() != nil {
+			e.release(v)
+			return nil, nil, err, err
+		}
+		storeErr, hist, fbs = err, nil, nil
 	}
-	fbs, err := e.feedback.UserFeedback(ctx, user)
-	if err != nil {
-		e.release(v)
-		e.opts.logger.Warn("recommend: feedback read failed", "user", user, "err", err)
-		return nil, nil, fmt.Errorf("recommend: read feedback of %q: %w", user, err)
-	}
-	fb := make(map[string]UserFeedback, len(fbs))
+	fb = make(map[string]UserFeedback, len(fbs))
 	for _, f := range fbs {
 		fb[f.Question] = f
 	}
 	src := &sources{cat: cat, model: m, kb: e.cat}
 	if _, err := src.buildView(ctx, hist, now, visit, v); err != nil {
 		e.release(v)
-		return nil, nil, err
+		return nil, nil, storeErr, err
 	}
-	return v, fb, nil
+	return v, fb, storeErr, nil
+}
+
+// readUser reads the user's recent history and feedback: in one call when
+// the stores are one [UserReader], else one call each. v's buffer is
+// reused for the history.
+func (e *Engine) readUser(ctx context.Context, v *view, user string, now time.Time) (hist []Event, fbs []UserFeedback, err error) {
+	if e.opts.storeWait > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, e.opts.storeWait)
+		defer cancel()
+	}
+	since := now.Add(-e.opts.histAge)
+	if e.user != nil {
+		v.histBuf, fbs, err = e.user.ReadUser(ctx, v.histBuf[:0], user, since, e.opts.histLimit)
+		if err != nil {
+			return nil, nil, fmt.Errorf("recommend: read history and feedback of %q: %w", user, err)
+		}
+		return v.histBuf, fbs, nil
+	}
+	if ra, ok := e.events.(RecentAppender); ok {
+		v.histBuf, err = ra.AppendRecent(ctx, v.histBuf[:0], user, since, e.opts.histLimit)
+		hist = v.histBuf
+	} else {
+		hist, err = e.events.Recent(ctx, user, since, e.opts.histLimit)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("recommend: read history of %q: %w", user, err)
+	}
+	if fbs, err = e.feedback.UserFeedback(ctx, user); err != nil {
+		return nil, nil, fmt.Errorf("recommend: read feedback of %q: %w", user, err)
+	}
+	return hist, fbs, nil
+}
+
+// questionStats returns the totals of ids, from the cache where it holds
+// them fresh ([WithStatsCache]) and from the store for the rest.
+func (e *Engine) questionStats(ctx context.Context, ids []string, now time.Time) ([]QuestionStats, error) {
+	out := make([]QuestionStats, len(ids))
+	missing := make([]int, len(ids))
+	for k := range missing {
+		missing[k] = k
+	}
+	wall := time.Now() // the cache ages on the wall clock, not on requests' Now
+	if e.stats != nil {
+		missing = e.stats.get(ids, wall, out)
+		if len(missing) == 0 {
+			return out, nil
+		}
+	}
+	ask := make([]string, len(missing))
+	for j, k := range missing {
+		ask[j] = ids[k]
+	}
+	if e.opts.storeWait > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, e.opts.storeWait)
+		defer cancel()
+	}
+	got, err := e.feedback.QuestionStats(ctx, ask)
+	if err == nil && len(got) != len(ask) {
+		err = fmt.Errorf("store returned %d totals for %d questions", len(got), len(ask))
+	}
+	if err != nil {
+		e.opts.logger.Warn("recommend: question stats read failed", "err", err)
+		return nil, fmt.Errorf("recommend: read question stats: %w", err)
+	}
+	for j, k := range missing {
+		out[k] = got[j]
+	}
+	if e.stats != nil {
+		e.stats.put(ask, got, wall)
+	}
+	return out, nil
+}
+
+// sameValue reports whether a and b are the same store value, without
+// panicking on incomparable dynamic types.
+func sameValue(a, b any) bool {
+	ta, tb := reflect.TypeOf(a), reflect.TypeOf(b)
+	return ta == tb && ta != nil && ta.Comparable() && a == b
 }
 
 // release returns a request's view to the pool; v must not be used after.

@@ -15,4 +15,9 @@ var (
 	ErrNoEvents = errors.New("recommend: no ask events to train on")
 	// ErrInvalidOption wraps every invalid option or configuration value.
 	ErrInvalidOption = errors.New("recommend: invalid option")
+	// ErrDegraded is wrapped, with the store's error, by the error of a
+	// [Engine.Recommend] that could not read the stores and answered from
+	// what the engine holds alone (see there): its suggestions are valid
+	// but know nothing of the user's history or feedback.
+	ErrDegraded = errors.New("recommend: degraded: answered without the stores")
 )

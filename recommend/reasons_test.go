@@ -80,7 +80,7 @@ func TestReasonsDistinctText(t *testing.T) {
 // questions have been shown.
 func TestExplorationReason(t *testing.T) {
 	ctx := context.Background()
-	eng, _ := newEngine(t, recommend.WithExploration(5, 50))
+	eng, _ := newEngine(t, recommend.WithExploration(5, 50), recommend.WithStatsCache(0)) // fresh totals after the feedback below
 	record(t, eng, transferFail("u1", 3*time.Minute))
 	req := recommend.Request{User: "u1", Limit: 2, Diversity: -1}
 	got, err := eng.Recommend(ctx, req)

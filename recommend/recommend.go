@@ -56,7 +56,17 @@ type Suggestion struct {
 // evidence, exclude what feedback and the request rule out, score by the
 // model's weights, add the exploration bonus, diversify (pins first), fill,
 // explain.
-func (e *Engine) Recommend(ctx context.Context, req Request) ([]Suggestion, error) {
+func (e *Engine) Recommend(ctx context.Context, req Request) (out []Suggestion, err error) {
+	var sw stopwatch
+	sw.begin("recommend", e.opts.observer != nil)
+	defer func() {
+		if sw.on {
+			for k := range out {
+				sw.call.Sources = append(sw.call.Sources, out[k].Reasons[0].Kind)
+			}
+			sw.end(e.opts.observer, err)
+		}
+	}()
 	if req.User == "" {
 		return nil, fmt.Errorf("%w: request without user", ErrInvalidOption)
 	}
@@ -74,30 +84,46 @@ func (e *Engine) Recommend(ctx context.Context, req Request) ([]Suggestion, erro
 	if r.now.IsZero() {
 		r.now = e.opts.clock()
 	}
-	var err error
 	if r.cat, err = e.catalog(ctx); err != nil {
 		return nil, err
 	}
 	r.limit = min(r.limit, len(r.cat.faqs))
 	r.model = e.model.Load()
-	if r.v, r.fb, err = e.view(ctx, r.cat, r.model, req.User, r.now, req.Context); err != nil {
+	var storeErr error
+	if r.v, r.fb, storeErr, err = e.view(ctx, r.cat, r.model, req.User, r.now, req.Context, true); err != nil {
+		sw.call.StoreErr = storeErr
 		return nil, err
 	}
 	defer e.release(r.v)
+	sw.lap("read")
 	r.blocked = make(map[string]bool, len(req.Blocked))
 	for _, id := range req.Blocked {
 		r.blocked[id] = true
 	}
 	r.gather()
+	sw.lap("gather")
 	r.score()
-	if err := r.explore(ctx); err != nil {
-		return nil, err
+	sw.lap("score")
+	if storeErr == nil {
+		if err := r.explore(ctx); err != nil {
+			if ctx.Err() != nil {
+				return nil, err
+			}
+			storeErr = err // no exploration bonus: the order the evidence gives
+		}
 	}
+	sw.lap("explore")
 	r.diversify()
 	r.fill()
-	out := r.explain()
+	sw.lap("rank")
+	out = r.explain()
+	sw.lap("explain")
 	e.opts.logger.Debug("recommend: request", "user", req.User, "history", len(r.v.hist), "candidates", len(r.cands),
 		"suggestions", len(out), "model", r.model.info.ID)
+	if storeErr != nil {
+		sw.call.StoreErr, sw.call.Degraded = storeErr, true
+		return out, fmt.Errorf("%w: %w", ErrDegraded, storeErr)
+	}
 	return out, nil
 }
 
@@ -193,10 +219,9 @@ func (r *request) explore(ctx context.Context) error {
 	for k, c := range s {
 		ids[k] = r.cat.faqs[c.idx].ID
 	}
-	stats, err := e.feedback.QuestionStats(ctx, ids)
+	stats, err := e.questionStats(ctx, ids, r.now)
 	if err != nil {
-		e.opts.logger.Warn("recommend: question stats read failed", "err", err)
-		return fmt.Errorf("recommend: read question stats: %w", err)
+		return err
 	}
 	if !slices.ContainsFunc(stats, func(q QuestionStats) bool { return q.Impressions > 0 }) {
 		return nil
