@@ -15,8 +15,8 @@ import (
 // counts its calls.
 type flakyStore struct {
 	*recommend.MemoryStore
-	mu                            sync.Mutex
-	down                          bool
+	mu                           sync.Mutex
+	down                         bool
 	reads, userReads, statsReads int
 }
 
