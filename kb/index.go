@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -119,8 +120,9 @@ func isGeneration(name string) bool {
 type Index struct {
 	an   *analyzer
 	opts options
-	rank *Ranker
+	rank *Ranker // the ranker of the next generation built; written under wmu
 	meta meta
+	rev  atomic.Uint64 // changes applied since Open (Revision)
 	root string
 	temp bool
 	lock *os.File // the folder's lock, released by Close
@@ -295,6 +297,7 @@ type generation struct {
 	name string
 	dir  string
 	bi   bleve.Index
+	rank *Ranker // scores its searches; its entries are analysed for it
 	refs sync.WaitGroup
 
 	mu      sync.RWMutex // guards entries and stats
@@ -312,19 +315,19 @@ type entry struct {
 	texts []analysis
 }
 
-func (ix *Index) analyzeFAQ(f FAQ) *entry {
+func (ix *Index) analyzeFAQ(f FAQ, rank *Ranker) *entry {
 	e := &entry{faq: f, texts: make([]analysis, 0, 1+len(f.Similar))}
 	e.texts = append(e.texts, ix.an.analyze(f.Question))
 	for _, s := range f.Similar {
 		e.texts = append(e.texts, ix.an.analyze(s))
 	}
-	if ix.rank != nil && ix.rank.assoc != nil {
+	if rank != nil && rank.assoc != nil {
 		for i := range e.texts {
-			e.texts[i].aid = ix.rank.assoc.textIDs(&e.texts[i])
+			e.texts[i].aid = rank.assoc.textIDs(&e.texts[i])
 		}
 	}
-	if ix.rank != nil && ix.rank.contrast != nil {
-		c := ix.rank.contrast
+	if rank != nil && rank.contrast != nil {
+		c := rank.contrast
 		for i := range e.texts {
 			t := &e.texts[i]
 			t.ctIDs, t.ctOf = c.wordIDs(make([]int32, 0, len(t.wordSet)), t.wordSet), c
@@ -362,7 +365,7 @@ func (ix *Index) createGeneration() (*generation, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kb: create index %q: %w", dir, err)
 	}
-	g := &generation{name: name, dir: dir, bi: bi, entries: map[string]*entry{}, stats: newTermStats()}
+	g := &generation{name: name, dir: dir, bi: bi, rank: ix.rank, entries: map[string]*entry{}, stats: newTermStats()}
 	mb, _ := json.Marshal(ix.meta)
 	if err := bi.SetInternal(metaKey, mb); err != nil {
 		g.close(true)
@@ -382,7 +385,7 @@ func (ix *Index) openGeneration(name string) (*generation, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kb: open index %q: %w", dir, err)
 	}
-	g := &generation{name: name, dir: dir, bi: bi, entries: map[string]*entry{}, stats: newTermStats()}
+	g := &generation{name: name, dir: dir, bi: bi, rank: ix.rank, entries: map[string]*entry{}, stats: newTermStats()}
 	mb, err := bi.GetInternal(metaKey)
 	if err != nil {
 		g.close(false)
@@ -440,7 +443,7 @@ func (ix *Index) loadEntries(g *generation) error {
 		if err := json.Unmarshal([]byte(s), &f); err != nil {
 			return fmt.Errorf("kb: open index %q: document %q: %w", g.dir, h.ID, err)
 		}
-		e := ix.analyzeFAQ(f)
+		e := ix.analyzeFAQ(f, g.rank)
 		g.entries[f.ID] = e
 		g.stats.add(e, 1)
 	}
@@ -537,7 +540,7 @@ func (ix *Index) write(ctx context.Context, g *generation, faqs []FAQ, ids []str
 		}
 	}
 	for i, f := range faqs {
-		e := ix.analyzeFAQ(f)
+		e := ix.analyzeFAQ(f, g.rank)
 		ents[i] = e
 		if o := old(f.ID); o != nil {
 			deleteDocs(o, len(e.texts))
@@ -626,7 +629,11 @@ func (ix *Index) Upsert(ctx context.Context, faqs ...FAQ) error {
 		return err
 	}
 	defer g.release()
-	return ix.write(ctx, g, slices.Clone(faqs), nil, false)
+	if err := ix.write(ctx, g, slices.Clone(faqs), nil, false); err != nil {
+		return err
+	}
+	ix.rev.Add(1)
+	return nil
 }
 
 // Delete removes entries by id; unknown ids are ignored.
@@ -638,7 +645,11 @@ func (ix *Index) Delete(ctx context.Context, ids ...string) error {
 		return err
 	}
 	defer g.release()
-	return ix.write(ctx, g, nil, ids, false)
+	if err := ix.write(ctx, g, nil, ids, false); err != nil {
+		return err
+	}
+	ix.rev.Add(1)
+	return nil
 }
 
 // Reload replaces the whole knowledge base with faqs. The new index is
@@ -650,6 +661,55 @@ func (ix *Index) Delete(ctx context.Context, ids ...string) error {
 func (ix *Index) Reload(ctx context.Context, faqs []FAQ) error {
 	ix.wmu.Lock()
 	defer ix.wmu.Unlock()
+	return ix.rebuild(ctx, faqs)
+}
+
+// SetRanker makes the index rank with r (nil: first-stage order only).
+// Entries are analysed for their ranker (association and contrast ids),
+// so the index is rebuilt aside with r, as [Index.Reload] does, and
+// swapped in at once: searches see the old ranker on the old entries
+// until then, never a mix. On failure the old index and ranker keep
+// serving. [ReadRanker] has already refused a corrupt ranker file.
+func (ix *Index) SetRanker(ctx context.Context, r *Ranker) error {
+	if r != nil {
+		if err := r.check(); err != nil {
+			return err
+		}
+	}
+	ix.wmu.Lock()
+	defer ix.wmu.Unlock()
+	faqs, err := ix.All(ctx)
+	if err != nil {
+		return err
+	}
+	old := ix.rank
+	ix.rank = r
+	if err := ix.rebuild(ctx, faqs); err != nil {
+		ix.rank = old
+		return err
+	}
+	return nil
+}
+
+// Ranker returns the ranker the index serves now (nil: none).
+func (ix *Index) Ranker() *Ranker {
+	g, err := ix.acquire()
+	if err != nil {
+		return nil
+	}
+	defer g.release()
+	return g.rank
+}
+
+// Revision counts the changes applied since the index was opened: every
+// successful Upsert, Delete, Reload and SetRanker adds one. A reader that
+// caches what it read of the index (the recommend engine's catalog)
+// compares revisions to know when to read again.
+func (ix *Index) Revision() uint64 { return ix.rev.Load() }
+
+// rebuild builds a new generation of faqs aside and swaps it in. The
+// caller holds wmu.
+func (ix *Index) rebuild(ctx context.Context, faqs []FAQ) error {
 	ix.mu.RLock()
 	closed := ix.closed
 	ix.mu.RUnlock()
@@ -673,6 +733,7 @@ func (ix *Index) Reload(ctx context.Context, faqs []FAQ) error {
 	old := ix.cur
 	ix.cur = g
 	ix.mu.Unlock()
+	ix.rev.Add(1)
 	old.refs.Wait()
 	return old.close(true)
 }

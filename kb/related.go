@@ -46,7 +46,7 @@ func (ix *Index) Related(ctx context.Context, id string, limit int) ([]Hit, erro
 			return nil, err
 		}
 		qi := newQueryInfo(qa)
-		ix.score(g, &qi, cands, ix.rank)
+		ix.score(g, &qi, cands, g.rank)
 		for _, c := range cands {
 			if c.e.faq.Category != "" && c.e.faq.Category == self.faq.Category {
 				c.score += sameCategoryBonus

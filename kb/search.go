@@ -72,11 +72,11 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Hit, error) {
 	defer func() {
 		if ready != nil {
 			<-ready
-			ix.rank.assoc.putQuery(qi.as)
+			g.rank.assoc.putQuery(qi.as)
 		}
 		ix.putQueryInfo(qi)
 	}()
-	if r := ix.rank; r != nil && r.assoc != nil && runtime.GOMAXPROCS(0) > 1 {
+	if r := g.rank; r != nil && r.assoc != nil && runtime.GOMAXPROCS(0) > 1 {
 		ready = make(chan struct{})
 		go func() {
 			defer close(ready)
@@ -97,7 +97,7 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Hit, error) {
 	if err != nil {
 		return nil, err
 	}
-	ix.score(g, qi, cands, ix.rank)
+	ix.score(g, qi, cands, g.rank)
 	return ix.hits(cands, &qa, limit), nil
 }
 

@@ -122,7 +122,10 @@ func searchDepth(t *testing.T, ixs []*Index, shardOf map[string]int, val []Label
 	var r1, mrr, found float64
 	var lat []time.Duration
 	for s, ix := range ixs {
-		ix.rank, ix.opts.candidates = r, k
+		ix.opts.candidates = k
+		if err := ix.SetRanker(ctx, r); err != nil {
+			t.Fatal(err)
+		}
 		for _, q := range val {
 			if shardOf[q.ID] != s {
 				continue

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"testing"
 	"time"
@@ -398,4 +399,60 @@ func sampleTexts(t *testing.T) (*Index, *generation, []*analysis) {
 		}
 	}
 	return ix, g, texts
+}
+
+func TestSetRankerSwapsAndRevisionCounts(t *testing.T) {
+	ctx := context.Background()
+	ix, _ := sampleIndex(t)
+	rev := ix.Revision()
+	q := Query{Text: "花呗怎么提前还款", Limit: 3}
+	before, err := ix.Search(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.SetRanker(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if ix.Ranker() != nil {
+		t.Error("Ranker() after SetRanker(nil) is not nil")
+	}
+	firstStage, err := ix.Search(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	def, err := DefaultRanker()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.SetRanker(ctx, def); err != nil {
+		t.Fatal(err)
+	}
+	after, err := ix.Search(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(before) == 0 || !reflect.DeepEqual(before, after) {
+		t.Errorf("the same ranker set back gives other hits:\n%v\n%v", before, after)
+	}
+	if reflect.DeepEqual(before, firstStage) {
+		t.Errorf("without a ranker the hits are the same as with one: %v", firstStage)
+	}
+	if got := ix.Revision(); got != rev+2 {
+		t.Errorf("Revision = %d after two SetRanker, want %d", got, rev+2)
+	}
+	if err := ix.Upsert(ctx, FAQ{ID: "x", Question: "新问题"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Delete(ctx, "x"); err != nil {
+		t.Fatal(err)
+	}
+	if got := ix.Revision(); got != rev+4 {
+		t.Errorf("Revision = %d after Upsert and Delete, want %d", got, rev+4)
+	}
+	if err := ix.Upsert(ctx, FAQ{ID: ""}); err == nil {
+		t.Fatal("Upsert of an entry without id succeeded")
+	}
+	if got := ix.Revision(); got != rev+4 {
+		t.Errorf("a failed Upsert moved Revision to %d", got)
+	}
 }

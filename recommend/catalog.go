@@ -25,6 +25,16 @@ type Catalog interface {
 	Related(ctx context.Context, id string, limit int) ([]kb.Hit, error)
 }
 
+// Revisioner is an optional capability of a [Catalog]: a number that
+// changes whenever the catalog's content does. An engine whose catalog has
+// it reads the catalog again on the first request after the number
+// changed, so edits to the knowledge base (on this replica, or applied
+// from a change feed) reach the suggestions without [Engine.Reload].
+// *kb.Index implements it ([kb.Index.Revision]).
+type Revisioner interface {
+	Revision() uint64
+}
+
 // ruleGroup is one trigger rule and every entry that has it: entries
 // sharing a rule are matched once per event.
 type ruleGroup struct {
@@ -41,6 +51,7 @@ type catalog struct {
 	maxWindow time.Duration
 	byPrio    []int // entries by Priority desc, then id: the last-resort fill
 	lookups   lookupCache
+	rev       uint64 // the source's Revision when read, if it has one
 }
 
 func newCatalog(faqs []kb.FAQ) *catalog {

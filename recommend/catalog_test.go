@@ -1,12 +1,16 @@
 package recommend_test
 
 import (
+	"context"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/duxin-ai/duxin/kb"
 	"github.com/duxin-ai/duxin/recommend"
 	"github.com/duxin-ai/duxin/recommend/catalogtest"
 	"github.com/duxin-ai/duxin/recommend/simulate"
+	"github.com/duxin-ai/duxin/tokenize"
 )
 
 // The simulator's in-memory knowledge base is a Catalog (kb's bleve index
@@ -19,4 +23,70 @@ func TestSimulateKBCatalog(t *testing.T) {
 		}
 		return k
 	})
+}
+
+func TestEngineFollowsKBEdits(t *testing.T) {
+	ctx := context.Background()
+	ix := sampleIndex(t)
+	store, err := recommend.NewMemoryStore(recommend.MemoryConfig{Clock: clock, TTL: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := recommend.NewEngine(ix, store, store, recommend.WithClock(clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eng.Recommend(ctx, recommend.Request{User: "u1"}); err != nil {
+		t.Fatal(err)
+	}
+	// A new entry with a trigger, and the event it fires on.
+	f := kb.FAQ{ID: "new-fee-question", Question: "新上线的手续费怎么算？",
+		Triggers: []kb.Trigger{{Event: "fee.new", Window: kb.Duration(time.Hour), Weight: 1}}}
+	if err := ix.Upsert(ctx, f); err != nil {
+		t.Fatal(err)
+	}
+	record(t, eng, recommend.Event{User: "u1", Time: clock().Add(-time.Minute), Type: "fee.new"})
+	got, err := eng.Recommend(ctx, recommend.Request{User: "u1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(ids(got), f.ID) {
+		t.Fatalf("after Upsert without Engine.Reload: suggestions %v, want %s among them", ids(got), f.ID)
+	}
+	if err := ix.Delete(ctx, f.ID); err != nil {
+		t.Fatal(err)
+	}
+	got, err = eng.Recommend(ctx, recommend.Request{User: "u1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range got {
+		if s.FAQ.ID == f.ID {
+			t.Fatalf("deleted entry %s still suggested", f.ID)
+		}
+	}
+}
+
+// sampleIndex returns a kb.Index of the sample knowledge base, with the
+// pure-Go tokenizer and no ranker (what these tests need of it is fast).
+func sampleIndex(t *testing.T) *kb.Index {
+	t.Helper()
+	ctx := context.Background()
+	k, err := simulate.SampleKB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	faqs, err := k.All(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, err := kb.New(tokenize.Bigram(), kb.WithRanker(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ix.Close() })
+	if err := ix.Reload(ctx, faqs); err != nil {
+		t.Fatal(err)
+	}
+	return ix
 }

@@ -227,7 +227,8 @@ func (e *Engine) SetModel(m *Model) error {
 
 // Reload re-reads the catalog (entries, triggers, categories, validity)
 // and drops the cached answers of its Related and Search lookups, which
-// requests otherwise reuse. Call it after changing the knowledge base.
+// requests otherwise reuse. Call it after changing a knowledge base that
+// is not a [Revisioner]; one that is (*kb.Index) is re-read on its own.
 func (e *Engine) Reload(ctx context.Context) error {
 	e.loadMu.Lock()
 	defer e.loadMu.Unlock()
@@ -238,27 +239,43 @@ func (e *Engine) Reload(ctx context.Context) error {
 // load reads the catalog and makes it the current one. The caller holds
 // loadMu.
 func (e *Engine) load(ctx context.Context) (*catalog, error) {
+	var rev uint64
+	rv, ok := e.cat.(Revisioner)
+	if ok {
+		rev = rv.Revision() // before reading: a change during the read is read again
+	}
 	c, err := loadCatalog(ctx, e.cat)
 	if err != nil {
 		e.opts.logger.Warn("recommend: catalog read failed", "err", err)
 		return nil, err
 	}
+	c.rev = rev
 	e.catv.Store(c)
-	e.opts.logger.Info("recommend: catalog loaded", "entries", len(c.faqs))
+	e.opts.logger.Info("recommend: catalog loaded", "entries", len(c.faqs), "revision", rev)
 	return c, nil
 }
 
-// catalog returns the current catalog, reading it on first use.
+// catalog returns the current catalog, reading it on first use and, for a
+// [Revisioner], again when its revision changed. Should that read fail,
+// the request goes on with the catalog it has.
 func (e *Engine) catalog(ctx context.Context) (*catalog, error) {
-	if c := e.catv.Load(); c != nil {
-		return c, nil
+	c := e.catv.Load()
+	if c != nil {
+		rv, ok := e.cat.(Revisioner)
+		if !ok || rv.Revision() == c.rev {
+			return c, nil
+		}
 	}
 	e.loadMu.Lock()
 	defer e.loadMu.Unlock()
-	if c := e.catv.Load(); c != nil {
+	if cur := e.catv.Load(); cur != nil && cur != c {
+		return cur, nil // another request read it meanwhile
+	}
+	n, err := e.load(ctx)
+	if err != nil && c != nil {
 		return c, nil
 	}
-	return e.load(ctx)
+	return n, err
 }
 
 // staticFor returns the static features of cat under m, building them when
