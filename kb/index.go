@@ -486,6 +486,25 @@ func (ix *Index) acquire() (*generation, error) {
 
 func (g *generation) release() { g.refs.Done() }
 
+// Check reports why [Index.Upsert] or [Index.Reload] would refuse faqs:
+// an entry without an id ([ErrEmptyID]) or a question ([ErrEmptyQuestion]),
+// or an id given twice ([ErrDuplicateID]). A writer that forwards edits to
+// other replicas (a change feed) checks with it first, so that no replica
+// is handed an edit it must refuse.
+func Check(faqs ...FAQ) error {
+	seen := make(map[string]bool, len(faqs))
+	for i := range faqs {
+		if err := checkFAQ(&faqs[i]); err != nil {
+			return err
+		}
+		if seen[faqs[i].ID] {
+			return fmt.Errorf("%w: %q", ErrDuplicateID, faqs[i].ID)
+		}
+		seen[faqs[i].ID] = true
+	}
+	return nil
+}
+
 // checkFAQ reports why f cannot be stored.
 func checkFAQ(f *FAQ) error {
 	if f.ID == "" {
@@ -503,15 +522,8 @@ func checkFAQ(f *FAQ) error {
 // that a change is all or none.
 func (ix *Index) write(ctx context.Context, g *generation, faqs []FAQ, ids []string, chunked bool) error {
 	ents := make([]*entry, len(faqs))
-	seen := make(map[string]bool, len(faqs))
-	for i := range faqs {
-		if err := checkFAQ(&faqs[i]); err != nil {
-			return err
-		}
-		if seen[faqs[i].ID] {
-			return fmt.Errorf("%w: %q", ErrDuplicateID, faqs[i].ID)
-		}
-		seen[faqs[i].ID] = true
+	if err := Check(faqs...); err != nil {
+		return err
 	}
 	batch := g.bi.NewBatch()
 	flush := func() error {

@@ -1,0 +1,623 @@
+package redisstore_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/duxin-ai/duxin/internal/redistest"
+	"github.com/duxin-ai/duxin/recommend"
+	"github.com/duxin-ai/duxin/recommend/redisstore"
+	"github.com/duxin-ai/duxin/recommend/simulate"
+	"github.com/duxin-ai/duxin/recommend/storetest"
+)
+
+// fixture is a store on the test's server ($DUXIN_REDIS_URL or a private
+// one) under a key prefix of its own, with its client.
+type fixture struct {
+	*redisstore.Store
+	c      redis.UniversalClient
+	prefix string
+}
+
+func newStore(t testing.TB, cfg redisstore.Config) fixture {
+	t.Helper()
+	return newStoreAt(t, redistest.URL(t), cfg)
+}
+
+func newStoreAt(t testing.TB, url string, cfg redisstore.Config) fixture {
+	t.Helper()
+	c, err := redisstore.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	cfg.Prefix = redistest.Prefix(t, url)
+	s, err := redisstore.New(c, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fixture{s, c, cfg.Prefix}
+}
+
+// keys returns the fixture's keys of the users whose escaped id matches
+// the glob user.
+func (f fixture) keys(t *testing.T, user string) []string {
+	t.Helper()
+	var keys []string
+	it := f.c.Scan(context.Background(), 0, f.prefix+":{u:"+user+"}:*", 1000).Iterator()
+	for it.Next(context.Background()) {
+		keys = append(keys, it.Val())
+	}
+	if err := it.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return keys
+}
+
+func TestEventStore(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) recommend.EventStore {
+		return newStore(t, redisstore.Config{}).Store
+	})
+}
+
+func TestFeedbackStore(t *testing.T) {
+	storetest.RunFeedback(t, func(t *testing.T) recommend.FeedbackStore {
+		return newStore(t, redisstore.Config{}).Store
+	})
+}
+
+// clock is a settable test clock.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+func TestNewRejectsBadConfig(t *testing.T) {
+	c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
+	defer c.Close()
+	tests := []struct {
+		name   string
+		client redis.UniversalClient
+		cfg    redisstore.Config
+		want   []string // in the error text
+	}{
+		{"nil client", nil, redisstore.Config{}, []string{"nil client"}},
+		{"brace in prefix", c, redisstore.Config{Prefix: "a{b"}, []string{"Prefix"}},
+		{"negative caps", c, redisstore.Config{PerUser: -1, PerUserFeedback: -2}, []string{"PerUser = -1", "PerUserFeedback = -2"}},
+		{"TTL under a millisecond", c, redisstore.Config{TTL: time.Microsecond}, []string{"TTL"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := redisstore.New(tc.client, tc.cfg)
+			if !errors.Is(err, recommend.ErrInvalidOption) {
+				t.Fatalf("New error = %v, want ErrInvalidOption", err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+	if _, err := redisstore.New(c, redisstore.Config{TTL: -1, MaxSkew: -1}); err != nil {
+		t.Errorf("negative TTL and MaxSkew: %v", err)
+	}
+}
+
+func TestPerUserCaps(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t, redisstore.Config{PerUser: 3, PerUserFeedback: 2})
+	base := time.Now().Add(-time.Hour).Truncate(time.Second)
+	var in []recommend.Event
+	for i := range 5 {
+		in = append(in, recommend.Event{ID: fmt.Sprint("e", i), User: "u1", Time: base.Add(time.Duration(i) * time.Minute), Type: "bill.view"})
+	}
+	if err := s.Append(ctx, in...); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Recent(ctx, "u1", time.Time{}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(in[2:], got, cmp.Comparer(time.Time.Equal)); d != "" {
+		t.Errorf("Recent after 5 appends with PerUser 3 (-want +got):\n%s", d)
+	}
+	// e0 was pushed out, so its identity is forgotten with it: a late
+	// retry is older than everything kept and is pushed out at once.
+	// e4 is still kept, so its retry is skipped.
+	if err := s.Append(ctx, in[0], in[4]); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Recent(ctx, "u1", time.Time{}, 0); err != nil || len(got) != 3 || got[0].ID != "e2" {
+		t.Errorf("after retrying e0 and e4: %v, %v; want e2 e3 e4", got, err)
+	}
+
+	fb := func(q string, min int) recommend.Feedback {
+		return recommend.Feedback{User: "u1", Question: q, Kind: recommend.Impression, Time: base.Add(time.Duration(min) * time.Minute)}
+	}
+	// a updated at 1, b at 2, a again at 3: b is the least recently
+	// updated when c arrives.
+	if err := s.AddFeedback(ctx, fb("a", 1), fb("b", 2), fb("a", 3), fb("c", 4)); err != nil {
+		t.Fatal(err)
+	}
+	ufs, err := s.UserFeedback(ctx, "u1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []recommend.UserFeedback{{Question: "a", Impressions: 2}, {Question: "c", Impressions: 1}}
+	if d := cmp.Diff(want, ufs); d != "" {
+		t.Errorf("UserFeedback with PerUserFeedback 2 (-want +got):\n%s", d)
+	}
+}
+
+func TestTTL(t *testing.T) {
+	ctx := context.Background()
+	clk := &clock{now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
+	s := newStore(t, redisstore.Config{TTL: time.Hour, Clock: clk.Now})
+	c := s.c
+	at := func(min int) time.Time { return clk.Now().Add(time.Duration(min) * time.Minute) }
+	err := s.Append(ctx,
+		recommend.Event{User: "u1", Time: at(-90), Type: "too.old"}, // dropped: past the TTL already
+		recommend.Event{User: "u1", Time: at(-30), Type: "a"},
+		recommend.Event{User: "u1", Time: at(-10), Type: "b"},
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddFeedback(ctx,
+		recommend.Feedback{User: "u1", Question: "q1", Kind: recommend.Dismiss, Time: at(-30)},
+		recommend.Feedback{User: "u1", Question: "q2", Kind: recommend.Click}, // the clock's time
+	); err != nil {
+		t.Fatal(err)
+	}
+	types := func() []string {
+		t.Helper()
+		evs, err := s.Recent(ctx, "u1", time.Time{}, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, e := range evs {
+			out = append(out, e.Type)
+		}
+		return out
+	}
+	questions := func() []string {
+		t.Helper()
+		fbs, err := s.UserFeedback(ctx, "u1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, f := range fbs {
+			out = append(out, f.Question)
+		}
+		return out
+	}
+	if d := cmp.Diff([]string{"a", "b"}, types()); d != "" {
+		t.Errorf("events at start (-want +got):\n%s", d)
+	}
+	keys := s.keys(t, "u1")
+	if len(keys) != 4 { // ev, seq, fb, fbt; no id, as no event had an ID
+		t.Errorf("keys = %v, want 4", keys)
+	}
+	for _, k := range keys {
+		if ttl := c.PTTL(ctx, k).Val(); ttl <= 0 || ttl > time.Hour {
+			t.Errorf("PTTL(%s) = %v, want in (0, 1h]", k, ttl)
+		}
+	}
+
+	clk.Add(40 * time.Minute) // a (70 min old) and q1 (70 min) expire
+	if d := cmp.Diff([]string{"b"}, types()); d != "" {
+		t.Errorf("events 40 minutes later (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]string{"q2"}, questions()); d != "" {
+		t.Errorf("feedback 40 minutes later (-want +got):\n%s", d)
+	}
+	// A write trims what has expired.
+	evKey := keyLike(t, keys, ":ev")
+	fbKey := keyLike(t, keys, ":fb")
+	if n := c.ZCard(ctx, evKey).Val(); n != 2 {
+		t.Errorf("before a write, %d events stored; want 2", n)
+	}
+	if err := s.Append(ctx, recommend.Event{User: "u1", Time: at(0), Type: "c"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddFeedback(ctx, recommend.Feedback{User: "u1", Question: "q3", Kind: recommend.Impression}); err != nil {
+		t.Fatal(err)
+	}
+	if n := c.ZCard(ctx, evKey).Val(); n != 2 {
+		t.Errorf("after a write, %d events stored; want 2 (b, c)", n)
+	}
+	if n := c.HLen(ctx, fbKey).Val(); n != 2 {
+		t.Errorf("after a write, %d feedback records stored; want 2 (q2, q3)", n)
+	}
+}
+
+func TestNoTTL(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t, redisstore.Config{TTL: -1})
+	old := time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)
+	if err := s.Append(ctx, recommend.Event{ID: "x", User: "u1", Time: old, Type: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Recent(ctx, "u1", time.Time{}, 0)
+	if err != nil || len(got) != 1 {
+		t.Fatalf("Recent = %v, %v; want the 2001 event", got, err)
+	}
+	for _, k := range s.keys(t, "u1") {
+		if ttl := s.c.PTTL(ctx, k).Val(); ttl != -1 {
+			t.Errorf("PTTL(%s) = %v, want -1 (no expiry)", k, ttl)
+		}
+	}
+}
+
+// Times keep their nanoseconds, and events within one microsecond keep
+// time order, then arrival order.
+func TestTimePrecisionAndOrder(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t, redisstore.Config{})
+	base := time.Now().Add(-time.Minute).Truncate(time.Microsecond)
+	loc := time.FixedZone("CST", 8*3600)
+	in := []recommend.Event{
+		{User: "u1", Time: base.Add(999), Type: "c"},
+		{User: "u1", Time: base.Add(1).In(loc), Type: "b1"},
+		{User: "u1", Time: base, Type: "a"},
+		{User: "u1", Time: base.Add(1), Type: "b2"},
+		{User: "u1", Time: base.Add(-1), Type: "before"},
+	}
+	if err := s.Append(ctx, in...); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Recent(ctx, "u1", time.Time{}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []recommend.Event{in[4], in[2], in[1], in[3], in[0]}
+	if d := cmp.Diff(want, got, cmp.Comparer(time.Time.Equal)); d != "" {
+		t.Errorf("Recent (-want +got):\n%s", d)
+	}
+	for _, e := range got {
+		if e.Time.Location() != time.UTC {
+			t.Errorf("%s: time in %v, want UTC", e.Type, e.Time.Location())
+		}
+	}
+	// since falls inside a microsecond.
+	got, err = s.Recent(ctx, "u1", base.Add(1), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(want[2:], got, cmp.Comparer(time.Time.Equal)); d != "" {
+		t.Errorf("Recent since base+1ns (-want +got):\n%s", d)
+	}
+	got, err = s.Recent(ctx, "u1", base.Add(1), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(want[2:], got, cmp.Comparer(time.Time.Equal)); d != "" {
+		t.Errorf("Recent since base+1ns, limit 10 (-want +got):\n%s", d)
+	}
+
+	fbt := base.Add(123456789)
+	err = s.AddFeedback(ctx, recommend.Feedback{User: "u1", Question: "q", Kind: recommend.Resolve, Time: fbt},
+		recommend.Feedback{User: "u1", Question: "q", Kind: recommend.Resolve, Time: fbt.Add(-1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fbs, err := s.UserFeedback(ctx, "u1")
+	if err != nil || len(fbs) != 1 || !fbs[0].Resolved.Equal(fbt) {
+		t.Errorf("UserFeedback = %v, %v; want q resolved at %v", fbs, err, fbt)
+	}
+}
+
+// Users whose ids differ only in bytes that need escaping are kept apart,
+// and all keys of one user share one hash tag.
+func TestUserIDsAreEscaped(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t, redisstore.Config{})
+	users := []string{"a}b", "a%7Db", "a{b", "用户", "a b", "a\x00b", "{}"}
+	now := time.Now().Add(-time.Minute)
+	for i, u := range users {
+		if err := s.Append(ctx, recommend.Event{ID: "e", User: u, Time: now, Type: fmt.Sprint("t", i)}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.AddFeedback(ctx, recommend.Feedback{User: u, Question: fmt.Sprint("q", i), Kind: recommend.Click}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, u := range users {
+		evs, fbs, err := s.ReadUser(ctx, nil, u, time.Time{}, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(evs) != 1 || evs[0].Type != fmt.Sprint("t", i) || evs[0].User != u || len(fbs) != 1 || fbs[0].Question != fmt.Sprint("q", i) {
+			t.Errorf("user %q: events %v, feedback %v; want only its own", u, evs, fbs)
+		}
+	}
+	tags := map[string]int{}
+	for _, k := range s.keys(t, "*") {
+		open := strings.IndexByte(k, '{')
+		end := strings.IndexByte(k[open:], '}')
+		tags[k[open:open+end+1]]++
+	}
+	if len(tags) != len(users) {
+		t.Errorf("hash tags %v, want one per user (%d)", tags, len(users))
+	}
+	for tag, n := range tags {
+		if n != 5 { // ev, seq, id, fb, fbt
+			t.Errorf("hash tag %s has %d keys, want 5", tag, n)
+		}
+	}
+}
+
+// A Redis error is returned, wrapped, never swallowed.
+func TestRedisErrorsReturned(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t, redisstore.Config{})
+	now := time.Now().Add(-time.Minute)
+	if err := s.Append(ctx, recommend.Event{User: "u1", Time: now, Type: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddFeedback(ctx, recommend.Feedback{User: "u1", Question: "q", Kind: recommend.Click}); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range append(s.keys(t, "u1"), s.prefix+":q") {
+		if err := s.c.Set(ctx, k, "not what the store wrote", 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(op string, err error) {
+		t.Helper()
+		var re redis.Error
+		if !errors.As(err, &re) || !strings.HasPrefix(err.Error(), "redisstore: ") {
+			t.Errorf("%s error = %v, want a wrapped Redis error", op, err)
+		}
+	}
+	check("Append", s.Append(ctx, recommend.Event{User: "u1", Time: now, Type: "b"}))
+	_, err := s.Recent(ctx, "u1", time.Time{}, 0)
+	check("Recent", err)
+	_, _, err = s.ReadUser(ctx, nil, "u1", time.Time{}, 0)
+	check("ReadUser", err)
+	check("AddFeedback", s.AddFeedback(ctx, recommend.Feedback{User: "u1", Question: "q", Kind: recommend.Click}))
+	_, err = s.UserFeedback(ctx, "u1")
+	check("UserFeedback", err)
+	_, err = s.QuestionStats(ctx, []string{"q"})
+	check("QuestionStats", err)
+}
+
+// counter counts round trips: a command or a pipeline is one.
+type counter struct{ n atomic.Int64 }
+
+func (c *counter) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (c *counter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		c.n.Add(1)
+		return next(ctx, cmd)
+	}
+}
+
+func (c *counter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		c.n.Add(1)
+		return next(ctx, cmds)
+	}
+}
+
+// warmUp dials a connection for commands and one for pipelines (go-redis
+// keeps a pool of each), so that no handshake passes the hooks later.
+func warmUp(t testing.TB, c redis.UniversalClient) {
+	t.Helper()
+	ctx := context.Background()
+	if err := c.Ping(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Pipelined(ctx, func(p redis.Pipeliner) error { return p.Ping(ctx).Err() }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// rounds returns how many round trips f makes.
+func (c *counter) rounds(f func()) int64 {
+	before := c.n.Load()
+	f()
+	return c.n.Load() - before
+}
+
+func TestOneRoundTripPerCall(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t, redisstore.Config{})
+	warmUp(t, s.c)
+	var cnt counter
+	s.c.AddHook(&cnt)
+	now := time.Now().Add(-time.Hour)
+	var batch []recommend.Event
+	var fbs []recommend.Feedback
+	for i := range 50 {
+		u := fmt.Sprint("u", i%5)
+		batch = append(batch, recommend.Event{ID: fmt.Sprint("e", i), User: u, Time: now.Add(time.Duration(i) * time.Second),
+			Type: recommend.TypeAsk, Question: fmt.Sprint("q", i%7), Attrs: map[string]string{"channel": "bank_card"}})
+		fbs = append(fbs, recommend.Feedback{User: u, Question: fmt.Sprint("q", i%7), Kind: recommend.FeedbackKind(1 + i%4)})
+	}
+	// The first calls on a fresh server also load the scripts: two round trips.
+	if n := cnt.rounds(func() {
+		if err := s.Append(ctx, batch[:1]...); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.AddFeedback(ctx, fbs[:1]...); err != nil {
+			t.Fatal(err)
+		}
+	}); n > 4 {
+		t.Errorf("first Append and AddFeedback: %d round trips, want at most 4", n)
+	}
+	tests := []struct {
+		name string
+		f    func() error
+	}{
+		{"Append of 50 events for 5 users", func() error { return s.Append(ctx, batch...) }},
+		{"AddFeedback of 50 items for 5 users", func() error { return s.AddFeedback(ctx, fbs...) }},
+		{"Recent", func() error { _, err := s.Recent(ctx, "u1", time.Time{}, 5); return err }},
+		{"AppendRecent", func() error { _, err := s.AppendRecent(ctx, nil, "u1", now, 0); return err }},
+		{"ReadUser", func() error {
+			evs, fb, err := s.ReadUser(ctx, nil, "u1", time.Time{}, 0)
+			if err == nil && (len(evs) != 10 || len(fb) == 0) {
+				err = fmt.Errorf("ReadUser read %d events and %d feedback records, want 10 and some", len(evs), len(fb))
+			}
+			return err
+		}},
+		{"UserFeedback", func() error { _, err := s.UserFeedback(ctx, "u1"); return err }},
+		{"QuestionStats", func() error { _, err := s.QuestionStats(ctx, []string{"q1", "q2", "q3"}); return err }},
+	}
+	for _, tc := range tests {
+		var err error
+		if n := cnt.rounds(func() { err = tc.f() }); n != 1 {
+			t.Errorf("%s: %d round trips, want 1", tc.name, n)
+		}
+		if err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+		}
+	}
+}
+
+// A dead server is an error from every call, not a panic or an empty
+// answer; once it is back, the same Store works, with the scripts loaded
+// again and every acknowledged write still there.
+func TestServerKilledAndRestarted(t *testing.T) {
+	ctx := context.Background()
+	srv := redistest.Start(t)
+	// Without go-redis's retries (3 by default, with backoff) a call to
+	// the dead server fails in half a second rather than two.
+	s := newStoreAt(t, srv.URL()+"?max_retries=-1", redisstore.Config{})
+	now := time.Now().Add(-time.Minute)
+	acked := []recommend.Event{
+		{ID: "e1", User: "u1", Time: now, Type: "transfer.fail", Attrs: map[string]string{"channel": "bank_card"}},
+		{ID: "e2", User: "u1", Time: now.Add(time.Second), Type: recommend.TypeAsk, Question: "q1"},
+	}
+	if err := s.Append(ctx, acked...); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddFeedback(ctx, recommend.Feedback{User: "u1", Question: "q1", Kind: recommend.Dismiss, Time: now}); err != nil {
+		t.Fatal(err)
+	}
+
+	srv.Kill()
+	later := recommend.Event{ID: "e3", User: "u1", Time: now.Add(2 * time.Second), Type: "bill.view"}
+	if err := s.Append(ctx, later); err == nil || !strings.HasPrefix(err.Error(), "redisstore: append: ") {
+		t.Errorf("Append to a dead server: %v, want a redisstore error", err)
+	}
+	if evs, fbs, err := s.ReadUser(ctx, nil, "u1", time.Time{}, 0); err == nil {
+		t.Errorf("ReadUser from a dead server = %v, %v, nil; want an error", evs, fbs)
+	}
+	if err := s.AddFeedback(ctx, recommend.Feedback{User: "u1", Question: "q2", Kind: recommend.Click}); err == nil {
+		t.Error("AddFeedback to a dead server: nil error")
+	}
+	if _, err := s.QuestionStats(ctx, []string{"q1"}); err == nil {
+		t.Error("QuestionStats from a dead server: nil error")
+	}
+
+	srv.Restart(t)
+	if err := s.Append(ctx, later, acked[1]); err != nil { // e2 again: a retry, stored once
+		t.Fatalf("Append after restart: %v", err)
+	}
+	evs, fbs, err := s.ReadUser(ctx, nil, "u1", time.Time{}, 0)
+	if err != nil {
+		t.Fatalf("ReadUser after restart: %v", err)
+	}
+	if d := cmp.Diff(append(acked, later), evs, cmp.Comparer(time.Time.Equal)); d != "" {
+		t.Errorf("events after restart (-want +got):\n%s", d)
+	}
+	if len(fbs) != 1 || fbs[0].Question != "q1" || !fbs[0].Dismissed.Equal(now) {
+		t.Errorf("feedback after restart = %v, want q1 dismissed", fbs)
+	}
+	if err := s.AddFeedback(ctx, recommend.Feedback{User: "u1", Question: "q2", Kind: recommend.Click}); err != nil {
+		t.Errorf("AddFeedback after restart: %v", err)
+	}
+}
+
+// keyLike returns the key ending in suffix.
+func keyLike(t *testing.T, keys []string, suffix string) string {
+	t.Helper()
+	for _, k := range keys {
+		if strings.HasSuffix(k, suffix) {
+			return k
+		}
+	}
+	t.Fatalf("no key ending in %s among %v", suffix, keys)
+	return ""
+}
+
+// An engine over the Redis store suggests what it suggests over the
+// in-memory default, given the same events and feedback.
+func TestEngineSameAsMemoryStore(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	cat, err := simulate.SampleKB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem, err := recommend.NewMemoryStore(recommend.MemoryConfig{Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	red := newStore(t, redisstore.Config{Clock: clock}).Store
+	var got [2][]string
+	for i, st := range []interface {
+		recommend.EventStore
+		recommend.FeedbackStore
+	}{mem, red} {
+		eng, err := recommend.NewEngine(cat, st, st, recommend.WithClock(clock))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = eng.Record(ctx,
+			recommend.Event{ID: "e1", User: "u1", Time: now.Add(-3 * time.Minute), Type: "transfer.fail",
+				Attrs: map[string]string{"channel": "bank_card", "reason": "risk_control"}},
+			recommend.Event{ID: "e2", User: "u1", Time: now.Add(-2 * time.Minute), Type: recommend.TypeSearch, Text: "转账限额"},
+		)
+		if err != nil {
+			t.Fatal(err)
+		}
+		first, err := eng.Recommend(ctx, recommend.Request{User: "u1", Limit: 5})
+		if err != nil || len(first) == 0 {
+			t.Fatalf("Recommend = %v, %v", first, err)
+		}
+		if err := eng.Feedback(ctx, recommend.Feedback{User: "u1", Question: first[0].FAQ.ID, Kind: recommend.Dismiss}); err != nil {
+			t.Fatal(err)
+		}
+		sugg, err := eng.Recommend(ctx, recommend.Request{User: "u1", Limit: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range sugg {
+			if s.FAQ.ID == first[0].FAQ.ID {
+				t.Errorf("store %d: dismissed %s suggested again", i, s.FAQ.ID)
+			}
+			got[i] = append(got[i], fmt.Sprintf("%s %.6f", s.FAQ.ID, s.Score))
+		}
+	}
+	if d := cmp.Diff(got[0], got[1]); d != "" {
+		t.Errorf("suggestions (-memory +redis):\n%s", d)
+	}
+}

@@ -1,0 +1,212 @@
+// Package feedtest is a conformance suite for implementations of
+// [replica.Feed]: the Redis feed passes the same tests as the in-memory
+// one. Each test gets a fresh feed from the constructor and follows it
+// with [replica.Follower]s over in-memory indexes.
+package feedtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/duxin-ai/duxin/kb"
+	"github.com/duxin-ai/duxin/replica"
+	"github.com/duxin-ai/duxin/tokenize"
+)
+
+func faq(id, q string) kb.FAQ { return kb.FAQ{ID: id, Question: q} }
+
+func search(t *testing.T, ix *kb.Index, text string) []string {
+	t.Helper()
+	hits, err := ix.Search(context.Background(), kb.Query{Text: text, Limit: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, h := range hits {
+		ids = append(ids, h.FAQ.ID)
+	}
+	return ids
+}
+
+func all(t *testing.T, ix *kb.Index) []kb.FAQ {
+	t.Helper()
+	faqs, err := ix.All(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return faqs
+}
+
+// Run runs the Feed conformance tests as subtests of t. newFeed returns an
+// empty feed that keeps at least the last keep changes (keep 0: its
+// default) and trims what is older.
+func Run(t *testing.T, newFeed func(t *testing.T, keep int) replica.Feed) {
+	ctx := context.Background()
+
+	t.Run("ReadYourWritesAndOrder", func(t *testing.T) {
+		feed := newFeed(t, 0)
+		a, b := emptyIndex(t), emptyIndex(t)
+		fa, err := replica.NewFollower(a, feed, replica.FollowConfig{Wait: 50 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fb, err := replica.NewFollower(b, feed, replica.FollowConfig{Wait: 50 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := replica.NewWriter(feed, fa)
+		if err != nil {
+			t.Fatal(err)
+		}
+		runCtx, stop := context.WithCancel(ctx)
+		defer stop()
+		var wg sync.WaitGroup
+		defer wg.Wait()
+		defer stop()
+		wg.Go(func() { fa.Run(runCtx) })
+		wg.Go(func() { fb.Run(runCtx) })
+
+		if err := w.Reload(ctx, []kb.FAQ{faq("a", "花呗怎么还款"), faq("b", "转账多久到账")}); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Upsert(ctx, faq("c", "退款去哪里了")); err != nil {
+			t.Fatal(err)
+		}
+		// Read-your-writes: the writer's replica serves the edit on return.
+		if got := search(t, a, "退款去哪里了"); len(got) == 0 || got[0] != "c" {
+			t.Fatalf("writer's replica after Upsert: %v", got)
+		}
+		if err := w.Delete(ctx, "a"); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Upsert(ctx, faq("b", "转账到银行卡多久到账")); err != nil {
+			t.Fatal(err)
+		}
+		if err := fb.WaitFor(ctxTimeout(t, time.Second), fa.Version()); err != nil {
+			t.Fatalf("the other replica did not reach version %d within 1 s: %v", fa.Version(), err)
+		}
+		want := []kb.FAQ{faq("b", "转账到银行卡多久到账"), faq("c", "退款去哪里了")}
+		for name, ix := range map[string]*kb.Index{"a": a, "b": b} {
+			if d := cmp.Diff(want, all(t, ix)); d != "" {
+				t.Errorf("replica %s (-want +got):\n%s", name, d)
+			}
+		}
+		if fa.Version() != 4 || fb.Version() != 4 {
+			t.Errorf("versions %d and %d, want 4", fa.Version(), fb.Version())
+		}
+		snap, v, err := feed.Snapshot(ctx)
+		if err != nil || v != 4 {
+			t.Fatalf("Snapshot version %d, %v", v, err)
+		}
+		if d := cmp.Diff(want, snap); d != "" {
+			t.Errorf("feed's copy (-want +got):\n%s", d)
+		}
+	})
+
+	t.Run("BadEditsNeverReachTheFeed", func(t *testing.T) {
+		feed := newFeed(t, 0)
+		w, err := replica.NewWriter(feed, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, err := range []error{
+			w.Upsert(ctx, faq("", "无 id")),
+			w.Upsert(ctx, faq("x", " ")),
+			w.Upsert(ctx, faq("x", "一"), faq("x", "二")),
+			w.Reload(ctx, []kb.FAQ{faq("y", "")}),
+			w.Delete(ctx, "ok", ""),
+		} {
+			if err == nil {
+				t.Errorf("bad edit %d accepted", i)
+			}
+		}
+		if _, v, err := feed.Snapshot(ctx); err != nil || v != 0 {
+			t.Errorf("feed at version %d (%v) after refused edits, want 0", v, err)
+		}
+	})
+
+	t.Run("LaggingReplicaTakesSnapshot", func(t *testing.T) {
+		feed := newFeed(t, 3)
+		w, err := replica.NewWriter(feed, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ix := emptyIndex(t)
+		f, err := replica.NewFollower(ix, feed, replica.FollowConfig{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Upsert(ctx, faq("a", "一")); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Sync(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 10 { // more than the feed keeps
+			if err := w.Upsert(ctx, faq(fmt.Sprintf("n%d", i), fmt.Sprintf("问题%d", i))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := feed.Read(ctx, 1, 0); !errors.Is(err, replica.ErrTrimmed) {
+			t.Fatalf("Read after a trimmed version: %v, want ErrTrimmed", err)
+		}
+		if err := f.Sync(ctx); err != nil {
+			t.Fatal(err)
+		}
+		st := f.Status()
+		if st.Version != 11 || st.Snapshots != 2 || len(all(t, ix)) != 11 {
+			t.Errorf("status %+v with %d entries; want version 11 from a second snapshot, 11 entries", st, len(all(t, ix)))
+		}
+		// A feed behind the follower (reset) is a trimmed read too.
+		if _, err := feed.Read(ctx, 99, 0); !errors.Is(err, replica.ErrTrimmed) {
+			t.Errorf("Read after a version the feed never had: %v, want ErrTrimmed", err)
+		}
+	})
+
+	t.Run("ReadWaits", func(t *testing.T) {
+		feed := newFeed(t, 0)
+		start := time.Now()
+		cs, err := feed.Read(ctx, 0, 100*time.Millisecond)
+		if err != nil || len(cs) != 0 {
+			t.Fatalf("Read of an empty feed: %v, %v", cs, err)
+		}
+		if d := time.Since(start); d < 50*time.Millisecond {
+			t.Errorf("Read with wait 100ms returned after %v", d)
+		}
+		go func() {
+			time.Sleep(20 * time.Millisecond)
+			feed.Append(ctx, replica.Change{Op: replica.OpUpsert, FAQs: []kb.FAQ{faq("a", "一")}})
+		}()
+		cs, err = feed.Read(ctx, 0, 5*time.Second)
+		if err != nil || len(cs) != 1 || cs[0].Version != 1 || cs[0].FAQs[0].ID != "a" {
+			t.Fatalf("Read woken by an Append: %+v, %v", cs, err)
+		}
+		c, cancel := context.WithCancel(ctx)
+		cancel()
+		if _, err := feed.Read(c, 1, time.Second); !errors.Is(err, context.Canceled) {
+			t.Errorf("cancelled Read: %v", err)
+		}
+	})
+}
+
+func ctxTimeout(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func emptyIndex(t *testing.T) *kb.Index {
+	t.Helper()
+	ix, err := kb.New(tokenize.Bigram(), kb.WithRanker(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ix.Close() })
+	return ix
+}
