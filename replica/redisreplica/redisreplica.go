@@ -1,0 +1,371 @@
+// Package redisreplica keeps duxin's replicated state on Redis: published
+// models ([Registry], a [replica.Registry]) and the knowledge base's change
+// feed ([Feed], a [replica.Feed] on a Redis stream). Users' events and
+// feedback are in recommend/redisstore; one client serves all three.
+//
+// Keys, under a prefix per deployment (default "duxin"), each group in one
+// hash slot so that it works on Redis Cluster:
+//
+//	{duxin:model:<name>}:<version>   a published model file (the last 5 kept)
+//	{duxin:model:<name>}:current     the version served
+//	{duxin:model:<name>}:history     the versions, newest first
+//	{duxin:kb}:entries               the knowledge base: id → entry (JSON)
+//	{duxin:kb}:seq                   the version of the last change
+//	{duxin:kb}:log                   the changes, a stream with ids 0-<version>
+//
+// A change is applied to the entries and appended to the stream by one
+// Lua script, so a snapshot (entries and version, read in one MULTI) and
+// the stream always agree. The stream keeps about the last Keep changes; a
+// replica that fell further behind takes a snapshot.
+//
+// Redis persistence decides what survives a Redis restart: with appendonly
+// and appendfsync always, every change that Append acknowledged does. A
+// Redis that lost its data starts the feed again from version 0; followers
+// notice (their version is ahead of the feed's) and take a snapshot.
+package redisreplica
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/duxin-ai/duxin/kb"
+	"github.com/duxin-ai/duxin/replica"
+)
+
+// Config configures NewRegistry and NewFeed. Every zero field takes its
+// default.
+type Config struct {
+	// Prefix starts every key; default "duxin". One Redis can serve
+	// several deployments with different prefixes.
+	Prefix string
+	// Keep is about how many changes the feed's stream keeps; default
+	// 10,000.
+	Keep int64
+}
+
+func (c *Config) fill() error {
+	if c.Prefix == "" {
+		c.Prefix = "duxin"
+	}
+	if strings.ContainsAny(c.Prefix, "{}") || len(c.Prefix) > 128 {
+		return fmt.Errorf("redisreplica: bad Prefix %q: at most 128 bytes, no braces", c.Prefix)
+	}
+	if c.Keep < 0 {
+		return fmt.Errorf("redisreplica: Keep = %d, want >= 0", c.Keep)
+	}
+	if c.Keep == 0 {
+		c.Keep = 10_000
+	}
+	return nil
+}
+
+// keepVersions is how many published versions of a name stay in Redis.
+const keepVersions = 5
+
+// Registry is a [replica.Registry] on Redis. It is safe for concurrent
+// use and does not own the client.
+type Registry struct {
+	c      redis.UniversalClient
+	prefix string
+}
+
+// NewRegistry returns a registry on c.
+func NewRegistry(c redis.UniversalClient, cfg Config) (*Registry, error) {
+	if c == nil {
+		return nil, errors.New("redisreplica: nil client")
+	}
+	if err := cfg.fill(); err != nil {
+		return nil, err
+	}
+	return &Registry{c: c, prefix: cfg.Prefix}, nil
+}
+
+func (r *Registry) key(name, what string) string {
+	return "{" + r.prefix + ":model:" + name + "}:" + what
+}
+
+// Publish implements [replica.Registry]: the data first, then the pointer
+// to it, in one transaction; versions beyond the last five are deleted.
+func (r *Registry) Publish(ctx context.Context, name string, data []byte) (string, error) {
+	if err := replica.CheckName(name); err != nil {
+		return "", err
+	}
+	v := replica.VersionOf(data)
+	var old *redis.StringSliceCmd
+	_, err := r.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Set(ctx, r.key(name, v), data, 0)
+		p.Set(ctx, r.key(name, "current"), v, 0)
+		p.LRem(ctx, r.key(name, "history"), 0, v)
+		p.LPush(ctx, r.key(name, "history"), v)
+		old = p.LRange(ctx, r.key(name, "history"), keepVersions, -1)
+		p.LTrim(ctx, r.key(name, "history"), 0, keepVersions-1)
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("redisreplica: publish %s: %w", name, err)
+	}
+	if vs := old.Val(); len(vs) > 0 {
+		keys := make([]string, 0, len(vs))
+		for _, o := range vs {
+			if o != v {
+				keys = append(keys, r.key(name, o))
+			}
+		}
+		if len(keys) > 0 {
+			if err := r.c.Del(ctx, keys...).Err(); err != nil {
+				return v, fmt.Errorf("redisreplica: publish %s: published, but old versions were not removed: %w", name, err)
+			}
+		}
+	}
+	return v, nil
+}
+
+// Current implements [replica.Registry].
+func (r *Registry) Current(ctx context.Context, name string) (string, error) {
+	if err := replica.CheckName(name); err != nil {
+		return "", err
+	}
+	v, err := r.c.Get(ctx, r.key(name, "current")).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", fmt.Errorf("%w under %q", replica.ErrNoVersion, name)
+	}
+	if err != nil {
+		return "", fmt.Errorf("redisreplica: current %s: %w", name, err)
+	}
+	return v, nil
+}
+
+// Fetch implements [replica.Registry].
+func (r *Registry) Fetch(ctx context.Context, name, version string) ([]byte, error) {
+	if err := replica.CheckName(name); err != nil {
+		return nil, err
+	}
+	data, err := r.c.Get(ctx, r.key(name, version)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("redisreplica: fetch %s@%.12s: no such version", name, version)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("redisreplica: fetch %s: %w", name, err)
+	}
+	if err := replica.Verify(name, version, data); err != nil {
+		return nil, err
+	}
+	return data, nil
+}
+
+// Feed is a [replica.Feed] on Redis. It is safe for concurrent use and
+// does not own the client.
+type Feed struct {
+	c                 redis.UniversalClient
+	entries, seq, log string
+	keep              int64
+}
+
+// NewFeed returns the knowledge-base feed on c.
+func NewFeed(c redis.UniversalClient, cfg Config) (*Feed, error) {
+	if c == nil {
+		return nil, errors.New("redisreplica: nil client")
+	}
+	if err := cfg.fill(); err != nil {
+		return nil, err
+	}
+	p := "{" + cfg.Prefix + ":kb}:"
+	return &Feed{c: c, entries: p + "entries", seq: p + "seq", log: p + "log", keep: cfg.Keep}, nil
+}
+
+// appendScript applies a change to the entries and appends it to the log.
+// KEYS: entries, seq, log. ARGV: op, keep, the log's data, then for upsert
+// and reload id/entry pairs, for delete ids.
+var appendScript = redis.NewScript(`
+local op = ARGV[1]
+if op == 'reload' then
+	redis.call('DEL', KEYS[1])
+end
+if op == 'upsert' or op == 'reload' then
+	for i = 4, #ARGV, 2 do
+		redis.call('HSET', KEYS[1], ARGV[i], ARGV[i+1])
+	end
+elseif op == 'delete' then
+	for i = 4, #ARGV do
+		redis.call('HDEL', KEYS[1], ARGV[i])
+	end
+else
+	return redis.error_reply('unknown op ' .. op)
+end
+local v = redis.call('INCR', KEYS[2])
+redis.call('XADD', KEYS[3], 'MAXLEN', ARGV[2], '0-' .. v, 'op', op, 'data', ARGV[3])
+return v
+`)
+
+// Append implements [replica.Feed].
+func (f *Feed) Append(ctx context.Context, c replica.Change) (uint64, error) {
+	args := []any{c.Op.String(), f.keep, ""}
+	switch c.Op {
+	case replica.OpUpsert, replica.OpReload:
+		for _, e := range c.FAQs {
+			b, err := json.Marshal(e)
+			if err != nil {
+				return 0, fmt.Errorf("redisreplica: append: entry %q: %w", e.ID, err)
+			}
+			args = append(args, e.ID, b)
+		}
+		if c.Op == replica.OpUpsert {
+			b, err := json.Marshal(c.FAQs)
+			if err != nil {
+				return 0, fmt.Errorf("redisreplica: append: %w", err)
+			}
+			args[2] = b
+		}
+	case replica.OpDelete:
+		b, err := json.Marshal(c.IDs)
+		if err != nil {
+			return 0, fmt.Errorf("redisreplica: append: %w", err)
+		}
+		args[2] = b
+		for _, id := range c.IDs {
+			args = append(args, id)
+		}
+	default:
+		return 0, fmt.Errorf("redisreplica: append: unknown op %v", c.Op)
+	}
+	v, err := appendScript.Run(ctx, f.c, []string{f.entries, f.seq, f.log}, args...).Int64()
+	if err != nil {
+		return 0, fmt.Errorf("redisreplica: append %s: %w", c.Op, err)
+	}
+	return uint64(v), nil
+}
+
+// Snapshot implements [replica.Feed]: the entries and the version in one
+// transaction.
+func (f *Feed) Snapshot(ctx context.Context) ([]kb.FAQ, uint64, error) {
+	var all *redis.MapStringStringCmd
+	var seq *redis.StringCmd
+	_, err := f.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		all = p.HGetAll(ctx, f.entries)
+		seq = p.Get(ctx, f.seq)
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, 0, fmt.Errorf("redisreplica: snapshot: %w", err)
+	}
+	v, err := versionOf(seq)
+	if err != nil {
+		return nil, 0, fmt.Errorf("redisreplica: snapshot: %w", err)
+	}
+	out := make([]kb.FAQ, 0, len(all.Val()))
+	for id, s := range all.Val() {
+		var e kb.FAQ
+		if err := json.Unmarshal([]byte(s), &e); err != nil {
+			return nil, 0, fmt.Errorf("redisreplica: snapshot: entry %q: %w", id, err)
+		}
+		out = append(out, e)
+	}
+	slices.SortFunc(out, func(a, b kb.FAQ) int { return strings.Compare(a.ID, b.ID) })
+	return out, v, nil
+}
+
+func versionOf(cmd *redis.StringCmd) (uint64, error) {
+	s, err := cmd.Result()
+	if errors.Is(err, redis.Nil) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	v, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("bad version %q: %w", s, err)
+	}
+	return v, nil
+}
+
+// readBatch bounds the changes one Read returns.
+const readBatch = 1000
+
+// Read implements [replica.Feed] with XREAD, blocking up to wait.
+func (f *Feed) Read(ctx context.Context, after uint64, wait time.Duration) ([]replica.Change, error) {
+	block := time.Duration(-1)
+	if wait > 0 {
+		block = max(wait, time.Millisecond)
+	}
+	res, err := f.c.XRead(ctx, &redis.XReadArgs{
+		Streams: []string{f.log, "0-" + strconv.FormatUint(after, 10)},
+		Count:   readBatch,
+		Block:   block,
+	}).Result()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("redisreplica: read: %w", err)
+	}
+	var msgs []redis.XMessage
+	if len(res) > 0 {
+		msgs = res[0].Messages
+	}
+	if len(msgs) == 0 {
+		// Nothing after: is the feed behind us (reset, or lost its data)?
+		cur, err := versionOf(f.c.Get(ctx, f.seq))
+		if err != nil {
+			return nil, fmt.Errorf("redisreplica: read: %w", err)
+		}
+		if cur > after {
+			// Changes exist, yet the stream has none after us: trimmed
+			// past us (or the stream is gone).
+			return nil, fmt.Errorf("%w: asked after %d, the feed is at %d with nothing after", replica.ErrTrimmed, after, cur)
+		}
+		if cur < after {
+			return nil, fmt.Errorf("%w: asked after %d, the feed is at %d", replica.ErrTrimmed, after, cur)
+		}
+		return nil, nil
+	}
+	out := make([]replica.Change, 0, len(msgs))
+	for _, m := range msgs {
+		c, err := decodeChange(m)
+		if err != nil {
+			return nil, fmt.Errorf("redisreplica: read: %w", err)
+		}
+		out = append(out, c)
+	}
+	if out[0].Version != after+1 {
+		return nil, fmt.Errorf("%w: asked after %d, the oldest kept is %d", replica.ErrTrimmed, after, out[0].Version)
+	}
+	return out, nil
+}
+
+func decodeChange(m redis.XMessage) (replica.Change, error) {
+	ms, seq, ok := strings.Cut(m.ID, "-")
+	v, err := strconv.ParseUint(seq, 10, 64)
+	if !ok || ms != "0" || err != nil {
+		return replica.Change{}, fmt.Errorf("stream entry %q: not a feed version", m.ID)
+	}
+	c := replica.Change{Version: v}
+	op, _ := m.Values["op"].(string)
+	data, _ := m.Values["data"].(string)
+	switch op {
+	case "upsert":
+		c.Op = replica.OpUpsert
+		err = json.Unmarshal([]byte(data), &c.FAQs)
+	case "delete":
+		c.Op = replica.OpDelete
+		err = json.Unmarshal([]byte(data), &c.IDs)
+	case "reload":
+		c.Op = replica.OpReload
+	default:
+		err = fmt.Errorf("unknown op %q", op)
+	}
+	if err != nil {
+		return replica.Change{}, fmt.Errorf("stream entry %s: %w", m.ID, err)
+	}
+	return c, nil
+}
+
+var (
+	_ replica.Registry = (*Registry)(nil)
+	_ replica.Feed     = (*Feed)(nil)
+)

@@ -1,0 +1,218 @@
+package redisreplica_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/duxin-ai/duxin/internal/redistest"
+	"github.com/duxin-ai/duxin/kb"
+	"github.com/duxin-ai/duxin/replica"
+	"github.com/duxin-ai/duxin/replica/feedtest"
+	"github.com/duxin-ai/duxin/replica/redisreplica"
+	"github.com/duxin-ai/duxin/tokenize"
+)
+
+func client(t *testing.T, url string) redis.UniversalClient {
+	t.Helper()
+	opt, err := redis.ParseURL(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := redis.NewClient(opt)
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func TestFeedConformance(t *testing.T) {
+	url := redistest.URL(t)
+	c := client(t, url)
+	feedtest.Run(t, func(t *testing.T, keep int) replica.Feed {
+		f, err := redisreplica.NewFeed(c, redisreplica.Config{Prefix: redistest.Prefix(t, url), Keep: int64(keep)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	})
+}
+
+func TestRegistry(t *testing.T) {
+	ctx := context.Background()
+	url := redistest.URL(t)
+	c := client(t, url)
+	prefix := redistest.Prefix(t, url)
+	reg, err := redisreplica.NewRegistry(c, redisreplica.Config{Prefix: prefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reg.Current(ctx, "ranker"); !errors.Is(err, replica.ErrNoVersion) {
+		t.Fatalf("Current of nothing: %v", err)
+	}
+	var vs []string
+	for i := range 8 {
+		v, err := reg.Publish(ctx, "ranker", fmt.Appendf(nil, "model %d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		vs = append(vs, v)
+	}
+	if cur, err := reg.Current(ctx, "ranker"); err != nil || cur != vs[7] {
+		t.Fatalf("Current = %s, %v; want the last", cur, err)
+	}
+	if b, err := reg.Fetch(ctx, "ranker", vs[3]); err != nil || string(b) != "model 3" {
+		t.Errorf("Fetch(v3) = %q, %v", b, err)
+	}
+	if _, err := reg.Fetch(ctx, "ranker", vs[0]); err == nil {
+		t.Error("the oldest of 8 versions is still kept (want the last 5)")
+	}
+	// A blob changed in Redis is refused.
+	key := "{" + prefix + ":model:ranker}:" + vs[7]
+	if err := c.Set(ctx, key, "tampered", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reg.Fetch(ctx, "ranker", vs[7]); !errors.Is(err, replica.ErrCorrupt) {
+		t.Errorf("Fetch of a tampered blob: %v, want ErrCorrupt", err)
+	}
+	if _, err := redisreplica.NewRegistry(c, redisreplica.Config{Prefix: "a{b}"}); err == nil {
+		t.Error("a prefix with braces was accepted")
+	}
+}
+
+// TestFeedSurvivesRedisRestart kills redis-server while a writer edits the
+// knowledge base and two followers follow it: every edit that returned
+// success is served by both replicas after Redis is back, the failed ones
+// returned errors, and no replica ever served a half-applied edit (each
+// edit writes two entries that must appear together).
+func TestFeedSurvivesRedisRestart(t *testing.T) {
+	ctx := context.Background()
+	srv := redistest.Start(t)
+	c := client(t, srv.URL())
+	feed, err := redisreplica.NewFeed(c, redisreplica.Config{Prefix: "fault"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	newReplica := func() (*kb.Index, *replica.Follower) {
+		ix, err := kb.New(tokenize.Bigram(), kb.WithRanker(nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { ix.Close() })
+		f, err := replica.NewFollower(ix, feed, replica.FollowConfig{Wait: 100 * time.Millisecond, Retry: 200 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ix, f
+	}
+	ixA, fA := newReplica()
+	ixB, fB := newReplica()
+	w, err := replica.NewWriter(feed, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { fA.Run(runCtx) })
+	wg.Go(func() { fB.Run(runCtx) })
+
+	// Pairs: edit i upserts p<i>a and p<i>b in one change.
+	var mu sync.Mutex
+	var acked, failed []int
+	var torn []string
+	writes := make(chan struct{})
+	wg.Go(func() {
+		defer close(writes)
+		for i := 0; runCtx.Err() == nil && i < 200; i++ {
+			opCtx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+			err := w.Upsert(opCtx, kb.FAQ{ID: fmt.Sprintf("p%da", i), Question: fmt.Sprintf("问题%d甲", i)},
+				kb.FAQ{ID: fmt.Sprintf("p%db", i), Question: fmt.Sprintf("问题%d乙", i)})
+			cancel()
+			mu.Lock()
+			if err == nil {
+				acked = append(acked, i)
+			} else {
+				failed = append(failed, i)
+			}
+			mu.Unlock()
+			time.Sleep(2 * time.Millisecond)
+		}
+	})
+	// A checker: an entry p<i>a is never served without p<i>b.
+	wg.Go(func() {
+		for runCtx.Err() == nil {
+			for _, ix := range []*kb.Index{ixA, ixB} {
+				all, err := ix.All(ctx)
+				if err != nil {
+					continue
+				}
+				have := map[string]bool{}
+				for _, f := range all {
+					have[f.ID] = true
+				}
+				for id := range have {
+					if id[len(id)-1] == 'a' && !have[id[:len(id)-1]+"b"] {
+						mu.Lock()
+						torn = append(torn, id)
+						mu.Unlock()
+					}
+				}
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	})
+
+	time.Sleep(150 * time.Millisecond)
+	srv.Kill()
+	time.Sleep(time.Second) // longer than a write's deadline: writes fail
+
+	srv.Restart(t)
+	<-writes
+	mu.Lock()
+	nAcked, nFailed := len(acked), len(failed)
+	mu.Unlock()
+	if nFailed == 0 {
+		t.Log("no write failed while Redis was down (it restarted quickly)")
+	}
+	last, v, err := feed.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []*replica.Follower{fA, fB} {
+		wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		if err := f.WaitFor(wctx, v); err != nil {
+			t.Fatalf("a replica did not catch up to %d after the restart: %v (status %+v)", v, err, f.Status())
+		}
+		cancel()
+	}
+	stop()
+	wg.Wait()
+	have := map[string]bool{}
+	for _, f := range last {
+		have[f.ID] = true
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, i := range acked {
+		if !have[fmt.Sprintf("p%da", i)] || !have[fmt.Sprintf("p%db", i)] {
+			t.Errorf("edit %d returned success but is not in the feed after the restart", i)
+		}
+	}
+	for name, ix := range map[string]*kb.Index{"A": ixA, "B": ixB} {
+		all, err := ix.All(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(all) != len(last) {
+			t.Errorf("replica %s serves %d entries, the feed holds %d", name, len(all), len(last))
+		}
+	}
+	if len(torn) > 0 {
+		t.Errorf("half-applied edits served: %v", torn[:min(5, len(torn))])
+	}
+	t.Logf("fault: %d edits acknowledged, %d failed while Redis was down; both replicas at version %d with %d entries, none torn",
+		nAcked, nFailed, v, len(last))
+}
