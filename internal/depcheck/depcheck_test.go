@@ -127,3 +127,24 @@ func TestBleveStaysOutOfPublicPackages(t *testing.T) {
 		}
 	}
 }
+
+// TestClientLibrariesStayInBackends: only the backend packages import
+// go-redis and client_golang, so a user of the core never builds them.
+func TestClientLibrariesStayInBackends(t *testing.T) {
+	backend := func(name string) bool {
+		return strings.HasSuffix(name, "/redisstore") || strings.HasSuffix(name, "/redisreplica") ||
+			name == "prommetrics" || name == "internal/redistest" ||
+			strings.HasPrefix(name, "examples/") || strings.HasPrefix(name, "benchmarks") || strings.HasPrefix(name, "cmd/")
+	}
+	for _, p := range listPackages(t) {
+		name := rel(p.ImportPath)
+		if backend(name) {
+			continue
+		}
+		for _, d := range p.Deps {
+			if strings.HasPrefix(d, "github.com/redis/go-redis") || strings.HasPrefix(d, "github.com/prometheus/client_golang") {
+				t.Errorf("%s depends on %s; only the backend packages may", name, d)
+			}
+		}
+	}
+}
