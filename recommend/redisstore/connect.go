@@ -34,6 +34,12 @@ import (
 // through a single address, or for anything else a URL cannot say, build
 // the client with go-redis and pass it to [New].
 //
+// The client honours contexts' deadlines and cancellation on the wire
+// (go-redis's ContextTimeoutEnabled, which Connect turns on; a Sentinel
+// URL may turn it off with context_timeout_enabled=false), so that
+// [recommend.WithStoreTimeout] bounds a request's wait for a hung server.
+// A client built by hand should set it too.
+//
 // Connect does no I/O: the client dials on its first command. The caller
 // closes the client. A bad URL is an error wrapping
 // [recommend.ErrInvalidOption] that names the URL with its passwords
@@ -67,6 +73,9 @@ func connect(rawURL string) (redis.UniversalClient, error) {
 		if err != nil {
 			return nil, err
 		}
+		if !q.Has("context_timeout_enabled") {
+			opt.ContextTimeoutEnabled = true
+		}
 		return redis.NewFailoverClient(opt), nil
 	case q.Has("addr"):
 		if p := strings.Trim(u.Path, "/"); p != "" && p != "0" {
@@ -76,12 +85,14 @@ func connect(rawURL string) (redis.UniversalClient, error) {
 		if err != nil {
 			return nil, err
 		}
+		opt.ContextTimeoutEnabled = true
 		return redis.NewClusterClient(opt), nil
 	}
 	opt, err := redis.ParseURL(rawURL)
 	if err != nil {
 		return nil, err
 	}
+	opt.ContextTimeoutEnabled = true
 	return redis.NewClient(opt), nil
 }
 

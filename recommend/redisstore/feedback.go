@@ -164,7 +164,7 @@ func (s *Store) UserFeedback(ctx context.Context, user string) ([]recommend.User
 	now := s.cfg.Clock()
 	out, err := s.decodeFeedback(s.c.HGetAll(ctx, s.keys(user).feedback), now)
 	if err != nil {
-		return nil, fmt.Errorf("redisstore: user feedback: %w", err)
+		return nil, fmt.Errorf("redisstore: user feedback: %w", ctxErr(ctx, err))
 	}
 	return out, nil
 }
@@ -249,7 +249,7 @@ func (s *Store) QuestionStats(ctx context.Context, questions []string) ([]recomm
 	}
 	vals, err := s.c.HMGet(ctx, s.stats, fields...).Result()
 	if err != nil {
-		return nil, fmt.Errorf("redisstore: question stats: %w", err)
+		return nil, fmt.Errorf("redisstore: question stats: %w", ctxErr(ctx, err))
 	}
 	if len(vals) != len(fields) {
 		return nil, fmt.Errorf("redisstore: question stats: %d values for %d fields", len(vals), len(fields))

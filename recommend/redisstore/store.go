@@ -198,7 +198,7 @@ func (s *Store) run(ctx context.Context, calls []call, extra func(redis.Pipeline
 	}
 	_, err := pipe.Exec(ctx)
 	if err != nil && ctx.Err() != nil {
-		return ctx.Err()
+		return ctxErr(ctx, err)
 	}
 	for _, cmd := range others {
 		if err := cmd.Err(); err != nil {
@@ -223,12 +223,19 @@ func (s *Store) run(ctx context.Context, calls []call, extra func(redis.Pipeline
 		c.cmd = c.script.Eval(ctx, pipe, c.keys, c.args...)
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		return err
+		return ctxErr(ctx, err)
 	}
 	return nil
+}
+
+// ctxErr returns err, wrapping the context's error too when the context
+// has ended: a client that honours contexts may report their end as an
+// I/O timeout.
+func ctxErr(ctx context.Context, err error) error {
+	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+		return fmt.Errorf("%w: %w", cerr, err)
+	}
+	return err
 }
 
 func isNoScript(err error) bool {

@@ -404,6 +404,24 @@ func TestRedisErrorsReturned(t *testing.T) {
 	check("UserFeedback", err)
 	_, err = s.QuestionStats(ctx, []string{"q"})
 	check("QuestionStats", err)
+
+	// Data the store cannot decode is an error too.
+	s.c.Del(ctx, s.prefix+":q")
+	if err := s.c.ZAdd(ctx, s.prefix+":{u:u2}:ev", redis.Z{Score: float64(now.UnixMicro()), Member: "garbage"}).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.c.HSet(ctx, s.prefix+":{u:u2}:fb", "q", "1 2 3").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Recent(ctx, "u2", time.Time{}, 0); err == nil || !strings.Contains(err.Error(), "corrupt event") {
+		t.Errorf("Recent of a corrupt event: %v, want an error", err)
+	}
+	if _, err := s.UserFeedback(ctx, "u2"); err == nil || !strings.Contains(err.Error(), "corrupt feedback") {
+		t.Errorf("UserFeedback of a corrupt record: %v, want an error", err)
+	}
+	if err := s.AddFeedback(ctx, recommend.Feedback{User: "u2", Question: "q", Kind: recommend.Click}); err == nil || !strings.Contains(err.Error(), "corrupt feedback") {
+		t.Errorf("AddFeedback over a corrupt record: %v, want an error", err)
+	}
 }
 
 // counter counts round trips: a command or a pipeline is one.
@@ -619,5 +637,98 @@ func TestEngineSameAsMemoryStore(t *testing.T) {
 	}
 	if d := cmp.Diff(got[0], got[1]); d != "" {
 		t.Errorf("suggestions (-memory +redis):\n%s", d)
+	}
+}
+
+// Every field survives the trip, whatever bytes it holds.
+func TestEventFieldsRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t, redisstore.Config{})
+	now := time.Now().Add(-time.Minute)
+	attrs := map[string]string{"": "", "a1:": "v:1", "12": "34", "中文": "值\n", "empty": ""}
+	delete(attrs, "") // an empty name is invalid
+	for i := len(attrs); i < recommend.MaxAttrs; i++ {
+		attrs[fmt.Sprint("k", i)] = strings.Repeat("v", recommend.MaxFieldBytes)
+	}
+	in := []recommend.Event{
+		{ID: strings.Repeat("i", recommend.MaxFieldBytes), User: "u1", Time: now, Type: "t9:x", Object: "o5:a", Attrs: attrs,
+			Question: "q:1", Text: strings.Repeat("转账\x00a1:", recommend.MaxTextBytes/11)},
+		{ID: "中", User: "u1", Time: now.Add(time.Nanosecond), Type: recommend.TypeAsk, Question: "y3:abc"},
+		{User: "u1", Time: now.Add(2), Type: "a"},
+	}
+	for i := range in {
+		if err := in[i].Validate(); err != nil {
+			t.Fatalf("event %d: %v", i, err)
+		}
+	}
+	if err := s.Append(ctx, in...); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Recent(ctx, "u1", time.Time{}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(in, got, cmp.Comparer(time.Time.Equal)); d != "" {
+		t.Errorf("Recent (-want +got):\n%s", d)
+	}
+}
+
+// A context's deadline bounds a call to a server that does not answer (here
+// one busy running a script), so recommend.WithStoreTimeout works.
+func TestDeadlineBoundsCall(t *testing.T) {
+	ctx := context.Background()
+	s := newStoreAt(t, redistest.Start(t).URL(), redisstore.Config{}) // a private server: this test blocks it
+	warmUp(t, s.c)
+	if err := s.Append(ctx, recommend.Event{User: "u1", Time: time.Now(), Type: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	busy := make(chan error, 1)
+	go func() {
+		// Keep the server busy for a second.
+		busy <- s.c.Eval(ctx, `local t0 = redis.call('TIME')
+repeat local t = redis.call('TIME') until (t[1] - t0[1]) * 1000000 + (t[2] - t0[2]) > 1000000
+return 1`, nil).Err()
+	}()
+	time.Sleep(100 * time.Millisecond) // let the script start
+	for _, op := range []struct {
+		name string
+		f    func(context.Context) error
+	}{
+		{"ReadUser", func(ctx context.Context) error { _, _, err := s.ReadUser(ctx, nil, "u1", time.Time{}, 0); return err }},
+		{"Append", func(ctx context.Context) error {
+			return s.Append(ctx, recommend.Event{User: "u1", Time: time.Now(), Type: "b"})
+		}},
+	} {
+		c, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+		start := time.Now()
+		err := op.f(c)
+		cancel()
+		if took := time.Since(start); !errors.Is(err, context.DeadlineExceeded) || took > 500*time.Millisecond {
+			t.Errorf("%s on a busy server: %v after %v; want DeadlineExceeded after about 100ms", op.name, err, took)
+		}
+	}
+	if err := <-busy; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// An event written by a later version, with a field this one does not
+// know, still reads.
+func TestReadsUnknownFields(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t, redisstore.Config{})
+	at := time.Now().Add(-time.Minute).Truncate(time.Second)
+	tf := fmt.Sprintf("%d.000000000", at.Unix())
+	member := "000" + "0000000000000001" + "002" + "e1" + fmt.Sprintf("t%d:%sy1:az7:new:onea1:kv1:v", len(tf), tf)
+	if err := s.c.ZAdd(ctx, s.prefix+":{u:u1}:ev", redis.Z{Score: float64(at.UnixMicro()), Member: member}).Err(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Recent(ctx, "u1", time.Time{}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []recommend.Event{{ID: "e1", User: "u1", Time: at, Type: "a", Attrs: map[string]string{"k": "v"}}}
+	if d := cmp.Diff(want, got, cmp.Comparer(time.Time.Equal)); d != "" {
+		t.Errorf("Recent (-want +got):\n%s", d)
 	}
 }

@@ -1,0 +1,103 @@
+// Package redisstore keeps users' events and feedback in Redis: a
+// [recommend.EventStore] and [recommend.FeedbackStore] that every replica
+// of a service shares, so that what one replica records shapes the
+// suggestions of all. It passes the conformance suites of
+// recommend/storetest against a real redis-server.
+//
+//	client, err := redisstore.Connect("redis://redis.internal:6379/0")
+//	…
+//	defer client.Close()
+//	store, err := redisstore.New(client, redisstore.Config{Prefix: "wallet-help"})
+//	…
+//	eng, err := recommend.NewEngine(catalog, store, store) // one value: one read per request
+//
+// It needs Redis 6.2 or later (ZRANGE … BYSCORE) and its Lua scripting;
+// it is tested on Redis 7.0. Redis's own clock is never read: the TTL and
+// feedback times follow [Config.Clock].
+//
+// # Keys
+//
+// With the default Prefix "duxin", user u's data lives in five keys that
+// share the hash tag {u:<u>}, so that in a Redis Cluster they are in one
+// slot and one script can update them all. In the tag, every byte of the
+// user id other than an ASCII letter, digit, '-', '_' or '.' is written
+// %XX, so any id is safe and different ids never share keys:
+//
+//	duxin:{u:<u>}:ev   sorted set: the events, scored by time in Unix microseconds
+//	duxin:{u:<u>}:seq  counter: the user's event sequence number
+//	duxin:{u:<u>}:id   hash: the IDs of the events kept (see Event identity)
+//	duxin:{u:<u>}:fb   hash: question → "impressions clicks dismissed resolved updated"
+//	duxin:{u:<u>}:fbt  sorted set: question by last update, for eviction and expiry
+//	duxin:q            hash: the question totals, fields i:<question> and c:<question>
+//
+// An event's member in the :ev set is the nanoseconds within its
+// microsecond (3 digits), its sequence number (16 hex digits), its ID
+// (length-prefixed) and a length-prefixed text encoding of the other
+// fields, readable in redis-cli. Members of equal score sort by those
+// nanoseconds, then by sequence number, so events come back in time order
+// with ties in arrival order, and with their full time (in UTC).
+//
+// # Round trips
+//
+// [Store.Append] and [Store.AddFeedback] are one round trip for any batch:
+// one Lua script per user in the batch (events: skip known IDs, number,
+// add, trim, expire; feedback: update the user's records, evict, expire)
+// and, for feedback, an HINCRBY per question total, all in one pipeline.
+// [Store.Recent] and [Store.AppendRecent] are one ZRANGE, [Store.ReadUser]
+// one pipeline of a ZRANGE and an HGETALL, [Store.UserFeedback] one
+// HGETALL, [Store.QuestionStats] one HMGET. The scripts are sent by
+// EVALSHA; after a server restart (or SCRIPT FLUSH) the first write to
+// find its script gone sends it again with EVAL: one more round trip.
+// BenchmarkStore counts them. In a Cluster, go-redis sends a pipeline's
+// commands to each node concurrently: one round trip per node involved.
+//
+// # Caps and TTL
+//
+// A user keeps at most [Config.PerUser] events (the oldest go first) and
+// feedback on at most [Config.PerUserFeedback] questions (the least
+// recently updated goes first). With a TTL (default 30 days), events
+// dated and feedback last updated before clock − TTL are neither returned
+// nor kept past the user's next write, and all of a user's keys expire
+// TTL after their last write, so an inactive user costs nothing. The
+// question totals are one hash that never expires: it holds two fields
+// per question ever given feedback, so feedback should name only
+// questions of the knowledge base.
+//
+// # Event identity
+//
+// An event with an [recommend.Event.ID] is stored once per user while the
+// store keeps it: a write retried after a timeout is not counted twice. An
+// ID is forgotten with its event (pushed out by PerUser or expired), so a
+// very late retry may store the event again. Events without an ID are
+// stored at every write. Feedback has no identity: a retried AddFeedback
+// counts impressions and clicks again.
+//
+// # Cluster and Sentinel
+//
+// [New] takes any go-redis UniversalClient: a single server, a Cluster or
+// a Sentinel-managed master; [Connect] builds one from a URL (see there
+// for the accepted forms). A user's keys are in one slot, so each script
+// runs on one node; the question totals are one key, on one node. Reads go
+// to masters: a replica could miss a write just made.
+//
+// # Errors
+//
+// Invalid events wrap [recommend.ErrInvalidEvent], invalid feedback
+// [recommend.ErrInvalidFeedback], a bad Config or URL
+// [recommend.ErrInvalidOption]; in each case nothing is stored. Every
+// Redis error (a dead server, a timeout, a key of the wrong type, data the
+// store cannot decode) is returned, wrapped as "redisstore: <op>: …" with
+// %w, never swallowed, and a call that returns one may have stored part
+// of its batch (one user's script ran, another's did not). A canceled
+// context gives an error wrapping [context.Canceled]. The store never
+// retries beyond what the go-redis client is configured to do and never
+// answers from elsewhere: deciding what to do without the store is the
+// caller's job — [recommend.Engine.Recommend] answers degraded
+// ([recommend.ErrDegraded]).
+//
+// # Concurrency
+//
+// A [Store] is safe for concurrent use, and any number of Stores, in any
+// number of processes, may share a server and Prefix: each write is
+// atomic per user (one script).
+package redisstore
