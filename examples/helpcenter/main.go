@@ -5,6 +5,12 @@
 //
 //	go run ./examples/helpcenter        # then open http://localhost:8080
 //
+// With -redis URL it runs as one replica of many: events, feedback, the
+// knowledge base's change feed and the models live on Redis, so several
+// instances on different ports answer alike (see replicated.go):
+//
+//	go run ./examples/helpcenter -redis redis://127.0.0.1:6379/0 -addr :8081
+//
 // At start it loads the jieba tokenizer, indexes the sample knowledge base,
 // trains the intent model on the sample utterances and the recommender on a
 // simulated behavior log, logging each step and its time to stderr. The JSON
@@ -28,6 +34,8 @@ import (
 // config is what the flags set.
 type config struct {
 	Addr    string
+	Redis   string
+	Prefix  string
 	Seed    uint64
 	Users   int
 	Verbose bool
@@ -39,6 +47,8 @@ func main() {
 	flag.Uint64Var(&cfg.Seed, "seed", 1, "seed of the behavior simulation and of training")
 	flag.IntVar(&cfg.Users, "users", 1000, "simulated users the recommender is trained on")
 	flag.BoolVar(&cfg.Verbose, "v", false, "log every request")
+	flag.StringVar(&cfg.Redis, "redis", "", "Redis URL (redis://host:port/0) to share state with other replicas; empty keeps it in memory")
+	flag.StringVar(&cfg.Prefix, "redis-prefix", "duxin-demo", "prefix of the demo's keys on Redis")
 	flag.Parse()
 
 	level := slog.LevelInfo
@@ -57,7 +67,7 @@ func main() {
 
 // run builds duxin on the sample data and serves the page until ctx is done.
 func run(ctx context.Context, cfg config, log *slog.Logger, ready func(addr string)) error {
-	b, err := build(ctx, buildConfig{Seed: cfg.Seed, Users: cfg.Users, Now: time.Now}, log)
+	b, err := build(ctx, buildConfig{Seed: cfg.Seed, Users: cfg.Users, Now: time.Now, Redis: cfg.Redis, Prefix: cfg.Prefix}, log)
 	if err != nil {
 		return err
 	}

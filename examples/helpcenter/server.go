@@ -20,6 +20,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/duxin-ai/duxin/kb"
 )
 
 // Limits on what a client may send.
@@ -103,6 +105,7 @@ type classification struct {
 
 // event is one thing a user did, as the server records it.
 type event struct {
+	ID       string // scripted events have one, so replicas record them once
 	User     string
 	Type     string
 	Attrs    map[string]string
@@ -152,6 +155,8 @@ type server struct {
 	vocab    *vocabulary
 	describe func(event) string
 	ago      func(time.Duration) string
+	edit     kb.Writer
+	status   func() statusView
 	log      *slog.Logger
 	now      func() time.Time
 
@@ -194,7 +199,7 @@ type serverConfig struct {
 func newServer(ctx context.Context, b *backend, cfg serverConfig) (*server, error) {
 	s := &server{
 		search: b.search, classify: b.classify, rec: b.rec, sink: b.sink,
-		describe: b.describe, ago: b.ago, vocab: newVocabulary(b.words), log: cfg.Log, now: cfg.Now, ns: cfg.Namespace,
+		describe: b.describe, ago: b.ago, edit: b.edit, status: b.status, vocab: newVocabulary(b.words), log: cfg.Log, now: cfg.Now, ns: cfg.Namespace,
 		users: map[string]*userState{},
 	}
 	for _, d := range demoUsers() {
@@ -214,8 +219,8 @@ func (s *server) load(ctx context.Context, u *userState) error {
 	now := s.now()
 	u.key = s.ns + u.demo.ID + "#" + strconv.Itoa(u.gen)
 	u.events = nil
-	for _, sc := range u.demo.Script {
-		u.events = append(u.events, event{User: u.key, Type: sc.Type, Attrs: sc.Attrs, Text: sc.Text, Time: now.Add(-sc.Before)})
+	for i, sc := range u.demo.Script {
+		u.events = append(u.events, event{ID: "script-" + strconv.Itoa(i), User: u.key, Type: sc.Type, Attrs: sc.Attrs, Text: sc.Text, Time: now.Add(-sc.Before)})
 	}
 	if len(u.events) == 0 {
 		return nil
@@ -258,6 +263,9 @@ func (s *server) handler() http.Handler {
 	handle("POST", "/api/feedback", s.handleFeedback)
 	handle("GET", "/api/search", s.handleSearch)
 	handle("POST", "/api/classify", s.handleClassify)
+	handle("POST", "/api/kb", s.handleUpsert)
+	handle("DELETE", "/api/kb/{id}", s.handleDelete)
+	handle("GET", "/api/status", s.handleStatus)
 	for path, ms := range methods {
 		allow := strings.Join(ms, ", ")
 		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
@@ -605,13 +613,80 @@ func (s *server) handleRecommend(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	sugs, err := s.rec.Recommend(r.Context(), key, n)
-	if err != nil {
+	var degraded *degradedError
+	if errors.As(err, &degraded) {
+		// Answered without the stores: show it, and say so.
+		s.log.Warn("recommend degraded", "user", key, "err", err)
+	} else if err != nil {
 		return err
 	}
 	if sugs == nil {
 		sugs = []suggestionView{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"user": id, "suggestions": sugs})
+	body := map[string]any{"user": id, "suggestions": sugs}
+	if degraded != nil {
+		body["degraded"] = "暂时无法读取你的最近操作，先为你推荐常见问题"
+	}
+	writeJSON(w, http.StatusOK, body)
+	return nil
+}
+
+// faqEdit is the body of POST /api/kb: an entry to add or replace.
+type faqEdit struct {
+	ID       string   `json:"id"`
+	Question string   `json:"question"`
+	Similar  []string `json:"similar"`
+	Answer   string   `json:"answer"`
+	Category string   `json:"category"`
+}
+
+// handleUpsert adds or replaces a knowledge-base entry; on many replicas
+// it goes through the change feed, and returns once this replica serves it.
+func (s *server) handleUpsert(w http.ResponseWriter, r *http.Request) error {
+	var req faqEdit
+	if err := readJSON(w, r, &req); err != nil {
+		return err
+	}
+	if strings.TrimSpace(req.ID) == "" || strings.TrimSpace(req.Question) == "" {
+		return badRequest("id and question: both required")
+	}
+	for _, t := range append([]string{req.ID, req.Question, req.Answer, req.Category}, req.Similar...) {
+		if utf8.RuneCountInString(t) > 2000 {
+			return badRequest("a field is longer than 2000 characters")
+		}
+	}
+	if len(req.Similar) > 50 {
+		return badRequest("similar: %d paraphrases, at most 50", len(req.Similar))
+	}
+	f := kb.FAQ{ID: strings.TrimSpace(req.ID), Question: strings.TrimSpace(req.Question), Similar: req.Similar,
+		Answer: req.Answer, Category: req.Category}
+	if err := s.edit.Upsert(r.Context(), f); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": f.ID, "status": s.status()})
+	return nil
+}
+
+// handleDelete removes a knowledge-base entry.
+func (s *server) handleDelete(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	if _, err := s.search.Get(r.Context(), id); err != nil {
+		if errors.Is(err, errUnknownFAQ) {
+			return notFound("unknown question %q", id)
+		}
+		return err
+	}
+	if err := s.edit.Delete(r.Context(), id); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": id, "status": s.status()})
+	return nil
+}
+
+// handleStatus says what this replica serves: the store, the knowledge
+// base's version and the models'.
+func (s *server) handleStatus(w http.ResponseWriter, r *http.Request) error {
+	writeJSON(w, http.StatusOK, s.status())
 	return nil
 }
 

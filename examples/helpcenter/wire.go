@@ -28,6 +28,8 @@ type backend struct {
 	describe func(event) string         // what the user did, 发起了一笔转账到银行卡
 	ago      func(time.Duration) string // how long ago, 3分钟前
 	words    *recommend.Phrasebook      // the event vocabulary and its words
+	edit     kb.Writer                  // KB edits: the index, or the change feed on Redis
+	status   func() statusView          // what this replica serves
 	closers  []func() error
 }
 
@@ -46,6 +48,11 @@ type buildConfig struct {
 	Seed  uint64           // simulation and training seed
 	Users int              // simulated users the recommender learns from
 	Now   func() time.Time // the clock of the engine and the slot extractor
+	// Redis, if set, is the URL of the Redis the replicas share (see
+	// replicated.go); empty keeps everything in this process.
+	Redis string
+	// Prefix starts the keys on Redis; default "duxin-demo".
+	Prefix string
 }
 
 // build loads the tokenizer, indexes the sample knowledge base, trains the
@@ -92,8 +99,20 @@ func build(ctx context.Context, cfg buildConfig, log *slog.Logger) (_ *backend, 
 		return nil, fmt.Errorf("knowledge base: %w", err)
 	}
 	b.closers = append(b.closers, ix.Close)
-	if err := ix.Reload(ctx, faqs); err != nil {
-		return nil, fmt.Errorf("knowledge base: %w", err)
+	var rep *replicas // nil: one process, in memory
+	if cfg.Redis != "" {
+		if rep, err = connectReplicas(cfg.Redis, cfg.Prefix, log); err != nil {
+			return nil, err
+		}
+		b.closers = append(b.closers, rep.Close)
+		if b.edit, err = rep.followKB(ctx, ix, faqs); err != nil {
+			return nil, fmt.Errorf("knowledge base: %w", err)
+		}
+	} else {
+		if err := ix.Reload(ctx, faqs); err != nil {
+			return nil, fmt.Errorf("knowledge base: %w", err)
+		}
+		b.edit = ix
 	}
 	b.search = kbSearcher{ix}
 	done("knowledge base indexed", t0, "faqs", ix.Len())
@@ -105,7 +124,15 @@ func build(ctx context.Context, cfg buildConfig, log *slog.Logger) (_ *backend, 
 	if err != nil {
 		return nil, fmt.Errorf("intents: %w", err)
 	}
-	model, err := intent.Train(ctx, exs, tok, intent.WithSeed(cfg.Seed))
+	trainIntent := func(ctx context.Context) (*intent.Model, error) {
+		return intent.Train(ctx, exs, tok, intent.WithSeed(cfg.Seed))
+	}
+	var model intentModel
+	if rep != nil {
+		model, err = rep.intentModel(ctx, tok, trainIntent)
+	} else {
+		model, err = trainIntent(ctx)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("intents: %w", err)
 	}
@@ -118,35 +145,65 @@ func build(ctx context.Context, cfg buildConfig, log *slog.Logger) (_ *backend, 
 		return nil, err
 	}
 	b.classify = &intentClassifier{model: model, routes: routes, slots: slots}
-	done("intent model trained", t0, "examples", len(exs), "intents", len(model.Labels()), "routes", routes.Len())
+	done("intent model ready", t0, "examples", len(exs), "routes", routes.Len())
 
 	// Recommender: learn from a simulated behavior log of wallet users.
 	t0 = time.Now()
-	sim, err := simulate.Generate(simulate.Config{Users: cfg.Users, Seed: cfg.Seed, FAQs: faqs})
-	if err != nil {
-		return nil, fmt.Errorf("simulate: %w", err)
+	trainRec := func(ctx context.Context) (*recommend.Model, error) {
+		sim, err := simulate.Generate(simulate.Config{Users: cfg.Users, Seed: cfg.Seed, FAQs: faqs})
+		if err != nil {
+			return nil, fmt.Errorf("simulate: %w", err)
+		}
+		log.Info("behavior log simulated", "users", cfg.Users, "events", len(sim.Events), "asks", len(sim.Asks))
+		return recommend.Train(ctx, sim.Events, ix, recommend.TrainOptions{Seed: cfg.Seed, Logger: log})
 	}
-	done("behavior log simulated", t0, "users", cfg.Users, "events", len(sim.Events), "asks", len(sim.Asks))
-	t0 = time.Now()
-	rm, err := recommend.Train(ctx, sim.Events, ix, recommend.TrainOptions{Seed: cfg.Seed, Logger: log})
+	var store interface {
+		recommend.EventStore
+		recommend.FeedbackStore
+	}
+	opts := []recommend.Option{recommend.WithClock(cfg.Now), recommend.WithLogger(log), recommend.WithPhrasebook(words)}
+	if rep != nil {
+		store = rep.store
+		// A slow or dead Redis costs a request at most this long: it then
+		// answers from what the replica holds alone.
+		opts = append(opts, recommend.WithStoreTimeout(300*time.Millisecond))
+	} else {
+		if store, err = recommend.NewMemoryStore(recommend.MemoryConfig{Clock: cfg.Now}); err != nil {
+			return nil, err
+		}
+	}
+	eng, err := recommend.NewEngine(ix, store, store, opts...)
+	if err != nil {
+		return nil, err
+	}
+	if rep != nil {
+		err = rep.recommendModel(ctx, eng, trainRec)
+	} else {
+		var rm *recommend.Model
+		if rm, err = trainRec(ctx); err == nil {
+			err = eng.SetModel(rm)
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("recommender: %w", err)
-	}
-	store, err := recommend.NewMemoryStore(recommend.MemoryConfig{Clock: cfg.Now})
-	if err != nil {
-		return nil, err
-	}
-	eng, err := recommend.NewEngine(ix, store, store, recommend.WithModel(rm), recommend.WithClock(cfg.Now),
-		recommend.WithLogger(log), recommend.WithPhrasebook(words))
-	if err != nil {
-		return nil, err
 	}
 	if err := eng.Reload(ctx); err != nil {
 		return nil, err
 	}
 	r := engineRecommender{eng}
 	b.rec, b.sink = r, r
-	done("recommender trained", t0, "asks", rm.Asks())
+	done("recommender ready", t0, "model", eng.Model().Info().ID[:12], "asks", eng.Model().Asks())
+	b.status = func() statusView {
+		st := statusView{Store: "memory", KBEntries: ix.Len(), KBVersion: ix.Revision(),
+			Models: map[string]string{"recommend": eng.Model().Info().ID}}
+		if rep != nil {
+			rep.status(&st)
+		}
+		return st
+	}
+	if rep != nil {
+		rep.start()
+	}
 
 	log.Info("start-up done", "took", time.Since(start).Round(time.Millisecond))
 	return b, nil
@@ -179,9 +236,15 @@ func (s kbSearcher) Get(ctx context.Context, id string) (faqView, error) {
 	return faqView{ID: f.ID, Question: f.Question, Answer: f.Answer, Category: f.Category, Tags: f.Tags}, nil
 }
 
+// intentModel is a trained intent model, or one a replica swaps when a new
+// one is published.
+type intentModel interface {
+	Classify(ctx context.Context, text string) (intent.Result, error)
+}
+
 // intentClassifier is intent's model, routing table and slot extractor.
 type intentClassifier struct {
-	model  *intent.Model
+	model  intentModel
 	routes *intent.Routes
 	slots  *intent.Extractor
 }
@@ -245,9 +308,10 @@ type engineRecommender struct{ e *recommend.Engine }
 
 func (r engineRecommender) Recommend(ctx context.Context, user string, limit int) ([]suggestionView, error) {
 	sugs, err := r.e.Recommend(ctx, recommend.Request{User: user, Limit: limit})
-	if err != nil {
+	if err != nil && !errors.Is(err, recommend.ErrDegraded) {
 		return nil, err
 	}
+	degraded := err // the engine answered without the stores
 	out := make([]suggestionView, 0, len(sugs))
 	for _, s := range sugs {
 		v := suggestionView{ID: s.FAQ.ID, Question: s.FAQ.Question, Category: s.FAQ.Category, Score: s.Score, Reasons: []string{}}
@@ -257,8 +321,18 @@ func (r engineRecommender) Recommend(ctx context.Context, user string, limit int
 		}
 		out = append(out, v)
 	}
+	if degraded != nil {
+		return out, &degradedError{degraded}
+	}
 	return out, nil
 }
+
+// degradedError carries suggestions made without the stores: the server
+// shows them and says so.
+type degradedError struct{ err error }
+
+func (e *degradedError) Error() string { return e.err.Error() }
+func (e *degradedError) Unwrap() error { return e.err }
 
 var feedbackKinds = map[string]recommend.FeedbackKind{
 	"click":   recommend.Click,
@@ -275,7 +349,7 @@ func (r engineRecommender) Feedback(ctx context.Context, user, faqID, kind strin
 }
 
 func toRecommend(e event) recommend.Event {
-	return recommend.Event{User: e.User, Time: e.Time, Type: e.Type, Attrs: e.Attrs, Question: e.Question, Text: e.Text}
+	return recommend.Event{ID: e.ID, User: e.User, Time: e.Time, Type: e.Type, Attrs: e.Attrs, Question: e.Question, Text: e.Text}
 }
 
 func (r engineRecommender) Record(ctx context.Context, events ...event) error {

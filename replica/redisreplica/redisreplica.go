@@ -6,12 +6,12 @@
 // Keys, under a prefix per deployment (default "duxin"), each group in one
 // hash slot so that it works on Redis Cluster:
 //
-//	{duxin:model:<name>}:<version>   a published model file (the last 5 kept)
-//	{duxin:model:<name>}:current     the version served
-//	{duxin:model:<name>}:history     the versions, newest first
-//	{duxin:kb}:entries               the knowledge base: id → entry (JSON)
-//	{duxin:kb}:seq                   the version of the last change
-//	{duxin:kb}:log                   the changes, a stream with ids 0-<version>
+//	duxin:{model:<name>}:<version>   a published model file (the last 5 kept)
+//	duxin:{model:<name>}:current     the version served
+//	duxin:{model:<name>}:history     the versions, newest first
+//	duxin:{kb}:entries               the knowledge base: id → entry (JSON)
+//	duxin:{kb}:seq                   the version of the last change
+//	duxin:{kb}:log                   the changes, a stream with ids 0-<version>
 //
 // A change is applied to the entries and appended to the stream by one
 // Lua script, so a snapshot (entries and version, read in one MULTI) and
@@ -89,7 +89,7 @@ func NewRegistry(c redis.UniversalClient, cfg Config) (*Registry, error) {
 }
 
 func (r *Registry) key(name, what string) string {
-	return "{" + r.prefix + ":model:" + name + "}:" + what
+	return r.prefix + ":{model:" + name + "}:" + what
 }
 
 // Publish implements [replica.Registry]: the data first, then the pointer
@@ -177,7 +177,7 @@ func NewFeed(c redis.UniversalClient, cfg Config) (*Feed, error) {
 	if err := cfg.fill(); err != nil {
 		return nil, err
 	}
-	p := "{" + cfg.Prefix + ":kb}:"
+	p := cfg.Prefix + ":{kb}:"
 	return &Feed{c: c, entries: p + "entries", seq: p + "seq", log: p + "log", keep: cfg.Keep}, nil
 }
 

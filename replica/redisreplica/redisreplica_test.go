@@ -71,7 +71,7 @@ func TestRegistry(t *testing.T) {
 		t.Error("the oldest of 8 versions is still kept (want the last 5)")
 	}
 	// A blob changed in Redis is refused.
-	key := "{" + prefix + ":model:ranker}:" + vs[7]
+	key := prefix + ":{model:ranker}:" + vs[7]
 	if err := c.Set(ctx, key, "tampered", 0).Err(); err != nil {
 		t.Fatal(err)
 	}
