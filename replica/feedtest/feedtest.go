@@ -169,6 +169,40 @@ func Run(t *testing.T, newFeed func(t *testing.T, keep int) replica.Feed) {
 		}
 	})
 
+	t.Run("NoSnapshotWhileKeepingUp", func(t *testing.T) {
+		// A follower that keeps up with a steady stream of changes never
+		// takes a second snapshot: a change appended while it reads is not
+		// taken for a gap.
+		feed := newFeed(t, 0)
+		w, err := replica.NewWriter(feed, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ix := emptyIndex(t)
+		f, err := replica.NewFollower(ix, feed, replica.FollowConfig{Wait: 20 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		runCtx, stop := context.WithCancel(ctx)
+		var wg sync.WaitGroup
+		wg.Go(func() { f.Run(runCtx) })
+		for i := range 200 {
+			if err := w.Upsert(ctx, faq(fmt.Sprintf("s%d", i%20), fmt.Sprintf("问题%d", i))); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(time.Duration(i%4) * time.Millisecond) // sometimes while it reads, sometimes between
+		}
+		err = f.WaitFor(ctxTimeout(t, 10*time.Second), 200)
+		stop()
+		wg.Wait()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st := f.Status(); st.Snapshots != 1 {
+			t.Errorf("%d snapshots while following 200 changes, want 1", st.Snapshots)
+		}
+	})
+
 	t.Run("ReadWaits", func(t *testing.T) {
 		feed := newFeed(t, 0)
 		start := time.Now()

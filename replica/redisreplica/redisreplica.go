@@ -309,20 +309,36 @@ func (f *Feed) Read(ctx context.Context, after uint64, wait time.Duration) ([]re
 		msgs = res[0].Messages
 	}
 	if len(msgs) == 0 {
-		// Nothing after: is the feed behind us (reset, or lost its data)?
-		cur, err := versionOf(f.c.Get(ctx, f.seq))
+		// Nothing after us. Is the feed behind us (reset, or lost its
+		// data), or trimmed past us? Read the stream and the version
+		// again in one transaction: a change appended since the first
+		// read is then seen with its version, not taken for a gap.
+		var xr *redis.XStreamSliceCmd
+		var seq *redis.StringCmd
+		_, err := f.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			xr = p.XRead(ctx, &redis.XReadArgs{Streams: []string{f.log, "0-" + strconv.FormatUint(after, 10)}, Count: readBatch, Block: -1})
+			seq = p.Get(ctx, f.seq)
+			return nil
+		})
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return nil, fmt.Errorf("redisreplica: read: %w", err)
+		}
+		cur, err := versionOf(seq)
 		if err != nil {
 			return nil, fmt.Errorf("redisreplica: read: %w", err)
 		}
-		if cur > after {
-			// Changes exist, yet the stream has none after us: trimmed
-			// past us (or the stream is gone).
+		if res, _ := xr.Result(); len(res) > 0 {
+			msgs = res[0].Messages
+		}
+		switch {
+		case len(msgs) > 0:
+		case cur > after:
 			return nil, fmt.Errorf("%w: asked after %d, the feed is at %d with nothing after", replica.ErrTrimmed, after, cur)
-		}
-		if cur < after {
+		case cur < after:
 			return nil, fmt.Errorf("%w: asked after %d, the feed is at %d", replica.ErrTrimmed, after, cur)
+		default:
+			return nil, nil
 		}
-		return nil, nil
 	}
 	out := make([]replica.Change, 0, len(msgs))
 	for _, m := range msgs {

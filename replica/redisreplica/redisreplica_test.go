@@ -216,3 +216,60 @@ func TestFeedSurvivesRedisRestart(t *testing.T) {
 	t.Logf("fault: %d edits acknowledged, %d failed while Redis was down; both replicas at version %d with %d entries, none torn",
 		nAcked, nFailed, v, len(last))
 }
+
+// appendAfterEmptyRead is a go-redis hook that, the first time an XREAD
+// returns nothing, appends a change through another client: the moment a
+// follower's read and its look at the version can be told apart.
+type appendAfterEmptyRead struct {
+	once sync.Once
+	do   func()
+}
+
+func (h *appendAfterEmptyRead) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *appendAfterEmptyRead) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+func (h *appendAfterEmptyRead) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		err := next(ctx, cmd)
+		if cmd.Name() == "xread" && errors.Is(err, redis.Nil) {
+			h.once.Do(h.do)
+		}
+		return err
+	}
+}
+
+// TestReadRacingAppendIsNotAGap: a change appended between Read's empty
+// stream read and its check of the version is returned (or left for the
+// next Read), never reported as trimmed — which would make every follower
+// that keeps up take snapshot after snapshot.
+func TestReadRacingAppendIsNotAGap(t *testing.T) {
+	ctx := context.Background()
+	url := redistest.URL(t)
+	prefix := redistest.Prefix(t, url)
+	writer, err := redisreplica.NewFeed(client(t, url), redisreplica.Config{Prefix: prefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := writer.Append(ctx, replica.Change{Op: replica.OpUpsert, FAQs: []kb.FAQ{{ID: "a", Question: "一"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := client(t, url)
+	c.AddHook(&appendAfterEmptyRead{do: func() {
+		if _, err := writer.Append(ctx, replica.Change{Op: replica.OpDelete, IDs: []string{"a"}}); err != nil {
+			t.Error(err)
+		}
+	}})
+	reader, err := redisreplica.NewFeed(c, redisreplica.Config{Prefix: prefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, err := reader.Read(ctx, v, 0)
+	if err != nil {
+		t.Fatalf("Read with a change appended during it: %v", err)
+	}
+	if len(cs) != 1 || cs[0].Version != v+1 || cs[0].Op != replica.OpDelete {
+		t.Errorf("Read = %+v, want the delete at version %d", cs, v+1)
+	}
+}
