@@ -459,3 +459,35 @@ func TestStaticPage(t *testing.T) {
 		t.Errorf("POST /: %d, want 405", code)
 	}
 }
+
+func TestMetricsAndStatus(t *testing.T) {
+	h := newTestServer(t).handler()
+	call(t, h, "GET", "/api/recommend?user=xiaowang", "", 200, nil)
+	code, _, body := do(t, h, "GET", "/metrics", "")
+	if code != 200 {
+		t.Fatalf("GET /metrics: %d", code)
+	}
+	for _, want := range []string{`duxin_recommend_call_seconds_count{op="recommend"}`, `duxin_served_version_info{kind="recommend"`,
+		`duxin_recommend_suggestions_total{source=`} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	var st statusView
+	call(t, h, "GET", "/api/status", "", 200, &st)
+	if st.Store != "memory" || st.KBEntries == 0 || st.Models["recommend"] == "" {
+		t.Errorf("status %+v", st)
+	}
+	// A KB edit is searchable at once and then gone after its delete.
+	call(t, h, "POST", "/api/kb", `{"id":"demo-added","question":"新增的测试问题怎么用"}`, 200, nil)
+	var hits struct {
+		Hits []hitView `json:"hits"`
+	}
+	call(t, h, "GET", "/api/search?q="+url.QueryEscape("新增的测试问题怎么用"), "", 200, &hits)
+	if len(hits.Hits) == 0 || hits.Hits[0].ID != "demo-added" {
+		t.Errorf("search after POST /api/kb: %+v", hits.Hits)
+	}
+	call(t, h, "DELETE", "/api/kb/demo-added", "", 200, nil)
+	call(t, h, "DELETE", "/api/kb/demo-added", "", 404, nil)
+	call(t, h, "POST", "/api/kb", `{"id":"","question":"x"}`, 400, nil)
+}

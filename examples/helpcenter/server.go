@@ -157,6 +157,7 @@ type server struct {
 	ago      func(time.Duration) string
 	edit     kb.Writer
 	status   func() statusView
+	metrics  http.Handler
 	log      *slog.Logger
 	now      func() time.Time
 
@@ -199,7 +200,7 @@ type serverConfig struct {
 func newServer(ctx context.Context, b *backend, cfg serverConfig) (*server, error) {
 	s := &server{
 		search: b.search, classify: b.classify, rec: b.rec, sink: b.sink,
-		describe: b.describe, ago: b.ago, edit: b.edit, status: b.status, vocab: newVocabulary(b.words), log: cfg.Log, now: cfg.Now, ns: cfg.Namespace,
+		describe: b.describe, ago: b.ago, edit: b.edit, status: b.status, metrics: b.metrics, vocab: newVocabulary(b.words), log: cfg.Log, now: cfg.Now, ns: cfg.Namespace,
 		users: map[string]*userState{},
 	}
 	for _, d := range demoUsers() {
@@ -272,6 +273,9 @@ func (s *server) handler() http.Handler {
 			w.Header().Set("Allow", allow)
 			writeJSON(w, http.StatusMethodNotAllowed, errorBody{Error: fmt.Sprintf("method %s not allowed on %s; use %s", r.Method, r.URL.Path, allow)})
 		})
+	}
+	if s.metrics != nil {
+		mux.Handle("GET /metrics", s.metrics)
 	}
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, errorBody{Error: "no such endpoint: " + r.URL.Path})

@@ -6,11 +6,17 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"strconv"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/duxin-ai/duxin/intent"
 	"github.com/duxin-ai/duxin/internal/sampledata"
 	"github.com/duxin-ai/duxin/kb"
+	"github.com/duxin-ai/duxin/prommetrics"
 	"github.com/duxin-ai/duxin/recommend"
 	"github.com/duxin-ai/duxin/recommend/simulate"
 	"github.com/duxin-ai/duxin/tokenize/jieba"
@@ -30,6 +36,7 @@ type backend struct {
 	words    *recommend.Phrasebook      // the event vocabulary and its words
 	edit     kb.Writer                  // KB edits: the index, or the change feed on Redis
 	status   func() statusView          // what this replica serves
+	metrics  http.Handler               // Prometheus metrics (GET /metrics)
 	closers  []func() error
 }
 
@@ -161,7 +168,22 @@ func build(ctx context.Context, cfg buildConfig, log *slog.Logger) (_ *backend, 
 		recommend.EventStore
 		recommend.FeedbackStore
 	}
-	opts := []recommend.Option{recommend.WithClock(cfg.Now), recommend.WithLogger(log), recommend.WithPhrasebook(words)}
+	// Metrics: the engine's calls and the versions served, for Prometheus.
+	promReg := prometheus.NewRegistry()
+	metrics, err := prommetrics.New(promReg, prommetrics.Config{Versions: func() map[string]string {
+		st := b.status()
+		vs := map[string]string{"kb": strconv.FormatUint(st.KBVersion, 10)}
+		for k, v := range st.Models {
+			vs[k] = v
+		}
+		return vs
+	}})
+	if err != nil {
+		return nil, err
+	}
+	b.metrics = promhttp.HandlerFor(promReg, promhttp.HandlerOpts{})
+	opts := []recommend.Option{recommend.WithClock(cfg.Now), recommend.WithLogger(log), recommend.WithPhrasebook(words),
+		recommend.WithObserver(metrics)}
 	if rep != nil {
 		store = rep.store
 		// A slow or dead Redis costs a request at most this long: it then
