@@ -20,6 +20,18 @@
 //   - [github.com/duxin-ai/duxin/recommend]: the 猜你关心 engine, which ranks
 //     knowledge-base questions from a user's recent events and explains why.
 //
+// A service that runs as many replicas adds three more, each in its own
+// package so that the core never imports a client library:
+//
+//   - [github.com/duxin-ai/duxin/recommend/redisstore]: users' events and
+//     feedback on Redis, shared by every replica.
+//   - [github.com/duxin-ai/duxin/replica]: models published once and swapped
+//     into every replica; knowledge-base edits through a change feed that
+//     each replica applies to its own index ([github.com/duxin-ai/duxin/replica/redisreplica]
+//     keeps both on Redis).
+//   - [github.com/duxin-ai/duxin/prommetrics]: the engine's metrics and the
+//     versions a replica serves, for Prometheus.
+//
 // A service wires them like this (errors elided; examples/quickstart is the
 // full program):
 //

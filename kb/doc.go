@@ -84,8 +84,14 @@
 // and [Index.Delete] change entries (each call is applied all or none) and
 // while [Index.Reload] builds a whole new index aside; the swap is atomic
 // and the old index is closed once the searches using it finish. Writers
-// are serialised. [Index.Close] waits for running calls and is idempotent.
-// A [Ranker] is immutable; a [Trainer] is not safe for concurrent use.
+// are serialised. [Index.SetRanker] swaps the ranker the same way (the
+// entries are analysed for their ranker, so it rebuilds aside too).
+// [Index.Revision] counts the changes, for readers that cache what they
+// read. [Index.Close] waits for running calls and is idempotent. A [Ranker]
+// is immutable; a [Trainer] is not safe for concurrent use. On many
+// replicas, edits go through a change feed that each replica applies to its
+// own index (package replica); [Check] tells a writer beforehand whether
+// an index would refuse an edit.
 //
 // # Errors
 //

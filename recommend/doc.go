@@ -73,8 +73,32 @@
 //	}
 //
 // [Model.WriteTo] and [ReadModel] (versioned, checksummed) let one trainer
-// publish a model that services load without retraining. Logs are JSON
-// Lines ([ReadEvents], [DecodeEvents], [WriteEvents]).
+// publish a model that services load without retraining; package replica
+// publishes it to every replica (a shared folder or Redis) and swaps it in.
+// Logs are JSON Lines ([ReadEvents], [DecodeEvents], [WriteEvents]).
+//
+// # Many replicas
+//
+// Nothing an engine learns lives in its process: the users' events and
+// feedback are in the stores, the model is trained centrally. Replicas
+// sharing a networked store (recommend/redisstore, on Redis) and a
+// published model give the same suggestions to the same user, whichever
+// replica recorded the events. A store that keeps both events and feedback
+// can serve a request's reads in one round trip ([UserReader]); the
+// question totals exploration reads are cached for a few seconds
+// ([WithStatsCache]). An [Event.ID] makes a retried Record count once. A
+// [Catalog] that reports a [Revisioner] revision (*kb.Index does) is read
+// again after it changes, so knowledge-base edits reach suggestions
+// without [Engine.Reload].
+//
+// When a store fails, Record and Feedback return the error. Recommend
+// answers from what the engine holds alone (the request's context, the
+// model's popular and trending questions, the priority fill) and returns
+// those suggestions with an error wrapping [ErrDegraded] and the store's
+// error; [WithStoreTimeout] bounds how long it waits for a slow store. An
+// [Observer] ([WithObserver]) sees every call: its stages and their times,
+// the sources of the suggestions, store errors and degraded answers;
+// package prommetrics exports them to Prometheus.
 //
 // # Concurrency
 //
@@ -94,5 +118,7 @@
 // and field; a phrasebook's wraps [ErrPhrasebook] and names file, line and
 // field. A model file that is not intact wraps [ErrModelFormat]. Errors from
 // the stores and the catalog are wrapped with %w, so
-// errors.Is(err, context.Canceled) holds when a request's context ends.
+// errors.Is(err, context.Canceled) holds when a request's context ends. A
+// Recommend that answered without its stores returns suggestions and an
+// error wrapping [ErrDegraded]: a host that shows them checks for it.
 package recommend
