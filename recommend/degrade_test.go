@@ -3,6 +3,7 @@ package recommend_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -162,7 +163,7 @@ func TestRecommendDegradesWhenStoreFails(t *testing.T) {
 			for _, s := range c.Stages {
 				names = append(names, s.Name)
 			}
-			if want := []string{"read", "gather", "score", "explore", "rank", "explain"}; !equalStrings(names, want) {
+			if want := []string{"read", "gather", "score", "explore", "rank", "explain"}; !slices.Equal(names, want) {
 				t.Errorf("stages %v, want %v", names, want)
 			}
 			if len(c.Sources) != len(healthy) {
@@ -198,16 +199,4 @@ func TestStatsCacheSparesStoreReads(t *testing.T) {
 	if _, err := recommend.NewEngine(nil, nil, nil, recommend.WithStatsCache(-1)); !errors.Is(err, recommend.ErrInvalidOption) {
 		t.Errorf("negative cache: %v", err)
 	}
-}
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

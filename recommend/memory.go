@@ -272,7 +272,7 @@ func (s *MemoryStore) AddFeedback(ctx context.Context, fb ...Feedback) error {
 		return fmt.Errorf("recommend: add feedback: %w", err)
 	}
 	for i := range fb {
-		if err := fb[i].validate(); err != nil {
+		if err := fb[i].Validate(); err != nil {
 			return fmt.Errorf("recommend: feedback %d: %w", i, err)
 		}
 	}

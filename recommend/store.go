@@ -80,7 +80,10 @@ type Feedback struct {
 	Time time.Time
 }
 
-func (f *Feedback) validate() error {
+// Validate reports the first problem that makes f unusable: a missing user
+// or question, one longer than [MaxFieldBytes], an unknown kind. The error
+// wraps [ErrInvalidFeedback]; stores check with it.
+func (f *Feedback) Validate() error {
 	switch {
 	case f.User == "":
 		return fmt.Errorf("%w: missing user", ErrInvalidFeedback)

@@ -72,21 +72,6 @@ end
 return 0
 `)
 
-// checkFeedback repeats the rules recommend.MemoryStore applies.
-func checkFeedback(f *recommend.Feedback) error {
-	switch {
-	case f.User == "":
-		return fmt.Errorf("%w: missing user", recommend.ErrInvalidFeedback)
-	case f.Question == "":
-		return fmt.Errorf("%w: missing question", recommend.ErrInvalidFeedback)
-	case len(f.User) > recommend.MaxFieldBytes || len(f.Question) > recommend.MaxFieldBytes:
-		return fmt.Errorf("%w: user or question longer than %d bytes", recommend.ErrInvalidFeedback, recommend.MaxFieldBytes)
-	case f.Kind < recommend.Impression || f.Kind > recommend.Resolve:
-		return fmt.Errorf("%w: unknown kind %d", recommend.ErrInvalidFeedback, int(f.Kind))
-	}
-	return nil
-}
-
 // AddFeedback implements [recommend.FeedbackStore]. It checks every item
 // first and stores none if any is bad (missing user or question, one
 // longer than [recommend.MaxFieldBytes], unknown kind), with an error
@@ -99,7 +84,7 @@ func (s *Store) AddFeedback(ctx context.Context, fb ...recommend.Feedback) error
 		return fmt.Errorf("redisstore: add feedback: %w", err)
 	}
 	for i := range fb {
-		if err := checkFeedback(&fb[i]); err != nil {
+		if err := fb[i].Validate(); err != nil {
 			return fmt.Errorf("redisstore: add feedback: feedback %d: %w", i, err)
 		}
 	}
