@@ -246,11 +246,15 @@ func (ix *Index) queryTerms(g *generation, qa *analysis) []queryTerm {
 	slices.SortStableFunc(terms, func(a, b queryTerm) int { return a.df - b.df })
 	limit := int(ix.opts.maxDF * float64(n))
 	out := terms[:0]
-	for i, t := range terms {
+	for _, t := range terms {
 		if t.df == 0 {
 			continue // no text holds it
 		}
-		if i >= minTerms && t.df > limit {
+		// The rarer terms come first; the first minTerms that some text
+		// holds are always searched. (Terms no text holds do not count:
+		// they used to, so that 花呗咋还, whose 呗咋 and 咋还 no text holds,
+		// lost 花呗 and found nothing while 花呗咋 found the entry.)
+		if len(out) >= minTerms && t.df > limit {
 			break
 		}
 		out = append(out, t)
