@@ -63,6 +63,33 @@
 //
 // WithRanker(nil) turns the second stage off (first-stage order only).
 //
+// # Confidence and no answer
+//
+// Each hit's Confidence is the probability that the entry answers the
+// query, from a logistic calibration of where its ranker score stands
+// among all the candidates' (see Calibrator). Search drops hits under
+// DefaultMinConfidence (Query.MinConfidence changes that), and when the
+// best hit is under Index.AnswerThreshold the knowledge base has no
+// answer: the host says so and hands over to a person. The default
+// ranker's calibration was fitted on AFQMC questions it was not trained
+// on (two sevenths of retrieval/afqmc-full, in knowledge bases of the
+// evaluation set's size, scored by a ranker trained the same way without
+// them; a fifth of the entries treated as removed), plus the bundled
+// sample KB's evaluation-half questions and 500 SMP2017 questions of other
+// domains as unanswerable:
+//
+//	go run ./benchmarks/eval retrieval-calibrate -kb HELD.jsonl -queries HELDQ.jsonl \
+//		-exclude-kb $DATA/retrieval/afqmc/kb.jsonl -exclude-queries $DATA/retrieval/afqmc/queries.jsonl \
+//		-shards 2 -ranker FOLD.ranker -apply-to kb/rerank_default.ranker \
+//		-mix-kb internal/sampledata/faq.jsonl -mix-weight 3 -ood $DATA/intent/smp2017/train.jsonl -out kb/rerank_default.ranker
+//
+// where HELD is the entries of afqmc-full with FNV-32a("shard:"+id) % 7
+// in {5, 6} and their queries, and FOLD the ranker trained by the
+// retrieval-train command above with those entries also excluded.
+// Confidences depend on how many entries compete: calibrate a ranker for
+// a knowledge base of another size or domain with a Calibrator on your
+// own held-out queries.
+//
 // # Speed
 //
 // A search uses up to two cores. The first stage does not run bleve's

@@ -713,6 +713,17 @@ func (ix *Index) Ranker() *Ranker {
 	return g.rank
 }
 
+// AnswerThreshold is the confidence below which the best hit of a search
+// is no answer, from the calibration of the ranker the index serves
+// (Calibration.AnswerThreshold); 0 when it has none. A host may use its
+// own: higher answers less often and more precisely.
+func (ix *Index) AnswerThreshold() float64 {
+	if r := ix.Ranker(); r != nil && r.calib != nil {
+		return r.calib.threshold
+	}
+	return 0
+}
+
 // Revision counts the changes applied since the index was opened: every
 // successful Upsert, Delete, Reload and SetRanker adds one. A reader that
 // caches what it read of the index (the recommend engine's catalog)

@@ -103,7 +103,8 @@ func containsString(s []string, v string) bool {
 func TestSearchEachEntryOnceAndLimit(t *testing.T) {
 	ix := newSample(t, newJieba(t))
 	for _, limit := range []int{0, 1, 3, 100} {
-		hits, err := ix.Search(context.Background(), kb.Query{Text: "转账到银行卡多久到账", Limit: limit})
+		// MinConfidence -1: every candidate, however unlikely, counts here.
+		hits, err := ix.Search(context.Background(), kb.Query{Text: "转账到银行卡多久到账", Limit: limit, MinConfidence: -1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -502,4 +503,53 @@ func FuzzSearch(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestConfidence: the default ranker is calibrated; a query that names an
+// entry gets it first with a confidence over the answer threshold, hits
+// under DefaultMinConfidence are dropped unless asked for, confidences
+// are probabilities, and a query the knowledge base cannot answer has no
+// hit over the threshold.
+func TestConfidence(t *testing.T) {
+	ctx := context.Background()
+	ix := newSample(t, newJieba(t))
+	th := ix.AnswerThreshold()
+	if !(th > 0 && th < 1) {
+		t.Fatalf("AnswerThreshold = %v, want in (0, 1) for the default ranker", th)
+	}
+	hits, err := ix.Search(ctx, kb.Query{Text: "转账到银行卡多久到账", Limit: 100, MinConfidence: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hits[0].Confidence < th {
+		t.Errorf("the entry named by the query: confidence %.3f under the threshold %.3f", hits[0].Confidence, th)
+	}
+	low := 0
+	for _, h := range hits {
+		if !(h.Confidence >= 0 && h.Confidence <= 1) {
+			t.Errorf("%s: confidence %v", h.FAQ.ID, h.Confidence)
+		}
+		if h.Confidence < kb.DefaultMinConfidence {
+			low++
+		}
+	}
+	if low == 0 {
+		t.Fatal("no hit under DefaultMinConfidence among 100: the test proves nothing")
+	}
+	def, err := ix.Search(ctx, kb.Query{Text: "转账到银行卡多久到账", Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(def) != len(hits)-low {
+		t.Errorf("default search: %d hits, want %d (all but the %d under DefaultMinConfidence)", len(def), len(hits)-low, low)
+	}
+	for _, q := range []string{"今天天气怎么样", "推荐一部好看的电影"} {
+		hits, err := ix.Search(ctx, kb.Query{Text: q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(hits) > 0 && hits[0].Confidence >= th {
+			t.Errorf("%q: %s with confidence %.3f, over the threshold %.3f", q, hits[0].FAQ.ID, hits[0].Confidence, th)
+		}
+	}
 }

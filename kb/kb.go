@@ -27,7 +27,16 @@ type Query struct {
 	Tags []string
 	// Limit caps the number of hits; 0 means 10.
 	Limit int
+	// MinConfidence drops the hits less confident than it (see
+	// Hit.Confidence): 0 means DefaultMinConfidence, a negative value
+	// keeps every hit. It applies only with a calibrated ranker.
+	MinConfidence float64
 }
+
+// DefaultMinConfidence is the confidence below which Search drops a hit
+// unless Query.MinConfidence says otherwise: such a hit is padding, not a
+// candidate answer.
+const DefaultMinConfidence = 0.02
 
 // Field names which text of an entry a hit matched.
 type Field string
@@ -44,6 +53,13 @@ type Hit struct {
 	FAQ FAQ
 	// Score orders hits, higher first; it is comparable only within one result.
 	Score float64
+	// Confidence is the probability, in [0, 1], that this entry answers the
+	// query, from the ranker's calibration (see Calibrator): comparable
+	// across queries and knowledge bases of a similar size. Without a
+	// calibrated ranker it is 0. The best hit's confidence below the
+	// answer threshold (Index.AnswerThreshold) means the knowledge base
+	// has no answer: the host hands over to a person.
+	Confidence float64
 	// Field and Matched say which text matched best: the standard question, or
 	// Similar[SimilarIndex] when Field is FieldSimilar.
 	Field        Field

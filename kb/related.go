@@ -67,7 +67,7 @@ func (ix *Index) Related(ctx context.Context, id string, limit int) ([]Hit, erro
 	}
 	out := make([]Hit, 0, len(cands))
 	for _, c := range cands {
-		out = append(out, ix.hits([]*candidate{c}, query[c.e.faq.ID], 1)...)
+		out = append(out, ix.hits([]*candidate{c}, query[c.e.faq.ID], 1, nil, 0)...)
 	}
 	return out, nil
 }

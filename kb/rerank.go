@@ -54,6 +54,8 @@ type Ranker struct {
 	perfect   perfectTrees
 	perfectOK bool
 	note      string
+	// calib, when set, turns scores into confidences (see Calibration).
+	calib *Calibration
 	// batches pools search scratch space (see scoreBatch).
 	batches sync.Pool
 }
@@ -88,6 +90,7 @@ type rankerFile struct {
 	Trees      []treeFile    `json:"trees,omitempty"`
 	Assoc      *assocFile    `json:"assoc,omitempty"`
 	Contrast   *contrastFile `json:"contrast,omitempty"`
+	Calib      *calibFile    `json:"calibration,omitempty"`
 }
 
 //go:embed rerank_default.ranker
@@ -211,6 +214,13 @@ func ReadRanker(rd io.Reader) (*Ranker, error) {
 		}
 		r.contrast = c
 	}
+	if f.Calib != nil {
+		c, err := f.Calib.calibration()
+		if err != nil {
+			return nil, fmt.Errorf("kb: read ranker: %w", err)
+		}
+		r.calib = &c
+	}
 	if err := r.check(); err != nil {
 		return nil, fmt.Errorf("kb: read ranker: %w", err)
 	}
@@ -288,6 +298,9 @@ func (r *Ranker) WriteTo(w io.Writer) (int64, error) {
 	if r.contrast != nil {
 		f.Contrast = r.contrast.file()
 	}
+	if r.calib != nil {
+		f.Calib = r.calib.file()
+	}
 	b, err := json.MarshalIndent(f, "", "  ")
 	if err != nil {
 		return 0, fmt.Errorf("kb: write ranker: %w", err)
@@ -307,6 +320,23 @@ func (r *Ranker) WriteTo(w io.Writer) (int64, error) {
 
 // Note returns the free text stored with the ranker (how it was trained).
 func (r *Ranker) Note() string { return r.note }
+
+// Calibration returns the ranker's calibration, if it has one.
+func (r *Ranker) Calibration() (Calibration, bool) {
+	if r.calib == nil {
+		return Calibration{}, false
+	}
+	return *r.calib, true
+}
+
+// WithCalibration returns a copy of r that computes confidences with c
+// (fitted by a [Calibrator]); r is unchanged.
+func (r *Ranker) WithCalibration(c Calibration) *Ranker {
+	out := &Ranker{mean: r.mean, scale: r.scale, w: r.w, hidden: r.hidden, hbias: r.hbias, out: r.out,
+		assoc: r.assoc, contrast: r.contrast, trees: r.trees, note: r.note, calib: &c}
+	out.compile()
+	return out
+}
 
 // exactFeature is the index of the "exact" feature, exactBonus what a
 // text whose folded form equals the query's adds to its score: such a

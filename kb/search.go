@@ -98,7 +98,11 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Hit, error) {
 		return nil, err
 	}
 	ix.score(g, qi, cands, g.rank)
-	return ix.hits(cands, &qa, limit), nil
+	min := q.MinConfidence
+	if min == 0 {
+		min = DefaultMinConfidence
+	}
+	return ix.hits(cands, &qa, limit, g.rank, min), nil
 }
 
 // candidates runs the first stage: it returns up to n entries (other than
@@ -364,13 +368,32 @@ func scoreTexts(r *Ranker, qi *queryInfo, cands []*candidate, top float64, st *t
 }
 
 // hits turns the first limit candidates into hits.
-func (ix *Index) hits(cands []*candidate, qa *analysis, limit int) []Hit {
+func (ix *Index) hits(cands []*candidate, qa *analysis, limit int, r *Ranker, minConf float64) []Hit {
+	// Confidences weigh each hit against every candidate, before the
+	// limit cuts the list.
+	var cal *Calibration
+	var st scoreStats
+	if r != nil && r.calib != nil && len(cands) > 0 {
+		cal = r.calib
+		scores := make([]float64, len(cands))
+		for i, c := range cands {
+			scores[i] = c.score
+		}
+		st = statsOf(scores)
+	}
 	if len(cands) > limit {
 		cands = cands[:limit]
 	}
 	out := make([]Hit, 0, len(cands))
-	for _, c := range cands {
-		h := Hit{FAQ: cloneFAQ(c.e.faq), Score: c.score, Field: FieldQuestion, Matched: c.e.faq.Question}
+	for i, c := range cands {
+		h := Hit{Score: c.score}
+		if cal != nil {
+			h.Confidence = cal.confidence(c.score, i == 0, &st)
+			if h.Confidence < minConf {
+				continue
+			}
+		}
+		h.FAQ, h.Field, h.Matched = cloneFAQ(c.e.faq), FieldQuestion, c.e.faq.Question
 		if c.text > 0 {
 			h.Field, h.SimilarIndex, h.Matched = FieldSimilar, c.text-1, c.e.faq.Similar[c.text-1]
 		}

@@ -90,3 +90,60 @@ func sampleIndex(t *testing.T) *kb.Index {
 	}
 	return ix
 }
+
+// confidentKB is the sample KB whose search reports confidences that
+// disagree with its scores.
+type confidentKB struct {
+	*simulate.KB
+	conf map[string]float64
+}
+
+func (k confidentKB) Search(ctx context.Context, q kb.Query) ([]kb.Hit, error) {
+	hits, err := k.KB.Search(ctx, q)
+	for i := range hits {
+		hits[i].Confidence = 0.01
+		if c, ok := k.conf[hits[i].FAQ.ID]; ok {
+			hits[i].Confidence = c
+		}
+	}
+	return hits, err
+}
+
+// TestSearchSourceUsesConfidence: a search's evidence for a question is
+// the knowledge base's confidence that it answers the search, when the
+// knowledge base gives one, rather than its score.
+func TestSearchSourceUsesConfidence(t *testing.T) {
+	ctx := context.Background()
+	base, err := simulate.SampleKB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	hits, err := base.Search(ctx, kb.Query{Text: "电子回单", Limit: 5})
+	if err != nil || len(hits) < 2 {
+		t.Fatalf("sample search: %v, %v", hits, err)
+	}
+	first, second := hits[0].FAQ.ID, hits[1].FAQ.ID
+	order := func(k recommend.Catalog) []string {
+		store, err := recommend.NewMemoryStore(recommend.MemoryConfig{Clock: clock, TTL: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		eng, err := recommend.NewEngine(k, store, store, recommend.WithClock(clock))
+		if err != nil {
+			t.Fatal(err)
+		}
+		record(t, eng, recommend.Event{User: "u1", Time: clock().Add(-time.Minute), Type: recommend.TypeSearch, Text: "电子回单"})
+		s, err := eng.Recommend(ctx, recommend.Request{User: "u1", Limit: 2, Diversity: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ids(s)
+	}
+	if got := order(base); got[0] != first {
+		t.Fatalf("by score: %v, want %s first", got, first)
+	}
+	flipped := confidentKB{base, map[string]float64{first: 0.1, second: 0.9}}
+	if got := order(flipped); got[0] != second {
+		t.Errorf("with confidences %v: %v, want %s first", flipped.conf, got, second)
+	}
+}

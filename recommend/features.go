@@ -239,7 +239,14 @@ func (s *sources) relatedAndSearch(ctx context.Context, v *view) error {
 		rec := 1 - 0.5*float64(age)/float64(relatedWindow)
 		top := topScore(hits)
 		for _, h := range hits {
+			// How likely the entry answers the search: the knowledge
+			// base's calibrated confidence when it gives one (kb.Index
+			// with a calibrated ranker), else the score relative to the
+			// best hit's.
 			x := rec * h.Score / top
+			if h.Confidence > 0 {
+				x = rec * h.Confidence
+			}
 			ev := v.get(h.FAQ.ID)
 			if x > ev.f[fRelated] {
 				ev.f[fRelated], ev.ev[fRelated], ev.related = x, i, e.Question
@@ -264,7 +271,14 @@ func (s *sources) relatedAndSearch(ctx context.Context, v *view) error {
 		rec := math.Exp2(-float64(age) / float64(searchHalf))
 		top := topScore(hits)
 		for _, h := range hits {
+			// How likely the entry answers the search: the knowledge
+			// base's calibrated confidence when it gives one (kb.Index
+			// with a calibrated ranker), else the score relative to the
+			// best hit's.
 			x := rec * h.Score / top
+			if h.Confidence > 0 {
+				x = rec * h.Confidence
+			}
 			ev := v.get(h.FAQ.ID)
 			if x > ev.f[fSearch] {
 				ev.f[fSearch], ev.ev[fSearch] = x, i

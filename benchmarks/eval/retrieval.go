@@ -40,6 +40,18 @@ type retrievalFigures struct {
 	P50ms        float64 `json:"p50_ms"`
 	P99ms        float64 `json:"p99_ms"`
 	Ranker       string  `json:"ranker"`
+	// ECE is the expected calibration error of the best hit's confidence
+	// (10 equal bins), over every query.
+	ECE             float64 `json:"ece"`
+	AnswerThreshold float64 `json:"answer_threshold"`
+	// With -unanswerable: the queries whose entry was removed, and at the
+	// answer threshold the share of them refused, of the answerable ones
+	// answered, and of the answers (best hits at or over the threshold,
+	// of any query) that were right.
+	Unanswerable    int     `json:"unanswerable,omitempty"`
+	RefuseRecall    float64 `json:"refuse_recall,omitempty"`
+	AnswerCoverage  float64 `json:"answer_coverage,omitempty"`
+	AnswerPrecision float64 `json:"answer_precision,omitempty"`
 }
 
 func runRetrieval(args []string) (any, error) {
@@ -49,16 +61,36 @@ func runRetrieval(args []string) (any, error) {
 	rankerPath := fs.String("ranker", "", "ranker JSON to use instead of the shipped default")
 	noRerank := fs.Bool("no-rerank", false, "order by the first-stage BM25 score alone")
 	candidates := fs.Int("candidates", 100, "entries the first stage hands to the ranker")
+	unanswerable := fs.Float64("unanswerable", 0, "share of the queried entries removed from the knowledge base (by a hash of the id), so that their queries have no answer")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
 	if *kbPath == "" || *queries == "" {
 		return nil, errors.New("retrieval: -kb and -queries are required")
 	}
+	if !(*unanswerable >= 0 && *unanswerable < 1) {
+		return nil, fmt.Errorf("retrieval: -unanswerable %v, want in [0, 1)", *unanswerable)
+	}
 	ctx := context.Background()
 	faqs, qs, err := loadRetrievalSet(*kbPath, *queries)
 	if err != nil {
 		return nil, err
+	}
+	gone := map[string]bool{} // entries removed: their queries are unanswerable
+	if *unanswerable > 0 {
+		queried := map[string]bool{}
+		for _, q := range qs {
+			queried[q.ID] = true
+		}
+		kept := faqs[:0:0]
+		for _, f := range faqs {
+			if queried[f.ID] && unanswerableEntry(f.ID, *unanswerable) {
+				gone[f.ID] = true
+				continue
+			}
+			kept = append(kept, f)
+		}
+		faqs = kept
 	}
 	tok, err := jieba.New()
 	if err != nil {
@@ -93,13 +125,19 @@ func runRetrieval(args []string) (any, error) {
 
 	fig := retrievalFigures{Entries: len(faqs), Queries: len(qs), IndexSeconds: round(indexSeconds, 2), Ranker: rankerName}
 	lat := make([]float64, 0, len(qs))
+	tops := make([]topHit, 0, len(qs))
 	for i, q := range qs {
 		t0 := time.Now()
-		hits, err := idx.Search(ctx, kb.Query{Text: q.Query, Limit: 50})
+		hits, err := idx.Search(ctx, kb.Query{Text: q.Query, Limit: 50, MinConfidence: -1})
 		lat = append(lat, float64(time.Since(t0).Microseconds())/1000)
 		if err != nil {
 			return nil, fmt.Errorf("query %d %q: %w", i+1, q.Query, err)
 		}
+		top := topHit{answerable: !gone[q.ID]}
+		if len(hits) > 0 {
+			top.conf, top.right = hits[0].Confidence, hits[0].FAQ.ID == q.ID
+		}
+		tops = append(tops, top)
 		for r, h := range hits {
 			if h.FAQ.ID != q.ID {
 				continue
@@ -120,7 +158,9 @@ func runRetrieval(args []string) (any, error) {
 			fmt.Fprintf(os.Stderr, "retrieval: %d/%d queries, recall@1 so far %.3f\n", i+1, len(qs), fig.Recall1/float64(i+1))
 		}
 	}
-	n := float64(max(len(qs), 1))
+	confidenceFigures(&fig, tops, idx.AnswerThreshold())
+	// Recall counts the answerable queries only.
+	n := float64(max(len(qs)-fig.Unanswerable, 1))
 	fig.Recall1 = round(fig.Recall1/n, 4)
 	fig.Recall5 = round(fig.Recall5/n, 4)
 	fig.Recall50 = round(fig.Recall50/n, 4)

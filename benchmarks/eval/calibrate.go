@@ -1,0 +1,344 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"math/rand/v2"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/duxin-ai/duxin/kb"
+	"github.com/duxin-ai/duxin/tokenize/jieba"
+)
+
+func init() {
+	commands["retrieval-calibrate"] = command{
+		summary: "fit a ranker's confidence calibration on labelled queries it was not trained on; write the ranker with it",
+		run:     runRetrievalCalibrate,
+	}
+}
+
+// calibrateFigures is what retrieval-calibrate prints.
+type calibrateFigures struct {
+	Entries          int     `json:"entries"`
+	Queries          int     `json:"queries"`
+	QueriesRemoved   int     `json:"queries_removed"`
+	Unanswerable     int     `json:"unanswerable"`
+	ECE              float64 `json:"ece"`
+	AnswerThreshold  float64 `json:"answer_threshold"`
+	AnswerCoverage   float64 `json:"answer_coverage"`
+	RefuseRecall     float64 `json:"refuse_recall"`
+	AnswerPrecision  float64 `json:"answer_precision"`
+	CalibrateSeconds float64 `json:"calibrate_seconds"`
+	Out              string  `json:"out"`
+}
+
+// runRetrievalCalibrate searches the queries with -ranker (which must not
+// have been trained on them) in -shards knowledge bases of the entries,
+// fits the calibration, and writes -apply-to (default: -ranker itself)
+// with that calibration to -out.
+func runRetrievalCalibrate(args []string) (any, error) {
+	fs := flag.NewFlagSet("retrieval-calibrate", flag.ContinueOnError)
+	kbPath := fs.String("kb", "", "knowledge base of the calibration queries")
+	queries := fs.String("queries", "", "calibration queries, which the -ranker was not trained on")
+	exKB := fs.String("exclude-kb", "", "evaluation knowledge base whose texts must not be calibrated on")
+	exQueries := fs.String("exclude-queries", "", "evaluation queries whose texts must not be calibrated on")
+	rankerPath := fs.String("ranker", "", "the ranker that scores the calibration queries (default: kb's default)")
+	applyTo := fs.String("apply-to", "", "the ranker file that receives the calibration (default: -ranker)")
+	shards := fs.Int("shards", 1, "split the entries into this many knowledge bases, the size of those searched later")
+	unanswerable := fs.Float64("unanswerable", 0.2, "share of the queried entries treated as removed")
+	candidates := fs.Int("candidates", 100, "entries the first stage hands to the ranker")
+	out := fs.String("out", "", "where to write the calibrated ranker")
+	mixKB := fs.String("mix-kb", "", "a second knowledge base whose evaluation-half similar questions are calibrated on too, each searched without its own text (4 folds)")
+	mixWeight := fs.Int("mix-weight", 1, "copies of the -mix-kb lists")
+	ood := fs.String("ood", "", `JSON Lines {"text": ...} of questions from other domains, searched in the -mix-kb knowledge base as unanswerable`)
+	oodMax := fs.Int("ood-max", 500, "at most this many -ood questions (every k-th)")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if *kbPath == "" || *queries == "" || *out == "" {
+		return nil, errors.New("retrieval-calibrate: -kb, -queries and -out are required")
+	}
+	ctx := context.Background()
+	faqs, qs, err := loadRetrievalSet(*kbPath, *queries)
+	if err != nil {
+		return nil, err
+	}
+	kept, qs, removedQ, err := excludeTexts(faqs, qs, *exKB, *exQueries)
+	if err != nil {
+		return nil, err
+	}
+	scorer, err := kb.DefaultRanker()
+	if *rankerPath != "" {
+		scorer, err = readRankerFile(*rankerPath)
+	}
+	if err != nil {
+		return nil, err
+	}
+	target := scorer
+	if *applyTo != "" {
+		if target, err = readRankerFile(*applyTo); err != nil {
+			return nil, err
+		}
+	}
+	tok, err := jieba.New()
+	if err != nil {
+		return nil, err
+	}
+	defer tok.Close()
+	parts := make([][]kb.FAQ, max(*shards, 1))
+	shardOf := map[string]int{}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, i := range rng.Perm(len(kept)) {
+		s := len(shardOf) % len(parts)
+		parts[s] = append(parts[s], kept[i])
+		shardOf[kept[i].ID] = s
+	}
+	byShard := make([][]kb.Labeled, len(parts))
+	for _, q := range qs {
+		byShard[shardOf[q.ID]] = append(byShard[shardOf[q.ID]], q)
+	}
+	start := time.Now()
+	cal := kb.NewCalibrator()
+	for s, part := range parts {
+		idx, err := kb.New(tok, kb.WithRanker(scorer), kb.WithCandidates(*candidates))
+		if err != nil {
+			return nil, err
+		}
+		err = idx.Reload(ctx, part)
+		if err == nil {
+			err = cal.Add(ctx, idx, byShard[s])
+		}
+		idx.Close()
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(os.Stderr, "retrieval-calibrate: shard %d/%d: %d entries, %d queries\n", s+1, len(parts), len(part), len(byShard[s]))
+	}
+	if *mixKB != "" {
+		mix, err := loadRetrievalKB(*mixKB)
+		if err != nil {
+			return nil, err
+		}
+		var oodQs []kb.Labeled
+		if *ood != "" {
+			if oodQs, err = readOOD(*ood, *oodMax); err != nil {
+				return nil, err
+			}
+		}
+		for range max(*mixWeight, 1) {
+			if err := addMixCalibration(ctx, cal, tok, scorer, mix, oodQs, *candidates); err != nil {
+				return nil, err
+			}
+		}
+		fmt.Fprintf(os.Stderr, "retrieval-calibrate: mixed in %s (%d copies) and %d questions of %s\n", *mixKB, *mixWeight, len(oodQs), *ood)
+	}
+	c, rep, err := cal.Fit(kb.CalibrateConfig{Unanswerable: *unanswerable})
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Create(*out)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := target.WithCalibration(c).WriteTo(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if err := f.Close(); err != nil {
+		return nil, err
+	}
+	return calibrateFigures{Entries: len(kept), Queries: len(qs), QueriesRemoved: removedQ, Unanswerable: rep.Unanswerable,
+		ECE: round(rep.ECE, 4), AnswerThreshold: rep.Threshold, AnswerCoverage: round(rep.AnswerCoverage, 4),
+		RefuseRecall: round(rep.RefuseRecall, 4), AnswerPrecision: round(rep.AnswerPrecision, 4),
+		CalibrateSeconds: round(time.Now().Sub(start).Seconds(), 1), Out: *out}, nil
+}
+
+// excludeTexts drops the entries and queries that share a text with the
+// evaluation files, and the queries of dropped entries.
+func excludeTexts(faqs []kb.FAQ, qs []kb.Labeled, exKB, exQueries string) ([]kb.FAQ, []kb.Labeled, int, error) {
+	excluded := map[string]bool{}
+	if exKB != "" {
+		ex, err := loadRetrievalKB(exKB)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		for _, f := range ex {
+			excluded[f.Question] = true
+			for _, s := range f.Similar {
+				excluded[s] = true
+			}
+		}
+	}
+	if exQueries != "" {
+		ex, err := readLabeledQueries(exQueries)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		for _, q := range ex {
+			excluded[q.Query] = true
+		}
+	}
+	removed := map[string]bool{}
+	var kept []kb.FAQ
+	for _, f := range faqs {
+		hit := excluded[f.Question]
+		for _, s := range f.Similar {
+			hit = hit || excluded[s]
+		}
+		if hit {
+			removed[f.ID] = true
+			continue
+		}
+		kept = append(kept, f)
+	}
+	var keptQ []kb.Labeled
+	for _, q := range qs {
+		if excluded[q.Query] || removed[q.ID] {
+			continue
+		}
+		keptQ = append(keptQ, q)
+	}
+	return kept, keptQ, len(qs) - len(keptQ), nil
+}
+
+// unanswerableEntry reports whether the evaluation treats entry id as
+// removed from the knowledge base, for a share frac of the entries.
+func unanswerableEntry(id string, frac float64) bool {
+	h := fnv.New32a()
+	h.Write([]byte("eval-unanswerable:" + id))
+	return float64(h.Sum32()%10000) < frac*10000
+}
+
+// topHit is one query's best hit, for the confidence figures.
+type topHit struct {
+	conf              float64
+	answerable, right bool
+}
+
+// confidenceFigures fills the calibration figures of the best hits: the
+// expected calibration error (10 equal bins) and, when some queries are
+// unanswerable, the shares answered, refused and right at threshold t.
+func confidenceFigures(fig *retrievalFigures, tops []topHit, t float64) {
+	var bins [10]struct{ n, conf, right float64 }
+	var answerable, answeredAnswerable, unanswerable, refused, answered, right float64
+	for _, h := range tops {
+		b := &bins[min(int(h.conf*10), 9)]
+		b.n++
+		b.conf += h.conf
+		if h.right {
+			b.right++
+		}
+		if h.answerable {
+			answerable++
+		} else {
+			unanswerable++
+		}
+		if h.conf >= t {
+			answered++
+			if h.answerable {
+				answeredAnswerable++
+			}
+			if h.right {
+				right++
+			}
+		} else if !h.answerable {
+			refused++
+		}
+	}
+	ece := 0.0
+	for _, b := range bins {
+		if b.n > 0 {
+			ece += b.n / float64(len(tops)) * math.Abs(b.conf/b.n-b.right/b.n)
+		}
+	}
+	fig.ECE = round(ece, 4)
+	fig.AnswerThreshold = t
+	if unanswerable > 0 {
+		fig.Unanswerable = int(unanswerable)
+		fig.RefuseRecall = round(refused/unanswerable, 4)
+		fig.AnswerCoverage = round(answeredAnswerable/max(answerable, 1), 4)
+		fig.AnswerPrecision = round(right/max(answered, 1), 4)
+	}
+}
+
+// addMixCalibration adds the lists of the evaluation-half similar
+// questions of faqs (see mixHalf), in 4 folds each searched in the
+// knowledge base without the fold's texts, and of the ood questions,
+// searched in the whole of it, to cal.
+func addMixCalibration(ctx context.Context, cal *kb.Calibrator, tok *jieba.Tokenizer, r *kb.Ranker, faqs []kb.FAQ, ood []kb.Labeled, candidates int) error {
+	const folds = 4
+	fold := map[string]int{}
+	for _, f := range faqs {
+		for _, s := range f.Similar {
+			if !mixHalf(s) {
+				fold[s] = len(fold) % folds
+			}
+		}
+	}
+	for k := range folds + 1 {
+		var kept []kb.FAQ
+		var ex []kb.Labeled
+		for _, f := range faqs {
+			g := f
+			g.Similar = nil
+			for _, s := range f.Similar {
+				if fk, ok := fold[s]; ok && fk == k {
+					ex = append(ex, kb.Labeled{Query: s, ID: f.ID})
+				} else {
+					g.Similar = append(g.Similar, s)
+				}
+			}
+			kept = append(kept, g)
+		}
+		if k == folds { // the whole knowledge base, for the other domains' questions
+			ex = ood
+		}
+		idx, err := kb.New(tok, kb.WithRanker(r), kb.WithCandidates(candidates))
+		if err != nil {
+			return err
+		}
+		err = idx.Reload(ctx, kept)
+		if err == nil {
+			err = cal.Add(ctx, idx, ex)
+		}
+		idx.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readOOD reads up to most questions (every k-th) of a JSON Lines file of
+// {"text": ...} as unanswerable queries.
+func readOOD(path string, most int) ([]kb.Labeled, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var all []kb.Labeled
+	for i, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		var v struct {
+			Text string `json:"text"`
+		}
+		if err := json.Unmarshal([]byte(line), &v); err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", path, i+1, err)
+		}
+		if v.Text != "" {
+			all = append(all, kb.Labeled{Query: v.Text})
+		}
+	}
+	step := max(1, len(all)/max(most, 1))
+	var out []kb.Labeled
+	for i := 0; i < len(all) && len(out) < most; i += step {
+		out = append(out, all[i])
+	}
+	return out, nil
+}
