@@ -437,8 +437,12 @@ func TestTrainRanker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Used == 0 || rep.Examples != len(ex) {
+	if rep.Used == 0 || rep.Examples != len(ex) || !rep.Calibrated || rep.Calibration.Queries == 0 {
 		t.Errorf("report %+v", rep)
+	}
+	cal, ok := r.Calibration()
+	if !ok || !(cal.AnswerThreshold() > 0 && cal.AnswerThreshold() < 1) {
+		t.Errorf("trained ranker's calibration %+v, %v", cal, ok)
 	}
 	var buf bytes.Buffer
 	if _, err := r.WriteTo(&buf); err != nil {
@@ -450,6 +454,9 @@ func TestTrainRanker(t *testing.T) {
 	}
 	if r2.Note() != "test" {
 		t.Errorf("note %q", r2.Note())
+	}
+	if c2, _ := r2.Calibration(); c2 != cal {
+		t.Errorf("calibration after a round trip %+v, want %+v", c2, cal)
 	}
 	ix2 := newSample(t, newJieba(t), kb.WithRanker(r2))
 	hits, err := ix2.Search(context.Background(), kb.Query{Text: ex[0].Query, Limit: 1})
@@ -469,6 +476,14 @@ func TestTrainRanker(t *testing.T) {
 				t.Errorf("%s: hit %d %s %v, after a round trip %s %v", q, i, h1[i].FAQ.ID, h1[i].Score, h2[i].FAQ.ID, h2[i].Score)
 			}
 		}
+	}
+	if r, rep, err := kb.TrainRanker(context.Background(), ix, ex, kb.TrainConfig{Epochs: 1, CalibrationShare: -1}); err != nil || rep.Calibrated || rep.Examples != len(ex) {
+		t.Errorf("CalibrationShare -1: %+v, %v", rep, err)
+	} else if _, ok := r.Calibration(); ok {
+		t.Error("CalibrationShare -1 calibrated the ranker")
+	}
+	if _, _, err := kb.TrainRanker(context.Background(), ix, ex, kb.TrainConfig{CalibrationShare: 1}); err == nil {
+		t.Error("CalibrationShare 1 accepted")
 	}
 	if _, _, err := kb.TrainRanker(context.Background(), ix, []kb.Labeled{{Query: "x", ID: "nope"}}, kb.TrainConfig{}); !errors.Is(err, kb.ErrNotFound) {
 		t.Errorf("unknown id: %v", err)

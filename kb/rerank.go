@@ -461,27 +461,102 @@ type TrainConfig struct {
 	// NoContrast skips learning a word-contrast model from the candidate
 	// lists; the contrast* features are then 0.
 	NoContrast bool
+	// CalibrationShare is the share of TrainRanker's examples held out
+	// to calibrate the ranker's confidences (default 0.2, chosen by a hash
+	// of the query; negative: none, the ranker is uncalibrated). The ranker
+	// is trained on the others. Fewer than 20 held-out examples calibrate
+	// nothing. Trainer.Fit does not calibrate: use a Calibrator.
+	CalibrationShare float64
 }
 
 // TrainReport says how training went.
 type TrainReport struct {
-	// Examples is the number of examples given; Used those whose expected
-	// entry was among the first stage's candidates (the others cannot teach
-	// the ranker anything).
+	// Examples is the number of examples given; Used those trained on whose
+	// expected entry was among the first stage's candidates (the others
+	// cannot teach the ranker anything; TrainRanker holds some out to
+	// calibrate).
 	Examples, Used int
 	// Loss is the mean softmax cross-entropy of the expected entry among its
 	// candidates after the last epoch.
 	Loss float64
+	// Calibrated says whether TrainRanker calibrated the ranker, and
+	// Calibration how the calibration fits its held-out examples.
+	Calibrated  bool
+	Calibration CalibrationReport
 }
 
 // TrainRanker fits a ranker to examples on the entries of ix: it is
 // NewTrainer(cfg), Add(ctx, ix, examples) and Fit(ctx) in one call.
+//
+// Unless cfg.CalibrationShare is negative, it holds out that share of the
+// examples (default a fifth), trains on the others, searches the held-out
+// ones with the new ranker in a copy of ix's entries, and calibrates the
+// ranker's confidences on them (see Calibrator), so that Hit.Confidence
+// and Index.AnswerThreshold hold for your own knowledge base.
 func TrainRanker(ctx context.Context, ix *Index, examples []Labeled, cfg TrainConfig) (*Ranker, TrainReport, error) {
+	share := cfg.CalibrationShare
+	if share == 0 {
+		share = 0.2
+	}
+	if share >= 1 || math.IsNaN(share) {
+		return nil, TrainReport{}, fmt.Errorf("kb: train ranker: CalibrationShare %v, want below 1", share)
+	}
+	train, held := examples, []Labeled(nil)
+	if share > 0 {
+		train = nil
+		for _, ex := range examples {
+			if removedForCalibration("held:"+ex.Query, share) {
+				held = append(held, ex)
+			} else {
+				train = append(train, ex)
+			}
+		}
+		if len(held) < minCalibration {
+			train, held = examples, nil
+		}
+	}
 	t := NewTrainer(cfg)
-	if err := t.Add(ctx, ix, examples); err != nil {
+	if err := t.Add(ctx, ix, train); err != nil {
 		return nil, t.report, err
 	}
-	return t.Fit(ctx)
+	r, rep, err := t.Fit(ctx)
+	rep.Examples = len(examples)
+	if err != nil || held == nil {
+		return r, rep, err
+	}
+	c, crep, err := ix.calibrate(ctx, r, held)
+	if err != nil {
+		return nil, rep, fmt.Errorf("kb: train ranker: calibrate: %w", err)
+	}
+	rep.Calibrated, rep.Calibration = true, crep
+	return r.WithCalibration(c), rep, nil
+}
+
+// minCalibration is the fewest held-out examples TrainRanker calibrates on.
+const minCalibration = 20
+
+// calibrate searches examples with r in a scratch copy of ix's entries
+// (same tokenizer and options) and fits a calibration to them.
+func (ix *Index) calibrate(ctx context.Context, r *Ranker, examples []Labeled) (Calibration, CalibrationReport, error) {
+	faqs, err := ix.All(ctx)
+	if err != nil {
+		return Calibration{}, CalibrationReport{}, err
+	}
+	o := ix.opts
+	o.ranker, o.noRanker = r, false
+	tmp, err := New(ix.an.tok, func(dst *options) { *dst = o })
+	if err != nil {
+		return Calibration{}, CalibrationReport{}, err
+	}
+	defer tmp.Close()
+	if err := tmp.Reload(ctx, faqs); err != nil {
+		return Calibration{}, CalibrationReport{}, err
+	}
+	c := NewCalibrator()
+	if err := c.Add(ctx, tmp, examples); err != nil {
+		return Calibration{}, CalibrationReport{}, err
+	}
+	return c.Fit(CalibrateConfig{})
 }
 
 // Trainer collects training lists from one or more indexes and fits a
