@@ -491,3 +491,26 @@ func TestMetricsAndStatus(t *testing.T) {
 	call(t, h, "DELETE", "/api/kb/demo-added", "", 404, nil)
 	call(t, h, "POST", "/api/kb", `{"id":"","question":"x"}`, 400, nil)
 }
+
+// TestSearchHandsOffWhenNothingAnswers: a question the knowledge base
+// cannot answer gets the hand-over sentence; one it answers does not.
+func TestSearchHandsOffWhenNothingAnswers(t *testing.T) {
+	h := newTestServer(t).handler()
+	type result struct {
+		Hits     []hitView `json:"hits"`
+		Answered bool      `json:"answered"`
+		Handoff  string    `json:"handoff"`
+	}
+	var got result
+	call(t, h, "GET", "/api/search?q="+url.QueryEscape("转账到银行卡多久到账"), "", 200, &got)
+	if !got.Answered || got.Handoff != "" || len(got.Hits) == 0 || got.Hits[0].Confidence <= 0 {
+		t.Errorf("an answerable question: %+v", got)
+	}
+	for _, q := range []string{"今天天气怎么样", "帮我订一张机票"} {
+		got = result{}
+		call(t, h, "GET", "/api/search?q="+url.QueryEscape(q), "", 200, &got)
+		if got.Answered || got.Handoff != "没有找到相关问题，为你转接人工客服" {
+			t.Errorf("%s: %+v, want the hand-over", q, got)
+		}
+	}
+}

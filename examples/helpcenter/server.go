@@ -56,9 +56,11 @@ type hitView struct {
 	Question string  `json:"question"`
 	Category string  `json:"category,omitempty"`
 	Score    float64 `json:"score"`
-	Field    string  `json:"field,omitempty"`
-	Matched  string  `json:"matched"`
-	Fragment string  `json:"fragment"`
+	// Confidence is the probability that the entry answers the query.
+	Confidence float64 `json:"confidence"`
+	Field      string  `json:"field,omitempty"`
+	Matched    string  `json:"matched"`
+	Fragment   string  `json:"fragment"`
 }
 
 // suggestionView is one 猜你关心 entry with its reasons in Chinese.
@@ -121,6 +123,9 @@ type searcher interface {
 	Search(ctx context.Context, text string, limit int) ([]hitView, error)
 	// Get returns an entry, or an error wrapping errUnknownFAQ.
 	Get(ctx context.Context, id string) (faqView, error)
+	// AnswerThreshold is the confidence under which the best hit is no
+	// answer.
+	AnswerThreshold() float64
 }
 
 // classifier maps an utterance to a service (intent).
@@ -784,9 +789,18 @@ func (s *server) handleSearch(w http.ResponseWriter, r *http.Request) error {
 	if hits == nil {
 		hits = []hitView{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"query": q, "hits": hits})
+	body := map[string]any{"query": q, "hits": hits, "answered": true}
+	// The knowledge base has no answer when its best hit is not
+	// confident enough: say so, and hand over to a person.
+	if len(hits) == 0 || hits[0].Confidence < s.search.AnswerThreshold() {
+		body["answered"], body["handoff"] = false, handoffText
+	}
+	writeJSON(w, http.StatusOK, body)
 	return nil
 }
+
+// handoffText is what the page says when the knowledge base has no answer.
+const handoffText = "没有找到相关问题，为你转接人工客服"
 
 type classifyRequest struct {
 	Text string `json:"text"`

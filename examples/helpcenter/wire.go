@@ -242,10 +242,12 @@ func (s kbSearcher) Search(ctx context.Context, text string, limit int) ([]hitVi
 	out := make([]hitView, 0, len(hits))
 	for _, h := range hits {
 		out = append(out, hitView{ID: h.FAQ.ID, Question: h.FAQ.Question, Category: h.FAQ.Category,
-			Score: h.Score, Field: string(h.Field), Matched: h.Matched, Fragment: h.Fragment})
+			Score: h.Score, Confidence: h.Confidence, Field: string(h.Field), Matched: h.Matched, Fragment: h.Fragment})
 	}
 	return out, nil
 }
+
+func (s kbSearcher) AnswerThreshold() float64 { return s.ix.AnswerThreshold() }
 
 func (s kbSearcher) Get(ctx context.Context, id string) (faqView, error) {
 	f, err := s.ix.Get(ctx, id)

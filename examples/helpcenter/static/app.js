@@ -133,11 +133,11 @@ async function runSearch() {
     return;
   }
   if (seq !== searchSeq) return; // a newer search is under way
-  if (!data.hits.length) {
-    list.replaceChildren(el("li", { class: "muted" }, "没有找到相关问题"));
-    return;
-  }
-  list.replaceChildren(...data.hits.map(renderHit));
+  // No confident answer: say so and offer a person, then whatever weaker
+  // matches there are.
+  const items = data.hits.map(renderHit);
+  if (!data.answered) items.unshift(el("li", { class: "muted handoff" }, data.handoff));
+  list.replaceChildren(...items);
 }
 
 function renderHit(h) {
