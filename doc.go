@@ -52,6 +52,11 @@
 //		Type: "transfer.success", Attrs: map[string]string{"channel": "bank_card"}})
 //	suggestions, _ := engine.Recommend(ctx, recommend.Request{User: "u1", Limit: 5})
 //
+// Documentation and runnable examples of every package are on pkg.go.dev
+// (https://pkg.go.dev/github.com/duxin-ai/duxin). duxin is at v0: the
+// README's "Versions and stability" says what may change between versions;
+// CHANGELOG.md says what did.
+//
 // Every package documents its concurrency contract (exported types are safe
 // for concurrent use unless their documentation says otherwise) and its
 // errors (sentinels to test with errors.Is, wrapped with context).

@@ -93,11 +93,12 @@ type rankerFile struct {
 	Calib      *calibFile    `json:"calibration,omitempty"`
 }
 
-//go:embed rerank_default.ranker
-var defaultRankerFile []byte
-
 // DefaultRanker returns the ranker kb uses unless told otherwise (see
-// [WithRanker]). Its weights were learned on questions of Ant Financial's
+// [WithRanker]). Built with -tags duxin_sample_ranker, it is the ranker
+// learned from the bundled sample knowledge base alone
+// (rerank_sample.ranker), and the AFQMC-trained file is not in the
+// binary: for users whose terms rule out AFQMC-derived tables
+// (docs/provenance.md compares the two). Otherwise its weights were learned on questions of Ant Financial's
 // AFQMC corpus mixed with half of the bundled sample KB's similar questions;
 // the note in rerank_default.ranker records how (see [Ranker.Note]).
 func DefaultRanker() (*Ranker, error) {
