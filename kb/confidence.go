@@ -250,12 +250,12 @@ func (c *Calibrator) Fit(cfg CalibrateConfig) (Calibration, CalibrationReport, e
 	}
 	var cal Calibration
 	cal.w = fitLogistic(xs, ys, cfg.L2)
-	tops := make([]calibTopHit, len(lists))
+	tops := make([]BestHit, len(lists))
 	for i, l := range lists {
-		t := calibTopHit{answerable: l.gold != -2, right: l.gold == 0}
+		t := BestHit{Answerable: l.gold != -2, Right: l.gold == 0}
 		if len(l.scores) > 0 {
 			st := statsOf(l.scores)
-			t.conf = cal.confidence(l.scores[0], true, &st)
+			t.Confidence = cal.confidence(l.scores[0], true, &st)
 		}
 		tops[i] = t
 	}
@@ -272,15 +272,28 @@ func removedForCalibration(id string, frac float64) bool {
 	return float64(h.Sum32()%10000) < frac*10000
 }
 
-type calibTopHit struct {
-	conf              float64
-	answerable, right bool
+// BestHit is the best hit of one evaluation query, for ConfidenceReport.
+type BestHit struct {
+	// Confidence is the hit's (0 for a query with no hit).
+	Confidence float64
+	// Answerable: the knowledge base holds the query's entry. Right: the
+	// hit is that entry.
+	Answerable, Right bool
+}
+
+// ConfidenceReport measures confidences on evaluation queries: the
+// expected calibration error of the best hits' confidences (10 equal
+// bins) and, at threshold, the share of answerable queries answered (best
+// hit at least threshold confident), of unanswerable ones refused, and of
+// answers that were right.
+func ConfidenceReport(best []BestHit, threshold float64) CalibrationReport {
+	return calibReport(best, threshold)
 }
 
 // balancedThreshold is the confidence at which the share of answerable
 // queries answered is closest to the share of unanswerable ones refused
 // (0 when there is no unanswerable query: answer everything).
-func balancedThreshold(tops []calibTopHit) float64 {
+func balancedThreshold(tops []BestHit) float64 {
 	best, bestT := math.Inf(1), 0.0
 	for t := 0.005; t < 1; t += 0.005 {
 		r := calibReport(tops, t)
@@ -294,31 +307,31 @@ func balancedThreshold(tops []calibTopHit) float64 {
 	return math.Round(bestT*1000) / 1000
 }
 
-func calibReport(tops []calibTopHit, t float64) CalibrationReport {
+func calibReport(tops []BestHit, t float64) CalibrationReport {
 	r := CalibrationReport{Queries: len(tops), Threshold: t}
 	var answerable, answeredAnswerable, refused, answered, right float64
 	var bins [10]struct{ n, conf, right float64 }
 	for _, h := range tops {
-		b := &bins[min(int(h.conf*10), 9)]
+		b := &bins[min(max(int(h.Confidence*10), 0), 9)]
 		b.n++
-		b.conf += h.conf
-		if h.right {
+		b.conf += h.Confidence
+		if h.Right {
 			b.right++
 		}
-		if h.answerable {
+		if h.Answerable {
 			answerable++
 		} else {
 			r.Unanswerable++
 		}
-		if h.conf >= t {
+		if h.Confidence >= t {
 			answered++
-			if h.answerable {
+			if h.Answerable {
 				answeredAnswerable++
 			}
-			if h.right {
+			if h.Right {
 				right++
 			}
-		} else if !h.answerable {
+		} else if !h.Answerable {
 			refused++
 		}
 	}

@@ -69,7 +69,7 @@ func TestCalibratorFitsHeldOutLists(t *testing.T) {
 		t.Fatalf("threshold %v", cal.AnswerThreshold())
 	}
 	held := &Calibrator{lists: synthLists(3000, 2)}
-	tops := make([]calibTopHit, 0, 3000)
+	tops := make([]BestHit, 0, 3000)
 	for _, l := range held.lists {
 		if removedForCalibration(l.id, 0.2) {
 			if l.gold >= 0 {
@@ -78,7 +78,7 @@ func TestCalibratorFitsHeldOutLists(t *testing.T) {
 			l.gold = -2
 		}
 		st := statsOf(l.scores)
-		tops = append(tops, calibTopHit{conf: cal.confidence(l.scores[0], true, &st), answerable: l.gold != -2, right: l.gold == 0})
+		tops = append(tops, BestHit{Confidence: cal.confidence(l.scores[0], true, &st), Answerable: l.gold != -2, Right: l.gold == 0})
 	}
 	got := calibReport(tops, cal.AnswerThreshold())
 	if got.ECE > 0.05 {
@@ -92,11 +92,11 @@ func TestCalibratorFitsHeldOutLists(t *testing.T) {
 	// right first hits get higher confidences than wrong ones.
 	var right, wrong, nr, nw float64
 	for _, h := range tops {
-		if h.right {
-			right += h.conf
+		if h.Right {
+			right += h.Confidence
 			nr++
 		} else {
-			wrong += h.conf
+			wrong += h.Confidence
 			nw++
 		}
 	}

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"hash/fnv"
-	"math"
 	"math/rand/v2"
 	"os"
 	"strings"
@@ -216,55 +215,17 @@ func unanswerableEntry(id string, frac float64) bool {
 	return float64(h.Sum32()%10000) < frac*10000
 }
 
-// topHit is one query's best hit, for the confidence figures.
-type topHit struct {
-	conf              float64
-	answerable, right bool
-}
-
-// confidenceFigures fills the calibration figures of the best hits: the
-// expected calibration error (10 equal bins) and, when some queries are
-// unanswerable, the shares answered, refused and right at threshold t.
-func confidenceFigures(fig *retrievalFigures, tops []topHit, t float64) {
-	var bins [10]struct{ n, conf, right float64 }
-	var answerable, answeredAnswerable, unanswerable, refused, answered, right float64
-	for _, h := range tops {
-		b := &bins[min(int(h.conf*10), 9)]
-		b.n++
-		b.conf += h.conf
-		if h.right {
-			b.right++
-		}
-		if h.answerable {
-			answerable++
-		} else {
-			unanswerable++
-		}
-		if h.conf >= t {
-			answered++
-			if h.answerable {
-				answeredAnswerable++
-			}
-			if h.right {
-				right++
-			}
-		} else if !h.answerable {
-			refused++
-		}
-	}
-	ece := 0.0
-	for _, b := range bins {
-		if b.n > 0 {
-			ece += b.n / float64(len(tops)) * math.Abs(b.conf/b.n-b.right/b.n)
-		}
-	}
-	fig.ECE = round(ece, 4)
-	fig.AnswerThreshold = t
-	if unanswerable > 0 {
-		fig.Unanswerable = int(unanswerable)
-		fig.RefuseRecall = round(refused/unanswerable, 4)
-		fig.AnswerCoverage = round(answeredAnswerable/max(answerable, 1), 4)
-		fig.AnswerPrecision = round(right/max(answered, 1), 4)
+// confidenceFigures fills the calibration figures of the best hits (see
+// kb.ConfidenceReport) at threshold t; the answer figures only when some
+// queries are unanswerable.
+func confidenceFigures(fig *retrievalFigures, best []kb.BestHit, t float64) {
+	r := kb.ConfidenceReport(best, t)
+	fig.ECE, fig.AnswerThreshold = round(r.ECE, 4), t
+	if r.Unanswerable > 0 {
+		fig.Unanswerable = r.Unanswerable
+		fig.RefuseRecall = round(r.RefuseRecall, 4)
+		fig.AnswerCoverage = round(r.AnswerCoverage, 4)
+		fig.AnswerPrecision = round(r.AnswerPrecision, 4)
 	}
 }
 

@@ -125,7 +125,7 @@ func runRetrieval(args []string) (any, error) {
 
 	fig := retrievalFigures{Entries: len(faqs), Queries: len(qs), IndexSeconds: round(indexSeconds, 2), Ranker: rankerName}
 	lat := make([]float64, 0, len(qs))
-	tops := make([]topHit, 0, len(qs))
+	tops := make([]kb.BestHit, 0, len(qs))
 	for i, q := range qs {
 		t0 := time.Now()
 		hits, err := idx.Search(ctx, kb.Query{Text: q.Query, Limit: 50, MinConfidence: -1})
@@ -133,9 +133,9 @@ func runRetrieval(args []string) (any, error) {
 		if err != nil {
 			return nil, fmt.Errorf("query %d %q: %w", i+1, q.Query, err)
 		}
-		top := topHit{answerable: !gone[q.ID]}
+		top := kb.BestHit{Answerable: !gone[q.ID]}
 		if len(hits) > 0 {
-			top.conf, top.right = hits[0].Confidence, hits[0].FAQ.ID == q.ID
+			top.Confidence, top.Right = hits[0].Confidence, hits[0].FAQ.ID == q.ID
 		}
 		tops = append(tops, top)
 		for r, h := range hits {
