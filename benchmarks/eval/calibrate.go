@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"hash/fnv"
-	"math/rand/v2"
 	"os"
 	"strings"
 	"time"
@@ -91,34 +90,19 @@ func runRetrievalCalibrate(args []string) (any, error) {
 		return nil, err
 	}
 	defer tok.Close()
-	parts := make([][]kb.FAQ, max(*shards, 1))
-	shardOf := map[string]int{}
-	rng := rand.New(rand.NewPCG(1, 2))
-	for _, i := range rng.Perm(len(kept)) {
-		s := len(shardOf) % len(parts)
-		parts[s] = append(parts[s], kept[i])
-		shardOf[kept[i].ID] = s
-	}
+	parts, shardOf := shardEntries(kept, *shards)
 	byShard := make([][]kb.Labeled, len(parts))
 	for _, q := range qs {
 		byShard[shardOf[q.ID]] = append(byShard[shardOf[q.ID]], q)
 	}
 	start := time.Now()
 	cal := kb.NewCalibrator()
-	for s, part := range parts {
-		idx, err := kb.New(tok, kb.WithRanker(scorer), kb.WithCandidates(*candidates))
-		if err != nil {
-			return nil, err
-		}
-		err = idx.Reload(ctx, part)
-		if err == nil {
-			err = cal.Add(ctx, idx, byShard[s])
-		}
-		idx.Close()
-		if err != nil {
-			return nil, err
-		}
-		fmt.Fprintf(os.Stderr, "retrieval-calibrate: shard %d/%d: %d entries, %d queries\n", s+1, len(parts), len(part), len(byShard[s]))
+	err = eachShard(ctx, tok, scorer, *candidates, parts, func(s int, idx *kb.Index) error {
+		fmt.Fprintf(os.Stderr, "retrieval-calibrate: shard %d/%d: %d entries, %d queries\n", s+1, len(parts), len(parts[s]), len(byShard[s]))
+		return cal.Add(ctx, idx, byShard[s])
+	})
+	if err != nil {
+		return nil, err
 	}
 	if *mixKB != "" {
 		mix, err := loadRetrievalKB(*mixKB)
@@ -162,47 +146,16 @@ func runRetrievalCalibrate(args []string) (any, error) {
 // excludeTexts drops the entries and queries that share a text with the
 // evaluation files, and the queries of dropped entries.
 func excludeTexts(faqs []kb.FAQ, qs []kb.Labeled, exKB, exQueries string) ([]kb.FAQ, []kb.Labeled, int, error) {
-	excluded := map[string]bool{}
-	if exKB != "" {
-		ex, err := loadRetrievalKB(exKB)
-		if err != nil {
-			return nil, nil, 0, err
-		}
-		for _, f := range ex {
-			excluded[f.Question] = true
-			for _, s := range f.Similar {
-				excluded[s] = true
-			}
-		}
+	excluded, err := excludedTexts(exKB, exQueries)
+	if err != nil {
+		return nil, nil, 0, err
 	}
-	if exQueries != "" {
-		ex, err := readLabeledQueries(exQueries)
-		if err != nil {
-			return nil, nil, 0, err
-		}
-		for _, q := range ex {
-			excluded[q.Query] = true
-		}
-	}
-	removed := map[string]bool{}
-	var kept []kb.FAQ
-	for _, f := range faqs {
-		hit := excluded[f.Question]
-		for _, s := range f.Similar {
-			hit = hit || excluded[s]
-		}
-		if hit {
-			removed[f.ID] = true
-			continue
-		}
-		kept = append(kept, f)
-	}
+	kept, removed := withoutTexts(faqs, excluded)
 	var keptQ []kb.Labeled
 	for _, q := range qs {
-		if excluded[q.Query] || removed[q.ID] {
-			continue
+		if !excluded[q.Query] && !removed[q.ID] {
+			keptQ = append(keptQ, q)
 		}
-		keptQ = append(keptQ, q)
 	}
 	return kept, keptQ, len(qs) - len(keptQ), nil
 }

@@ -284,42 +284,12 @@ func runRetrievalTrain(args []string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	excluded := map[string]bool{}
-	if *exKB != "" {
-		ex, err := loadRetrievalKB(*exKB)
-		if err != nil {
-			return nil, err
-		}
-		for _, f := range ex {
-			excluded[f.Question] = true
-			for _, s := range f.Similar {
-				excluded[s] = true
-			}
-		}
-	}
-	if *exQueries != "" {
-		ex, err := readLabeledQueries(*exQueries)
-		if err != nil {
-			return nil, err
-		}
-		for _, q := range ex {
-			excluded[q.Query] = true
-		}
+	excluded, err := excludedTexts(*exKB, *exQueries)
+	if err != nil {
+		return nil, err
 	}
 	fig := trainFigures{ExcludedTexts: len(excluded), Out: *out}
-	removed := map[string]bool{}
-	kept := faqs[:0]
-	for _, f := range faqs {
-		hit := excluded[f.Question]
-		for _, s := range f.Similar {
-			hit = hit || excluded[s]
-		}
-		if hit {
-			removed[f.ID] = true
-			continue
-		}
-		kept = append(kept, f)
-	}
+	kept, removed := withoutTexts(faqs, excluded)
 	fig.Entries, fig.EntriesRemoved = len(kept), len(removed)
 	var train, held []kb.Labeled
 	for i, q := range qs {
@@ -343,15 +313,7 @@ func runRetrievalTrain(args []string) (any, error) {
 		return nil, err
 	}
 	defer tok.Close()
-	// Split the entries into shards; each query goes with its entry.
-	parts := make([][]kb.FAQ, max(*shards, 1))
-	shardOf := map[string]int{}
-	rng := rand.New(rand.NewPCG(1, 2))
-	for _, i := range rng.Perm(len(kept)) {
-		s := len(shardOf) % len(parts)
-		parts[s] = append(parts[s], kept[i])
-		shardOf[kept[i].ID] = s
-	}
+	parts, shardOf := shardEntries(kept, *shards)
 	split := func(qs []kb.Labeled) [][]kb.Labeled {
 		out := make([][]kb.Labeled, len(parts))
 		for _, q := range qs {
@@ -362,20 +324,12 @@ func runRetrievalTrain(args []string) (any, error) {
 	trainBy, heldBy := split(train), split(held)
 	start := time.Now()
 	tr := kb.NewTrainer(kb.TrainConfig{Hidden: *hidden, Epochs: *epochs, Note: *note, Trees: *trees, Depth: *depth, NoAssociations: *noAssoc, NoContrast: *noContrast})
-	for s, part := range parts {
-		idx, err := kb.New(tok, kb.WithRanker(nil), kb.WithCandidates(*candidates))
-		if err != nil {
-			return nil, err
-		}
-		err = idx.Reload(ctx, part)
-		if err == nil {
-			err = tr.Add(ctx, idx, trainBy[s])
-		}
-		idx.Close()
-		if err != nil {
-			return nil, err
-		}
-		fmt.Fprintf(os.Stderr, "retrieval-train: shard %d/%d: %d entries, %d queries\n", s+1, len(parts), len(part), len(trainBy[s]))
+	err = eachShard(ctx, tok, nil, *candidates, parts, func(s int, idx *kb.Index) error {
+		fmt.Fprintf(os.Stderr, "retrieval-train: shard %d/%d: %d entries, %d queries\n", s+1, len(parts), len(parts[s]), len(trainBy[s]))
+		return tr.Add(ctx, idx, trainBy[s])
+	})
+	if err != nil {
+		return nil, err
 	}
 	if *mixKB != "" {
 		mix, err := loadRetrievalKB(*mixKB)
@@ -501,4 +455,86 @@ func readRankerFile(path string) (*kb.Ranker, error) {
 	}
 	defer f.Close()
 	return kb.ReadRanker(f)
+}
+
+// excludedTexts returns every text (question, similar question, query) of
+// the evaluation files, which nothing may be trained or tuned on.
+func excludedTexts(exKB, exQueries string) (map[string]bool, error) {
+	excluded := map[string]bool{}
+	if exKB != "" {
+		ex, err := loadRetrievalKB(exKB)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range ex {
+			excluded[f.Question] = true
+			for _, s := range f.Similar {
+				excluded[s] = true
+			}
+		}
+	}
+	if exQueries != "" {
+		ex, err := readLabeledQueries(exQueries)
+		if err != nil {
+			return nil, err
+		}
+		for _, q := range ex {
+			excluded[q.Query] = true
+		}
+	}
+	return excluded, nil
+}
+
+// withoutTexts returns the entries that share no text with excluded, and
+// the ids of the others.
+func withoutTexts(faqs []kb.FAQ, excluded map[string]bool) ([]kb.FAQ, map[string]bool) {
+	removed := map[string]bool{}
+	var kept []kb.FAQ
+	for _, f := range faqs {
+		hit := excluded[f.Question]
+		for _, s := range f.Similar {
+			hit = hit || excluded[s]
+		}
+		if hit {
+			removed[f.ID] = true
+			continue
+		}
+		kept = append(kept, f)
+	}
+	return kept, removed
+}
+
+// shardEntries splits the entries into n knowledge bases by a seeded
+// shuffle, the size of those searched later; shardOf says where each
+// entry went (its queries go with it).
+func shardEntries(faqs []kb.FAQ, n int) (parts [][]kb.FAQ, shardOf map[string]int) {
+	parts = make([][]kb.FAQ, max(n, 1))
+	shardOf = map[string]int{}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, i := range rng.Perm(len(faqs)) {
+		s := len(shardOf) % len(parts)
+		parts[s] = append(parts[s], faqs[i])
+		shardOf[faqs[i].ID] = s
+	}
+	return parts, shardOf
+}
+
+// eachShard indexes each part in turn (ranked by r; nil: first stage
+// only) and hands the index to fn, closing it after.
+func eachShard(ctx context.Context, tok *jieba.Tokenizer, r *kb.Ranker, candidates int, parts [][]kb.FAQ, fn func(s int, idx *kb.Index) error) error {
+	for s, part := range parts {
+		idx, err := kb.New(tok, kb.WithRanker(r), kb.WithCandidates(candidates))
+		if err != nil {
+			return err
+		}
+		err = idx.Reload(ctx, part)
+		if err == nil {
+			err = fn(s, idx)
+		}
+		idx.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
