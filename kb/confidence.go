@@ -250,6 +250,11 @@ func (c *Calibrator) Fit(cfg CalibrateConfig) (Calibration, CalibrationReport, e
 	}
 	var cal Calibration
 	cal.w = fitLogistic(xs, ys, cfg.L2)
+	for k, w := range cal.w {
+		if !finite(w) {
+			return Calibration{}, CalibrationReport{}, fmt.Errorf("kb: calibrate: the fit diverged (weight of %s is %v)", calibNames[k], w)
+		}
+	}
 	tops := make([]BestHit, len(lists))
 	for i, l := range lists {
 		t := BestHit{Answerable: l.gold != -2, Right: l.gold == 0}

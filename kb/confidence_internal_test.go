@@ -188,3 +188,32 @@ func BenchmarkConfidence(b *testing.B) {
 		b.Fatal(sum)
 	}
 }
+
+// TestCalibratorDegenerateLists: lists in which the expected entry never
+// appears, or always comes first, or that are empty, still give a finite
+// calibration (or an error), never NaN weights a ranker file would refuse.
+func TestCalibratorDegenerateLists(t *testing.T) {
+	for name, lists := range map[string][]calibList{
+		"never found": {{scores: []float64{3, 2, 1}, gold: -1, id: "a"}, {scores: []float64{5, 1}, gold: -1, id: "b"}},
+		"always first": {{scores: []float64{9, 2, 1}, gold: 0, id: "a"}, {scores: []float64{8, 1}, gold: 0, id: "b"}},
+		"empty lists":  {{gold: -1, id: "a"}, {gold: -1, id: "b"}},
+	} {
+		cal, _, err := (&Calibrator{lists: lists}).Fit(CalibrateConfig{Unanswerable: -1})
+		if err != nil {
+			continue // refused: fine
+		}
+		for k, w := range cal.w {
+			if !finite(w) {
+				t.Errorf("%s: weight %s = %v", name, calibNames[k], w)
+			}
+		}
+		var b bytes.Buffer
+		r := (&Ranker{}).WithCalibration(cal)
+		if _, err := r.WriteTo(&b); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ReadRanker(&b); err != nil && strings.Contains(err.Error(), "calibration") {
+			t.Errorf("%s: the written calibration is refused: %v", name, err)
+		}
+	}
+}
