@@ -194,7 +194,7 @@ func BenchmarkConfidence(b *testing.B) {
 // calibration (or an error), never NaN weights a ranker file would refuse.
 func TestCalibratorDegenerateLists(t *testing.T) {
 	for name, lists := range map[string][]calibList{
-		"never found": {{scores: []float64{3, 2, 1}, gold: -1, id: "a"}, {scores: []float64{5, 1}, gold: -1, id: "b"}},
+		"never found":  {{scores: []float64{3, 2, 1}, gold: -1, id: "a"}, {scores: []float64{5, 1}, gold: -1, id: "b"}},
 		"always first": {{scores: []float64{9, 2, 1}, gold: 0, id: "a"}, {scores: []float64{8, 1}, gold: 0, id: "b"}},
 		"empty lists":  {{gold: -1, id: "a"}, {gold: -1, id: "b"}},
 	} {
