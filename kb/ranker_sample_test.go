@@ -6,8 +6,6 @@ import (
 	"context"
 	"strings"
 	"testing"
-
-	"github.com/duxin-ai/duxin/tokenize/jieba"
 )
 
 // TestSampleRankerBuild: with -tags duxin_sample_ranker the default ranker
@@ -24,19 +22,7 @@ func TestSampleRankerBuild(t *testing.T) {
 	if _, ok := r.Calibration(); !ok {
 		t.Fatal("the sample ranker is not calibrated")
 	}
-	tok, err := jieba.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tok.Close()
-	ix, err := New(tok)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ix.Close()
-	if err := ix.Reload(context.Background(), loadSampleFAQs(t)); err != nil {
-		t.Fatal(err)
-	}
+	ix, _ := sampleIndex(t) // the default ranker, here the sample one
 	for q, want := range map[string]string{"钱转到银行卡要等多久": "transfer-bank-arrival-time", "花呗咋还钱": "huabei-repay-how"} {
 		hits, err := ix.Search(context.Background(), Query{Text: q, Limit: 3})
 		if err != nil || len(hits) == 0 || hits[0].FAQ.ID != want {

@@ -45,9 +45,9 @@ func defaultOptions() options {
 		explore:     0.05,
 		exploreMax:  50,
 		resolvedFor: 7 * 24 * time.Hour,
-		histLimit:   200,
+		histLimit:   DefaultPerUser,
 		histAge:     30 * 24 * time.Hour,
-		maxSkew:     10 * time.Minute,
+		maxSkew:     DefaultMaxSkew,
 		statsTTL:    10 * time.Second,
 	}
 }

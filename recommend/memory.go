@@ -95,13 +95,13 @@ func NewMemoryStore(cfg MemoryConfig) (*MemoryStore, error) {
 		return nil, err
 	}
 	if cfg.PerUser == 0 {
-		cfg.PerUser = 200
+		cfg.PerUser = DefaultPerUser
 	}
 	if cfg.PerUserFeedback == 0 {
-		cfg.PerUserFeedback = 256
+		cfg.PerUserFeedback = DefaultPerUserFeedback
 	}
 	if cfg.TTL == 0 {
-		cfg.TTL = 30 * 24 * time.Hour
+		cfg.TTL = DefaultTTL
 	}
 	if cfg.MaxUsers == 0 {
 		cfg.MaxUsers = 10_000
@@ -110,7 +110,7 @@ func NewMemoryStore(cfg MemoryConfig) (*MemoryStore, error) {
 		cfg.Clock = time.Now
 	}
 	if cfg.MaxSkew == 0 {
-		cfg.MaxSkew = 10 * time.Minute
+		cfg.MaxSkew = DefaultMaxSkew
 	}
 	if cfg.MaxQuestions == 0 {
 		cfg.MaxQuestions = 100_000

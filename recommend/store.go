@@ -6,6 +6,20 @@ import (
 	"time"
 )
 
+// Defaults of what a store keeps per user, shared by [MemoryStore] and the
+// networked stores (recommend/redisstore), so that every store keeps the
+// history a request reads ([WithHistory] defaults to DefaultPerUser events).
+const (
+	// DefaultPerUser is how many events a store keeps per user.
+	DefaultPerUser = 200
+	// DefaultPerUserFeedback is how many questions' feedback it keeps per user.
+	DefaultPerUserFeedback = 256
+	// DefaultTTL is how long it keeps events and feedback.
+	DefaultTTL = 30 * 24 * time.Hour
+	// DefaultMaxSkew is how far after its clock an event may be dated.
+	DefaultMaxSkew = 10 * time.Minute
+)
+
 // EventStore keeps users' recent events. Implementations must be safe for
 // concurrent use; a networked store implements the same two methods.
 type EventStore interface {

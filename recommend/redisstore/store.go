@@ -93,16 +93,16 @@ func New(client redis.UniversalClient, cfg Config) (*Store, error) {
 		cfg.Prefix = "duxin"
 	}
 	if cfg.PerUser == 0 {
-		cfg.PerUser = 200
+		cfg.PerUser = recommend.DefaultPerUser
 	}
 	if cfg.PerUserFeedback == 0 {
-		cfg.PerUserFeedback = 256
+		cfg.PerUserFeedback = recommend.DefaultPerUserFeedback
 	}
 	if cfg.TTL == 0 {
-		cfg.TTL = 30 * 24 * time.Hour
+		cfg.TTL = recommend.DefaultTTL
 	}
 	if cfg.MaxSkew == 0 {
-		cfg.MaxSkew = 10 * time.Minute
+		cfg.MaxSkew = recommend.DefaultMaxSkew
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
