@@ -69,9 +69,15 @@ func runIntent(args []string) (any, error) {
 	stop := fs.String("stopwords", "none", "jieba stop words: none (what intent recommends: 你好, not and how carry intent) or default")
 	confusions := fs.Int("confusions", 0, "tuning: print this many most frequent gold→predicted confusions, with an example each, to stderr")
 	tune := fs.String("opts", "", "tuning experiments only: comma-separated name=value training options (epochs, l2, rate, holdout, threshold, gap, char, latin, charweight, pairs, cross, mincount, seed; solvers svm=C, ens=C, softmax, nb)")
+	dumpPath := fs.String("dump", "", "write every test example's outcome and predictions to this file, to compare two builds byte for byte")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
+	dump, err := openDump(*dumpPath)
+	if err != nil {
+		return nil, err
+	}
+	defer dump.close()
 	if *trainPath == "" {
 		return nil, fmt.Errorf("intent: -train is required")
 	}
@@ -185,6 +191,10 @@ func runIntent(args []string) (any, error) {
 			preds = append(preds, p)
 			tops = append(tops, r.Predictions[0])
 			results = append(results, r)
+			dump.line(ex.Text, r.Intent, r.Outcome, r.Gap)
+			for _, pr := range r.Predictions {
+				dump.line("", pr.Label, pr.Confidence)
+			}
 		}
 		if *nFolds > 1 {
 			test = append(test, fd.test...)
@@ -219,7 +229,7 @@ func runIntent(args []string) (any, error) {
 			f.Curve = append(f.Curve, curvePoint{Threshold: t, Accuracy: c.Accuracy, InScope: c.InScopeAccuracy, OOSRecall: c.OOSRecall})
 		}
 	}
-	return f, nil
+	return f, dump.close()
 }
 
 // hashSplit holds out the examples whose FNV-1a hash of the text falls in the

@@ -73,9 +73,15 @@ func runRecommend(args []string) (any, error) {
 	weightsJSON := fs.String("weights", "", "fixed feature weights as JSON, e.g. {\"sequence\":1} (default: fitted by Train)")
 	limit := fs.Int("limit", 0, "rank only the first N users (0 = all; for profiling, not for reported figures)")
 	half := fs.String("users", "all", "which users' last asks to rank: tune (the half to tune on), report (the other half) or all")
+	dumpPath := fs.String("dump", "", "write every user's target rank and suggestions (id, score, reasons) to this file, to compare two builds byte for byte")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
+	dump, err := openDump(*dumpPath)
+	if err != nil {
+		return nil, err
+	}
+	defer dump.close()
 	if *eventsPath == "" {
 		return nil, errors.New("recommend: -events is required")
 	}
@@ -237,10 +243,18 @@ func runRecommend(args []string) (any, error) {
 			fullMRR += 1 / float64(r)
 		}
 		t0 := time.Now()
-		if _, err := eng.Recommend(ctx, recommend.Request{User: c.user, Limit: k, Now: c.at}); err != nil {
+		sugs, err := eng.Recommend(ctx, recommend.Request{User: c.user, Limit: k, Now: c.at})
+		if err != nil {
 			return nil, err
 		}
 		lat = append(lat, time.Since(t0))
+		dump.line(c.user, c.target, target, len(sugs))
+		for _, s := range sugs {
+			dump.line("", s.FAQ.ID, s.Score)
+			for _, r := range s.Reasons {
+				dump.line("", "", r.Kind, r.Ago, r.Rule, r.Question, r.Weight, r.Text)
+			}
+		}
 	}
 	n := math.Max(1, float64(len(cases)))
 	slices.Sort(lat)
@@ -257,7 +271,7 @@ func runRecommend(args []string) (any, error) {
 		"train_seconds": math.Round(trainSec*100) / 100,
 		"p50_us":        pct(0.50),
 		"p99_us":        pct(0.99),
-	}, nil
+	}, dump.close()
 }
 
 func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }

@@ -62,9 +62,15 @@ func runRetrieval(args []string) (any, error) {
 	noRerank := fs.Bool("no-rerank", false, "order by the first-stage BM25 score alone")
 	candidates := fs.Int("candidates", 100, "entries the first stage hands to the ranker")
 	unanswerable := fs.Float64("unanswerable", 0, "share of the queried entries removed from the knowledge base (by a hash of the id), so that their queries have no answer")
+	dumpPath := fs.String("dump", "", "write every query's hits (id, score, confidence) to this file, to compare two builds byte for byte")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
+	dump, err := openDump(*dumpPath)
+	if err != nil {
+		return nil, err
+	}
+	defer dump.close()
 	if *kbPath == "" || *queries == "" {
 		return nil, errors.New("retrieval: -kb and -queries are required")
 	}
@@ -138,6 +144,10 @@ func runRetrieval(args []string) (any, error) {
 			top.Confidence, top.Right = hits[0].Confidence, hits[0].FAQ.ID == q.ID
 		}
 		tops = append(tops, top)
+		dump.line(i+1, q.Query, len(hits))
+		for _, h := range hits[:min(len(hits), 10)] {
+			dump.line("", h.FAQ.ID, h.Score, h.Confidence, h.Field, h.SimilarIndex)
+		}
 		for r, h := range hits {
 			if h.FAQ.ID != q.ID {
 				continue
@@ -168,7 +178,7 @@ func runRetrieval(args []string) (any, error) {
 	slices.Sort(lat)
 	fig.P50ms = round(percentile(lat, 0.50), 3)
 	fig.P99ms = round(percentile(lat, 0.99), 3)
-	return fig, nil
+	return fig, dump.close()
 }
 
 // trainFigures is what the retrieval-train command prints.
