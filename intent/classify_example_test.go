@@ -7,7 +7,7 @@ import (
 	"log"
 
 	"github.com/duxin-ai/duxin/intent"
-	"github.com/duxin-ai/duxin/internal/sampledata"
+	"github.com/duxin-ai/duxin/sampledata"
 	"github.com/duxin-ai/duxin/tokenize/jieba"
 )
 

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/duxin-ai/duxin/intent"
-	"github.com/duxin-ai/duxin/internal/sampledata"
+	"github.com/duxin-ai/duxin/sampledata"
 )
 
 // FuzzReadExamples reads any bytes as JSON Lines, CSV or Rasa YAML: never a

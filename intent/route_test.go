@@ -16,7 +16,7 @@ import (
 	"github.com/duxin-ai/duxin/intent"
 )
 
-const sampleDir = "../internal/sampledata"
+const sampleDir = "../sampledata"
 
 func TestLoadRoutesErrors(t *testing.T) {
 	ok := `{"intent":"transfer","service":"转账","link":"duxin://service/transfer","slots":["amount","payee"],"required":["amount"]}`

@@ -27,7 +27,7 @@ func TestSampleSlotsGolden(t *testing.T) {
 	}
 	defer f.Close()
 	var b strings.Builder
-	fmt.Fprintf(&b, "# Slots of internal/sampledata/intents.jsonl, clock %s.\n", testNow.Format("2006-01-02 (Monday)"))
+	fmt.Fprintf(&b, "# Slots of sampledata/intents.jsonl, clock %s.\n", testNow.Format("2006-01-02 (Monday)"))
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		var ex struct{ Text, Intent string }

@@ -59,7 +59,7 @@
 // benchmarks/eval command does the same from files:
 //
 //	go run ./benchmarks/eval retrieval-train -kb KB.jsonl -queries Q.jsonl \
-//		-trees 400 -depth 3 -mix-kb internal/sampledata/faq.jsonl -mix-weight 3 -out ranker.ranker
+//		-trees 400 -depth 3 -mix-kb sampledata/faq.jsonl -mix-weight 3 -out ranker.ranker
 //
 // WithRanker(nil) turns the second stage off (first-stage order only).
 //
@@ -81,7 +81,7 @@
 //	go run ./benchmarks/eval retrieval-calibrate -kb HELD.jsonl -queries HELDQ.jsonl \
 //		-exclude-kb $DATA/retrieval/afqmc/kb.jsonl -exclude-queries $DATA/retrieval/afqmc/queries.jsonl \
 //		-shards 2 -ranker FOLD.ranker -apply-to kb/rerank_default.ranker \
-//		-mix-kb internal/sampledata/faq.jsonl -mix-weight 3 -ood $DATA/intent/smp2017/train.jsonl -out kb/rerank_default.ranker
+//		-mix-kb sampledata/faq.jsonl -mix-weight 3 -ood $DATA/intent/smp2017/train.jsonl -out kb/rerank_default.ranker
 //
 // where HELD is the entries of afqmc-full with FNV-32a("shard:"+id) % 7
 // in {5, 6} and their queries, and FOLD the ranker trained by the

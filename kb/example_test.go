@@ -5,7 +5,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/duxin-ai/duxin/internal/sampledata"
+	"github.com/duxin-ai/duxin/sampledata"
 	"github.com/duxin-ai/duxin/kb"
 	"github.com/duxin-ai/duxin/tokenize/jieba"
 )

@@ -15,7 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"gopkg.in/yaml.v3"
 
-	"github.com/duxin-ai/duxin/internal/sampledata"
+	"github.com/duxin-ai/duxin/sampledata"
 	"github.com/duxin-ai/duxin/kb"
 )
 
@@ -279,7 +279,7 @@ func TestLoadMarshalRoundTrip(t *testing.T) {
 
 // TestSampleData checks the bundled knowledge base: it loads cleanly, is big
 // enough, and its triggers speak only the vocabulary of the wallet
-// phrasebook (internal/sampledata/phrasebook.yaml): its event types, their
+// phrasebook (sampledata/phrasebook.yaml): its event types, their
 // attributes and allowed values.
 func TestSampleData(t *testing.T) {
 	entries, rep, err := kb.Load(bytes.NewReader(sampledata.FAQJSONL()), kb.FormatJSONL, kb.WithFileName("faq.jsonl"))

@@ -8,7 +8,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/duxin-ai/duxin/internal/sampledata"
+	"github.com/duxin-ai/duxin/sampledata"
 	"github.com/duxin-ai/duxin/tokenize"
 	"github.com/duxin-ai/duxin/tokenize/jieba"
 )

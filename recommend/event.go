@@ -16,7 +16,7 @@ import (
 // Event types with a meaning of their own to the engine. Types starting
 // with "profile." are the user's state (the latest value of each attribute
 // holds). Every other type (transfer.success, refund.apply, …; see the
-// sample vocabulary in internal/sampledata/phrasebook.yaml) is an opaque
+// sample vocabulary in sampledata/phrasebook.yaml) is an opaque
 // string matched against the knowledge base's triggers and learned from
 // logs.
 const (

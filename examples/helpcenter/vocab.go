@@ -12,7 +12,7 @@ import (
 )
 
 // This file is the demo's view of the wallet phrasebook
-// (internal/sampledata/phrasebook.yaml), the one copy of the sample event
+// (sampledata/phrasebook.yaml), the one copy of the sample event
 // vocabulary: which event types the "add an event" form offers, which
 // attributes each takes with which values, how a free value is checked, and
 // the labels the form shows.
@@ -149,7 +149,7 @@ func (s *eventSpec) attr(name string) *attrSpec {
 	return nil
 }
 
-// amountBand maps "1234.50" to its band (see internal/sampledata/EVENTS.md).
+// amountBand maps "1234.50" to its band (see sampledata/EVENTS.md).
 func amountBand(amount string) string {
 	f, err := strconv.ParseFloat(amount, 64)
 	switch {

@@ -14,7 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/duxin-ai/duxin/intent"
-	"github.com/duxin-ai/duxin/internal/sampledata"
+	"github.com/duxin-ai/duxin/sampledata"
 	"github.com/duxin-ai/duxin/kb"
 	"github.com/duxin-ai/duxin/prommetrics"
 	"github.com/duxin-ai/duxin/recommend"

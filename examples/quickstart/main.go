@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/duxin-ai/duxin/intent"
-	"github.com/duxin-ai/duxin/internal/sampledata"
+	"github.com/duxin-ai/duxin/sampledata"
 	"github.com/duxin-ai/duxin/kb"
 	"github.com/duxin-ai/duxin/recommend"
 	"github.com/duxin-ai/duxin/recommend/simulate"

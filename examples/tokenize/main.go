@@ -17,7 +17,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/duxin-ai/duxin/internal/sampledata"
+	"github.com/duxin-ai/duxin/sampledata"
 	"github.com/duxin-ai/duxin/tokenize"
 	"github.com/duxin-ai/duxin/tokenize/jieba"
 )

@@ -52,6 +52,8 @@ var allowed = map[string][]string{
 	"kb":                        {"tokenize", "internal/"},
 	"intent":                    {"tokenize", "internal/"},
 	"recommend":                 {"kb", "tokenize", "intent", "internal/"},
+	"recommend/simulate":        {"kb", "tokenize", "intent", "internal/", "sampledata"},
+	"sampledata":                {},
 	"replica":                   {"kb", "tokenize", "intent", "recommend", "internal/"},
 	"prommetrics":               {"kb", "tokenize", "intent", "recommend", "replica", "internal/"},
 	"internal/":                 {"internal/"},

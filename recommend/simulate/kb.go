@@ -8,7 +8,7 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/duxin-ai/duxin/internal/sampledata"
+	"github.com/duxin-ai/duxin/sampledata"
 	"github.com/duxin-ai/duxin/kb"
 	"github.com/duxin-ai/duxin/tokenize"
 )

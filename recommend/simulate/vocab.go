@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"fmt"
 
-	"github.com/duxin-ai/duxin/internal/sampledata"
+	"github.com/duxin-ai/duxin/sampledata"
 	"github.com/duxin-ai/duxin/recommend"
 )
 

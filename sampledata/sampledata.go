@@ -3,7 +3,9 @@
 // (faq.jsonl), the behavior event vocabulary its triggers use and its words
 // (phrasebook.yaml, explained in EVENTS.md),
 // and, for intent, training utterances and a routing table. Examples, tests
-// and benchmarks use it so they run on a fresh checkout with no other files.
+// and benchmarks use it so they run on a fresh checkout with no other files;
+// it is a public package, imports nothing, so an example copied into another
+// module still compiles and runs.
 package sampledata
 
 import _ "embed"
