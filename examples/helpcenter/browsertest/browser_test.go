@@ -1,4 +1,4 @@
-package main
+package browsertest
 
 import (
 	"bytes"
@@ -6,9 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"image/png"
-	"net/http/httptest"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -17,12 +19,71 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-var updateScreenshot = flag.Bool("update-screenshot", false, "write the browser test's screenshot to screenshot.png")
+var updateScreenshot = flag.Bool("update-screenshot", false, "write the browser test's screenshot to ../screenshot.png")
 
 const (
-	screenshotFile  = "screenshot.png"
-	screenshotWidth = 1000 // pixels: the window and the committed PNG
+	screenshotFile  = "../screenshot.png" // the demo's README shows it
+	screenshotWidth = 1000                // pixels: the window and the committed PNG
 )
+
+// startDemo builds the demo (the package in the parent folder, in duxin's
+// own module), starts it on a free loopback port with its defaults (the
+// sample data, 1000 simulated users, in memory) and returns its base URL
+// once it answers. The process is stopped when the test ends.
+func startDemo(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "helpcenter")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Dir = ".."
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build of the demo: %v\n%s", err, out)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	logf, err := os.Create(filepath.Join(t.TempDir(), "demo.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-addr", addr)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+		if t.Failed() {
+			b, _ := os.ReadFile(logf.Name())
+			t.Logf("the demo's log:\n%s", b)
+		}
+	})
+	base := "http://" + addr
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		resp, err := http.Get(base + "/api/status")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return base
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the demo did not start within 3 minutes: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
 
 // findBrowser returns the path of an installed Chromium or Chrome, or "".
 func findBrowser() string {
@@ -40,13 +101,15 @@ func findBrowser() string {
 func TestBrowser(t *testing.T) {
 	browser := findBrowser()
 	if browser == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("CI=true but no browser installed: looked for chromium, chromium-browser, google-chrome, google-chrome-stable in PATH")
+		}
 		t.Skip("no browser installed: looked for chromium, chromium-browser, google-chrome, google-chrome-stable in PATH (Debian: apt-get install chromium)")
 	}
 	if testing.Short() {
 		t.Skip("starts a browser; skipped with -short")
 	}
-	ts := httptest.NewServer(newTestServer(t).handler())
-	defer ts.Close()
+	base := startDemo(t)
 
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(browser),
@@ -93,7 +156,7 @@ func TestBrowser(t *testing.T) {
 	const suggestionIDs = `[...document.querySelectorAll("#suggestions li.suggestion")].map(li => li.dataset.id)`
 
 	step("open the page",
-		chromedp.Navigate(ts.URL),
+		chromedp.Navigate(base),
 		chromedp.WaitVisible(chromedp.CSS(`body[data-ready="true"]`)),
 	)
 
@@ -187,7 +250,7 @@ func TestBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := t.TempDir() + "/" + screenshotFile
+	out := filepath.Join(t.TempDir(), "screenshot.png")
 	if *updateScreenshot {
 		out = screenshotFile
 	}
