@@ -12,10 +12,10 @@ import (
 	"time"
 
 	"github.com/duxin-ai/duxin/intent"
-	"github.com/duxin-ai/duxin/sampledata"
 	"github.com/duxin-ai/duxin/kb"
 	"github.com/duxin-ai/duxin/recommend"
 	"github.com/duxin-ai/duxin/recommend/simulate"
+	"github.com/duxin-ai/duxin/sampledata"
 	"github.com/duxin-ai/duxin/tokenize/jieba"
 )
 

@@ -8,8 +8,8 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/duxin-ai/duxin/sampledata"
 	"github.com/duxin-ai/duxin/kb"
+	"github.com/duxin-ai/duxin/sampledata"
 	"github.com/duxin-ai/duxin/tokenize"
 )
 

@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"fmt"
 
-	"github.com/duxin-ai/duxin/sampledata"
 	"github.com/duxin-ai/duxin/recommend"
+	"github.com/duxin-ai/duxin/sampledata"
 )
 
 // SamplePhrasebook returns the wallet phrasebook of the sample data (the
