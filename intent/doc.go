@@ -1,9 +1,9 @@
 // Package intent maps what a user types or says — 我要开电子回单, 花呗怎么还,
 // 帮我查一下昨天那笔500元的转账 — to an intent with a calibrated confidence,
-// says "I don't know" when it does not know, routes the intent to a service
-// and extracts the values the service needs.
+// says "I don't know" when it does not know, and routes the intent to a
+// service.
 //
-// Three parts live here:
+// Two parts live here:
 //
 //   - a trainable classifier: [Train] fits a [*Model] to labelled
 //     [Example]s read by [ReadFile] (JSON Lines, CSV, or YAML in the shape of
@@ -11,9 +11,11 @@
 //     [Outcome] and the top-1/top-2 gap; [Model.WriteTo] and [ReadModel] save
 //     and load it;
 //   - routing: [Routes] maps intents to services (name, deep link, the slots
-//     each needs), see route.go;
-//   - slot extraction: an [Extractor] finds amounts, dates, card tail
-//     numbers and order numbers in the utterance, see slots.go.
+//     each needs), see route.go; [Routes.Resolve] matches the slots found in
+//     the utterance against them.
+//
+// Finding the slots — amounts, dates, card tail numbers, order numbers — is
+// the job of the sub-package [github.com/duxin-ai/duxin/intent/slots].
 //
 // A minimal use (tok is usually a jieba tokenizer, see below):
 //
