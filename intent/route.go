@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"strconv"
@@ -162,7 +163,7 @@ func parseRoute(b []byte) (Route, string, error) {
 	if !utf8.Valid(b) {
 		// Name the field when the line is otherwise valid JSON.
 		if json.Unmarshal(b, &raw) == nil {
-			for _, f := range append(routeFields, sortedKeys(raw)...) {
+			for _, f := range append(routeFields, slices.Sorted(maps.Keys(raw))...) {
 				if v, ok := raw[f]; ok && !utf8.Valid(v) {
 					return Route{}, f, badRoute("invalid UTF-8")
 				}
@@ -176,7 +177,7 @@ func parseRoute(b []byte) (Route, string, error) {
 		}
 		return Route{}, "", badRoute("not a JSON object: %v", err)
 	}
-	for _, k := range sortedKeys(raw) {
+	for _, k := range slices.Sorted(maps.Keys(raw)) {
 		if !slices.Contains(routeFields, k) {
 			return Route{}, k, badRoute("unknown field")
 		}
@@ -225,15 +226,6 @@ func parseRoute(b []byte) (Route, string, error) {
 		}
 	}
 	return route, "", nil
-}
-
-func sortedKeys(m map[string]json.RawMessage) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // Get returns the route for intent.
