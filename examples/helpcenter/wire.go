@@ -132,8 +132,10 @@ func build(ctx context.Context, cfg buildConfig, log *slog.Logger) (_ *backend, 
 	if err != nil {
 		return nil, fmt.Errorf("intents: %w", err)
 	}
+	learning := intent.DefaultLearning()
+	learning.Seed = cfg.Seed
 	trainIntent := func(ctx context.Context) (*intent.Model, error) {
-		return intent.Train(ctx, exs, tok, intent.WithSeed(cfg.Seed))
+		return intent.Train(ctx, exs, tok, intent.WithLearning(learning))
 	}
 	var model intentModel
 	if rep != nil {
