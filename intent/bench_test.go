@@ -56,7 +56,7 @@ func BenchmarkTrain(b *testing.B) {
 			var m *intent.Model
 			for b.Loop() {
 				var err error
-				if m, err = intent.Train(ctx, train, tok, intent.WithSolver(s.solver)); err != nil {
+				if m, err = intent.Train(ctx, train, tok, learning(func(l *intent.Learning) { l.Solver = s.solver })); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -97,7 +97,7 @@ func BenchmarkClassify(b *testing.B) {
 	ctx := context.Background()
 	for _, s := range solvers {
 		b.Run(s.name, func(b *testing.B) {
-			m, err := intent.Train(ctx, train, tok, intent.WithSolver(s.solver))
+			m, err := intent.Train(ctx, train, tok, learning(func(l *intent.Learning) { l.Solver = s.solver }))
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -80,7 +80,7 @@ type Result struct {
 	Outcome Outcome
 	// Predictions are the most likely labels, best first (ties by label),
 	// including the out-of-scope label when the model has one. Their number
-	// is set at training time (WithTopK, default 5).
+	// is set at training time ([Decision.TopK], default 5).
 	Predictions []Prediction
 	// Gap is the confidence of the first prediction minus that of the
 	// second (the first's confidence when there is only one label).

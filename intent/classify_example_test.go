@@ -60,7 +60,9 @@ func ExampleModel_Classify() {
 	defer tok.Close()
 	// A close call between the top two intents should be confirmed with the
 	// user rather than acted on: ask for a gap of at least 0.25.
-	model, err := intent.Train(ctx, examples, tok, intent.WithMinGap(0.25))
+	decision := intent.DefaultDecision()
+	decision.MinGap = 0.25
+	model, err := intent.Train(ctx, examples, tok, intent.WithDecision(decision))
 	if err != nil {
 		log.Fatal(err)
 	}

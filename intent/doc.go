@@ -1,9 +1,9 @@
 // Package intent maps what a user types or says — 我要开电子回单, 花呗怎么还,
 // 帮我查一下昨天那笔500元的转账 — to an intent with a calibrated confidence,
-// says "I don't know" when it does not know, routes the intent to a service
-// and extracts the values the service needs.
+// says "I don't know" when it does not know, and routes the intent to a
+// service.
 //
-// Three parts live here:
+// Two parts live here:
 //
 //   - a trainable classifier: [Train] fits a [*Model] to labelled
 //     [Example]s read by [ReadFile] (JSON Lines, CSV, or YAML in the shape of
@@ -11,9 +11,11 @@
 //     [Outcome] and the top-1/top-2 gap; [Model.WriteTo] and [ReadModel] save
 //     and load it;
 //   - routing: [Routes] maps intents to services (name, deep link, the slots
-//     each needs), see route.go;
-//   - slot extraction: an [Extractor] finds amounts, dates, card tail
-//     numbers and order numbers in the utterance, see slots.go.
+//     each needs), see route.go; [Routes.Resolve] matches the slots found in
+//     the utterance against them.
+//
+// Finding the slots — amounts, dates, card tail numbers, order numbers — is
+// the job of the sub-package [github.com/duxin-ai/duxin/intent/slots].
 //
 // A minimal use (tok is usually a jieba tokenizer, see below):
 //
@@ -37,9 +39,15 @@
 // 1 to 3 runes for n-grams with a Han character, 2 to 4 for the others
 // (Latin words, digits). Counts are weighted by sublinear TF-IDF; the word
 // part and the character part are each scaled to unit length and mixed 35:65
-// (squared norms).
+// (squared norms). [Features] changes these choices.
 //
-// Four learners are available ([WithSolver]): [Softmax] (multinomial
+// Train's options come in three groups, each a struct with a default
+// ([Option] shows how to change one): [Features] (what is extracted from an
+// utterance), [Learning] (how the model is fitted and calibrated) and
+// [Decision] (threshold, minimum gap, out-of-scope label, number of
+// predictions).
+//
+// Four learners are available ([Learning.Solver]): [Softmax] (multinomial
 // logistic regression with L2, stochastic gradient descent), [SVM]
 // (one-vs-rest linear SVMs, squared hinge, dual coordinate descent),
 // [NaiveBayes] (multinomial, over the same TF-IDF vectors) and [Ensemble]
@@ -50,18 +58,19 @@
 // examples the model did not train on: a held-out tenth, or for sets under
 // 3000 examples, cross-fitted folds. The final model always trains on all
 // examples. Training is deterministic: the same examples, tokenizer, options
-// and seed ([WithSeed]) give byte-identical model files.
+// and seed ([Learning.Seed]) give byte-identical model files.
 //
 // # Out of scope
 //
-// Two mechanisms work together. Examples labelled "oos" ([WithOutOfScopeLabel]
-// changes the label) train an explicit out-of-scope class: a top prediction
-// of that class is [OutOfScope]. And a top prediction whose calibrated
-// confidence is below the threshold ([WithThreshold]) is [LowConfidence];
-// one less than the minimum gap ahead of the runner-up ([WithMinGap], off by
-// default) is [Ambiguous]. Text with no feature the model knows is
-// LowConfidence. Result.Predictions are filled in every case, so a host can
-// offer the top candidates as "did you mean".
+// Two mechanisms work together. Examples labelled "oos"
+// ([Decision.OutOfScopeLabel] changes the label) train an explicit
+// out-of-scope class: a top prediction of that class is [OutOfScope]. And a
+// top prediction whose calibrated confidence is below the threshold
+// ([Decision.Threshold]) is [LowConfidence]; one less than the minimum gap
+// ahead of the runner-up ([Decision.MinGap], off by default) is [Ambiguous].
+// Text with no feature the model knows is LowConfidence. Result.Predictions
+// are filled in every case, so a host can offer the top candidates as "did
+// you mean".
 //
 // The defaults (ensemble with SVM cost 2, 7 epochs, naive Bayes smoothing
 // 0.003, character share 0.65, threshold 0.2, no gap) were chosen by 5-fold

@@ -23,6 +23,26 @@ func wallet(t testing.TB) []intent.Example {
 	return exs
 }
 
+// features, learning and decision return the option for one group of
+// settings: the group's defaults changed by edit.
+func features(edit func(*intent.Features)) intent.Option {
+	f := intent.DefaultFeatures()
+	edit(&f)
+	return intent.WithFeatures(f)
+}
+
+func learning(edit func(*intent.Learning)) intent.Option {
+	l := intent.DefaultLearning()
+	edit(&l)
+	return intent.WithLearning(l)
+}
+
+func decision(edit func(*intent.Decision)) intent.Option {
+	d := intent.DefaultDecision()
+	edit(&d)
+	return intent.WithDecision(d)
+}
+
 func train(t testing.TB, exs []intent.Example, opts ...intent.Option) *intent.Model {
 	t.Helper()
 	m, err := intent.Train(context.Background(), exs, tokenize.Bigram(), opts...)
@@ -53,7 +73,7 @@ var heldOut = []struct{ text, want string }{
 }
 
 func TestClassifyHeldOut(t *testing.T) {
-	m := train(t, wallet(t), intent.WithThreshold(0))
+	m := train(t, wallet(t), decision(func(d *intent.Decision) { d.Threshold = 0 }))
 	for _, h := range heldOut {
 		r, err := m.Classify(context.Background(), h.text)
 		if err != nil {
@@ -90,12 +110,12 @@ func TestOutcomes(t *testing.T) {
 		text string
 		want intent.Outcome
 	}{
-		{"in scope", []intent.Option{intent.WithThreshold(0)}, "花呗的钱怎么还上", intent.Matched},
+		{"in scope", []intent.Option{decision(func(d *intent.Decision) { d.Threshold = 0 })}, "花呗的钱怎么还上", intent.Matched},
 		{"oos class", nil, "明天天气怎么样", intent.OutOfScope},
-		{"threshold 1", []intent.Option{intent.WithThreshold(1)}, "花呗的钱怎么还上", intent.LowConfidence},
-		{"gap 1", []intent.Option{intent.WithThreshold(0), intent.WithMinGap(1)}, "花呗的钱怎么还上", intent.Ambiguous},
+		{"threshold 1", []intent.Option{decision(func(d *intent.Decision) { d.Threshold = 1 })}, "花呗的钱怎么还上", intent.LowConfidence},
+		{"gap 1", []intent.Option{decision(func(d *intent.Decision) { d.Threshold, d.MinGap = 0, 1 })}, "花呗的钱怎么还上", intent.Ambiguous},
 		{"empty text", nil, "", intent.LowConfidence},
-		{"custom oos label", []intent.Option{intent.WithOutOfScopeLabel("transfer")}, "我要转账给朋友", intent.OutOfScope},
+		{"custom oos label", []intent.Option{decision(func(d *intent.Decision) { d.OutOfScopeLabel = "transfer" })}, "我要转账给朋友", intent.OutOfScope},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -121,7 +141,7 @@ func TestTemperatureIsFitted(t *testing.T) {
 	if m.Temperature() == 1 || !(m.Temperature() > 0) {
 		t.Errorf("Temperature() = %v, want a fitted value", m.Temperature())
 	}
-	m = train(t, wallet(t), intent.WithHoldout(0))
+	m = train(t, wallet(t), learning(func(l *intent.Learning) { l.Holdout = 0 }))
 	if m.Temperature() != 1 {
 		t.Errorf("without holdout: Temperature() = %v, want 1", m.Temperature())
 	}
@@ -130,12 +150,15 @@ func TestTemperatureIsFitted(t *testing.T) {
 func TestDeterministic(t *testing.T) {
 	exs := wallet(t)
 	for _, solver := range []intent.Solver{intent.Softmax, intent.SVM, intent.Ensemble, intent.NaiveBayes} {
-		a := modelBytes(t, train(t, exs, intent.WithSeed(7), intent.WithSolver(solver)))
-		b := modelBytes(t, train(t, exs, intent.WithSeed(7), intent.WithSolver(solver)))
+		seeded := func(seed uint64) intent.Option {
+			return learning(func(l *intent.Learning) { l.Seed, l.Solver = seed, solver })
+		}
+		a := modelBytes(t, train(t, exs, seeded(7)))
+		b := modelBytes(t, train(t, exs, seeded(7)))
 		if !bytes.Equal(a, b) {
 			t.Errorf("solver %d: two trainings with seed 7 differ", solver)
 		}
-		c := modelBytes(t, train(t, exs, intent.WithSeed(8), intent.WithSolver(solver)))
+		c := modelBytes(t, train(t, exs, seeded(8)))
 		if bytes.Equal(a, c) {
 			t.Errorf("solver %d: seeds 7 and 8 give the same model", solver)
 		}
@@ -157,8 +180,8 @@ func TestTrainErrors(t *testing.T) {
 		{"empty text", []intent.Example{{Text: "转账", Intent: "a"}, {Text: " ", Intent: "b"}}, tok, nil, intent.ErrEmptyText, `intent: example 1: field "text": empty text`},
 		{"empty intent", []intent.Example{{Text: "转账", Intent: "", Source: intent.Source{File: "f.csv", Line: 9}}}, tok, nil, intent.ErrEmptyIntent, `intent: f.csv:9: field "intent": empty intent`},
 		{"nil tokenizer", []intent.Example{{Text: "转账", Intent: "a"}}, nil, nil, intent.ErrBadOption, ""},
-		{"bad threshold", []intent.Example{{Text: "转账", Intent: "a"}}, tok, []intent.Option{intent.WithThreshold(2)}, intent.ErrBadOption, "threshold 2"},
-		{"bad epochs and gap", []intent.Example{{Text: "转账", Intent: "a"}}, tok, []intent.Option{intent.WithEpochs(0), intent.WithMinGap(-1)}, intent.ErrBadOption, "gap -1"},
+		{"bad threshold", []intent.Example{{Text: "转账", Intent: "a"}}, tok, []intent.Option{decision(func(d *intent.Decision) { d.Threshold = 2 })}, intent.ErrBadOption, "threshold 2"},
+		{"bad epochs and gap", []intent.Example{{Text: "转账", Intent: "a"}}, tok, []intent.Option{learning(func(l *intent.Learning) { l.Epochs = 0 }), decision(func(d *intent.Decision) { d.MinGap = -1 })}, intent.ErrBadOption, "gap -1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -186,7 +209,7 @@ func TestContextCanceled(t *testing.T) {
 }
 
 func TestSingleLabel(t *testing.T) {
-	m := train(t, []intent.Example{{Text: "转账", Intent: "transfer"}, {Text: "转钱", Intent: "transfer"}}, intent.WithHoldout(0))
+	m := train(t, []intent.Example{{Text: "转账", Intent: "transfer"}, {Text: "转钱", Intent: "transfer"}}, learning(func(l *intent.Learning) { l.Holdout = 0 }))
 	r, err := m.Classify(context.Background(), "给妈妈转账")
 	if err != nil {
 		t.Fatal(err)
@@ -229,7 +252,17 @@ func TestConcurrentClassify(t *testing.T) {
 
 func TestBadSolverOptions(t *testing.T) {
 	exs := []intent.Example{{Text: "转账", Intent: "a"}}
-	for _, opt := range []intent.Option{intent.WithSolver(0), intent.WithSolver(9), intent.WithCost(0), intent.WithCharNGrams(3, 1), intent.WithTopK(0)} {
+	for _, opt := range []intent.Option{
+		learning(func(l *intent.Learning) { l.Solver = 0 }),
+		learning(func(l *intent.Learning) { l.Solver = 9 }),
+		learning(func(l *intent.Learning) { l.Cost = 0 }),
+		features(func(f *intent.Features) { f.CharNGrams = intent.NGrams{Min: 3, Max: 1} }),
+		decision(func(d *intent.Decision) { d.TopK = 0 }),
+		// Groups written from scratch leave a field at an invalid zero.
+		intent.WithFeatures(intent.Features{CharNGrams: intent.NGrams{Min: 1, Max: 3}}),
+		intent.WithLearning(intent.Learning{Seed: 7}),
+		intent.WithDecision(intent.Decision{Threshold: 0.5}),
+	} {
 		if _, err := intent.Train(context.Background(), exs, tokenize.Bigram(), opt); !errors.Is(err, intent.ErrBadOption) {
 			t.Errorf("err = %v, want ErrBadOption", err)
 		}

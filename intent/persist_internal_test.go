@@ -19,7 +19,9 @@ func TestDecodeMutatedPayload(t *testing.T) {
 		{Text: "我要转账", Intent: "transfer"},
 		{Text: "今天天气", Intent: "oos"},
 	}
-	m, err := Train(context.Background(), exs, tokenize.Bigram(), WithCharNGrams(1, 1), WithHoldout(0))
+	f, l := DefaultFeatures(), DefaultLearning()
+	f.CharNGrams, l.Holdout = NGrams{1, 1}, 0
+	m, err := Train(context.Background(), exs, tokenize.Bigram(), WithFeatures(f), WithLearning(l))
 	if err != nil {
 		t.Fatal(err)
 	}

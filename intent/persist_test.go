@@ -24,7 +24,7 @@ func small(t testing.TB) *intent.Model {
 		{Text: "给妈妈转钱", Intent: "transfer"},
 		{Text: "今天天气", Intent: "oos"},
 	}
-	m, err := intent.Train(context.Background(), exs, tokenize.Bigram(), intent.WithCharNGrams(0, 0), intent.WithHoldout(0))
+	m, err := intent.Train(context.Background(), exs, tokenize.Bigram(), features(func(f *intent.Features) { f.CharNGrams = intent.NGrams{} }), learning(func(l *intent.Learning) { l.Holdout = 0 }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +36,7 @@ func TestRoundTrip(t *testing.T) {
 	models := map[string]*intent.Model{
 		"wallet":     train(t, wallet(t)),
 		"small":      small(t),
-		"cross-word": train(t, wallet(t), intent.WithCrossWordNGrams(), intent.WithoutWordPairs()),
+		"cross-word": train(t, wallet(t), features(func(f *intent.Features) { f.CrossWord, f.WordPairs = true, false })),
 	}
 	for name, m := range models {
 		t.Run(name, func(t *testing.T) {

@@ -7,10 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/duxin-ai/duxin/intent/slots"
 )
 
 // Errors about routing tables and routing.
@@ -32,7 +35,7 @@ type Route struct {
 	Service string `json:"service"`
 	// Link is a deep link into the host app, e.g. "duxin://service/transfer".
 	Link string `json:"link"`
-	// Slots lists the slot kinds (see [SlotKind]) the service can use.
+	// Slots lists the slot kinds (see [slots.Kind]) the service can use.
 	Slots []string `json:"slots"`
 	// Required is the subset of Slots the service cannot start without;
 	// a host asks a follow-up question for each missing one.
@@ -160,7 +163,7 @@ func parseRoute(b []byte) (Route, string, error) {
 	if !utf8.Valid(b) {
 		// Name the field when the line is otherwise valid JSON.
 		if json.Unmarshal(b, &raw) == nil {
-			for _, f := range append(routeFields, sortedKeys(raw)...) {
+			for _, f := range append(routeFields, slices.Sorted(maps.Keys(raw))...) {
 				if v, ok := raw[f]; ok && !utf8.Valid(v) {
 					return Route{}, f, badRoute("invalid UTF-8")
 				}
@@ -174,7 +177,7 @@ func parseRoute(b []byte) (Route, string, error) {
 		}
 		return Route{}, "", badRoute("not a JSON object: %v", err)
 	}
-	for _, k := range sortedKeys(raw) {
+	for _, k := range slices.Sorted(maps.Keys(raw)) {
 		if !slices.Contains(routeFields, k) {
 			return Route{}, k, badRoute("unknown field")
 		}
@@ -209,7 +212,7 @@ func parseRoute(b []byte) (Route, string, error) {
 	}
 	seen := map[string]bool{}
 	for _, s := range route.Slots {
-		if !SlotKind(s).Known() {
+		if !slots.Kind(s).Known() {
 			return Route{}, "slots", badRoute("unknown slot kind %q", s)
 		}
 		if seen[s] {
@@ -223,15 +226,6 @@ func parseRoute(b []byte) (Route, string, error) {
 		}
 	}
 	return route, "", nil
-}
-
-func sortedKeys(m map[string]json.RawMessage) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // Get returns the route for intent.
@@ -273,7 +267,7 @@ type Resolution struct {
 	// Slots are the given slots whose kind the route lists, in input order.
 	// A kind may appear more than once (两笔金额); [Resolution.Value] picks
 	// the first.
-	Slots []Slot
+	Slots []slots.Slot
 	// Missing lists the required slot kinds no slot was found for, in the
 	// order of Route.Required. Empty means the host can open Route.Link
 	// directly; otherwise it asks for each missing value.
@@ -281,7 +275,7 @@ type Resolution struct {
 }
 
 // Value returns the Value of the first slot of kind k.
-func (r Resolution) Value(k SlotKind) (string, bool) {
+func (r Resolution) Value(k slots.Kind) (string, bool) {
 	for _, s := range r.Slots {
 		if s.Kind == k {
 			return s.Value, true
@@ -290,22 +284,22 @@ func (r Resolution) Value(k SlotKind) (string, bool) {
 	return "", false
 }
 
-// Resolve looks up the route for intent and matches slots (as returned by
-// [Extractor.Extract]) against it. It returns an error wrapping
+// Resolve looks up the route for intent and matches found (as returned by
+// [slots.Extractor.Extract]) against it. It returns an error wrapping
 // [ErrUnknownIntent] when the table has no route for intent.
-func (rt *Routes) Resolve(intent string, slots []Slot) (Resolution, error) {
+func (rt *Routes) Resolve(intent string, found []slots.Slot) (Resolution, error) {
 	route, ok := rt.Get(intent)
 	if !ok {
 		return Resolution{}, fmt.Errorf("%w %q", ErrUnknownIntent, intent)
 	}
 	res := Resolution{Route: route}
-	for _, s := range slots {
+	for _, s := range found {
 		if slices.Contains(route.Slots, string(s.Kind)) {
 			res.Slots = append(res.Slots, s)
 		}
 	}
 	for _, k := range route.Required {
-		if _, found := res.Value(SlotKind(k)); !found {
+		if _, ok := res.Value(slots.Kind(k)); !ok {
 			res.Missing = append(res.Missing, k)
 		}
 	}

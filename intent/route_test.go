@@ -10,10 +10,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/duxin-ai/duxin/intent"
+	"github.com/duxin-ai/duxin/intent/slots"
 )
 
 const sampleDir = "../sampledata"
@@ -139,18 +141,22 @@ func TestSampleRoutesCoverIntents(t *testing.T) {
 
 func TestResolve(t *testing.T) {
 	rt := loadSampleRoutes(t)
-	e := newTestExtractor(t)
+	// A fixed clock: 2026-03-18 is a Wednesday.
+	e, err := slots.New(slots.WithClock(func() time.Time { return time.Date(2026, 3, 18, 15, 0, 0, 0, time.FixedZone("CST", 8*3600)) }))
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		intent, text string
-		values       map[intent.SlotKind]string
+		values       map[slots.Kind]string
 		missing      []string
 	}{
-		{"transfer", "给妈妈转500", map[intent.SlotKind]string{intent.Payee: "妈妈", intent.Amount: "500"}, nil},
+		{"transfer", "给妈妈转500", map[slots.Kind]string{slots.Payee: "妈妈", slots.Amount: "500"}, nil},
 		{"transfer", "我要转账", nil, []string{"amount"}},
 		// The date is not a transfer slot, so it is dropped.
-		{"transfer", "昨天转账给张三", map[intent.SlotKind]string{intent.Payee: "张三"}, []string{"amount"}},
-		{"unbind_card", "解绑尾号1234的卡", map[intent.SlotKind]string{intent.CardTail: "1234"}, nil},
-		{"mobile_topup", "充100话费", map[intent.SlotKind]string{intent.Amount: "100"}, []string{"phone"}},
+		{"transfer", "昨天转账给张三", map[slots.Kind]string{slots.Payee: "张三"}, []string{"amount"}},
+		{"unbind_card", "解绑尾号1234的卡", map[slots.Kind]string{slots.CardTail: "1234"}, nil},
+		{"mobile_topup", "充100话费", map[slots.Kind]string{slots.Amount: "100"}, []string{"phone"}},
 		{"human_agent", "转人工", nil, nil},
 	}
 	for _, tt := range tests {
@@ -159,7 +165,7 @@ func TestResolve(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := map[intent.SlotKind]string{}
+			got := map[slots.Kind]string{}
 			for _, s := range res.Slots {
 				got[s.Kind] = s.Value
 			}
@@ -204,7 +210,7 @@ func ExampleRoutes_Resolve() {
 		fmt.Println(err)
 		return
 	}
-	ex, err := intent.NewExtractor()
+	ex, err := slots.New()
 	if err != nil {
 		fmt.Println(err)
 		return

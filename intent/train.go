@@ -2,7 +2,6 @@ package intent
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -13,207 +12,13 @@ import (
 	"github.com/duxin-ai/duxin/tokenize"
 )
 
-// Option configures [Train].
-type Option func(*options)
-
-type options struct {
-	seed      uint64
-	epochs    int
-	l2        float64
-	rate      float64
-	holdout   float64
-	threshold float64
-	gap       float64
-	oos       string
-	topK      int
-	features  featureConfig
-	minCount  int
-	solver    Solver
-	cost      float64
-}
-
-// Solver selects the learning algorithm of [Train].
-type Solver uint8
-
-// The solvers.
-const (
-	// Softmax is multinomial logistic regression with L2 regularisation,
-	// trained by stochastic gradient descent.
-	Softmax Solver = iota + 1
-	// SVM is one-vs-rest linear support vector machines with the squared
-	// hinge loss, trained by dual coordinate descent; confidences are a
-	// temperature-scaled softmax over their margins.
-	SVM
-	// Ensemble trains Softmax, SVM and NaiveBayes and adds their
-	// temperature-scaled scores (a product of the calibrated experts); it
-	// costs the sum of their training times and nothing at classification
-	// time.
-	Ensemble
-	// NaiveBayes is multinomial naive Bayes over the TF-IDF vectors: the
-	// score of a label is its log prior plus each feature's weight times the
-	// log of the feature's smoothed share of the label's feature mass. It
-	// trains in one pass and is weaker alone than the other two; in the
-	// ensemble it adds a generative view of the data.
-	NaiveBayes
-)
-
-// WithSolver selects the learning algorithm; the default is [Ensemble].
-func WithSolver(s Solver) Option { return func(o *options) { o.solver = s } }
-
-// WithCost sets the SVM solver's misclassification cost C; the default is 2.
-func WithCost(c float64) Option { return func(o *options) { o.cost = c } }
-
-// The defaults were chosen on held-out slices of training files only
-// (CLINC150, Banking77, SMP2017, InsuranceQA-zh; see the package doc).
-func defaultOptions() options {
-	return options{
-		seed:      1,
-		epochs:    7,
-		l2:        1e-5,
-		rate:      1,
-		holdout:   0.1,
-		threshold: 0.2,
-		gap:       0,
-		oos:       "oos",
-		topK:      5,
-		features:  featureConfig{WordBigrams: true, CharMin: 1, CharMax: 3, LatinMin: 2, LatinMax: 4, CharWeight: 0.65},
-		minCount:  1,
-		solver:    Ensemble,
-		cost:      2,
-	}
-}
-
-func (o *options) validate() error {
-	var errs []error
-	bad := func(format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrBadOption}, args...)...))
-	}
-	if o.epochs < 1 {
-		bad("epochs %d < 1", o.epochs)
-	}
-	if !(o.l2 >= 0) || math.IsInf(o.l2, 0) {
-		bad("l2 %v not a finite number >= 0", o.l2)
-	}
-	if !(o.rate > 0) || math.IsInf(o.rate, 0) {
-		bad("learning rate %v not a finite number > 0", o.rate)
-	}
-	if !(o.holdout >= 0 && o.holdout < 0.5) {
-		bad("holdout %v not in [0, 0.5)", o.holdout)
-	}
-	if !(o.threshold >= 0 && o.threshold <= 1) {
-		bad("threshold %v not in [0, 1]", o.threshold)
-	}
-	if !(o.gap >= 0 && o.gap <= 1) {
-		bad("gap %v not in [0, 1]", o.gap)
-	}
-	if o.topK < 1 {
-		bad("top k %d < 1", o.topK)
-	}
-	f := o.features
-	if f.CharMin < 0 || f.CharMax < f.CharMin || f.CharMax > 8 {
-		bad("character n-gram range [%d, %d] not within [1, 8]", f.CharMin, f.CharMax)
-	}
-	if f.LatinMax > 0 && (f.LatinMin < 1 || f.LatinMax < f.LatinMin || f.LatinMax > 8) {
-		bad("Latin character n-gram range [%d, %d] not within [1, 8]", f.LatinMin, f.LatinMax)
-	}
-	if !(f.CharWeight >= 0 && f.CharWeight <= 1) {
-		bad("character weight %v not in [0, 1]", f.CharWeight)
-	}
-	if o.minCount < 1 {
-		bad("minimum count %d < 1", o.minCount)
-	}
-	if o.solver < Softmax || o.solver > NaiveBayes {
-		bad("unknown solver %d", o.solver)
-	}
-	if !(o.cost > 0) || math.IsInf(o.cost, 0) {
-		bad("cost %v not a finite number > 0", o.cost)
-	}
-	return errors.Join(errs...)
-}
-
-// WithSeed sets the seed of the example shuffling and the calibration
-// split; the default is 1. Training is deterministic: the same examples,
-// tokenizer, options and seed give a byte-identical model file.
-func WithSeed(seed uint64) Option { return func(o *options) { o.seed = seed } }
-
-// WithEpochs sets the number of passes of stochastic gradient descent over
-// the examples; the default is 7. The SVM solver makes at most ten times as
-// many passes of coordinate descent, usually far fewer.
-func WithEpochs(n int) Option { return func(o *options) { o.epochs = n } }
-
-// WithL2 sets the L2 regularisation strength per example; the default is 1e-5.
-func WithL2(lambda float64) Option { return func(o *options) { o.l2 = lambda } }
-
-// WithLearningRate sets the initial learning rate; the default is 1.
-func WithLearningRate(r float64) Option { return func(o *options) { o.rate = r } }
-
-// WithHoldout sets the fraction of examples, in [0, 0.5), held out to fit
-// the confidence temperature; the default is 0.1. The final model is always
-// trained on all examples; the held-out fit costs one more training. Below
-// 3000 examples, where one slice is too small, calibration cross-fits
-// instead: the examples are split into 1/frac folds (2 to 10) and each is
-// held out once, costing that many more (small) trainings. 0 skips
-// calibration (temperature 1).
-func WithHoldout(frac float64) Option { return func(o *options) { o.holdout = frac } }
-
-// WithThreshold sets the confidence, in [0, 1], below which the top
-// prediction is reported as [LowConfidence]; the default is 0.2.
-func WithThreshold(t float64) Option { return func(o *options) { o.threshold = t } }
-
-// WithMinGap sets the smallest difference, in [0, 1], between the top two
-// confidences for a match; closer calls are [Ambiguous]. The default is 0
-// (off).
-func WithMinGap(g float64) Option { return func(o *options) { o.gap = g } }
-
-// WithOutOfScopeLabel sets the label of out-of-scope examples; the default
-// is "oos". Examples with this label train an explicit class, reported as
-// [OutOfScope].
-func WithOutOfScopeLabel(label string) Option { return func(o *options) { o.oos = label } }
-
-// WithTopK sets how many predictions a [Result] carries; the default is 5.
-func WithTopK(k int) Option { return func(o *options) { o.topK = k } }
-
-// WithCharNGrams sets the lengths, in runes, of the character n-grams taken
-// from each folded word (a run of letters and digits; a run of Han
-// characters counts as one word, across the tokenizer's word boundaries);
-// the default is 1 to 3. By default it covers only n-grams with a Han
-// character; the others follow [WithLatinCharNGrams]. WithCharNGrams(0, 0)
-// uses tokenizer words only.
-func WithCharNGrams(min, max int) Option {
-	return func(o *options) { o.features.CharMin, o.features.CharMax = min, max }
-}
-
-// WithLatinCharNGrams sets the lengths, in runes, of the character n-grams
-// without a Han character (Latin words, digits); WithCharNGrams then applies
-// to n-grams with one. The default is 2 to 4 (words are padded with a space,
-// so " ab" marks a word start); WithLatinCharNGrams(0, 0) makes all n-grams
-// follow WithCharNGrams.
-func WithLatinCharNGrams(min, max int) Option {
-	return func(o *options) { o.features.LatinMin, o.features.LatinMax = min, max }
-}
-
-// WithCharWeight sets the share, in [0, 1], of the character n-grams in the
-// squared norm of each feature vector (the rest goes to words and word
-// pairs); the default is 0.65.
-func WithCharWeight(w float64) Option { return func(o *options) { o.features.CharWeight = w } }
-
-// WithoutWordPairs leaves out the pairs of consecutive tokens, which are
-// features by default.
-func WithoutWordPairs() Option { return func(o *options) { o.features.WordBigrams = false } }
-
-// WithCrossWordNGrams takes character n-grams across word boundaries, over
-// the whole folded utterance, instead of within each word.
-func WithCrossWordNGrams() Option { return func(o *options) { o.features.CrossWord = true } }
-
-// WithMinCount drops features seen in fewer than n training examples; the
-// default is 1 (keep all).
-func WithMinCount(n int) Option { return func(o *options) { o.minCount = n } }
-
 // Train fits a [Model] to the examples: TF-IDF weighted tokenizer words,
-// word pairs and character n-grams feed linear models (by default both a
-// softmax regression and one-vs-rest SVMs, see [Solver]) whose confidences
-// are calibrated by temperatures fitted on held-out examples. The package
-// documentation describes the model and how the defaults were chosen.
+// word pairs and character n-grams feed linear models (by default a softmax
+// regression, one-vs-rest SVMs and naive Bayes, see [Solver]) whose
+// confidences are calibrated by temperatures fitted on held-out examples.
+// The options set [Features], [Learning] and [Decision]; without them Train
+// uses the defaults. The package documentation describes the model and how
+// the defaults were chosen.
 //
 // Examples with an empty text or intent are rejected with an [*ExampleError].
 // Duplicates are kept (they weigh more); conflicting examples — the same text
@@ -232,6 +37,7 @@ func Train(ctx context.Context, examples []Example, tok tokenize.Tokenizer, opts
 	if err := o.validate(); err != nil {
 		return nil, err
 	}
+	fc := o.features.config()
 	if len(examples) == 0 {
 		return nil, ErrNoExamples
 	}
@@ -261,7 +67,7 @@ func Train(ctx context.Context, examples []Example, tok tokenize.Tokenizer, opts
 	raws := make([][]rawFeature, len(examples))
 	df := map[uint64]int{}
 	for i, ex := range examples {
-		r := ext.extract(&o.features, tok, ex.Text)
+		r := ext.extract(&fc, tok, ex.Text)
 		raws[i] = slices.Clone(r)
 		for _, f := range r {
 			df[f.key]++
@@ -269,7 +75,7 @@ func Train(ctx context.Context, examples []Example, tok tokenize.Tokenizer, opts
 	}
 	keys := make([]uint64, 0, len(df))
 	for k, n := range df {
-		if n >= o.minCount {
+		if n >= o.features.MinCount {
 			keys = append(keys, k)
 		}
 	}
@@ -284,7 +90,7 @@ func Train(ctx context.Context, examples []Example, tok tokenize.Tokenizer, opts
 	xs := make([]vector, len(examples))
 	ys := make([]int32, len(examples))
 	for i := range examples {
-		xs[i] = weigh(&o.features, vocab, idf, raws[i], vector{})
+		xs[i] = weigh(&fc, vocab, idf, raws[i], vector{})
 		ys[i] = labelIdx[examples[i].Intent]
 	}
 	raws = nil
@@ -292,21 +98,21 @@ func Train(ctx context.Context, examples []Example, tok tokenize.Tokenizer, opts
 	m := &Model{
 		labels:    labels,
 		oos:       -1,
-		features:  o.features,
+		features:  fc,
 		keys:      keys,
 		vocab:     vocab,
 		idf:       idf,
-		threshold: o.threshold,
-		gap:       o.gap,
-		topK:      o.topK,
+		threshold: o.decision.Threshold,
+		gap:       o.decision.MinGap,
+		topK:      o.decision.TopK,
 		tokID:     tokenize.IdentityOf(tok),
 		tok:       tok,
 		temp:      1,
 	}
-	if i, ok := labelIdx[o.oos]; ok && o.oos != "" {
+	if i, ok := labelIdx[o.decision.OutOfScopeLabel]; ok && o.decision.OutOfScopeLabel != "" {
 		m.oos = int(i)
 	}
-	m.oosLabel = o.oos
+	m.oosLabel = o.decision.OutOfScopeLabel
 	m.init()
 
 	// Each solver's model is trained on all examples (the final model) and,
@@ -315,13 +121,13 @@ func Train(ctx context.Context, examples []Example, tok tokenize.Tokenizer, opts
 	// examples. Runs are independent, so they go on in parallel, at most
 	// GOMAXPROCS at a time to bound memory.
 	nLabels := len(labels)
-	groups := calibrationGroups(examples, o.holdout, o.seed)
+	groups := calibrationGroups(examples, o.learning.Holdout, o.learning.Seed)
 	all := make([]int, len(examples))
 	for i := range all {
 		all[i] = i
 	}
-	solvers := []Solver{o.solver}
-	if o.solver == Ensemble {
+	solvers := []Solver{o.learning.Solver}
+	if o.learning.Solver == Ensemble {
 		solvers = []Solver{Softmax, SVM, NaiveBayes}
 	}
 	type run struct {
@@ -349,7 +155,7 @@ func Train(ctx context.Context, examples []Example, tok tokenize.Tokenizer, opts
 				defer wg.Done()
 				sem <- struct{}{}
 				defer func() { <-sem }()
-				l, err := o.fit(ctx, r.solver, xs, ys, r.idx, len(keys), nLabels)
+				l, err := o.learning.fit(ctx, r.solver, xs, ys, r.idx, len(keys), nLabels)
 				if err != nil {
 					r.err = err
 					return
@@ -488,14 +294,14 @@ func combine(ls []*linear, temps []float64) *linear {
 	return out
 }
 
-func (o *options) fit(ctx context.Context, solver Solver, xs []vector, ys []int32, idx []int, nFeatures, nLabels int) (*linear, error) {
+func (l *Learning) fit(ctx context.Context, solver Solver, xs []vector, ys []int32, idx []int, nFeatures, nLabels int) (*linear, error) {
 	switch solver {
 	case SVM:
-		return fitSVM(ctx, xs, ys, idx, nFeatures, nLabels, o)
+		return fitSVM(ctx, xs, ys, idx, nFeatures, nLabels, l)
 	case NaiveBayes:
 		return fitNB(ctx, xs, ys, idx, nFeatures, nLabels)
 	}
-	return fit(ctx, xs, ys, idx, nFeatures, nLabels, o)
+	return fit(ctx, xs, ys, idx, nFeatures, nLabels, l)
 }
 
 // nbSmoothing is the Lidstone pseudo-count added to every feature's mass in
@@ -567,26 +373,26 @@ func (l *linear) scores(x vector, dst []float64) {
 // gradient descent on the examples at indexes idx. The weights are kept as
 // scale·V so the L2 shrinkage of every step costs O(1) (Bottou's trick), and
 // a step only touches the labels whose gradient is not negligible.
-func fit(ctx context.Context, xs []vector, ys []int32, idx []int, nFeatures, nLabels int, o *options) (*linear, error) {
+func fit(ctx context.Context, xs []vector, ys []int32, idx []int, nFeatures, nLabels int, o *Learning) (*linear, error) {
 	c := nLabels
 	v := make([]float32, nFeatures*c)
 	bias := make([]float64, c)
 	scale := 1.0
-	rng := rand.New(rand.NewPCG(o.seed, 0x6475786e))
+	rng := rand.New(rand.NewPCG(o.Seed, 0x6475786e))
 	order := slices.Clone(idx)
 	scores := make([]float64, c)
 	active := make([]int, 0, c)
 	grads := make([]float64, 0, c)
-	lambda := o.l2
+	lambda := o.L2
 	t := 0.0
-	for epoch := 0; epoch < o.epochs; epoch++ {
+	for epoch := 0; epoch < o.Epochs; epoch++ {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("intent: train: %w", err)
 		}
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		for _, i := range order {
 			x, y := xs[i], int(ys[i])
-			lr := o.rate / (1 + o.rate*lambda*t)
+			lr := o.Rate / (1 + o.Rate*lambda*t)
 			t++
 			copy(scores, bias)
 			for k, f := range x.idx {
@@ -697,7 +503,7 @@ func fitTemperature(scores []float64, gold []int32, labels int) float64 {
 // GOMAXPROCS goroutines; each label's shuffle is seeded by (seed, label), so the result
 // does not depend on scheduling. cost is the SVM's C; a constant feature of
 // value 1 gives each label its bias.
-func fitSVM(ctx context.Context, xs []vector, ys []int32, idx []int, nFeatures, nLabels int, o *options) (*linear, error) {
+func fitSVM(ctx context.Context, xs []vector, ys []int32, idx []int, nFeatures, nLabels int, o *Learning) (*linear, error) {
 	l := &linear{w: make([]float32, nFeatures*nLabels), bias: make([]float32, nLabels), labels: nLabels}
 	jobs := make(chan int)
 	errs := make(chan error, nLabels)
@@ -714,7 +520,7 @@ func fitSVM(ctx context.Context, xs []vector, ys []int32, idx []int, nFeatures, 
 				for _, v := range xs[i].val {
 					qd[k] += float64(v) * float64(v)
 				}
-				qd[k] += 1 + 0.5/o.cost
+				qd[k] += 1 + 0.5/o.Cost
 			}
 			for c := range jobs {
 				if err := ctx.Err(); err != nil {
@@ -727,15 +533,15 @@ func fitSVM(ctx context.Context, xs []vector, ys []int32, idx []int, nFeatures, 
 				for k := range order {
 					order[k] = k
 				}
-				rng := rand.New(rand.NewPCG(o.seed, uint64(c)))
-				diag := 0.5 / o.cost
+				rng := rand.New(rand.NewPCG(o.Seed, uint64(c)))
+				diag := 0.5 / o.Cost
 				// liblinear's shrinking: an example at its bound (alpha 0)
 				// whose gradient exceeds the largest projected gradient of
 				// the previous pass leaves the active set; when the active
 				// set has converged, one full pass confirms it.
 				active := len(order)
 				pgMaxOld := math.Inf(1)
-				for iter := 0; iter < o.epochs*10; iter++ {
+				for iter := 0; iter < o.Epochs*10; iter++ {
 					rng.Shuffle(active, func(i, j int) { order[i], order[j] = order[j], order[i] })
 					pgMax, pgMin := math.Inf(-1), math.Inf(1)
 					for s := 0; s < active; s++ {

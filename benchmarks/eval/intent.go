@@ -341,12 +341,13 @@ func cpuSeconds() float64 {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
-// parseIntentOpts turns "epochs=5,l2=1e-4" into training options.
+// parseIntentOpts turns "epochs=5,l2=1e-4" into training options: the
+// default groups, changed as the names say.
 func parseIntentOpts(s string) ([]intent.Option, error) {
-	var opts []intent.Option
 	if s == "" {
 		return nil, nil
 	}
+	f, l, d := intent.DefaultFeatures(), intent.DefaultLearning(), intent.DefaultDecision()
 	for _, kv := range strings.Split(s, ",") {
 		k, v, _ := strings.Cut(kv, "=")
 		num := func() (float64, error) { return strconv.ParseFloat(v, 64) }
@@ -356,54 +357,54 @@ func parseIntentOpts(s string) ([]intent.Option, error) {
 		}
 		switch k {
 		case "epochs":
-			opts = append(opts, intent.WithEpochs(int(x)))
+			l.Epochs = int(x)
 		case "l2":
-			opts = append(opts, intent.WithL2(x))
+			l.L2 = x
 		case "rate":
-			opts = append(opts, intent.WithLearningRate(x))
+			l.Rate = x
 		case "holdout":
-			opts = append(opts, intent.WithHoldout(x))
+			l.Holdout = x
 		case "threshold":
-			opts = append(opts, intent.WithThreshold(x))
+			d.Threshold = x
 		case "gap":
-			opts = append(opts, intent.WithMinGap(x))
+			d.MinGap = x
 		case "charweight":
-			opts = append(opts, intent.WithCharWeight(x))
+			f.CharWeight = x
 		case "mincount":
-			opts = append(opts, intent.WithMinCount(int(x)))
+			f.MinCount = int(x)
 		case "svm":
-			opts = append(opts, intent.WithSolver(intent.SVM), intent.WithCost(x))
+			l.Solver, l.Cost = intent.SVM, x
 		case "ens":
-			opts = append(opts, intent.WithSolver(intent.Ensemble), intent.WithCost(x))
+			l.Solver, l.Cost = intent.Ensemble, x
 		case "softmax":
-			opts = append(opts, intent.WithSolver(intent.Softmax))
+			l.Solver = intent.Softmax
 		case "nb":
-			opts = append(opts, intent.WithSolver(intent.NaiveBayes))
+			l.Solver = intent.NaiveBayes
 		case "seed":
-			opts = append(opts, intent.WithSeed(uint64(x)))
+			l.Seed = uint64(x)
 		case "char": // char=1-4
 			lo, hi, err := parseRange(k, v)
 			if err != nil {
 				return nil, err
 			}
-			opts = append(opts, intent.WithCharNGrams(lo, hi))
+			f.CharNGrams = intent.NGrams{Min: lo, Max: hi}
 		case "latin": // latin=2-4
 			lo, hi, err := parseRange(k, v)
 			if err != nil {
 				return nil, err
 			}
-			opts = append(opts, intent.WithLatinCharNGrams(lo, hi))
+			f.LatinNGrams = intent.NGrams{Min: lo, Max: hi}
 		case "cross":
-			opts = append(opts, intent.WithCrossWordNGrams())
+			f.CrossWord = true
 		case "pairs":
 			if v == "off" {
-				opts = append(opts, intent.WithoutWordPairs())
+				f.WordPairs = false
 			}
 		default:
 			return nil, fmt.Errorf("intent: -opts: unknown option %q", k)
 		}
 	}
-	return opts, nil
+	return []intent.Option{intent.WithFeatures(f), intent.WithLearning(l), intent.WithDecision(d)}, nil
 }
 
 // printConfusions writes the n most frequent gold→predicted pairs among the

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/duxin-ai/duxin/intent"
+	"github.com/duxin-ai/duxin/intent/slots"
 	"github.com/duxin-ai/duxin/kb"
 	"github.com/duxin-ai/duxin/prommetrics"
 	"github.com/duxin-ai/duxin/recommend"
@@ -131,8 +132,10 @@ func build(ctx context.Context, cfg buildConfig, log *slog.Logger) (_ *backend, 
 	if err != nil {
 		return nil, fmt.Errorf("intents: %w", err)
 	}
+	learning := intent.DefaultLearning()
+	learning.Seed = cfg.Seed
 	trainIntent := func(ctx context.Context) (*intent.Model, error) {
-		return intent.Train(ctx, exs, tok, intent.WithSeed(cfg.Seed))
+		return intent.Train(ctx, exs, tok, intent.WithLearning(learning))
 	}
 	var model intentModel
 	if rep != nil {
@@ -147,11 +150,11 @@ func build(ctx context.Context, cfg buildConfig, log *slog.Logger) (_ *backend, 
 	if err != nil {
 		return nil, fmt.Errorf("routes: %w", err)
 	}
-	slots, err := intent.NewExtractor(intent.WithClock(cfg.Now))
+	extractor, err := slots.New(slots.WithClock(cfg.Now))
 	if err != nil {
 		return nil, err
 	}
-	b.classify = &intentClassifier{model: model, routes: routes, slots: slots}
+	b.classify = &intentClassifier{model: model, routes: routes, slots: extractor}
 	done("intent model ready", t0, "examples", len(exs), "routes", routes.Len())
 
 	// Recommender: learn from a simulated behavior log of wallet users.
@@ -270,7 +273,7 @@ type intentModel interface {
 type intentClassifier struct {
 	model  intentModel
 	routes *intent.Routes
-	slots  *intent.Extractor
+	slots  *slots.Extractor
 }
 
 func (c *intentClassifier) Classify(ctx context.Context, text string) (classification, error) {
@@ -307,18 +310,18 @@ func (c *intentClassifier) Classify(ctx context.Context, text string) (classific
 
 // slotLabel is the Chinese name of a slot kind.
 func slotLabel(kind string) string {
-	switch intent.SlotKind(kind) {
-	case intent.Amount:
+	switch slots.Kind(kind) {
+	case slots.Amount:
 		return "金额"
-	case intent.CardTail:
+	case slots.CardTail:
 		return "卡号尾号"
-	case intent.Date:
+	case slots.Date:
 		return "日期"
-	case intent.Payee:
+	case slots.Payee:
 		return "收款人"
-	case intent.OrderID:
+	case slots.OrderID:
 		return "订单号"
-	case intent.Phone:
+	case slots.Phone:
 		return "手机号"
 	}
 	return kind

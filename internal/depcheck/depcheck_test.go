@@ -50,12 +50,13 @@ var allowed = map[string][]string{
 	"tokenize/jieba":            {"tokenize", "internal/textnorm"},
 	"tokenize/jieba/jiebableve": {"tokenize", "internal/textnorm", "tokenize/jieba", "tokenize/bleveanalysis"},
 	"kb":                        {"tokenize", "internal/"},
-	"intent":                    {"tokenize", "internal/"},
-	"recommend":                 {"kb", "tokenize", "intent", "internal/"},
-	"recommend/simulate":        {"kb", "tokenize", "intent", "internal/", "sampledata"},
+	"intent":                    {"tokenize", "intent/slots", "internal/"},
+	"intent/slots":              {"internal/textnorm"},
+	"recommend":                 {"kb", "tokenize", "intent", "intent/slots", "internal/"},
+	"recommend/simulate":        {"kb", "tokenize", "intent", "intent/slots", "internal/", "sampledata"},
 	"sampledata":                {},
-	"replica":                   {"kb", "tokenize", "intent", "recommend", "internal/"},
-	"prommetrics":               {"kb", "tokenize", "intent", "recommend", "replica", "internal/"},
+	"replica":                   {"kb", "tokenize", "intent", "intent/slots", "recommend", "internal/"},
+	"prommetrics":               {"kb", "tokenize", "intent", "intent/slots", "recommend", "replica", "internal/"},
 	"internal/":                 {"internal/"},
 }
 

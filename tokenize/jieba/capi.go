@@ -113,8 +113,29 @@ func (j *cjieba) addWord(word string, freq int, tag string) {
 // textPool recycles the NUL-terminated copies of texts handed to C.
 var textPool = sync.Pool{New: func() any { return new([]byte) }}
 
-// cut appends the spans of text's words to dst. text must not contain NUL.
-func (j *cjieba) cut(text string, search, hmm bool, dst []tokenize.Span) []tokenize.Span {
+// cutMode is how gojieba cuts: its TokenizeMode and whether its HMM
+// recognises words missing from the dictionary, as the C values
+// duxin_cut takes. A Tokenizer computes its cutMode once, with cutModeOf.
+type cutMode struct {
+	mode C.int // C.DefaultMode (Precise) or C.SearchMode (Search)
+	hmm  C.int // 1 with HMM, 0 without
+}
+
+// cutModeOf returns the cutMode of a Tokenizer built with o.
+func cutModeOf(o options) cutMode {
+	c := cutMode{mode: C.DefaultMode}
+	if o.mode == Search {
+		c.mode = C.SearchMode
+	}
+	if o.hmm {
+		c.hmm = 1
+	}
+	return c
+}
+
+// cut appends the spans of text's words, cut as how says, to dst. text
+// must not contain NUL.
+func (j *cjieba) cut(text string, how cutMode, dst []tokenize.Span) []tokenize.Span {
 	if text == "" {
 		return dst
 	}
@@ -125,17 +146,10 @@ func (j *cjieba) cut(text string, search, hmm bool, dst []tokenize.Span) []token
 	want := len(text)/2 + 8
 	dst = slices.Grow(dst, want)
 	free := dst[len(dst):cap(dst)]
-	mode, ihmm := C.int(C.DefaultMode), C.int(0)
-	if search {
-		mode = C.SearchMode
-	}
-	if hmm {
-		ihmm = 1
-	}
 	// tokenize.Span is two Go ints, which have intptr_t's size on every
 	// platform Go supports: the layout duxin_cut writes. cgo allows passing
 	// this pointer-free memory for the duration of the call.
-	r := C.duxin_cut(j.p, (*C.char)(unsafe.Pointer(&b[0])), mode, ihmm,
+	r := C.duxin_cut(j.p, (*C.char)(unsafe.Pointer(&b[0])), how.mode, how.hmm,
 		(*C.intptr_t)(unsafe.Pointer(unsafe.SliceData(free))), C.size_t(len(free)))
 	n, rest := int(r.n), r.rest
 	if rest != nil {

@@ -58,8 +58,7 @@ var ErrClosed = errors.New("jieba: tokenizer closed")
 // returns nil.
 type Tokenizer struct {
 	h        *handle
-	search   bool
-	hmm      bool
+	how      cutMode // opts.mode and opts.hmm in gojieba's terms
 	opts     options
 	pipeline tokenize.Tokenizer
 	closed   atomic.Bool
@@ -89,8 +88,7 @@ func New(opts ...Option) (*Tokenizer, error) {
 	// The stop filter and Identity both read this copy: a caller changing
 	// its set afterwards changes neither.
 	o.stop = maps.Clone(o.stop)
-	t := &Tokenizer{h: h, hmm: o.hmm, opts: o}
-	t.search = o.mode == Search
+	t := &Tokenizer{h: h, how: cutModeOf(o), opts: o}
 	filters := []tokenize.Filter{}
 	if len(o.stop) > 0 {
 		filters = append(filters, tokenize.StopWords(o.stop))
@@ -134,7 +132,7 @@ func (t *Tokenizer) segment(text string, dst []tokenize.Span) []tokenize.Span {
 	if t.h.j == nil {
 		return dst
 	}
-	return t.h.j.cut(text, t.search, t.hmm, dst)
+	return t.h.j.cut(text, t.how, dst)
 }
 
 // Cut returns the words of text as gojieba cuts them in the Tokenizer's mode,
@@ -255,7 +253,7 @@ func (t *Tokenizer) Identity() string {
 	t.h.mu.RUnlock()
 	sum := sha256.Sum256([]byte(added))
 	return fmt.Sprintf("duxin/jieba/v1 mode=%s hmm=%t dict=%s added=%s stop=%s stem=%t",
-		t.opts.mode, t.hmm, t.h.cfg.digest, hex.EncodeToString(sum[:8]), stopDigest(t.opts.stop), t.opts.stem)
+		t.opts.mode, t.opts.hmm, t.h.cfg.digest, hex.EncodeToString(sum[:8]), stopDigest(t.opts.stop), t.opts.stem)
 }
 
 // Mode returns the Tokenizer's cut mode.

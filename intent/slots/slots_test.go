@@ -1,4 +1,4 @@
-package intent_test
+package slots_test
 
 import (
 	"fmt"
@@ -9,15 +9,15 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/duxin-ai/duxin/intent"
+	"github.com/duxin-ai/duxin/intent/slots"
 )
 
 // testNow is a Wednesday.
 var testNow = time.Date(2026, 3, 18, 15, 4, 5, 0, time.FixedZone("CST", 8*3600))
 
-func newTestExtractor(t testing.TB) *intent.Extractor {
+func newTestExtractor(t testing.TB) *slots.Extractor {
 	t.Helper()
-	e, err := intent.NewExtractor(intent.WithClock(func() time.Time { return testNow }))
+	e, err := slots.New(slots.WithClock(func() time.Time { return testNow }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,14 +27,14 @@ func newTestExtractor(t testing.TB) *intent.Extractor {
 // want is an expected slot: its kind, matched text and value. Offsets are
 // found by searching the input for text after the previous slot's end.
 type want struct {
-	kind  intent.SlotKind
+	kind  slots.Kind
 	text  string
 	value string
 }
 
-func expand(t *testing.T, input string, ws []want) []intent.Slot {
+func expand(t *testing.T, input string, ws []want) []slots.Slot {
 	t.Helper()
-	var out []intent.Slot
+	var out []slots.Slot
 	from := 0
 	for _, w := range ws {
 		i := strings.Index(input[from:], w.text)
@@ -42,19 +42,19 @@ func expand(t *testing.T, input string, ws []want) []intent.Slot {
 			t.Fatalf("bad test: %q not in %q after byte %d", w.text, input, from)
 		}
 		start := from + i
-		out = append(out, intent.Slot{Kind: w.kind, Text: w.text, Start: start, End: start + len(w.text), Value: w.value})
+		out = append(out, slots.Slot{Kind: w.kind, Text: w.text, Start: start, End: start + len(w.text), Value: w.value})
 		from = start + len(w.text)
 	}
 	return out
 }
 
 const (
-	A = intent.Amount
-	D = intent.Date
-	C = intent.CardTail
-	O = intent.OrderID
-	P = intent.Phone
-	Y = intent.Payee
+	A = slots.Amount
+	D = slots.Date
+	C = slots.CardTail
+	O = slots.OrderID
+	P = slots.Phone
+	Y = slots.Payee
 )
 
 var extractTests = []struct {
@@ -223,7 +223,7 @@ func TestExtract(t *testing.T) {
 }
 
 // checkSlots checks the invariants every Extract result keeps.
-func checkSlots(t *testing.T, in string, got []intent.Slot) {
+func checkSlots(t *testing.T, in string, got []slots.Slot) {
 	t.Helper()
 	prevEnd := 0
 	for _, s := range got {
@@ -240,9 +240,9 @@ func checkSlots(t *testing.T, in string, got []intent.Slot) {
 	}
 }
 
-func TestNewExtractorNilClock(t *testing.T) {
-	if _, err := intent.NewExtractor(intent.WithClock(nil)); err == nil {
-		t.Fatal("NewExtractor(WithClock(nil)) succeeded")
+func TestNewNilClock(t *testing.T) {
+	if _, err := slots.New(slots.WithClock(nil)); err == nil {
+		t.Fatal("New(WithClock(nil)) succeeded")
 	}
 }
 
@@ -254,7 +254,7 @@ func TestExtractClockLocation(t *testing.T) {
 		now  time.Time
 		want string
 	}{{at, "2026-03-17"}, {at.UTC(), "2026-03-16"}} {
-		e, err := intent.NewExtractor(intent.WithClock(func() time.Time { return tc.now }))
+		e, err := slots.New(slots.WithClock(func() time.Time { return tc.now }))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -285,19 +285,19 @@ func BenchmarkExtract(b *testing.B) {
 	}
 	b.ReportAllocs()
 	b.SetBytes(int64(size))
-	slots := 0
+	found := 0
 	for b.Loop() {
 		for _, in := range inputs {
-			slots += len(e.Extract(in))
+			found += len(e.Extract(in))
 		}
 	}
-	b.ReportMetric(float64(slots)/float64(b.N), "slots/op")
+	b.ReportMetric(float64(found)/float64(b.N), "slots/op")
 }
 
 func ExampleExtractor_Extract() {
 	// A fixed clock makes relative dates reproducible: 2026-03-18 is a Wednesday.
 	now := time.Date(2026, 3, 18, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
-	ex, err := intent.NewExtractor(intent.WithClock(func() time.Time { return now }))
+	ex, err := slots.New(slots.WithClock(func() time.Time { return now }))
 	if err != nil {
 		fmt.Println(err)
 		return

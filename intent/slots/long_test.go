@@ -1,4 +1,4 @@
-package intent_test
+package slots_test
 
 import (
 	"strings"

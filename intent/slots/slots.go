@@ -1,8 +1,9 @@
-package intent
+package slots
 
 import (
 	"cmp"
 	"errors"
+	"fmt"
 	"slices"
 	"time"
 	"unicode"
@@ -11,45 +12,45 @@ import (
 	"github.com/duxin-ai/duxin/internal/textnorm"
 )
 
-// SlotKind names what a [Slot] holds. The values are the lowercase names
-// used in routing tables (see [Route]).
-type SlotKind string
+// Kind names what a [Slot] holds. The values are the lowercase names
+// used in routing tables (see intent.Route).
+type Kind string
 
 // Slot kinds recognised by [Extractor].
 const (
 	// Amount is a sum of money. Value is a decimal number of yuan without
 	// trailing zeros or grouping: "500", "1200.5", "35000".
-	Amount SlotKind = "amount"
+	Amount Kind = "amount"
 	// Date is a day or a span of days. Value is either one day, "2026-03-13",
 	// or an inclusive span written as an ISO 8601 interval,
 	// "2026-02-01/2026-02-28" (for 上个月, 这周, 3月份, 近7天 and the like).
-	Date SlotKind = "date"
+	Date Kind = "date"
 	// CardTail is the last four digits of a bank card, cued by 尾号, 后四位,
 	// 末四位 or 尾数. Value is the four ASCII digits.
-	CardTail SlotKind = "card_tail"
+	CardTail Kind = "card_tail"
 	// OrderID is an order or transaction number of 10–32 digits cued by
 	// 订单号, 交易号, 流水号 and the like. Value is the ASCII digits.
-	OrderID SlotKind = "order_id"
+	OrderID Kind = "order_id"
 	// Phone is a mainland mobile number, whole or with the middle four
 	// digits masked (138****5678). Value is always masked the same way, so
 	// a full number never travels further than the input text: use
 	// Text if the host really needs it.
-	Phone SlotKind = "phone"
+	Phone Kind = "phone"
 	// Payee is who money is sent to, in 给妈妈转, 转账给张三 or
 	// 给我儿子发个红包 patterns. Value is the name folded to simplified
 	// Chinese, e.g. "妈妈", "张三".
-	Payee SlotKind = "payee"
+	Payee Kind = "payee"
 )
 
-// slotKinds lists the known kinds in the order overlapping matches are
+// kinds lists the known kinds in the order overlapping matches are
 // preferred: when two candidate slots overlap, the earlier kind wins.
-var slotKinds = [...]SlotKind{OrderID, Phone, CardTail, Date, Amount, Payee}
+var kinds = [...]Kind{OrderID, Phone, CardTail, Date, Amount, Payee}
 
 // Known reports whether k is one of the kinds [Extractor] produces.
-func (k SlotKind) Known() bool { return slotRank(k) >= 0 }
+func (k Kind) Known() bool { return rank(k) >= 0 }
 
-func slotRank(k SlotKind) int {
-	for i, kk := range slotKinds {
+func rank(k Kind) int {
+	for i, kk := range kinds {
 		if kk == k {
 			return i
 		}
@@ -60,7 +61,7 @@ func slotRank(k SlotKind) int {
 // Slot is one value found in an utterance.
 type Slot struct {
 	// Kind says what the slot holds.
-	Kind SlotKind
+	Kind Kind
 	// Text is the matched input, cue words included ("尾号1234",
 	// "￥1,200.50", "上周五"): Text == input[Start:End].
 	Text string
@@ -70,22 +71,22 @@ type Slot struct {
 	Value string
 }
 
-// ExtractorOption configures an [Extractor].
-type ExtractorOption func(*extractorOptions)
+// Option configures an [Extractor].
+type Option func(*options)
 
-type extractorOptions struct {
+type options struct {
 	clock func() time.Time
 }
 
 // WithClock sets the function that tells an [Extractor] what "today" is
 // when it resolves relative dates (昨天, 上周五, 3月5号). Dates are computed in
 // the location of the time it returns. The default is [time.Now].
-func WithClock(now func() time.Time) ExtractorOption {
-	return func(o *extractorOptions) { o.clock = now }
+func WithClock(now func() time.Time) Option {
+	return func(o *options) { o.clock = now }
 }
 
-// ErrBadExtractorOption is returned by [NewExtractor] for an invalid option.
-var ErrBadExtractorOption = errors.New("intent: bad extractor option")
+// ErrBadOption is returned by [New] for an invalid option.
+var ErrBadOption = errors.New("slots: bad option")
 
 // Extractor finds amounts, dates, card tails, order numbers, phone numbers
 // and payees in Chinese customer-service utterances with hand-written rules.
@@ -116,17 +117,17 @@ type Extractor struct {
 	now func() time.Time
 }
 
-// NewExtractor returns an Extractor. It fails only on an invalid option
-// (a nil clock).
-func NewExtractor(opts ...ExtractorOption) (*Extractor, error) {
-	o := extractorOptions{clock: time.Now}
+// New returns an Extractor. It fails only on an invalid option (a nil
+// clock), with an error wrapping [ErrBadOption].
+func New(opts ...Option) (*Extractor, error) {
+	o := options{clock: time.Now}
 	for _, opt := range opts {
 		if opt != nil {
 			opt(&o)
 		}
 	}
 	if o.clock == nil {
-		return nil, errors.Join(ErrBadExtractorOption, errors.New("intent: WithClock(nil)"))
+		return nil, fmt.Errorf("%w: WithClock(nil)", ErrBadOption)
 	}
 	return &Extractor{now: o.clock}, nil
 }
@@ -154,7 +155,7 @@ func (e *Extractor) Extract(text string) []Slot {
 	// Prefer the higher-ranked kind, then the longer match, then the
 	// earlier one; keep what does not overlap an accepted slot.
 	slices.SortFunc(cands, func(a, b slotCand) int {
-		if c := cmp.Compare(slotRank(a.kind), slotRank(b.kind)); c != 0 {
+		if c := cmp.Compare(rank(a.kind), rank(b.kind)); c != 0 {
 			return c
 		}
 		if c := cmp.Compare(b.j-b.i, a.j-a.i); c != 0 {
@@ -187,7 +188,7 @@ func (e *Extractor) Extract(text string) []Slot {
 
 // slotCand is a candidate slot over rune indices [i, j) of a slotScan.
 type slotCand struct {
-	kind  SlotKind
+	kind  Kind
 	i, j  int
 	value string
 }

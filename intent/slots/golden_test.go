@@ -1,4 +1,4 @@
-package intent_test
+package slots_test
 
 import (
 	"bufio"
@@ -13,12 +13,15 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-var updateSlots = flag.Bool("update-slots", false, "rewrite testdata/slots/*.golden from the current extractor")
+var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current extractor")
+
+// sampleDir holds the bundled sample data (package sampledata).
+const sampleDir = "../../sampledata"
 
 // TestSampleSlotsGolden runs the extractor over every utterance of the
 // sample intent data and compares the slots with a reviewed golden file,
 // so a rule change that alters any of them shows up as a diff.
-// Regenerate with: go test ./intent -run TestSampleSlotsGolden -update-slots
+// Regenerate with: go test ./intent/slots -run TestSampleSlotsGolden -update
 func TestSampleSlotsGolden(t *testing.T) {
 	e := newTestExtractor(t)
 	f, err := os.Open(filepath.Join(sampleDir, "intents.jsonl"))
@@ -34,13 +37,13 @@ func TestSampleSlotsGolden(t *testing.T) {
 		if err := json.Unmarshal(sc.Bytes(), &ex); err != nil {
 			t.Fatal(err)
 		}
-		slots := e.Extract(ex.Text)
-		checkSlots(t, ex.Text, slots)
-		if len(slots) == 0 {
+		found := e.Extract(ex.Text)
+		checkSlots(t, ex.Text, found)
+		if len(found) == 0 {
 			continue
 		}
 		fmt.Fprintf(&b, "%s\t%s", ex.Intent, ex.Text)
-		for _, s := range slots {
+		for _, s := range found {
 			fmt.Fprintf(&b, "\t%s:%q=%s", s.Kind, s.Text, s.Value)
 		}
 		b.WriteByte('\n')
@@ -48,8 +51,8 @@ func TestSampleSlotsGolden(t *testing.T) {
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("testdata", "slots", "intents.golden")
-	if *updateSlots {
+	golden := filepath.Join("testdata", "intents.golden")
+	if *update {
 		if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -57,7 +60,7 @@ func TestSampleSlotsGolden(t *testing.T) {
 	}
 	want, err := os.ReadFile(golden)
 	if err != nil {
-		t.Fatalf("%v (run with -update-slots to create it)", err)
+		t.Fatalf("%v (run with -update to create it)", err)
 	}
 	if diff := cmp.Diff(strings.Split(string(want), "\n"), strings.Split(b.String(), "\n")); diff != "" {
 		t.Errorf("slots differ from %s (-want +got):\n%s", golden, diff)
