@@ -49,17 +49,20 @@ func (p *progress) stage(name string, total int) {
 	if max <= 0 {
 		max = -1 // a spinner
 	}
-	p.bar = progressbar.NewOptions(max,
+	opts := []progressbar.Option{
 		progressbar.OptionSetWriter(p.w),
 		progressbar.OptionSetDescription(name),
 		progressbar.OptionSetWidth(30),
-		progressbar.OptionShowCount(),
 		progressbar.OptionSetElapsedTime(true),
 		progressbar.OptionSetPredictTime(total > 0),
-		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionThrottle(100 * time.Millisecond),
 		progressbar.OptionSpinnerType(14),
 		progressbar.OptionClearOnFinish(),
-	)
+	}
+	if total > 0 {
+		opts = append(opts, progressbar.OptionShowCount())
+	}
+	p.bar = progressbar.NewOptions(max, opts...)
 	_ = p.bar.RenderBlank()
 	if total <= 0 {
 		// Keep the spinner turning while the work gives no news.

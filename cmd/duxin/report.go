@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -98,7 +99,7 @@ func layoutHeatMap(rep evaluate.IntentReport) heatMap {
 			if support > 0 {
 				share = float64(c) / float64(support)
 			}
-			alpha := 0.15 + 0.85*share
+			alpha := 0.2 + 0.8*math.Sqrt(share)                // a few errors still show
 			fill := fmt.Sprintf("rgba(192,57,43,%.3f)", alpha) // an error
 			if i == j {
 				fill = fmt.Sprintf("rgba(31,97,141,%.3f)", alpha)
