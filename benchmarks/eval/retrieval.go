@@ -26,9 +26,6 @@ func init() {
 	}
 }
 
-// retrievalFigures is what the retrieval command prints.
-type retrievalFigures = evaluate.RetrievalFigures
-
 func runRetrieval(args []string) (any, error) {
 	fs := flag.NewFlagSet("retrieval", flag.ContinueOnError)
 	kbPath := fs.String("kb", "", "knowledge base (JSON Lines, or any format kb.LoadFile reads)")
