@@ -61,7 +61,7 @@ var allowed = map[string][]string{
 	// The evaluation procedures shared by benchmarks/eval and cmd/duxin
 	// drive the public packages, so they may import them; nothing of the
 	// library imports them.
-	"internal/evaluate": {"kb", "tokenize", "intent", "recommend", "internal/"},
+	"internal/evaluate": {"kb", "tokenize", "intent", "recommend", "recommend/simulate", "sampledata", "internal/"},
 	"internal/":         {"internal/"},
 }
 
