@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"hash/fnv"
 	"os"
 	"strings"
 	"time"
@@ -158,28 +157,6 @@ func excludeTexts(faqs []kb.FAQ, qs []kb.Labeled, exKB, exQueries string) ([]kb.
 		}
 	}
 	return kept, keptQ, len(qs) - len(keptQ), nil
-}
-
-// unanswerableEntry reports whether the evaluation treats entry id as
-// removed from the knowledge base, for a share frac of the entries.
-func unanswerableEntry(id string, frac float64) bool {
-	h := fnv.New32a()
-	h.Write([]byte("eval-unanswerable:" + id))
-	return float64(h.Sum32()%10000) < frac*10000
-}
-
-// confidenceFigures fills the calibration figures of the best hits (see
-// kb.ConfidenceReport) at threshold t; the answer figures only when some
-// queries are unanswerable.
-func confidenceFigures(fig *retrievalFigures, best []kb.BestHit, t float64) {
-	r := kb.ConfidenceReport(best, t)
-	fig.ECE, fig.AnswerThreshold = round(r.ECE, 4), t
-	if r.Unanswerable > 0 {
-		fig.Unanswerable = r.Unanswerable
-		fig.RefuseRecall = round(r.RefuseRecall, 4)
-		fig.AnswerCoverage = round(r.AnswerCoverage, 4)
-		fig.AnswerPrecision = round(r.AnswerPrecision, 4)
-	}
 }
 
 // addMixCalibration adds the lists of the evaluation-half similar

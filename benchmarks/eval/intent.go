@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"hash/fnv"
-	"math"
 	"os"
 	"slices"
 	"strconv"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/duxin-ai/duxin/intent"
+	"github.com/duxin-ai/duxin/internal/evaluate"
 	"github.com/duxin-ai/duxin/tokenize/jieba"
 )
 
@@ -174,28 +174,19 @@ func runIntent(args []string) (any, error) {
 		}
 		fmt.Fprintf(os.Stderr, "trained in %.2fs, temperature %.3f, model %d bytes\n", sec, m.Temperature(), buf.Len())
 		oosLabel, _ = m.OutOfScopeLabel()
-		for _, ex := range fd.test[:min(len(fd.test), 50)] { // warm up
-			m.Classify(ctx, ex.Text)
-		}
-		for _, ex := range fd.test {
-			t0 := time.Now()
-			r, err := m.Classify(ctx, ex.Text)
-			lat = append(lat, float64(time.Since(t0).Nanoseconds())/1e3)
-			if err != nil {
-				return nil, err
-			}
-			p := oosLabel
-			if r.Known() {
-				p = r.Intent
-			}
-			preds = append(preds, p)
-			tops = append(tops, r.Predictions[0])
-			results = append(results, r)
-			dump.line(ex.Text, r.Intent, r.Outcome, r.Gap)
+		run, err := evaluate.ClassifyAll(ctx, m, oosLabel, fd.test, func(i int, r intent.Result) {
+			dump.line(fd.test[i].Text, r.Intent, r.Outcome, r.Gap)
 			for _, pr := range r.Predictions {
 				dump.line("", pr.Label, pr.Confidence)
 			}
+		})
+		if err != nil {
+			return nil, err
 		}
+		lat = append(lat, run.Latency...)
+		preds = append(preds, run.Preds...)
+		tops = append(tops, run.Tops...)
+		results = append(results, run.Results...)
 		if *nFolds > 1 {
 			test = append(test, fd.test...)
 		}
@@ -232,103 +223,17 @@ func runIntent(args []string) (any, error) {
 	return f, dump.close()
 }
 
-// hashSplit holds out the examples whose FNV-1a hash of the text falls in the
-// first frac of the hash range: fixed, seedless and the same for every run.
+// hashSplit holds out a fixed fraction of the examples (evaluate.HashSplit).
 func hashSplit(all []intent.Example, frac float64) (train, test []intent.Example) {
-	cut := uint32(frac * math.MaxUint32)
-	for _, ex := range all {
-		h := fnv.New32a()
-		h.Write([]byte(ex.Text))
-		if h.Sum32() < cut {
-			test = append(test, ex)
-		} else {
-			train = append(train, ex)
-		}
-	}
-	return train, test
+	return evaluate.HashSplit(all, frac)
 }
 
+// scoreIntents scores the predictions (evaluate.ScoreIntents) as the
+// figures the command prints.
 func scoreIntents(test []intent.Example, preds []string, tops []intent.Prediction, oos string) intentFigures {
-	var f intentFigures
-	f.N = len(test)
-	var correct, inN, inOK, oosN, oosOK, oosPred, top1 int
-	tp, fp, fn := map[string]int{}, map[string]int{}, map[string]int{}
-	gold := map[string]bool{}
-	const bins = 15
-	var binN [bins]int
-	var binConf, binAcc [bins]float64
-	for i, ex := range test {
-		p := preds[i]
-		gold[ex.Intent] = true
-		if p == ex.Intent {
-			correct++
-			tp[p]++
-		} else {
-			fp[p]++
-			fn[ex.Intent]++
-		}
-		if ex.Intent == oos {
-			oosN++
-			if p == oos {
-				oosOK++
-			}
-		} else {
-			inN++
-			if p == ex.Intent {
-				inOK++
-			}
-		}
-		if p == oos {
-			oosPred++
-		}
-		ok := tops[i].Label == ex.Intent
-		if ok {
-			top1++
-		}
-		b := min(int(tops[i].Confidence*bins), bins-1)
-		binN[b]++
-		binConf[b] += tops[i].Confidence
-		if ok {
-			binAcc[b]++
-		}
-	}
-	div := func(a, b int) float64 {
-		if b == 0 {
-			return 0
-		}
-		return round(float64(a)/float64(b), 4)
-	}
-	f.Accuracy = div(correct, f.N)
-	f.InScopeAccuracy = div(inOK, inN)
-	f.Top1Accuracy = div(top1, f.N)
-	if oosN > 0 {
-		r, p := div(oosOK, oosN), div(oosOK, oosPred)
-		f.OOSRecall, f.OOSPrecision = &r, &p
-	}
-	sumF1 := 0.0
-	for l := range gold {
-		prec, rec := 0.0, 0.0
-		if tp[l]+fp[l] > 0 {
-			prec = float64(tp[l]) / float64(tp[l]+fp[l])
-		}
-		if tp[l]+fn[l] > 0 {
-			rec = float64(tp[l]) / float64(tp[l]+fn[l])
-		}
-		if prec+rec > 0 {
-			sumF1 += 2 * prec * rec / (prec + rec)
-		}
-	}
-	if len(gold) > 0 {
-		f.MacroF1 = round(sumF1/float64(len(gold)), 4)
-	}
-	ece := 0.0
-	for b := range bins {
-		if binN[b] > 0 {
-			ece += math.Abs(binConf[b]-binAcc[b]) / float64(f.N)
-		}
-	}
-	f.ECE = round(ece, 4)
-	return f
+	sc := evaluate.ScoreIntents(test, preds, tops, oos)
+	return intentFigures{N: sc.N, Accuracy: sc.Accuracy, InScopeAccuracy: sc.InScopeAccuracy, OOSRecall: sc.OOSRecall,
+		OOSPrecision: sc.OOSPrecision, MacroF1: sc.MacroF1, Top1Accuracy: sc.Top1Accuracy, ECE: sc.ECE}
 }
 
 // cpuSeconds is the user+system CPU time of the process so far: training

@@ -15,10 +15,11 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
-	"math"
 	"os"
 	"runtime/pprof"
 	"sort"
+
+	"github.com/duxin-ai/duxin/internal/evaluate"
 )
 
 // command is one subcommand: it parses args, logs progress to stderr and
@@ -57,23 +58,11 @@ func main() {
 	fmt.Println(string(b))
 }
 
-// percentile returns the q-quantile of sorted values by the nearest-rank
-// method (q = 0.99 is the value 99% of the values are at or below); zero for
-// no values.
-func percentile[T cmp.Ordered](sorted []T, q float64) T {
-	var zero T
-	if len(sorted) == 0 {
-		return zero
-	}
-	i := int(math.Ceil(q*float64(len(sorted)))) - 1
-	return sorted[min(max(i, 0), len(sorted)-1)]
-}
+// percentile is evaluate.Percentile.
+func percentile[T cmp.Ordered](sorted []T, q float64) T { return evaluate.Percentile(sorted, q) }
 
-// round rounds v to the given number of decimal digits, for readable JSON.
-func round(v float64, digits int) float64 {
-	m := math.Pow(10, float64(digits))
-	return math.Round(v*m) / m
-}
+// round is evaluate.Round.
+func round(v float64, digits int) float64 { return evaluate.Round(v, digits) }
 
 // dumper writes one line per evaluated item (-dump), with every score in
 // full precision, so that two builds can be compared byte for byte: a

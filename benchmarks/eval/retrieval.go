@@ -1,18 +1,16 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
 	"os"
-	"slices"
 	"time"
 
+	"github.com/duxin-ai/duxin/internal/evaluate"
 	"github.com/duxin-ai/duxin/kb"
 	"github.com/duxin-ai/duxin/tokenize/jieba"
 )
@@ -26,32 +24,6 @@ func init() {
 		summary: "train a kb reranker on labeled queries, leaving out every text of an evaluation set",
 		run:     runRetrievalTrain,
 	}
-}
-
-// retrievalFigures is what the retrieval command prints.
-type retrievalFigures struct {
-	Entries      int     `json:"entries"`
-	Queries      int     `json:"queries"`
-	Recall1      float64 `json:"recall@1"`
-	Recall5      float64 `json:"recall@5"`
-	Recall50     float64 `json:"recall@50"`
-	MRR10        float64 `json:"mrr@10"`
-	IndexSeconds float64 `json:"index_seconds"`
-	P50ms        float64 `json:"p50_ms"`
-	P99ms        float64 `json:"p99_ms"`
-	Ranker       string  `json:"ranker"`
-	// ECE is the expected calibration error of the best hit's confidence
-	// (10 equal bins), over every query.
-	ECE             float64 `json:"ece"`
-	AnswerThreshold float64 `json:"answer_threshold"`
-	// With -unanswerable: the queries whose entry was removed, and at the
-	// answer threshold the share of them refused, of the answerable ones
-	// answered, and of the answers (best hits at or over the threshold,
-	// of any query) that were right.
-	Unanswerable    int     `json:"unanswerable,omitempty"`
-	RefuseRecall    float64 `json:"refuse_recall,omitempty"`
-	AnswerCoverage  float64 `json:"answer_coverage,omitempty"`
-	AnswerPrecision float64 `json:"answer_precision,omitempty"`
 }
 
 func runRetrieval(args []string) (any, error) {
@@ -82,22 +54,8 @@ func runRetrieval(args []string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	gone := map[string]bool{} // entries removed: their queries are unanswerable
-	if *unanswerable > 0 {
-		queried := map[string]bool{}
-		for _, q := range qs {
-			queried[q.ID] = true
-		}
-		kept := faqs[:0:0]
-		for _, f := range faqs {
-			if queried[f.ID] && unanswerableEntry(f.ID, *unanswerable) {
-				gone[f.ID] = true
-				continue
-			}
-			kept = append(kept, f)
-		}
-		faqs = kept
-	}
+	// Entries removed: their queries are unanswerable.
+	faqs, gone := evaluate.RemoveUnanswerable(faqs, qs, *unanswerable)
 	tok, err := jieba.New()
 	if err != nil {
 		return nil, err
@@ -129,55 +87,23 @@ func runRetrieval(args []string) (any, error) {
 	indexSeconds := time.Since(start).Seconds()
 	fmt.Fprintf(os.Stderr, "retrieval: indexed %d entries in %.1fs\n", len(faqs), indexSeconds)
 
-	fig := retrievalFigures{Entries: len(faqs), Queries: len(qs), IndexSeconds: round(indexSeconds, 2), Ranker: rankerName}
-	lat := make([]float64, 0, len(qs))
-	tops := make([]kb.BestHit, 0, len(qs))
-	for i, q := range qs {
-		t0 := time.Now()
-		hits, err := idx.Search(ctx, kb.Query{Text: q.Query, Limit: 50, MinConfidence: -1})
-		lat = append(lat, float64(time.Since(t0).Microseconds())/1000)
-		if err != nil {
-			return nil, fmt.Errorf("query %d %q: %w", i+1, q.Query, err)
-		}
-		top := kb.BestHit{Answerable: !gone[q.ID]}
-		if len(hits) > 0 {
-			top.Confidence, top.Right = hits[0].Confidence, hits[0].FAQ.ID == q.ID
-		}
-		tops = append(tops, top)
+	right := 0
+	fig, err := evaluate.Retrieval(ctx, idx, qs, gone, func(i int, q kb.Labeled, hits []kb.Hit) {
 		dump.line(i+1, q.Query, len(hits))
 		for _, h := range hits[:min(len(hits), 10)] {
 			dump.line("", h.FAQ.ID, h.Score, h.Confidence, h.Field, h.SimilarIndex)
 		}
-		for r, h := range hits {
-			if h.FAQ.ID != q.ID {
-				continue
-			}
-			if r == 0 {
-				fig.Recall1++
-			}
-			if r < 5 {
-				fig.Recall5++
-			}
-			if r < 10 {
-				fig.MRR10 += 1 / float64(r+1)
-			}
-			fig.Recall50++
-			break
+		if len(hits) > 0 && hits[0].FAQ.ID == q.ID {
+			right++
 		}
 		if (i+1)%500 == 0 {
-			fmt.Fprintf(os.Stderr, "retrieval: %d/%d queries, recall@1 so far %.3f\n", i+1, len(qs), fig.Recall1/float64(i+1))
+			fmt.Fprintf(os.Stderr, "retrieval: %d/%d queries, recall@1 so far %.3f\n", i+1, len(qs), float64(right)/float64(i+1))
 		}
+	})
+	if err != nil {
+		return nil, err
 	}
-	confidenceFigures(&fig, tops, idx.AnswerThreshold())
-	// Recall counts the answerable queries only.
-	n := float64(max(len(qs)-fig.Unanswerable, 1))
-	fig.Recall1 = round(fig.Recall1/n, 4)
-	fig.Recall5 = round(fig.Recall5/n, 4)
-	fig.Recall50 = round(fig.Recall50/n, 4)
-	fig.MRR10 = round(fig.MRR10/n, 4)
-	slices.Sort(lat)
-	fig.P50ms = round(percentile(lat, 0.50), 3)
-	fig.P99ms = round(percentile(lat, 0.99), 3)
+	fig.Entries, fig.IndexSeconds, fig.Ranker = len(faqs), round(indexSeconds, 2), rankerName
 	return fig, dump.close()
 }
 
@@ -433,30 +359,7 @@ func loadRetrievalKB(path string) ([]kb.FAQ, error) {
 	return faqs, nil
 }
 
-func readLabeledQueries(path string) ([]kb.Labeled, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var out []kb.Labeled
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for line := 1; sc.Scan(); line++ {
-		if len(sc.Bytes()) == 0 {
-			continue
-		}
-		var q kb.Labeled
-		if err := json.Unmarshal(sc.Bytes(), &q); err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", path, line, err)
-		}
-		if q.Query == "" || q.ID == "" {
-			return nil, fmt.Errorf("%s:%d: query and id are required", path, line)
-		}
-		out = append(out, q)
-	}
-	return out, sc.Err()
-}
+func readLabeledQueries(path string) ([]kb.Labeled, error) { return evaluate.ReadLabeledQueries(path) }
 
 func readRankerFile(path string) (*kb.Ranker, error) {
 	f, err := os.Open(path)

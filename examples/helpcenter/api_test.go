@@ -198,7 +198,7 @@ func TestAPIBadInput(t *testing.T) {
 		{"open unknown user", "POST", "/api/open", `{"user":"nobody","id":"transfer-bank-arrival-time"}`, 404, "unknown user"},
 		{"open missing id", "POST", "/api/open", `{"user":"xiaowang"}`, 400, "id: missing"},
 		{"open with kind", "POST", "/api/open", `{"user":"xiaowang","id":"transfer-bank-arrival-time","kind":"dismiss"}`, 400, "kind"},
-		{"feedback bad kind", "POST", "/api/feedback", `{"user":"xiaowang","id":"transfer-bank-arrival-time","kind":"love"}`, 400, `want "dismiss" or "resolve"`},
+		{"feedback bad kind", "POST", "/api/feedback", `{"user":"xiaowang","id":"transfer-bank-arrival-time","kind":"love"}`, 400, `want "dismiss", "resolve"`},
 		{"feedback missing kind", "POST", "/api/feedback", `{"user":"xiaowang","id":"transfer-bank-arrival-time"}`, 400, "kind"},
 		{"feedback unknown question", "POST", "/api/feedback", `{"user":"xiaowang","id":"no-such-faq","kind":"dismiss"}`, 404, "unknown question"},
 		{"feedback unknown user", "POST", "/api/feedback", `{"user":"nobody","id":"transfer-bank-arrival-time","kind":"dismiss"}`, 404, "unknown user"},
@@ -513,4 +513,38 @@ func TestSearchHandsOffWhenNothingAnswers(t *testing.T) {
 			t.Errorf("%s: %+v, want the hand-over", q, got)
 		}
 	}
+}
+
+// TestAPIIsDuxinsHTTPAPI: the library's routes are httpapi's, mounted
+// under /api/ (its OpenAPI document says so), answering for the demo's
+// users and versions; the demo's own routes keep theirs.
+func TestAPIIsDuxinsHTTPAPI(t *testing.T) {
+	h := newTestServer(t).handler()
+	var doc struct {
+		Servers []struct{ URL string } `json:"servers"`
+		Paths   map[string]any         `json:"paths"`
+	}
+	call(t, h, "GET", "/api/openapi.json", "", 200, &doc)
+	if len(doc.Servers) != 1 || doc.Servers[0].URL != "/api" {
+		t.Errorf("servers %+v, want /api", doc.Servers)
+	}
+	for _, p := range []string{"/search", "/classify", "/recommend", "/feedback", "/kb", "/kb/{id}", "/versions"} {
+		if doc.Paths[p] == nil {
+			t.Errorf("the API lacks %s", p)
+		}
+	}
+	var vs map[string]string
+	call(t, h, "GET", "/api/versions", "", 200, &vs)
+	if vs["kb"] == "" || vs["recommend"] == "" {
+		t.Errorf("versions %v", vs)
+	}
+	var f struct {
+		Question string `json:"question"`
+	}
+	call(t, h, "GET", "/api/kb/transfer-bank-arrival-time", "", 200, &f)
+	if f.Question != "转账到银行卡多久到账？" {
+		t.Errorf("GET /api/kb/transfer-bank-arrival-time: %+v", f)
+	}
+	// Feedback from a demo user reaches the engine under the user's key.
+	call(t, h, "POST", "/api/feedback", `{"user":"lijie","id":"transfer-bank-arrival-time","kind":"click"}`, 200, nil)
 }

@@ -21,7 +21,9 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/duxin-ai/duxin/httpapi"
 	"github.com/duxin-ai/duxin/kb"
+	"github.com/duxin-ai/duxin/recommend"
 )
 
 // Limits on what a client may send.
@@ -30,15 +32,24 @@ const (
 	maxTextRunes  = 200     // search text, utterances, search queries
 	maxUserEvents = 100     // events kept on the page per demo user
 	maxLimit      = 20      // the limit parameter
-	defaultLimit  = 5       // suggestions when no limit is given
-	defaultHits   = 8       // search hits when no limit is given
-	relatedOnMiss = 3       // closest questions offered when an utterance is not understood
+	maxReasons    = 2       // reasons a suggestion shows
 	requestBudget = 10 * time.Second
 )
 
-// The views below are the JSON the API speaks. The backend adapters in
-// wire.go translate the duxin packages' types into them, so the page and the
-// API stay the same whatever the library's exact shapes.
+// The search, classify, recommend, feedback, knowledge-base, health and
+// versions routes are duxin's HTTP API (package httpapi), mounted under
+// /api/; their JSON is httpapi's. The demo adds the routes of its page: the
+// demo users and their timelines, the vocabulary of the event form, events
+// added through that form, opening an answer, the replica's status and the
+// metrics.
+
+// The API's views, by the names the tests use.
+type (
+	hitView        = httpapi.Hit
+	suggestionView = httpapi.Suggestion
+	slotView       = httpapi.Slot
+	classification = httpapi.Classification
+)
 
 // faqView is a knowledge-base entry opened by the user.
 type faqView struct {
@@ -47,62 +58,6 @@ type faqView struct {
 	Answer   string   `json:"answer"`
 	Category string   `json:"category,omitempty"`
 	Tags     []string `json:"tags,omitempty"`
-}
-
-// hitView is one search result. Fragment is HTML: the matched text, escaped,
-// with the matched terms in <mark>.
-type hitView struct {
-	ID       string  `json:"id"`
-	Question string  `json:"question"`
-	Category string  `json:"category,omitempty"`
-	Score    float64 `json:"score"`
-	// Confidence is the probability that the entry answers the query.
-	Confidence float64 `json:"confidence"`
-	Field      string  `json:"field,omitempty"`
-	Matched    string  `json:"matched"`
-	Fragment   string  `json:"fragment"`
-}
-
-// suggestionView is one 猜你关心 entry with its reasons in Chinese.
-type suggestionView struct {
-	ID       string   `json:"id"`
-	Question string   `json:"question"`
-	Category string   `json:"category,omitempty"`
-	Score    float64  `json:"score"`
-	Reasons  []string `json:"reasons"`
-}
-
-// slotView is one value extracted from an utterance.
-type slotView struct {
-	Kind  string `json:"kind"`
-	Label string `json:"label"`
-	Text  string `json:"text"`
-	Value string `json:"value"`
-}
-
-// predictionView is one ranked intent.
-type predictionView struct {
-	Intent     string  `json:"intent"`
-	Confidence float64 `json:"confidence"`
-}
-
-// serviceView is where a recognised intent jumps to.
-type serviceView struct {
-	Name string `json:"name"`
-	Link string `json:"link"`
-}
-
-// classification is the answer to an utterance.
-type classification struct {
-	Text        string           `json:"text"`
-	Outcome     string           `json:"outcome"` // matched | out_of_scope | low_confidence | ambiguous
-	Intent      string           `json:"intent,omitempty"`
-	Confidence  float64          `json:"confidence"`
-	Service     *serviceView     `json:"service,omitempty"`
-	Slots       []slotView       `json:"slots"`
-	Missing     []string         `json:"missing"` // required slots the utterance did not give
-	Predictions []predictionView `json:"predictions"`
-	Related     []hitView        `json:"related"` // closest questions, when not matched
 }
 
 // event is one thing a user did, as the server records it.
@@ -116,51 +71,24 @@ type event struct {
 	Time     time.Time
 }
 
-// The four things the server needs from duxin, each as small as the page needs.
-
-// searcher is knowledge-base search (kb).
-type searcher interface {
-	Search(ctx context.Context, text string, limit int) ([]hitView, error)
-	// Get returns an entry, or an error wrapping errUnknownFAQ.
-	Get(ctx context.Context, id string) (faqView, error)
-	// AnswerThreshold is the confidence under which the best hit is no
-	// answer.
-	AnswerThreshold() float64
+// recorder is what the demo's own routes need of the recommender (its
+// engine): recording events and a click.
+type recorder interface {
+	Record(ctx context.Context, events ...recommend.Event) error
+	Feedback(ctx context.Context, fb ...recommend.Feedback) error
 }
-
-// classifier maps an utterance to a service (intent).
-type classifier interface {
-	Classify(ctx context.Context, text string) (classification, error)
-}
-
-// recommender guesses what a user is about to ask (recommend).
-type recommender interface {
-	Recommend(ctx context.Context, user string, limit int) ([]suggestionView, error)
-	// Feedback records what the user did with a suggestion: "click",
-	// "dismiss" or "resolve".
-	Feedback(ctx context.Context, user, faqID, kind string) error
-}
-
-// eventSink receives behavior events (recommend's event store).
-type eventSink interface {
-	Record(ctx context.Context, events ...event) error
-}
-
-var errUnknownFAQ = errors.New("unknown question")
 
 //go:embed static
 var staticFiles embed.FS
 
 // server serves the page and the JSON API. It is safe for concurrent use.
 type server struct {
-	search   searcher
-	classify classifier
-	rec      recommender
-	sink     eventSink
+	kb       kb.KnowledgeBase // entries opened
+	rec      recorder
+	api      *httpapi.Handler // duxin's HTTP API, for this server's users
 	vocab    *vocabulary
 	describe func(event) string
 	ago      func(time.Duration) string
-	edit     kb.Writer
 	status   func() statusView
 	metrics  http.Handler
 	log      *slog.Logger
@@ -204,10 +132,24 @@ type serverConfig struct {
 // newServer returns a server over the backends with the demo users loaded.
 func newServer(ctx context.Context, b *backend, cfg serverConfig) (*server, error) {
 	s := &server{
-		search: b.search, classify: b.classify, rec: b.rec, sink: b.sink,
-		describe: b.describe, ago: b.ago, edit: b.edit, status: b.status, metrics: b.metrics, vocab: newVocabulary(b.words), log: cfg.Log, now: cfg.Now, ns: cfg.Namespace,
-		users: map[string]*userState{},
+		kb: b.kb, rec: b.eng, describe: b.describe, ago: b.ago, status: b.status, metrics: b.metrics,
+		vocab: newVocabulary(b.words), log: cfg.Log, now: cfg.Now, ns: cfg.Namespace, users: map[string]*userState{},
 	}
+	api, err := httpapi.New(b.kb,
+		httpapi.WithWriter(b.edit),
+		httpapi.WithClassifier(b.classify, b.routes, b.slots),
+		httpapi.WithRecommender(b.eng),
+		httpapi.WithUsers(s.resolve),
+		httpapi.WithVersions(b.versions),
+		httpapi.WithLimits(httpapi.Limits{Body: maxBodyBytes, Text: maxTextRunes, Results: maxLimit}),
+		httpapi.WithReasons(maxReasons),
+		httpapi.WithTimeout(requestBudget),
+		httpapi.WithLogger(cfg.Log),
+		httpapi.WithClock(cfg.Now))
+	if err != nil {
+		return nil, err
+	}
+	s.api = api
 	for _, d := range demoUsers() {
 		u := &userState{demo: d}
 		s.users[d.ID] = u
@@ -231,7 +173,7 @@ func (s *server) load(ctx context.Context, u *userState) error {
 	if len(u.events) == 0 {
 		return nil
 	}
-	return s.sink.Record(ctx, u.events...)
+	return s.rec.Record(ctx, toRecommend(u.events...)...)
 }
 
 // handler returns the routes.
@@ -259,18 +201,15 @@ func (s *server) handler() http.Handler {
 			s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", status, "took", time.Since(start))
 		})
 	}
+	// The demo's own routes; the more specific patterns take them from
+	// the API mounted on /api/ (POST /api/events: the form's events, which
+	// the timeline shows).
 	handle("GET", "/api/users", s.handleUsers)
 	handle("GET", "/api/users/{id}", s.handleUser)
 	handle("POST", "/api/users/{id}/reset", s.handleReset)
 	handle("GET", "/api/vocabulary", s.handleVocabulary)
 	handle("POST", "/api/events", s.handleEvent)
-	handle("GET", "/api/recommend", s.handleRecommend)
 	handle("POST", "/api/open", s.handleOpen)
-	handle("POST", "/api/feedback", s.handleFeedback)
-	handle("GET", "/api/search", s.handleSearch)
-	handle("POST", "/api/classify", s.handleClassify)
-	handle("POST", "/api/kb", s.handleUpsert)
-	handle("DELETE", "/api/kb/{id}", s.handleDelete)
 	handle("GET", "/api/status", s.handleStatus)
 	for path, ms := range methods {
 		allow := strings.Join(ms, ", ")
@@ -282,9 +221,10 @@ func (s *server) handler() http.Handler {
 	if s.metrics != nil {
 		mux.Handle("GET /metrics", s.metrics)
 	}
-	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusNotFound, errorBody{Error: "no such endpoint: " + r.URL.Path})
-	})
+	// duxin's HTTP API: search, classify, recommend, feedback, knowledge-
+	// base edits, health, versions, and its description at
+	// /api/openapi.json. It answers unknown /api/ paths too.
+	mux.Handle("/api/", http.StripPrefix("/api", s.api))
 	sub, _ := fs.Sub(staticFiles, "static") // the directory is embedded: cannot fail
 	files := http.FileServerFS(sub)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -330,9 +270,6 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) i
 	case errors.As(err, &mbe):
 		writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{Error: fmt.Sprintf("request body larger than %d bytes", mbe.Limit)})
 		return http.StatusRequestEntityTooLarge
-	case errors.Is(err, errUnknownFAQ):
-		writeJSON(w, http.StatusNotFound, errorBody{Error: err.Error()})
-		return http.StatusNotFound
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		writeJSON(w, http.StatusServiceUnavailable, errorBody{Error: "request took too long or was cancelled"})
 		return http.StatusServiceUnavailable
@@ -417,33 +354,6 @@ func jsonProblem(err error) string {
 		return strings.TrimPrefix(err.Error(), "json: ")
 	}
 	return "not a JSON object"
-}
-
-// text checks a piece of user text: not empty, valid UTF-8, at most maxTextRunes.
-func text(field, s string) (string, error) {
-	s = strings.TrimSpace(s)
-	switch n := utf8.RuneCountInString(s); {
-	case !utf8.ValidString(s):
-		return "", badRequest("%s: not valid UTF-8", field)
-	case n == 0:
-		return "", badRequest("%s: empty", field)
-	case n > maxTextRunes:
-		return "", badRequest("%s: %d characters, more than the limit of %d", field, n, maxTextRunes)
-	}
-	return s, nil
-}
-
-// limit reads the optional limit query parameter.
-func limit(r *http.Request, def int) (int, error) {
-	v := r.URL.Query().Get("limit")
-	if v == "" {
-		return def, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > maxLimit {
-		return 0, badRequest("limit: want a whole number from 1 to %d, got %q", maxLimit, v)
-	}
-	return n, nil
 }
 
 // user returns the named demo user; s.mu must be held.
@@ -592,7 +502,7 @@ func (s *server) handleEvent(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	e := event{User: u.key, Type: req.Type, Attrs: attrs, Time: s.now()}
-	if err := s.sink.Record(r.Context(), e); err != nil {
+	if err := s.rec.Record(r.Context(), toRecommend(e)...); err != nil {
 		return err
 	}
 	u.addEvent(e)
@@ -600,96 +510,16 @@ func (s *server) handleEvent(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// key resolves a user id to the backends' key.
-func (s *server) key(id string) (string, error) {
+// resolve maps a demo user id to the key the engine stores the user's
+// events and feedback under (httpapi.WithUsers).
+func (s *server) resolve(ctx context.Context, id string) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	u, err := s.user(id)
-	if err != nil {
-		return "", err
+	u, ok := s.users[id]
+	if !ok {
+		return "", &httpapi.Error{Status: http.StatusNotFound, Message: fmt.Sprintf("unknown user %q (see GET /api/users)", id)}
 	}
 	return u.key, nil
-}
-
-func (s *server) handleRecommend(w http.ResponseWriter, r *http.Request) error {
-	n, err := limit(r, defaultLimit)
-	if err != nil {
-		return err
-	}
-	id := r.URL.Query().Get("user")
-	key, err := s.key(id)
-	if err != nil {
-		return err
-	}
-	sugs, err := s.rec.Recommend(r.Context(), key, n)
-	var degraded *degradedError
-	if errors.As(err, &degraded) {
-		// Answered without the stores: show it, and say so.
-		s.log.Warn("recommend degraded", "user", key, "err", err)
-	} else if err != nil {
-		return err
-	}
-	if sugs == nil {
-		sugs = []suggestionView{}
-	}
-	body := map[string]any{"user": id, "suggestions": sugs}
-	if degraded != nil {
-		body["degraded"] = "暂时无法读取你的最近操作，先为你推荐常见问题"
-	}
-	writeJSON(w, http.StatusOK, body)
-	return nil
-}
-
-// faqEdit is the body of POST /api/kb: an entry to add or replace.
-type faqEdit struct {
-	ID       string   `json:"id"`
-	Question string   `json:"question"`
-	Similar  []string `json:"similar"`
-	Answer   string   `json:"answer"`
-	Category string   `json:"category"`
-}
-
-// handleUpsert adds or replaces a knowledge-base entry; on many replicas
-// it goes through the change feed, and returns once this replica serves it.
-func (s *server) handleUpsert(w http.ResponseWriter, r *http.Request) error {
-	var req faqEdit
-	if err := readJSON(w, r, &req); err != nil {
-		return err
-	}
-	if strings.TrimSpace(req.ID) == "" || strings.TrimSpace(req.Question) == "" {
-		return badRequest("id and question: both required")
-	}
-	for _, t := range append([]string{req.ID, req.Question, req.Answer, req.Category}, req.Similar...) {
-		if utf8.RuneCountInString(t) > 2000 {
-			return badRequest("a field is longer than 2000 characters")
-		}
-	}
-	if len(req.Similar) > 50 {
-		return badRequest("similar: %d paraphrases, at most 50", len(req.Similar))
-	}
-	f := kb.FAQ{ID: strings.TrimSpace(req.ID), Question: strings.TrimSpace(req.Question), Similar: req.Similar,
-		Answer: req.Answer, Category: req.Category}
-	if err := s.edit.Upsert(r.Context(), f); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"id": f.ID, "status": s.status()})
-	return nil
-}
-
-// handleDelete removes a knowledge-base entry.
-func (s *server) handleDelete(w http.ResponseWriter, r *http.Request) error {
-	id := r.PathValue("id")
-	if _, err := s.search.Get(r.Context(), id); err != nil {
-		if errors.Is(err, errUnknownFAQ) {
-			return notFound("unknown question %q", id)
-		}
-		return err
-	}
-	if err := s.edit.Delete(r.Context(), id); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"id": id, "status": s.status()})
-	return nil
 }
 
 // handleStatus says what this replica serves: the store, the knowledge
@@ -723,120 +553,24 @@ func (s *server) handleOpen(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f, err := s.search.Get(r.Context(), req.ID)
+	f, err := s.kb.Get(r.Context(), req.ID)
+	if errors.Is(err, kb.ErrNotFound) || errors.Is(err, kb.ErrEmptyID) {
+		return notFound("unknown question %q", req.ID)
+	}
 	if err != nil {
-		if errors.Is(err, errUnknownFAQ) {
-			return notFound("unknown question %q", req.ID)
-		}
 		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e := event{User: u.key, Type: "ask", Question: f.ID, Text: f.Question, Time: s.now()}
-	if err := s.sink.Record(r.Context(), e); err != nil {
+	if err := s.rec.Record(r.Context(), toRecommend(e)...); err != nil {
 		return err
 	}
 	u.addEvent(e)
-	if err := s.rec.Feedback(r.Context(), u.key, f.ID, "click"); err != nil {
+	if err := s.rec.Feedback(r.Context(), recommend.Feedback{User: u.key, Question: f.ID, Kind: recommend.Click}); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"faq": f, "user": s.view(u)})
-	return nil
-}
-
-// handleFeedback records 不是这个 (dismiss) or 已解决 (resolve).
-func (s *server) handleFeedback(w http.ResponseWriter, r *http.Request) error {
-	var req faqRequest
-	if err := readJSON(w, r, &req); err != nil {
-		return err
-	}
-	if req.Kind != "dismiss" && req.Kind != "resolve" {
-		return badRequest("kind: want \"dismiss\" or \"resolve\", got %q", req.Kind)
-	}
-	if req.ID == "" {
-		return badRequest("id: missing")
-	}
-	key, err := s.key(req.User)
-	if err != nil {
-		return err
-	}
-	if _, err := s.search.Get(r.Context(), req.ID); err != nil {
-		if errors.Is(err, errUnknownFAQ) {
-			return notFound("unknown question %q", req.ID)
-		}
-		return err
-	}
-	if err := s.rec.Feedback(r.Context(), key, req.ID, req.Kind); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"user": req.User, "id": req.ID, "kind": req.Kind})
-	return nil
-}
-
-func (s *server) handleSearch(w http.ResponseWriter, r *http.Request) error {
-	q, err := text("q", r.URL.Query().Get("q"))
-	if err != nil {
-		return err
-	}
-	n, err := limit(r, defaultHits)
-	if err != nil {
-		return err
-	}
-	hits, err := s.search.Search(r.Context(), q, n)
-	if err != nil {
-		return err
-	}
-	if hits == nil {
-		hits = []hitView{}
-	}
-	body := map[string]any{"query": q, "hits": hits, "answered": true}
-	// The knowledge base has no answer when its best hit is not
-	// confident enough: say so, and hand over to a person.
-	if len(hits) == 0 || hits[0].Confidence < s.search.AnswerThreshold() {
-		body["answered"], body["handoff"] = false, handoffText
-	}
-	writeJSON(w, http.StatusOK, body)
-	return nil
-}
-
-// handoffText is what the page says when the knowledge base has no answer.
-const handoffText = "没有找到相关问题，为你转接人工客服"
-
-type classifyRequest struct {
-	Text string `json:"text"`
-}
-
-func (s *server) handleClassify(w http.ResponseWriter, r *http.Request) error {
-	var req classifyRequest
-	if err := readJSON(w, r, &req); err != nil {
-		return err
-	}
-	t, err := text("text", req.Text)
-	if err != nil {
-		return err
-	}
-	c, err := s.classify.Classify(r.Context(), t)
-	if err != nil {
-		return err
-	}
-	c.Text = t
-	if c.Slots == nil {
-		c.Slots = []slotView{}
-	}
-	if c.Missing == nil {
-		c.Missing = []string{}
-	}
-	if c.Predictions == nil {
-		c.Predictions = []predictionView{}
-	}
-	c.Related = []hitView{}
-	if c.Outcome != "matched" {
-		hits, err := s.search.Search(r.Context(), t, relatedOnMiss)
-		if err != nil {
-			return err
-		}
-		c.Related = append(c.Related, hits...)
-	}
-	writeJSON(w, http.StatusOK, c)
+	view := faqView{ID: f.ID, Question: f.Question, Answer: f.Answer, Category: f.Category, Tags: f.Tags}
+	writeJSON(w, http.StatusOK, map[string]any{"faq": view, "user": s.view(u)})
 	return nil
 }

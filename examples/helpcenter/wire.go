@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"strconv"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/duxin-ai/duxin/httpapi"
 	"github.com/duxin-ai/duxin/intent"
 	"github.com/duxin-ai/duxin/intent/slots"
 	"github.com/duxin-ai/duxin/kb"
@@ -23,15 +25,16 @@ import (
 	"github.com/duxin-ai/duxin/tokenize/jieba"
 )
 
-// This file wires duxin's four packages on the bundled sample data and
-// adapts them to the server's interfaces (server.go).
+// This file wires duxin's packages on the bundled sample data for the
+// server (server.go), which serves them through httpapi.
 
-// backend is what the server's interfaces are made of.
+// backend is what the server serves.
 type backend struct {
-	search   searcher
-	classify classifier
-	rec      recommender
-	sink     eventSink
+	kb       *kb.Index
+	classify intentModel           // the trained model, or the one a replica swaps
+	routes   *intent.Routes        // intents to services
+	slots    httpapi.SlotExtractor // amounts, dates, card tails ... for the routes
+	eng      *recommend.Engine
 	describe func(event) string         // what the user did, 发起了一笔转账到银行卡
 	ago      func(time.Duration) string // how long ago, 3分钟前
 	words    *recommend.Phrasebook      // the event vocabulary and its words
@@ -39,6 +42,15 @@ type backend struct {
 	status   func() statusView          // what this replica serves
 	metrics  http.Handler               // Prometheus metrics (GET /metrics)
 	closers  []func() error
+}
+
+// versions is what GET /api/versions answers: the knowledge base's version
+// and the models'.
+func (b *backend) versions() map[string]string {
+	st := b.status()
+	vs := map[string]string{"kb": strconv.FormatUint(st.KBVersion, 10)}
+	maps.Copy(vs, st.Models)
+	return vs
 }
 
 // Close releases what build acquired, last first.
@@ -72,7 +84,7 @@ func build(ctx context.Context, cfg buildConfig, log *slog.Logger) (_ *backend, 
 		return nil, err
 	}
 	b := &backend{ago: recommend.Ago, words: words, describe: func(e event) string {
-		if what, ok := words.Describe(toRecommend(e)); ok {
+		if what, ok := words.Describe(toRecommend(e)[0]); ok {
 			return what
 		}
 		return "有一次操作"
@@ -122,7 +134,7 @@ func build(ctx context.Context, cfg buildConfig, log *slog.Logger) (_ *backend, 
 		}
 		b.edit = ix
 	}
-	b.search = kbSearcher{ix}
+	b.kb = ix
 	done("knowledge base indexed", t0, "faqs", ix.Len())
 
 	// Intents: a classifier trained on the sample utterances, the routing
@@ -150,11 +162,10 @@ func build(ctx context.Context, cfg buildConfig, log *slog.Logger) (_ *backend, 
 	if err != nil {
 		return nil, fmt.Errorf("routes: %w", err)
 	}
-	extractor, err := slots.New(slots.WithClock(cfg.Now))
-	if err != nil {
+	if b.slots, err = newSlotExtractor(cfg.Now); err != nil {
 		return nil, err
 	}
-	b.classify = &intentClassifier{model: model, routes: routes, slots: extractor}
+	b.classify, b.routes = model, routes
 	done("intent model ready", t0, "examples", len(exs), "routes", routes.Len())
 
 	// Recommender: learn from a simulated behavior log of wallet users.
@@ -173,14 +184,7 @@ func build(ctx context.Context, cfg buildConfig, log *slog.Logger) (_ *backend, 
 	}
 	// Metrics: the engine's calls and the versions served, for Prometheus.
 	promReg := prometheus.NewRegistry()
-	metrics, err := prommetrics.New(promReg, prommetrics.Config{Versions: func() map[string]string {
-		st := b.status()
-		vs := map[string]string{"kb": strconv.FormatUint(st.KBVersion, 10)}
-		for k, v := range st.Models {
-			vs[k] = v
-		}
-		return vs
-	}})
+	metrics, err := prommetrics.New(promReg, prommetrics.Config{Versions: b.versions})
 	if err != nil {
 		return nil, err
 	}
@@ -215,8 +219,7 @@ func build(ctx context.Context, cfg buildConfig, log *slog.Logger) (_ *backend, 
 	if err := eng.Reload(ctx); err != nil {
 		return nil, err
 	}
-	r := engineRecommender{eng}
-	b.rec, b.sink = r, r
+	b.eng = eng
 	done("recommender ready", t0, "model", eng.Model().Info().ID[:12], "asks", eng.Model().Asks())
 	b.status = func() statusView {
 		st := statusView{Store: "memory", KBEntries: ix.Len(), KBVersion: ix.Revision(),
@@ -234,155 +237,23 @@ func build(ctx context.Context, cfg buildConfig, log *slog.Logger) (_ *backend, 
 	return b, nil
 }
 
-// kbSearcher adapts kb's index.
-type kbSearcher struct{ ix *kb.Index }
-
-func (s kbSearcher) Search(ctx context.Context, text string, limit int) ([]hitView, error) {
-	hits, err := s.ix.Search(ctx, kb.Query{Text: text, Limit: limit})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]hitView, 0, len(hits))
-	for _, h := range hits {
-		out = append(out, hitView{ID: h.FAQ.ID, Question: h.FAQ.Question, Category: h.FAQ.Category,
-			Score: h.Score, Confidence: h.Confidence, Field: string(h.Field), Matched: h.Matched, Fragment: h.Fragment})
-	}
-	return out, nil
-}
-
-func (s kbSearcher) AnswerThreshold() float64 { return s.ix.AnswerThreshold() }
-
-func (s kbSearcher) Get(ctx context.Context, id string) (faqView, error) {
-	f, err := s.ix.Get(ctx, id)
-	if errors.Is(err, kb.ErrNotFound) || errors.Is(err, kb.ErrEmptyID) {
-		return faqView{}, fmt.Errorf("%w %q", errUnknownFAQ, id)
-	}
-	if err != nil {
-		return faqView{}, err
-	}
-	return faqView{ID: f.ID, Question: f.Question, Answer: f.Answer, Category: f.Category, Tags: f.Tags}, nil
-}
-
 // intentModel is a trained intent model, or one a replica swaps when a new
 // one is published.
 type intentModel interface {
 	Classify(ctx context.Context, text string) (intent.Result, error)
 }
 
-// intentClassifier is intent's model, routing table and slot extractor.
-type intentClassifier struct {
-	model  intentModel
-	routes *intent.Routes
-	slots  *slots.Extractor
+// newSlotExtractor is the demo's slot extractor, on the demo's clock (for
+// 昨天, 上周五): the only place the demo makes one.
+func newSlotExtractor(now func() time.Time) (httpapi.SlotExtractor, error) {
+	return slots.New(slots.WithClock(now))
 }
 
-func (c *intentClassifier) Classify(ctx context.Context, text string) (classification, error) {
-	res, err := c.model.Classify(ctx, text)
-	if err != nil {
-		return classification{}, err
-	}
-	out := classification{Outcome: res.Outcome.String(), Intent: res.Intent}
-	for _, p := range res.Predictions {
-		out.Predictions = append(out.Predictions, predictionView{Intent: p.Label, Confidence: p.Confidence})
-	}
-	if len(res.Predictions) > 0 {
-		out.Confidence = res.Predictions[0].Confidence
-	}
-	if !res.Known() {
-		return out, nil
-	}
-	rs, err := c.routes.Resolve(res.Intent, c.slots.Extract(text))
-	if errors.Is(err, intent.ErrUnknownIntent) {
-		// Recognised, but the routing table has no service for it.
-		out.Outcome = "unrouted"
-		return out, nil
-	}
-	if err != nil {
-		return classification{}, err
-	}
-	out.Service = &serviceView{Name: rs.Route.Service, Link: rs.Route.Link}
-	for _, s := range rs.Slots {
-		out.Slots = append(out.Slots, slotView{Kind: string(s.Kind), Label: slotLabel(string(s.Kind)), Text: s.Text, Value: s.Value})
-	}
-	out.Missing = rs.Missing
-	return out, nil
-}
-
-// slotLabel is the Chinese name of a slot kind.
-func slotLabel(kind string) string {
-	switch slots.Kind(kind) {
-	case slots.Amount:
-		return "金额"
-	case slots.CardTail:
-		return "卡号尾号"
-	case slots.Date:
-		return "日期"
-	case slots.Payee:
-		return "收款人"
-	case slots.OrderID:
-		return "订单号"
-	case slots.Phone:
-		return "手机号"
-	}
-	return kind
-}
-
-// maxReasons is how many reasons a suggestion shows.
-const maxReasons = 2
-
-// engineRecommender adapts recommend's engine: suggestions, events and feedback.
-type engineRecommender struct{ e *recommend.Engine }
-
-func (r engineRecommender) Recommend(ctx context.Context, user string, limit int) ([]suggestionView, error) {
-	sugs, err := r.e.Recommend(ctx, recommend.Request{User: user, Limit: limit})
-	if err != nil && !errors.Is(err, recommend.ErrDegraded) {
-		return nil, err
-	}
-	degraded := err // the engine answered without the stores
-	out := make([]suggestionView, 0, len(sugs))
-	for _, s := range sugs {
-		v := suggestionView{ID: s.FAQ.ID, Question: s.FAQ.Question, Category: s.FAQ.Category, Score: s.Score, Reasons: []string{}}
-		// The engine gives each sentence once, strongest first: show a few.
-		for _, why := range s.Reasons[:min(len(s.Reasons), maxReasons)] {
-			v.Reasons = append(v.Reasons, why.Text)
-		}
-		out = append(out, v)
-	}
-	if degraded != nil {
-		return out, &degradedError{degraded}
-	}
-	return out, nil
-}
-
-// degradedError carries suggestions made without the stores: the server
-// shows them and says so.
-type degradedError struct{ err error }
-
-func (e *degradedError) Error() string { return e.err.Error() }
-func (e *degradedError) Unwrap() error { return e.err }
-
-var feedbackKinds = map[string]recommend.FeedbackKind{
-	"click":   recommend.Click,
-	"dismiss": recommend.Dismiss,
-	"resolve": recommend.Resolve,
-}
-
-func (r engineRecommender) Feedback(ctx context.Context, user, faqID, kind string) error {
-	k, ok := feedbackKinds[kind]
-	if !ok {
-		return fmt.Errorf("unknown feedback kind %q", kind)
-	}
-	return r.e.Feedback(ctx, recommend.Feedback{User: user, Question: faqID, Kind: k})
-}
-
-func toRecommend(e event) recommend.Event {
-	return recommend.Event{ID: e.ID, User: e.User, Time: e.Time, Type: e.Type, Attrs: e.Attrs, Question: e.Question, Text: e.Text}
-}
-
-func (r engineRecommender) Record(ctx context.Context, events ...event) error {
-	evs := make([]recommend.Event, 0, len(events))
+// toRecommend converts the server's events to the engine's.
+func toRecommend(events ...event) []recommend.Event {
+	out := make([]recommend.Event, 0, len(events))
 	for _, e := range events {
-		evs = append(evs, toRecommend(e))
+		out = append(out, recommend.Event{ID: e.ID, User: e.User, Time: e.Time, Type: e.Type, Attrs: e.Attrs, Question: e.Question, Text: e.Text})
 	}
-	return r.e.Record(ctx, evs...)
+	return out
 }

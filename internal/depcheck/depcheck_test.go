@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -57,7 +58,12 @@ var allowed = map[string][]string{
 	"sampledata":                {},
 	"replica":                   {"kb", "tokenize", "intent", "intent/slots", "recommend", "internal/"},
 	"prommetrics":               {"kb", "tokenize", "intent", "intent/slots", "recommend", "replica", "internal/"},
-	"internal/":                 {"internal/"},
+	"httpapi":                   {"kb", "tokenize", "intent", "intent/slots", "recommend", "internal/"},
+	// The evaluation procedures shared by benchmarks/eval and cmd/duxin
+	// drive the public packages, so they may import them; nothing of the
+	// library imports them.
+	"internal/evaluate": {"kb", "tokenize", "intent", "intent/slots", "recommend", "recommend/simulate", "sampledata", "internal/"},
+	"internal/":         {"internal/"},
 }
 
 func rel(path string) string { return strings.TrimPrefix(strings.TrimPrefix(path, module), "/") }
@@ -148,6 +154,36 @@ func TestClientLibrariesStayInBackends(t *testing.T) {
 			if strings.HasPrefix(d, "github.com/redis/go-redis") || strings.HasPrefix(d, "github.com/prometheus/client_golang") {
 				t.Errorf("%s depends on %s; only the backend packages may", name, d)
 			}
+		}
+	}
+}
+
+// TestCommandLibrariesStayInCommands: terminal libraries (the progress bar)
+// are for the commands under cmd/, never for the library a host imports.
+func TestCommandLibrariesStayInCommands(t *testing.T) {
+	for _, p := range listPackages(t) {
+		name := rel(p.ImportPath)
+		if strings.HasPrefix(name, "cmd/") {
+			continue
+		}
+		for _, d := range p.Deps {
+			if strings.HasPrefix(d, "github.com/schollz/progressbar") {
+				t.Errorf("%s depends on %s; only cmd/ may", name, d)
+			}
+		}
+	}
+}
+
+// TestNothingImportsEvaluate: internal/evaluate, which may import the
+// public packages, is used only by the commands and benchmarks.
+func TestNothingImportsEvaluate(t *testing.T) {
+	for _, p := range listPackages(t) {
+		name := rel(p.ImportPath)
+		if strings.HasPrefix(name, "cmd/") || strings.HasPrefix(name, "benchmarks") || strings.HasPrefix(name, "internal/evaluate") {
+			continue
+		}
+		if slices.Contains(p.Deps, module+"/internal/evaluate") {
+			t.Errorf("%s depends on internal/evaluate; only cmd/ and benchmarks/ may", name)
 		}
 	}
 }

@@ -1,0 +1,391 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/duxin-ai/duxin/intent"
+	"github.com/duxin-ai/duxin/kb"
+	"github.com/duxin-ai/duxin/recommend"
+	"github.com/duxin-ai/duxin/recommend/simulate"
+	"github.com/duxin-ai/duxin/sampledata"
+	"github.com/duxin-ai/duxin/tokenize/jieba"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+
+// TestMain keeps one jieba instance of each configuration open for the
+// whole run: every command opens and closes its tokenizer, and without
+// this each would load the dictionaries again.
+func TestMain(m *testing.M) {
+	flag.Parse()
+	var keep []*jieba.Tokenizer
+	for _, opts := range [][]jieba.Option{nil, {jieba.WithStopWords(nil)}} {
+		tok, err := jieba.New(opts...)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "jieba:", err)
+			os.Exit(1)
+		}
+		keep = append(keep, tok)
+	}
+	code := m.Run()
+	for _, tok := range keep {
+		tok.Close()
+	}
+	if sample.dir != "" {
+		os.RemoveAll(sample.dir)
+	}
+	os.Exit(code)
+}
+
+// cli runs the command line in-process and returns its exit code, stdout
+// and stderr.
+func cli(t testing.TB, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), args, env{stdout: &stdout, stderr: &stderr})
+	return code, stdout.String(), stderr.String()
+}
+
+// mustCLI runs a command that must succeed and decodes its JSON output.
+func mustCLI(t testing.TB, args ...string) map[string]any {
+	t.Helper()
+	code, out, errOut := cli(t, args...)
+	if code != exitOK {
+		t.Fatalf("duxin %s: exit %d\n%s", strings.Join(args, " "), code, errOut)
+	}
+	var v map[string]any
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatalf("duxin %s: output is not one JSON object: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return v
+}
+
+// volatile are output fields that change from run to run (times,
+// latencies) or with the model file's envelope (sizes, hashes), and the
+// tokenizer's identity: left out of the golden files.
+var volatile = []string{"seconds", "train_seconds", "index_seconds", "p50_us", "p99_us", "p50_ms", "p99_ms",
+	"bytes", "model_bytes", "sha256", "ranker_sha256", "id", "trained_at", "tokenizer"}
+
+// golden compares a command's output, without its volatile fields and
+// with paths cut to their base names, to testdata/golden/name.json
+// (rewritten with -update).
+func golden(t *testing.T, name string, got map[string]any) {
+	t.Helper()
+	g := map[string]any{}
+	for k, v := range got {
+		g[k] = v
+	}
+	for _, k := range volatile {
+		delete(g, k)
+	}
+	for k, v := range g {
+		if s, ok := v.(string); ok && strings.Contains(s, string(filepath.Separator)) {
+			g[k] = filepath.Base(s)
+		}
+	}
+	if g["model"] != nil && len(fmt.Sprint(g["model"])) == 64 { // a recommend model's ID
+		delete(g, "model")
+	}
+	b, err := json.MarshalIndent(g, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join("testdata", "golden", name+".json")
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to write it)", err)
+	}
+	var w, gg any
+	json.Unmarshal(want, &w)
+	json.Unmarshal(b, &gg)
+	if d := cmp.Diff(w, gg); d != "" {
+		t.Errorf("%s differs from %s (-want +got):\n%s", name, path, d)
+	}
+}
+
+// sampleFiles writes the bundled sample data to a folder once per test
+// binary: faq.jsonl, intents.jsonl, routes.jsonl, phrasebook.yaml; the
+// retrieval split (kb.jsonl keeps the even similar questions, the others
+// become queries: train-queries.jsonl those at 1 mod 4, test-queries.jsonl
+// at 3 mod 4); and two simulated behavior logs of other users
+// (events-train.jsonl, seed 1; events-test.jsonl, seed 2).
+var sample struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+func sampleDir(t testing.TB) string {
+	t.Helper()
+	sample.once.Do(func() {
+		dir, err := os.MkdirTemp("", "duxin-cmd-test-")
+		if err != nil {
+			sample.err = err
+			return
+		}
+		sample.dir = dir
+		sample.err = writeSample(dir)
+	})
+	if sample.err != nil {
+		t.Fatal(sample.err)
+	}
+	return sample.dir
+}
+
+func writeSample(dir string) error {
+	files := map[string][]byte{
+		"faq.jsonl": sampledata.FAQJSONL(), "intents.jsonl": sampledata.IntentsJSONL(),
+		"routes.jsonl": sampledata.RoutesJSONL(), "phrasebook.yaml": sampledata.PhrasebookYAML(),
+	}
+	faqs, _, err := kb.Load(bytes.NewReader(sampledata.FAQJSONL()), kb.FormatJSONL)
+	if err != nil {
+		return err
+	}
+	var kbl, train, test bytes.Buffer
+	for _, f := range faqs {
+		similar := f.Similar
+		f.Similar = nil
+		for i, s := range similar {
+			q, _ := json.Marshal(kb.Labeled{Query: s, ID: f.ID})
+			switch i % 4 {
+			case 0, 2:
+				f.Similar = append(f.Similar, s)
+			case 1:
+				train.Write(append(q, '\n'))
+			case 3:
+				test.Write(append(q, '\n'))
+			}
+		}
+		b, err := json.Marshal(f)
+		if err != nil {
+			return err
+		}
+		kbl.Write(append(b, '\n'))
+	}
+	files["kb.jsonl"], files["train-queries.jsonl"], files["test-queries.jsonl"] = kbl.Bytes(), train.Bytes(), test.Bytes()
+	for name, seed := range map[string]uint64{"events-train.jsonl": 1, "events-test.jsonl": 2} {
+		log, err := simulate.Generate(simulate.Config{Users: 300, Seed: seed})
+		if err != nil {
+			return err
+		}
+		var b bytes.Buffer
+		if err := recommend.WriteEvents(&b, log.Events...); err != nil {
+			return err
+		}
+		files[name] = b.Bytes()
+	}
+	for name, b := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// intentModel trains the sample intent model once per test binary, on
+// the sample utterances less a held-out fifth.
+var intentOnce struct {
+	once  sync.Once
+	model string
+	out   map[string]any
+}
+
+func sampleIntentModel(t *testing.T) (string, map[string]any) {
+	t.Helper()
+	dir := sampleDir(t)
+	intentOnce.once.Do(func() {
+		path := filepath.Join(dir, "intent.model")
+		intentOnce.out = mustCLI(t, "train", "intent", "-data", filepath.Join(dir, "intents.jsonl"), "-split", "0.2", "-out", path)
+		intentOnce.model = path
+	})
+	if intentOnce.model == "" {
+		t.Fatal("training the sample intent model failed")
+	}
+	return intentOnce.model, intentOnce.out
+}
+
+func TestTrainTestIntent(t *testing.T) {
+	dir := sampleDir(t)
+	model, trained := sampleIntentModel(t)
+	golden(t, "train-intent", trained)
+	raw, err := os.ReadFile(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := intentTokenizer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tok.Close()
+	m, err := intent.ReadModel(bytes.NewReader(raw), tok)
+	if err != nil {
+		t.Fatalf("the library cannot read the model written: %v", err)
+	}
+	if got := len(m.Labels()); float64(got) != trained["classes"] {
+		t.Errorf("model has %d labels, summary says %v", got, trained["classes"])
+	}
+	if _, sum, _ := readModelFile(model); sum != trained["sha256"] {
+		t.Errorf("summary sha256 %v, file's %s", trained["sha256"], sum)
+	}
+
+	out := filepath.Join(t.TempDir(), "results")
+	res := mustCLI(t, "test", "intent", "-model", model, "-data", filepath.Join(dir, "intents.jsonl"), "-split", "0.2", "-out", out)
+	golden(t, "test-intent", res)
+	if res["sha256"] != trained["sha256"] || res["n"] != trained["held_out"] {
+		t.Errorf("tested %v examples of model %v; trained %v, held out %v", res["n"], res["sha256"], trained["sha256"], trained["held_out"])
+	}
+	var rep intentReportFile
+	b, err := os.ReadFile(filepath.Join(out, "intent_report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	support := 0
+	for i, c := range rep.Intents {
+		support += c.Support
+		if c.Intent != rep.Labels[i] || len(rep.Confusion[i]) != len(rep.Labels) {
+			t.Errorf("report row %d: %+v", i, c)
+		}
+	}
+	if float64(support) != res["n"] || rep.Accuracy != res["accuracy"] || len(rep.Pairs) == 0 || len(rep.Pairs[0].Examples) == 0 {
+		t.Errorf("report: support %d, accuracy %v, pairs %+v; figures %v", support, rep.Accuracy, rep.Pairs, res)
+	}
+	if _, err := os.Stat(filepath.Join(out, "intent_report.html")); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestTrainTestRanker(t *testing.T) {
+	dir := sampleDir(t)
+	kbPath, ranker := filepath.Join(dir, "kb.jsonl"), filepath.Join(t.TempDir(), "ranker.model")
+	trained := mustCLI(t, "train", "ranker", "-kb", kbPath, "-queries", filepath.Join(dir, "train-queries.jsonl"), "-out", ranker)
+	golden(t, "train-ranker", trained)
+	if trained["calibrated"] != true {
+		t.Errorf("ranker not calibrated: %v", trained)
+	}
+	test := filepath.Join(dir, "test-queries.jsonl")
+	golden(t, "test-kb-default", mustCLI(t, "test", "kb", "-kb", kbPath, "-queries", test))
+	golden(t, "test-kb-trained", mustCLI(t, "test", "kb", "-kb", kbPath, "-queries", test, "-ranker", ranker))
+	golden(t, "test-kb-unanswerable", mustCLI(t, "test", "kb", "-kb", kbPath, "-queries", test, "-unanswerable", "0.2"))
+}
+
+func TestTrainTestRecommend(t *testing.T) {
+	dir := sampleDir(t)
+	faq, model := filepath.Join(dir, "faq.jsonl"), filepath.Join(t.TempDir(), "recommend.model")
+	trained := mustCLI(t, "train", "recommend", "-events", filepath.Join(dir, "events-train.jsonl"), "-kb", faq, "-out", model)
+	golden(t, "train-recommend", trained)
+	f, err := os.Open(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := recommend.ReadModel(f)
+	f.Close()
+	if err != nil || m.Info().ID != trained["id"] {
+		t.Fatalf("the library reads the model as %v, %v; summary id %v", m, err, trained["id"])
+	}
+	later := filepath.Join(dir, "events-test.jsonl")
+	res := mustCLI(t, "test", "recommend", "-events", later, "-kb", faq, "-model", model)
+	golden(t, "test-recommend-model", res)
+	if res["model"] != trained["id"] {
+		t.Errorf("tested model %v, trained %v", res["model"], trained["id"])
+	}
+	golden(t, "test-recommend-trained", mustCLI(t, "test", "recommend", "-events", later, "-kb", faq))
+}
+
+// TestUsageAndExitCodes: -h everywhere (exit 0), usage errors (exit 2),
+// failures (exit 1) whose message names the file, line and field.
+func TestUsageAndExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	badIntents := write("bad.jsonl", `{"text":"我要转账","intent":"transfer"}`+"\n"+`{"text":"查账单","intent":"query_bill"}`+"\n"+`{"text":"花呗怎么还"}`+"\n")
+	badKB := write("badkb.jsonl", `{"id":"a","question":"转账多久到账"}`+"\n"+`{"id":"b","question":"x","triggers":[{"event":"a.b","window":"3x"}]}`+"\n")
+	goodKB := write("kb.jsonl", `{"id":"a","question":"转账多久到账"}`+"\n")
+	badQueries := write("q.jsonl", `{"query":"转账","id":"a"}`+"\n"+`{"query":"到账","id":"zz"}`+"\n")
+	badEvents := write("events.jsonl", `{"user":"u","time":1700000000,"type":"ask","question":"a"}`+"\n"+`{"user":"u","time":"noon","type":"x.y"}`+"\n")
+	notAModel := write("not.model", "this is not a model")
+
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want []string // substrings of stderr (or stdout for -h)
+	}{
+		{"no arguments", nil, exitUsage, []string{"usage: duxin <command>"}},
+		{"help", []string{"-h"}, exitOK, []string{"train intent", "test kb", "serve"}},
+		{"unknown command", []string{"fly"}, exitUsage, []string{`unknown command "fly"`}},
+		{"unknown kind", []string{"train", "dragon"}, exitUsage, []string{`unknown command "train dragon"`, "train ranker"}},
+		{"group alone", []string{"test"}, exitUsage, []string{"test intent"}},
+		{"group help", []string{"test", "-h"}, exitOK, []string{"test recommend"}},
+		{"unknown flag", []string{"train", "intent", "-bogus"}, exitUsage, []string{"flag provided but not defined: -bogus"}},
+		{"missing flags", []string{"train", "ranker"}, exitUsage, []string{"missing -kb, -out, -queries"}},
+		{"extra argument", []string{"test", "intent", "-model", "m", "-data", "d", "extra"}, exitUsage, []string{`unexpected argument "extra"`}},
+		{"bad split", []string{"train", "intent", "-data", badIntents, "-out", "x", "-split", "0.9"}, exitUsage, []string{"-split 0.9"}},
+		{"routes without intent", []string{"serve", "-kb", goodKB, "-routes", "r.jsonl"}, exitUsage, []string{"-routes needs -intent"}},
+		{"bad intents file", []string{"train", "intent", "-data", badIntents, "-out", filepath.Join(dir, "m")}, exitFailure, []string{"bad.jsonl:3", "intent"}},
+		{"missing file", []string{"train", "intent", "-data", filepath.Join(dir, "none.jsonl"), "-out", filepath.Join(dir, "m")}, exitFailure, []string{"none.jsonl"}},
+		{"bad kb file", []string{"test", "kb", "-kb", badKB, "-queries", badQueries}, exitFailure, []string{"badkb.jsonl:2", "triggers[0].window"}},
+		{"unknown query id", []string{"train", "ranker", "-kb", goodKB, "-queries", badQueries, "-out", filepath.Join(dir, "r")}, exitFailure, []string{`q.jsonl:2: field "id": no entry "zz"`}},
+		{"bad events file", []string{"train", "recommend", "-events", badEvents, "-out", filepath.Join(dir, "r")}, exitFailure, []string{"events.jsonl:2", "time"}},
+		{"not a model", []string{"test", "intent", "-model", notAModel, "-data", badIntents}, exitFailure, []string{"bad.jsonl:3"}},
+		{"not an intent model", []string{"test", "intent", "-model", notAModel, "-data", goodKB}, exitFailure, []string{"kb.jsonl:1", "intent"}},
+	}
+	for _, c := range commands {
+		tests = append(tests, struct {
+			name string
+			args []string
+			code int
+			want []string
+		}{c.name + " -h", append(strings.Fields(c.name), "-h"), exitOK, []string{"usage: duxin " + c.name, "flags:"}})
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := cli(t, tt.args...)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d\nstdout %s\nstderr %s", code, tt.code, out, errOut)
+			}
+			text := errOut
+			if tt.code == exitOK {
+				text = out
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("output lacks %q:\n%s", w, text)
+				}
+			}
+		})
+	}
+	// A model file that is not one names the file.
+	tmp := write("data.jsonl", `{"text":"我要转账","intent":"transfer"}`+"\n")
+	code, _, errOut := cli(t, "test", "intent", "-model", notAModel, "-data", tmp)
+	if code != exitFailure || !strings.Contains(errOut, "not.model") {
+		t.Errorf("corrupt model: exit %d, %s", code, errOut)
+	}
+}

@@ -1,0 +1,325 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"maps"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/duxin-ai/duxin/intent"
+	"github.com/duxin-ai/duxin/internal/evaluate"
+	"github.com/duxin-ai/duxin/kb"
+	"github.com/duxin-ai/duxin/recommend"
+	"github.com/duxin-ai/duxin/recommend/simulate"
+)
+
+func init() {
+	register(command{name: "train intent", summary: `train an intent classifier on labelled utterances
+
+-data is JSON Lines {"text", "intent"}, CSV with text and intent columns, or
+YAML in the shape of Rasa's nlu.yml (see intent.ReadFile); out-of-scope
+utterances are labelled "oos". -split holds out a fixed share of -data (by a
+hash of the text, as benchmarks/eval does) for "duxin test intent -split".`,
+		flags: trainIntentFlags})
+	register(command{name: "train ranker", summary: `train the knowledge base's ranker on labelled queries
+
+-queries is JSON Lines {"query", "id"}: what users typed and the id of the
+-kb entry that answers it. A fifth of them calibrate the ranker's
+confidences, so that search knows when it has no answer.`,
+		flags: trainRankerFlags})
+	register(command{name: "train recommend", summary: `train the recommender on a behavior log
+
+-events is JSON Lines of events (see recommend.ReadEvents); -kb the knowledge
+base the suggestions come from (without it, one entry per question asked in
+the log).`,
+		flags: trainRecommendFlags})
+}
+
+// intentSummary is what train intent prints.
+type intentSummary struct {
+	Model      string  `json:"model"`
+	Out        string  `json:"out"`
+	Bytes      int64   `json:"bytes"`
+	SHA256     string  `json:"sha256"`
+	Examples   int     `json:"examples"`
+	Classes    int     `json:"classes"`
+	HeldOut    int     `json:"held_out,omitempty"`
+	Duplicates int     `json:"duplicates"`
+	Conflicts  int     `json:"conflicts"`
+	Seconds    float64 `json:"seconds"`
+	Tokenizer  string  `json:"tokenizer"`
+}
+
+func trainIntentFlags(fs *flag.FlagSet) func(context.Context, env) (any, error) {
+	data := fs.String("data", "", "training utterances: .jsonl, .json, .csv, .yml or .yaml (required)")
+	out := fs.String("out", "", "where to write the model (required)")
+	split := fs.Float64("split", 0, "hold out this share of -data (by a fixed hash of the text) for testing, in [0, 0.5)")
+	seed := fs.Uint64("seed", 0, "training seed (default: intent's)")
+	return func(ctx context.Context, e env) (any, error) {
+		if err := required(map[string]string{"data": *data, "out": *out}); err != nil {
+			return nil, err
+		}
+		if !(*split >= 0 && *split < 0.5) {
+			return nil, usagef("-split %v, want in [0, 0.5)", *split)
+		}
+		p := newProgress(e)
+		defer p.end()
+		exs, err := intent.ReadFile(*data)
+		if err != nil {
+			return nil, err
+		}
+		train, held := evaluate.HashSplit(exs, *split)
+		rep := intent.Check(train)
+		p.logf("%s: %d examples, %d intents, %d duplicates, %d conflicts", *data, rep.Examples, rep.Labels, len(rep.Duplicates), len(rep.Conflicts))
+		for _, c := range rep.Conflicts[:min(len(rep.Conflicts), 5)] {
+			p.logf("  conflict: %q is labelled %s", c.Text, conflictLabels(c))
+		}
+		tok, err := intentTokenizer()
+		if err != nil {
+			return nil, err
+		}
+		defer tok.Close()
+		var opts []intent.Option
+		if flagSet(fs, "seed") {
+			learning := intent.DefaultLearning()
+			learning.Seed = *seed
+			opts = append(opts, intent.WithLearning(learning))
+		}
+		p.stage(fmt.Sprintf("training on %d examples", len(train)), 0)
+		start := time.Now()
+		m, err := intent.Train(ctx, train, tok, opts...)
+		if err != nil {
+			return nil, err
+		}
+		took := time.Since(start)
+		p.end()
+		size, sum, err := writeModel(*out, m)
+		if err != nil {
+			return nil, err
+		}
+		s := intentSummary{Model: "intent", Out: *out, Bytes: size, SHA256: sum, Examples: len(train), Classes: len(m.Labels()),
+			HeldOut: len(held), Duplicates: len(rep.Duplicates), Conflicts: len(rep.Conflicts),
+			Seconds: evaluate.Round(took.Seconds(), 2), Tokenizer: m.TokenizerIdentity()}
+		p.logf("trained an intent model: %d examples, %d classes, %.2fs; wrote %s (%d bytes), sha256 %s",
+			s.Examples, s.Classes, s.Seconds, s.Out, s.Bytes, s.SHA256)
+		return s, nil
+	}
+}
+
+func conflictLabels(c intent.Conflict) string {
+	set := map[string]bool{}
+	for _, ex := range c.Examples {
+		set[ex.Intent] = true
+	}
+	return fmt.Sprint(slices.Sorted(maps.Keys(set)))
+}
+
+// flagSet reports whether the flag name was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+// rankerSummary is what train ranker prints.
+type rankerSummary struct {
+	Model      string  `json:"model"`
+	Out        string  `json:"out"`
+	Bytes      int64   `json:"bytes"`
+	SHA256     string  `json:"sha256"`
+	Entries    int     `json:"entries"`
+	Examples   int     `json:"examples"`
+	Used       int     `json:"used"`
+	Loss       float64 `json:"loss"`
+	Calibrated bool    `json:"calibrated"`
+	Seconds    float64 `json:"seconds"`
+}
+
+func trainRankerFlags(fs *flag.FlagSet) func(context.Context, env) (any, error) {
+	kbPath := fs.String("kb", "", "knowledge base: .jsonl, .json, .csv, .yml or .yaml (required)")
+	queries := fs.String("queries", "", `labelled queries, JSON Lines {"query", "id"} (required)`)
+	out := fs.String("out", "", "where to write the ranker (required)")
+	seed := fs.Uint64("seed", 1, "training seed")
+	trees := fs.Int("trees", 0, "gradient-boosted trees fitted after the linear part (0: none)")
+	return func(ctx context.Context, e env) (any, error) {
+		if err := required(map[string]string{"kb": *kbPath, "queries": *queries, "out": *out}); err != nil {
+			return nil, err
+		}
+		p := newProgress(e)
+		defer p.end()
+		faqs, _, err := kb.LoadFile(*kbPath)
+		if err != nil {
+			return nil, err
+		}
+		qs, err := labeledQueries(*queries, faqs)
+		if err != nil {
+			return nil, err
+		}
+		tok, err := kbTokenizer()
+		if err != nil {
+			return nil, err
+		}
+		defer tok.Close()
+		p.stage(fmt.Sprintf("indexing %d entries", len(faqs)), 0)
+		ix, err := kb.New(tok, kb.WithRanker(nil))
+		if err != nil {
+			return nil, err
+		}
+		defer ix.Close()
+		if err := ix.Reload(ctx, faqs); err != nil {
+			return nil, err
+		}
+		p.stage(fmt.Sprintf("training on %d queries", len(qs)), 0)
+		start := time.Now()
+		r, rep, err := kb.TrainRanker(ctx, ix, qs, kb.TrainConfig{Seed: *seed, Trees: *trees, Note: "duxin train ranker"})
+		if err != nil {
+			return nil, err
+		}
+		took := time.Since(start)
+		p.end()
+		size, sum, err := writeModel(*out, r)
+		if err != nil {
+			return nil, err
+		}
+		s := rankerSummary{Model: "ranker", Out: *out, Bytes: size, SHA256: sum, Entries: len(faqs), Examples: rep.Examples,
+			Used: rep.Used, Loss: evaluate.Round(rep.Loss, 4), Calibrated: rep.Calibrated, Seconds: evaluate.Round(took.Seconds(), 2)}
+		p.logf("trained a ranker: %d queries (%d used) on %d entries, %.2fs, calibrated %v; wrote %s (%d bytes), sha256 %s",
+			s.Examples, s.Used, s.Entries, s.Seconds, s.Calibrated, s.Out, s.Bytes, s.SHA256)
+		return s, nil
+	}
+}
+
+// labeledQueries reads the queries of path and checks that each names an
+// entry of faqs.
+func labeledQueries(path string, faqs []kb.FAQ) ([]kb.Labeled, error) {
+	qs, lines, err := evaluate.ReadLabeledQueryLines(path)
+	if err != nil {
+		return nil, err
+	}
+	ids := make(map[string]bool, len(faqs))
+	for _, f := range faqs {
+		ids[f.ID] = true
+	}
+	for i, q := range qs {
+		if !ids[q.ID] {
+			return nil, fmt.Errorf("%s:%d: field \"id\": no entry %q in the knowledge base", path, lines[i], q.ID)
+		}
+	}
+	if len(qs) == 0 {
+		return nil, fmt.Errorf("%s: no queries", path)
+	}
+	return qs, nil
+}
+
+// recommendSummary is what train recommend prints.
+type recommendSummary struct {
+	Model     string    `json:"model"`
+	Out       string    `json:"out"`
+	Bytes     int64     `json:"bytes"`
+	SHA256    string    `json:"sha256"`
+	ID        string    `json:"id"`
+	Events    int       `json:"events"`
+	Users     int       `json:"users"`
+	Asks      int       `json:"asks"`
+	Questions int       `json:"questions"`
+	Cases     int       `json:"cases"`
+	Entries   int       `json:"entries"`
+	TrainedAt time.Time `json:"trained_at"`
+	Seconds   float64   `json:"seconds"`
+}
+
+func trainRecommendFlags(fs *flag.FlagSet) func(context.Context, env) (any, error) {
+	eventsPath := fs.String("events", "", "behavior log, JSON Lines (required)")
+	kbPath := fs.String("kb", "", "knowledge base the suggestions come from (default: the questions asked in the log)")
+	out := fs.String("out", "", "where to write the model (required)")
+	seed := fs.Uint64("seed", 1, "training seed")
+	return func(ctx context.Context, e env) (any, error) {
+		if err := required(map[string]string{"events": *eventsPath, "out": *out}); err != nil {
+			return nil, err
+		}
+		p := newProgress(e)
+		defer p.end()
+		events, err := readEvents(*eventsPath)
+		if err != nil {
+			return nil, err
+		}
+		p.logf("%s: %d events", *eventsPath, len(events))
+		var cat recommend.Catalog
+		var entries int
+		if *kbPath != "" {
+			faqs, _, err := kb.LoadFile(*kbPath)
+			if err != nil {
+				return nil, err
+			}
+			tok, err := kbTokenizer()
+			if err != nil {
+				return nil, err
+			}
+			defer tok.Close()
+			p.stage(fmt.Sprintf("indexing %d entries", len(faqs)), 0)
+			ix, err := kb.New(tok)
+			if err != nil {
+				return nil, err
+			}
+			defer ix.Close()
+			if err := ix.Reload(ctx, faqs); err != nil {
+				return nil, err
+			}
+			cat, entries = ix, len(faqs)
+		} else {
+			faqs := questionsOf(events)
+			if cat, err = simulate.NewKB(faqs); err != nil {
+				return nil, err
+			}
+			entries = len(faqs)
+		}
+		p.stage(fmt.Sprintf("training on %d events", len(events)), 0)
+		start := time.Now()
+		m, err := recommend.Train(ctx, events, cat, recommend.TrainOptions{Seed: *seed})
+		if err != nil {
+			return nil, err
+		}
+		took := time.Since(start)
+		p.end()
+		size, sum, err := writeModel(*out, m)
+		if err != nil {
+			return nil, err
+		}
+		info := m.Info()
+		s := recommendSummary{Model: "recommend", Out: *out, Bytes: size, SHA256: sum, ID: info.ID, Events: info.Events,
+			Users: info.Users, Asks: info.Asks, Questions: info.Questions, Cases: info.Cases, Entries: entries,
+			TrainedAt: info.TrainedAt.UTC().Round(time.Second), Seconds: evaluate.Round(took.Seconds(), 2)}
+		p.logf("trained a recommender: %d events of %d users, %d asks of %d questions, %.2fs; wrote %s (%d bytes), id %s",
+			s.Events, s.Users, s.Asks, s.Questions, s.Seconds, s.Out, s.Bytes, s.ID)
+		return s, nil
+	}
+}
+
+// readEvents reads a behavior log; errors name the file, line and field.
+func readEvents(path string) ([]recommend.Event, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return recommend.ReadEvents(f, path)
+}
+
+// questionsOf is a knowledge base of one entry per question asked in the
+// log, sorted by id.
+func questionsOf(events []recommend.Event) []kb.FAQ {
+	set := map[string]bool{}
+	for _, e := range events {
+		if e.Type == recommend.TypeAsk {
+			set[e.Question] = true
+		}
+	}
+	var faqs []kb.FAQ
+	for _, q := range slices.Sorted(maps.Keys(set)) {
+		faqs = append(faqs, kb.FAQ{ID: q, Question: q})
+	}
+	return faqs
+}

@@ -1,0 +1,134 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v) // the client may have gone; nothing to do about it
+}
+
+// readJSON decodes one JSON object from the body into dst, refusing unknown
+// fields, trailing data and bodies over the limit.
+func (h *Handler) readJSON(w http.ResponseWriter, r *http.Request, dst any) error {
+	// The whole body first: one over the limit is 413 whatever it holds,
+	// and its bytes are checked before the decoder (which would quietly
+	// turn invalid UTF-8 into U+FFFD) sees them.
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.o.limits.Body))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err
+		}
+		if ctxErr := r.Context().Err(); ctxErr != nil {
+			return ctxErr
+		}
+		return badRequest("reading the body: %v", err)
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return badRequest("empty body: want a JSON object")
+	}
+	// A form on another site can post text/plain or form data here, never
+	// application/json: requiring it keeps cross-site posts out.
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		return &Error{http.StatusUnsupportedMediaType, "Content-Type must be application/json"}
+	}
+	if !utf8.Valid(body) {
+		return badRequest("body is not valid UTF-8")
+	}
+	if bytes.TrimSpace(body)[0] != '{' {
+		return badRequest("malformed JSON: want an object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return badRequest("malformed JSON: %s", jsonProblem(err))
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return badRequest("malformed JSON: unexpected data after the object")
+	}
+	return nil
+}
+
+// jsonProblem says what is wrong with a JSON body in the client's terms
+// (encoding/json's messages name Go types).
+func jsonProblem(err error) string {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return fmt.Sprintf("syntax error at byte %d", se.Offset)
+	case errors.As(err, &te):
+		want := "a string"
+		switch te.Type.Kind() {
+		case reflect.Struct, reflect.Map:
+			want = "an object"
+			if te.Type.String() == "time.Time" {
+				want = "an RFC 3339 time"
+			}
+		case reflect.Slice, reflect.Array:
+			want = "a list"
+		case reflect.Int, reflect.Int64, reflect.Float64, reflect.Uint64:
+			want = "a number"
+		case reflect.Bool:
+			want = "true or false"
+		}
+		if te.Field == "" {
+			return fmt.Sprintf("want %s, got %s", want, te.Value)
+		}
+		return fmt.Sprintf("field %q: want %s, got %s", te.Field, want, te.Value)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "the body ends before the object does"
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return strings.TrimPrefix(err.Error(), "json: ")
+	case strings.HasPrefix(err.Error(), "parsing time "), strings.Contains(err.Error(), "Time.UnmarshalJSON"):
+		return "a time is not RFC 3339 (2006-01-02T15:04:05Z07:00)"
+	case strings.HasPrefix(err.Error(), "kb: "):
+		// A field's own decoder refused its value (a trigger's window).
+		return strings.TrimPrefix(err.Error(), "kb: ")
+	}
+	return "not a JSON object"
+}
+
+// text checks a piece of user text: not empty, valid UTF-8, at most max
+// characters. It returns the text without surrounding space.
+func text(field, s string, max int) (string, error) {
+	s = strings.TrimSpace(s)
+	switch n := utf8.RuneCountInString(s); {
+	case !utf8.ValidString(s):
+		return "", badRequest("%s: not valid UTF-8", field)
+	case n == 0:
+		return "", badRequest("%s: empty", field)
+	case n > max:
+		return "", badRequest("%s: %d characters, more than the limit of %d", field, n, max)
+	}
+	return s, nil
+}
+
+// limit reads the optional limit query parameter.
+func (h *Handler) limit(r *http.Request, def int) (int, error) {
+	v := r.URL.Query().Get("limit")
+	if v == "" {
+		return min(def, h.o.limits.Results), nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > h.o.limits.Results {
+		return 0, badRequest("limit: want a whole number from 1 to %d, got %q", h.o.limits.Results, v)
+	}
+	return n, nil
+}
