@@ -124,7 +124,7 @@ func TestAPIRefusesNonJSONBodies(t *testing.T) {
 		t.Errorf("application/json; charset=utf-8: status %d", rec.Code)
 	}
 	for _, body := range []string{`{"text":42}`, `{"user":1,"type":"card.bind"}`, `["x"]`} {
-		_, _, b := do(t, h, "POST", "/api/events", body)
+		_, _, b := do(t, h, "POST", "/api/timeline", body)
 		if strings.Contains(string(b), "Go ") || strings.Contains(string(b), "Request") {
 			t.Errorf("%s: error names Go types: %s", body, b)
 		}
@@ -136,7 +136,7 @@ func TestAPIRefusesNonJSONBodies(t *testing.T) {
 func TestAPIUserEventsCapped(t *testing.T) {
 	h := newTestServer(t).handler()
 	for range maxUserEvents + 30 {
-		call(t, h, "POST", "/api/events", `{"user":"xinren","type":"card.bind","attrs":{"card_type":"debit"}}`, 201, nil)
+		call(t, h, "POST", "/api/timeline", `{"user":"xinren","type":"card.bind","attrs":{"card_type":"debit"}}`, 201, nil)
 	}
 	var u struct {
 		Events []json.RawMessage `json:"events"`
@@ -183,17 +183,17 @@ func TestAPIBadInput(t *testing.T) {
 		{"classify oversized text", "POST", "/api/classify", `{"text":"` + long + `"}`, 400, "more than the limit"},
 		{"classify oversized body", "POST", "/api/classify", `{"text":"` + strings.Repeat("a", maxBodyBytes) + `"}`, 413, "larger than"},
 		{"classify wrong method", "GET", "/api/classify?text=x", "", 405, "use POST"},
-		{"event unknown type", "POST", "/api/events", `{"user":"xiaowang","type":"transfer.exploded"}`, 400, "unknown event type"},
-		{"event missing type", "POST", "/api/events", `{"user":"xiaowang"}`, 400, "type: missing"},
-		{"event not by hand", "POST", "/api/events", `{"user":"xiaowang","type":"ask","attrs":{"query":"x"}}`, 400, "cannot be added by hand"},
-		{"event unknown attribute", "POST", "/api/events", `{"user":"xiaowang","type":"card.bind","attrs":{"card_type":"debit","color":"red"}}`, 400, `no attribute "color"`},
-		{"event bad value", "POST", "/api/events", `{"user":"xiaowang","type":"transfer.fail","attrs":{"channel":"cash","reason":"risk_control"}}`, 400, "want one of bank_card, alipay_account"},
-		{"event bad amount", "POST", "/api/events", `{"user":"xiaowang","type":"refund.apply","attrs":{"amount":"lots"}}`, 400, `attribute "amount"`},
-		{"event missing attribute", "POST", "/api/events", `{"user":"xiaowang","type":"transfer.fail","attrs":{"channel":"bank_card"}}`, 400, `needs attribute "reason"`},
-		{"event attrs not strings", "POST", "/api/events", `{"user":"xiaowang","type":"card.bind","attrs":{"card_type":1}}`, 400, "malformed JSON"},
-		{"event unknown user", "POST", "/api/events", `{"user":"nobody","type":"card.bind","attrs":{"card_type":"debit"}}`, 404, "unknown user"},
-		{"event missing user", "POST", "/api/events", `{"type":"card.bind","attrs":{"card_type":"debit"}}`, 400, "user: missing"},
-		{"events wrong method", "GET", "/api/events", "", 405, "use POST"},
+		{"event unknown type", "POST", "/api/timeline", `{"user":"xiaowang","type":"transfer.exploded"}`, 400, "unknown event type"},
+		{"event missing type", "POST", "/api/timeline", `{"user":"xiaowang"}`, 400, "type: missing"},
+		{"event not by hand", "POST", "/api/timeline", `{"user":"xiaowang","type":"ask","attrs":{"query":"x"}}`, 400, "cannot be added by hand"},
+		{"event unknown attribute", "POST", "/api/timeline", `{"user":"xiaowang","type":"card.bind","attrs":{"card_type":"debit","color":"red"}}`, 400, `no attribute "color"`},
+		{"event bad value", "POST", "/api/timeline", `{"user":"xiaowang","type":"transfer.fail","attrs":{"channel":"cash","reason":"risk_control"}}`, 400, "want one of bank_card, alipay_account"},
+		{"event bad amount", "POST", "/api/timeline", `{"user":"xiaowang","type":"refund.apply","attrs":{"amount":"lots"}}`, 400, `attribute "amount"`},
+		{"event missing attribute", "POST", "/api/timeline", `{"user":"xiaowang","type":"transfer.fail","attrs":{"channel":"bank_card"}}`, 400, `needs attribute "reason"`},
+		{"event attrs not strings", "POST", "/api/timeline", `{"user":"xiaowang","type":"card.bind","attrs":{"card_type":1}}`, 400, "malformed JSON"},
+		{"event unknown user", "POST", "/api/timeline", `{"user":"nobody","type":"card.bind","attrs":{"card_type":"debit"}}`, 404, "unknown user"},
+		{"event missing user", "POST", "/api/timeline", `{"type":"card.bind","attrs":{"card_type":"debit"}}`, 400, "user: missing"},
+		{"events wrong method", "GET", "/api/timeline", "", 405, "use POST"},
 		{"open unknown question", "POST", "/api/open", `{"user":"xiaowang","id":"no-such-faq"}`, 404, "unknown question"},
 		{"open unknown user", "POST", "/api/open", `{"user":"nobody","id":"transfer-bank-arrival-time"}`, 404, "unknown user"},
 		{"open missing id", "POST", "/api/open", `{"user":"xiaowang"}`, 400, "id: missing"},
@@ -242,7 +242,7 @@ func TestAPINoServerErrors(t *testing.T) {
 		"\xff\xfe", `{"user":"xiaowang","id":"../../etc/passwd","kind":"dismiss"}`, `{"text":"` + strings.Repeat("😀", 150) + `"}`,
 		`{"user":"xiaowang","type":"huabei.overdue","attrs":{"days":"99999999999"}}`, `{"user":"xiaowang","type":"search","attrs":{"query":"x"}}`,
 	}
-	targets := []string{"/api/classify", "/api/events", "/api/open", "/api/feedback", "/api/users/xiaowang/reset", "/api/recommend", "/api/search", "/api/users"}
+	targets := []string{"/api/classify", "/api/timeline", "/api/open", "/api/feedback", "/api/users/xiaowang/reset", "/api/recommend", "/api/search", "/api/users"}
 	for _, target := range targets {
 		for _, method := range []string{"GET", "POST", "PUT"} {
 			for _, body := range bodies {
@@ -359,7 +359,7 @@ func TestAPIEventChangesTheList(t *testing.T) {
 	var before, after recResp
 	call(t, h, "GET", "/api/recommend?user=xinren", "", 200, &before)
 	var u userView
-	call(t, h, "POST", "/api/events", `{"user":"xinren","type":"transfer.fail","attrs":{"channel":"bank_card","amount":"800.00","reason":"card_invalid"}}`, 201, &u)
+	call(t, h, "POST", "/api/timeline", `{"user":"xinren","type":"transfer.fail","attrs":{"channel":"bank_card","amount":"800.00","reason":"card_invalid"}}`, 201, &u)
 	if len(u.Events) != 1 || u.Events[0].Phrase != "有一笔转账到银行卡失败了（银行卡状态异常）" || u.Events[0].Ago != "刚刚" {
 		t.Errorf("timeline after the event: %+v", u.Events)
 	}

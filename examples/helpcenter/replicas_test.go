@@ -100,7 +100,7 @@ func TestTwoReplicasOnRedis(t *testing.T) {
 	}
 	var before, afterA, afterB recs
 	get(t, b+"/api/recommend?user=xinren", &before)
-	post(t, a+"/api/events", `{"user":"xinren","type":"transfer.fail","attrs":{"channel":"bank_card","reason":"risk_control"}}`, 201)
+	post(t, a+"/api/timeline", `{"user":"xinren","type":"transfer.fail","attrs":{"channel":"bank_card","reason":"risk_control"}}`, 201)
 	get(t, b+"/api/recommend?user=xinren", &afterB)
 	get(t, a+"/api/recommend?user=xinren", &afterA)
 	if reflect.DeepEqual(ids(before.Suggestions), ids(afterB.Suggestions)) {

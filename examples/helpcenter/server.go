@@ -201,14 +201,15 @@ func (s *server) handler() http.Handler {
 			s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", status, "took", time.Since(start))
 		})
 	}
-	// The demo's own routes; the more specific patterns take them from
-	// the API mounted on /api/ (POST /api/events: the form's events, which
-	// the timeline shows).
+	// The demo's own routes, beside the API mounted on /api/ (POST
+	// /api/timeline: an event added with the page's form, which the
+	// timeline shows; httpapi's POST /api/events records events too, but
+	// knows nothing of the demo's timelines).
 	handle("GET", "/api/users", s.handleUsers)
 	handle("GET", "/api/users/{id}", s.handleUser)
 	handle("POST", "/api/users/{id}/reset", s.handleReset)
 	handle("GET", "/api/vocabulary", s.handleVocabulary)
-	handle("POST", "/api/events", s.handleEvent)
+	handle("POST", "/api/timeline", s.handleEvent)
 	handle("POST", "/api/open", s.handleOpen)
 	handle("GET", "/api/status", s.handleStatus)
 	for path, ms := range methods {

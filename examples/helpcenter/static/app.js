@@ -224,7 +224,7 @@ async function onAddEvent(ev) {
   }
   const errBox = $("#event-error");
   try {
-    const u = await api("POST", "/api/events", { user: state.user, type, attrs });
+    const u = await api("POST", "/api/timeline", { user: state.user, type, attrs });
     errBox.hidden = true;
     updateUser(u);
     await loadSuggestions();
