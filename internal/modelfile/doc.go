@@ -30,7 +30,9 @@
 // [ErrInvalid] and one of [ErrNotModel], [ErrKind], [ErrVersion],
 // [ErrTooLarge], [ErrTruncated] or [ErrChecksum]; its message says what is
 // wrong ("this is a recommend model, not an intent model"). An error from
-// the reader itself is wrapped as it is (test with errors.Is). Read never
+// the reader itself is wrapped as it is (test with errors.Is). Messages
+// have no package prefix: the model's package adds its own, with [Wrap]
+// when it also wraps a sentinel of its own. Read never
 // panics and allocates memory as the payload arrives, never more than the
 // header's length, which must be within the [Format]'s limit, so a hostile
 // length cannot exhaust memory.

@@ -28,23 +28,23 @@ const (
 
 // ErrInvalid is wrapped by every error that refuses a file: one of the
 // errors below, each of which wraps it.
-var ErrInvalid = errors.New("modelfile: invalid model file")
+var ErrInvalid = errors.New("invalid model file")
 
 // The reasons a file is refused; each wraps [ErrInvalid].
 var (
 	// ErrNotModel: the input does not start with a model file header.
-	ErrNotModel error = &reason{"modelfile: not a model file"}
+	ErrNotModel error = &reason{"not a model file"}
 	// ErrKind: a model file of another kind.
-	ErrKind error = &reason{"modelfile: wrong model kind"}
+	ErrKind error = &reason{"wrong model kind"}
 	// ErrVersion: a format version this build does not read.
-	ErrVersion error = &reason{"modelfile: unsupported format version"}
+	ErrVersion error = &reason{"unsupported format version"}
 	// ErrTooLarge: a payload longer than the Format's limit.
-	ErrTooLarge error = &reason{"modelfile: model too large"}
+	ErrTooLarge error = &reason{"model too large"}
 	// ErrTruncated: the input ends before the payload does.
-	ErrTruncated error = &reason{"modelfile: truncated"}
+	ErrTruncated error = &reason{"truncated"}
 	// ErrChecksum: the checksum does not match: the file was damaged or
 	// edited.
-	ErrChecksum error = &reason{"modelfile: checksum mismatch"}
+	ErrChecksum error = &reason{"checksum mismatch"}
 )
 
 type reason struct{ msg string }
@@ -135,18 +135,18 @@ func (f Format) Write(w io.Writer, payload []byte) (int64, error) {
 		return 0, err
 	}
 	if int64(len(payload)) > f.limit() {
-		return 0, fmt.Errorf("modelfile: write %s model: %d bytes is more than the limit of %d", f.Kind, len(payload), f.limit())
+		return 0, fmt.Errorf("write %s model: %d bytes is more than the limit of %d", f.Kind, len(payload), f.limit())
 	}
 	h := f.header(f.Version, int64(len(payload)))
 	sum := crc32.Update(crc32.Checksum(h, castagnoli), castagnoli, payload)
 	h = fmt.Appendf(h, "%08x\n", sum)
 	n, err := w.Write(h)
 	if err != nil {
-		return int64(n), fmt.Errorf("modelfile: write %s model: %w", f.Kind, err)
+		return int64(n), fmt.Errorf("write %s model: %w", f.Kind, err)
 	}
 	m, err := w.Write(payload)
 	if err != nil {
-		return int64(n + m), fmt.Errorf("modelfile: write %s model: %w", f.Kind, err)
+		return int64(n + m), fmt.Errorf("write %s model: %w", f.Kind, err)
 	}
 	return int64(n + m), nil
 }
@@ -162,7 +162,7 @@ func (f Format) Read(r io.Reader) (version int, payload []byte, err error) {
 	}
 	line, err := readHeader(r)
 	if err != nil && err != errShortHeader {
-		return 0, nil, fmt.Errorf("modelfile: read %s model: %w", f.Kind, err)
+		return 0, nil, fmt.Errorf("read %s model: %w", f.Kind, err)
 	}
 	if n := min(len(line), len(Magic)+1); n == 0 || string(line[:n]) != (Magic + " ")[:n] {
 		if len(line) == 0 {
@@ -192,7 +192,7 @@ func (f Format) Read(r io.Reader) (version int, payload []byte, err error) {
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 			return 0, nil, fmt.Errorf("%w: %s model has %d of %d payload bytes", ErrTruncated, f.Kind, len(payload), h.size)
 		}
-		return 0, nil, fmt.Errorf("modelfile: read %s model: %w", f.Kind, err)
+		return 0, nil, fmt.Errorf("read %s model: %w", f.Kind, err)
 	}
 	got := crc32.Update(crc32.Checksum(line[:len(line)-9], castagnoli), castagnoli, payload)
 	if got != h.sum {
@@ -344,7 +344,34 @@ func Sniff(r io.Reader, n int) (head []byte, all io.Reader, err error) {
 		err = nil
 	}
 	if err != nil {
-		return head, nil, fmt.Errorf("modelfile: read: %w", err)
+		return head, nil, fmt.Errorf("read model: %w", err)
 	}
 	return head, io.MultiReader(bytes.NewReader(head), r), nil
+}
+
+// Wrap returns err, an error from [Format.Read], as the error of the
+// package that called Read: its message is prefix followed by err's, and
+// it wraps sentinel (which may be nil) as well as err. A package keeps its
+// own sentinels this way without repeating the reason in the message:
+//
+//	if errors.Is(err, modelfile.ErrVersion) {
+//		return modelfile.Wrap("intent: ", ErrVersion, err)
+//	}
+func Wrap(prefix string, sentinel, err error) error {
+	return &wrapped{prefix, sentinel, err}
+}
+
+type wrapped struct {
+	prefix   string
+	sentinel error
+	err      error
+}
+
+func (w *wrapped) Error() string { return w.prefix + w.err.Error() }
+
+func (w *wrapped) Unwrap() []error {
+	if w.sentinel == nil {
+		return []error{w.err}
+	}
+	return []error{w.sentinel, w.err}
 }

@@ -68,10 +68,10 @@ func TestReadVersions(t *testing.T) {
 		err     error
 		msg     string
 	}{
-		{1, modelfile.ErrVersion, "modelfile: unsupported format version: intent model format 1 is older than this build reads (2 to 3): retrain the model"},
+		{1, modelfile.ErrVersion, "unsupported format version: intent model format 1 is older than this build reads (2 to 3): retrain the model"},
 		{2, nil, ""},
 		{3, nil, ""},
-		{4, modelfile.ErrVersion, "modelfile: unsupported format version: intent model format 4 is newer than this build reads (2 to 3): upgrade duxin"},
+		{4, modelfile.ErrVersion, "unsupported format version: intent model format 4 is newer than this build reads (2 to 3): upgrade duxin"},
 	} {
 		w := testFormat
 		w.Version, w.Oldest = tt.version, 0
@@ -104,24 +104,24 @@ func TestReadErrors(t *testing.T) {
 		want  error
 		msg   string // the start of the message
 	}{
-		{"empty", nil, modelfile.ErrNotModel, "modelfile: not a model file: empty input (intent model expected)"},
-		{"zip", []byte("PK\x03\x04\x14\x00"), modelfile.ErrNotModel, `modelfile: not a model file: input starts with "PK\x03\x04\x14\x00" (intent model expected)`},
-		{"json", []byte(`{"weights": {}}`), modelfile.ErrNotModel, "modelfile: not a model file: input starts with"},
-		{"v0.1.0 intent file", []byte("DXINTENT\x03\x00\x00\x00"), modelfile.ErrNotModel, "modelfile: not a model file"},
-		{"magic only", []byte("duxin-model"), modelfile.ErrTruncated, "modelfile: truncated: the input ends inside the header"},
-		{"no newline", []byte("duxin-model intent 3 7 00000000"), modelfile.ErrTruncated, "modelfile: truncated"},
-		{"endless header", []byte("duxin-model " + strings.Repeat("x", 200)), modelfile.ErrNotModel, "modelfile: not a model file: bad header line"},
-		{"other kind", other, modelfile.ErrKind, "modelfile: wrong model kind: this is a recommend model, not an intent model"},
-		{"too large", []byte(huge), modelfile.ErrTooLarge, "modelfile: model too large: intent model of 1048577 bytes, limit 1048576"},
-		{"truncated payload", good[:len(good)-2], modelfile.ErrTruncated, "modelfile: truncated: intent model has 5 of 7 payload bytes"},
-		{"payload damaged", flip(len(good) - 1), modelfile.ErrChecksum, "modelfile: checksum mismatch: intent model is damaged"},
-		{"checksum damaged", flip(len(good) - 9), modelfile.ErrChecksum, "modelfile: checksum mismatch"},
-		{"length damaged", bytes.Replace(good, []byte(" 7 "), []byte(" 6 "), 1), modelfile.ErrChecksum, "modelfile: checksum mismatch"},
-		{"leading zero", bytes.Replace(good, []byte(" 7 "), []byte(" 07 "), 1), modelfile.ErrNotModel, "modelfile: not a model file: bad header line"},
-		{"upper-case hex", []byte(strings.ToUpper(string(good[:len(good)-8])) + "\npayload"), modelfile.ErrNotModel, "modelfile: not a model file"},
-		{"bad kind", bytes.Replace(good, []byte("intent"), []byte("Intent"), 1), modelfile.ErrNotModel, "modelfile: not a model file: bad header line"},
-		{"version 0", bytes.Replace(good, []byte(" 3 "), []byte(" 0 "), 1), modelfile.ErrNotModel, "modelfile: not a model file: bad header line"},
-		{"tab", bytes.Replace(good, []byte(" 3 "), []byte("\t3 "), 1), modelfile.ErrNotModel, "modelfile: not a model file: bad header line"},
+		{"empty", nil, modelfile.ErrNotModel, "not a model file: empty input (intent model expected)"},
+		{"zip", []byte("PK\x03\x04\x14\x00"), modelfile.ErrNotModel, `not a model file: input starts with "PK\x03\x04\x14\x00" (intent model expected)`},
+		{"json", []byte(`{"weights": {}}`), modelfile.ErrNotModel, "not a model file: input starts with"},
+		{"v0.1.0 intent file", []byte("DXINTENT\x03\x00\x00\x00"), modelfile.ErrNotModel, "not a model file"},
+		{"magic only", []byte("duxin-model"), modelfile.ErrTruncated, "truncated: the input ends inside the header"},
+		{"no newline", []byte("duxin-model intent 3 7 00000000"), modelfile.ErrTruncated, "truncated"},
+		{"endless header", []byte("duxin-model " + strings.Repeat("x", 200)), modelfile.ErrNotModel, "not a model file: bad header line"},
+		{"other kind", other, modelfile.ErrKind, "wrong model kind: this is a recommend model, not an intent model"},
+		{"too large", []byte(huge), modelfile.ErrTooLarge, "model too large: intent model of 1048577 bytes, limit 1048576"},
+		{"truncated payload", good[:len(good)-2], modelfile.ErrTruncated, "truncated: intent model has 5 of 7 payload bytes"},
+		{"payload damaged", flip(len(good) - 1), modelfile.ErrChecksum, "checksum mismatch: intent model is damaged"},
+		{"checksum damaged", flip(len(good) - 9), modelfile.ErrChecksum, "checksum mismatch"},
+		{"length damaged", bytes.Replace(good, []byte(" 7 "), []byte(" 6 "), 1), modelfile.ErrChecksum, "checksum mismatch"},
+		{"leading zero", bytes.Replace(good, []byte(" 7 "), []byte(" 07 "), 1), modelfile.ErrNotModel, "not a model file: bad header line"},
+		{"upper-case hex", []byte(strings.ToUpper(string(good[:len(good)-8])) + "\npayload"), modelfile.ErrNotModel, "not a model file"},
+		{"bad kind", bytes.Replace(good, []byte("intent"), []byte("Intent"), 1), modelfile.ErrNotModel, "not a model file: bad header line"},
+		{"version 0", bytes.Replace(good, []byte(" 3 "), []byte(" 0 "), 1), modelfile.ErrNotModel, "not a model file: bad header line"},
+		{"tab", bytes.Replace(good, []byte(" 3 "), []byte("\t3 "), 1), modelfile.ErrNotModel, "not a model file: bad header line"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -222,5 +222,21 @@ func TestSniffThenRead(t *testing.T) {
 	_, p, err := testFormat.Read(all)
 	if d := cmp.Diff("payload", string(p)); d != "" || err != nil {
 		t.Errorf("Read after Sniff: %v (-want +got):\n%s", err, d)
+	}
+}
+
+func TestWrap(t *testing.T) {
+	errMine := errors.New("intent: unsupported model format version")
+	_, _, err := testFormat.Read(strings.NewReader("duxin-model intent 9 0 00000000\n"))
+	w := modelfile.Wrap("intent: ", errMine, err)
+	if !errors.Is(w, errMine) || !errors.Is(w, modelfile.ErrVersion) || !errors.Is(w, modelfile.ErrInvalid) {
+		t.Errorf("Wrap = %v, which does not wrap both errors", w)
+	}
+	want := "intent: unsupported format version: intent model format 9 is newer than this build reads (2 to 3): upgrade duxin"
+	if w.Error() != want {
+		t.Errorf("Wrap = %q\nwant %q", w, want)
+	}
+	if w := modelfile.Wrap("kb: read ranker: ", nil, err); !errors.Is(w, modelfile.ErrVersion) || w.Error() != "kb: read ranker: "+err.Error() {
+		t.Errorf("Wrap without a sentinel = %v", w)
 	}
 }
