@@ -32,10 +32,11 @@
 // wrong ("this is a recommend model, not an intent model"). An error from
 // the reader itself is wrapped as it is (test with errors.Is). Messages
 // have no package prefix: the model's package adds its own, with [Wrap]
-// when it also wraps a sentinel of its own. Read never
-// panics and allocates memory as the payload arrives, never more than the
-// header's length, which must be within the [Format]'s limit, so a hostile
-// length cannot exhaust memory.
+// when it also wraps a sentinel of its own.
+//
+// Read never panics. It allocates the payload as it arrives (64 KiB, then
+// doubling), never beyond the header's length, which must be within the
+// [Format]'s limit: a hostile length cannot exhaust memory.
 //
 // # Concurrency
 //
