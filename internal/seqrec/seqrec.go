@@ -583,7 +583,11 @@ func (m *Model) topItems(s *scratch, dst []edge) []edge {
 func (m *Model) topN(s *scratch, k int, dst []edge) []edge {
 	top := topk.New(k, heavier, dst)
 	for _, b := range s.touched {
-		top.Push(edge{b, s.acc[b]})
+		e := edge{b, s.acc[b]}
+		if top.Full() && !heavier(e, top.Worst()) {
+			continue // most are left out: save the call
+		}
+		top.Push(e)
 	}
 	return top.Sorted()
 }

@@ -63,6 +63,17 @@ func (t *Top[T]) Push(x T) (dropped T, ok bool) {
 // Len returns how many values t keeps: the number pushed, at most k.
 func (t *Top[T]) Len() int { return len(t.h) }
 
+// Full reports whether t keeps k values (k > 0): from then on a value gets
+// in only if it ranks ahead of [Top.Worst]. In a hot loop where most
+// values are left out, testing that first with a direct call of the order
+// saves Push's call and its indirect call of before:
+//
+//	if top.Full() && !before(x, top.Worst()) {
+//		continue
+//	}
+//	top.Push(x)
+func (t *Top[T]) Full() bool { return len(t.h) == t.k && t.k > 0 }
+
 // Worst returns the worst value t keeps, the one the next better value
 // will replace when t holds k. t must not be empty.
 func (t *Top[T]) Worst() T { return t.h[0] }

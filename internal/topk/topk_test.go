@@ -103,8 +103,8 @@ func TestAgainstSort(t *testing.T) {
 			if d, ok := top.Push(x); ok {
 				dropped = append(dropped, d)
 			}
-			if top.Len() != min(max(k, 0), i+1) {
-				t.Fatalf("after %d pushes with k=%d: Len = %d", i+1, k, top.Len())
+			if top.Len() != min(max(k, 0), i+1) || top.Full() != (k > 0 && i+1 >= k) {
+				t.Fatalf("after %d pushes with k=%d: Len = %d, Full = %v", i+1, k, top.Len(), top.Full())
 			}
 		}
 		if top.Len() > 0 {
@@ -122,6 +122,18 @@ func TestAgainstSort(t *testing.T) {
 		// Every value is kept or dropped, once.
 		if all := append(slices.Clone(got), dropped...); !same(sortTruncate(xs, n), sortTruncate(all, n)) {
 			t.Fatalf("n=%d k=%d: kept %v and dropped %v are not the input %v", n, k, got, dropped, xs)
+		}
+
+		// The fast path Full documents leaves the result as it is.
+		fast := topk.New(k, before, nil)
+		for _, x := range xs {
+			if fast.Full() && !before(x, fast.Worst()) {
+				continue
+			}
+			fast.Push(x)
+		}
+		if got := fast.Sorted(); !same(want, got) {
+			t.Fatalf("n=%d k=%d: with the Full fast path = %v, want %v", n, k, got, want)
 		}
 
 		s := slices.Clone(xs)
