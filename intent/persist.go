@@ -9,21 +9,28 @@ import (
 	"math"
 	"slices"
 
+	"github.com/duxin-ai/duxin/internal/modelfile"
 	"github.com/duxin-ai/duxin/tokenize"
 )
 
-// The model file: magic (8 bytes), format version (uint32), payload length
-// (uint64), payload, CRC-32C of everything before it (uint32); integers are
-// little-endian. The payload holds the tokenizer identity, labels, feature
-// configuration, decision settings, vocabulary (feature hashes and IDF) and
-// weights.
+// The model file is a [modelfile] envelope of kind "intent": a header line
+// (format version, payload length, CRC-32C) and the payload, which holds
+// the tokenizer identity, labels, feature configuration, decision
+// settings, vocabulary (feature hashes and IDF) and weights; integers are
+// uvarints or little-endian.
+//
+// Version 2 added the cross-word n-gram flag to the feature configuration,
+// version 3 the Latin n-gram range; older payloads are refused (retrain).
+var fileFormat = modelfile.Format{Kind: "intent", Version: 3}
+
+// Files written by duxin v0.1.0 have their own envelope instead: magic
+// (8 bytes), format version (uint32), payload length (uint64), payload,
+// CRC-32C of everything before it (uint32); integers little-endian. The
+// payload is the same.
 const (
-	modelMagic = "DXINTENT"
-	// Version 2 added the cross-word n-gram flag to the feature
-	// configuration, version 3 the Latin n-gram range; older files are
-	// refused (retrain).
-	modelVersion = 3
-	headerSize   = 8 + 4 + 8
+	legacyMagic      = "DXINTENT"
+	legacyVersion    = 3 // the only version v0.1.0 reads or writes
+	legacyHeaderSize = 8 + 4 + 8
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -64,39 +71,65 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 	for _, v := range m.bias {
 		p.f32(v)
 	}
-
-	out := make([]byte, 0, headerSize+len(p.b)+4)
-	out = append(out, modelMagic...)
-	out = binary.LittleEndian.AppendUint32(out, modelVersion)
-	out = binary.LittleEndian.AppendUint64(out, uint64(len(p.b)))
-	out = append(out, p.b...)
-	out = binary.LittleEndian.AppendUint32(out, crc32.Checksum(out, castagnoli))
-	n, err := w.Write(out)
+	n, err := fileFormat.Write(w, p.b)
 	if err != nil {
-		return int64(n), fmt.Errorf("intent: write model: %w", err)
+		return n, fmt.Errorf("intent: %w", err)
 	}
-	return int64(n), nil
+	return n, nil
 }
 
-// ReadModel reads a model written by [Model.WriteTo]. tok must have the
-// identity ([tokenize.IdentityOf]) of the tokenizer the model was trained
-// with, else the error wraps [ErrIncompatible]; a file that is truncated,
-// damaged or not a model gives an error wrapping [ErrCorrupt], one from an
-// unknown format version [ErrVersion]. ReadModel reads exactly one model
-// from r and does not need the training data.
+// ReadModel reads a model written by [Model.WriteTo], or by duxin v0.1.0.
+// tok must have the identity ([tokenize.IdentityOf]) of the tokenizer the
+// model was trained with, else the error wraps [ErrIncompatible]; a file
+// that is truncated, damaged or not an intent model gives an error
+// wrapping [ErrCorrupt], one from an unknown format version [ErrVersion].
+// ReadModel reads exactly one model from r and does not need the training
+// data.
 func ReadModel(r io.Reader, tok tokenize.Tokenizer) (*Model, error) {
 	if tok == nil {
 		return nil, fmt.Errorf("%w: nil tokenizer", ErrBadOption)
 	}
-	head := make([]byte, headerSize)
+	head, r, err := modelfile.Sniff(r, len(legacyMagic))
+	if err != nil {
+		return nil, fmt.Errorf("intent: %w", err)
+	}
+	var payload []byte
+	if string(head) == legacyMagic {
+		payload, err = readLegacy(r)
+	} else {
+		_, payload, err = fileFormat.Read(r)
+		switch {
+		case errors.Is(err, modelfile.ErrVersion):
+			err = modelfile.Wrap("intent: ", ErrVersion, err)
+		case errors.Is(err, modelfile.ErrInvalid):
+			err = modelfile.Wrap("intent: ", ErrCorrupt, err)
+		case err != nil:
+			err = fmt.Errorf("intent: %w", err)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	m, err := decodeModel(payload)
+	if err != nil {
+		return nil, err
+	}
+	if id := tokenize.IdentityOf(tok); id != m.tokID {
+		return nil, fmt.Errorf("%w: model trained with tokenizer %q, loaded with %q", ErrIncompatible, m.tokID, id)
+	}
+	m.tok = tok
+	m.init()
+	return m, nil
+}
+
+// readLegacy reads the payload of a file written by duxin v0.1.0.
+func readLegacy(r io.Reader) ([]byte, error) {
+	head := make([]byte, legacyHeaderSize)
 	if _, err := io.ReadFull(r, head); err != nil {
 		return nil, readErr(err)
 	}
-	if string(head[:8]) != modelMagic {
-		return nil, fmt.Errorf("%w: not an intent model (bad magic)", ErrCorrupt)
-	}
-	if v := binary.LittleEndian.Uint32(head[8:]); v != modelVersion {
-		return nil, fmt.Errorf("%w: version %d, want %d (retrain the model with this version of the package)", ErrVersion, v, modelVersion)
+	if v := binary.LittleEndian.Uint32(head[8:]); v != legacyVersion {
+		return nil, fmt.Errorf("%w: version %d, want %d (retrain the model with this version of the package)", ErrVersion, v, legacyVersion)
 	}
 	size := binary.LittleEndian.Uint64(head[12:])
 	if size > 1<<40 {
@@ -108,22 +141,13 @@ func ReadModel(r io.Reader, tok tokenize.Tokenizer) (*Model, error) {
 		return nil, readErr(err)
 	}
 	if uint64(len(rest)) != size+4 {
-		return nil, fmt.Errorf("%w: truncated: %d of %d bytes", ErrCorrupt, headerSize+len(rest), headerSize+size+4)
+		return nil, fmt.Errorf("%w: truncated: %d of %d bytes", ErrCorrupt, legacyHeaderSize+len(rest), legacyHeaderSize+size+4)
 	}
 	sum := crc32.Update(crc32.Checksum(head, castagnoli), castagnoli, rest[:size])
 	if binary.LittleEndian.Uint32(rest[size:]) != sum {
 		return nil, fmt.Errorf("%w: checksum mismatch", ErrCorrupt)
 	}
-	m, err := decodeModel(rest[:size])
-	if err != nil {
-		return nil, err
-	}
-	if id := tokenize.IdentityOf(tok); id != m.tokID {
-		return nil, fmt.Errorf("%w: model trained with tokenizer %q, loaded with %q", ErrIncompatible, m.tokID, id)
-	}
-	m.tok = tok
-	m.init()
-	return m, nil
+	return rest[:size], nil
 }
 
 func readErr(err error) error {

@@ -3,8 +3,6 @@ package intent
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
-	"hash/crc32"
 	"testing"
 
 	"github.com/duxin-ai/duxin/tokenize"
@@ -29,14 +27,20 @@ func TestDecodeMutatedPayload(t *testing.T) {
 	if _, err := m.WriteTo(&buf); err != nil {
 		t.Fatal(err)
 	}
-	b := buf.Bytes()
+	_, payload, err := fileFormat.Read(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
 	loaded := 0
-	for i := headerSize; i < len(b)-4; i++ {
+	for i := range payload {
 		for _, mask := range []byte{0x01, 0x40, 0xff} {
-			c := bytes.Clone(b)
-			c[i] ^= mask
-			binary.LittleEndian.PutUint32(c[len(c)-4:], crc32.Checksum(c[:len(c)-4], castagnoli))
-			got, err := ReadModel(bytes.NewReader(c), tokenize.Bigram())
+			p := bytes.Clone(payload)
+			p[i] ^= mask
+			var c bytes.Buffer
+			if _, err := fileFormat.Write(&c, p); err != nil {
+				t.Fatal(err)
+			}
+			got, err := ReadModel(&c, tokenize.Bigram())
 			if err != nil {
 				continue
 			}
@@ -46,5 +50,5 @@ func TestDecodeMutatedPayload(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d of %d damaged payloads still decode (weights changed)", loaded, 3*(len(b)-4-headerSize))
+	t.Logf("%d of %d damaged payloads still decode (weights changed)", loaded, 3*len(payload))
 }

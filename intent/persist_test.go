@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -114,28 +115,92 @@ func TestReadModelFlippedBytes(t *testing.T) {
 
 func TestReadModelErrors(t *testing.T) {
 	b := modelBytes(t, small(t))
-	version := bytes.Clone(b)
-	version[8] = 9
-	old := bytes.Clone(b)
-	old[8] = 1 // version 1 lacked the cross-word flag
+	if !bytes.HasPrefix(b, []byte("duxin-model intent 3 ")) {
+		t.Fatalf("the model file starts with %.40q", b)
+	}
+	version := bytes.Replace(b, []byte(" intent 3 "), []byte(" intent 9 "), 1)
+	old := bytes.Replace(b, []byte(" intent 3 "), []byte(" intent 1 "), 1) // version 1 lacked the cross-word flag
+	legacy := legacyFile(t)
+	legacyVersion := bytes.Clone(legacy)
+	legacyVersion[8] = 9
 	tests := []struct {
 		name  string
 		input []byte
 		want  error
+		msg   string
 	}{
-		{"empty", nil, intent.ErrCorrupt},
-		{"not a model", []byte("{\"text\": \"花呗\", \"intent\": \"repay\"}\n"), intent.ErrCorrupt},
-		{"future version", version, intent.ErrVersion},
-		{"old version", old, intent.ErrVersion},
-		{"trailing garbage is left unread", append(bytes.Clone(b), 'x'), nil},
+		{"empty", nil, intent.ErrCorrupt, "intent: not a model file: empty input (intent model expected)"},
+		{"not a model", []byte("{\"text\": \"花呗\", \"intent\": \"repay\"}\n"), intent.ErrCorrupt, "intent: not a model file: input starts with"},
+		{"another kind", []byte("duxin-model recommend 2 2 00000000\n{}"), intent.ErrCorrupt,
+			"intent: wrong model kind: this is a recommend model, not an intent model"},
+		{"future version", version, intent.ErrVersion, "intent: unsupported format version: intent model format 9 is newer than this build reads (3): upgrade duxin"},
+		{"old version", old, intent.ErrVersion, "intent: unsupported format version: intent model format 1 is older than this build reads (3): retrain the model"},
+		{"damaged", append(bytes.Clone(b[:len(b)-1]), b[len(b)-1]^1), intent.ErrCorrupt, "intent: checksum mismatch: intent model is damaged"},
+		{"trailing garbage is left unread", append(bytes.Clone(b), 'x'), nil, ""},
+		{"v0.1.0 file of a future version", legacyVersion, intent.ErrVersion, "intent: unsupported model format version: version 9, want 3"},
+		{"v0.1.0 file truncated", legacy[:len(legacy)-1], intent.ErrCorrupt, "intent: corrupt model file: truncated"},
+		{"v0.1.0 file with trailing garbage", append(bytes.Clone(legacy), 'x'), nil, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := intent.ReadModel(bytes.NewReader(tt.input), tokenize.Bigram())
 			if !errors.Is(err, tt.want) || (tt.want == nil) != (err == nil) {
-				t.Errorf("err = %v, want %v", err, tt.want)
+				t.Fatalf("err = %v, want %v", err, tt.want)
+			}
+			if err != nil && !strings.HasPrefix(err.Error(), tt.msg) {
+				t.Errorf("err = %q\nwant it to start with %q", err, tt.msg)
 			}
 		})
+	}
+}
+
+// legacyFile returns testdata/legacy-v0.1.0.model: the wallet model
+// trained with the default options, written by duxin v0.1.0, before the
+// model-file envelope.
+func legacyFile(t testing.TB) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "legacy-v0.1.0.model"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(b, []byte("DXINTENT")) {
+		t.Fatalf("testdata/legacy-v0.1.0.model starts with %.20q, not a v0.1.0 header", b)
+	}
+	return b
+}
+
+// TestReadLegacyModel: a model file written by duxin v0.1.0 still loads,
+// classifies like the same model trained now, and writes the same file.
+func TestReadLegacyModel(t *testing.T) {
+	ctx := context.Background()
+	old, err := intent.ReadModel(bytes.NewReader(legacyFile(t)), tokenize.Bigram())
+	if err != nil {
+		t.Fatal(err)
+	}
+	exs := wallet(t)
+	fresh := train(t, exs)
+	if !bytes.Equal(modelBytes(t, old), modelBytes(t, fresh)) {
+		t.Error("the v0.1.0 model writes other bytes than the same model trained now")
+	}
+	texts := []string{"今天天气好"}
+	for _, h := range heldOut {
+		texts = append(texts, h.text)
+	}
+	for _, e := range exs {
+		texts = append(texts, e.Text)
+	}
+	for _, text := range texts {
+		want, err := fresh.Classify(ctx, text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := old.Classify(ctx, text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("Classify(%q) by the v0.1.0 file (-trained now +file):\n%s", text, d)
+		}
 	}
 }
 
@@ -177,6 +242,7 @@ func FuzzReadModel(f *testing.F) {
 	f.Add(b)
 	f.Add(b[:len(b)/2])
 	f.Add([]byte("DXINTENT"))
+	f.Add(legacyFile(f))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := intent.ReadModel(bytes.NewReader(data), tokenize.Bigram())
 		if err != nil {

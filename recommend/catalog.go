@@ -3,6 +3,7 @@ package recommend
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -104,7 +105,7 @@ func ruleName(t kb.Trigger) string {
 	b.WriteString(t.Event)
 	if len(t.Attrs) > 0 {
 		b.WriteByte('{')
-		for i, k := range sortedKeys(t.Attrs) {
+		for i, k := range slices.Sorted(maps.Keys(t.Attrs)) {
 			if i > 0 {
 				b.WriteByte(',')
 			}

@@ -59,27 +59,3 @@ func (s schema) attrValue(typ, k, v string) string {
 	}
 	return string(b)
 }
-
-func TestBestK(t *testing.T) {
-	xs := []float64{3, 1, 4, 1, 5, 9, 2, 6, 5, 3}
-	before := func(a, b int) bool {
-		if xs[a] != xs[b] {
-			return xs[a] > xs[b]
-		}
-		return a < b // ties by index
-	}
-	for _, tc := range []struct {
-		k    int
-		want []int
-	}{
-		{0, nil},
-		{3, []int{5, 7, 4}},
-		{5, []int{5, 7, 4, 8, 2}},
-		{20, []int{5, 7, 4, 8, 2, 0, 9, 6, 1, 3}},
-	} {
-		got := bestK(len(xs), tc.k, before, []int{-1})[1:] // appends after what top holds
-		if !slices.Equal(got, tc.want) && !(len(got) == 0 && len(tc.want) == 0) {
-			t.Errorf("bestK(k=%d) = %v, want %v", tc.k, got, tc.want)
-		}
-	}
-}

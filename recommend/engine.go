@@ -500,15 +500,3 @@ func (e *Engine) dropped(f UserFeedback, now time.Time) bool {
 }
 
 func isNotFound(err error) bool { return errors.Is(err, kb.ErrNotFound) }
-
-func mapsKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
-}
-
-func sortedKeys(m map[string]string) []string { return slices.Sorted(mapsKeys(m)) }

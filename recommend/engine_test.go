@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -406,16 +407,23 @@ func TestModelRoundTripAndCorruption(t *testing.T) {
 		b[i] ^= 0x20
 		return b
 	}
+	// duxin-model recommend 2 <length> <checksum>
+	header := string(data[:bytes.IndexByte(data, '\n')])
+	if !strings.HasPrefix(header, "duxin-model recommend 2 ") {
+		t.Fatalf("header %q", header)
+	}
 	corrupt := map[string][]byte{
 		"empty":     nil,
 		"magic":     flip(0),
-		"version":   flip(11),
-		"length":    flip(13),
-		"checksum":  flip(25),
+		"kind":      flip(len("duxin-model ")),
+		"version":   flip(len("duxin-model recommend ")),
+		"length":    flip(len("duxin-model recommend 2 ")),
+		"checksum":  flip(len(header) - 1),
 		"payload":   flip(len(data) - 10),
 		"truncated": data[:len(data)/2],
 		"header":    data[:20],
 		"not model": []byte("{\"weights\":{}}"),
+		"intent":    []byte("duxin-model intent 3 0 00000000\n"),
 	}
 	for name, b := range corrupt {
 		t.Run(name, func(t *testing.T) {
@@ -430,6 +438,10 @@ func TestModelRoundTripAndCorruption(t *testing.T) {
 func FuzzReadModel(f *testing.F) {
 	f.Add([]byte("DUXINREC"))
 	f.Add([]byte("DUXINREC\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x02"))
+	f.Add([]byte("duxin-model recommend 2 2 00000000\n{}"))
+	if b, err := os.ReadFile(legacyPath); err == nil {
+		f.Add(b)
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if _, err := recommend.ReadModel(bytes.NewReader(b)); err == nil {
 			t.Skip()

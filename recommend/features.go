@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/duxin-ai/duxin/internal/seqrec"
+	"github.com/duxin-ai/duxin/internal/topk"
 	"github.com/duxin-ai/duxin/kb"
 )
 
@@ -169,7 +170,7 @@ func (s *sources) sequence(v *view) {
 			v.seqScore[x.Item] = x.Score
 		}
 	}
-	v.seqTop = topEvidence(v.seqEv, seqCandidates, v.seqTop[:0])
+	v.seqTop, v.buf.seqBest = topEvidence(v.seqEv, seqCandidates, v.seqTop[:0], v.buf.seqBest)
 	for _, i := range v.seqTop {
 		if q, ok := strings.CutPrefix(seq.Item(i), seqrec.AskPrefix); ok {
 			v.seqQ = append(v.seqQ, q)
@@ -208,7 +209,7 @@ func (s *sources) learnedRates(v *view, visit map[string]string) {
 	if len(v.mo.ctx) > 0 {
 		nm.ApplyContext(v.mo.ctx, v.learned)
 	}
-	top := topRates(v.learned, learnedCandidates, v.buf.learnedTop[:0], nm.TargetKey)
+	top := topRates(v.learned, learnedCandidates, v.buf.learnedTop, nm.TargetKey)
 	v.buf.learnedTop = top
 	if len(top) > 0 {
 		v.learnedMax = v.learned[top[0]]
@@ -295,6 +296,7 @@ type requestBuffers struct {
 	cands      []int
 	pool, base []scoredCand
 	learnedTop []int32
+	seqBest    []seqrec.ItemScore
 	// The explainer's attribution matrix (see explainer.attribute).
 	attrFlat []float64
 	attrRows [][]float64
@@ -429,44 +431,22 @@ func (v *view) seqFeature(id int, prior func(int) float64) float64 {
 }
 
 // topEvidence appends to top the item ids of the k best-scoring entries of
-// ev, best first, ties by smaller id.
-func topEvidence(ev []seqrec.ItemScore, k int, top []int) []int {
-	best := bestK(len(ev), k, func(a, b int) bool {
-		if ev[a].Score != ev[b].Score {
-			return ev[a].Score > ev[b].Score
+// ev, best first, ties by smaller id; best is scratch space.
+func topEvidence(ev []seqrec.ItemScore, k int, top []int, best []seqrec.ItemScore) ([]int, []seqrec.ItemScore) {
+	t := topk.New(k, func(a, b seqrec.ItemScore) bool {
+		if a.Score != b.Score {
+			return a.Score > b.Score
 		}
-		return ev[a].Item < ev[b].Item
-	}, nil)
-	for _, i := range best {
-		top = append(top, ev[i].Item)
+		return a.Item < b.Item
+	}, best)
+	for _, e := range ev {
+		t.Push(e)
 	}
-	return top
-}
-
-// bestK appends to top the indexes in [0, n) of the k best by before (a
-// strict total order: a before b), best first: an insertion into a short
-// sorted list, for k much smaller than n.
-func bestK[I int | int32](n, k int, before func(a, b I) bool, top []I) []I {
-	start := len(top)
-	for i := range n {
-		x := I(i)
-		m := len(top) - start
-		if m == k && (k == 0 || !before(x, top[len(top)-1])) {
-			continue
-		}
-		j := len(top)
-		if m < k {
-			top = append(top, x)
-		} else {
-			j--
-		}
-		for j > start && before(x, top[j-1]) {
-			top[j] = top[j-1]
-			j--
-		}
-		top[j] = x
+	best = t.Sorted()
+	for _, e := range best {
+		top = append(top, e.Item)
 	}
-	return top
+	return top, best
 }
 
 // staticFeatures are the user-independent features of every catalog entry
@@ -526,13 +506,17 @@ func grow[T any](s []T, n int) []T {
 	return s[:n]
 }
 
-// topRates appends to top the ids of the k highest rates, best first, ties
-// by key.
-func topRates(rates []float64, k int, top []int32, key func(int32) string) []int32 {
-	return bestK(len(rates), k, func(a, b int32) bool {
+// topRates returns the ids of the k highest rates, best first, ties by
+// key, in buf's array.
+func topRates(rates []float64, k int, buf []int32, key func(int32) string) []int32 {
+	t := topk.New(k, func(a, b int32) bool {
 		if rates[a] != rates[b] {
 			return rates[a] > rates[b]
 		}
 		return key(a) < key(b)
-	}, top)
+	}, buf)
+	for i := range rates {
+		t.Push(int32(i))
+	}
+	return t.Sorted()
 }

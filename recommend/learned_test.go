@@ -2,6 +2,7 @@ package recommend_test
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -287,5 +288,5 @@ func (w *synthWorld) questions() []string {
 	for _, q := range w.base {
 		set[q] = true
 	}
-	return sortedKeysOf(set)
+	return slices.Sorted(maps.Keys(set))
 }

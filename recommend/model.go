@@ -1,13 +1,14 @@
 package recommend
 
 import (
+	"maps"
 	"math"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/duxin-ai/duxin/internal/needs"
 	"github.com/duxin-ai/duxin/internal/seqrec"
+	"github.com/duxin-ai/duxin/internal/topk"
 )
 
 // Weights are the coefficients of the scoring features; a suggestion's score
@@ -153,18 +154,15 @@ func (m *Model) rank() {
 	}
 }
 
+// topOf returns the topK keys of score with the highest values, best
+// first, ties by key.
 func topOf(score map[string]float64) []string {
-	keys := slices.Collect(mapsKeys(score))
-	slices.SortFunc(keys, func(a, b string) int {
+	return topk.Select(slices.Collect(maps.Keys(score)), topK, func(a, b string) bool {
 		if score[a] != score[b] {
-			if score[a] > score[b] {
-				return -1
-			}
-			return 1
+			return score[a] > score[b]
 		}
-		return strings.Compare(a, b)
+		return a < b
 	})
-	return keys[:min(len(keys), topK)]
 }
 
 // popFeature and trendFeature are the popularity and trending features of q.

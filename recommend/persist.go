@@ -1,7 +1,6 @@
 package recommend
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
@@ -12,18 +11,24 @@ import (
 	"math"
 	"time"
 
+	"github.com/duxin-ai/duxin/internal/modelfile"
 	"github.com/duxin-ai/duxin/internal/needs"
 	"github.com/duxin-ai/duxin/internal/seqrec"
 )
 
-// The model file: magic, format version, payload length, SHA-256 of the
-// payload, payload (JSON). The need model and the sequence model are
-// embedded in their own binary forms. A model's ID is the hex SHA-256 of
-// its payload.
+// The model file is a [modelfile] envelope of kind "recommend" (a header
+// line with the format version, payload length and CRC-32C) around the
+// payload, JSON. The need model and the sequence model are embedded in
+// their own binary forms. A model's ID is the hex SHA-256 of its payload.
+var fileFormat = modelfile.Format{Kind: "recommend", Version: 2, Limit: 1 << 32}
+
+// Files written by duxin v0.1.0 have their own envelope instead: magic,
+// format version (uint32), payload length (uint64), SHA-256 of the
+// payload, payload; integers big-endian. The payload is the same.
 const (
-	modelMagic   = "DUXINREC"
-	modelVersion = 2
-	maxPayload   = 1 << 32
+	legacyMagic   = "DUXINREC"
+	legacyVersion = 2 // the only version v0.1.0 reads or writes
+	legacyMax     = 1 << 32
 )
 
 type modelFile struct {
@@ -39,14 +44,14 @@ type modelFile struct {
 
 // payload returns the model's file payload.
 func (m *Model) payload() ([]byte, error) {
-	var seq bytes.Buffer
-	if _, err := m.seq.WriteTo(&seq); err != nil {
+	seq, err := m.seq.MarshalBinary()
+	if err != nil {
 		return nil, err
 	}
 	info := m.info
 	info.ID = ""
 	f := modelFile{Weights: m.weights, HalfLife: m.halfLife, Pop: m.pop, Trend: m.trend, Schema: m.schema,
-		Seq: seq.Bytes(), Info: info}
+		Seq: seq, Info: info}
 	if m.needs != nil {
 		b, err := m.needs.MarshalBinary()
 		if err != nil {
@@ -74,54 +79,30 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("recommend: write model: %w", err)
 	}
-	var hdr bytes.Buffer
-	hdr.WriteString(modelMagic)
-	binary.Write(&hdr, binary.BigEndian, uint32(modelVersion))
-	binary.Write(&hdr, binary.BigEndian, uint64(len(payload)))
-	sum := sha256.Sum256(payload)
-	hdr.Write(sum[:])
-	n, err := w.Write(hdr.Bytes())
+	n, err := fileFormat.Write(w, payload)
 	if err != nil {
-		return int64(n), fmt.Errorf("recommend: write model: %w", err)
+		return n, fmt.Errorf("recommend: %w", err)
 	}
-	n2, err := w.Write(payload)
-	if err != nil {
-		return int64(n + n2), fmt.Errorf("recommend: write model: %w", err)
-	}
-	return int64(n + n2), nil
+	return n, nil
 }
 
-// ReadModel reads a model written by [Model.WriteTo]. Anything else — wrong
-// magic or version, a truncated file, a checksum mismatch, bad values — is
-// an error wrapping [ErrModelFormat]; it never panics.
+// ReadModel reads a model written by [Model.WriteTo], or by duxin v0.1.0.
+// Anything else — another kind of file or format version, a truncated
+// file, a checksum mismatch, bad values — is an error wrapping
+// [ErrModelFormat]; it never panics.
 func ReadModel(r io.Reader) (*Model, error) {
-	br := bufio.NewReader(r)
-	hdr := make([]byte, len(modelMagic)+4+8+sha256.Size)
-	if _, err := io.ReadFull(br, hdr); err != nil {
-		return nil, fmt.Errorf("%w: header: %v", ErrModelFormat, err)
-	}
-	if string(hdr[:len(modelMagic)]) != modelMagic {
-		return nil, fmt.Errorf("%w: not a recommend model", ErrModelFormat)
-	}
-	p := hdr[len(modelMagic):]
-	if v := binary.BigEndian.Uint32(p); v != modelVersion {
-		return nil, fmt.Errorf("%w: version %d, want %d (retrain with this version)", ErrModelFormat, v, modelVersion)
-	}
-	size := binary.BigEndian.Uint64(p[4:])
-	if size > maxPayload {
-		return nil, fmt.Errorf("%w: payload of %d bytes", ErrModelFormat, size)
-	}
-	var want [sha256.Size]byte
-	copy(want[:], p[12:])
-	payload, err := io.ReadAll(io.LimitReader(br, int64(size)))
+	head, r, err := modelfile.Sniff(r, len(legacyMagic))
 	if err != nil {
-		return nil, fmt.Errorf("%w: payload: %v", ErrModelFormat, err)
+		return nil, fmt.Errorf("%w: %v", ErrModelFormat, err)
 	}
-	if uint64(len(payload)) != size {
-		return nil, fmt.Errorf("%w: payload truncated at %d of %d bytes", ErrModelFormat, len(payload), size)
+	var payload []byte
+	if string(head) == legacyMagic {
+		payload, err = readLegacy(r)
+	} else if _, payload, err = fileFormat.Read(r); err != nil {
+		err = modelfile.Wrap("recommend: ", ErrModelFormat, err)
 	}
-	if sha256.Sum256(payload) != want {
-		return nil, fmt.Errorf("%w: checksum mismatch", ErrModelFormat)
+	if err != nil {
+		return nil, err
 	}
 	var f modelFile
 	dec := json.NewDecoder(bytes.NewReader(payload))
@@ -132,7 +113,7 @@ func ReadModel(r io.Reader) (*Model, error) {
 	if err := f.check(); err != nil {
 		return nil, err
 	}
-	seq, err := seqrec.ReadModel(bytes.NewReader(f.Seq))
+	seq, err := seqrec.UnmarshalBinary(f.Seq)
 	if err != nil {
 		return nil, fmt.Errorf("%w: sequence model: %v", ErrModelFormat, err)
 	}
@@ -155,6 +136,35 @@ func ReadModel(r io.Reader) (*Model, error) {
 	sum := sha256.Sum256(payload)
 	m.info.ID = hex.EncodeToString(sum[:])
 	return m, nil
+}
+
+// readLegacy reads the payload of a file written by duxin v0.1.0.
+func readLegacy(r io.Reader) ([]byte, error) {
+	hdr := make([]byte, len(legacyMagic)+4+8+sha256.Size)
+	if _, err := io.ReadFull(r, hdr); err != nil {
+		return nil, fmt.Errorf("%w: header: %v", ErrModelFormat, err)
+	}
+	p := hdr[len(legacyMagic):]
+	if v := binary.BigEndian.Uint32(p); v != legacyVersion {
+		return nil, fmt.Errorf("%w: version %d, want %d (retrain with this version)", ErrModelFormat, v, legacyVersion)
+	}
+	size := binary.BigEndian.Uint64(p[4:])
+	if size > legacyMax {
+		return nil, fmt.Errorf("%w: payload of %d bytes", ErrModelFormat, size)
+	}
+	var want [sha256.Size]byte
+	copy(want[:], p[12:])
+	payload, err := io.ReadAll(io.LimitReader(r, int64(size)))
+	if err != nil {
+		return nil, fmt.Errorf("%w: payload: %v", ErrModelFormat, err)
+	}
+	if uint64(len(payload)) != size {
+		return nil, fmt.Errorf("%w: payload truncated at %d of %d bytes", ErrModelFormat, len(payload), size)
+	}
+	if sha256.Sum256(payload) != want {
+		return nil, fmt.Errorf("%w: checksum mismatch", ErrModelFormat)
+	}
+	return payload, nil
 }
 
 func (f *modelFile) check() error {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"regexp"
 	"slices"
@@ -137,7 +138,7 @@ var (
 var formats = []string{"amount", "integer", "text"}
 
 func (p *Phrasebook) check() error {
-	for _, typ := range slices.Sorted(mapsKeys(p.Events)) {
+	for _, typ := range slices.Sorted(maps.Keys(p.Events)) {
 		ev := p.Events[typ]
 		at := func(field string, more ...string) []string {
 			return append([]string{"events", typ, field}, more...)
@@ -263,7 +264,7 @@ func (p *Phrasebook) Types() []string {
 	if p == nil {
 		return nil
 	}
-	return slices.Sorted(mapsKeys(p.Events))
+	return slices.Sorted(maps.Keys(p.Events))
 }
 
 // Ago formats how long ago something happened, the way the help center

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/duxin-ai/duxin/internal/topk"
 	"github.com/duxin-ai/duxin/kb"
 )
 
@@ -196,13 +197,13 @@ func (r *request) score() {
 	st := r.e.staticFor(r.cat, r.model)
 	w := r.model.weights.vec()
 	poolSize := max(3*r.limit, 30)
-	pool := grow(r.v.buf.pool, poolSize+1)[:0]
+	top := topk.New(poolSize, func(a, b scoredCand) bool { return better(r.cat, &a, &b) }, grow(r.v.buf.pool, poolSize))
 	for _, i := range r.cands {
 		f := st.features(r.v, i)
-		pool = insertTop(r.cat, pool, scoredCand{idx: i, f: f, score: f.dot(&w)}, poolSize)
+		top.Push(scoredCand{idx: i, f: f, score: f.dot(&w)})
 	}
-	r.pool = pool
-	r.base = append(r.v.buf.base[:0], pool...) // the ranking exploration is measured against
+	r.pool = top.Sorted()
+	r.base = append(r.v.buf.base[:0], r.pool...) // the ranking exploration is measured against
 	r.v.buf.pool, r.v.buf.base = r.pool, r.base
 }
 
@@ -333,22 +334,6 @@ type scoredCand struct {
 	exploreShown bool
 	pinned       bool
 	fill         fillKind
-}
-
-// insertTop adds c to top, which holds at most n candidates best first.
-func insertTop(cat *catalog, top []scoredCand, c scoredCand, n int) []scoredCand {
-	if len(top) == n && !better(cat, &c, &top[n-1]) {
-		return top
-	}
-	if len(top) < n {
-		top = append(top, c)
-	} else {
-		top[n-1] = c
-	}
-	for j := len(top) - 1; j > 0 && better(cat, &top[j], &top[j-1]); j-- {
-		top[j], top[j-1] = top[j-1], top[j]
-	}
-	return top
 }
 
 // better orders candidates: higher score, then higher priority, then id.

@@ -2,6 +2,7 @@ package recommend_test
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -77,7 +78,7 @@ func (w *synthWorld) log(n int, seed uint64, start time.Time) []recommend.Event 
 			t = t.Add(time.Duration(24+r.IntN(48)) * time.Hour)
 			typ := types[r.IntN(len(types))]
 			attrs := map[string]string{}
-			for _, k := range sortedKeysOf(w.events[typ]) {
+			for _, k := range slices.Sorted(maps.Keys(w.events[typ])) {
 				vs := w.events[typ][k]
 				attrs[k] = vs[r.IntN(len(vs))]
 			}
@@ -109,13 +110,4 @@ func matches(want, have map[string]string) bool {
 		}
 	}
 	return true
-}
-
-func sortedKeysOf[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -330,7 +331,7 @@ func holdLastAsks(users [][]Event, catv *catalog, opts TrainOptions) *heldOut {
 			universe[f.ID] = true
 		}
 	}
-	h.universe = slices.Sorted(mapsKeys(universe))
+	h.universe = slices.Sorted(maps.Keys(universe))
 	if len(h.cases) > opts.MaxCases {
 		h.rng.Shuffle(len(h.cases), func(i, j int) { h.cases[i], h.cases[j] = h.cases[j], h.cases[i] })
 		h.cases = h.cases[:opts.MaxCases]

@@ -1,6 +1,9 @@
 package seqrec
 
-import "slices"
+import (
+	"maps"
+	"slices"
+)
 
 // itemSet is a sorted item vocabulary shared by the baselines.
 type itemSet struct {
@@ -17,7 +20,7 @@ func newItemSet(train [][]Step, isTarget func(string) bool) itemSet {
 			}
 		}
 	}
-	is := itemSet{items: sortedKeys(set), idx: map[string]int{}}
+	is := itemSet{items: slices.Sorted(maps.Keys(set)), idx: map[string]int{}}
 	for i, it := range is.items {
 		is.idx[it] = i
 	}

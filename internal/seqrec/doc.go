@@ -48,5 +48,6 @@
 //
 // Invalid [Options] give errors wrapping [ErrOptions], one per field (joined);
 // a truncated, corrupt or inconsistent serialized model gives an error
-// wrapping [ErrFormat] from [ReadModel], never a panic or a partial model.
+// wrapping [ErrFormat] from [UnmarshalBinary], never a panic or a partial
+// model.
 package seqrec

@@ -17,15 +17,19 @@ import (
 // ids) with their popularity, and each token's sorted pair row. Integers
 // are uvarints, floats IEEE-754 bits as uint64 LE. Derived factors are
 // recomputed on read.
+//
+// A sequence model is never a file of its own: the recommend model file
+// embeds these bytes, and its model ID is a hash of a payload that holds
+// them, so they keep their own magic, version and checksum exactly as
+// duxin v0.1.0 wrote them (the recommend file's envelope checks the whole).
 const (
 	magic         = "DXSEQREC"
 	formatVersion = 1
 )
 
-// WriteTo writes the model in its binary format (see [ReadModel]). The
-// output depends only on the model's content, so equal models give equal
-// bytes.
-func (m *Model) WriteTo(w io.Writer) (int64, error) {
+// MarshalBinary encodes the model (see [UnmarshalBinary]). The output
+// depends only on the model's content, so equal models give equal bytes.
+func (m *Model) MarshalBinary() ([]byte, error) {
 	m.mu.RLock()
 	var e encoder
 	e.buf.WriteString(magic)
@@ -63,11 +67,7 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 	}
 	m.mu.RUnlock()
 	e.u32(crc32.ChecksumIEEE(e.buf.Bytes()))
-	n, err := w.Write(e.buf.Bytes())
-	if err != nil {
-		return int64(n), fmt.Errorf("seqrec: write model: %w", err)
-	}
-	return int64(n), nil
+	return e.buf.Bytes(), nil
 }
 
 type encoder struct {
@@ -83,14 +83,11 @@ func (e *encoder) f64(x float64) {
 	e.buf.Write(binary.LittleEndian.AppendUint64(e.scratch[:0], math.Float64bits(x)))
 }
 
-// ReadModel reads a model written by [Model.WriteTo]. Any truncation,
-// corruption (checksum mismatch), unknown version or inconsistent content is
-// an error wrapping [ErrFormat]; it never returns a partly read model.
-func ReadModel(r io.Reader) (*Model, error) {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("seqrec: read model: %w", err)
-	}
+// UnmarshalBinary decodes a model encoded by [Model.MarshalBinary]. Any
+// truncation, corruption (checksum mismatch), unknown version or
+// inconsistent content is an error wrapping [ErrFormat]; it never returns a
+// partly read model.
+func UnmarshalBinary(data []byte) (*Model, error) {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: %s", ErrFormat, fmt.Sprintf(format, args...))
 	}

@@ -3,11 +3,13 @@ package seqrec
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
+
+	"github.com/duxin-ai/duxin/internal/topk"
 )
 
 // Step is one event of a user's history: an opaque token chosen by the
@@ -267,7 +269,7 @@ func Train(seqs [][]Step, opts Options) (*Model, error) {
 			}
 		}
 	}
-	m := newModel(paramsOf(opts), sortedKeys(tokSet), sortedKeys(itemSet))
+	m := newModel(paramsOf(opts), slices.Sorted(maps.Keys(tokSet)), slices.Sorted(maps.Keys(itemSet)))
 
 	// Accumulate pairs per token in a map, then flatten to sorted rows.
 	acc := make([]map[int32]float64, len(m.tokens))
@@ -313,13 +315,7 @@ func Train(seqs [][]Step, opts Options) (*Model, error) {
 			es = append(es, edge{it, w})
 		}
 		if k := m.params.MaxNeighbors; k > 0 && len(es) > k {
-			sort.Slice(es, func(x, y int) bool {
-				if es[x].w != es[y].w {
-					return es[x].w > es[y].w
-				}
-				return es[x].item < es[y].item
-			})
-			es = es[:k]
+			es = topk.Select(es, k, heavier)
 		}
 		slices.SortFunc(es, func(x, y edge) int { return int(x.item - y.item) })
 		m.rows[t] = es
@@ -338,13 +334,12 @@ func addPair(acc []map[int32]float64, a, b int32, w float64) {
 	acc[a][b] += w
 }
 
-func sortedKeys(set map[string]bool) []string {
-	out := make([]string, 0, len(set))
-	for k := range set {
-		out = append(out, k)
+// heavier orders edges by weight, largest first, ties by smaller item id.
+func heavier(x, y edge) bool {
+	if x.w != y.w {
+		return x.w > y.w
 	}
-	sort.Strings(out)
-	return out
+	return x.item < y.item
 }
 
 func newModel(p params, tokens, items []string) *Model {
@@ -577,65 +572,24 @@ func (m *Model) addRow(s *scratch, row []edge, w float64) {
 	}
 }
 
-// topItems appends to dst the SecondFanout touched items with the largest
-// accumulated evidence (ties by smaller id), largest first.
+// topItems returns the SecondFanout touched items with the largest
+// accumulated evidence (ties by smaller id), largest first, in dst's array.
 func (m *Model) topItems(s *scratch, dst []edge) []edge {
 	return m.topN(s, m.params.SecondFanout, dst)
 }
 
-// topN appends to dst the k touched items with the largest s.acc (ties by
-// smaller id), largest first.
+// topN returns the k touched items with the largest s.acc (ties by smaller
+// id), largest first, in dst's array.
 func (m *Model) topN(s *scratch, k int, dst []edge) []edge {
-	less := func(x, y edge) bool { // x ranks below y
-		if x.w != y.w {
-			return x.w < y.w
-		}
-		return x.item > y.item
-	}
-	// dst is a min-heap of the best k so far.
+	top := topk.New(k, heavier, dst)
 	for _, b := range s.touched {
 		e := edge{b, s.acc[b]}
-		if len(dst) < k {
-			dst = append(dst, e)
-			for c := len(dst) - 1; c > 0; {
-				p := (c - 1) / 2
-				if !less(dst[c], dst[p]) {
-					break
-				}
-				dst[c], dst[p] = dst[p], dst[c]
-				c = p
-			}
-			continue
+		if top.Full() && !heavier(e, top.Worst()) {
+			continue // most are left out: save the call
 		}
-		if !less(dst[0], e) {
-			continue
-		}
-		dst[0] = e
-		for p := 0; ; {
-			c := 2*p + 1
-			if c >= len(dst) {
-				break
-			}
-			if c+1 < len(dst) && less(dst[c+1], dst[c]) {
-				c++
-			}
-			if !less(dst[c], dst[p]) {
-				break
-			}
-			dst[c], dst[p] = dst[p], dst[c]
-			p = c
-		}
+		top.Push(e)
 	}
-	slices.SortFunc(dst, func(x, y edge) int {
-		switch {
-		case less(y, x):
-			return -1
-		case less(x, y):
-			return 1
-		}
-		return 0
-	})
-	return dst
+	return top.Sorted()
 }
 
 func (m *Model) getScratch() *scratch {

@@ -222,11 +222,11 @@ func synthetic(seed uint64, users, steps, items int) [][]Step {
 
 func modelBytes(t testing.TB, m *Model) []byte {
 	t.Helper()
-	var buf bytes.Buffer
-	if _, err := m.WriteTo(&buf); err != nil {
+	b, err := m.MarshalBinary()
+	if err != nil {
 		t.Fatal(err)
 	}
-	return buf.Bytes()
+	return b
 }
 
 func TestDeterminism(t *testing.T) {
@@ -299,7 +299,7 @@ func TestPersistRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := modelBytes(t, m)
-	r, err := ReadModel(bytes.NewReader(b))
+	r, err := UnmarshalBinary(b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -315,7 +315,7 @@ func TestPersistRoundTrip(t *testing.T) {
 	}
 }
 
-func TestReadModelCorrupt(t *testing.T) {
+func TestUnmarshalCorrupt(t *testing.T) {
 	o := DefaultOptions()
 	m, err := Train([][]Step{seq("a", "b", "c"), seq("b", "d")}, o)
 	if err != nil {
@@ -323,23 +323,23 @@ func TestReadModelCorrupt(t *testing.T) {
 	}
 	b := modelBytes(t, m)
 	for n := 0; n < len(b); n++ {
-		if _, err := ReadModel(bytes.NewReader(b[:n])); !errors.Is(err, ErrFormat) {
+		if _, err := UnmarshalBinary(b[:n]); !errors.Is(err, ErrFormat) {
 			t.Fatalf("truncated to %d of %d bytes: error = %v, want ErrFormat", n, len(b), err)
 		}
 	}
 	for i := range b {
 		c := bytes.Clone(b)
 		c[i] ^= 0x20
-		if _, err := ReadModel(bytes.NewReader(c)); !errors.Is(err, ErrFormat) {
+		if _, err := UnmarshalBinary(c); !errors.Is(err, ErrFormat) {
 			t.Fatalf("byte %d flipped: error = %v, want ErrFormat", i, err)
 		}
 	}
-	if _, err := ReadModel(bytes.NewReader(append(bytes.Clone(b), 0))); !errors.Is(err, ErrFormat) {
+	if _, err := UnmarshalBinary(append(bytes.Clone(b), 0)); !errors.Is(err, ErrFormat) {
 		t.Errorf("trailing byte: error = %v, want ErrFormat", err)
 	}
 }
 
-func FuzzReadModel(f *testing.F) {
+func FuzzUnmarshalBinary(f *testing.F) {
 	m, err := Train([][]Step{seq("a", "b", "c"), seq("b", "d")}, DefaultOptions())
 	if err != nil {
 		f.Fatal(err)
@@ -348,7 +348,7 @@ func FuzzReadModel(f *testing.F) {
 	f.Add([]byte(magic))
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, data []byte) {
-		m, err := ReadModel(bytes.NewReader(data))
+		m, err := UnmarshalBinary(data)
 		if err != nil {
 			if !errors.Is(err, ErrFormat) {
 				t.Fatalf("error %v does not wrap ErrFormat", err)
@@ -357,7 +357,7 @@ func FuzzReadModel(f *testing.F) {
 		}
 		// A model that reads must score and round-trip.
 		m.Scores(seq("a", "b"), 2000, nil)
-		if _, err := ReadModel(bytes.NewReader(modelBytes(t, m))); err != nil {
+		if _, err := UnmarshalBinary(modelBytes(t, m)); err != nil {
 			t.Fatalf("re-read: %v", err)
 		}
 	})
