@@ -5,8 +5,8 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/duxin-ai/duxin/sampledata"
 	"github.com/duxin-ai/duxin/kb"
+	"github.com/duxin-ai/duxin/sampledata"
 	"github.com/duxin-ai/duxin/tokenize/jieba"
 )
 

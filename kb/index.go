@@ -124,8 +124,9 @@ type Index struct {
 	meta meta
 	rev  atomic.Uint64 // changes applied since Open (Revision)
 	root string
-	temp bool
-	lock *os.File // the folder's lock, released by Close
+	// onClose says whether Close removes root (an index from New).
+	onClose onClose
+	lock    *os.File // the folder's lock, released by Close
 
 	wmu sync.Mutex // serialises Upsert, Delete and Reload
 
@@ -154,7 +155,7 @@ func Open(path string, tok tokenize.Tokenizer, opts ...Option) (*Index, error) {
 	if path == "" {
 		return nil, errors.New("kb: open: empty path")
 	}
-	return open(path, false, tok, opts)
+	return open(path, keepFolder, tok, opts)
 }
 
 // New returns an empty knowledge base in a temporary folder, removed by
@@ -164,7 +165,7 @@ func New(tok tokenize.Tokenizer, opts ...Option) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kb: new: %w", err)
 	}
-	ix, err := open(dir, true, tok, opts)
+	ix, err := open(dir, removeFolder, tok, opts)
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -172,7 +173,15 @@ func New(tok tokenize.Tokenizer, opts ...Option) (*Index, error) {
 	return ix, nil
 }
 
-func open(root string, temp bool, tok tokenize.Tokenizer, opts []Option) (*Index, error) {
+// onClose says what Close does with an index's folder.
+type onClose int
+
+const (
+	keepFolder   onClose = iota // the caller's folder (Open)
+	removeFolder                // a temporary folder (New)
+)
+
+func open(root string, oc onClose, tok tokenize.Tokenizer, opts []Option) (*Index, error) {
 	if tok == nil {
 		return nil, errors.New("kb: nil tokenizer")
 	}
@@ -185,11 +194,11 @@ func open(root string, temp bool, tok tokenize.Tokenizer, opts []Option) (*Index
 	}
 	syn, synDigest := synonymMap(tok, o.synonyms)
 	ix := &Index{
-		an:   &analyzer{tok: tok, syn: syn},
-		opts: o,
-		meta: meta{Schema: schemaVersion, Tokenizer: tokenize.IdentityOf(tok), Synonyms: synDigest},
-		root: root,
-		temp: temp,
+		an:      &analyzer{tok: tok, syn: syn},
+		opts:    o,
+		meta:    meta{Schema: schemaVersion, Tokenizer: tokenize.IdentityOf(tok), Synonyms: synDigest},
+		root:    root,
+		onClose: oc,
 	}
 	// The folder's lock first: a second Open of a held folder fails before
 	// any work (reading the default ranker takes a moment).
@@ -240,7 +249,7 @@ func (ix *Index) openFolder() error {
 			return err
 		}
 		if err := ix.removeLeftovers(name); err != nil {
-			g.close(false)
+			g.close()
 			return err
 		}
 		ix.cur = g
@@ -266,7 +275,7 @@ func (ix *Index) openFolder() error {
 		return err
 	}
 	if err := ix.commit(g); err != nil {
-		g.close(true)
+		g.discard()
 		return err
 	}
 	ix.cur = g
@@ -349,8 +358,8 @@ func (ix *Index) newGeneration(ctx context.Context, faqs []FAQ) (*generation, er
 	if err != nil {
 		return nil, err
 	}
-	if err := ix.write(ctx, g, faqs, nil, true); err != nil {
-		g.close(true)
+	if err := ix.write(ctx, g, faqs, nil, inChunks); err != nil {
+		g.discard()
 		return nil, err
 	}
 	return g, nil
@@ -368,7 +377,7 @@ func (ix *Index) createGeneration() (*generation, error) {
 	g := &generation{name: name, dir: dir, bi: bi, rank: ix.rank, entries: map[string]*entry{}, stats: newTermStats()}
 	mb, _ := json.Marshal(ix.meta)
 	if err := bi.SetInternal(metaKey, mb); err != nil {
-		g.close(true)
+		g.discard()
 		return nil, fmt.Errorf("kb: create index %q: %w", dir, err)
 	}
 	return g, nil
@@ -388,20 +397,20 @@ func (ix *Index) openGeneration(name string) (*generation, error) {
 	g := &generation{name: name, dir: dir, bi: bi, rank: ix.rank, entries: map[string]*entry{}, stats: newTermStats()}
 	mb, err := bi.GetInternal(metaKey)
 	if err != nil {
-		g.close(false)
+		g.close()
 		return nil, fmt.Errorf("kb: open index %q: %w", dir, err)
 	}
 	var m meta
 	if err := json.Unmarshal(mb, &m); err != nil {
-		g.close(false)
+		g.close()
 		return nil, fmt.Errorf("kb: open index %q: bad meta record: %w", dir, err)
 	}
 	if d := m.diff(ix.meta); d != "" {
-		g.close(false)
+		g.close()
 		return nil, fmt.Errorf("%w: %q: %s", ErrIncompatible, ix.root, d)
 	}
 	if err := ix.loadEntries(g); err != nil {
-		g.close(false)
+		g.close()
 		return nil, err
 	}
 	return g, nil
@@ -463,12 +472,14 @@ func (ix *Index) commit(g *generation) error {
 	return nil
 }
 
-func (g *generation) close(remove bool) error {
+// close closes g's bleve index.
+func (g *generation) close() error { return g.bi.Close() }
+
+// discard closes g and removes its folder.
+func (g *generation) discard() error {
 	err := g.bi.Close()
-	if remove {
-		if rerr := os.RemoveAll(g.dir); err == nil {
-			err = rerr
-		}
+	if rerr := os.RemoveAll(g.dir); err == nil {
+		err = rerr
 	}
 	return err
 }
@@ -516,11 +527,21 @@ func checkFAQ(f *FAQ) error {
 	return nil
 }
 
-// write indexes faqs and deletes ids in g, then updates g's entries. With
-// chunked, it sends a bleve batch every batchSize documents (for building a
-// new generation nobody sees yet); otherwise everything goes in one batch, so
-// that a change is all or none.
-func (ix *Index) write(ctx context.Context, g *generation, faqs []FAQ, ids []string, chunked bool) error {
+// batching says how write hands documents to bleve.
+type batching int
+
+const (
+	// allOrNone sends everything in one batch, so that a change is all or
+	// none (Upsert, Delete).
+	allOrNone batching = iota
+	// inChunks sends a batch every batchSize documents: for building a new
+	// generation nobody sees yet.
+	inChunks
+)
+
+// write indexes faqs and deletes ids in g, then updates g's entries,
+// sending the documents to bleve as b says.
+func (ix *Index) write(ctx context.Context, g *generation, faqs []FAQ, ids []string, b batching) error {
 	ents := make([]*entry, len(faqs))
 	if err := Check(faqs...); err != nil {
 		return err
@@ -582,7 +603,7 @@ func (ix *Index) write(ctx context.Context, g *generation, faqs []FAQ, ids []str
 				return fmt.Errorf("kb: entry %q: %w", f.ID, err)
 			}
 		}
-		if chunked && batch.Size() >= ix.opts.batchSize {
+		if b == inChunks && batch.Size() >= ix.opts.batchSize {
 			if err := flush(); err != nil {
 				g.mu.RUnlock()
 				return err
@@ -641,7 +662,7 @@ func (ix *Index) Upsert(ctx context.Context, faqs ...FAQ) error {
 		return err
 	}
 	defer g.release()
-	if err := ix.write(ctx, g, slices.Clone(faqs), nil, false); err != nil {
+	if err := ix.write(ctx, g, slices.Clone(faqs), nil, allOrNone); err != nil {
 		return err
 	}
 	ix.rev.Add(1)
@@ -657,7 +678,7 @@ func (ix *Index) Delete(ctx context.Context, ids ...string) error {
 		return err
 	}
 	defer g.release()
-	if err := ix.write(ctx, g, nil, ids, false); err != nil {
+	if err := ix.write(ctx, g, nil, ids, allOrNone); err != nil {
 		return err
 	}
 	ix.rev.Add(1)
@@ -744,13 +765,13 @@ func (ix *Index) rebuild(ctx context.Context, faqs []FAQ) error {
 		return err
 	}
 	if err := ix.commit(g); err != nil {
-		g.close(true)
+		g.discard()
 		return err
 	}
 	ix.mu.Lock()
 	if ix.closed { // Close ran while we built: nobody will use g
 		ix.mu.Unlock()
-		g.close(true)
+		g.discard()
 		return ErrClosed
 	}
 	old := ix.cur
@@ -758,7 +779,7 @@ func (ix *Index) rebuild(ctx context.Context, faqs []FAQ) error {
 	ix.mu.Unlock()
 	ix.rev.Add(1)
 	old.refs.Wait()
-	return old.close(true)
+	return old.discard()
 }
 
 // Get returns the entry with the given id, or an error wrapping ErrNotFound.
@@ -846,8 +867,8 @@ func (ix *Index) Close() error {
 	g := ix.cur
 	ix.mu.Unlock()
 	g.refs.Wait()
-	err := g.close(false)
-	if ix.temp {
+	err := g.close()
+	if ix.onClose == removeFolder {
 		if rerr := os.RemoveAll(ix.root); err == nil {
 			err = rerr
 		}

@@ -3,6 +3,7 @@ package kb
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"maps"
 	"slices"
 	"strings"
 	"unicode"
@@ -204,12 +205,7 @@ func synonymMap(tok tokenize.Tokenizer, groups [][]string) (map[string]string, s
 			}
 		}
 	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		h.Write([]byte(k + "\x00" + m[k] + "\n"))
 	}
 	return m, hex.EncodeToString(h.Sum(nil)[:8])

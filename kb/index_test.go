@@ -14,8 +14,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/duxin-ai/duxin/sampledata"
 	"github.com/duxin-ai/duxin/kb"
+	"github.com/duxin-ai/duxin/sampledata"
 	"github.com/duxin-ai/duxin/tokenize"
 	"github.com/duxin-ai/duxin/tokenize/jieba"
 )

@@ -15,8 +15,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"gopkg.in/yaml.v3"
 
-	"github.com/duxin-ai/duxin/sampledata"
 	"github.com/duxin-ai/duxin/kb"
+	"github.com/duxin-ai/duxin/sampledata"
 )
 
 func fixtureWant() []kb.FAQ {
