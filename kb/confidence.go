@@ -179,13 +179,14 @@ func (c *Calibrator) Add(ctx context.Context, ix *Index, examples []Labeled) err
 }
 
 // CalibrateConfig sets Calibrator.Fit's parameters; zero values take the
-// defaults.
+// defaults, negative ones ask for none.
 type CalibrateConfig struct {
 	// Unanswerable is the share of the queries' entries treated as
 	// removed, chosen by a hash of the entry id (default 0.2; negative:
 	// none).
 	Unanswerable float64
-	// L2 is the weight decay of the logistic fit (default 1e-3).
+	// L2 is the weight decay of the logistic fit (default 1e-3; negative:
+	// none).
 	L2 float64
 }
 
@@ -211,11 +212,14 @@ func (c *Calibrator) Fit(cfg CalibrateConfig) (Calibration, CalibrationReport, e
 	if cfg.Unanswerable == 0 {
 		cfg.Unanswerable = 0.2
 	}
-	if cfg.L2 == 0 {
+	switch {
+	case cfg.L2 == 0:
 		cfg.L2 = 1e-3
+	case cfg.L2 < 0:
+		cfg.L2 = 0
 	}
-	if cfg.Unanswerable > 0.9 || cfg.L2 < 0 || !finite(cfg.Unanswerable) || !finite(cfg.L2) {
-		return Calibration{}, CalibrationReport{}, fmt.Errorf("kb: calibrate: Unanswerable %v (want at most 0.9), L2 %v (want >= 0)", cfg.Unanswerable, cfg.L2)
+	if cfg.Unanswerable > 0.9 || !finite(cfg.Unanswerable) || !finite(cfg.L2) {
+		return Calibration{}, CalibrationReport{}, fmt.Errorf("kb: calibrate: Unanswerable %v (want at most 0.9), L2 %v (want a number)", cfg.Unanswerable, cfg.L2)
 	}
 	if len(c.lists) == 0 {
 		return Calibration{}, CalibrationReport{}, errors.New("kb: calibrate: no queries")

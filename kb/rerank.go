@@ -432,16 +432,21 @@ type Labeled struct {
 	ID    string `json:"id"`
 }
 
-// TrainConfig sets [TrainRanker]'s parameters; zero values take the
-// defaults.
+// TrainConfig sets [TrainRanker]'s parameters. A zero value takes the
+// default; where none is a valid choice (no epochs, no weight decay, no
+// calibration) a negative value asks for it, as with
+// [Query.MinConfidence].
 type TrainConfig struct {
-	// Epochs is the number of passes over the examples (default 60).
+	// Epochs is the number of passes over the examples that fit the
+	// linear or hidden-unit part (default 60; negative: none, the part
+	// keeps its initial weights and only the trees learn).
 	Epochs int
-	// L2 is the weight decay (default 1e-4).
+	// L2 is the weight decay (default 1e-4; negative: none).
 	L2 float64
 	// Hidden is the number of tanh hidden units; 0 trains a linear model.
 	Hidden int
-	// Seed seeds the example order and the initial weights (default 1).
+	// Seed seeds the example order and the initial weights (default 1:
+	// seeds 0 and 1 train the same ranker).
 	Seed uint64
 	// Note is stored with the ranker, e.g. the command that trained it.
 	Note string
@@ -452,16 +457,18 @@ type TrainConfig struct {
 	Depth int
 	// Shrinkage scales each tree's leaf values (default 0.1).
 	Shrinkage float64
-	// NoAssociations skips learning a word-association table from the
-	// examples; the assoc_* features are then 0.
-	NoAssociations bool
+	// Associations says whether a word-association table, with its
+	// character and bigram tables, is learned from the examples (default
+	// Learn); without one the assoc_* features are 0.
+	Associations Learning
 	// AssocFolds is the number of folds the association features are
 	// cross-fitted with (default 4; 1 uses one table for all examples).
 	// The contrast features are cross-fitted with as many folds.
 	AssocFolds int
-	// NoContrast skips learning a word-contrast model from the candidate
-	// lists; the contrast* features are then 0.
-	NoContrast bool
+	// Contrast says whether a word-contrast model is learned from the
+	// candidate lists (default Learn); without one the contrast* features
+	// are 0.
+	Contrast Learning
 	// CalibrationShare is the share of TrainRanker's examples held out
 	// to calibrate the ranker's confidences (default 0.2, chosen by a hash
 	// of the query; negative: none, the ranker is uncalibrated). The ranker
@@ -469,6 +476,17 @@ type TrainConfig struct {
 	// nothing. Trainer.Fit does not calibrate: use a Calibrator.
 	CalibrationShare float64
 }
+
+// Learning says whether training learns one of the ranker's optional
+// models (see [TrainConfig.Associations]); the zero value is Learn.
+type Learning int
+
+const (
+	// Learn learns the model: the default.
+	Learn Learning = iota
+	// Skip leaves the model out; the features it computes are 0.
+	Skip
+)
 
 // TrainReport says how training went.
 type TrainReport struct {
@@ -564,10 +582,10 @@ func (ix *Index) calibrate(ctx context.Context, r *Ranker, examples []Labeled) (
 // [Ranker] to them. For each example it takes the first stage's candidates,
 // computes their features, and Fit learns weights that put the expected
 // entry first (softmax cross-entropy over each candidate list, Adam,
-// deterministic for a given Seed). Unless [TrainConfig.NoAssociations] is
-// set, Fit first learns a word-association table from the examples and the
+// deterministic for a given Seed). Unless [TrainConfig.Associations] is
+// Skip, Fit first learns a word-association table from the examples and the
 // texts of their entries (see the assoc_* features), and unless
-// [TrainConfig.NoContrast] is set a word-contrast model from the candidate
+// [TrainConfig.Contrast] is Skip a word-contrast model from the candidate
 // lists (the contrast* features); the features the ranker trains on are
 // cross-fitted (each example's come from a table learned without it or any
 // copy of it), so the ranker does not over-trust them.
@@ -589,13 +607,20 @@ func NewTrainer(cfg TrainConfig) *Trainer {
 	return &Trainer{cfg: cfg}
 }
 
-// withDefaults returns cfg with its zero values replaced by the defaults.
+// withDefaults returns cfg with its zero values replaced by the defaults
+// and the negative ones that mean none by 0.
 func (cfg TrainConfig) withDefaults() TrainConfig {
-	if cfg.Epochs == 0 {
+	switch {
+	case cfg.Epochs == 0:
 		cfg.Epochs = 60
+	case cfg.Epochs < 0:
+		cfg.Epochs = 0
 	}
-	if cfg.L2 == 0 {
+	switch {
+	case cfg.L2 == 0:
 		cfg.L2 = 1e-4
+	case cfg.L2 < 0:
+		cfg.L2 = 0
 	}
 	if cfg.Seed == 0 {
 		cfg.Seed = 1
@@ -611,6 +636,8 @@ func (cfg TrainConfig) withDefaults() TrainConfig {
 	}
 	return cfg
 }
+
+func (l Learning) valid() bool { return l == Learn || l == Skip }
 
 // Add searches ix for each example and keeps the candidate lists that
 // contain the expected entry. Examples naming ids ix does not hold are an
@@ -631,8 +658,11 @@ func (t *Trainer) Add(ctx context.Context, ix *Index, examples []Labeled) error 
 func (t *Trainer) Fit(ctx context.Context) (*Ranker, TrainReport, error) {
 	cfg := t.cfg.withDefaults()
 	rep := t.report
-	if cfg.Epochs < 0 || cfg.L2 < 0 || cfg.Hidden < 0 || cfg.AssocFolds < 0 || cfg.Trees < 0 || cfg.Depth < 0 || cfg.Shrinkage < 0 {
-		return nil, rep, errors.New("kb: train ranker: negative epochs, L2, hidden units, folds, trees, depth or shrinkage")
+	if cfg.Hidden < 0 || cfg.AssocFolds < 0 || cfg.Trees < 0 || cfg.Depth < 0 || cfg.Shrinkage < 0 || math.IsNaN(cfg.L2) || math.IsInf(cfg.L2, 0) || math.IsNaN(cfg.Shrinkage) {
+		return nil, rep, errors.New("kb: train ranker: negative hidden units, folds, trees, depth or shrinkage, or L2 or shrinkage not a number")
+	}
+	if !cfg.Associations.valid() || !cfg.Contrast.valid() {
+		return nil, rep, fmt.Errorf("kb: train ranker: Associations %d, Contrast %d: want Learn or Skip", cfg.Associations, cfg.Contrast)
 	}
 	if len(t.lists) == 0 {
 		return nil, rep, errors.New("kb: train ranker: no example's entry is among its candidates")
@@ -642,14 +672,14 @@ func (t *Trainer) Fit(ctx context.Context) (*Ranker, TrainReport, error) {
 		lists[i] = trainList{x: slices.Clone(l.x), pos: l.pos, q: l.q, texts: l.texts, pair: l.pair}
 	}
 	r := &Ranker{note: cfg.Note}
-	if !cfg.NoAssociations {
+	if cfg.Associations == Learn {
 		a, err := t.crossFitAssoc(ctx, lists)
 		if err != nil {
 			return nil, rep, fmt.Errorf("kb: train ranker: %w", err)
 		}
 		r.assoc = a
 	}
-	if !cfg.NoContrast {
+	if cfg.Contrast == Learn {
 		c, err := crossFitContrast(ctx, lists, max(cfg.AssocFolds, 1), cfg.Seed)
 		if err != nil {
 			return nil, rep, fmt.Errorf("kb: train ranker: %w", err)

@@ -146,10 +146,10 @@ var featureGroups = map[string][2]int{
 func experimentConfigs() []expConfig {
 	base := TrainConfig{Epochs: 60, L2: 1e-4, Seed: 1, AssocFolds: 4}
 	all := map[string]func(*TrainConfig){
-		"mlp16-noassoc":       func(c *TrainConfig) { c.Hidden = 16; c.NoAssociations = true },
+		"mlp16-noassoc":       func(c *TrainConfig) { c.Hidden = 16; c.Associations = Skip },
 		"mlp16-assoc":         func(c *TrainConfig) { c.Hidden = 16 },
 		"lin-assoc":           func(c *TrainConfig) {},
-		"lin-noassoc":         func(c *TrainConfig) { c.NoAssociations = true },
+		"lin-noassoc":         func(c *TrainConfig) { c.Associations = Skip },
 		"lin-gbdt700d3":       func(c *TrainConfig) { c.Trees = 700; c.Depth = 3 },
 		"lin-gbdt200":         func(c *TrainConfig) { c.Trees = 200 },
 		"lin-gbdt400d3":       func(c *TrainConfig) { c.Trees = 400; c.Depth = 3 },
@@ -161,7 +161,7 @@ func experimentConfigs() []expConfig {
 		"lin-gbdt800d3s05":    func(c *TrainConfig) { c.Trees = 800; c.Depth = 3; c.Shrinkage = 0.05 },
 		"mlp16-gbdt400d3":     func(c *TrainConfig) { c.Hidden = 16; c.Trees = 400; c.Depth = 3 },
 		"mlp16-gbdt200":       func(c *TrainConfig) { c.Hidden = 16; c.Trees = 200 },
-		"lin-noassoc-gbdt200": func(c *TrainConfig) { c.NoAssociations = true; c.Trees = 200 },
+		"lin-noassoc-gbdt200": func(c *TrainConfig) { c.Associations = Skip; c.Trees = 200 },
 	}
 	names := []string{"lin-noassoc", "lin-assoc", "mlp16-noassoc", "mlp16-assoc"}
 	if sel := os.Getenv("DUXIN_KB_EXPERIMENT_CONFIGS"); sel != "" {
@@ -183,7 +183,7 @@ func experimentConfigs() []expConfig {
 		slices.Sort(c.drop)
 		if strings.Contains(name, "-noct") {
 			name = strings.Replace(name, "-noct", "", 1)
-			c.NoContrast = true
+			c.Contrast = Skip
 		}
 		if i := strings.LastIndex(name, "-mix"); i >= 0 {
 			fmt.Sscanf(name[i+4:], "%d", &c.mix)

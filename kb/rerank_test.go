@@ -247,7 +247,7 @@ func TestReadRankerWithoutItsModels(t *testing.T) {
 	// Trained without the models: every part of the model present.
 	ix := productIndex(t, []string{"花呗", "借呗", "余额宝"}, []string{"%s怎么还款", "%s怎么开通", "%s提前还款"})
 	ex := []Labeled{{"花呗怎么还钱", "e0"}, {"借呗能提前还吗", "e5"}, {"余额宝咋开通", "e7"}, {"开通借呗", "e4"}}
-	r, _, err := TrainRanker(context.Background(), ix, ex, TrainConfig{NoAssociations: true, NoContrast: true, Hidden: 2, Trees: 5, Depth: 2})
+	r, _, err := TrainRanker(context.Background(), ix, ex, TrainConfig{Associations: Skip, Contrast: Skip, Hidden: 2, Trees: 5, Depth: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -361,4 +361,49 @@ func productIndex(t *testing.T, products, templates []string) *Index {
 		t.Fatal(err)
 	}
 	return ix
+}
+
+// TestTrainConfigNone: a zero field takes the default, a negative Epochs
+// or L2 asks for none (L2 = 0 can be asked for), and Learning takes only
+// Learn and Skip.
+func TestTrainConfigNone(t *testing.T) {
+	ix := productIndex(t, []string{"花呗", "借呗", "余额宝"}, []string{"%s怎么还款", "%s怎么开通", "%s提前还款"})
+	ex := []Labeled{{"花呗怎么还钱", "e0"}, {"借呗能提前还吗", "e5"}, {"余额宝咋开通", "e7"}, {"开通借呗", "e4"}}
+	train := func(cfg TrainConfig) (string, error) {
+		if cfg.Associations == Learn {
+			cfg.Associations = Skip
+		}
+		cfg.Contrast, cfg.CalibrationShare = Skip, -1
+		r, _, err := TrainRanker(context.Background(), ix, ex, cfg)
+		if err != nil {
+			return "", err
+		}
+		return rankerJSON(t, r), nil
+	}
+	must := func(cfg TrainConfig) string {
+		t.Helper()
+		s, err := train(cfg)
+		if err != nil {
+			t.Fatalf("%+v: %v", cfg, err)
+		}
+		return s
+	}
+	if must(TrainConfig{}) != must(TrainConfig{L2: 1e-4, Epochs: 60}) {
+		t.Error("the zero config differs from the defaults written out")
+	}
+	if must(TrainConfig{L2: -1}) == must(TrainConfig{}) {
+		t.Error("L2 -1 (none) trains the same ranker as the default 1e-4")
+	}
+	var f struct{ Weights []float64 }
+	if err := json.Unmarshal(rankerBody(t, []byte(must(TrainConfig{Epochs: -1}))), &f); err != nil {
+		t.Fatal(err)
+	}
+	for i, w := range f.Weights {
+		if w != 0 {
+			t.Fatalf("Epochs -1 (none): weight %d is %v, want 0", i, w)
+		}
+	}
+	if _, err := train(TrainConfig{Associations: 2}); err == nil {
+		t.Error("Associations 2 accepted")
+	}
 }
