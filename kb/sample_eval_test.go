@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"hash/fnv"
-	"os"
 	"slices"
 	"testing"
 
@@ -13,18 +12,16 @@ import (
 	"github.com/duxin-ai/duxin/tokenize/jieba"
 )
 
-// sampleQuarter is FNV-32a of a similar question of the sample KB, mod 4.
-// Quarters 0 and 2 are the evaluation half, never trained or tuned on;
-// quarters 1 and 3 the tuning half (benchmarks/eval retrieval-train
-// -mix-kb trains on it). Configurations are chosen by training on quarter
-// 1 and measuring on quarter 3.
-func sampleQuarter(text string) int {
+// sampleEvalHalf reports whether a similar question of the sample KB is
+// in its evaluation half (FNV-32a of the text even), never trained or
+// tuned on; the other half is the tuning half (benchmarks/eval
+// retrieval-train -mix-kb trains on it, benchmarks/kbresearch splits it in
+// two quarters).
+func sampleEvalHalf(text string) bool {
 	h := fnv.New32a()
 	h.Write([]byte(text))
-	return int(h.Sum32() % 4)
+	return h.Sum32()%2 == 0
 }
-
-func sampleEvalHalf(text string) bool { return sampleQuarter(text)%2 == 0 }
 
 func loadSampleFAQs(t testing.TB) []FAQ {
 	t.Helper()
@@ -39,7 +36,6 @@ func loadSampleFAQs(t testing.TB) []FAQ {
 type looFigures struct {
 	n       int
 	r1, mrr float64
-	misses  []string // queries whose entry was not first
 }
 
 // sampleLOO runs the leave-one-out evaluation on the sample KB: for each
@@ -48,11 +44,6 @@ type looFigures struct {
 // rank of its entry. It returns figures for the evaluation half (eval true)
 // or the tuning half.
 func sampleLOO(t testing.TB, tok tokenize.Tokenizer, r *Ranker, eval bool) looFigures {
-	return sampleLOOWhere(t, tok, r, func(s string) bool { return sampleEvalHalf(s) == eval })
-}
-
-// sampleLOOWhere is sampleLOO over the similar questions for which in holds.
-func sampleLOOWhere(t testing.TB, tok tokenize.Tokenizer, r *Ranker, in func(string) bool) looFigures {
 	t.Helper()
 	ctx := context.Background()
 	faqs := loadSampleFAQs(t)
@@ -67,7 +58,7 @@ func sampleLOOWhere(t testing.TB, tok tokenize.Tokenizer, r *Ranker, in func(str
 	var fig looFigures
 	for _, f := range faqs {
 		for i, s := range f.Similar {
-			if !in(s) {
+			if sampleEvalHalf(s) != eval {
 				continue
 			}
 			without := cloneFAQ(f)
@@ -86,8 +77,6 @@ func sampleLOOWhere(t testing.TB, tok tokenize.Tokenizer, r *Ranker, in func(str
 			rank := slices.IndexFunc(hits, func(h Hit) bool { return h.FAQ.ID == f.ID })
 			if rank == 0 {
 				fig.r1++
-			} else {
-				fig.misses = append(fig.misses, s)
 			}
 			if rank >= 0 {
 				fig.mrr += 1 / float64(rank+1)
@@ -97,107 +86,6 @@ func sampleLOOWhere(t testing.TB, tok tokenize.Tokenizer, r *Ranker, in func(str
 	fig.r1 /= float64(fig.n)
 	fig.mrr /= float64(fig.n)
 	return fig
-}
-
-// TestSampleLOO prints the leave-one-out figures of the first stage and the
-// default ranker on both halves of the sample KB (DUXIN_KB_EXPERIMENT=1).
-func TestSampleLOO(t *testing.T) {
-	if os.Getenv("DUXIN_KB_EXPERIMENT") == "" {
-		t.Skip("set DUXIN_KB_EXPERIMENT=1 to print the sample KB's leave-one-out figures")
-	}
-	tok, err := jieba.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tok.Close()
-	def, err := DefaultRanker()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rankers := map[string]*Ranker{"first-stage": nil, "default": def}
-	if p := os.Getenv("DUXIN_KB_RANKER"); p != "" {
-		f, err := os.Open(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := ReadRanker(f)
-		f.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		rankers[p] = r
-	}
-	for _, name := range slices.Sorted(mapsKeys(rankers)) {
-		for _, eval := range []bool{false, true} {
-			fig := sampleLOO(t, tok, rankers[name], eval)
-			half := "tune"
-			if eval {
-				half = "eval"
-			}
-			t.Logf("%-20s %s half: n %d R@1 %.4f MRR@10 %.4f", name, half, fig.n, fig.r1, fig.mrr)
-		}
-	}
-}
-
-func mapsKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
-}
-
-// addSampleLists adds to tr training lists from the sample KB's similar
-// questions in quarters: the KB loses every evaluation-half text, the
-// questions are split into 4 folds, and each fold is searched in the KB
-// without its own texts.
-func addSampleLists(t testing.TB, tr *Trainer, tok tokenize.Tokenizer, quarters ...int) {
-	t.Helper()
-	ctx := context.Background()
-	faqs := loadSampleFAQs(t)
-	const folds = 4
-	fold := map[string]int{}
-	n := 0
-	for _, f := range faqs {
-		for _, s := range f.Similar {
-			if slices.Contains(quarters, sampleQuarter(s)) {
-				fold[s] = n % folds
-				n++
-			}
-		}
-	}
-	for k := range folds {
-		var kept []FAQ
-		var ex []Labeled
-		for _, f := range faqs {
-			g := cloneFAQ(f)
-			g.Similar = g.Similar[:0]
-			for _, s := range f.Similar {
-				fk, train := fold[s]
-				switch {
-				case sampleEvalHalf(s):
-				case train && fk == k:
-					ex = append(ex, Labeled{Query: s, ID: f.ID})
-				default:
-					g.Similar = append(g.Similar, s)
-				}
-			}
-			kept = append(kept, g)
-		}
-		ix, err := New(tok, WithRanker(nil))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := ix.Reload(ctx, kept); err != nil {
-			t.Fatal(err)
-		}
-		if err := tr.Add(ctx, ix, ex); err != nil {
-			t.Fatal(err)
-		}
-		ix.Close()
-	}
 }
 
 // TestSampleObviousQueries checks, with the default configuration, that
