@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
+
+	"github.com/duxin-ai/duxin/kb/internal/rank"
 	"github.com/duxin-ai/duxin/tokenize"
 )
 
@@ -135,8 +137,7 @@ type Index struct {
 	closed bool
 	genSeq int
 
-	candSets   sync.Pool // of *candidateSet, reused by searches
-	queryInfos sync.Pool // of *queryInfo, reused by searches
+	candSets sync.Pool // of *candidateSet, reused by searches
 }
 
 // Open opens the knowledge base stored in the folder path, creating an
@@ -311,38 +312,40 @@ type generation struct {
 
 	mu      sync.RWMutex // guards entries and stats
 	entries map[string]*entry
-	stats   termStats
+	stats   rank.Stats // the terms of the entries' texts
 
 	accs   sync.Pool // of *accumulator, the first stage's scratch space
 	docIDs docIDCache
 }
 
 // entry is an FAQ with its analysed texts: texts[0] is the question,
-// texts[i] is Similar[i-1].
+// texts[i] is Similar[i-1]; ranked[k] is texts[k] prepared for the
+// generation's ranker (and counted in its stats).
 type entry struct {
-	faq   FAQ
-	texts []analysis
+	faq    FAQ
+	texts  []analysis
+	ranked []rank.Text
 }
 
-func (ix *Index) analyzeFAQ(f FAQ, rank *Ranker) *entry {
+// analyzeFAQ analyses f's texts and prepares them for r (nil: none).
+func (ix *Index) analyzeFAQ(f FAQ, r *Ranker) *entry {
 	e := &entry{faq: f, texts: make([]analysis, 0, 1+len(f.Similar))}
 	e.texts = append(e.texts, ix.an.analyze(f.Question))
 	for _, s := range f.Similar {
 		e.texts = append(e.texts, ix.an.analyze(s))
 	}
-	if rank != nil && rank.assoc != nil {
-		for i := range e.texts {
-			e.texts[i].aid = rank.assoc.textIDs(&e.texts[i])
-		}
-	}
-	if rank != nil && rank.contrast != nil {
-		c := rank.contrast
-		for i := range e.texts {
-			t := &e.texts[i]
-			t.ctIDs, t.ctOf = c.wordIDs(make([]int32, 0, len(t.wordSet)), t.wordSet), c
-		}
+	e.ranked = make([]rank.Text, len(e.texts))
+	for k := range e.texts {
+		e.ranked[k] = rank.NewText(&e.texts[k].Analysis, r.model())
 	}
 	return e
+}
+
+// count counts e's texts in g's stats (sign 1) or removes them (-1).
+func (g *generation) count(e *entry, sign int) {
+	for k := range e.ranked {
+		g.stats.Add(&e.ranked[k], sign)
+	}
 }
 
 func (ix *Index) nextName() string {
@@ -374,7 +377,7 @@ func (ix *Index) createGeneration() (*generation, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kb: create index %q: %w", dir, err)
 	}
-	g := &generation{name: name, dir: dir, bi: bi, rank: ix.rank, entries: map[string]*entry{}, stats: newTermStats()}
+	g := &generation{name: name, dir: dir, bi: bi, rank: ix.rank, entries: map[string]*entry{}, stats: rank.NewStats()}
 	mb, _ := json.Marshal(ix.meta)
 	if err := bi.SetInternal(metaKey, mb); err != nil {
 		g.discard()
@@ -394,7 +397,7 @@ func (ix *Index) openGeneration(name string) (*generation, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kb: open index %q: %w", dir, err)
 	}
-	g := &generation{name: name, dir: dir, bi: bi, rank: ix.rank, entries: map[string]*entry{}, stats: newTermStats()}
+	g := &generation{name: name, dir: dir, bi: bi, rank: ix.rank, entries: map[string]*entry{}, stats: rank.NewStats()}
 	mb, err := bi.GetInternal(metaKey)
 	if err != nil {
 		g.close()
@@ -454,9 +457,9 @@ func (ix *Index) loadEntries(g *generation) error {
 		}
 		e := ix.analyzeFAQ(f, g.rank)
 		g.entries[f.ID] = e
-		g.stats.add(e, 1)
+		g.count(e, 1)
 	}
-	g.stats.refreshIDF()
+	g.stats.Refresh()
 	return nil
 }
 
@@ -586,8 +589,8 @@ func (ix *Index) write(ctx context.Context, g *generation, faqs []FAQ, ids []str
 		for k := range e.texts {
 			d := map[string]any{
 				fieldKind:  kindSimilar,
-				fieldWords: joinTerms(e.texts[k].wordSet),
-				fieldGrams: joinTerms(e.texts[k].grams),
+				fieldWords: joinTerms(e.texts[k].WordSet),
+				fieldGrams: joinTerms(e.texts[k].Grams),
 			}
 			if f.Category != "" {
 				d[fieldCategory] = f.Category
@@ -618,18 +621,18 @@ func (ix *Index) write(ctx context.Context, g *generation, faqs []FAQ, ids []str
 	defer g.mu.Unlock()
 	for _, id := range ids {
 		if e := g.entries[id]; e != nil {
-			g.stats.add(e, -1)
+			g.count(e, -1)
 			delete(g.entries, id)
 		}
 	}
 	for _, e := range ents {
 		if o := g.entries[e.faq.ID]; o != nil {
-			g.stats.add(o, -1)
+			g.count(o, -1)
 		}
 		g.entries[e.faq.ID] = e
-		g.stats.add(e, 1)
+		g.count(e, 1)
 	}
-	g.stats.refreshIDF()
+	g.stats.Refresh()
 	return nil
 }
 
@@ -739,8 +742,9 @@ func (ix *Index) Ranker() *Ranker {
 // (Calibration.AnswerThreshold); 0 when it has none. A host may use its
 // own: higher answers less often and more precisely.
 func (ix *Index) AnswerThreshold() float64 {
-	if r := ix.Ranker(); r != nil && r.calib != nil {
-		return r.calib.threshold
+	if r := ix.Ranker(); r != nil {
+		c, _ := r.m.Calibration()
+		return c.Threshold
 	}
 	return 0
 }

@@ -6,147 +6,18 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/duxin-ai/duxin/tokenize/jieba"
+	"github.com/duxin-ai/duxin/tokenize"
 )
 
-func TestLearnAssoc(t *testing.T) {
-	pairs := [][2][]string{
-		{{"花呗", "还钱"}, {"花呗", "还款"}},
-		{{"借呗", "还钱", "怎么"}, {"借呗", "还款", "如何"}},
-		{{"还钱", "晚了"}, {"逾期", "还款"}},
-		{{"花呗", "用不了"}, {"花呗", "不能", "用"}},
-		{{"借呗", "用不了"}, {"借呗", "不能", "用"}},
-		{{"开启", "花呗"}, {"开通", "花呗"}},
-	}
-	a, err := learnAssoc(context.Background(), pairs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := func(dst, src string) float64 {
-		for _, l := range a.bySrc[src] {
-			if l.word == dst {
-				return l.p
-			}
-		}
-		return 0
-	}
-	if p("还钱", "还款") <= p("花呗", "还款") || p("还钱", "还款") < 0.2 {
-		t.Errorf("P(还钱|还款) = %.3f, P(花呗|还款) = %.3f", p("还钱", "还款"), p("花呗", "还款"))
-	}
-	q := a.query([]string{"花呗", "还钱"})
-	var para, other [numAssocFeatures]float64
-	q.features(para[:], []string{"花呗", "还款"})
-	q.features(other[:], []string{"花呗", "开通"})
-	for i := range numAssocFeatures {
-		if !(para[i] > other[i]) {
-			t.Errorf("feature %s: paraphrase %.3f, other %.3f", featureNames[firstAssocFeature+i], para[i], other[i])
-		}
-	}
-	// An unknown word translates to itself.
-	u := a.query([]string{"转账"})
-	var same, diff [numAssocFeatures]float64
-	u.features(same[:], []string{"转账"})
-	u.features(diff[:], []string{"充值"})
-	if !(same[0] > diff[0]) || same[2] != 1 {
-		t.Errorf("unknown word: same %v, different %v", same, diff)
-	}
-	// The JSON form keeps the features (probabilities to 3 digits).
-	b, err := assocFromFile(a.file())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var back [numAssocFeatures]float64
-	b.query([]string{"花呗", "还钱"}).features(back[:], []string{"花呗", "还款"})
-	if diff := cmp.Diff(para[:], back[:], cmp.Comparer(func(x, y float64) bool { return math.Abs(x-y) < 0.02 })); diff != "" {
-		t.Errorf("features after JSON round trip (-want +got):\n%s", diff)
-	}
-	for _, bad := range []*assocFile{
-		{Total: 0, Words: map[string]string{"a": "1"}},
-		{Total: 5, Words: map[string]string{"a": "x"}},
-		{Total: 5, Words: map[string]string{"a": "1 b"}},
-		{Total: 5, Words: map[string]string{"a": "1 b 1.5"}},
-	} {
-		if _, err := assocFromFile(bad); err == nil {
-			t.Errorf("assocFromFile(%+v): no error", bad)
-		}
-	}
-}
-
-// TestAssocSubTables checks the character and bigram tables learned beside
-// the word table: a typo the word table cannot bridge (岀 for 出) still
-// scores above an unrelated text, and the tables survive the JSON form.
-func TestAssocSubTables(t *testing.T) {
-	type pair struct{ q, e string }
-	var pairs []assocPair
-	chars := func(s string) []string {
-		var out []string
-		for _, r := range s {
-			out = append(out, string(r))
-		}
-		return sortedSet(out)
-	}
-	grams := func(s string) []string {
-		rs := []rune(s)
-		var out []string
-		for i := 0; i+1 < len(rs); i++ {
-			out = append(out, string(rs[i:i+2]))
-		}
-		return sortedSet(out)
-	}
-	for _, p := range []pair{
-		{"花呗付款不岀", "花呗付款不出"}, {"借呗提现不岀来", "借呗提现不出来"}, {"钱转不岀去", "钱转不出去"},
-		{"花呗怎么还钱", "花呗如何还款"}, {"借呗开通", "开通借呗"},
-	} {
-		pairs = append(pairs, assocPair{
-			words: [2][]string{{p.q}, {p.e}},
-			sub:   [numSubTables][2][]string{{chars(p.q), chars(p.e)}, {grams(p.q), grams(p.e)}},
-		})
-	}
-	a, err := learnAssocPairs(context.Background(), pairs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k := range numSubTables {
-		if a.sub[k] == nil {
-			t.Fatalf("sub-table %s not learned", subTableNames[k])
-		}
-	}
-	b, err := assocFromFile(a.file())
-	if err != nil {
-		t.Fatal(err)
-	}
-	query := "余额提现不岀"
-	for _, tab := range []*assoc{a, b} {
-		q := tab.query([]string{query})
-		for k, terms := range []func(string) []string{chars, grams} {
-			var typo, other [numAssocFeatures]float64
-			q.subFeatures(k, typo[:], terms(query), terms("余额提现不出"), nil)
-			q.subFeatures(k, other[:], terms(query), terms("余额提现多久"), nil)
-			if !(typo[0] > other[0]) || !(typo[2] > other[2]) {
-				t.Errorf("%s table: typo %v, other %v", subTableNames[k], typo, other)
-			}
-		}
-	}
-	var none [numAssocFeatures]float64
-	none[0] = 7
-	(&assoc{total: 1}).query([]string{"a"}).subFeatures(subChars, none[:], []string{"a"}, []string{"a"}, nil)
-	if none != [numAssocFeatures]float64{} {
-		t.Errorf("features without a character table: %v, want zeros", none)
-	}
-}
-
 func TestTrainTreesAndAssoc(t *testing.T) {
-	ix, err := New(newTestTokenizer(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ix.Close()
+	t.Parallel()
 	var faqs []FAQ
 	var ex []Labeled
 	asks := [][2]string{
@@ -161,9 +32,7 @@ func TestTrainTreesAndAssoc(t *testing.T) {
 		}
 	}
 	ctx := context.Background()
-	if err := ix.Reload(ctx, faqs); err != nil {
-		t.Fatal(err)
-	}
+	ix := indexOf(t, faqs, WithRanker(nil))
 	// Each example four times gives the trees enough weight to split.
 	ex = append(append(ex, ex...), append(ex, ex...)...)
 	// One epoch of a strongly decayed linear part leaves the trees errors
@@ -173,30 +42,36 @@ func TestTrainTreesAndAssoc(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.assoc == nil || r.contrast == nil || len(r.trees) != 8 || rep.Used == 0 || math.IsNaN(rep.Loss) {
-		t.Fatalf("assoc %v, contrast %v, %d trees, report %+v", r.assoc != nil, r.contrast != nil, len(r.trees), rep)
-	}
 	js := rankerJSON(t, r)
+	var f map[string]any
+	if err := json.Unmarshal(rankerBody(t, []byte(js)), &f); err != nil {
+		t.Fatal(err)
+	}
+	trees, _ := f["trees"].([]any)
+	if f["assoc"] == nil || f["contrast"] == nil || len(trees) != 8 || rep.Used == 0 || math.IsNaN(rep.Loss) {
+		t.Fatalf("assoc %v, contrast %v, %d trees, report %+v", f["assoc"] != nil, f["contrast"] != nil, len(trees), rep)
+	}
 	r2, err := ReadRanker(strings.NewReader(js))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var x [numFeatures]float64
-	for i := range x {
-		x[i] = float64(i%5) / 4
-	}
-	if got, want := r2.score(&x), r.score(&x); math.Abs(got-want) > 1e-9 {
-		t.Errorf("score after round trip %v, want %v", got, want)
+	// What was written ranks as what was trained.
+	ix1, ix2 := indexOf(t, faqs, WithRanker(r)), indexOf(t, faqs, WithRanker(r2))
+	for _, q := range []string{"花呗怎么还钱", "借呗提额", "余额宝能提前还吗"} {
+		h1, err1 := ix1.Search(ctx, Query{Text: q, Limit: 5})
+		h2, err2 := ix2.Search(ctx, Query{Text: q, Limit: 5})
+		if err1 != nil || err2 != nil || len(h1) == 0 {
+			t.Fatalf("%s: %v, %v; %v, %v", q, h1, err1, h2, err2)
+		}
+		if diff := cmp.Diff(h1, h2); diff != "" {
+			t.Errorf("%s: hits (-trained +read back):\n%s", q, diff)
+		}
 	}
 	// A tree whose child points back at its parent would never end.
-	var f rankerFile
-	if err := json.Unmarshal(rankerBody(t, []byte(js)), &f); err != nil {
-		t.Fatal(err)
-	}
 	corrupted := false
-	for i := range f.Trees {
-		if len(f.Trees[i].Left) > 1 {
-			f.Trees[i].Left[0] = 0
+	for _, tr := range trees {
+		if left, _ := tr.(map[string]any)["left"].([]any); len(left) > 1 {
+			left[0] = 0
 			corrupted = true
 			break
 		}
@@ -208,31 +83,30 @@ func TestTrainTreesAndAssoc(t *testing.T) {
 	if _, err := ReadRanker(bytes.NewReader(sealRanker(bad))); err == nil || !strings.Contains(err.Error(), "tree") {
 		t.Errorf("cyclic tree: %v, want an error about the tree", err)
 	}
-	ix2, err := New(newTestTokenizer(t), WithRanker(r2))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ix2.Close()
-	if err := ix2.Reload(ctx, faqs); err != nil {
-		t.Fatal(err)
-	}
-	hits, err := ix2.Search(ctx, Query{Text: "花呗怎么还钱", Limit: 3})
-	if err != nil || len(hits) == 0 {
-		t.Fatalf("search: %v, %v", hits, err)
-	}
 	if _, _, err := TrainRanker(ctx, ix, ex, TrainConfig{Trees: -1}); err == nil {
 		t.Error("negative trees: no error")
 	}
 }
 
-func newTestTokenizer(t *testing.T) *jieba.Tokenizer {
-	t.Helper()
-	tok, err := jieba.New()
+// TestTrainRankerOneQuery: when every example has the same query, every
+// list falls in one fold and the other folds have nothing to learn
+// contrast or associations from; training still succeeds, and the
+// ranker has both models, learned from all lists.
+func TestTrainRankerOneQuery(t *testing.T) {
+	t.Parallel()
+	ix := productIndex(t, []string{"花呗", "借呗", "余额宝", "银行卡"}, []string{"%s怎么还款", "%s怎么开通", "%s怎么关闭", "%s提前还款"})
+	ex := []Labeled{{"花呗怎么还钱", "e0"}, {"花呗怎么还钱", "e0"}}
+	r, rep, err := TrainRanker(context.Background(), ix, ex, TrainConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { tok.Close() })
-	return tok
+	var f map[string]json.RawMessage
+	if err := json.Unmarshal(rankerBody(t, []byte(rankerJSON(t, r))), &f); err != nil {
+		t.Fatal(err)
+	}
+	if f["contrast"] == nil || f["assoc"] == nil || rep.Used != 2 {
+		t.Errorf("contrast %v, assoc %v, report %+v", f["contrast"] != nil, f["assoc"] != nil, rep)
+	}
 }
 
 // TestReadRankerWithoutItsModels checks that a ranker file trained on the
@@ -241,6 +115,7 @@ func newTestTokenizer(t *testing.T) *jieba.Tokenizer {
 // intact, and one trained without the models (hidden units and trees
 // included), still load.
 func TestReadRankerWithoutItsModels(t *testing.T) {
+	t.Parallel()
 	if _, err := ReadRanker(bytes.NewReader(defaultRankerFile)); err != nil {
 		t.Fatalf("default ranker: %v", err)
 	}
@@ -293,13 +168,14 @@ func rankerBody(t *testing.T, file []byte) []byte {
 // sealRanker returns body with a ranker file header that matches it.
 func sealRanker(body []byte) []byte {
 	sum := sha256.Sum256(body)
-	return append(fmt.Appendf(nil, "%s %d %d %x\n", rankerMagic, rankerVersion, len(body), sum), body...)
+	return append(fmt.Appendf(nil, "duxin-kb-ranker 2 %d %x\n", len(body), sum), body...)
 }
 
 // TestRankerFileIntegrity: a ranker file changed in any way — a digit, a
 // truncation, data appended, a header from another version, no header at
 // all (a file from before the header) — is an error, not another model.
 func TestRankerFileIntegrity(t *testing.T) {
+	t.Parallel()
 	file := defaultRankerFile
 	body := rankerBody(t, file)
 	i := bytes.Index(file, []byte("0.4975"))
@@ -343,20 +219,28 @@ func rankerJSON(t *testing.T, r *Ranker) string {
 }
 
 // productIndex returns an index of one entry per product and template
-// (fmt.Sprintf(template, product)), numbered e0, e1, ... products first.
+// (fmt.Sprintf(template, product)), numbered e0, e1, ... products first,
+// without a ranker (training does not use it).
 func productIndex(t *testing.T, products, templates []string) *Index {
 	t.Helper()
-	ix, err := New(newTestTokenizer(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ix.Close() })
 	var faqs []FAQ
 	for _, p := range products {
 		for _, a := range templates {
 			faqs = append(faqs, FAQ{ID: fmt.Sprintf("e%d", len(faqs)), Question: fmt.Sprintf(a, p)})
 		}
 	}
+	return indexOf(t, faqs, WithRanker(nil))
+}
+
+// indexOf returns an index of faqs with the shared tokenizer and opts,
+// closed when t ends.
+func indexOf(t *testing.T, faqs []FAQ, opts ...Option) *Index {
+	t.Helper()
+	ix, err := New(sharedJieba(t), opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ix.Close() })
 	if err := ix.Reload(context.Background(), faqs); err != nil {
 		t.Fatal(err)
 	}
@@ -367,6 +251,7 @@ func productIndex(t *testing.T, products, templates []string) *Index {
 // or L2 asks for none (L2 = 0 can be asked for), and Learning takes only
 // Learn and Skip.
 func TestTrainConfigNone(t *testing.T) {
+	t.Parallel()
 	ix := productIndex(t, []string{"花呗", "借呗", "余额宝"}, []string{"%s怎么还款", "%s怎么开通", "%s提前还款"})
 	ex := []Labeled{{"花呗怎么还钱", "e0"}, {"借呗能提前还吗", "e5"}, {"余额宝咋开通", "e7"}, {"开通借呗", "e4"}}
 	train := func(cfg TrainConfig) (string, error) {
@@ -405,5 +290,23 @@ func TestTrainConfigNone(t *testing.T) {
 	}
 	if _, err := train(TrainConfig{Associations: 2}); err == nil {
 		t.Error("Associations 2 accepted")
+	}
+}
+
+// TestZeroRankerRefused: an index refuses the zero Ranker, which has no
+// model, with an error rather than a panic.
+func TestZeroRankerRefused(t *testing.T) {
+	t.Parallel()
+	if ix, err := New(tokenize.Bigram(), WithRanker(&Ranker{})); err == nil {
+		ix.Close()
+		t.Fatal("New with the zero Ranker succeeded")
+	}
+	ix := indexOf(t, []FAQ{{ID: "a", Question: "花呗怎么还款"}}, WithRanker(nil))
+	if err := ix.SetRanker(context.Background(), &Ranker{}); err == nil {
+		t.Error("SetRanker with the zero Ranker succeeded")
+	}
+	var r Ranker
+	if _, err := r.WriteTo(io.Discard); err == nil {
+		t.Error("WriteTo of the zero Ranker succeeded")
 	}
 }
