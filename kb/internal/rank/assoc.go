@@ -27,7 +27,7 @@ type assoc struct {
 	freq  map[string]int
 	total int
 	// sub, when set, holds the same kind of table over characters (the
-	// analysis' uni sets) and over character bigrams (grams): they link
+	// Analysis' Uni sets) and over character bigrams (Grams): they link
 	// parts of words the word table has not seen together, and are robust
 	// to segmentation and typos (付款不岀 ~ 付款不出).
 	sub [numSubTables]*assoc
