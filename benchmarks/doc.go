@@ -14,4 +14,8 @@
 // the README): go run ./benchmarks/eval with the subcommand intent,
 // retrieval, retrieval-train, recommend or simulate. Each prints progress to
 // stderr and one JSON object as the last line of stdout.
+//
+// Research, in [github.com/duxin-ai/duxin/benchmarks/kbresearch]: the
+// experiments kb's ranker and search depth were chosen with (go run
+// ./benchmarks/kbresearch ranker, search-depth or sample-loo).
 package benchmarks

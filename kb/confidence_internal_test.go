@@ -1,13 +1,12 @@
 package kb
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"strings"
 	"testing"
+
+	"github.com/duxin-ai/duxin/kb/internal/rank"
 )
 
 // synthLists draws candidate lists as a search would give them: the
@@ -57,6 +56,7 @@ func sortDesc(s []float64) {
 // its threshold balances answering and refusing there too, and it is
 // better calibrated than a constant guess.
 func TestCalibratorFitsHeldOutLists(t *testing.T) {
+	t.Parallel()
 	c := &Calibrator{lists: synthLists(3000, 1)}
 	cal, rep, err := c.Fit(CalibrateConfig{})
 	if err != nil {
@@ -77,8 +77,8 @@ func TestCalibratorFitsHeldOutLists(t *testing.T) {
 			}
 			l.gold = -2
 		}
-		st := statsOf(l.scores)
-		tops = append(tops, BestHit{Confidence: cal.confidence(l.scores[0], true, &st), Answerable: l.gold != -2, Right: l.gold == 0})
+		st := rank.StatsOf(l.scores)
+		tops = append(tops, BestHit{Confidence: cal.c.Confidence(l.scores[0], true, &st), Answerable: l.gold != -2, Right: l.gold == 0})
 	}
 	got := calibReport(tops, cal.AnswerThreshold())
 	if got.ECE > 0.05 {
@@ -108,112 +108,5 @@ func TestCalibratorFitsHeldOutLists(t *testing.T) {
 	}
 	if _, _, err := c.Fit(CalibrateConfig{Unanswerable: 0.95}); err == nil {
 		t.Error("Unanswerable 0.95 accepted")
-	}
-}
-
-// TestRankerFileKeepsCalibration: the default ranker carries a
-// calibration, which survives a write and read; a damaged calibration is
-// refused with an error that names it.
-func TestRankerFileKeepsCalibration(t *testing.T) {
-	def, err := DefaultRanker()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cal, ok := def.Calibration()
-	if !ok {
-		t.Fatal("the default ranker has no calibration")
-	}
-	var b bytes.Buffer
-	if _, err := def.WriteTo(&b); err != nil {
-		t.Fatal(err)
-	}
-	back, err := ReadRanker(bytes.NewReader(b.Bytes()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, _ := back.Calibration(); got != cal {
-		t.Errorf("calibration after a round trip %+v, want %+v", got, cal)
-	}
-	plain := &Ranker{w: def.w, mean: def.mean, scale: def.scale}
-	if _, ok := plain.Calibration(); ok {
-		t.Error("a ranker without calibration reports one")
-	}
-	if got, _ := plain.WithCalibration(cal).Calibration(); got != cal {
-		t.Error("WithCalibration did not set it")
-	}
-	for _, tc := range []struct{ name, json string }{
-		{"unknown feature", `{"features":["bias","nope"],"weights":[1,2],"answer_threshold":0.1}`},
-		{"count mismatch", `{"features":["bias"],"weights":[1,2],"answer_threshold":0.1}`},
-		{"threshold", `{"features":["bias"],"weights":[1],"answer_threshold":1.5}`},
-	} {
-		f := rankerFile{Features: featureNames[:], Mean: def.mean[:], Scale: def.scale[:], Weights: def.w[:]}
-		body := fmt.Sprintf(`{"features":%s,"mean":%s,"scale":%s,"weights":%s,"calibration":%s}`,
-			jsonOf(f.Features), jsonOf(f.Mean), jsonOf(f.Scale), jsonOf(f.Weights), tc.json) + "\n"
-		_, err := ReadRanker(bytes.NewReader(sealRanker([]byte(body))))
-		if err == nil || !strings.Contains(err.Error(), "calibration") {
-			t.Errorf("%s: error %v, want one naming the calibration", tc.name, err)
-		}
-	}
-}
-
-func jsonOf(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err)
-	}
-	return string(b)
-}
-
-// BenchmarkConfidence is what calibration adds to a search: the scores'
-// statistics over 100 candidates and the confidences of 10 hits.
-func BenchmarkConfidence(b *testing.B) {
-	def, err := DefaultRanker()
-	if err != nil {
-		b.Fatal(err)
-	}
-	cal := def.calib
-	scores := synthLists(1, 3)[0].scores
-	for len(scores) < 100 {
-		scores = append(scores, scores[len(scores)-1]-0.1)
-	}
-	b.ReportAllocs()
-	sum := 0.0
-	for b.Loop() {
-		st := statsOf(scores[:100])
-		for k := range 10 {
-			sum += cal.confidence(scores[k], k == 0, &st)
-		}
-	}
-	if sum < 0 {
-		b.Fatal(sum)
-	}
-}
-
-// TestCalibratorDegenerateLists: lists in which the expected entry never
-// appears, or always comes first, or that are empty, still give a finite
-// calibration (or an error), never NaN weights a ranker file would refuse.
-func TestCalibratorDegenerateLists(t *testing.T) {
-	for name, lists := range map[string][]calibList{
-		"never found":  {{scores: []float64{3, 2, 1}, gold: -1, id: "a"}, {scores: []float64{5, 1}, gold: -1, id: "b"}},
-		"always first": {{scores: []float64{9, 2, 1}, gold: 0, id: "a"}, {scores: []float64{8, 1}, gold: 0, id: "b"}},
-		"empty lists":  {{gold: -1, id: "a"}, {gold: -1, id: "b"}},
-	} {
-		cal, _, err := (&Calibrator{lists: lists}).Fit(CalibrateConfig{Unanswerable: -1})
-		if err != nil {
-			continue // refused: fine
-		}
-		for k, w := range cal.w {
-			if !finite(w) {
-				t.Errorf("%s: weight %s = %v", name, calibNames[k], w)
-			}
-		}
-		var b bytes.Buffer
-		r := (&Ranker{}).WithCalibration(cal)
-		if _, err := r.WriteTo(&b); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := ReadRanker(&b); err != nil && strings.Contains(err.Error(), "calibration") {
-			t.Errorf("%s: the written calibration is refused: %v", name, err)
-		}
 	}
 }

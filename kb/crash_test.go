@@ -133,7 +133,9 @@ func TestCrashWriterChild(t *testing.T) {
 // TestCrashConsistency kills a process writing to an on-disk index at
 // random moments (SIGKILL: no cleanup runs) and reopens the folder each
 // time: every acknowledged write is there, the one in flight is there
-// whole or not at all, and no generation is left behind.
+// whole or not at all, and no generation is left behind. It does not run
+// in parallel with other tests: the kill must land during the write after
+// the acknowledged one, and a loaded machine delays it.
 func TestCrashConsistency(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts and kills child processes")

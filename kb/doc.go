@@ -62,6 +62,9 @@
 //		-trees 400 -depth 3 -mix-kb sampledata/faq.jsonl -mix-weight 3 -out ranker.ranker
 //
 // WithRanker(nil) turns the second stage off (first-stage order only).
+// The ranker's machinery (features, learned tables, model, training, file
+// format) is in kb/internal/rank; kb hands it each text's analysis and the
+// index's term statistics.
 //
 // # Confidence and no answer
 //
@@ -94,8 +97,8 @@
 //
 // A search uses up to two cores. The first stage does not run bleve's
 // searcher: it adds bleve's posting lists into a dense array per document
-// (same BM25, same order), while another goroutine prepares what the
-// features need of the query alone. The candidates' texts are then
+// (same BM25, same order), while another goroutine prepares the ranker's
+// view of the query (its links in the learned tables, its term IDFs). The candidates' texts are then
 // featurised and scored in two halves. Every text's terms are counted and
 // numbered when it is indexed, so comparing it with the query is hash
 // probes on small per-query tables rather than string comparisons, and

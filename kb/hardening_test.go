@@ -19,6 +19,7 @@ import (
 // TestHugeLimits: no caller's number sizes an allocation; limits beyond the
 // entries there are return what there is, quickly.
 func TestHugeLimits(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	ix := newSample(t, tokenize.Bigram())
 	n := ix.Len()
@@ -66,8 +67,10 @@ func generations(t *testing.T, dir string) []string {
 
 // TestOpenRemovesWhatACrashLeft: a first Open that crashed before CURRENT
 // was written, and Reloads that crashed before removing a generation, leave
-// folders behind; the next Open removes them and works.
+// folders behind; the next Open removes them and works. (Without a ranker:
+// nothing here searches, and reading the default one takes a moment.)
 func TestOpenRemovesWhatACrashLeft(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	tok := tokenize.Bigram()
 	dir := filepath.Join(t.TempDir(), "kb")
@@ -78,7 +81,7 @@ func TestOpenRemovesWhatACrashLeft(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "CURRENT.tmp"), []byte("g000001\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ix, err := kb.Open(dir, tok)
+	ix, err := kb.Open(dir, tok, kb.WithRanker(nil))
 	if err != nil {
 		t.Fatalf("Open after a crashed first Open: %v", err)
 	}
@@ -99,7 +102,7 @@ func TestOpenRemovesWhatACrashLeft(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	ix, err = kb.Open(dir, tok)
+	ix, err = kb.Open(dir, tok, kb.WithRanker(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +121,7 @@ func TestOpenRemovesWhatACrashLeft(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(other, "notes.txt"), []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := kb.Open(other, tok); err == nil || !strings.Contains(err.Error(), "notes.txt") {
+	if _, err := kb.Open(other, tok, kb.WithRanker(nil)); err == nil || !strings.Contains(err.Error(), "notes.txt") {
 		t.Errorf("Open of a foreign folder: %v", err)
 	}
 }
@@ -126,14 +129,15 @@ func TestOpenRemovesWhatACrashLeft(t *testing.T) {
 // TestOpenLockedFolder: a second Open of a folder an Index holds fails at
 // once, naming the folder; after Close it works.
 func TestOpenLockedFolder(t *testing.T) {
+	t.Parallel()
 	tok := tokenize.Bigram()
 	dir := filepath.Join(t.TempDir(), "kb")
-	ix, err := kb.Open(dir, tok)
+	ix, err := kb.Open(dir, tok, kb.WithRanker(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	_, err = kb.Open(dir, tok)
+	_, err = kb.Open(dir, tok, kb.WithRanker(nil))
 	if !errors.Is(err, kb.ErrLocked) || !strings.Contains(err.Error(), dir) {
 		t.Errorf("second Open: %v, want ErrLocked naming %s", err, dir)
 	}
@@ -143,7 +147,7 @@ func TestOpenLockedFolder(t *testing.T) {
 	if err := ix.Close(); err != nil {
 		t.Fatal(err)
 	}
-	ix, err = kb.Open(dir, tok)
+	ix, err = kb.Open(dir, tok, kb.WithRanker(nil))
 	if err != nil {
 		t.Fatalf("Open after Close: %v", err)
 	}
@@ -154,6 +158,7 @@ func TestOpenLockedFolder(t *testing.T) {
 // (a 400 KB file standing for 10M strings) is refused at once, naming the
 // alias's line.
 func TestLoadRefusesYAMLAliases(t *testing.T) {
+	t.Parallel()
 	var b strings.Builder
 	b.WriteString("- id: e0\n  question: 问题\n  similar: &s [")
 	for i := range 1000 {

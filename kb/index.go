@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
+
+	"github.com/duxin-ai/duxin/kb/internal/rank"
 	"github.com/duxin-ai/duxin/tokenize"
 )
 
@@ -124,8 +126,9 @@ type Index struct {
 	meta meta
 	rev  atomic.Uint64 // changes applied since Open (Revision)
 	root string
-	temp bool
-	lock *os.File // the folder's lock, released by Close
+	// onClose says whether Close removes root (an index from New).
+	onClose onClose
+	lock    *os.File // the folder's lock, released by Close
 
 	wmu sync.Mutex // serialises Upsert, Delete and Reload
 
@@ -134,8 +137,7 @@ type Index struct {
 	closed bool
 	genSeq int
 
-	candSets   sync.Pool // of *candidateSet, reused by searches
-	queryInfos sync.Pool // of *queryInfo, reused by searches
+	candSets sync.Pool // of *candidateSet, reused by searches
 }
 
 // Open opens the knowledge base stored in the folder path, creating an
@@ -154,7 +156,7 @@ func Open(path string, tok tokenize.Tokenizer, opts ...Option) (*Index, error) {
 	if path == "" {
 		return nil, errors.New("kb: open: empty path")
 	}
-	return open(path, false, tok, opts)
+	return open(path, keepFolder, tok, opts)
 }
 
 // New returns an empty knowledge base in a temporary folder, removed by
@@ -164,7 +166,7 @@ func New(tok tokenize.Tokenizer, opts ...Option) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kb: new: %w", err)
 	}
-	ix, err := open(dir, true, tok, opts)
+	ix, err := open(dir, removeFolder, tok, opts)
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -172,7 +174,15 @@ func New(tok tokenize.Tokenizer, opts ...Option) (*Index, error) {
 	return ix, nil
 }
 
-func open(root string, temp bool, tok tokenize.Tokenizer, opts []Option) (*Index, error) {
+// onClose says what Close does with an index's folder.
+type onClose int
+
+const (
+	keepFolder   onClose = iota // the caller's folder (Open)
+	removeFolder                // a temporary folder (New)
+)
+
+func open(root string, oc onClose, tok tokenize.Tokenizer, opts []Option) (*Index, error) {
 	if tok == nil {
 		return nil, errors.New("kb: nil tokenizer")
 	}
@@ -185,11 +195,11 @@ func open(root string, temp bool, tok tokenize.Tokenizer, opts []Option) (*Index
 	}
 	syn, synDigest := synonymMap(tok, o.synonyms)
 	ix := &Index{
-		an:   &analyzer{tok: tok, syn: syn},
-		opts: o,
-		meta: meta{Schema: schemaVersion, Tokenizer: tokenize.IdentityOf(tok), Synonyms: synDigest},
-		root: root,
-		temp: temp,
+		an:      &analyzer{tok: tok, syn: syn},
+		opts:    o,
+		meta:    meta{Schema: schemaVersion, Tokenizer: tokenize.IdentityOf(tok), Synonyms: synDigest},
+		root:    root,
+		onClose: oc,
 	}
 	// The folder's lock first: a second Open of a held folder fails before
 	// any work (reading the default ranker takes a moment).
@@ -240,7 +250,7 @@ func (ix *Index) openFolder() error {
 			return err
 		}
 		if err := ix.removeLeftovers(name); err != nil {
-			g.close(false)
+			g.close()
 			return err
 		}
 		ix.cur = g
@@ -266,7 +276,7 @@ func (ix *Index) openFolder() error {
 		return err
 	}
 	if err := ix.commit(g); err != nil {
-		g.close(true)
+		g.discard()
 		return err
 	}
 	ix.cur = g
@@ -302,38 +312,40 @@ type generation struct {
 
 	mu      sync.RWMutex // guards entries and stats
 	entries map[string]*entry
-	stats   termStats
+	stats   rank.Stats // the terms of the entries' texts
 
 	accs   sync.Pool // of *accumulator, the first stage's scratch space
 	docIDs docIDCache
 }
 
 // entry is an FAQ with its analysed texts: texts[0] is the question,
-// texts[i] is Similar[i-1].
+// texts[i] is Similar[i-1]; ranked[k] is texts[k] prepared for the
+// generation's ranker (and counted in its stats).
 type entry struct {
-	faq   FAQ
-	texts []analysis
+	faq    FAQ
+	texts  []analysis
+	ranked []rank.Text
 }
 
-func (ix *Index) analyzeFAQ(f FAQ, rank *Ranker) *entry {
+// analyzeFAQ analyses f's texts and prepares them for r (nil: none).
+func (ix *Index) analyzeFAQ(f FAQ, r *Ranker) *entry {
 	e := &entry{faq: f, texts: make([]analysis, 0, 1+len(f.Similar))}
 	e.texts = append(e.texts, ix.an.analyze(f.Question))
 	for _, s := range f.Similar {
 		e.texts = append(e.texts, ix.an.analyze(s))
 	}
-	if rank != nil && rank.assoc != nil {
-		for i := range e.texts {
-			e.texts[i].aid = rank.assoc.textIDs(&e.texts[i])
-		}
-	}
-	if rank != nil && rank.contrast != nil {
-		c := rank.contrast
-		for i := range e.texts {
-			t := &e.texts[i]
-			t.ctIDs, t.ctOf = c.wordIDs(make([]int32, 0, len(t.wordSet)), t.wordSet), c
-		}
+	e.ranked = make([]rank.Text, len(e.texts))
+	for k := range e.texts {
+		e.ranked[k] = rank.NewText(&e.texts[k].Analysis, r.model())
 	}
 	return e
+}
+
+// count counts e's texts in g's stats (sign 1) or removes them (-1).
+func (g *generation) count(e *entry, sign int) {
+	for k := range e.ranked {
+		g.stats.Add(&e.ranked[k], sign)
+	}
 }
 
 func (ix *Index) nextName() string {
@@ -349,8 +361,8 @@ func (ix *Index) newGeneration(ctx context.Context, faqs []FAQ) (*generation, er
 	if err != nil {
 		return nil, err
 	}
-	if err := ix.write(ctx, g, faqs, nil, true); err != nil {
-		g.close(true)
+	if err := ix.write(ctx, g, faqs, nil, inChunks); err != nil {
+		g.discard()
 		return nil, err
 	}
 	return g, nil
@@ -365,10 +377,10 @@ func (ix *Index) createGeneration() (*generation, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kb: create index %q: %w", dir, err)
 	}
-	g := &generation{name: name, dir: dir, bi: bi, rank: ix.rank, entries: map[string]*entry{}, stats: newTermStats()}
+	g := &generation{name: name, dir: dir, bi: bi, rank: ix.rank, entries: map[string]*entry{}, stats: rank.NewStats()}
 	mb, _ := json.Marshal(ix.meta)
 	if err := bi.SetInternal(metaKey, mb); err != nil {
-		g.close(true)
+		g.discard()
 		return nil, fmt.Errorf("kb: create index %q: %w", dir, err)
 	}
 	return g, nil
@@ -385,23 +397,23 @@ func (ix *Index) openGeneration(name string) (*generation, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kb: open index %q: %w", dir, err)
 	}
-	g := &generation{name: name, dir: dir, bi: bi, rank: ix.rank, entries: map[string]*entry{}, stats: newTermStats()}
+	g := &generation{name: name, dir: dir, bi: bi, rank: ix.rank, entries: map[string]*entry{}, stats: rank.NewStats()}
 	mb, err := bi.GetInternal(metaKey)
 	if err != nil {
-		g.close(false)
+		g.close()
 		return nil, fmt.Errorf("kb: open index %q: %w", dir, err)
 	}
 	var m meta
 	if err := json.Unmarshal(mb, &m); err != nil {
-		g.close(false)
+		g.close()
 		return nil, fmt.Errorf("kb: open index %q: bad meta record: %w", dir, err)
 	}
 	if d := m.diff(ix.meta); d != "" {
-		g.close(false)
+		g.close()
 		return nil, fmt.Errorf("%w: %q: %s", ErrIncompatible, ix.root, d)
 	}
 	if err := ix.loadEntries(g); err != nil {
-		g.close(false)
+		g.close()
 		return nil, err
 	}
 	return g, nil
@@ -445,9 +457,9 @@ func (ix *Index) loadEntries(g *generation) error {
 		}
 		e := ix.analyzeFAQ(f, g.rank)
 		g.entries[f.ID] = e
-		g.stats.add(e, 1)
+		g.count(e, 1)
 	}
-	g.stats.refreshIDF()
+	g.stats.Refresh()
 	return nil
 }
 
@@ -463,12 +475,14 @@ func (ix *Index) commit(g *generation) error {
 	return nil
 }
 
-func (g *generation) close(remove bool) error {
+// close closes g's bleve index.
+func (g *generation) close() error { return g.bi.Close() }
+
+// discard closes g and removes its folder.
+func (g *generation) discard() error {
 	err := g.bi.Close()
-	if remove {
-		if rerr := os.RemoveAll(g.dir); err == nil {
-			err = rerr
-		}
+	if rerr := os.RemoveAll(g.dir); err == nil {
+		err = rerr
 	}
 	return err
 }
@@ -516,11 +530,21 @@ func checkFAQ(f *FAQ) error {
 	return nil
 }
 
-// write indexes faqs and deletes ids in g, then updates g's entries. With
-// chunked, it sends a bleve batch every batchSize documents (for building a
-// new generation nobody sees yet); otherwise everything goes in one batch, so
-// that a change is all or none.
-func (ix *Index) write(ctx context.Context, g *generation, faqs []FAQ, ids []string, chunked bool) error {
+// batching says how write hands documents to bleve.
+type batching int
+
+const (
+	// allOrNone sends everything in one batch, so that a change is all or
+	// none (Upsert, Delete).
+	allOrNone batching = iota
+	// inChunks sends a batch every batchSize documents: for building a new
+	// generation nobody sees yet.
+	inChunks
+)
+
+// write indexes faqs and deletes ids in g, then updates g's entries,
+// sending the documents to bleve as b says.
+func (ix *Index) write(ctx context.Context, g *generation, faqs []FAQ, ids []string, b batching) error {
 	ents := make([]*entry, len(faqs))
 	if err := Check(faqs...); err != nil {
 		return err
@@ -565,8 +589,8 @@ func (ix *Index) write(ctx context.Context, g *generation, faqs []FAQ, ids []str
 		for k := range e.texts {
 			d := map[string]any{
 				fieldKind:  kindSimilar,
-				fieldWords: joinTerms(e.texts[k].wordSet),
-				fieldGrams: joinTerms(e.texts[k].grams),
+				fieldWords: joinTerms(e.texts[k].WordSet),
+				fieldGrams: joinTerms(e.texts[k].Grams),
 			}
 			if f.Category != "" {
 				d[fieldCategory] = f.Category
@@ -582,7 +606,7 @@ func (ix *Index) write(ctx context.Context, g *generation, faqs []FAQ, ids []str
 				return fmt.Errorf("kb: entry %q: %w", f.ID, err)
 			}
 		}
-		if chunked && batch.Size() >= ix.opts.batchSize {
+		if b == inChunks && batch.Size() >= ix.opts.batchSize {
 			if err := flush(); err != nil {
 				g.mu.RUnlock()
 				return err
@@ -597,18 +621,18 @@ func (ix *Index) write(ctx context.Context, g *generation, faqs []FAQ, ids []str
 	defer g.mu.Unlock()
 	for _, id := range ids {
 		if e := g.entries[id]; e != nil {
-			g.stats.add(e, -1)
+			g.count(e, -1)
 			delete(g.entries, id)
 		}
 	}
 	for _, e := range ents {
 		if o := g.entries[e.faq.ID]; o != nil {
-			g.stats.add(o, -1)
+			g.count(o, -1)
 		}
 		g.entries[e.faq.ID] = e
-		g.stats.add(e, 1)
+		g.count(e, 1)
 	}
-	g.stats.refreshIDF()
+	g.stats.Refresh()
 	return nil
 }
 
@@ -641,7 +665,7 @@ func (ix *Index) Upsert(ctx context.Context, faqs ...FAQ) error {
 		return err
 	}
 	defer g.release()
-	if err := ix.write(ctx, g, slices.Clone(faqs), nil, false); err != nil {
+	if err := ix.write(ctx, g, slices.Clone(faqs), nil, allOrNone); err != nil {
 		return err
 	}
 	ix.rev.Add(1)
@@ -657,7 +681,7 @@ func (ix *Index) Delete(ctx context.Context, ids ...string) error {
 		return err
 	}
 	defer g.release()
-	if err := ix.write(ctx, g, nil, ids, false); err != nil {
+	if err := ix.write(ctx, g, nil, ids, allOrNone); err != nil {
 		return err
 	}
 	ix.rev.Add(1)
@@ -718,8 +742,9 @@ func (ix *Index) Ranker() *Ranker {
 // (Calibration.AnswerThreshold); 0 when it has none. A host may use its
 // own: higher answers less often and more precisely.
 func (ix *Index) AnswerThreshold() float64 {
-	if r := ix.Ranker(); r != nil && r.calib != nil {
-		return r.calib.threshold
+	if r := ix.Ranker(); r != nil {
+		c, _ := r.m.Calibration()
+		return c.Threshold
 	}
 	return 0
 }
@@ -744,13 +769,13 @@ func (ix *Index) rebuild(ctx context.Context, faqs []FAQ) error {
 		return err
 	}
 	if err := ix.commit(g); err != nil {
-		g.close(true)
+		g.discard()
 		return err
 	}
 	ix.mu.Lock()
 	if ix.closed { // Close ran while we built: nobody will use g
 		ix.mu.Unlock()
-		g.close(true)
+		g.discard()
 		return ErrClosed
 	}
 	old := ix.cur
@@ -758,7 +783,7 @@ func (ix *Index) rebuild(ctx context.Context, faqs []FAQ) error {
 	ix.mu.Unlock()
 	ix.rev.Add(1)
 	old.refs.Wait()
-	return old.close(true)
+	return old.discard()
 }
 
 // Get returns the entry with the given id, or an error wrapping ErrNotFound.
@@ -846,8 +871,8 @@ func (ix *Index) Close() error {
 	g := ix.cur
 	ix.mu.Unlock()
 	g.refs.Wait()
-	err := g.close(false)
-	if ix.temp {
+	err := g.close()
+	if ix.onClose == removeFolder {
 		if rerr := os.RemoveAll(ix.root); err == nil {
 			err = rerr
 		}

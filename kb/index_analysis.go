@@ -3,12 +3,14 @@ package kb
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"maps"
 	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/duxin-ai/duxin/internal/textnorm"
+	"github.com/duxin-ai/duxin/kb/internal/rank"
 	"github.com/duxin-ai/duxin/tokenize"
 )
 
@@ -22,99 +24,72 @@ type analyzer struct {
 	syn map[string]string // term → canonical term
 }
 
-// analysis is one analysed text.
+// analysis is one analysed text: the terms the first stage and the ranker
+// read, and the tokens highlighting marks.
 type analysis struct {
+	rank.Analysis
 	// words are the tokenizer's tokens with Text replaced by the canonical
 	// synonym; offsets still point into the original text.
 	words []tokenize.Token
-	// wordSet holds the distinct word terms, sorted.
-	wordSet []string
-	// wordFirst is, for each term of wordSet, the index in words of its
-	// first occurrence.
-	wordFirst []int32
-	// rawSet holds the distinct word terms before synonym mapping, sorted.
-	rawSet []string
-	// runes is the folded, lowercased text reduced to letters, digits and Han
-	// characters (punctuation, spaces and masks such as *** dropped).
-	runes []rune
-	// grams holds the distinct character bigrams (and the single character of
-	// a one-character run), sorted.
-	grams []string
-	// uni holds the distinct characters, sorted.
-	uni []string
-	// info caches the rerank features' view of the text.
-	info textInfo
-	// wordDF, uniDF and gramDF point to the counts of wordSet's, uni's and
-	// grams' terms in the generation's termStats; set when the text is
-	// counted there (indexed texts only).
-	wordDF, uniDF, gramDF []*termCount
-	// aid numbers the terms in the index's association table, when it
-	// has one (set by analyzeFAQ).
-	aid *termIDs
-	// ctIDs numbers wordSet's terms in the word-contrast model ctOf, when
-	// the index's ranker has one (set by analyzeFAQ).
-	ctIDs []int32
-	ctOf  *contrast
 }
 
 func (a *analyzer) analyze(text string) analysis {
 	var out analysis
 	toks := a.tok.Tokenize(text)
 	out.words = make([]tokenize.Token, 0, len(toks))
-	out.rawSet = make([]string, 0, len(toks))
+	out.RawSet = make([]string, 0, len(toks))
 	for _, t := range toks {
 		t.Text = termText(t.Text)
 		if t.Text == "" {
 			continue
 		}
-		out.rawSet = append(out.rawSet, t.Text)
+		out.RawSet = append(out.RawSet, t.Text)
 		if c, ok := a.syn[t.Text]; ok {
 			t.Text = c
 		}
 		out.words = append(out.words, t)
 	}
-	out.wordSet = make([]string, 0, len(out.words))
+	out.WordSet = make([]string, 0, len(out.words))
 	for _, t := range out.words {
-		out.wordSet = append(out.wordSet, t.Text)
+		out.WordSet = append(out.WordSet, t.Text)
 	}
-	out.wordSet = sortedSet(out.wordSet)
-	out.wordFirst = make([]int32, len(out.wordSet))
-	for i := range out.wordFirst {
-		out.wordFirst[i] = -1
+	out.WordSet = sortedSet(out.WordSet)
+	out.WordFirst = make([]int32, len(out.WordSet))
+	for i := range out.WordFirst {
+		out.WordFirst[i] = -1
 	}
 	for k, t := range out.words {
-		if j, _ := slices.BinarySearch(out.wordSet, t.Text); out.wordFirst[j] < 0 {
-			out.wordFirst[j] = int32(k)
+		if j, _ := slices.BinarySearch(out.WordSet, t.Text); out.WordFirst[j] < 0 {
+			out.WordFirst[j] = int32(k)
 		}
 	}
-	out.rawSet = sortedSet(out.rawSet)
+	out.RawSet = sortedSet(out.RawSet)
 
 	folded := textnorm.FoldString(text)
-	out.runes = make([]rune, 0, utf8.RuneCountInString(folded))
+	out.Runes = make([]rune, 0, utf8.RuneCountInString(folded))
 	var grams, uni []string
 	run := 0 // length of the current run of kept runes
 	for _, r := range folded {
 		if r == utf8.RuneError || !(unicode.IsLetter(r) || unicode.IsDigit(r)) {
 			if run == 1 {
-				grams = append(grams, string(out.runes[len(out.runes)-1]))
+				grams = append(grams, string(out.Runes[len(out.Runes)-1]))
 			}
 			run = 0
 			continue
 		}
 		r = unicode.ToLower(r)
-		out.runes = append(out.runes, r)
+		out.Runes = append(out.Runes, r)
 		uni = append(uni, string(r))
 		if run > 0 {
-			grams = append(grams, string(out.runes[len(out.runes)-2:]))
+			grams = append(grams, string(out.Runes[len(out.Runes)-2:]))
 		}
 		run++
 	}
 	if run == 1 {
-		grams = append(grams, string(out.runes[len(out.runes)-1]))
+		grams = append(grams, string(out.Runes[len(out.Runes)-1]))
 	}
-	out.grams = sortedSet(grams)
-	out.uni = sortedSet(uni)
-	out.info = newTextInfo(out.runes)
+	out.Grams = sortedSet(grams)
+	out.Uni = sortedSet(uni)
 	return out
 }
 
@@ -204,12 +179,7 @@ func synonymMap(tok tokenize.Tokenizer, groups [][]string) (map[string]string, s
 			}
 		}
 	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		h.Write([]byte(k + "\x00" + m[k] + "\n"))
 	}
 	return m, hex.EncodeToString(h.Sum(nil)[:8])

@@ -20,15 +20,8 @@ import (
 	"github.com/duxin-ai/duxin/tokenize/jieba"
 )
 
-func newJieba(t testing.TB) *jieba.Tokenizer {
-	t.Helper()
-	tok, err := jieba.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tok.Close() })
-	return tok
-}
+// newJieba returns the process's shared jieba tokenizer.
+func newJieba(t testing.TB) *jieba.Tokenizer { return kb.SharedTokenizer(t) }
 
 func sampleFAQs(t testing.TB) []kb.FAQ {
 	t.Helper()
@@ -39,6 +32,8 @@ func sampleFAQs(t testing.TB) []kb.FAQ {
 	return faqs
 }
 
+// newSample returns an index of the sample knowledge base of its own,
+// closed when t ends; tests that only search use kb.SharedSampleIndex.
 func newSample(t testing.TB, tok tokenize.Tokenizer, opts ...kb.Option) *kb.Index {
 	t.Helper()
 	ix, err := kb.New(tok, opts...)
@@ -53,7 +48,8 @@ func newSample(t testing.TB, tok tokenize.Tokenizer, opts ...kb.Option) *kb.Inde
 }
 
 func TestSearchFilters(t *testing.T) {
-	ix := newSample(t, newJieba(t))
+	t.Parallel()
+	ix := kb.SharedSampleIndex(t)
 	ctx := context.Background()
 	all, err := ix.Search(ctx, kb.Query{Text: "怎么还款", Limit: 50})
 	if err != nil || len(all) == 0 {
@@ -101,7 +97,8 @@ func containsString(s []string, v string) bool {
 }
 
 func TestSearchEachEntryOnceAndLimit(t *testing.T) {
-	ix := newSample(t, newJieba(t))
+	t.Parallel()
+	ix := kb.SharedSampleIndex(t)
 	for _, limit := range []int{0, 1, 3, 100} {
 		// MinConfidence -1: every candidate, however unlikely, counts here.
 		hits, err := ix.Search(context.Background(), kb.Query{Text: "转账到银行卡多久到账", Limit: limit, MinConfidence: -1})
@@ -136,7 +133,8 @@ func TestSearchEachEntryOnceAndLimit(t *testing.T) {
 }
 
 func TestHighlight(t *testing.T) {
-	ix := newSample(t, newJieba(t))
+	t.Parallel()
+	ix := kb.SharedSampleIndex(t)
 	hits, err := ix.Search(context.Background(), kb.Query{Text: "轉帳到銀行卡多久到賬", Limit: 5})
 	if err != nil || len(hits) == 0 {
 		t.Fatalf("%d hits, %v", len(hits), err)
@@ -160,7 +158,8 @@ func TestHighlight(t *testing.T) {
 }
 
 func TestSimilarQuestionsFindTheirEntry(t *testing.T) {
-	ix := newSample(t, newJieba(t))
+	t.Parallel()
+	ix := kb.SharedSampleIndex(t)
 	faqs := sampleFAQs(t)
 	total, first := 0, 0
 	for _, f := range faqs {
@@ -186,6 +185,7 @@ func TestSimilarQuestionsFindTheirEntry(t *testing.T) {
 }
 
 func TestUpsertDeleteGet(t *testing.T) {
+	t.Parallel()
 	ix := newSample(t, newJieba(t))
 	ctx := context.Background()
 	n := ix.Len()
@@ -247,6 +247,7 @@ func TestUpsertDeleteGet(t *testing.T) {
 }
 
 func TestReloadDuringSearches(t *testing.T) {
+	t.Parallel()
 	tok := newJieba(t)
 	ix := newSample(t, tok)
 	ctx := context.Background()
@@ -311,6 +312,7 @@ func TestReloadDuringSearches(t *testing.T) {
 }
 
 func TestCloseAndCancel(t *testing.T) {
+	t.Parallel()
 	ix := newSample(t, newJieba(t))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -348,6 +350,7 @@ func TestCloseAndCancel(t *testing.T) {
 }
 
 func TestOpenPersistsAndRefusesOtherConfig(t *testing.T) {
+	t.Parallel()
 	tok := newJieba(t)
 	dir := filepath.Join(t.TempDir(), "kb")
 	ctx := context.Background()
@@ -398,7 +401,8 @@ func mustGet(t *testing.T, ix *kb.Index, id string) kb.FAQ {
 }
 
 func TestRelated(t *testing.T) {
-	ix := newSample(t, newJieba(t))
+	t.Parallel()
+	ix := kb.SharedSampleIndex(t)
 	faqs := sampleFAQs(t)
 	f := faqs[0]
 	hits, err := ix.Related(context.Background(), f.ID, 5)
@@ -426,7 +430,8 @@ func TestRelated(t *testing.T) {
 }
 
 func TestTrainRanker(t *testing.T) {
-	ix := newSample(t, newJieba(t))
+	t.Parallel()
+	ix := kb.SharedSampleIndex(t)
 	var ex []kb.Labeled
 	for _, f := range sampleFAQs(t) {
 		for _, s := range f.Similar {
@@ -477,7 +482,9 @@ func TestTrainRanker(t *testing.T) {
 			}
 		}
 	}
-	if r, rep, err := kb.TrainRanker(context.Background(), ix, ex, kb.TrainConfig{Epochs: 1, CalibrationShare: -1}); err != nil || rep.Calibrated || rep.Examples != len(ex) {
+	// Enough examples that the default share would calibrate (20 held out).
+	few := ex[:200]
+	if r, rep, err := kb.TrainRanker(context.Background(), ix, few, kb.TrainConfig{Epochs: 1, CalibrationShare: -1}); err != nil || rep.Calibrated || rep.Examples != len(few) {
 		t.Errorf("CalibrationShare -1: %+v, %v", rep, err)
 	} else if _, ok := r.Calibration(); ok {
 		t.Error("CalibrationShare -1 calibrated the ranker")
@@ -496,12 +503,7 @@ func TestTrainRanker(t *testing.T) {
 }
 
 func FuzzSearch(f *testing.F) {
-	tok, err := jieba.New()
-	if err != nil {
-		f.Fatal(err)
-	}
-	defer tok.Close()
-	ix := newSample(f, tok)
+	ix := kb.SharedSampleIndex(f)
 	for _, s := range []string{"花呗怎么还款", "", "***", "ＡＢＣ", "\xff\xfe", "a b c", "<mark>&amp;", "轉帳"} {
 		f.Add(s, "")
 	}
@@ -526,8 +528,9 @@ func FuzzSearch(f *testing.F) {
 // are probabilities, and a query the knowledge base cannot answer has no
 // hit over the threshold.
 func TestConfidence(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	ix := newSample(t, newJieba(t))
+	ix := kb.SharedSampleIndex(t)
 	th := ix.AnswerThreshold()
 	if !(th > 0 && th < 1) {
 		t.Fatalf("AnswerThreshold = %v, want in (0, 1) for the default ranker", th)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -468,7 +469,7 @@ func validateFAQ(f *FAQ) *fieldError {
 		if !utf8.ValidString(t.Event) {
 			return badUTF8(path + ".event")
 		}
-		for _, k := range sortedKeys(t.Attrs) {
+		for _, k := range slices.Sorted(maps.Keys(t.Attrs)) {
 			if !utf8.ValidString(k) || !utf8.ValidString(t.Attrs[k]) {
 				return badUTF8(path + ".attrs." + k)
 			}
@@ -498,7 +499,7 @@ func validateFAQ(f *FAQ) *fieldError {
 		if len(t.Attrs) == 0 {
 			t.Attrs = nil
 		}
-		for _, k := range sortedKeys(t.Attrs) {
+		for _, k := range slices.Sorted(maps.Keys(t.Attrs)) {
 			if strings.TrimSpace(k) == "" {
 				return bad(path+".attrs", withKind(ErrBadTrigger, errors.New("kb: empty attribute name")))
 			}
@@ -531,13 +532,4 @@ func cleanList(items []string, except string) []string {
 		out = append(out, s)
 	}
 	return out
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

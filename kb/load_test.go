@@ -49,6 +49,7 @@ func fixtureWant() []kb.FAQ {
 }
 
 func TestLoadFileFormats(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"fixture.jsonl", "fixture.json", "fixture.yaml", "fixture.csv"} {
 		t.Run(name, func(t *testing.T) {
 			got, rep, err := kb.LoadFile(filepath.Join("testdata", "load", name))
@@ -66,6 +67,7 @@ func TestLoadFileFormats(t *testing.T) {
 }
 
 func TestLoadFileFormatOption(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	data, err := os.ReadFile(filepath.Join("testdata", "load", "fixture.yaml"))
 	if err != nil {
@@ -91,6 +93,7 @@ func TestLoadFileFormatOption(t *testing.T) {
 }
 
 func TestLoadEmptyInput(t *testing.T) {
+	t.Parallel()
 	for _, f := range []kb.Format{kb.FormatJSONL, kb.FormatJSON, kb.FormatCSV, kb.FormatYAML} {
 		got, rep, err := kb.Load(strings.NewReader("\ufeff \n"), f)
 		if err != nil || len(got) != 0 || rep.Records != 0 {
@@ -102,6 +105,7 @@ func TestLoadEmptyInput(t *testing.T) {
 const good = `{"id":"a","question":"问题A"}`
 
 func TestLoadBadRecords(t *testing.T) {
+	t.Parallel()
 	bad := "\xff\xfe"
 	tests := []struct {
 		name   string
@@ -196,6 +200,7 @@ func TestLoadBadRecords(t *testing.T) {
 }
 
 func TestLoadSkipInvalid(t *testing.T) {
+	t.Parallel()
 	input := strings.Join([]string{
 		`{"id":"a","question":"问题A"}`,
 		`{"id":"b","question":""}`,
@@ -251,6 +256,7 @@ func TestLoadSkipInvalid(t *testing.T) {
 // TestLoadMarshalRoundTrip checks that entries written with encoding/json and
 // yaml.v3 (Duration's MarshalText) load back unchanged.
 func TestLoadMarshalRoundTrip(t *testing.T) {
+	t.Parallel()
 	want := fixtureWant()
 	js, err := json.Marshal(want)
 	if err != nil {
@@ -282,6 +288,7 @@ func TestLoadMarshalRoundTrip(t *testing.T) {
 // phrasebook (sampledata/phrasebook.yaml): its event types, their
 // attributes and allowed values.
 func TestSampleData(t *testing.T) {
+	t.Parallel()
 	entries, rep, err := kb.Load(bytes.NewReader(sampledata.FAQJSONL()), kb.FormatJSONL, kb.WithFileName("faq.jsonl"))
 	if err != nil {
 		t.Fatal(err)
@@ -399,6 +406,7 @@ func FuzzLoad(f *testing.F) {
 }
 
 func TestParseDuration(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want time.Duration

@@ -12,6 +12,7 @@ import (
 // is the sample-data one, calibrated, and searches the sample knowledge
 // base well enough to serve it.
 func TestSampleRankerBuild(t *testing.T) {
+	t.Parallel()
 	r, err := DefaultRanker()
 	if err != nil {
 		t.Fatal(err)
@@ -22,7 +23,7 @@ func TestSampleRankerBuild(t *testing.T) {
 	if _, ok := r.Calibration(); !ok {
 		t.Fatal("the sample ranker is not calibrated")
 	}
-	ix, _ := sampleIndex(t) // the default ranker, here the sample one
+	ix, _ := sharedSample(t) // the default ranker, here the sample one
 	for q, want := range map[string]string{"钱转到银行卡要等多久": "transfer-bank-arrival-time", "花呗咋还钱": "huabei-repay-how"} {
 		hits, err := ix.Search(context.Background(), Query{Text: q, Limit: 3})
 		if err != nil || len(hits) == 0 || hits[0].FAQ.ID != want {

@@ -45,8 +45,9 @@ func (ix *Index) Related(ctx context.Context, id string, limit int) ([]Hit, erro
 		if err != nil {
 			return nil, err
 		}
-		qi := newQueryInfo(qa)
-		ix.score(g, &qi, cands, g.rank)
+		rq := g.prepareQuery(qa)
+		g.score(cands, rq.query(), nil)
+		rq.release()
 		for _, c := range cands {
 			if c.e.faq.Category != "" && c.e.faq.Category == self.faq.Category {
 				c.score += sameCategoryBonus
@@ -67,7 +68,7 @@ func (ix *Index) Related(ctx context.Context, id string, limit int) ([]Hit, erro
 	}
 	out := make([]Hit, 0, len(cands))
 	for _, c := range cands {
-		out = append(out, ix.hits([]*candidate{c}, query[c.e.faq.ID], 1, nil, 0)...)
+		out = append(out, hits([]*candidate{c}, query[c.e.faq.ID], 1, nil, 0)...)
 	}
 	return out, nil
 }

@@ -1,21 +1,20 @@
 package kb
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"reflect"
-	"runtime"
 	"testing"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search/query"
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/duxin-ai/duxin/tokenize/jieba"
 )
 
 // bleveHits is the first stage as bleve's own query machinery runs it: a
@@ -137,7 +136,8 @@ func compareFirstStage(t *testing.T, ix *Index, g *generation, q string, filters
 // leave deleted documents and several segments behind), with and without
 // category and tag filters.
 func TestFirstStageMatchesBleve(t *testing.T) {
-	ix, faqs := sampleIndex(t)
+	t.Parallel()
+	ix, faqs := newSampleIndex(t)
 	ctx := context.Background()
 	var queries []string
 	for _, f := range faqs {
@@ -176,6 +176,7 @@ func TestFirstStageMatchesBleve(t *testing.T) {
 // TestFirstStageMatchesBleveAFQMC does the same on 10k entries of
 // afqmc-full, when the shared data is present (not with -short).
 func TestFirstStageMatchesBleveAFQMC(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("-short")
 	}
@@ -188,12 +189,7 @@ func TestFirstStageMatchesBleveAFQMC(t *testing.T) {
 		t.Fatal(err)
 	}
 	faqs = faqs[:min(len(faqs), 10000)]
-	tok, err := jieba.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tok.Close()
-	ix, err := New(tok)
+	ix, err := New(sharedJieba(t), WithRanker(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,12 +197,18 @@ func TestFirstStageMatchesBleveAFQMC(t *testing.T) {
 	if err := ix.Reload(context.Background(), faqs); err != nil {
 		t.Fatal(err)
 	}
+	f, err := os.Open(filepath.Join(d, "retrieval", "afqmc-full", "queries.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
 	var queries []string
-	for _, l := range readLabeledForTest(t, filepath.Join(d, "retrieval", "afqmc-full", "queries.jsonl")) {
-		queries = append(queries, l.Query)
-		if len(queries) == 500 {
-			break
+	for sc := bufio.NewScanner(f); sc.Scan() && len(queries) < 500; {
+		var l Labeled
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			t.Fatal(err)
 		}
+		queries = append(queries, l.Query)
 	}
 	checkFirstStage(t, ix, queries, func(int) []queryTerm { return nil })
 }
@@ -225,93 +227,14 @@ func sharedDataDir() string {
 	return ""
 }
 
-// TestScoreTextsParallel checks that the scores computed on two goroutines
-// are those of one serial pass: features in order, one batch (and, under
-// -race, that the feature and model code only read the shared query state
-// once the first candidate is done). It fails too if Ranker.scoreBatch
-// stops scoring each vector on its own, which the split relies on.
-func TestScoreTextsParallel(t *testing.T) {
-	if runtime.GOMAXPROCS(0) < 2 {
-		t.Skip("one processor: scoreTexts never splits")
-	}
-	ix, faqs := sampleIndex(t)
-	ctx := context.Background()
-	g, err := ix.acquire()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.release()
-	r := ix.rank
-	if r.assoc == nil || r.contrast == nil {
-		t.Fatal("the default ranker has no association table or contrast model: this test would not cover their features")
-	}
-	split := 0
-	for i, f := range faqs {
-		if i%5 != 0 {
-			continue
-		}
-		q := f.Similar[0]
-		qa := ix.an.analyze(q)
-		cands, err := ix.candidates(ctx, g, &qa, "", nil, "", 100, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(cands) == 0 {
-			continue
-		}
-		top := cands[0].best
-		var want []float64
-		{
-			qi := newQueryInfo(&qa)
-			qi.setContrast(r.contrast)
-			if r.assoc != nil {
-				qi.as = r.assoc.getQuery(qa.wordSet)
-			}
-			b := &scoreBatch{}
-			for _, c := range cands {
-				for k := range c.e.texts {
-					var x [numFeatures]float64
-					featureVector(&x, &qi, &c.e.texts[k], k, c.bm25[k]/top, c.rank, &g.stats)
-					b.xs = append(b.xs, x)
-				}
-			}
-			want = r.scoreBatch(b)
-			if qi.as != nil {
-				r.assoc.putQuery(qi.as)
-			}
-		}
-		if len(want)-len(cands[0].e.texts) >= parallelTexts {
-			split++
-		}
-		qi := newQueryInfo(&qa)
-		qi.setContrast(r.contrast)
-		if r.assoc != nil {
-			qi.as = r.assoc.getQuery(qa.wordSet)
-		}
-		got := scoreTexts(r, &qi, cands, top, &g.stats)
-		if qi.as != nil {
-			r.assoc.putQuery(qi.as)
-		}
-		if diff := cmp.Diff(want, got); diff != "" {
-			t.Fatalf("query %q: scores (-serial +parallel):\n%s", q, diff)
-		}
-	}
-	if split == 0 {
-		t.Fatal("no query had enough candidate texts to split the work")
-	}
-}
-
 // TestSearchIndependentOfSegments: the same entries give the same hits and
 // scores whether they were written in one reload or in several upserts,
 // which leave bleve with a different set of segments and document
 // numbers. bleve's own BM25 average field length and tie order depend on
 // both, so results used to change from run to run as merges happened.
 func TestSearchIndependentOfSegments(t *testing.T) {
-	tok, err := jieba.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tok.Close()
+	t.Parallel()
+	tok := sharedJieba(t)
 	faqs := loadSampleFAQs(t)
 	ctx := context.Background()
 	one, err := New(tok)
@@ -360,50 +283,10 @@ func TestSearchIndependentOfSegments(t *testing.T) {
 	}
 }
 
-// sampleIndex returns an index over the bundled sample KB with the default
-// jieba tokenizer and ranker, closed when t ends, and the entries.
-func sampleIndex(t *testing.T) (*Index, []FAQ) {
-	t.Helper()
-	tok, err := jieba.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tok.Close() })
-	faqs := loadSampleFAQs(t)
-	ix, err := New(tok)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ix.Close() })
-	if err := ix.Reload(context.Background(), faqs); err != nil {
-		t.Fatal(err)
-	}
-	return ix, faqs
-}
-
-// sampleTexts returns sampleIndex's index, its generation (released when t
-// ends) and every indexed text, in entry id order.
-func sampleTexts(t *testing.T) (*Index, *generation, []*analysis) {
-	t.Helper()
-	ix, faqs := sampleIndex(t)
-	g, err := ix.acquire()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(g.release)
-	var texts []*analysis
-	for _, f := range faqs {
-		e := g.entries[f.ID]
-		for k := range e.texts {
-			texts = append(texts, &e.texts[k])
-		}
-	}
-	return ix, g, texts
-}
-
 func TestSetRankerSwapsAndRevisionCounts(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	ix, _ := sampleIndex(t)
+	ix, _ := newSampleIndex(t)
 	rev := ix.Revision()
 	q := Query{Text: "花呗怎么提前还款", Limit: 3}
 	before, err := ix.Search(ctx, q)

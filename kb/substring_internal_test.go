@@ -8,7 +8,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/duxin-ai/duxin/tokenize"
-	"github.com/duxin-ai/duxin/tokenize/jieba"
 )
 
 // substrings returns every distinct prefix and infix of 2 to 6 characters
@@ -55,11 +54,8 @@ func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsNumber(r)
 // of the first stage — as 花呗咋还 was, when terms no text holds took the
 // places of the terms always searched.
 func TestEverySubstringFindsItsEntry(t *testing.T) {
-	jb, err := jieba.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer jb.Close()
+	t.Parallel()
+	jb := sharedJieba(t)
 	// A five-entry knowledge base as well as the sample: in a small one a
 	// word as common as 花呗 is past the document-frequency cut, which is
 	// where 花呗咋还 found nothing.
@@ -87,6 +83,7 @@ func TestEverySubstringFindsItsEntry(t *testing.T) {
 			tok  tokenize.Tokenizer
 		}{{"bigram", tokenize.Bigram()}, {"jieba", jb}} {
 			t.Run(kbc.name+"/"+tc.name, func(t *testing.T) {
+				t.Parallel()
 				sweep(t, kbc.faqs, tc.tok, kbc.queries)
 			})
 		}

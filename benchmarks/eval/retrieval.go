@@ -259,7 +259,14 @@ func runRetrievalTrain(args []string) (any, error) {
 	}
 	trainBy, heldBy := split(train), split(held)
 	start := time.Now()
-	tr := kb.NewTrainer(kb.TrainConfig{Hidden: *hidden, Epochs: *epochs, Note: *note, Trees: *trees, Depth: *depth, NoAssociations: *noAssoc, NoContrast: *noContrast})
+	cfg := kb.TrainConfig{Hidden: *hidden, Epochs: *epochs, Note: *note, Trees: *trees, Depth: *depth}
+	if *noAssoc {
+		cfg.Associations = kb.Skip
+	}
+	if *noContrast {
+		cfg.Contrast = kb.Skip
+	}
+	tr := kb.NewTrainer(cfg)
 	err = eachShard(ctx, tok, nil, *candidates, parts, func(s int, idx *kb.Index) error {
 		fmt.Fprintf(os.Stderr, "retrieval-train: shard %d/%d: %d entries, %d queries\n", s+1, len(parts), len(parts[s]), len(trainBy[s]))
 		return tr.Add(ctx, idx, trainBy[s])

@@ -1,4 +1,4 @@
-package kb
+package rank
 
 import (
 	"bytes"
@@ -13,35 +13,28 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// words returns an analysis with the given word set (all a contrast model
-// reads of a text).
-func words(ws ...string) *analysis {
-	s := slices.Clone(ws)
-	slices.Sort(s)
-	return &analysis{wordSet: slices.Compact(s)}
-}
-
 // flipLists returns lists in which the query's verb decides: the expected
 // text has it, a distractor has its opposite and otherwise the same
 // words, and a second distractor lacks the query's product.
-func flipLists(n int, offset int) []trainList {
+func flipLists(n int, offset int) []List {
 	verbs := [][2]string{{"开通", "关闭"}, {"还款", "借款"}, {"提额", "降额"}}
-	var lists []trainList
+	var lists []List
 	for i := range n {
 		v := verbs[i%len(verbs)]
 		p := fmt.Sprintf("产品%d", (i+offset)/len(verbs))
 		q := words(p, v[0], "怎么")
-		texts := []*analysis{
-			words(p, v[1], "如何"),
-			words(p, v[0], "如何"),
-			words("其他", v[0], "如何"),
+		texts := []*Text{
+			text(p, v[1], "如何"),
+			text(p, v[0], "如何"),
+			text("其他", v[0], "如何"),
 		}
-		lists = append(lists, trainList{x: make([][numFeatures]float64, len(texts)), pos: 1, q: q, texts: texts, pair: i})
+		lists = append(lists, List{x: make([][numFeatures]float64, len(texts)), pos: 1, q: q, texts: texts, pair: i})
 	}
 	return lists
 }
 
 func TestContrastLearnsFlips(t *testing.T) {
+	t.Parallel()
 	lists := flipLists(300, 0)
 	use := make([]int, len(lists))
 	for i := range use {
@@ -59,8 +52,8 @@ func TestContrastLearnsFlips(t *testing.T) {
 			l.fillContrast(c)
 			for j := range l.x {
 				if j != l.pos && l.x[j][firstContrastFeature] >= l.x[l.pos][firstContrastFeature] {
-					t.Fatalf("%v: text %v scores %v, the expected %v %v", l.q.wordSet,
-						l.texts[j].wordSet, l.x[j][firstContrastFeature:], l.texts[l.pos].wordSet, l.x[l.pos][firstContrastFeature:])
+					t.Fatalf("%v: text %v scores %v, the expected %v %v", l.q.WordSet,
+						l.texts[j].a.WordSet, l.x[j][firstContrastFeature:], l.texts[l.pos].a.WordSet, l.x[l.pos][firstContrastFeature:])
 				}
 			}
 		}
@@ -87,16 +80,14 @@ func TestContrastLearnsFlips(t *testing.T) {
 	}
 }
 
-// TestReadRankerContrast reads rankers with and without a contrast model,
-// and contrast models with bad weights, which must fail naming what is
-// wrong.
-func TestReadRankerContrast(t *testing.T) {
-	r := &Ranker{contrast: &contrast{ids: map[string]int32{"借呗": 1, "花呗": 2}, uni: [][3]float64{{0.1, 0.2, 0.3}, {1, 2, 3}, {-1, -2, -3}}}}
-	for i := range r.scale {
-		r.scale[i] = 1
-	}
-	good := rankerJSON(t, r)
-	r2, err := ReadRanker(strings.NewReader(good))
+// TestReadContrast reads models with and without a contrast model, and
+// contrast models with bad weights, which must fail naming what is wrong.
+func TestReadContrast(t *testing.T) {
+	t.Parallel()
+	r := newModel("")
+	r.contrast = &contrast{ids: map[string]int32{"借呗": 1, "花呗": 2}, uni: [][3]float64{{0.1, 0.2, 0.3}, {1, 2, 3}, {-1, -2, -3}}}
+	good := modelJSON(t, r)
+	r2, err := Read(strings.NewReader(good))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,19 +95,15 @@ func TestReadRankerContrast(t *testing.T) {
 		t.Errorf("contrast after a round trip (-written +read):\n%s", diff)
 	}
 	t.Run("none", func(t *testing.T) {
-		r := &Ranker{}
-		for i := range r.scale {
-			r.scale[i] = 1
-		}
-		js := rankerJSON(t, r)
+		js := modelJSON(t, newModel(""))
 		var keys map[string]json.RawMessage
-		if err := json.Unmarshal(rankerBody(t, []byte(js)), &keys); err != nil {
+		if err := json.Unmarshal(fileBody(t, []byte(js)), &keys); err != nil {
 			t.Fatal(err)
 		}
 		if _, ok := keys["contrast"]; ok {
-			t.Error("a ranker without a contrast model writes one")
+			t.Error("a model without a contrast model writes one")
 		}
-		r2, err := ReadRanker(strings.NewReader(js))
+		r2, err := Read(strings.NewReader(js))
 		if err != nil || r2.contrast != nil {
 			t.Fatalf("read: contrast %v, error %v", r2 != nil && r2.contrast != nil, err)
 		}
@@ -132,8 +119,8 @@ func TestReadRankerContrast(t *testing.T) {
 		{"empty word", func(f *contrastFile) { f.Words[""] = []float64{1, 2, 3} }, "contrast: a word is empty"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var f rankerFile
-			if err := json.Unmarshal(rankerBody(t, []byte(good)), &f); err != nil {
+			var f modelFile
+			if err := json.Unmarshal(fileBody(t, []byte(good)), &f); err != nil {
 				t.Fatal(err)
 			}
 			tc.change(f.Contrast)
@@ -141,7 +128,7 @@ func TestReadRankerContrast(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = ReadRanker(bytes.NewReader(sealRanker(b)))
+			_, err = Read(bytes.NewReader(seal(b)))
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %v, want one containing %q", err, tc.want)
 			}
@@ -149,22 +136,11 @@ func TestReadRankerContrast(t *testing.T) {
 	}
 }
 
-// TestTrainRankerOneQuery: when every example has the same query, every
-// list falls in one fold and the other folds have nothing to learn
-// contrast or associations from; training still succeeds, and the
-// ranker has both models, learned from all lists.
-func TestTrainRankerOneQuery(t *testing.T) {
-	ix := productIndex(t, []string{"花呗", "借呗", "余额宝", "银行卡"}, []string{"%s怎么还款", "%s怎么开通", "%s怎么关闭", "%s提前还款"})
-	ctx := context.Background()
-	ex := []Labeled{{"花呗怎么还钱", "e0"}, {"花呗怎么还钱", "e0"}}
-	r, rep, err := TrainRanker(ctx, ix, ex, TrainConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r.contrast == nil || r.assoc == nil || rep.Used != 2 {
-		t.Errorf("contrast %v, assoc %v, report %+v", r.contrast != nil, r.assoc != nil, rep)
-	}
-	if c, err := learnContrast(ctx, nil, nil, 1); c != nil || err != nil {
+// TestLearnContrastNothing: no lists, no model and no error (a fold of
+// cross-fitting with nothing outside it).
+func TestLearnContrastNothing(t *testing.T) {
+	t.Parallel()
+	if c, err := learnContrast(context.Background(), nil, nil, 1); c != nil || err != nil {
 		t.Errorf("no lists: %v, %v; want no model and no error", c, err)
 	}
 }
@@ -196,50 +172,52 @@ func naiveContrast(c *contrast, q, t []string) [numContrastFeatures]float64 {
 }
 
 // TestContrastFeaturesMatchDefinition checks the search path (word ids
-// numbered at indexing, matches from the word overlap) and the training
-// path (ids looked up, matches merged) against the definition.
+// numbered when the text was prepared, matches from the word overlap) and
+// the training path (ids looked up, matches merged) against the
+// definition.
 func TestContrastFeaturesMatchDefinition(t *testing.T) {
-	ix, g, texts := sampleTexts(t)
-	c := ix.rank.contrast
+	t.Parallel()
+	tok, m, sample := fixtures(t)
+	texts := sample.texts
+	c := m.contrast
 	if c == nil {
-		t.Fatal("default ranker without a contrast model")
+		t.Fatal("default model without a contrast model")
 	}
 	for _, tx := range texts {
-		if tx.ctOf != c || len(tx.ctIDs) != len(tx.wordSet) {
-			t.Fatalf("text %q: words not numbered in the index's model", string(tx.runes))
+		if tx.ctOf != c || len(tx.ctIDs) != len(tx.a.WordSet) {
+			t.Fatalf("text %q: words not numbered in the model's", string(tx.a.Runes))
 		}
 	}
 	queries := []string{"zqxw花呗还不上了怎么办啊zqxw", "余额宝转出到银行卡要多久", "qwertyuiop", ""}
 	for i := 0; i < len(texts); i += 7 {
-		queries = append(queries, string(texts[i].runes))
+		queries = append(queries, string(texts[i].a.Runes))
 	}
 	checked := 0
 	for _, qs := range queries {
-		qa := ix.an.analyze(qs)
-		qi := newQueryInfo(&qa)
-		qi.setContrast(c)
-		qid := c.wordIDs(nil, qa.wordSet)
+		qa, _ := analyze(tok, qs)
+		q := NewQuery(&qa, m)
+		q.Prepare(&sample.stats)
+		qid := c.wordIDs(nil, qa.WordSet)
 		for j := 0; j < len(texts); j += 3 {
 			tx := texts[j]
 			var search, train [numFeatures]float64
-			g.mu.RLock()
-			featureVector(&search, &qi, tx, 0, 0, 0, &g.stats)
-			g.mu.RUnlock()
+			q.features(&search, tx, 0, 0, 0, &sample.stats)
 			unnumbered := *tx
 			unnumbered.ctIDs, unnumbered.ctOf = nil, nil
-			c.textFeatures(train[:], qa.wordSet, qid, &unnumbered, nil)
-			want := naiveContrast(c, qa.wordSet, tx.wordSet)
+			c.textFeatures(train[:], qa.WordSet, qid, &unnumbered, nil)
+			want := naiveContrast(c, qa.WordSet, tx.a.WordSet)
 			for f := range numContrastFeatures {
 				k := firstContrastFeature + f
 				if d := math.Abs(search[k] - want[f]); !(d <= 1e-9*max(1, math.Abs(want[f]))) {
-					t.Fatalf("query %q, text %q: feature %s = %v, want %v", qs, string(tx.runes), featureNames[k], search[k], want[f])
+					t.Fatalf("query %q, text %q: feature %s = %v, want %v", qs, string(tx.a.Runes), featureNames[k], search[k], want[f])
 				}
 				if search[k] != train[k] {
-					t.Fatalf("query %q, text %q: feature %s = %v in search, %v in training", qs, string(tx.runes), featureNames[k], search[k], train[k])
+					t.Fatalf("query %q, text %q: feature %s = %v in search, %v in training", qs, string(tx.a.Runes), featureNames[k], search[k], train[k])
 				}
 			}
 			checked++
 		}
+		q.Release()
 	}
 	if checked < 1000 {
 		t.Fatalf("only %d comparisons", checked)

@@ -1,4 +1,4 @@
-package kb
+package rank
 
 // Searches keep a few small per-query tables (association links, overlap
 // terms, character masks) as open-addressing hash tables with linear

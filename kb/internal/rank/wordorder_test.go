@@ -1,4 +1,4 @@
-package kb
+package rank
 
 import (
 	"fmt"
@@ -16,28 +16,30 @@ import (
 // the query against every third indexed text, plus queries that repeat
 // words and share more than maxOrderWords words.
 func TestWordOrderMatchesDefinition(t *testing.T) {
-	ix, g, texts := sampleTexts(t)
+	t.Parallel()
+	tok, _, sample := fixtures(t)
+	texts := sample.texts
 	long := ""
 	for _, tx := range texts[:40] {
-		long += string(tx.runes)
+		long += string(tx.a.Runes)
 	}
 	queries := []string{"花呗 花呗 还款 还款 花呗 怎么 还款", long}
 	for i := 0; i < len(texts); i += 5 {
-		queries = append(queries, string(texts[i].runes))
+		queries = append(queries, string(texts[i].a.Runes))
 	}
 	checked, differ := 0, 0
 	for _, qs := range queries {
-		qa := ix.an.analyze(qs)
-		qi := newQueryInfo(&qa)
-		qi.prepareTerms(&g.stats)
+		qa, qtoks := analyze(tok, qs)
+		q := NewQuery(&qa, nil)
+		q.Prepare(&sample.stats)
 		for j := 0; j < len(texts); j += 3 {
 			tx := texts[j]
 			match := make([]int32, len(tx.wordDF))
-			overlap(&qi.ow, tx.wordDF, match)
-			got := wordOrder(qa.wordFirst, tx.wordFirst, match)
-			want := naiveWordOrder(qa.words, tx.words)
+			overlap(&q.ow, tx.wordDF, match)
+			got := wordOrder(qa.WordFirst, tx.a.WordFirst, match)
+			want := naiveWordOrder(qtoks, sample.tokens[j])
 			if got != want {
-				t.Fatalf("query %q, text %q: wordOrder %v, want %v", qs, string(tx.runes), got, want)
+				t.Fatalf("query %q, text %q: wordOrder %v, want %v", qs, string(tx.a.Runes), got, want)
 			}
 			if want != 1 {
 				differ++
@@ -97,7 +99,8 @@ func naiveWordOrder(a, b []tokenize.Token) float64 {
 // on random texts of 20 to 79 words from a 30-word vocabulary, which share
 // more than maxOrderWords words and repeat some.
 func TestWordOrderManyShared(t *testing.T) {
-	ix, _ := sampleIndex(t)
+	t.Parallel()
+	tok, _, _ := fixtures(t)
 	rng := rand.New(rand.NewPCG(3, 4))
 	vocab := make([]string, 30)
 	for i := range vocab {
@@ -112,11 +115,12 @@ func TestWordOrderManyShared(t *testing.T) {
 	}
 	over := 0
 	for range 300 {
-		qa, ta := ix.an.analyze(text()), ix.an.analyze(text())
-		match := make([]int32, len(ta.wordSet))
+		qa, qtoks := analyze(tok, text())
+		ta, ttoks := analyze(tok, text())
+		match := make([]int32, len(ta.WordSet))
 		shared := 0
-		for j, w := range ta.wordSet {
-			i, ok := slices.BinarySearch(qa.wordSet, w)
+		for j, w := range ta.WordSet {
+			i, ok := slices.BinarySearch(qa.WordSet, w)
 			match[j] = -1
 			if ok {
 				match[j] = int32(i)
@@ -126,8 +130,8 @@ func TestWordOrderManyShared(t *testing.T) {
 		if shared > maxOrderWords {
 			over++
 		}
-		if got, want := wordOrder(qa.wordFirst, ta.wordFirst, match), naiveWordOrder(qa.words, ta.words); got != want {
-			t.Fatalf("%v vs %v: wordOrder %v, want %v", qa.wordSet, ta.wordSet, got, want)
+		if got, want := wordOrder(qa.WordFirst, ta.WordFirst, match), naiveWordOrder(qtoks, ttoks); got != want {
+			t.Fatalf("%v vs %v: wordOrder %v, want %v", qa.WordSet, ta.WordSet, got, want)
 		}
 	}
 	if over < 20 {

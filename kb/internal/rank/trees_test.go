@@ -1,4 +1,4 @@
-package kb
+package rank
 
 import (
 	"math"
@@ -9,12 +9,10 @@ import (
 // TestCompiledTrees checks that the compiled trees score exactly as the
 // trees they come from, including at the thresholds themselves.
 func TestCompiledTrees(t *testing.T) {
-	r, err := DefaultRanker()
-	if err != nil {
-		t.Fatal(err)
-	}
+	t.Parallel()
+	r := defaultModel(t)
 	if len(r.trees) == 0 || !r.perfectOK {
-		t.Fatalf("default ranker: %d trees, compiled %v", len(r.trees), r.perfectOK)
+		t.Fatalf("default model: %d trees, compiled %v", len(r.trees), r.perfectOK)
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
 	var thresholds []float64
@@ -49,10 +47,8 @@ func TestCompiledTrees(t *testing.T) {
 // TestScoreBatch checks that scoring many vectors at once gives exactly
 // what scoring them one by one gives.
 func TestScoreBatch(t *testing.T) {
-	r, err := DefaultRanker()
-	if err != nil {
-		t.Fatal(err)
-	}
+	t.Parallel()
+	r := defaultModel(t)
 	rng := rand.New(rand.NewPCG(5, 6))
 	for _, n := range []int{0, 1, 7, 150} {
 		b := r.getBatch()
@@ -77,12 +73,9 @@ func TestScoreBatch(t *testing.T) {
 }
 
 // BenchmarkScoreBatch scores a batch of 110 feature vectors (about one
-// 10k-entry search's candidate texts) with the default ranker.
+// 10k-entry search's candidate texts) with the default model.
 func BenchmarkScoreBatch(b *testing.B) {
-	r, err := DefaultRanker()
-	if err != nil {
-		b.Fatal(err)
-	}
+	r := defaultModel(b)
 	rng := rand.New(rand.NewPCG(5, 6))
 	xs := make([][numFeatures]float64, 110)
 	for j := range xs {

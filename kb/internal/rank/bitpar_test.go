@@ -1,4 +1,4 @@
-package kb
+package rank
 
 import (
 	"math/rand/v2"
@@ -10,6 +10,7 @@ import (
 // small alphabets (many repeats) of every query length up to 64, and on
 // characters that collide in the mask table.
 func TestRuneMasksMatchDP(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 2))
 	alphabets := [][]rune{[]rune("ab"), []rune("花呗借还款"), []rune("abcdefghij余额宝转账到银行卡0123456789")}
 	var m runeMasks

@@ -1,4 +1,4 @@
-package kb
+package rank
 
 import (
 	"context"
@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 )
 
 // assoc is a learned word-association ("translation") table: P(a | b), the
@@ -28,16 +27,14 @@ type assoc struct {
 	freq  map[string]int
 	total int
 	// sub, when set, holds the same kind of table over characters (the
-	// analysis' uni sets) and over character bigrams (grams): they link
+	// Analysis' Uni sets) and over character bigrams (Grams): they link
 	// parts of words the word table has not seen together, and are robust
 	// to segmentation and typos (付款不岀 ~ 付款不出).
 	sub [numSubTables]*assoc
 	// maxDst, when positive, bounds byDst's lists to their most probable
 	// links: a common character is the target of many characters' links,
 	// and preparing a query walks every one (see subMaxDst).
-	maxDst int
-	// pool holds assocQuery values for reuse by searches.
-	pool    sync.Pool
+	maxDst  int
 	unknown termStat // bg and weight of a word not in freq
 	// ids numbers every word the table knows (freq's and the links'),
 	// and idStat, idSrc and idDst are each word's bg and weight, bySrc
@@ -91,15 +88,23 @@ const (
 // subTableNames name the sub-tables in the JSON form.
 var subTableNames = [numSubTables]string{"chars", "grams"}
 
-// assocPair is one paraphrase pair, as the word table (words) and the
-// sub-tables (sub) learn from it.
-type assocPair struct {
+// Pair is one paraphrase pair (a labeled query and the question of its
+// entry), as the word table (words) and the sub-tables (sub) learn from it.
+type Pair struct {
 	words [2][]string
 	sub   [numSubTables][2][]string
 }
 
+// NewPair returns the pair of query q and text t.
+func NewPair(q, t *Analysis) Pair {
+	return Pair{
+		words: [2][]string{q.WordSet, t.WordSet},
+		sub:   [numSubTables][2][]string{subChars: {q.Uni, t.Uni}, subGrams: {q.Grams, t.Grams}},
+	}
+}
+
 // learnAssocPairs learns a word table, with its sub-tables, from pairs.
-func learnAssocPairs(ctx context.Context, pairs []assocPair) (*assoc, error) {
+func learnAssocPairs(ctx context.Context, pairs []Pair) (*assoc, error) {
 	w := make([][2][]string, len(pairs))
 	for i, p := range pairs {
 		w[i] = p.words
@@ -285,12 +290,12 @@ type termIDs struct {
 }
 
 // textIDs numbers t's terms in a and its sub-tables.
-func (a *assoc) textIDs(t *analysis) *termIDs {
-	buf := make([]int32, 0, len(t.wordSet)+len(t.uni)+len(t.grams))
+func (a *assoc) textIDs(t *Analysis) *termIDs {
+	buf := make([]int32, 0, len(t.WordSet)+len(t.Uni)+len(t.Grams))
 	ids := &termIDs{a: a}
-	buf = a.lookupIDs(buf, t.wordSet)
-	ids.words = buf[:len(t.wordSet):len(t.wordSet)]
-	for k, terms := range [numSubTables][]string{subChars: t.uni, subGrams: t.grams} {
+	buf = a.lookupIDs(buf, t.WordSet)
+	ids.words = buf[:len(t.WordSet):len(t.WordSet)]
+	for k, terms := range subTerms(t) {
 		n := len(buf)
 		buf = a.sub[k].lookupIDs(buf, terms)
 		ids.sub[k] = buf[n:len(buf):len(buf)]
@@ -340,13 +345,17 @@ func (a *assoc) computeStat(n int) termStat {
 	return termStat{bg, -math.Log(bg)}
 }
 
+// subTerms are t's terms as the sub-tables see them.
+func subTerms(t *Analysis) [numSubTables][]string {
+	return [numSubTables][]string{subChars: t.Uni, subGrams: t.Grams}
+}
+
 // assocQuery is a query prepared for scoring texts with an assoc: for each
 // text term, the query words it translates to (forward) and the query
 // words that translate to it (reverse). The links are kept by the text
 // term's number in a small open-addressing table (slots), which texts'
-// numbered terms (termIDs) look up. Search takes one from the table's pool
-// (getQuery) and returns it (putQuery), so that a search allocates nothing
-// for it.
+// numbered terms (termIDs) look up. A Query keeps one from search to
+// search, so that a search allocates nothing for it.
 type assocQuery struct {
 	a     *assoc
 	words []string
@@ -357,10 +366,9 @@ type assocQuery struct {
 	slots []qSlot   // a power of two long, at most half full
 	shift uint8     // 32 - log2(len(slots))
 	links []qLink
-	// sq[k] is the query's terms prepared for sub-table a.sub[k], by the
-	// first subFeatures call after prepare (sqReady[k]).
-	sq      [numSubTables]*assocQuery
-	sqReady [numSubTables]bool
+	// sq[k] is the query's terms prepared for sub-table a.sub[k], when
+	// there is one (prepareAll).
+	sq [numSubTables]*assocQuery
 }
 
 // qSlot holds the links of one text term: fwd spans the links (i, P(q_i |
@@ -383,26 +391,26 @@ type linkSpan struct{ start, end int32 }
 // at.
 const maxAssocWords = 64
 
-// query prepares words for scoring; the result is not pooled.
-func (a *assoc) query(words []string) *assocQuery {
+// query prepares the terms of qa for scoring with a and its sub-tables.
+func (a *assoc) query(qa *Analysis) *assocQuery {
 	q := &assocQuery{}
-	q.prepare(a, words)
+	q.prepareAll(a, qa)
 	return q
 }
 
-// getQuery is query with a pooled assocQuery; give it back with putQuery.
-func (a *assoc) getQuery(words []string) *assocQuery {
-	q, _ := a.pool.Get().(*assocQuery)
-	if q == nil {
-		q = &assocQuery{}
+// prepareAll prepares q for qa's words in a and for its characters and
+// bigrams in a's sub-tables.
+func (q *assocQuery) prepareAll(a *assoc, qa *Analysis) {
+	q.prepare(a, qa.WordSet)
+	for k, terms := range subTerms(qa) {
+		if a.sub[k] == nil {
+			continue
+		}
+		if q.sq[k] == nil {
+			q.sq[k] = &assocQuery{}
+		}
+		q.sq[k].prepare(a.sub[k], terms)
 	}
-	q.prepare(a, words)
-	return q
-}
-
-func (a *assoc) putQuery(q *assocQuery) {
-	q.words = nil
-	a.pool.Put(q)
 }
 
 // unknownStat is the termStat of a word a has not numbered.
@@ -470,7 +478,6 @@ func (q *assocQuery) prepare(a *assoc, words []string) {
 		words = words[:maxAssocWords]
 	}
 	q.a, q.words = a, words
-	q.sqReady = [numSubTables]bool{}
 	q.bg, q.wt, q.ids, q.unk = q.bg[:0], q.wt[:0], q.ids[:0], q.unk[:0]
 	keys := 0 // at least the number of distinct terms linked to
 	for i, w := range words {
@@ -534,35 +541,27 @@ func (q *assocQuery) prepare(a *assoc, words []string) {
 }
 
 // textFeatures writes the association features of text t, from the word
-// table and its sub-tables, into x[firstAssocFeature:]; qa is the query q
-// was prepared for. t's numbered terms are used when they were numbered in
-// q's table (indexed texts), otherwise looked up.
-func (q *assocQuery) textFeatures(x []float64, qa, t *analysis) {
+// table and its sub-tables, into x[firstAssocFeature:]; q was prepared by
+// prepareAll. t's numbered terms are used when they were numbered in q's
+// table (indexed texts), otherwise looked up.
+func (q *assocQuery) textFeatures(x []float64, t *Text) {
 	ids := t.aid
 	if ids == nil || ids.a != q.a {
-		ids = q.a.textIDs(t)
+		ids = q.a.textIDs(t.a)
 	}
-	q.featuresIDs(x[firstAssocFeature:], t.wordSet, ids.words)
-	q.subFeatures(subChars, x[firstCharAssocFeature:], qa.uni, t.uni, ids.sub[subChars])
-	q.subFeatures(subGrams, x[firstGramAssocFeature:], qa.grams, t.grams, ids.sub[subGrams])
+	q.featuresIDs(x[firstAssocFeature:], t.a.WordSet, ids.words)
+	q.subFeatures(subChars, x[firstCharAssocFeature:], t.a.Uni, ids.sub[subChars])
+	q.subFeatures(subGrams, x[firstGramAssocFeature:], t.a.Grams, ids.sub[subGrams])
 }
 
 // subFeatures writes sub-table k's association features of a text with
-// terms tt (its uni or grams set, numbered tid in that table, or looked up
-// when tid is nil) into x, for a query with terms qt (of the query q was
-// prepared for); zeros without that table.
-func (q *assocQuery) subFeatures(k int, x []float64, qt, tt []string, tid []int32) {
+// terms tt (its Uni or Grams set, numbered tid in that table, or looked up
+// when tid is nil) into x; zeros without that table.
+func (q *assocQuery) subFeatures(k int, x []float64, tt []string, tid []int32) {
 	sa := q.a.sub[k]
 	if sa == nil {
 		clear(x[:numAssocFeatures])
 		return
-	}
-	if !q.sqReady[k] {
-		if q.sq[k] == nil {
-			q.sq[k] = &assocQuery{}
-		}
-		q.sq[k].prepare(sa, qt)
-		q.sqReady[k] = true
 	}
 	if tid == nil {
 		tid = sa.lookupIDs(make([]int32, 0, len(tt)), tt)

@@ -1,106 +1,15 @@
-package kb
+package rank
 
 import (
 	"math"
 	"math/bits"
 	"slices"
-	"strings"
 	"unicode/utf8"
 )
 
-// termStats counts, over every indexed text, how many texts hold each term:
-// the document frequencies behind the rerank features' IDF weights. Each
-// count is a shared termCount that the texts holding the term point to
-// (analysis.wordDF and friends, set by add), so the features read a text's
-// frequencies without looking its terms up.
-type termStats struct {
-	texts int
-	// version changes with every refreshIDF: what a search prepared from
-	// the counts is stale when it differs.
-	version uint64
-	nextID  int32 // the id of the next termCount
-	words   map[string]*termCount
-	chars   map[string]*termCount
-	grams   map[string]*termCount
-}
-
-// termCount is one term's document frequency n, and the term's idf for
-// the number of texts as of the last refreshIDF.
-type termCount struct {
-	n   int
-	idf float64
-	id  int32 // unique among the counts of one termStats
-}
-
-func newTermStats() termStats {
-	// version starts at 1: a query prepared for no stats has version 0.
-	return termStats{version: 1, words: map[string]*termCount{}, chars: map[string]*termCount{}, grams: map[string]*termCount{}}
-}
-
-// df is the number of texts holding term t in m.
-func df(m map[string]*termCount, t string) int {
-	if c := m[t]; c != nil {
-		return c.n
-	}
-	return 0
-}
-
-// add counts e's texts once (sign 1) or removes them (sign -1). Adding
-// points e's texts at their terms' counts. A removed entry keeps its
-// pointers; a count that drops to 0 leaves the map, so a removed text a
-// search still holds reads 0 for a term no live text has, as a lookup
-// would (unless a later add brings the term back with a new count).
-func (s *termStats) add(e *entry, sign int) {
-	for i := range e.texts {
-		t := &e.texts[i]
-		s.texts += sign
-		t.wordDF = s.bump(s.words, t.wordSet, sign, t.wordDF[:0])
-		t.uniDF = s.bump(s.chars, t.uni, sign, t.uniDF[:0])
-		t.gramDF = s.bump(s.grams, t.grams, sign, t.gramDF[:0])
-	}
-}
-
-func (s *termStats) bump(m map[string]*termCount, terms []string, sign int, refs []*termCount) []*termCount {
-	for _, t := range terms {
-		c := m[t]
-		if c == nil {
-			c = &termCount{id: s.nextID}
-			s.nextID++
-			m[t] = c
-		}
-		c.n += sign
-		if c.n <= 0 {
-			// No refresh reaches it any more: a search still holding a
-			// removed text reads the idf of a term no text has.
-			c.idf = idf(0, max(s.texts, 1))
-			delete(m, t)
-		}
-		refs = append(refs, c)
-	}
-	return refs
-}
-
-// refreshIDF sets every count's idf for the current number of texts. Who
-// adds or removes texts calls it when done, before searches read the
-// counts again.
-func (s *termStats) refreshIDF() {
-	s.version++
-	n := max(s.texts, 1)
-	for _, m := range []map[string]*termCount{s.words, s.chars, s.grams} {
-		for _, c := range m {
-			c.idf = idf(c.n, n)
-		}
-	}
-}
-
-// idf is the BM25 inverse document frequency of a term held by df of n texts.
-func idf(df, n int) float64 {
-	return math.Log(1 + (float64(n)-float64(df)+0.5)/(float64(df)+0.5))
-}
-
 // The rerank features, in the order of a feature vector. Every feature is
 // a similarity or mismatch between the query and one text of a candidate
-// entry; see featureVector for their definitions. The names are what a
+// entry; see Query.features for their definitions. The names are what a
 // ranker's JSON refers to.
 var featureNames = [...]string{
 	"bm25",           // first-stage BM25 score of this text / the best score of the query
@@ -168,146 +77,15 @@ const (
 
 const numFeatures = len(featureNames)
 
-// textInfo is what the features need of a text beyond its terms, computed
-// once per text.
-type textInfo struct {
-	norm  string
-	neg   bool
-	qtype int
-	keys  uint64
-}
-
-func newTextInfo(runes []rune) textInfo {
-	norm := string(runes)
-	return textInfo{norm: norm, neg: negated(norm), qtype: questionType(norm), keys: keyTerms(norm)}
-}
-
-// queryInfo is the analysed query the features compare texts with.
-type queryInfo struct {
-	a  *analysis
-	as *assocQuery // nil without an association table
-	// ct is the ranker's word-contrast model (nil without one), ctIDs the
-	// query's word ids in it; setContrast sets both.
-	ct    *contrast
-	ctIDs []int32
-	textInfo
-	// The query's words, characters and bigrams prepared for overlap,
-	// by the first featureVector call for the stats' current version
-	// (ver; 0 before).
-	ver        uint64
-	ow, ou, og queryTerms
-	// rm holds the query's characters for the bit-parallel edit distance
-	// and subsequence (when it is short enough).
-	rm runeMasks
-	// runeIDF is the IDF of each of the query's runes, runeIDFSum their
-	// sum (lcs_idf), computed with the others.
-	runeIDF    []float64
-	runeIDFSum float64
-}
-
-// prepareTerms prepares q's terms for st unless done already.
-func (q *queryInfo) prepareTerms(st *termStats) {
-	if q.ver == st.version {
-		return
-	}
-	q.ver = st.version
-	n := max(st.texts, 1)
-	q.ow.prepare(q.a.wordSet, st.words, n)
-	q.ou.prepare(q.a.uni, st.chars, n)
-	q.og.prepare(q.a.grams, st.grams, n)
-	q.runeIDF = runeIDFs(q.runeIDF[:0], q.a.runes, q.a.uni, q.ou.idf)
-	q.runeIDFSum = 0
-	for _, w := range q.runeIDF {
-		q.runeIDFSum += w
-	}
-}
-
-// queryTerms is one kind of a query's terms (words, characters or
-// bigrams) prepared for overlap: each term's idf, their sum, and which of
-// them an indexed text's term is, found by the id of the term's count
-// (termCount.id) in a small open-addressing table.
-type queryTerms struct {
-	terms  []string
-	idf    []float64
-	sumIDF float64 // of idf, in term order
-	slots  []qTermSlot
-	shift  uint8 // 32 - log2(len(slots))
-}
-
-type qTermSlot struct {
-	key int32 // the count's id + 1; 0 marks an empty slot
-	i   int32 // index of the term in terms
-}
-
-// prepare prepares terms, whose counts are in m, for n texts.
-func (q *queryTerms) prepare(terms []string, m map[string]*termCount, n int) {
-	q.terms, q.idf, q.sumIDF = terms, q.idf[:0], 0
-	q.slots, q.shift = hashSlots(q.slots, len(terms))
-	mask := uint32(len(q.slots) - 1)
-	for i, t := range terms {
-		c := m[t]
-		w := idf(0, n)
-		if c != nil {
-			w = c.idf
-			h := homeSlot(uint32(c.id), q.shift)
-			for q.slots[h].key != 0 {
-				h = (h + 1) & mask
-			}
-			q.slots[h] = qTermSlot{c.id + 1, int32(i)}
-		}
-		q.idf = append(q.idf, w)
-		q.sumIDF += w
-	}
-}
-
-// find returns the index of the term whose count is c, -1 when none is.
-func (q *queryTerms) find(c *termCount) int {
-	mask := uint32(len(q.slots) - 1)
-	for h := homeSlot(uint32(c.id), q.shift); ; h = (h + 1) & mask {
-		s := q.slots[h]
-		if s.key == c.id+1 {
-			return int(s.i)
-		}
-		if s.key == 0 {
-			return -1
-		}
-	}
-}
-
-func newQueryInfo(a *analysis) queryInfo {
-	var q queryInfo
-	q.reset(a)
-	return q
-}
-
-// reset makes q the query info of a, keeping q's buffers for reuse.
-func (q *queryInfo) reset(a *analysis) {
-	q.a, q.as, q.textInfo, q.ver = a, nil, a.info, 0
-	q.ct = nil
-	q.rm.prepare(a.runes)
-}
-
-// setContrast makes c the contrast model q's features use, numbering the
-// query's words in it.
-func (q *queryInfo) setContrast(c *contrast) {
-	if q.ct == c {
-		return
-	}
-	q.ct, q.ctIDs = c, q.ctIDs[:0]
-	if c != nil {
-		q.ctIDs = c.wordIDs(q.ctIDs, q.a.wordSet)
-	}
-}
-
-// featureVector fills x with the features of text t (the k-th text of its
-// entry) for query q. bm25 is the text's first-stage score divided by the
+// features fills x with the features of text t (the k-th text of its
+// entry) for q. bm25 is the text's first-stage score divided by the
 // query's best score (0 when the first stage did not return the text), rank
-// the entry's first-stage rank from 0.
-func featureVector(x *[numFeatures]float64, q *queryInfo, t *analysis, k int, bm25 float64, rank int, st *termStats) {
+// the entry's first-stage rank from 0. q's terms are prepared for st
+// (Prepare), the Stats t is counted in.
+func (q *Query) features(x *[numFeatures]float64, t *Text, k int, bm25 float64, rank int, st *Stats) {
 	n := max(st.texts, 1)
 	logN := math.Log(float64(n) + 1)
-	qa := q.a
-	q.prepareTerms(st)
+	qa, ta := q.a, t.a
 	x[0] = bm25
 	x[1] = 1 / (1 + float64(rank))
 	var matchBuf [64]int32
@@ -324,21 +102,21 @@ func featureVector(x *[numFeatures]float64, q *queryInfo, t *analysis, k int, bm
 	g := overlap(&q.og, t.gramDF, nil)
 	x[7] = g.dice()
 	x[8], x[9] = g.covA, g.covB
-	lq, lt := len(qa.runes), len(t.runes)
+	lq, lt := len(qa.Runes), len(ta.Runes)
 	mx, mn := max(lq, lt), min(lq, lt)
 	if mx > 0 {
 		var lev, lcs int
 		if q.rm.ok {
-			lev, lcs = q.rm.levenshtein(t.runes), q.rm.lcsSeq(t.runes)
+			lev, lcs = q.rm.levenshtein(ta.Runes), q.rm.lcsSeq(ta.Runes)
 		} else {
-			lev, lcs = levenshtein(qa.runes, t.runes), lcsSeq(qa.runes, t.runes)
+			lev, lcs = levenshtein(qa.Runes, ta.Runes), lcsSeq(qa.Runes, ta.Runes)
 		}
 		x[10] = 1 - float64(lev)/float64(mx)
 		x[12] = float64(lcs) / float64(mx)
 	}
 	x[firstShapeFeature] = 0
 	if mn > 0 {
-		best, end := lcsSubstrAt(qa.runes, t.runes)
+		best, end := lcsSubstrAt(qa.Runes, ta.Runes)
 		x[11] = float64(best) / float64(mn)
 		x[13] = float64(mn) / float64(mx)
 		if q.runeIDFSum > 0 {
@@ -349,7 +127,7 @@ func featureVector(x *[numFeatures]float64, q *queryInfo, t *analysis, k int, bm
 			x[firstShapeFeature] = sum / q.runeIDFSum
 		}
 	}
-	x[firstShapeFeature+1] = wordOrder(qa.wordFirst, t.wordFirst, match)
+	x[firstShapeFeature+1] = wordOrder(qa.WordFirst, ta.WordFirst, match)
 	ti := &t.info
 	if q.neg != ti.neg {
 		x[14] = 1
@@ -371,18 +149,18 @@ func featureVector(x *[numFeatures]float64, q *queryInfo, t *analysis, k int, bm
 	if k == 0 {
 		x[22] = 1
 	}
-	x[23], x[24] = rawOverlap(qa.rawSet, t.rawSet)
+	x[23], x[24] = rawOverlap(qa.RawSet, ta.RawSet)
 	if q.as != nil {
-		q.as.textFeatures(x[:], qa, t)
+		q.as.textFeatures(x[:], t)
 	} else {
 		clear(x[firstAssocFeature:firstShapeFeature])
 	}
-	if q.ct != nil {
+	if q.m != nil && q.m.contrast != nil {
 		m := match
-		if len(t.wordDF) != len(t.wordSet) {
+		if len(t.wordDF) != len(ta.WordSet) {
 			m = nil // not an indexed text: no overlap match
 		}
-		q.ct.textFeatures(x[:], qa.wordSet, q.ctIDs, t, m)
+		q.m.contrast.textFeatures(x[:], qa.WordSet, q.ctIDs, t, m)
 	} else {
 		clear(x[firstContrastFeature : firstContrastFeature+numContrastFeatures])
 	}
@@ -412,7 +190,7 @@ func (o overlapStats) dice() float64 {
 }
 
 // overlap compares query terms a with the terms of an indexed text, given
-// by their counts b (analysis.wordDF and friends; the text must be counted
+// by their counts b (Text.wordDF and friends; the text must be counted
 // in the stats a was prepared with). Sums run in the order of a sorted
 // merge of the two sets. When match is not nil (as long as b), match[j]
 // is set to the index in a of b's j-th term, -1 when a lacks it.
@@ -563,7 +341,7 @@ const maxOrderWords = 16
 // wordOrder is the share of the pairs of words both texts hold whose first
 // occurrences come in the same order on both sides (among the first
 // maxOrderWords shared words in query order); 1 when fewer than two words
-// are shared. qFirst and tFirst are the two texts' analysis.wordFirst;
+// are shared. qFirst and tFirst are the two texts' Analysis.WordFirst;
 // match[j] is the index in the query's word set of the text's j-th word,
 // -1 when the query lacks it (overlap fills it).
 func wordOrder(qFirst, tFirst, match []int32) float64 {
@@ -589,69 +367,6 @@ func wordOrder(qFirst, tFirst, match []int32) float64 {
 		}
 	}
 	return float64(same) / float64(pairs)
-}
-
-// notNegation holds question forms that contain a negation character
-// without negating anything (是不是 asks, it does not deny).
-var notNegation = strings.NewReplacer(
-	"是不是", "", "能不能", "", "可不可以", "", "会不会", "", "有没有", "", "要不要", "",
-	"行不行", "", "对不对", "", "好不好", "", "用不用", "", "还不还", "", "不用谢", "", "不好意思", "",
-)
-
-// negated reports whether folded text denies something: 不, 没, 未, 无法, 别,
-// 失败, 拒绝 outside the question forms in notNegation.
-func negated(norm string) bool {
-	if !strings.ContainsAny(norm, "不没未无别失拒") {
-		return false
-	}
-	s := notNegation.Replace(norm)
-	return strings.ContainsAny(s, "不没未别") || strings.Contains(s, "无法") ||
-		strings.Contains(s, "失败") || strings.Contains(s, "拒绝")
-}
-
-// questionKinds lists, in order of precedence, the markers of the kind of
-// question asked; questionType returns 1 + the index of the first kind found.
-var questionKinds = [][]string{
-	{"为什么", "为啥", "为何", "怎么回事", "咋回事", "原因", "怎么会", "怎么不", "怎么没", "怎么还"},
-	{"多久", "什么时候", "啥时候", "几天", "何时", "多长时间", "几号", "哪天", "几点"},
-	{"多少", "几多", "利息是", "费用"},
-	{"怎么", "如何", "怎样", "咋", "方法", "步骤"},
-	{"能不能", "可不可以", "能否", "可以", "能用", "能"},
-	{"是什么", "什么意思", "啥意思", "什么是"},
-}
-
-func questionType(norm string) int {
-	for i, kind := range questionKinds {
-		for _, m := range kind {
-			if strings.Contains(norm, m) {
-				return i + 1
-			}
-		}
-	}
-	return 0
-}
-
-// keyTermList holds domain terms whose presence on one side only usually
-// means a different question: products, actions and conditions of an
-// Alipay-like wallet. Written for this project; at most 64 terms.
-var keyTermList = []string{
-	"花呗", "借呗", "余额宝", "余额", "银行卡", "信用卡", "储蓄卡", "支付宝",
-	"提前", "分期", "逾期", "额度", "提额", "临时", "降低", "提升", "开通", "关闭",
-	"取消", "退款", "还款", "自动", "利息", "手续费", "冻结", "账单", "最低", "延期",
-	"充值", "提现", "转账", "红包", "优惠", "积分", "实名", "认证", "芝麻", "收钱码",
-	"商家", "淘宝", "天猫", "美团", "话费", "借款", "贷款", "利率", "注销", "解绑",
-	"绑定", "密码", "扣款", "到账", "收款", "付款", "违约", "征信", "代还", "免息",
-	"推荐", "邀请", "关联", "换绑",
-}
-
-func keyTerms(norm string) uint64 {
-	var m uint64
-	for i, k := range keyTermList {
-		if strings.Contains(norm, k) {
-			m |= 1 << uint(i)
-		}
-	}
-	return m
 }
 
 func popcount(x uint64) int { return bits.OnesCount64(x) }

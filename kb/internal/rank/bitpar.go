@@ -1,4 +1,4 @@
-package kb
+package rank
 
 // runeMasks is a query's characters prepared for the bit-parallel edit
 // distance and longest common subsequence (Myers 1999; Hyyrö 2004): for

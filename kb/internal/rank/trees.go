@@ -1,4 +1,4 @@
-package kb
+package rank
 
 import (
 	"context"
@@ -90,7 +90,7 @@ const (
 // fitTrees adds cfg.Trees gradient-boosted trees to r, each fitted by
 // Newton steps to the softmax cross-entropy of the lists' positives given
 // r's current scores. lists hold standardized features.
-func fitTrees(ctx context.Context, r *Ranker, lists []trainList, cfg TrainConfig) error {
+func fitTrees(ctx context.Context, r *Model, lists []List, cfg TrainConfig) error {
 	var rows int
 	for _, l := range lists {
 		rows += len(l.x)
@@ -133,7 +133,7 @@ func fitTrees(ctx context.Context, r *Ranker, lists []trainList, cfg TrainConfig
 	depth := cfg.Depth
 	for range cfg.Trees {
 		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("kb: train ranker: %w", err)
+			return err
 		}
 		off := 0
 		for _, l := range lists {

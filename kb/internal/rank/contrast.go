@@ -1,4 +1,4 @@
-package kb
+package rank
 
 import (
 	"context"
@@ -63,10 +63,10 @@ func (c *contrast) wordIDs(dst []int32, words []string) []int32 {
 // word, -1 for none (what the word overlap computes); nil computes it.
 // The sums run in the sorted order of the words, whichever way match
 // came, so that training and search compute the same values.
-func (c *contrast) textFeatures(x []float64, qw []string, qid []int32, t *analysis, match []int32) {
+func (c *contrast) textFeatures(x []float64, qw []string, qid []int32, t *Text, match []int32) {
 	var buf [64]int32
 	if match == nil {
-		match = matchWords(buf[:0], qw, t.wordSet)
+		match = matchWords(buf[:0], qw, t.a.WordSet)
 	}
 	tid := t.ctIDs
 	if t.ctOf != c {
@@ -88,7 +88,7 @@ func (c *contrast) textFeatures(x []float64, qw []string, qid []int32, t *analys
 		if tid != nil {
 			id = tid[j]
 		} else {
-			id = c.id(t.wordSet[j])
+			id = c.id(t.a.WordSet[j])
 		}
 		part[ctText] += c.uni[id][ctText]
 	}
@@ -122,7 +122,7 @@ func matchWords(dst []int32, qw, tw []string) []int32 {
 // contrastItems is the training form of lists: for each text of each
 // list, the indexes of the parameters its score sums.
 type contrastItems struct {
-	lists []int // index into the trainList slice
+	lists []int // index into the List slice
 	// params[off[k]:off[k+1]] are the parameters of the k-th text, the
 	// texts of list i being texts[i]:texts[i+1] of all.
 	params []int32
@@ -132,7 +132,7 @@ type contrastItems struct {
 
 // learnContrast learns a contrast model from lists[i] for each i in use
 // (their indexes); nil when use is empty.
-func learnContrast(ctx context.Context, lists []trainList, use []int, seed uint64) (*contrast, error) {
+func learnContrast(ctx context.Context, lists []List, use []int, seed uint64) (*contrast, error) {
 	if len(use) == 0 {
 		return nil, nil
 	}
@@ -150,9 +150,9 @@ func learnContrast(ctx context.Context, lists []trainList, use []int, seed uint6
 				}
 			}
 		}
-		mark(l.q.wordSet)
+		mark(l.q.WordSet)
 		for _, t := range l.texts {
-			mark(t.wordSet)
+			mark(t.a.WordSet)
 		}
 	}
 	words := make([]string, 0, len(seen))
@@ -178,7 +178,7 @@ func learnContrast(ctx context.Context, lists []trainList, use []int, seed uint6
 		it.texts = append(it.texts, len(it.off))
 		for _, t := range l.texts {
 			it.off = append(it.off, len(it.params))
-			it.params = c.itemParams(it.params, l.q.wordSet, t.wordSet)
+			it.params = c.itemParams(it.params, l.q.WordSet, t.a.WordSet)
 		}
 	}
 	it.texts = append(it.texts, len(it.off))
@@ -267,10 +267,10 @@ func (c *contrast) itemParams(dst []int32, qw, tw []string) []int32 {
 }
 
 // fillContrast computes l's contrast features with c.
-func (l *trainList) fillContrast(c *contrast) {
-	qid := c.wordIDs(nil, l.q.wordSet)
+func (l *List) fillContrast(c *contrast) {
+	qid := c.wordIDs(nil, l.q.WordSet)
 	for j, t := range l.texts {
-		c.textFeatures(l.x[j][:], l.q.wordSet, qid, t, nil)
+		c.textFeatures(l.x[j][:], l.q.WordSet, qid, t, nil)
 	}
 }
 
@@ -280,17 +280,17 @@ func (l *trainList) fillContrast(c *contrast) {
 // copies of a list (a domain mix added several times, a question asked
 // twice) share a fold: a model that had seen the very list would make the
 // features look better in training than they are.
-func crossFitContrast(ctx context.Context, lists []trainList, k int, seed uint64) (*contrast, error) {
+func crossFitContrast(ctx context.Context, lists []List, k int, seed uint64) (*contrast, error) {
 	learn := func(skip int) (*contrast, error) {
 		var use []int
 		for i := range lists {
-			if skip < 0 || foldOf(lists[i].q.wordSet, k) != skip {
+			if skip < 0 || foldOf(lists[i].q.WordSet, k) != skip {
 				use = append(use, i)
 			}
 		}
 		return learnContrast(ctx, lists, use, seed)
 	}
-	fold := func(i int) int { return foldOf(lists[i].q.wordSet, k) }
+	fold := func(i int) int { return foldOf(lists[i].q.WordSet, k) }
 	fill := func(i int, c *contrast) { lists[i].fillContrast(c) }
 	return crossFit(k, len(lists), fold, learn, fill)
 }

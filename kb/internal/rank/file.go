@@ -1,0 +1,181 @@
+package rank
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+)
+
+// The ranker file is a header line, then the model as JSON:
+//
+//	duxin-kb-ranker 2 <bytes of JSON> <SHA-256 of the JSON, hex>
+//	{ ... }
+//
+// The JSON stays readable and diffable; the header makes a truncated,
+// edited or appended file an error instead of another model.
+const (
+	fileMagic   = "duxin-kb-ranker"
+	fileVersion = 2
+	maxFile     = 1 << 30
+)
+
+// modelFile is a Model's JSON form. Features are named, so a file keeps
+// working when kb adds features (missing ones get weight 0).
+type modelFile struct {
+	Note       string        `json:"note,omitempty"`
+	Features   []string      `json:"features"`
+	Mean       []float64     `json:"mean"`
+	Scale      []float64     `json:"scale"`
+	Weights    []float64     `json:"weights"`
+	Hidden     [][]float64   `json:"hidden,omitempty"`
+	HiddenBias []float64     `json:"hidden_bias,omitempty"`
+	Out        []float64     `json:"out,omitempty"`
+	Trees      []treeFile    `json:"trees,omitempty"`
+	Assoc      *assocFile    `json:"assoc,omitempty"`
+	Contrast   *contrastFile `json:"contrast,omitempty"`
+	Calib      *calibFile    `json:"calibration,omitempty"`
+}
+
+// Read reads a model written by WriteTo. A file that is not one — no
+// header or another version, a length or checksum that does not match,
+// data after the model — is an error, as is a file trained on the
+// association or contrast features that lacks the model computing them
+// (see the features' names in the error).
+func Read(rd io.Reader) (*Model, error) {
+	br := bufio.NewReader(rd)
+	line, err := br.ReadString('\n')
+	if err != nil {
+		return nil, fmt.Errorf("header: %w", err)
+	}
+	var magic, sum string
+	var version int
+	var size int64
+	if n, _ := fmt.Sscanf(line, "%s %d %d %s\n", &magic, &version, &size, &sum); n != 4 || magic != fileMagic {
+		return nil, fmt.Errorf("not a ranker file (the first line is not %q)", fileMagic+" <version> <bytes> <sha256>")
+	}
+	if version != fileVersion {
+		return nil, fmt.Errorf("version %d, want %d (retrain with this version of kb)", version, fileVersion)
+	}
+	if size < 0 || size > maxFile {
+		return nil, fmt.Errorf("header says %d bytes", size)
+	}
+	body, err := io.ReadAll(io.LimitReader(br, size))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(body)) != size {
+		return nil, fmt.Errorf("truncated: %d of %d bytes", len(body), size)
+	}
+	if extra, _ := br.Peek(1); len(extra) > 0 {
+		return nil, errors.New("data after the ranker")
+	}
+	if got := sha256.Sum256(body); hex.EncodeToString(got[:]) != sum {
+		return nil, errors.New("checksum mismatch (the file was changed)")
+	}
+	var f modelFile
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		return nil, err
+	}
+	if dec.More() {
+		return nil, errors.New("data after the ranker")
+	}
+	n := len(f.Features)
+	if len(f.Mean) != n || len(f.Scale) != n || len(f.Weights) != n {
+		return nil, fmt.Errorf("%d features but %d means, %d scales, %d weights",
+			n, len(f.Mean), len(f.Scale), len(f.Weights))
+	}
+	if len(f.Hidden) != len(f.HiddenBias) || len(f.Hidden) != len(f.Out) {
+		return nil, fmt.Errorf("%d hidden units but %d biases, %d output weights",
+			len(f.Hidden), len(f.HiddenBias), len(f.Out))
+	}
+	m := newModel(f.Note)
+	m.hbias, m.out = f.HiddenBias, f.Out
+	m.hidden = make([][numFeatures]float64, len(f.Hidden))
+	for i, name := range f.Features {
+		j := slices.Index(featureNames[:], name)
+		if j < 0 {
+			return nil, fmt.Errorf("unknown feature %q", name)
+		}
+		m.mean[j], m.scale[j], m.w[j] = f.Mean[i], f.Scale[i], f.Weights[i]
+		for h := range f.Hidden {
+			if len(f.Hidden[h]) != n {
+				return nil, fmt.Errorf("hidden unit %d has %d weights, want %d", h, len(f.Hidden[h]), n)
+			}
+			m.hidden[h][j] = f.Hidden[h][i]
+		}
+	}
+	for i, tf := range f.Trees {
+		t, err := treeFromFile(tf)
+		if err != nil {
+			return nil, fmt.Errorf("tree %d: %w", i, err)
+		}
+		m.trees = append(m.trees, t)
+	}
+	if f.Assoc != nil {
+		if m.assoc, err = assocFromFile(f.Assoc); err != nil {
+			return nil, err
+		}
+	}
+	if f.Contrast != nil {
+		if m.contrast, err = contrastFromFile(f.Contrast); err != nil {
+			return nil, err
+		}
+	}
+	if f.Calib != nil {
+		c, err := f.Calib.calibration()
+		if err != nil {
+			return nil, err
+		}
+		m.calib = &c
+	}
+	if err := m.Check(); err != nil {
+		return nil, err
+	}
+	if err := m.checkModels(); err != nil {
+		return nil, err
+	}
+	m.compile()
+	return m, nil
+}
+
+// WriteTo writes m in the format Read reads: a header line with the
+// format's version, the length and the SHA-256 of the JSON that follows.
+func (m *Model) WriteTo(w io.Writer) (int64, error) {
+	f := modelFile{Note: m.note, Features: featureNames[:], HiddenBias: m.hbias, Out: m.out}
+	f.Mean, f.Scale, f.Weights = m.mean[:], m.scale[:], m.w[:]
+	for h := range m.hidden {
+		f.Hidden = append(f.Hidden, m.hidden[h][:])
+	}
+	for i := range m.trees {
+		f.Trees = append(f.Trees, m.trees[i].file())
+	}
+	if m.assoc != nil {
+		f.Assoc = m.assoc.file()
+	}
+	if m.contrast != nil {
+		f.Contrast = m.contrast.file()
+	}
+	if m.calib != nil {
+		f.Calib = m.calib.file()
+	}
+	b, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		return 0, err
+	}
+	b = append(b, '\n')
+	sum := sha256.Sum256(b)
+	n, err := fmt.Fprintf(w, "%s %d %d %s\n", fileMagic, fileVersion, len(b), hex.EncodeToString(sum[:]))
+	if err != nil {
+		return int64(n), err
+	}
+	k, err := w.Write(b)
+	return int64(n + k), err
+}
