@@ -12,6 +12,7 @@ import (
 	"github.com/blevesearch/bleve/v2"
 	index "github.com/blevesearch/bleve_index_api"
 
+	"github.com/duxin-ai/duxin/internal/topk"
 	"github.com/duxin-ai/duxin/kb/internal/rank"
 )
 
@@ -456,7 +457,7 @@ func (a *accumulator) search(ctx context.Context, bi bleve.Index, terms, filters
 	// which of the tied documents make the cut does not depend on
 	// document numbers. Only tied documents cost an id lookup here.
 	total := float64(len(terms))
-	h := a.top[:0]
+	top := topk.New(size, func(x, y scoredDoc) bool { return y.below(x) }, a.top)
 	// outMax is the highest score of a document left out. Every left-out
 	// score is at most the final cut (the worst kept score only rises), so
 	// a document tied with the cut was left out exactly when outMax equals
@@ -467,41 +468,24 @@ func (a *accumulator) search(ctx context.Context, bi bleve.Index, terms, filters
 			continue
 		}
 		sd := scoredDoc{doc, a.score[doc] * (float64(a.matched[doc]) / total)}
-		if len(h) < size {
-			h = append(h, sd)
-			for i := len(h) - 1; i > 0; {
-				p := (i - 1) / 2
-				if !h[i].below(h[p]) {
-					break
-				}
-				h[i], h[p] = h[p], h[i]
-				i = p
-			}
-			continue
-		}
-		if !h[0].below(sd) {
+		// Most documents are left out: compare with the worst kept one
+		// directly before paying for Push.
+		if top.Full() && !top.Worst().below(sd) {
 			outMax = max(outMax, sd.score)
 			continue
 		}
-		outMax = max(outMax, h[0].score)
-		h[0] = sd
-		for i := 0; ; {
-			w, l, rt := i, 2*i+1, 2*i+2
-			if l < len(h) && h[l].below(h[w]) {
-				w = l
-			}
-			if rt < len(h) && h[rt].below(h[w]) {
-				w = rt
-			}
-			if w == i {
-				break
-			}
-			h[i], h[w] = h[w], h[i]
-			i = w
+		if left, ok := top.Push(sd); ok {
+			outMax = max(outMax, left.score)
 		}
 	}
-	if len(h) == size && size > 0 && outMax == h[0].score {
-		cut := h[0].score
+	full := top.Full()
+	var worst float64
+	if full {
+		worst = top.Worst().score
+	}
+	h := top.Values()
+	if full && outMax == worst {
+		cut := worst
 		kept := h[:0]
 		for _, sd := range h {
 			if sd.score != cut {

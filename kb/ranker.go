@@ -68,13 +68,15 @@ func DefaultRanker() (*Ranker, error) {
 // association or contrast features that lacks the model computing them
 // (see the features' names in the error).
 //
-// The file is a header line, then the ranker as JSON:
+// The file is duxin's model-file envelope around the ranker as JSON:
 //
-//	duxin-kb-ranker 2 <bytes of JSON> <SHA-256 of the JSON, hex>
+//	duxin-model kb-ranker 2 <bytes of JSON> <CRC-32C, hex>
 //	{ ... }
 //
 // The JSON stays readable and diffable; the header makes a truncated,
-// edited or appended file an error instead of another model.
+// edited or appended file an error instead of another model. Files written
+// by v0.1.0, whose header line is "duxin-kb-ranker 2 <bytes> <SHA-256>"
+// (as the built-in rankers are), still load.
 func ReadRanker(rd io.Reader) (*Ranker, error) {
 	m, err := rank.Read(rd)
 	if err != nil {
@@ -83,9 +85,9 @@ func ReadRanker(rd io.Reader) (*Ranker, error) {
 	return &Ranker{m}, nil
 }
 
-// WriteTo writes r in the ranker file format [ReadRanker] reads: a header
-// line with the format's version, the length and the SHA-256 of the JSON
-// that follows.
+// WriteTo writes r in the ranker file format [ReadRanker] reads: the
+// model-file envelope (kind, format version, length and checksum) around
+// the JSON.
 func (r *Ranker) WriteTo(w io.Writer) (int64, error) {
 	if r.m == nil {
 		return 0, errors.New("kb: write ranker: the zero Ranker has no model")

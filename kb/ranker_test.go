@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/duxin-ai/duxin/internal/modelfile"
 	"github.com/duxin-ai/duxin/tokenize"
 )
 
@@ -173,38 +174,66 @@ func sealRanker(body []byte) []byte {
 
 // TestRankerFileIntegrity: a ranker file changed in any way — a digit, a
 // truncation, data appended, a header from another version, no header at
-// all (a file from before the header) — is an error, not another model.
+// all — is an error, not another model; in the model-file envelope WriteTo
+// writes and in the header of the files written before it (the built-in
+// rankers), which still load.
 func TestRankerFileIntegrity(t *testing.T) {
 	t.Parallel()
-	file := defaultRankerFile
-	body := rankerBody(t, file)
-	i := bytes.Index(file, []byte("0.4975"))
-	if i < 0 {
-		i = bytes.IndexAny(file[200:], "123456789") + 200
-	}
-	digit := bytes.Clone(file)
-	digit[i] = '9'
-	for name, b := range map[string][]byte{
-		"a digit changed": digit,
-		"truncated":       file[:len(file)-100],
-		"json appended":   append(bytes.Clone(file), []byte(`{"garbage":`)...),
-		"space appended":  append(bytes.Clone(file), ' '),
-		"other version":   bytes.Replace(bytes.Clone(file), []byte("duxin-kb-ranker 2 "), []byte("duxin-kb-ranker 3 "), 1),
-		"no header":       body,
-		"empty":           nil,
-		"json after json": sealRanker(append(bytes.Clone(body), []byte("{}")...)),
-	} {
-		if _, err := ReadRanker(bytes.NewReader(b)); err == nil {
-			t.Errorf("%s: read without error", name)
-		}
-	}
-	// Written and read back: the same bytes again.
-	r, err := ReadRanker(bytes.NewReader(file))
+	legacy := defaultRankerFile
+	r, err := ReadRanker(bytes.NewReader(legacy))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := rankerJSON(t, r); got != string(file) {
-		t.Errorf("WriteTo of the default ranker differs from its file (%d vs %d bytes)", len(got), len(file))
+	written := []byte(rankerJSON(t, r))
+	if !bytes.HasPrefix(written, []byte("duxin-model kb-ranker 2 ")) {
+		t.Fatalf("WriteTo's header %q, want the model-file envelope of kind kb-ranker", written[:min(len(written), 40)])
+	}
+	// The payload is the legacy file's JSON, byte for byte.
+	if got, want := rankerBody(t, written), rankerBody(t, legacy); !bytes.Equal(got, want) {
+		t.Errorf("WriteTo's JSON differs from the built-in file's (%d vs %d bytes)", len(got), len(want))
+	}
+	// Read back: the same file again.
+	r2, err := ReadRanker(bytes.NewReader(written))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again := rankerJSON(t, r2); again != string(written) {
+		t.Errorf("a written ranker read back writes differently (%d vs %d bytes)", len(again), len(written))
+	}
+	for format, file := range map[string][]byte{"legacy": legacy, "envelope": written} {
+		body := rankerBody(t, file)
+		i := bytes.Index(file, []byte("0.4975"))
+		if i < 0 {
+			i = bytes.IndexAny(file[200:], "123456789") + 200
+		}
+		digit := bytes.Clone(file)
+		digit[i] = '9'
+		header, _, _ := bytes.Cut(file, []byte("\n"))
+		otherVersion := bytes.Replace(bytes.Clone(file), header, bytes.Replace(header, []byte("ranker 2 "), []byte("ranker 3 "), 1), 1)
+		var jsonAfterJSON []byte
+		if format == "legacy" {
+			jsonAfterJSON = sealRanker(append(bytes.Clone(body), []byte("{}")...))
+		} else {
+			var buf bytes.Buffer
+			if _, err := (modelfile.Format{Kind: "kb-ranker", Version: 2}).Write(&buf, append(bytes.Clone(body), []byte("{}")...)); err != nil {
+				t.Fatal(err)
+			}
+			jsonAfterJSON = buf.Bytes()
+		}
+		for name, b := range map[string][]byte{
+			"a digit changed": digit,
+			"truncated":       file[:len(file)-100],
+			"json appended":   append(bytes.Clone(file), []byte(`{"garbage":`)...),
+			"space appended":  append(bytes.Clone(file), ' '),
+			"other version":   otherVersion,
+			"no header":       body,
+			"empty":           nil,
+			"json after json": jsonAfterJSON,
+		} {
+			if _, err := ReadRanker(bytes.NewReader(b)); err == nil {
+				t.Errorf("%s file, %s: read without error", format, name)
+			}
+		}
 	}
 }
 

@@ -10,20 +10,31 @@ import (
 	"fmt"
 	"io"
 	"slices"
+
+	"github.com/duxin-ai/duxin/internal/modelfile"
 )
 
-// The ranker file is a header line, then the model as JSON:
+// The ranker file is duxin's model-file envelope (internal/modelfile) of
+// kind kb-ranker around the model as JSON:
 //
-//	duxin-kb-ranker 2 <bytes of JSON> <SHA-256 of the JSON, hex>
+//	duxin-model kb-ranker 2 <bytes of JSON> <CRC-32C, hex>
 //	{ ... }
 //
 // The JSON stays readable and diffable; the header makes a truncated,
-// edited or appended file an error instead of another model.
+// edited or appended file an error instead of another model. Files
+// written before the envelope (v0.1.0, and the rankers built into kb) have
+// a header of their own, which Read still reads:
+//
+//	duxin-kb-ranker 2 <bytes of JSON> <SHA-256 of the JSON, hex>
 const (
-	fileMagic   = "duxin-kb-ranker"
-	fileVersion = 2
-	maxFile     = 1 << 30
+	legacyMagic   = "duxin-kb-ranker"
+	legacyVersion = 2
+	maxFile       = 1 << 30
 )
+
+// fileFormat is the envelope of ranker files; version 2 is the JSON of
+// modelFile, as in the legacy files.
+var fileFormat = modelfile.Format{Kind: "kb-ranker", Version: 2, Limit: maxFile}
 
 // modelFile is a Model's JSON form. Features are named, so a file keeps
 // working when kb adds features (missing ones get weight 0).
@@ -48,6 +59,37 @@ type modelFile struct {
 // association or contrast features that lacks the model computing them
 // (see the features' names in the error).
 func Read(rd io.Reader) (*Model, error) {
+	head, rd, err := modelfile.Sniff(rd, len(legacyMagic)+1)
+	if err != nil {
+		return nil, err
+	}
+	var body []byte
+	if string(head) == legacyMagic+" " {
+		body, err = readLegacy(rd)
+	} else {
+		body, err = readEnvelope(rd)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return decode(body)
+}
+
+// readEnvelope reads the JSON of a file in the model-file envelope.
+func readEnvelope(rd io.Reader) ([]byte, error) {
+	br := bufio.NewReader(rd)
+	_, body, err := fileFormat.Read(br)
+	if err != nil {
+		return nil, modelfile.Wrap("", nil, err)
+	}
+	if extra, _ := br.Peek(1); len(extra) > 0 {
+		return nil, errors.New("data after the ranker")
+	}
+	return body, nil
+}
+
+// readLegacy reads the JSON of a file written before the envelope.
+func readLegacy(rd io.Reader) ([]byte, error) {
 	br := bufio.NewReader(rd)
 	line, err := br.ReadString('\n')
 	if err != nil {
@@ -56,11 +98,11 @@ func Read(rd io.Reader) (*Model, error) {
 	var magic, sum string
 	var version int
 	var size int64
-	if n, _ := fmt.Sscanf(line, "%s %d %d %s\n", &magic, &version, &size, &sum); n != 4 || magic != fileMagic {
-		return nil, fmt.Errorf("not a ranker file (the first line is not %q)", fileMagic+" <version> <bytes> <sha256>")
+	if n, _ := fmt.Sscanf(line, "%s %d %d %s\n", &magic, &version, &size, &sum); n != 4 || magic != legacyMagic {
+		return nil, fmt.Errorf("not a ranker file (the first line is not %q)", legacyMagic+" <version> <bytes> <sha256>")
 	}
-	if version != fileVersion {
-		return nil, fmt.Errorf("version %d, want %d (retrain with this version of kb)", version, fileVersion)
+	if version != legacyVersion {
+		return nil, fmt.Errorf("version %d, want %d (retrain with this version of kb)", version, legacyVersion)
 	}
 	if size < 0 || size > maxFile {
 		return nil, fmt.Errorf("header says %d bytes", size)
@@ -78,6 +120,12 @@ func Read(rd io.Reader) (*Model, error) {
 	if got := sha256.Sum256(body); hex.EncodeToString(got[:]) != sum {
 		return nil, errors.New("checksum mismatch (the file was changed)")
 	}
+	return body, nil
+}
+
+// decode makes a model of a ranker file's JSON.
+func decode(body []byte) (*Model, error) {
+	var err error
 	var f modelFile
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -146,8 +194,8 @@ func Read(rd io.Reader) (*Model, error) {
 	return m, nil
 }
 
-// WriteTo writes m in the format Read reads: a header line with the
-// format's version, the length and the SHA-256 of the JSON that follows.
+// WriteTo writes m in the format Read reads: the model-file envelope
+// around the JSON.
 func (m *Model) WriteTo(w io.Writer) (int64, error) {
 	f := modelFile{Note: m.note, Features: featureNames[:], HiddenBias: m.hbias, Out: m.out}
 	f.Mean, f.Scale, f.Weights = m.mean[:], m.scale[:], m.w[:]
@@ -171,11 +219,5 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 		return 0, err
 	}
 	b = append(b, '\n')
-	sum := sha256.Sum256(b)
-	n, err := fmt.Fprintf(w, "%s %d %d %s\n", fileMagic, fileVersion, len(b), hex.EncodeToString(sum[:]))
-	if err != nil {
-		return int64(n), err
-	}
-	k, err := w.Write(b)
-	return int64(n + k), err
+	return fileFormat.Write(w, b)
 }

@@ -30,5 +30,5 @@ func fileBody(t testing.TB, file []byte) []byte {
 // seal returns body with a ranker file header that matches it.
 func seal(body []byte) []byte {
 	sum := sha256.Sum256(body)
-	return append(fmt.Appendf(nil, "%s %d %d %x\n", fileMagic, fileVersion, len(body), sum), body...)
+	return append(fmt.Appendf(nil, "%s %d %d %x\n", legacyMagic, legacyVersion, len(body), sum), body...)
 }
