@@ -502,9 +502,12 @@ func (g *generation) release() { g.refs.Done() }
 
 // Check reports why [Index.Upsert] or [Index.Reload] would refuse faqs:
 // an entry without an id ([ErrEmptyID]) or a question ([ErrEmptyQuestion]),
-// or an id given twice ([ErrDuplicateID]). A writer that forwards edits to
-// other replicas (a change feed) checks with it first, so that no replica
-// is handed an edit it must refuse.
+// an id given twice ([ErrDuplicateID]), or anything else the file loaders
+// refuse — invalid UTF-8, a trigger without an event or window or with a
+// weight outside (0, 1] ([ErrBadTrigger]), a validity period that ends
+// before it starts ([ErrBadValidity]) — naming the entry and the field. A
+// writer that forwards edits to other replicas (a change feed) checks with
+// it first, so that no replica is handed an edit it must refuse.
 func Check(faqs ...FAQ) error {
 	seen := make(map[string]bool, len(faqs))
 	for i := range faqs {
@@ -519,13 +522,19 @@ func Check(faqs ...FAQ) error {
 	return nil
 }
 
-// checkFAQ reports why f cannot be stored.
+// checkFAQ reports why f cannot be stored: the loaders' rules
+// (validateFAQ), applied to a copy so that f is left as it is.
 func checkFAQ(f *FAQ) error {
 	if f.ID == "" {
 		return fmt.Errorf("%w (question %q)", ErrEmptyID, f.Question)
 	}
 	if strings.TrimSpace(f.Question) == "" {
 		return fmt.Errorf("%w: entry %q", ErrEmptyQuestion, f.ID)
+	}
+	c := *f
+	c.Triggers = slices.Clone(f.Triggers) // validateFAQ normalises triggers in place
+	if fe := validateFAQ(&c); fe != nil {
+		return fmt.Errorf("kb: entry %q: %s: %w", f.ID, fe.field, fe.err)
 	}
 	return nil
 }

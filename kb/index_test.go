@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -569,5 +570,52 @@ func TestConfidence(t *testing.T) {
 		if len(hits) > 0 && hits[0].Confidence >= th {
 			t.Errorf("%q: %s with confidence %.3f, over the threshold %.3f", q, hits[0].FAQ.ID, hits[0].Confidence, th)
 		}
+	}
+}
+
+// TestUpsertRefusesWhatTheLoaderRefuses: an entry handed to Check, Upsert or
+// Reload in Go is held to the same rules as one read from a file, so an
+// edit through an API cannot store what the knowledge base's own file
+// could then not be loaded with (a trigger weight of 1e308 would swamp
+// every other suggestion).
+func TestUpsertRefusesWhatTheLoaderRefuses(t *testing.T) {
+	t.Parallel()
+	ix, err := kb.New(tokenize.Bigram())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	ok := kb.Trigger{Event: "transfer.success", Window: kb.Duration(2 * time.Hour), Weight: 0.5}
+	day := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	for name, c := range map[string]struct {
+		f         kb.FAQ
+		sentinel  error
+		wantField string
+	}{
+		"weight huge":      {kb.FAQ{ID: "x", Question: "q", Triggers: []kb.Trigger{{Event: "e", Window: ok.Window, Weight: 1e308}}}, kb.ErrBadTrigger, "triggers[0].weight"},
+		"weight negative":  {kb.FAQ{ID: "x", Question: "q", Triggers: []kb.Trigger{ok, {Event: "e", Window: ok.Window, Weight: -5}}}, kb.ErrBadTrigger, "triggers[1].weight"},
+		"empty trigger":    {kb.FAQ{ID: "x", Question: "q", Triggers: []kb.Trigger{{}}}, kb.ErrBadTrigger, "triggers[0].event"},
+		"no window":        {kb.FAQ{ID: "x", Question: "q", Triggers: []kb.Trigger{{Event: "e", Weight: 1}}}, kb.ErrBadTrigger, "triggers[0].window"},
+		"validity reverse": {kb.FAQ{ID: "x", Question: "q", ValidFrom: day, ValidUntil: day.Add(-time.Hour)}, kb.ErrBadValidity, "valid_until"},
+		"invalid utf-8":    {kb.FAQ{ID: "x", Question: "q", Answer: "\xff"}, kb.ErrInvalidUTF8, "answer"},
+	} {
+		err := kb.Check(c.f)
+		if !errors.Is(err, c.sentinel) || !strings.Contains(err.Error(), c.wantField) || !strings.Contains(err.Error(), `"x"`) {
+			t.Errorf("%s: Check = %v, want %v naming entry \"x\" and %s", name, err, c.sentinel, c.wantField)
+		}
+		if err := ix.Upsert(context.Background(), c.f); !errors.Is(err, c.sentinel) {
+			t.Errorf("%s: Upsert = %v, want %v", name, err, c.sentinel)
+		}
+	}
+	if n := ix.Len(); n != 0 {
+		t.Errorf("%d entries stored, want none", n)
+	}
+	// A valid entry is stored as given: Check normalises a copy only.
+	f := kb.FAQ{ID: "y", Question: "q", Triggers: []kb.Trigger{{Event: " transfer.success ", Window: ok.Window, Weight: 1}}}
+	if err := kb.Check(f); err != nil {
+		t.Fatal(err)
+	}
+	if f.Triggers[0].Event != " transfer.success " {
+		t.Errorf("Check changed the caller's trigger to %q", f.Triggers[0].Event)
 	}
 }
