@@ -19,6 +19,7 @@ import (
 	"github.com/duxin-ai/duxin/recommend"
 	"github.com/duxin-ai/duxin/recommend/simulate"
 	"github.com/duxin-ai/duxin/sampledata"
+	"github.com/duxin-ai/duxin/tokenize"
 	"github.com/duxin-ai/duxin/tokenize/jieba"
 )
 
@@ -314,6 +315,19 @@ func TestTrainTestRecommend(t *testing.T) {
 	golden(t, "test-recommend-trained", mustCLI(t, "test", "recommend", "-events", later, "-kb", faq))
 }
 
+// TestMaxCandidatesIsKBs: -candidates is checked against kb's own limit.
+func TestMaxCandidatesIsKBs(t *testing.T) {
+	for n, ok := range map[int]bool{maxCandidates: true, maxCandidates + 1: false} {
+		ix, err := kb.New(tokenize.Bigram(), kb.WithCandidates(n))
+		if (err == nil) != ok {
+			t.Errorf("kb.New with %d candidates: %v", n, err)
+		}
+		if ix != nil {
+			ix.Close()
+		}
+	}
+}
+
 // TestUsageAndExitCodes: -h everywhere (exit 0), usage errors (exit 2),
 // failures (exit 1) whose message names the file, line and field.
 func TestUsageAndExitCodes(t *testing.T) {
@@ -349,6 +363,19 @@ func TestUsageAndExitCodes(t *testing.T) {
 		{"extra argument", []string{"test", "intent", "-model", "m", "-data", "d", "extra"}, exitUsage, []string{`unexpected argument "extra"`}},
 		{"bad split", []string{"train", "intent", "-data", badIntents, "-out", "x", "-split", "0.9"}, exitUsage, []string{"-split 0.9"}},
 		{"routes without intent", []string{"serve", "-kb", goodKB, "-routes", "r.jsonl"}, exitUsage, []string{"-routes needs -intent"}},
+		// Bad flag values are refused before any work: the files named do
+		// not exist, so a check made after reading them would exit 1.
+		{"negative pairs", []string{"test", "intent", "-model", "none.model", "-data", "none.jsonl", "-pairs", "-1"}, exitUsage, []string{"-pairs -1, want ≥ 0"}},
+		{"negative candidates", []string{"test", "kb", "-kb", "none.jsonl", "-queries", "none.jsonl", "-candidates", "-1"}, exitUsage, []string{"-candidates -1, want in [1, 10000]"}},
+		{"too many candidates", []string{"test", "kb", "-kb", "none.jsonl", "-queries", "none.jsonl", "-candidates", "10001"}, exitUsage, []string{"-candidates 10001"}},
+		{"bad unanswerable", []string{"test", "kb", "-kb", "none.jsonl", "-queries", "none.jsonl", "-unanswerable", "1"}, exitUsage, []string{"-unanswerable 1"}},
+		{"negative trees", []string{"train", "ranker", "-kb", "none.jsonl", "-queries", "none.jsonl", "-out", "x", "-trees", "-3"}, exitUsage, []string{"-trees -3, want ≥ 0"}},
+		{"no negatives", []string{"test", "recommend", "-events", "none.jsonl", "-negatives", "0"}, exitUsage, []string{"-negatives 0"}},
+		{"bad users", []string{"test", "recommend", "-events", "none.jsonl", "-users", "some"}, exitUsage, []string{`-users "some"`}},
+		{"bad test split", []string{"test", "intent", "-model", "none.model", "-data", "none.jsonl", "-split", "NaN"}, exitUsage, []string{"-split NaN"}},
+		{"negative seed", []string{"train", "recommend", "-events", "none.jsonl", "-out", "x", "-seed", "-1"}, exitUsage, []string{"-seed"}},
+		{"negative grace", []string{"serve", "-kb", "none.jsonl", "-grace", "-1s"}, exitUsage, []string{"-grace -1s, want ≥ 0"}},
+		{"bad addr", []string{"serve", "-kb", "none.jsonl", "-addr", "nowhere"}, exitUsage, []string{`-addr "nowhere"`, "missing port"}},
 		{"bad intents file", []string{"train", "intent", "-data", badIntents, "-out", filepath.Join(dir, "m")}, exitFailure, []string{"bad.jsonl:3", "intent"}},
 		{"missing file", []string{"train", "intent", "-data", filepath.Join(dir, "none.jsonl"), "-out", filepath.Join(dir, "m")}, exitFailure, []string{"none.jsonl"}},
 		{"bad kb file", []string{"test", "kb", "-kb", badKB, "-queries", badQueries}, exitFailure, []string{"badkb.jsonl:2", "triggers[0].window"}},

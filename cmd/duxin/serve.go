@@ -46,6 +46,12 @@ func serveFlags(fs *flag.FlagSet) func(context.Context, env) (any, error) {
 		if *routesPath != "" && *intentPath == "" {
 			return nil, usagef("-routes needs -intent")
 		}
+		if *grace < 0 {
+			return nil, usagef("-grace %v, want ≥ 0", *grace)
+		}
+		if _, _, err := net.SplitHostPort(*addr); err != nil {
+			return nil, usagef("-addr %q: %v", *addr, err)
+		}
 		level := slog.LevelInfo
 		if *verbose {
 			level = slog.LevelDebug

@@ -77,6 +77,9 @@ func testIntentFlags(fs *flag.FlagSet) func(context.Context, env) (any, error) {
 		if !(*split >= 0 && *split < 0.5) {
 			return nil, usagef("-split %v, want in [0, 0.5)", *split)
 		}
+		if err := atLeast("pairs", *pairs, 0); err != nil {
+			return nil, err
+		}
 		p := newProgress(e)
 		defer p.end()
 		test, err := intent.ReadFile(*data)
@@ -138,6 +141,9 @@ type kbResult struct {
 	evaluate.RetrievalFigures
 }
 
+// maxCandidates is the most candidates kb.WithCandidates takes.
+const maxCandidates = 10_000
+
 func testKBFlags(fs *flag.FlagSet) func(context.Context, env) (any, error) {
 	kbPath := fs.String("kb", "", "knowledge base: .jsonl, .json, .csv, .yml or .yaml (required)")
 	queries := fs.String("queries", "", `labelled queries, JSON Lines {"query", "id"} (required)`)
@@ -151,6 +157,9 @@ func testKBFlags(fs *flag.FlagSet) func(context.Context, env) (any, error) {
 		}
 		if !(*unanswerable >= 0 && *unanswerable < 1) {
 			return nil, usagef("-unanswerable %v, want in [0, 1)", *unanswerable)
+		}
+		if *candidates < 1 || *candidates > maxCandidates {
+			return nil, usagef("-candidates %d, want in [1, %d]", *candidates, maxCandidates)
 		}
 		p := newProgress(e)
 		defer p.end()

@@ -148,6 +148,9 @@ func trainRankerFlags(fs *flag.FlagSet) func(context.Context, env) (any, error) 
 		if err := required(map[string]string{"kb": *kbPath, "queries": *queries, "out": *out}); err != nil {
 			return nil, err
 		}
+		if err := atLeast("trees", *trees, 0); err != nil {
+			return nil, err
+		}
 		p := newProgress(e)
 		defer p.end()
 		faqs, _, err := kb.LoadFile(*kbPath)
