@@ -5,6 +5,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"os"
 	"slices"
 	"time"
 
@@ -79,6 +80,9 @@ func testIntentFlags(fs *flag.FlagSet) func(context.Context, env) (any, error) {
 		}
 		if err := atLeast("pairs", *pairs, 0); err != nil {
 			return nil, err
+		}
+		if fi, err := os.Stat(*out); *out != "" && err == nil && !fi.IsDir() {
+			return nil, fmt.Errorf("-out %s: not a folder", *out)
 		}
 		p := newProgress(e)
 		defer p.end()

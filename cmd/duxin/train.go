@@ -65,6 +65,9 @@ func trainIntentFlags(fs *flag.FlagSet) func(context.Context, env) (any, error) 
 		if !(*split >= 0 && *split < 0.5) {
 			return nil, usagef("-split %v, want in [0, 0.5)", *split)
 		}
+		if err := checkOut(*out); err != nil {
+			return nil, err
+		}
 		p := newProgress(e)
 		defer p.end()
 		exs, err := intent.ReadFile(*data)
@@ -149,6 +152,9 @@ func trainRankerFlags(fs *flag.FlagSet) func(context.Context, env) (any, error) 
 			return nil, err
 		}
 		if err := atLeast("trees", *trees, 0); err != nil {
+			return nil, err
+		}
+		if err := checkOut(*out); err != nil {
 			return nil, err
 		}
 		p := newProgress(e)
@@ -241,6 +247,9 @@ func trainRecommendFlags(fs *flag.FlagSet) func(context.Context, env) (any, erro
 	seed := fs.Uint64("seed", 1, "training seed")
 	return func(ctx context.Context, e env) (any, error) {
 		if err := required(map[string]string{"events": *eventsPath, "out": *out}); err != nil {
+			return nil, err
+		}
+		if err := checkOut(*out); err != nil {
 			return nil, err
 		}
 		p := newProgress(e)
