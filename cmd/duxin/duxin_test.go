@@ -345,6 +345,8 @@ func TestUsageAndExitCodes(t *testing.T) {
 	badQueries := write("q.jsonl", `{"query":"转账","id":"a"}`+"\n"+`{"query":"到账","id":"zz"}`+"\n")
 	badEvents := write("events.jsonl", `{"user":"u","time":1700000000,"type":"ask","question":"a"}`+"\n"+`{"user":"u","time":"noon","type":"x.y"}`+"\n")
 	notAModel := write("not.model", "this is not a model")
+	empty := write("empty.jsonl", "")
+	noAsks := write("noasks.jsonl", `{"user":"u","time":1700000000,"type":"x.y"}`+"\n")
 
 	tests := []struct {
 		name string
@@ -379,6 +381,8 @@ func TestUsageAndExitCodes(t *testing.T) {
 		{"out a folder", []string{"train", "ranker", "-kb", "none.jsonl", "-queries", "none.jsonl", "-out", dir}, exitFailure, []string{"write " + dir + ": is a folder"}},
 		{"recommend out a folder", []string{"train", "recommend", "-events", "none.jsonl", "-out", dir}, exitFailure, []string{"write " + dir + ": is a folder"}},
 		{"report out a file", []string{"test", "intent", "-model", "none.model", "-data", "none.jsonl", "-out", goodKB}, exitFailure, []string{"-out " + goodKB + ": not a folder"}},
+		{"no intent examples", []string{"train", "intent", "-data", empty, "-out", filepath.Join(dir, "m")}, exitFailure, []string{"empty.jsonl: no examples to train on"}},
+		{"no asks", []string{"train", "recommend", "-events", noAsks, "-out", filepath.Join(dir, "m")}, exitFailure, []string{"training on 1 events: failed after", "noasks.jsonl: recommend: "}},
 		{"bad addr", []string{"serve", "-kb", "none.jsonl", "-addr", "nowhere"}, exitUsage, []string{`-addr "nowhere"`, "missing port"}},
 		{"bad intents file", []string{"train", "intent", "-data", badIntents, "-out", filepath.Join(dir, "m")}, exitFailure, []string{"bad.jsonl:3", "intent"}},
 		{"missing file", []string{"train", "intent", "-data", filepath.Join(dir, "none.jsonl"), "-out", filepath.Join(dir, "m")}, exitFailure, []string{"none.jsonl"}},
@@ -410,6 +414,9 @@ func TestUsageAndExitCodes(t *testing.T) {
 				if !strings.Contains(text, w) {
 					t.Errorf("output lacks %q:\n%s", w, text)
 				}
+			}
+			if strings.Contains(errOut, "done in") && code != exitOK {
+				t.Errorf("a failed command says a stage is done:\n%s", errOut)
 			}
 		})
 	}

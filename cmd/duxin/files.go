@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -99,6 +100,15 @@ func outError(path string, err error) error {
 		err = le.Err
 	}
 	return fmt.Errorf("write %s: %w", path, err)
+}
+
+// inFile names the file whose contents err is about (no examples in it,
+// nothing to learn from it), unless err is the context's.
+func inFile(ctx context.Context, path string, err error) error {
+	if err == nil || ctx.Err() != nil {
+		return err
+	}
+	return fmt.Errorf("%s: %w", path, err)
 }
 
 // readModelFile reads a model file and its hex SHA-256.
