@@ -198,6 +198,8 @@ func TestBadInput(t *testing.T) {
 		{"events missing user", "POST", "/events", `{"events":[{"type":"card.bind"}]}`, 400, "events[0].user: missing"},
 		{"events unknown user", "POST", "/events", `{"events":[{"user":"a","type":"x.y"},{"user":"nobody","type":"x.y"}]}`, 404, `unknown user "nobody"`},
 		{"events ask without question", "POST", "/events", `{"events":[{"user":"a","type":"ask"}]}`, 400, "events[0].question: missing for an ask"},
+		{"events search without text", "POST", "/events", `{"events":[{"user":"a","type":"search"}]}`, 400, "events[0].text: missing for a search"},
+		{"events search with blank text", "POST", "/events", `{"events":[{"user":"a","type":"x.y"},{"user":"a","type":"search","text":" \u3000 "}]}`, 400, "events[1].text: missing for a search"},
 		{"events bad time", "POST", "/events", `{"events":[{"user":"a","type":"x.y","time":"yesterday"}]}`, 400, "RFC 3339"},
 		{"events time as number", "POST", "/events", `{"events":[{"user":"a","type":"x.y","time":1700000000}]}`, 400, "RFC 3339"},
 		{"events in the future", "POST", "/events", `{"events":[{"user":"a","type":"x.y","time":"2999-01-01T00:00:00Z"}]}`, 400, "events.time: 2999-01-01T00:00:00Z is more than"},
