@@ -226,6 +226,8 @@ func TestBadInput(t *testing.T) {
 		{"feedback unknown user", "POST", "/feedback", `{"user":"nobody","id":"transfer-bank-arrival-time","kind":"dismiss"}`, 404, "unknown user"},
 		{"feedback form body", "POST", "/feedback", `user=a`, 400, "malformed JSON"},
 		{"health wrong method", "POST", "/health", "", 405, "use GET"},
+		{"health malformed query", "GET", "/health?x=%zz", "", 400, "malformed query string"},
+		{"entry malformed query", "GET", "/kb/transfer-bank-arrival-time?%zz", "", 400, "malformed query string"},
 		{"unknown endpoint", "GET", "/nope", "", 404, "no such endpoint: /nope"},
 	}
 	for _, tt := range tests {
@@ -250,6 +252,7 @@ func TestBadInput(t *testing.T) {
 			if code == 405 && hdr.Get("Allow") == "" {
 				t.Errorf("405 without an Allow header")
 			}
+			checkDocumented(t, h, tt.method, tt.target, code)
 		})
 	}
 }
@@ -298,6 +301,7 @@ func TestNoServerErrors(t *testing.T) {
 				if code >= 500 {
 					t.Errorf("%s %s %q: status %d: %s", method, path, body, code, resp)
 				}
+				checkDocumented(t, h, method, path, code)
 			}
 		}
 	}
@@ -438,6 +442,7 @@ func TestDeadline(t *testing.T) {
 	if took := time.Since(start); code != 503 || took > 5*time.Second {
 		t.Errorf("status %d after %v (%s), want 503 after about 50ms", code, took, body)
 	}
+	checkDocumented(t, h, "POST", "/classify", code)
 	// A client that has gone away is not waited for either.
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
