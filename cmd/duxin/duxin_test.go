@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -428,5 +429,78 @@ func TestUsageAndExitCodes(t *testing.T) {
 	code, _, errOut := cli(t, "test", "intent", "-model", notAModel, "-data", tmp)
 	if code != exitFailure || !strings.Contains(errOut, "not.model") {
 		t.Errorf("corrupt model: exit %d, %s", code, errOut)
+	}
+}
+
+// TestREADMESample: the sample output in the README's "The duxin command"
+// is what the commands print, but for times, latencies and the tokenizer's
+// identity; paths are compared by base name, a hash cut with … by its
+// prefix (on amd64 only: elsewhere fused multiply-adds may change the
+// model's bytes).
+func TestREADMESample(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := sampleDir(t)
+	model, trained := sampleIntentModel(t)
+	tested := mustCLI(t, "test", "intent", "-model", model, "-data", filepath.Join(dir, "intents.jsonl"), "-split", "0.2",
+		"-out", filepath.Join(t.TempDir(), "results"))
+	outputs := map[string]map[string]any{"train intent": trained, "test intent": tested}
+	lines := strings.Split(string(readme), "\n")
+	seen := 0
+	for i := 0; i < len(lines); i++ {
+		cmdline, ok := strings.CutPrefix(lines[i], "$ duxin ")
+		if !ok {
+			continue
+		}
+		var block strings.Builder
+		for i++; i < len(lines); i++ {
+			block.WriteString(lines[i] + "\n")
+			if lines[i] == "}" {
+				break
+			}
+		}
+		var shown map[string]any
+		if err := json.Unmarshal([]byte(block.String()), &shown); err != nil {
+			t.Errorf("README: the output of duxin %s is not JSON: %v", cmdline, err)
+			continue
+		}
+		words := strings.Fields(cmdline)
+		got := outputs[strings.Join(words[:2], " ")]
+		if got == nil {
+			t.Errorf("README shows duxin %s, which this test does not run", cmdline)
+			continue
+		}
+		seen++
+		for k, v := range got {
+			switch k {
+			case "seconds", "p50_us", "p99_us", "tokenizer":
+				continue
+			}
+			w, ok := shown[k]
+			switch s, isString := v.(string); {
+			case !ok:
+				t.Errorf("README: duxin %s lacks %q (%v)", cmdline, k, v)
+			case isString && strings.HasSuffix(fmt.Sprint(w), "…"):
+				if runtime.GOARCH == "amd64" && !strings.HasPrefix(s, strings.TrimSuffix(fmt.Sprint(w), "…")) {
+					t.Errorf("README: duxin %s shows %s %v, the command prints %s", cmdline, k, w, s)
+				}
+			case isString:
+				if filepath.Base(s) != filepath.Base(fmt.Sprint(w)) {
+					t.Errorf("README: duxin %s shows %s %v, the command prints %s", cmdline, k, w, s)
+				}
+			case !cmp.Equal(v, w):
+				t.Errorf("README: duxin %s shows %s %v, the command prints %v", cmdline, k, w, v)
+			}
+		}
+		for k := range shown {
+			if _, ok := got[k]; !ok {
+				t.Errorf("README: duxin %s shows %q, which the command does not print", cmdline, k)
+			}
+		}
+	}
+	if seen != len(outputs) {
+		t.Errorf("README shows the output of %d commands, want %d", seen, len(outputs))
 	}
 }
