@@ -35,8 +35,12 @@
 // Bodies must be application/json (so that a form on another site cannot
 // post to the API), valid UTF-8, one JSON object without unknown fields, and
 // at most [Limits].Body bytes; texts at most [Limits].Text characters;
-// limits from 1 to [Limits].Results. Every violation is a 4xx answer whose
-// error says what is wrong, in the client's terms (field names, JSON types):
+// limits from 1 to [Limits].Results. Field names match exactly, case
+// included ({"TEXT": …} is an unknown field, where encoding/json would take
+// it for "text"), and a field given twice is refused (encoding/json would
+// keep the last). Every violation is a 4xx answer whose error says what is
+// wrong, in the client's terms (the field's path, list indexes included, as
+// in events[1].time; JSON types):
 // 400 for a bad value, 404 for an unknown route, entry or user, 405 (with an
 // Allow header) for a wrong method, 413 for a body over the limit, 415 for
 // another content type. A client never causes a 5xx.

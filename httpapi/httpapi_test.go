@@ -170,7 +170,15 @@ func TestBadInput(t *testing.T) {
 		{"upsert unknown field", "POST", "/kb", `{"id":"x","question":"y","colour":"red"}`, 400, `unknown field "colour"`},
 		{"upsert similar not a list", "POST", "/kb", `{"id":"x","question":"y","similar":"z"}`, 400, `field "similar": want a list, got string`},
 		{"upsert long answer", "POST", "/kb", `{"id":"x","question":"y","answer":"` + strings.Repeat("长", 2001) + `"}`, 400, "answer: 2001 characters"},
-		{"upsert bad window", "POST", "/kb", `{"id":"x","question":"y","triggers":[{"event":"a.b","window":"3x"}]}`, 400, `bad duration "3x"`},
+		{"upsert bad window", "POST", "/kb", `{"id":"x","question":"y","triggers":[{"event":"a.b","window":"3x"}]}`, 400, `field "triggers[0].window": bad duration "3x"`},
+		{"upsert window a number", "POST", "/kb", `{"id":"x","question":"q","triggers":[{"event":"e","window":"2h","weight":0.5},{"event":"e","window":5,"weight":0.5}]}`, 400, `field "triggers[1].window": want a duration such as "90s", "2h" or "7d", got number`},
+		{"upsert weight a string", "POST", "/kb", `{"id":"x","question":"q","triggers":[{"event":"e","window":"2h","weight":"high"}]}`, 400, `field "triggers[0].weight": want a number, got string`},
+		{"upsert priority a fraction", "POST", "/kb", `{"id":"x","question":"q","priority":1.5}`, 400, `field "priority": want a whole number, got 1.5`},
+		{"upsert bad valid_from", "POST", "/kb", `{"id":"x","question":"q","valid_from":"tomorrow"}`, 400, `field "valid_from": want an RFC 3339 time such as "2006-01-02T15:04:05+08:00", got "tomorrow"`},
+		{"upsert unknown nested field", "POST", "/kb", `{"id":"x","question":"q","triggers":[{"event":"e","window":"2h","colour":"red"}]}`, 400, `unknown field "triggers[0].colour"`},
+		{"upsert field in capitals", "POST", "/kb", `{"ID":"x","question":"q"}`, 400, `unknown field "ID" (names are case-sensitive: "id")`},
+		{"upsert field twice", "POST", "/kb", `{"id":"x","question":"q","id":"y"}`, 400, `field "id" given twice`},
+		{"upsert attr twice", "POST", "/kb", `{"id":"x","question":"q","triggers":[{"event":"e","window":"2h","attrs":{"a":"1","a":"2"}}]}`, 400, `field "triggers[0].attrs.a" given twice`},
 		{"upsert wrong method", "GET", "/kb", "", 405, "use POST"},
 		{"classify malformed", "POST", "/classify", `{"text":`, 400, "malformed JSON"},
 		{"classify not an object", "POST", "/classify", `["我要查账单"]`, 400, "malformed JSON: want an object"},
@@ -178,6 +186,8 @@ func TestBadInput(t *testing.T) {
 		{"classify unknown field", "POST", "/classify", `{"txt":"我要查账单"}`, 400, `unknown field "txt"`},
 		{"classify trailing data", "POST", "/classify", `{"text":"我要查账单"} {}`, 400, "after the object"},
 		{"classify wrong type", "POST", "/classify", `{"text":42}`, 400, `field "text": want a string, got number`},
+		{"classify text in capitals", "POST", "/classify", `{"TEXT":"转账"}`, 400, `unknown field "TEXT" (names are case-sensitive: "text")`},
+		{"classify text twice", "POST", "/classify", `{"text":"查账单","text":"转账"}`, 400, `field "text" given twice`},
 		{"classify empty text", "POST", "/classify", `{"text":""}`, 400, "text: empty"},
 		{"classify blank text", "POST", "/classify", `{"text":" \n\t "}`, 400, "text: empty"},
 		{"classify oversized text", "POST", "/classify", `{"text":"` + long + `"}`, 400, "more than the limit"},
@@ -198,10 +208,16 @@ func TestBadInput(t *testing.T) {
 		{"events missing user", "POST", "/events", `{"events":[{"type":"card.bind"}]}`, 400, "events[0].user: missing"},
 		{"events unknown user", "POST", "/events", `{"events":[{"user":"a","type":"x.y"},{"user":"nobody","type":"x.y"}]}`, 404, `unknown user "nobody"`},
 		{"events ask without question", "POST", "/events", `{"events":[{"user":"a","type":"ask"}]}`, 400, "events[0].question: missing for an ask"},
+		{"events search without text", "POST", "/events", `{"events":[{"user":"a","type":"search"}]}`, 400, "events[0].text: missing for a search"},
+		{"events search with blank text", "POST", "/events", `{"events":[{"user":"a","type":"x.y"},{"user":"a","type":"search","text":" \u3000 "}]}`, 400, "events[1].text: missing for a search"},
 		{"events bad time", "POST", "/events", `{"events":[{"user":"a","type":"x.y","time":"yesterday"}]}`, 400, "RFC 3339"},
 		{"events time as number", "POST", "/events", `{"events":[{"user":"a","type":"x.y","time":1700000000}]}`, 400, "RFC 3339"},
-		{"events in the future", "POST", "/events", `{"events":[{"user":"a","type":"x.y","time":"2999-01-01T00:00:00Z"}]}`, 400, "events.time: 2999-01-01T00:00:00Z is more than"},
-		{"events attrs not strings", "POST", "/events", `{"events":[{"user":"a","type":"x.y","attrs":{"n":1}}]}`, 400, "malformed JSON"},
+		{"events in the future", "POST", "/events", `{"events":[{"user":"a","type":"x.y","time":"2999-01-01T00:00:00Z"}]}`, 400, "events[0].time: 2999-01-01T00:00:00Z is more than"},
+		{"events second in the future", "POST", "/events", `{"events":[{"user":"a","type":"x.y"},{"user":"a","type":"x.y","time":"2999-01-01T00:00:00Z"}]}`, 400, "events[1].time: 2999-01-01T00:00:00Z is more than"},
+		{"events attrs not strings", "POST", "/events", `{"events":[{"user":"a","type":"x.y","attrs":{"n":1}}]}`, 400, `malformed JSON: field "events[0].attrs.n": want a string, got number`},
+		{"events second time bad", "POST", "/events", `{"events":[{"user":"a","type":"x.y"},{"user":"a","type":"x.y","time":1700000000}]}`, 400, `field "events[1].time": want an RFC 3339 time`},
+		{"events user in capitals", "POST", "/events", `{"events":[{"User":"a","type":"x.y"}]}`, 400, `unknown field "events[0].User"`},
+		{"feedback kind twice", "POST", "/feedback", `{"user":"a","id":"transfer-bank-arrival-time","kind":"love","kind":"dismiss"}`, 400, `field "kind" given twice`},
 		{"events too many", "POST", "/events", `{"events":[` + strings.Repeat(`{"user":"a","type":"x.y"},`, 100) + `{"user":"a","type":"x.y"}]}`, 400, "more than the limit of 100"},
 		{"events wrong method", "GET", "/events", "", 405, "use POST"},
 		{"feedback bad kind", "POST", "/feedback", `{"user":"a","id":"transfer-bank-arrival-time","kind":"love"}`, 400, `kind: want "dismiss", "resolve", "click" or "impression", got "love"`},
@@ -210,6 +226,8 @@ func TestBadInput(t *testing.T) {
 		{"feedback unknown user", "POST", "/feedback", `{"user":"nobody","id":"transfer-bank-arrival-time","kind":"dismiss"}`, 404, "unknown user"},
 		{"feedback form body", "POST", "/feedback", `user=a`, 400, "malformed JSON"},
 		{"health wrong method", "POST", "/health", "", 405, "use GET"},
+		{"health malformed query", "GET", "/health?x=%zz", "", 400, "malformed query string"},
+		{"entry malformed query", "GET", "/kb/transfer-bank-arrival-time?%zz", "", 400, "malformed query string"},
 		{"unknown endpoint", "GET", "/nope", "", 404, "no such endpoint: /nope"},
 	}
 	for _, tt := range tests {
@@ -234,6 +252,7 @@ func TestBadInput(t *testing.T) {
 			if code == 405 && hdr.Get("Allow") == "" {
 				t.Errorf("405 without an Allow header")
 			}
+			checkDocumented(t, h, tt.method, tt.target, code)
 		})
 	}
 }
@@ -282,6 +301,7 @@ func TestNoServerErrors(t *testing.T) {
 				if code >= 500 {
 					t.Errorf("%s %s %q: status %d: %s", method, path, body, code, resp)
 				}
+				checkDocumented(t, h, method, path, code)
 			}
 		}
 	}
@@ -422,6 +442,7 @@ func TestDeadline(t *testing.T) {
 	if took := time.Since(start); code != 503 || took > 5*time.Second {
 		t.Errorf("status %d after %v (%s), want 503 after about 50ms", code, took, body)
 	}
+	checkDocumented(t, h, "POST", "/classify", code)
 	// A client that has gone away is not waited for either.
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

@@ -23,8 +23,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v) // the client may have gone; nothing to do about it
 }
 
-// readJSON decodes one JSON object from the body into dst, refusing unknown
-// fields, trailing data and bodies over the limit.
+// readJSON decodes one JSON object from the body into dst, refusing bodies
+// over the limit, trailing data, and what checkShape refuses: unknown
+// fields (names match exactly, case included), a field given twice, a value
+// that does not suit its field (the error names the field's path).
 func (h *Handler) readJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 	// The whole body first: one over the limit is 413 whatever it holds,
 	// and its bytes are checked before the decoder (which would quietly
@@ -54,6 +56,11 @@ func (h *Handler) readJSON(w http.ResponseWriter, r *http.Request, dst any) erro
 	if bytes.TrimSpace(body)[0] != '{' {
 		return badRequest("malformed JSON: want an object")
 	}
+	if json.Valid(body) { // else the decoder says where the syntax breaks
+		if err := checkShape(body, reflect.TypeOf(dst)); err != nil {
+			return badRequest("malformed JSON: %v", err)
+		}
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
@@ -74,24 +81,10 @@ func jsonProblem(err error) string {
 	case errors.As(err, &se):
 		return fmt.Sprintf("syntax error at byte %d", se.Offset)
 	case errors.As(err, &te):
-		want := "a string"
-		switch te.Type.Kind() {
-		case reflect.Struct, reflect.Map:
-			want = "an object"
-			if te.Type.String() == "time.Time" {
-				want = "an RFC 3339 time"
-			}
-		case reflect.Slice, reflect.Array:
-			want = "a list"
-		case reflect.Int, reflect.Int64, reflect.Float64, reflect.Uint64:
-			want = "a number"
-		case reflect.Bool:
-			want = "true or false"
-		}
 		if te.Field == "" {
-			return fmt.Sprintf("want %s, got %s", want, te.Value)
+			return fmt.Sprintf("want %s, got %s", want(te.Type), te.Value)
 		}
-		return fmt.Sprintf("field %q: want %s, got %s", te.Field, want, te.Value)
+		return fmt.Sprintf("field %q: want %s, got %s", te.Field, want(te.Type), te.Value)
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return "the body ends before the object does"
 	case strings.HasPrefix(err.Error(), "json: unknown field "):

@@ -1,13 +1,19 @@
 package httpapi_test
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
+	"net/url"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/duxin-ai/duxin/httpapi"
+	"github.com/duxin-ai/duxin/kb"
 )
 
 // document is the part of an OpenAPI document the tests read.
@@ -140,5 +146,111 @@ func TestOpenAPIServerIsTheMountPoint(t *testing.T) {
 	code, _, body := do(t, mux, "GET", "/api/nope", "")
 	if code != 404 || !strings.Contains(string(body), "no such endpoint: /api/nope") {
 		t.Errorf("GET /api/nope: %d %s", code, body)
+	}
+}
+
+// checkDocumented fails t unless h's OpenAPI document lists status among
+// the responses of the operation serving method and target (for 405, of
+// every operation on the path). A target no documented path matches is
+// skipped: the 404 of an unknown endpoint.
+func checkDocumented(t *testing.T, h *httpapi.Handler, method, target string, status int) {
+	t.Helper()
+	type op struct {
+		Responses map[string]json.RawMessage `json:"responses"`
+	}
+	doc, _ := operations(t, h.OpenAPI())
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, raw := range doc.Paths {
+		item := map[string]op{}
+		for key, v := range raw {
+			var o op
+			if err := json.Unmarshal(v, &o); err == nil && o.Responses != nil {
+				item[key] = o
+			}
+		}
+		segs := strings.Split(path, "/")
+		for i, seg := range segs {
+			if strings.HasPrefix(seg, "{") {
+				segs[i] = "[^/]+"
+			} else {
+				segs[i] = regexp.QuoteMeta(seg)
+			}
+		}
+		if !regexp.MustCompile("^" + strings.Join(segs, "/") + "$").MatchString(u.Path) {
+			continue
+		}
+		code := strconv.Itoa(status)
+		o, ok := item[strings.ToLower(method)]
+		if !ok {
+			if status != http.StatusMethodNotAllowed {
+				t.Errorf("%s %s: %d, but the document has no %s operation on %s", method, target, status, method, path)
+			}
+			for m, other := range item {
+				if _, ok := other.Responses[code]; !ok {
+					t.Errorf("%s %s: %d, not among the responses of %s %s", method, target, status, strings.ToUpper(m), path)
+				}
+			}
+			return
+		}
+		if _, ok := o.Responses[code]; !ok {
+			t.Errorf("%s %s: %d, not among the documented responses of %s %s", method, target, status, method, path)
+		}
+		return
+	}
+}
+
+// TestOpenAPIHitFields: the document's Hit.field enum has every field a
+// hit can match in.
+func TestOpenAPIHitFields(t *testing.T) {
+	var doc struct {
+		Components struct {
+			Schemas struct {
+				Hit struct {
+					Properties struct {
+						Field struct {
+							Enum []string `json:"enum"`
+						} `json:"field"`
+					} `json:"properties"`
+				} `json:"Hit"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(newFull(t).OpenAPI(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	enum := doc.Components.Schemas.Hit.Properties.Field.Enum
+	for _, f := range []kb.Field{kb.FieldQuestion, kb.FieldSimilar, kb.FieldAnswer} {
+		if !slices.Contains(enum, string(f)) {
+			t.Errorf("Hit.field enum %v lacks %q", enum, f)
+		}
+	}
+}
+
+// brokenKB fails every call, as a knowledge base whose store is down.
+type brokenKB struct{}
+
+func (brokenKB) Search(context.Context, kb.Query) ([]kb.Hit, error) {
+	return nil, errors.New("store down")
+}
+func (brokenKB) Get(context.Context, string) (kb.FAQ, error) {
+	return kb.FAQ{}, errors.New("store down")
+}
+
+// TestOpenAPIServerErrors: a failing knowledge base is a 500 that tells the
+// client nothing of the cause, as documented.
+func TestOpenAPIServerErrors(t *testing.T) {
+	h, err := httpapi.New(brokenKB{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, target := range []string{"/search?q=x", "/kb/x"} {
+		code, _, body := do(t, h, "GET", target, "")
+		if code != 500 || strings.Contains(string(body), "store down") {
+			t.Errorf("GET %s: %d %s, want 500 without the cause", target, code, body)
+		}
+		checkDocumented(t, h, "GET", target, code)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -377,12 +378,32 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err := h.o.rec.Record(r.Context(), evs...); err != nil {
 		if errors.Is(err, recommend.ErrInvalidEvent) {
-			return badRequest("events%s", eventProblem(err))
+			return badRequest("%s%s", refusedEvent(err, len(evs)), eventProblem(err))
 		}
 		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]int{"recorded": len(evs)})
 	return nil
+}
+
+// eventIndex finds the index of the event the recommender refused in its
+// error ("recommend: record: event 3: …"): each event passed Validate
+// here, so what it refuses is what only it knows (a time too far ahead of
+// its clock).
+var eventIndex = regexp.MustCompile(`(?:^|: )event (\d+): `)
+
+// refusedEvent is "events[i]" for the event err names, or "events" when it
+// names none.
+func refusedEvent(err error, n int) string {
+	if m := eventIndex.FindStringSubmatch(err.Error()); m != nil {
+		if i, aerr := strconv.Atoi(m[1]); aerr == nil && i < n {
+			return fmt.Sprintf("events[%d]", i)
+		}
+	}
+	if n == 1 {
+		return "events[0]"
+	}
+	return "events"
 }
 
 // eventProblem renders an event's validation error as ".field: problem".

@@ -56,7 +56,8 @@ type Event struct {
 	// Question is the knowledge-base id an ask event is about; required for
 	// TypeAsk and ignored otherwise.
 	Question string
-	// Text is what the user typed, for TypeSearch (and optionally TypeAsk).
+	// Text is what the user typed: required (not blank) for TypeSearch,
+	// optional for TypeAsk.
 	Text string
 }
 
@@ -74,7 +75,8 @@ const (
 )
 
 // Validate reports the first problem that makes e unusable: a missing user,
-// time or type, an ask without a question, invalid UTF-8, a field or an
+// time or type, an ask without a question, a search without text (or
+// only space), invalid UTF-8, a field or an
 // attribute count over its limit ([MaxAttrs], [MaxFieldBytes],
 // [MaxTextBytes]). The error is a [*FieldError] without file and line.
 func (e *Event) Validate() error {
@@ -90,6 +92,8 @@ func (e *Event) Validate() error {
 		return bad("type", "missing")
 	case e.Type == TypeAsk && e.Question == "":
 		return bad("question", "missing for an ask")
+	case e.Type == TypeSearch && strings.TrimSpace(e.Text) == "":
+		return bad("text", "missing for a search")
 	}
 	for _, f := range [...]struct {
 		name, v string

@@ -44,6 +44,9 @@ func TestReadEventsErrors(t *testing.T) {
 		{"missing time", `{"user":"u","type":"bill.view"}`, "recommend: log.jsonl:1: field time: invalid event: missing"},
 		{"bad time", `{"user":"u","time":"noon","type":"bill.view"}`, "recommend: log.jsonl:1: field time: invalid event"},
 		{"ask without question", `{"user":"u","time":5,"type":"ask"}`, "recommend: log.jsonl:1: field question: invalid event: missing for an ask"},
+		{"search without text", `{"user":"u","time":5,"type":"search"}`, "recommend: log.jsonl:1: field text: invalid event: missing for a search"},
+		{"search with blank text", `{"user":"u","time":5,"type":"search","text":" \u3000\t"}`, "recommend: log.jsonl:1: field text: invalid event: missing for a search"},
+		{"search later in the log", `{"user":"u","time":5,"type":"search","text":"电子回单"}` + "\n" + `{"user":"u","time":6,"type":"search","text":""}`, "recommend: log.jsonl:2: field text: invalid event: missing for a search"},
 		{"unknown field", `{"user":"u","time":5,"type":"ask","question":"q","extra":1}`, "recommend: log.jsonl:1: field extra: invalid event: unknown field"},
 		{"bad attrs", `{"user":"u","time":5,"type":"x","attrs":{"a":1}}`, "recommend: log.jsonl:1: field attrs: invalid event"},
 	}

@@ -64,8 +64,20 @@ func required(flags map[string]string) error {
 	return nil
 }
 
+// atLeast returns a usage error when the value v of flag name is below lo.
+func atLeast(name string, v, lo int) error {
+	if v < lo {
+		return usagef("-%s %d, want ≥ %d", name, v, lo)
+	}
+	return nil
+}
+
 // run runs the command line args and returns the exit code.
 func run(ctx context.Context, args []string, e env) int {
+	if len(args) > 1 && args[0] == "help" {
+		// duxin help train [intent] is duxin train [intent] -h.
+		return run(ctx, append(slices.Clone(args[1:]), "-h"), e)
+	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
 		w := e.stdout
 		if len(args) == 0 {
@@ -169,8 +181,9 @@ commands:
 		fmt.Fprintf(w, "  %-16s %s\n", c.name, firstLine(c.summary))
 	}
 	fmt.Fprint(w, `
-Run "duxin <command> -h" for a command's flags. Exit codes: 0 success,
-1 failure (the error names the file, line and field), 2 usage error.
+Run "duxin <command> -h" or "duxin help <command>" for a command's flags.
+Exit codes: 0 success, 1 failure (the error names the file, line and
+field), 2 usage error.
 `)
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +20,7 @@ import (
 	"github.com/duxin-ai/duxin/recommend"
 	"github.com/duxin-ai/duxin/recommend/simulate"
 	"github.com/duxin-ai/duxin/sampledata"
+	"github.com/duxin-ai/duxin/tokenize"
 	"github.com/duxin-ai/duxin/tokenize/jieba"
 )
 
@@ -314,6 +316,19 @@ func TestTrainTestRecommend(t *testing.T) {
 	golden(t, "test-recommend-trained", mustCLI(t, "test", "recommend", "-events", later, "-kb", faq))
 }
 
+// TestMaxCandidatesIsKBs: -candidates is checked against kb's own limit.
+func TestMaxCandidatesIsKBs(t *testing.T) {
+	for n, ok := range map[int]bool{maxCandidates: true, maxCandidates + 1: false} {
+		ix, err := kb.New(tokenize.Bigram(), kb.WithCandidates(n))
+		if (err == nil) != ok {
+			t.Errorf("kb.New with %d candidates: %v", n, err)
+		}
+		if ix != nil {
+			ix.Close()
+		}
+	}
+}
+
 // TestUsageAndExitCodes: -h everywhere (exit 0), usage errors (exit 2),
 // failures (exit 1) whose message names the file, line and field.
 func TestUsageAndExitCodes(t *testing.T) {
@@ -331,6 +346,8 @@ func TestUsageAndExitCodes(t *testing.T) {
 	badQueries := write("q.jsonl", `{"query":"转账","id":"a"}`+"\n"+`{"query":"到账","id":"zz"}`+"\n")
 	badEvents := write("events.jsonl", `{"user":"u","time":1700000000,"type":"ask","question":"a"}`+"\n"+`{"user":"u","time":"noon","type":"x.y"}`+"\n")
 	notAModel := write("not.model", "this is not a model")
+	empty := write("empty.jsonl", "")
+	noAsks := write("noasks.jsonl", `{"user":"u","time":1700000000,"type":"x.y"}`+"\n")
 
 	tests := []struct {
 		name string
@@ -344,11 +361,33 @@ func TestUsageAndExitCodes(t *testing.T) {
 		{"unknown kind", []string{"train", "dragon"}, exitUsage, []string{`unknown command "train dragon"`, "train ranker"}},
 		{"group alone", []string{"test"}, exitUsage, []string{"test intent"}},
 		{"group help", []string{"test", "-h"}, exitOK, []string{"test recommend"}},
+		{"help group", []string{"help", "train"}, exitOK, []string{"usage: duxin train <kind>", "train recommend"}},
+		{"help command", []string{"help", "test", "kb"}, exitOK, []string{"usage: duxin test kb", "-candidates"}},
+		{"help unknown", []string{"help", "fly"}, exitUsage, []string{`unknown command "fly"`}},
 		{"unknown flag", []string{"train", "intent", "-bogus"}, exitUsage, []string{"flag provided but not defined: -bogus"}},
 		{"missing flags", []string{"train", "ranker"}, exitUsage, []string{"missing -kb, -out, -queries"}},
 		{"extra argument", []string{"test", "intent", "-model", "m", "-data", "d", "extra"}, exitUsage, []string{`unexpected argument "extra"`}},
 		{"bad split", []string{"train", "intent", "-data", badIntents, "-out", "x", "-split", "0.9"}, exitUsage, []string{"-split 0.9"}},
 		{"routes without intent", []string{"serve", "-kb", goodKB, "-routes", "r.jsonl"}, exitUsage, []string{"-routes needs -intent"}},
+		// Bad flag values are refused before any work: the files named do
+		// not exist, so a check made after reading them would exit 1.
+		{"negative pairs", []string{"test", "intent", "-model", "none.model", "-data", "none.jsonl", "-pairs", "-1"}, exitUsage, []string{"-pairs -1, want ≥ 0"}},
+		{"negative candidates", []string{"test", "kb", "-kb", "none.jsonl", "-queries", "none.jsonl", "-candidates", "-1"}, exitUsage, []string{"-candidates -1, want in [1, 10000]"}},
+		{"too many candidates", []string{"test", "kb", "-kb", "none.jsonl", "-queries", "none.jsonl", "-candidates", "10001"}, exitUsage, []string{"-candidates 10001"}},
+		{"bad unanswerable", []string{"test", "kb", "-kb", "none.jsonl", "-queries", "none.jsonl", "-unanswerable", "1"}, exitUsage, []string{"-unanswerable 1"}},
+		{"negative trees", []string{"train", "ranker", "-kb", "none.jsonl", "-queries", "none.jsonl", "-out", "x", "-trees", "-3"}, exitUsage, []string{"-trees -3, want ≥ 0"}},
+		{"no negatives", []string{"test", "recommend", "-events", "none.jsonl", "-negatives", "0"}, exitUsage, []string{"-negatives 0"}},
+		{"bad users", []string{"test", "recommend", "-events", "none.jsonl", "-users", "some"}, exitUsage, []string{`-users "some"`}},
+		{"bad test split", []string{"test", "intent", "-model", "none.model", "-data", "none.jsonl", "-split", "NaN"}, exitUsage, []string{"-split NaN"}},
+		{"negative seed", []string{"train", "recommend", "-events", "none.jsonl", "-out", "x", "-seed", "-1"}, exitUsage, []string{"-seed"}},
+		{"negative grace", []string{"serve", "-kb", "none.jsonl", "-grace", "-1s"}, exitUsage, []string{"-grace -1s, want ≥ 0"}},
+		{"out in no folder", []string{"train", "intent", "-data", "none.jsonl", "-out", filepath.Join(dir, "none", "o.model")}, exitFailure, []string{"write " + filepath.Join(dir, "none", "o.model") + ": no such file"}},
+		{"out a folder", []string{"train", "ranker", "-kb", "none.jsonl", "-queries", "none.jsonl", "-out", dir}, exitFailure, []string{"write " + dir + ": is a folder"}},
+		{"recommend out a folder", []string{"train", "recommend", "-events", "none.jsonl", "-out", dir}, exitFailure, []string{"write " + dir + ": is a folder"}},
+		{"report out a file", []string{"test", "intent", "-model", "none.model", "-data", "none.jsonl", "-out", goodKB}, exitFailure, []string{"-out " + goodKB + ": not a folder"}},
+		{"no intent examples", []string{"train", "intent", "-data", empty, "-out", filepath.Join(dir, "m")}, exitFailure, []string{"empty.jsonl: no examples to train on"}},
+		{"no asks", []string{"train", "recommend", "-events", noAsks, "-out", filepath.Join(dir, "m")}, exitFailure, []string{"training on 1 events: failed after", "noasks.jsonl: recommend: "}},
+		{"bad addr", []string{"serve", "-kb", "none.jsonl", "-addr", "nowhere"}, exitUsage, []string{`-addr "nowhere"`, "missing port"}},
 		{"bad intents file", []string{"train", "intent", "-data", badIntents, "-out", filepath.Join(dir, "m")}, exitFailure, []string{"bad.jsonl:3", "intent"}},
 		{"missing file", []string{"train", "intent", "-data", filepath.Join(dir, "none.jsonl"), "-out", filepath.Join(dir, "m")}, exitFailure, []string{"none.jsonl"}},
 		{"bad kb file", []string{"test", "kb", "-kb", badKB, "-queries", badQueries}, exitFailure, []string{"badkb.jsonl:2", "triggers[0].window"}},
@@ -380,6 +419,9 @@ func TestUsageAndExitCodes(t *testing.T) {
 					t.Errorf("output lacks %q:\n%s", w, text)
 				}
 			}
+			if strings.Contains(errOut, "done in") && code != exitOK {
+				t.Errorf("a failed command says a stage is done:\n%s", errOut)
+			}
 		})
 	}
 	// A model file that is not one names the file.
@@ -387,5 +429,78 @@ func TestUsageAndExitCodes(t *testing.T) {
 	code, _, errOut := cli(t, "test", "intent", "-model", notAModel, "-data", tmp)
 	if code != exitFailure || !strings.Contains(errOut, "not.model") {
 		t.Errorf("corrupt model: exit %d, %s", code, errOut)
+	}
+}
+
+// TestREADMESample: the sample output in the README's "The duxin command"
+// is what the commands print, but for times, latencies and the tokenizer's
+// identity; paths are compared by base name, a hash cut with … by its
+// prefix (on amd64 only: elsewhere fused multiply-adds may change the
+// model's bytes).
+func TestREADMESample(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := sampleDir(t)
+	model, trained := sampleIntentModel(t)
+	tested := mustCLI(t, "test", "intent", "-model", model, "-data", filepath.Join(dir, "intents.jsonl"), "-split", "0.2",
+		"-out", filepath.Join(t.TempDir(), "results"))
+	outputs := map[string]map[string]any{"train intent": trained, "test intent": tested}
+	lines := strings.Split(string(readme), "\n")
+	seen := 0
+	for i := 0; i < len(lines); i++ {
+		cmdline, ok := strings.CutPrefix(lines[i], "$ duxin ")
+		if !ok {
+			continue
+		}
+		var block strings.Builder
+		for i++; i < len(lines); i++ {
+			block.WriteString(lines[i] + "\n")
+			if lines[i] == "}" {
+				break
+			}
+		}
+		var shown map[string]any
+		if err := json.Unmarshal([]byte(block.String()), &shown); err != nil {
+			t.Errorf("README: the output of duxin %s is not JSON: %v", cmdline, err)
+			continue
+		}
+		words := strings.Fields(cmdline)
+		got := outputs[strings.Join(words[:2], " ")]
+		if got == nil {
+			t.Errorf("README shows duxin %s, which this test does not run", cmdline)
+			continue
+		}
+		seen++
+		for k, v := range got {
+			switch k {
+			case "seconds", "p50_us", "p99_us", "tokenizer":
+				continue
+			}
+			w, ok := shown[k]
+			switch s, isString := v.(string); {
+			case !ok:
+				t.Errorf("README: duxin %s lacks %q (%v)", cmdline, k, v)
+			case isString && strings.HasSuffix(fmt.Sprint(w), "…"):
+				if runtime.GOARCH == "amd64" && !strings.HasPrefix(s, strings.TrimSuffix(fmt.Sprint(w), "…")) {
+					t.Errorf("README: duxin %s shows %s %v, the command prints %s", cmdline, k, w, s)
+				}
+			case isString:
+				if filepath.Base(s) != filepath.Base(fmt.Sprint(w)) {
+					t.Errorf("README: duxin %s shows %s %v, the command prints %s", cmdline, k, w, s)
+				}
+			case !cmp.Equal(v, w):
+				t.Errorf("README: duxin %s shows %s %v, the command prints %v", cmdline, k, w, v)
+			}
+		}
+		for k := range shown {
+			if _, ok := got[k]; !ok {
+				t.Errorf("README: duxin %s shows %q, which the command does not print", cmdline, k)
+			}
+		}
+	}
+	if seen != len(outputs) {
+		t.Errorf("README shows the output of %d commands, want %d", seen, len(outputs))
 	}
 }

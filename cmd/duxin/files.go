@@ -2,41 +2,113 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"github.com/duxin-ai/duxin/tokenize/jieba"
 )
 
+// checkOut checks, before any work, that a model can be written to path:
+// path is not a folder or a special file, and its folder exists and takes
+// new files (a probe file is created and removed). Errors name path.
+func checkOut(path string) error {
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		if fi.IsDir() {
+			return fmt.Errorf("write %s: is a folder", path)
+		}
+		return fmt.Errorf("write %s: not a regular file", path)
+	}
+	f, err := createTemp(path, 0o600)
+	if err != nil {
+		return outError(path, err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
 // writeModel writes m to path through a temporary file renamed into place,
 // so that a reader never sees half a model, and returns the file's size
-// and hex SHA-256 (the identity of a model that has no ID of its own).
+// and hex SHA-256 (the identity of a model that has no ID of its own). A
+// new file gets mode 0666 less the umask, as os.Create gives; a file
+// replaced keeps its mode. Errors name path, not the temporary file.
 func writeModel(path string, m io.WriterTo) (size int64, sum string, err error) {
 	var buf bytes.Buffer
 	if _, err := m.WriteTo(&buf); err != nil {
 		return 0, "", err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
+	if err := checkOut(path); err != nil {
 		return 0, "", err
+	}
+	perm, keep := os.FileMode(0o666), false
+	if fi, err := os.Stat(path); err == nil {
+		perm, keep = fi.Mode().Perm(), true
+	}
+	tmp, err := createTemp(path, perm)
+	if err != nil {
+		return 0, "", outError(path, err)
 	}
 	defer os.Remove(tmp.Name()) // after the rename, nothing is left to remove
-	if _, err := tmp.Write(buf.Bytes()); err != nil {
-		tmp.Close()
-		return 0, "", err
+	_, err = tmp.Write(buf.Bytes())
+	if err == nil && keep {
+		err = tmp.Chmod(perm) // the umask may have cleared some of perm's bits
 	}
-	if err := tmp.Close(); err != nil {
-		return 0, "", err
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return 0, "", err
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		return 0, "", outError(path, err)
 	}
 	h := sha256.Sum256(buf.Bytes())
 	return int64(buf.Len()), hex.EncodeToString(h[:]), nil
+}
+
+// createTemp creates a new file next to path, named after it, with mode
+// perm less the umask (os.CreateTemp's are always 0600).
+func createTemp(path string, perm os.FileMode) (*os.File, error) {
+	dir, base := filepath.Split(path)
+	for range 1000 {
+		name := filepath.Join(dir, "."+base+"."+strconv.FormatUint(uint64(rand.Uint32()), 10))
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
+		if !errors.Is(err, fs.ErrExist) {
+			return f, err
+		}
+	}
+	return nil, fmt.Errorf("no free temporary name next to %s", path)
+}
+
+// outError is err of writing the model file path, without the name of the
+// temporary file it may carry.
+func outError(path string, err error) error {
+	var pe *fs.PathError
+	var le *os.LinkError
+	switch {
+	case errors.As(err, &pe):
+		err = pe.Err
+	case errors.As(err, &le):
+		err = le.Err
+	}
+	return fmt.Errorf("write %s: %w", path, err)
+}
+
+// inFile names the file whose contents err is about (no examples in it,
+// nothing to learn from it), unless err is the context's.
+func inFile(ctx context.Context, path string, err error) error {
+	if err == nil || ctx.Err() != nil {
+		return err
+	}
+	return fmt.Errorf("%s: %w", path, err)
 }
 
 // readModelFile reads a model file and its hex SHA-256.

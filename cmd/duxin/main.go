@@ -32,7 +32,8 @@
 //
 // Every command takes -h. The exit code is 0 on success, 1 on failure (an
 // unreadable or invalid file: the error names the file, line and field) and
-// 2 for a usage error (an unknown command or flag, a missing required flag).
+// 2 for a usage error (an unknown command or flag, a missing required flag,
+// a flag value out of range: these are checked before any work is done).
 package main
 
 import (

@@ -101,7 +101,13 @@ func (p *progress) add(n int) {
 }
 
 // end ends the current stage, saying how long it took.
-func (p *progress) end() {
+func (p *progress) end() { p.close(false) }
+
+// finish ends the current stage, if any, as end does; or, when err is not
+// nil, saying that it failed. Commands defer it with their error.
+func (p *progress) finish(err error) { p.close(err != nil) }
+
+func (p *progress) close(failed bool) {
 	p.mu.Lock()
 	stop, bar, name, total, done, start := p.stop, p.bar, p.name, p.total, p.done, p.start
 	p.stop, p.bar, p.name = nil, nil, ""
@@ -114,12 +120,20 @@ func (p *progress) end() {
 		return
 	}
 	if bar != nil {
-		_ = bar.Finish()
+		if failed {
+			_ = bar.Exit()
+			_ = bar.Clear()
+		} else {
+			_ = bar.Finish()
+		}
 	}
 	took := time.Since(start).Round(time.Millisecond)
-	if total > 0 {
+	switch {
+	case failed:
+		fmt.Fprintf(p.w, "%s: failed after %v\n", name, took)
+	case total > 0:
 		fmt.Fprintf(p.w, "%s: %d done in %v\n", name, done, took)
-	} else {
+	default:
 		fmt.Fprintf(p.w, "%s: done in %v\n", name, took)
 	}
 }

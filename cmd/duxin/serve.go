@@ -39,12 +39,18 @@ func serveFlags(fs *flag.FlagSet) func(context.Context, env) (any, error) {
 	addr := fs.String("addr", "localhost:8080", "address to listen on")
 	grace := fs.Duration("grace", 5*time.Second, "how long shutdown waits for requests in flight")
 	verbose := fs.Bool("v", false, "log every request")
-	return func(ctx context.Context, e env) (any, error) {
+	return func(ctx context.Context, e env) (_ any, err error) {
 		if err := required(map[string]string{"kb": *kbPath}); err != nil {
 			return nil, err
 		}
 		if *routesPath != "" && *intentPath == "" {
 			return nil, usagef("-routes needs -intent")
+		}
+		if *grace < 0 {
+			return nil, usagef("-grace %v, want ≥ 0", *grace)
+		}
+		if _, _, err := net.SplitHostPort(*addr); err != nil {
+			return nil, usagef("-addr %q: %v", *addr, err)
 		}
 		level := slog.LevelInfo
 		if *verbose {
@@ -52,7 +58,7 @@ func serveFlags(fs *flag.FlagSet) func(context.Context, env) (any, error) {
 		}
 		log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
 		p := newProgress(e)
-		defer p.end()
+		defer func() { p.finish(err) }()
 
 		faqs, _, err := kb.LoadFile(*kbPath)
 		if err != nil {

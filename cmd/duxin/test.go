@@ -5,6 +5,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"os"
 	"slices"
 	"time"
 
@@ -70,15 +71,21 @@ func testIntentFlags(fs *flag.FlagSet) func(context.Context, env) (any, error) {
 	split := fs.Float64("split", 0, "test only on this held-out share of -data, as duxin train intent -split held it out")
 	out := fs.String("out", "results", `folder for intent_report.json and intent_report.html ("" writes none)`)
 	pairs := fs.Int("pairs", 20, "most confused pairs listed in the report")
-	return func(ctx context.Context, e env) (any, error) {
+	return func(ctx context.Context, e env) (_ any, err error) {
 		if err := required(map[string]string{"model": *modelPath, "data": *data}); err != nil {
 			return nil, err
 		}
 		if !(*split >= 0 && *split < 0.5) {
 			return nil, usagef("-split %v, want in [0, 0.5)", *split)
 		}
+		if err := atLeast("pairs", *pairs, 0); err != nil {
+			return nil, err
+		}
+		if fi, err := os.Stat(*out); *out != "" && err == nil && !fi.IsDir() {
+			return nil, fmt.Errorf("-out %s: not a folder", *out)
+		}
 		p := newProgress(e)
-		defer p.end()
+		defer func() { p.finish(err) }()
 		test, err := intent.ReadFile(*data)
 		if err != nil {
 			return nil, err
@@ -138,6 +145,9 @@ type kbResult struct {
 	evaluate.RetrievalFigures
 }
 
+// maxCandidates is the most candidates kb.WithCandidates takes.
+const maxCandidates = 10_000
+
 func testKBFlags(fs *flag.FlagSet) func(context.Context, env) (any, error) {
 	kbPath := fs.String("kb", "", "knowledge base: .jsonl, .json, .csv, .yml or .yaml (required)")
 	queries := fs.String("queries", "", `labelled queries, JSON Lines {"query", "id"} (required)`)
@@ -145,15 +155,18 @@ func testKBFlags(fs *flag.FlagSet) func(context.Context, env) (any, error) {
 	unanswerable := fs.Float64("unanswerable", 0, "share of the queried entries removed from the knowledge base (by a hash of the id), so that their queries have no answer")
 	candidates := fs.Int("candidates", 100, "entries the first stage hands to the ranker")
 	skip := fs.Bool("skip-invalid", false, "skip invalid knowledge-base records (reported) instead of failing")
-	return func(ctx context.Context, e env) (any, error) {
+	return func(ctx context.Context, e env) (_ any, err error) {
 		if err := required(map[string]string{"kb": *kbPath, "queries": *queries}); err != nil {
 			return nil, err
 		}
 		if !(*unanswerable >= 0 && *unanswerable < 1) {
 			return nil, usagef("-unanswerable %v, want in [0, 1)", *unanswerable)
 		}
+		if *candidates < 1 || *candidates > maxCandidates {
+			return nil, usagef("-candidates %d, want in [1, %d]", *candidates, maxCandidates)
+		}
 		p := newProgress(e)
-		defer p.end()
+		defer func() { p.finish(err) }()
 		var lopts []kb.LoadOption
 		if *skip {
 			lopts = append(lopts, kb.SkipInvalid())
@@ -239,7 +252,7 @@ func testRecommendFlags(fs *flag.FlagSet) func(context.Context, env) (any, error
 	seed := fs.Uint64("seed", 1, "seed of the sampled negatives (and of training without -model)")
 	negatives := fs.Int("negatives", 100, "sampled questions each target is ranked among")
 	users := fs.String("users", "all", "whose last asks to rank: tune (one half of the users), report (the other half) or all")
-	return func(ctx context.Context, e env) (any, error) {
+	return func(ctx context.Context, e env) (_ any, err error) {
 		if err := required(map[string]string{"events": *eventsPath}); err != nil {
 			return nil, err
 		}
@@ -250,7 +263,7 @@ func testRecommendFlags(fs *flag.FlagSet) func(context.Context, env) (any, error
 			return nil, usagef("-negatives %d, want ≥ 1", *negatives)
 		}
 		p := newProgress(e)
-		defer p.end()
+		defer func() { p.finish(err) }()
 		events, err := readEvents(*eventsPath)
 		if err != nil {
 			return nil, err
@@ -282,7 +295,7 @@ func testRecommendFlags(fs *flag.FlagSet) func(context.Context, env) (any, error
 		p.stage("preparing", 0)
 		fig, err := evaluate.Recommend(ctx, events, cfg)
 		if err != nil {
-			return nil, err
+			return nil, inFile(ctx, *eventsPath, err)
 		}
 		p.end()
 		res := recommendResult{Events: *eventsPath, Model: fig.Model.Info().ID, ModelFile: *modelPath, Users: fig.Users,

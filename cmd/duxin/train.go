@@ -58,20 +58,26 @@ func trainIntentFlags(fs *flag.FlagSet) func(context.Context, env) (any, error) 
 	out := fs.String("out", "", "where to write the model (required)")
 	split := fs.Float64("split", 0, "hold out this share of -data (by a fixed hash of the text) for testing, in [0, 0.5)")
 	seed := fs.Uint64("seed", 0, "training seed (default: intent's)")
-	return func(ctx context.Context, e env) (any, error) {
+	return func(ctx context.Context, e env) (_ any, err error) {
 		if err := required(map[string]string{"data": *data, "out": *out}); err != nil {
 			return nil, err
 		}
 		if !(*split >= 0 && *split < 0.5) {
 			return nil, usagef("-split %v, want in [0, 0.5)", *split)
 		}
+		if err := checkOut(*out); err != nil {
+			return nil, err
+		}
 		p := newProgress(e)
-		defer p.end()
+		defer func() { p.finish(err) }()
 		exs, err := intent.ReadFile(*data)
 		if err != nil {
 			return nil, err
 		}
 		train, held := evaluate.HashSplit(exs, *split)
+		if len(train) == 0 {
+			return nil, fmt.Errorf("%s: no examples to train on (%d read, %d held out)", *data, len(exs), len(held))
+		}
 		rep := intent.Check(train)
 		p.logf("%s: %d examples, %d intents, %d duplicates, %d conflicts", *data, rep.Examples, rep.Labels, len(rep.Duplicates), len(rep.Conflicts))
 		for _, c := range rep.Conflicts[:min(len(rep.Conflicts), 5)] {
@@ -92,7 +98,7 @@ func trainIntentFlags(fs *flag.FlagSet) func(context.Context, env) (any, error) 
 		start := time.Now()
 		m, err := intent.Train(ctx, train, tok, opts...)
 		if err != nil {
-			return nil, err
+			return nil, inFile(ctx, *data, err)
 		}
 		took := time.Since(start)
 		p.end()
@@ -144,12 +150,18 @@ func trainRankerFlags(fs *flag.FlagSet) func(context.Context, env) (any, error) 
 	out := fs.String("out", "", "where to write the ranker (required)")
 	seed := fs.Uint64("seed", 1, "training seed")
 	trees := fs.Int("trees", 0, "gradient-boosted trees fitted after the linear part (0: none)")
-	return func(ctx context.Context, e env) (any, error) {
+	return func(ctx context.Context, e env) (_ any, err error) {
 		if err := required(map[string]string{"kb": *kbPath, "queries": *queries, "out": *out}); err != nil {
 			return nil, err
 		}
+		if err := atLeast("trees", *trees, 0); err != nil {
+			return nil, err
+		}
+		if err := checkOut(*out); err != nil {
+			return nil, err
+		}
 		p := newProgress(e)
-		defer p.end()
+		defer func() { p.finish(err) }()
 		faqs, _, err := kb.LoadFile(*kbPath)
 		if err != nil {
 			return nil, err
@@ -176,7 +188,7 @@ func trainRankerFlags(fs *flag.FlagSet) func(context.Context, env) (any, error) 
 		start := time.Now()
 		r, rep, err := kb.TrainRanker(ctx, ix, qs, kb.TrainConfig{Seed: *seed, Trees: *trees, Note: "duxin train ranker"})
 		if err != nil {
-			return nil, err
+			return nil, inFile(ctx, *queries, err)
 		}
 		took := time.Since(start)
 		p.end()
@@ -236,12 +248,15 @@ func trainRecommendFlags(fs *flag.FlagSet) func(context.Context, env) (any, erro
 	kbPath := fs.String("kb", "", "knowledge base the suggestions come from (default: the questions asked in the log)")
 	out := fs.String("out", "", "where to write the model (required)")
 	seed := fs.Uint64("seed", 1, "training seed")
-	return func(ctx context.Context, e env) (any, error) {
+	return func(ctx context.Context, e env) (_ any, err error) {
 		if err := required(map[string]string{"events": *eventsPath, "out": *out}); err != nil {
 			return nil, err
 		}
+		if err := checkOut(*out); err != nil {
+			return nil, err
+		}
 		p := newProgress(e)
-		defer p.end()
+		defer func() { p.finish(err) }()
 		events, err := readEvents(*eventsPath)
 		if err != nil {
 			return nil, err
@@ -280,7 +295,7 @@ func trainRecommendFlags(fs *flag.FlagSet) func(context.Context, env) (any, erro
 		start := time.Now()
 		m, err := recommend.Train(ctx, events, cat, recommend.TrainOptions{Seed: *seed})
 		if err != nil {
-			return nil, err
+			return nil, inFile(ctx, *eventsPath, err)
 		}
 		took := time.Since(start)
 		p.end()

@@ -63,8 +63,9 @@ type ConfusedPair struct {
 
 // NewIntentReport builds the report of the predicted labels preds of the
 // test examples, keeping the maxPairs most frequent confusions with up to
-// maxExamples texts each.
+// maxExamples texts each; a count ≤ 0 keeps none.
 func NewIntentReport(test []intent.Example, preds []string, maxPairs, maxExamples int) IntentReport {
+	maxPairs, maxExamples = max(maxPairs, 0), max(maxExamples, 0)
 	set := map[string]bool{}
 	for i, ex := range test {
 		set[ex.Intent], set[preds[i]] = true, true

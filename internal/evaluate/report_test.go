@@ -61,3 +61,22 @@ func TestHashSplitIsFixed(t *testing.T) {
 		t.Errorf("split 0 held out %d", len(te))
 	}
 }
+
+// TestIntentReportCounts: any count of pairs and examples is safe; ≤ 0
+// keeps none, more than there are keeps them all.
+func TestIntentReportCounts(t *testing.T) {
+	test := []intent.Example{{Text: "t1", Intent: "transfer"}, {Text: "t2", Intent: "transfer"}, {Text: "b1", Intent: "bill"}}
+	preds := []string{"bill", "bill", "transfer"}
+	for _, c := range []struct{ pairs, examples, wantPairs, wantExamples int }{
+		{-1, -1, 0, 0}, {0, 0, 0, 0}, {1, 1, 1, 1}, {1, -5, 1, 0}, {100, 100, 2, 2},
+	} {
+		rep := NewIntentReport(test, preds, c.pairs, c.examples)
+		if len(rep.Pairs) != c.wantPairs || rep.Pairs == nil {
+			t.Errorf("pairs %d: got %d pairs (%v), want %d", c.pairs, len(rep.Pairs), rep.Pairs, c.wantPairs)
+			continue
+		}
+		if c.wantPairs > 0 && len(rep.Pairs[0].Examples) != c.wantExamples {
+			t.Errorf("examples %d: got %v, want %d", c.examples, rep.Pairs[0].Examples, c.wantExamples)
+		}
+	}
+}
