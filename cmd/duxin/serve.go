@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -165,47 +164,15 @@ func serveFlags(fs *flag.FlagSet) func(context.Context, env) (any, error) {
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 			fmt.Fprintln(w, "duxin serve: the API is under /api/; GET /api/openapi.json describes it.")
 		})
-		return nil, serve(ctx, *addr, mux, *grace, log, e.ready)
+		g := *grace
+		if g == 0 {
+			g = -1 // ServeConfig's "do not wait"
+		}
+		return nil, httpapi.Serve(ctx, *addr, mux, httpapi.ServeConfig{Grace: g, Log: log, Ready: func(a string) {
+			log.Info("the API is under /api/", "url", "http://"+a+"/api/")
+			if e.ready != nil {
+				e.ready(a)
+			}
+		}})
 	}
-}
-
-// serve serves h on addr until ctx is done, then shuts down gracefully:
-// it stops accepting connections and waits up to grace for requests in
-// flight. ready, if not nil, is called with the address listened on.
-func serve(ctx context.Context, addr string, h http.Handler, grace time.Duration, log *slog.Logger, ready func(string)) error {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    16 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	log.Info("serving", "url", fmt.Sprintf("http://%s/api/", ln.Addr()))
-	if ready != nil {
-		ready(ln.Addr().String())
-	}
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	log.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	log.Info("stopped")
-	return nil
 }

@@ -19,16 +19,15 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
-	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/duxin-ai/duxin/httpapi"
 )
 
 // config is what the flags set.
@@ -83,45 +82,15 @@ func run(ctx context.Context, cfg config, log *slog.Logger, ready func(addr stri
 	return serve(ctx, cfg.Addr, s.handler(), log, ready)
 }
 
-// serve serves h on addr until ctx is done, then shuts down gracefully:
-// it stops accepting connections and waits up to 5 seconds for requests in
-// flight. If ready is not nil it is called with the address actually
-// listened on once the server accepts connections.
+// serve serves h on addr until ctx is done, then shuts down gracefully
+// (httpapi.Serve: it waits up to 5 seconds for requests in flight). If ready
+// is not nil it is called with the address actually listened on once the
+// server accepts connections.
 func serve(ctx context.Context, addr string, h http.Handler, log *slog.Logger, ready func(addr string)) error {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    16 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	log.Info("serving", "url", fmt.Sprintf("http://%s/", ln.Addr()))
-	if ready != nil {
-		ready(ln.Addr().String())
-	}
-
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	log.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	log.Info("stopped")
-	return nil
+	return httpapi.Serve(ctx, addr, h, httpapi.ServeConfig{Log: log, Ready: func(a string) {
+		log.Info("open the page", "url", "http://"+a+"/")
+		if ready != nil {
+			ready(a)
+		}
+	}})
 }
