@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/duxin-ai/duxin/intent"
 	"github.com/duxin-ai/duxin/tokenize/jieba"
 )
 
@@ -119,6 +120,35 @@ func readModelFile(path string) ([]byte, string, error) {
 	}
 	h := sha256.Sum256(data)
 	return data, hex.EncodeToString(h[:]), nil
+}
+
+// intentModelFile is an intent model read from its file, with the
+// tokenizer it runs on (close it once done with the model) and the file's
+// size and SHA-256.
+type intentModelFile struct {
+	model *intent.Model
+	tok   *jieba.Tokenizer
+	size  int
+	sum   string
+}
+
+// readIntentModel reads the intent model at path with intentTokenizer; an
+// error names the file.
+func readIntentModel(path string) (intentModelFile, error) {
+	raw, sum, err := readModelFile(path)
+	if err != nil {
+		return intentModelFile{}, err
+	}
+	tok, err := intentTokenizer()
+	if err != nil {
+		return intentModelFile{}, err
+	}
+	m, err := intent.ReadModel(bytes.NewReader(raw), tok)
+	if err != nil {
+		tok.Close()
+		return intentModelFile{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return intentModelFile{model: m, tok: tok, size: len(raw), sum: sum}, nil
 }
 
 // The tokenizers: the ones benchmarks/eval measures with. Intents keep stop

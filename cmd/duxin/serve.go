@@ -95,20 +95,13 @@ func serveFlags(fs *flag.FlagSet) func(context.Context, env) (any, error) {
 			httpapi.WithVersions(func() map[string]string { return versions })}
 
 		if *intentPath != "" {
-			raw, sum, err := readModelFile(*intentPath)
+			mf, err := readIntentModel(*intentPath)
 			if err != nil {
 				return nil, err
 			}
-			itok, err := intentTokenizer()
-			if err != nil {
-				return nil, err
-			}
-			defer itok.Close()
-			m, err := intent.ReadModel(bytes.NewReader(raw), itok)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", *intentPath, err)
-			}
-			versions["intent"] = sum
+			defer mf.tok.Close()
+			m := mf.model
+			versions["intent"] = mf.sum
 			var routes *intent.Routes
 			if *routesPath != "" {
 				if routes, err = intent.LoadRoutesFile(*routesPath); err != nil {

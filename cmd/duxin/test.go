@@ -96,19 +96,12 @@ func testIntentFlags(fs *flag.FlagSet) func(context.Context, env) (any, error) {
 		if len(test) == 0 {
 			return nil, fmt.Errorf("%s: no test examples", *data)
 		}
-		raw, sum, err := readModelFile(*modelPath)
+		mf, err := readIntentModel(*modelPath)
 		if err != nil {
 			return nil, err
 		}
-		tok, err := intentTokenizer()
-		if err != nil {
-			return nil, err
-		}
-		defer tok.Close()
-		m, err := intent.ReadModel(bytes.NewReader(raw), tok)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", *modelPath, err)
-		}
+		defer mf.tok.Close()
+		m, sum := mf.model, mf.sum
 		oos, _ := m.OutOfScopeLabel()
 		p.stage(fmt.Sprintf("classifying %d examples", len(test)), len(test))
 		run, err := evaluate.ClassifyAll(ctx, m, oos, test, func(int, intent.Result) { p.add(1) })
@@ -121,7 +114,7 @@ func testIntentFlags(fs *flag.FlagSet) func(context.Context, env) (any, error) {
 		res := intentResult{Model: *modelPath, SHA256: sum, Data: *data, N: sc.N, Labels: len(m.Labels()),
 			Accuracy: sc.Accuracy, InScopeAccuracy: sc.InScopeAccuracy, OOSRecall: sc.OOSRecall, OOSPrecision: sc.OOSPrecision,
 			MacroF1: sc.MacroF1, Top1Accuracy: sc.Top1Accuracy, ECE: sc.ECE, Temperature: evaluate.Round(m.Temperature(), 4),
-			ModelBytes: len(raw), P50us: evaluate.Round(evaluate.Percentile(lat, 0.50), 1), P99us: evaluate.Round(evaluate.Percentile(lat, 0.99), 1)}
+			ModelBytes: mf.size, P50us: evaluate.Round(evaluate.Percentile(lat, 0.50), 1), P99us: evaluate.Round(evaluate.Percentile(lat, 0.99), 1)}
 		if *out != "" {
 			rep := evaluate.NewIntentReport(test, run.Preds, *pairs, 3)
 			res.ReportJSON, res.ReportHTML, err = writeIntentReport(*out, intentReportFile{Model: *modelPath, SHA256: sum, Data: *data,
