@@ -15,6 +15,7 @@ import (
 	"strconv"
 
 	"github.com/duxin-ai/duxin/intent"
+	"github.com/duxin-ai/duxin/kb"
 	"github.com/duxin-ai/duxin/tokenize/jieba"
 )
 
@@ -120,6 +121,20 @@ func readModelFile(path string) ([]byte, string, error) {
 	}
 	h := sha256.Sum256(data)
 	return data, hex.EncodeToString(h[:]), nil
+}
+
+// readRanker reads the kb ranker at path and returns it with the file's
+// SHA-256; an error names the file.
+func readRanker(path string) (*kb.Ranker, string, error) {
+	raw, sum, err := readModelFile(path)
+	if err != nil {
+		return nil, "", err
+	}
+	r, err := kb.ReadRanker(bytes.NewReader(raw))
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: %w", path, err)
+	}
+	return r, sum, nil
 }
 
 // intentModelFile is an intent model read from its file, with the

@@ -66,13 +66,9 @@ func serveFlags(fs *flag.FlagSet) func(context.Context, env) (any, error) {
 		versions := map[string]string{}
 		var kopts []kb.Option
 		if *rankerPath != "" {
-			raw, sum, err := readModelFile(*rankerPath)
+			r, sum, err := readRanker(*rankerPath)
 			if err != nil {
 				return nil, err
-			}
-			r, err := kb.ReadRanker(bytes.NewReader(raw))
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", *rankerPath, err)
 			}
 			kopts, versions["ranker"] = append(kopts, kb.WithRanker(r)), sum
 		}

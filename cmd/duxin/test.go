@@ -180,13 +180,9 @@ func testKBFlags(fs *flag.FlagSet) func(context.Context, env) (any, error) {
 		opts := []kb.Option{kb.WithCandidates(*candidates)}
 		rankerName := "default"
 		if *rankerPath != "" {
-			raw, sum, err := readModelFile(*rankerPath)
+			r, sum, err := readRanker(*rankerPath)
 			if err != nil {
 				return nil, err
-			}
-			r, err := kb.ReadRanker(bytes.NewReader(raw))
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", *rankerPath, err)
 			}
 			opts = append(opts, kb.WithRanker(r))
 			rankerName, res.RankerSHA256 = *rankerPath, sum
