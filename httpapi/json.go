@@ -23,15 +23,26 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v) // the client may have gone; nothing to do about it
 }
 
-// readJSON decodes one JSON object from the body into dst, refusing bodies
-// over the limit, trailing data, and what checkShape refuses: unknown
-// fields (names match exactly, case included), a field given twice, a value
-// that does not suit its field (the error names the field's path).
+// readJSON decodes the request's body into dst with the handler's body
+// limit (see ReadJSON).
 func (h *Handler) readJSON(w http.ResponseWriter, r *http.Request, dst any) error {
+	return ReadJSON(w, r, dst, h.o.limits.Body)
+}
+
+// ReadJSON decodes one JSON object from r's body into dst (a pointer to a
+// struct) the way the handler's own routes do, for a host's routes beside
+// them: it refuses a body over limit bytes (the *http.MaxBytesError, to
+// answer 413), a Content-Type other than application/json (an [*Error] of
+// 415: a form on another site cannot post JSON), invalid UTF-8, trailing
+// data, unknown fields (names match exactly, case included), a field given
+// twice, and a value that does not suit its field (an [*Error] of 400 naming
+// the field's path, such as triggers[1].window). When the request's context
+// ends first, it returns the context's error.
+func ReadJSON(w http.ResponseWriter, r *http.Request, dst any, limit int64) error {
 	// The whole body first: one over the limit is 413 whatever it holds,
 	// and its bytes are checked before the decoder (which would quietly
 	// turn invalid UTF-8 into U+FFFD) sees them.
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.o.limits.Body))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {

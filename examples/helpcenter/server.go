@@ -1,25 +1,20 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
-	"mime"
 	"net/http"
 	"net/url"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/duxin-ai/duxin/httpapi"
 	"github.com/duxin-ai/duxin/kb"
@@ -240,20 +235,15 @@ func (s *server) handler() http.Handler {
 	return mux
 }
 
-// httpError is an error with the status the client should see.
-type httpError struct {
-	status int
-	msg    string
-}
-
-func (e *httpError) Error() string { return e.msg }
+// The demo's routes answer their errors as httpapi's do: an *httpapi.Error
+// carries the status the client should see.
 
 func badRequest(format string, args ...any) error {
-	return &httpError{http.StatusBadRequest, fmt.Sprintf(format, args...)}
+	return &httpapi.Error{Status: http.StatusBadRequest, Message: fmt.Sprintf(format, args...)}
 }
 
 func notFound(format string, args ...any) error {
-	return &httpError{http.StatusNotFound, fmt.Sprintf(format, args...)}
+	return &httpapi.Error{Status: http.StatusNotFound, Message: fmt.Sprintf(format, args...)}
 }
 
 type errorBody struct {
@@ -262,12 +252,12 @@ type errorBody struct {
 
 // writeError answers with err's status: the client's mistake (4xx) or ours (5xx, logged).
 func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) int {
-	var he *httpError
+	var he *httpapi.Error
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &he):
-		writeJSON(w, he.status, errorBody{Error: he.msg})
-		return he.status
+		writeJSON(w, he.Status, errorBody{Error: he.Message})
+		return he.Status
 	case errors.As(err, &mbe):
 		writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{Error: fmt.Sprintf("request body larger than %d bytes", mbe.Limit)})
 		return http.StatusRequestEntityTooLarge
@@ -289,72 +279,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v) // the client may have gone; nothing to do about it
 }
 
-// readJSON decodes one JSON object from the body into dst, refusing unknown
-// fields, trailing data and bodies over maxBodyBytes.
+// readJSON decodes the JSON object of a demo route's body into dst, as
+// httpapi does for its own routes (httpapi.ReadJSON), with the demo's limit.
 func readJSON(w http.ResponseWriter, r *http.Request, dst any) error {
-	// The whole body first: one over the limit is 413 whatever it holds,
-	// and its bytes are checked before the decoder (which would quietly
-	// turn invalid UTF-8 into U+FFFD) sees them.
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return err
-		}
-		return badRequest("reading the body: %v", err)
-	}
-	if len(bytes.TrimSpace(body)) == 0 {
-		return badRequest("empty body: want a JSON object")
-	}
-	// A form on another site can post text/plain or form data here, never
-	// application/json: requiring it keeps cross-site posts out.
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		return &httpError{http.StatusUnsupportedMediaType, "Content-Type must be application/json"}
-	}
-	if !utf8.Valid(body) {
-		return badRequest("body is not valid UTF-8")
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
-		return badRequest("malformed JSON: %s", jsonProblem(err))
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return badRequest("malformed JSON: unexpected data after the object")
-	}
-	return nil
-}
-
-// jsonProblem says what is wrong with a JSON body in the client's terms
-// (encoding/json's messages name Go types).
-func jsonProblem(err error) string {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		return fmt.Sprintf("syntax error at byte %d", se.Offset)
-	case errors.As(err, &te):
-		want := "a string"
-		switch te.Type.Kind() {
-		case reflect.Struct, reflect.Map:
-			want = "an object"
-		case reflect.Slice, reflect.Array:
-			want = "a list"
-		case reflect.Int, reflect.Int64, reflect.Float64:
-			want = "a number"
-		case reflect.Bool:
-			want = "true or false"
-		}
-		if te.Field == "" {
-			return fmt.Sprintf("want %s, got %s", want, te.Value)
-		}
-		return fmt.Sprintf("field %q: want %s, got %s", te.Field, want, te.Value)
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return "the body ends before the object does"
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return strings.TrimPrefix(err.Error(), "json: ")
-	}
-	return "not a JSON object"
+	return httpapi.ReadJSON(w, r, dst, maxBodyBytes)
 }
 
 // user returns the named demo user; s.mu must be held.
