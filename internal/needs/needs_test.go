@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 )
@@ -294,6 +296,7 @@ func TestOptionsValidate(t *testing.T) {
 		func(o *Options) { o.Shrink = math.NaN() },
 		func(o *Options) { o.Sparsity = -1 },
 		func(o *Options) { o.Smooth = 1 },
+		func(o *Options) { o.Warmup = -1 },
 		func(o *Options) { o.BasePrior = math.Inf(1) },
 		func(o *Options) { o.MinSupport = 0 },
 		func(o *Options) { o.ContextPrior = 0 },
@@ -334,5 +337,62 @@ func TestTrainErrors(t *testing.T) {
 	b.AddCase(0, []Evidence{{Cause: 99, Value: 1}, {Cause: 0, Value: math.NaN()}, {Cause: 0, Value: 1, Age: math.Inf(1)}}, []int32{-4})
 	if b.Cases() != n+1 {
 		t.Errorf("cases %d, want %d", b.Cases(), n+1)
+	}
+}
+
+// TestFollowUpInLongHistories pins the fit on users with long histories: a
+// follow-up seen only a few dozen times (question A, then F about twenty
+// minutes later) among a hundred unrelated causes active at every case must
+// survive the first iterations, when its credit is still spread over all of
+// them, and rank F first once A was asked.
+func TestFollowUpInLongHistories(t *testing.T) {
+	o := DefaultOptions()
+	o.Objective = AtAsks
+	b, err := NewBuilder(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	var noise, base []int32
+	for i := range 100 {
+		noise = append(noise, b.Cause(fmt.Sprintf("page%d", i)))
+	}
+	for i := range 40 {
+		base = append(base, b.Target(fmt.Sprintf("B%d", i)))
+	}
+	a, tF := b.Cause("ask:A"), b.Target("F")
+	const users = 1500
+	for u := range users {
+		var hist []Evidence
+		for _, c := range noise {
+			hist = append(hist, Evidence{Cause: c, Age: r.Float64() * 20 * 86400, Value: 1, About: -1})
+		}
+		for range 3 {
+			b.AddCase(base[r.IntN(len(base))], hist, nil)
+		}
+		if u%50 < 2 { // 60 users ask A, and F twenty minutes on
+			ev := append(slices.Clone(hist), Evidence{Cause: a, Age: 1200 + r.Float64()*300, Value: 1, About: -1})
+			b.AddCase(tF, ev, nil)
+		}
+	}
+	m, err := b.Train(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, _ := m.Cause("ask:A")
+	k := m.Kernel(ca, tF)
+	if slices.Max(k) == 0 {
+		t.Fatalf("the follow-up A→F was dropped: kernel %v", k)
+	}
+	rates := make([]float64, m.NumTargets())
+	var ev []Evidence
+	for _, c := range noise {
+		ev = append(ev, Evidence{Cause: c, Age: r.Float64() * 20 * 86400, Value: 1, About: -1})
+	}
+	m.Rates(append(ev, Evidence{Cause: ca, Age: 1300, Value: 1, About: -1}), rates)
+	for tg, x := range rates {
+		if int32(tg) != tF && x >= rates[tF] {
+			t.Errorf("twenty minutes after A, %s (%v) is as likely as F (%v)", m.TargetKey(int32(tg)), x, rates[tF])
+		}
 	}
 }

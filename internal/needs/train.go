@@ -547,6 +547,8 @@ func (b *Builder) newFit(o Options) *fit {
 	f.full = b.basis.full
 	if o.Objective == Process {
 		f.startProcess()
+	} else {
+		f.startAtAsks()
 	}
 	return f
 }
@@ -576,6 +578,38 @@ func (f *fit) startProcess() {
 	}
 	for j := range f.self {
 		f.self[j] = 0.5 * hits[j] / (b.selfExpo[j] + f.full[j])
+	}
+}
+
+// startAtAsks sets starting weights in units of the AtAsks objective (the
+// mean summed rate about 1): each weight as if half the cases its pair
+// co-occurs in were its own, over the cases its row is active in. A flat
+// start would split a case's credit evenly over every cause active then:
+// on long histories hundreds of them, so a follow-up seen dozens of times
+// earns about one case of credit in the first iteration and the Sparsity
+// threshold drops it before it could earn more.
+func (f *fit) startAtAsks() {
+	b := f.b
+	act := make([]float64, b.nrows)
+	for _, a := range b.acts {
+		act[a.row] += float64(a.x)
+	}
+	cooc := make([]float64, len(f.theta))
+	for _, a := range f.facts {
+		if a.slot >= 0 {
+			cooc[a.slot] += float64(a.x)
+		}
+	}
+	for s, r := range f.slotRow {
+		f.theta[s] = 0.5 * cooc[s] / (act[r] + f.opts.Shrink)
+	}
+	var hits, all [maxLags]float64
+	for _, sa := range b.selfs {
+		hits[sa.j] += float64(sa.hit)
+		all[sa.j] += float64(sa.all)
+	}
+	for j := range f.self {
+		f.self[j] = 0.5 * hits[j] / (all[j] + f.opts.Shrink)
 	}
 }
 
@@ -716,7 +750,9 @@ func (f *fit) run(ctx context.Context) (float64, error) {
 		for s := range f.theta {
 			a.num[s] *= f.theta[s] // the slot's credit
 		}
-		f.threshold(a.num)
+		if it >= o.Warmup {
+			f.threshold(a.num)
+		}
 		if o.Objective == Process {
 			f.mstepProcess(a)
 		} else {
