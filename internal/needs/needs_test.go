@@ -296,7 +296,6 @@ func TestOptionsValidate(t *testing.T) {
 		func(o *Options) { o.Shrink = math.NaN() },
 		func(o *Options) { o.Sparsity = -1 },
 		func(o *Options) { o.Smooth = 1 },
-		func(o *Options) { o.Warmup = -1 },
 		func(o *Options) { o.BasePrior = math.Inf(1) },
 		func(o *Options) { o.MinSupport = 0 },
 		func(o *Options) { o.ContextPrior = 0 },

@@ -49,10 +49,6 @@ type Options struct {
 	// kernel's credit by Sparsity, to zero if it had less. A cause and a
 	// target seen together once by chance get nothing.
 	Sparsity float64
-	// Warmup is how many first iterations run before the Sparsity
-	// threshold applies, so that every cause has found its share of the
-	// credit before it is judged on it; past Iterations, it never does.
-	Warmup int
 	// Smooth in [0, 1) is the share of each kernel weight passed on to its
 	// two neighbouring lags after every iteration (EM with a smoothing
 	// step, EMS), so kernels are smooth where the data is thin.
@@ -86,7 +82,6 @@ func DefaultOptions() Options {
 		Iterations:   40,
 		Shrink:       8,
 		Sparsity:     1,
-		Warmup:       3,
 		Smooth:       0.3,
 		BasePrior:    0.1,
 		MinSupport:   3,
@@ -128,9 +123,6 @@ func (o *Options) validate() error {
 	}
 	if !(o.Sparsity >= 0) || !finite(o.Sparsity) {
 		bad("Sparsity", o.Sparsity, "finite, >= 0")
-	}
-	if o.Warmup < 0 || o.Warmup > 10000 {
-		bad("Warmup", o.Warmup, "in [0, 10000]")
 	}
 	if !(o.Smooth >= 0 && o.Smooth < 1) {
 		bad("Smooth", o.Smooth, "in [0, 1)")

@@ -750,9 +750,7 @@ func (f *fit) run(ctx context.Context) (float64, error) {
 		for s := range f.theta {
 			a.num[s] *= f.theta[s] // the slot's credit
 		}
-		if it >= o.Warmup {
-			f.threshold(a.num)
-		}
+		f.threshold(a.num)
 		if o.Objective == Process {
 			f.mstepProcess(a)
 		} else {
