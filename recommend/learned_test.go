@@ -290,3 +290,61 @@ func (w *synthWorld) questions() []string {
 	}
 	return slices.Sorted(maps.Keys(set))
 }
+
+// TestTriggersSurviveTraining: on a log the need model explains alone, an
+// operator's rule still works after training — on a question the log knows
+// (base2, after a campaign page) and on one it has never seen, after an
+// event type it has never seen — beside the learned model's best guess.
+func TestTriggersSurviveTraining(t *testing.T) {
+	f := learnedFix(t)
+	if w := f.model.Weights(); w.Trigger < w.Learned || w.Trigger < w.Sequence {
+		t.Errorf("fitted weights %+v: the trigger weight fell below the strongest source's", w)
+	}
+	var faqs []kb.FAQ
+	for _, q := range learnedWorld.questions() {
+		faqs = append(faqs, kb.FAQ{ID: q, Question: q, Category: q})
+	}
+	day := kb.Duration(24 * time.Hour)
+	for i := range faqs {
+		if faqs[i].ID == "base2" {
+			faqs[i].Triggers = []kb.Trigger{{Event: "page.view", Attrs: map[string]string{"page": "double11"}, Window: day, Weight: 1}}
+		}
+	}
+	faqs = append(faqs, kb.FAQ{ID: "new-q", Question: "new-q", Category: "new",
+		Triggers: []kb.Trigger{{Event: "coupon.expire", Window: day, Weight: 1}}})
+	cat, err := simulate.NewKB(faqs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		ev   recommend.Event
+		want string
+	}{
+		{recommend.Event{Type: "page.view", Attrs: map[string]string{"page": "double11"}}, "base2"},
+		{recommend.Event{Type: "coupon.expire"}, "new-q"},
+	} {
+		store, err := recommend.NewMemoryStore(recommend.MemoryConfig{TTL: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		eng, err := recommend.NewEngine(cat, store, store, recommend.WithModel(f.model), recommend.WithClock(clock),
+			recommend.WithExploration(0, 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The learned model's own favourite: late, two hours after a.event.
+		tc.ev.User, tc.ev.Time = "u", now.Add(-10*time.Minute)
+		record(t, eng, recommend.Event{User: "u", Time: now.Add(-2 * time.Hour), Type: "a.event"}, tc.ev)
+		got, err := eng.Recommend(context.Background(), recommend.Request{User: "u", Limit: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := slices.Index(ids(got), tc.want)
+		if k < 0 || got[k].Reasons[0].Kind != recommend.ReasonTrigger {
+			t.Errorf("after %s: %v, want %s among them for its trigger (weights %+v)", tc.ev.Type, ids(got), tc.want, f.model.Weights())
+		}
+		if !slices.Contains(ids(got), "late") {
+			t.Errorf("after %s: %v, want the learned late beside it", tc.ev.Type, ids(got))
+		}
+	}
+}

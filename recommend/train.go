@@ -61,7 +61,11 @@ type TrainOptions struct {
 // chosen for the protocol's metric (NDCG of the target at the equivalent of
 // rank 10 among 100): a pairwise logistic regression, the learned model
 // alone, the sequence model alone and [DefaultWeights] are the starting
-// points, and a coordinate search refines the best.
+// points, and a coordinate search refines the best. The weight of the
+// catalog's trigger rules never falls below the strongest other weight's:
+// the rules are the operators' word, and keep working after any retrain,
+// for questions the log knows and for new ones (set TrainOptions.Weights
+// to override).
 //
 // It returns an error wrapping [ErrNoEvents] if the log has no ask, and
 // checks ctx between stages and during each fit.
@@ -481,6 +485,7 @@ func fitRanking(fc []fitCase, opts TrainOptions, rng *rand.Rand) feat {
 	starts := []feat{sgd(diffs, DefaultWeights().vec(), opts.Epochs, rng), learnedOnly, seqOnly, DefaultWeights().vec()}
 	best, bestQ := starts[0], math.Inf(-1)
 	for _, w := range starts {
+		keepTriggers(&w)
 		if q := quality(fc, &w); q > bestQ {
 			best, bestQ = w, q
 		}
@@ -496,6 +501,7 @@ func fitRanking(fc []fitCase, opts TrainOptions, rng *rand.Rand) feat {
 				} else {
 					w[k] *= f
 				}
+				keepTriggers(&w)
 				if q := quality(fc, &w); q > bestQ+1e-9 {
 					best, bestQ, improved = w, q, true
 				}
@@ -506,6 +512,26 @@ func fitRanking(fc []fitCase, opts TrainOptions, rng *rand.Rand) feat {
 		}
 	}
 	return best
+}
+
+// triggerPrior is the least weight of the knowledge base's trigger rules,
+// as a share of the strongest other feature's: a rule is the operator's
+// statement about a cause the log may not have seen (a new campaign page, a
+// question added today), so the fit may strengthen it but never switch it
+// off — not even where the need model explains the log's asks alone and the
+// log gives triggers no credit of their own. At this share a fresh rule of
+// weight 1 counts as much as the need model's most probable question.
+const triggerPrior = 1.0
+
+// keepTriggers raises w's trigger weight to its prior.
+func keepTriggers(w *feat) {
+	strongest := 0.0
+	for k, x := range w {
+		if k != fTrigger {
+			strongest = max(strongest, math.Abs(x))
+		}
+	}
+	w[fTrigger] = max(w[fTrigger], triggerPrior*strongest)
 }
 
 func maxAbs(w feat) float64 {

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"os"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/duxin-ai/duxin/intent"
@@ -228,19 +229,22 @@ func labeledQueries(path string, faqs []kb.FAQ) ([]kb.Labeled, error) {
 
 // recommendSummary is what train recommend prints.
 type recommendSummary struct {
-	Model     string    `json:"model"`
-	Out       string    `json:"out"`
-	Bytes     int64     `json:"bytes"`
-	SHA256    string    `json:"sha256"`
-	ID        string    `json:"id"`
-	Events    int       `json:"events"`
-	Users     int       `json:"users"`
-	Asks      int       `json:"asks"`
-	Questions int       `json:"questions"`
-	Cases     int       `json:"cases"`
-	Entries   int       `json:"entries"`
-	TrainedAt time.Time `json:"trained_at"`
-	Seconds   float64   `json:"seconds"`
+	Model     string `json:"model"`
+	Out       string `json:"out"`
+	Bytes     int64  `json:"bytes"`
+	SHA256    string `json:"sha256"`
+	ID        string `json:"id"`
+	Events    int    `json:"events"`
+	Users     int    `json:"users"`
+	Asks      int    `json:"asks"`
+	Questions int    `json:"questions"`
+	Cases     int    `json:"cases"`
+	Entries   int    `json:"entries"`
+	// Weights are the fitted feature weights: what each source of
+	// evidence counts for in a suggestion's score.
+	Weights   recommend.Weights `json:"weights"`
+	TrainedAt time.Time         `json:"trained_at"`
+	Seconds   float64           `json:"seconds"`
 }
 
 func trainRecommendFlags(fs *flag.FlagSet) func(context.Context, env) (any, error) {
@@ -306,11 +310,28 @@ func trainRecommendFlags(fs *flag.FlagSet) func(context.Context, env) (any, erro
 		info := m.Info()
 		s := recommendSummary{Model: "recommend", Out: *out, Bytes: size, SHA256: sum, ID: info.ID, Events: info.Events,
 			Users: info.Users, Asks: info.Asks, Questions: info.Questions, Cases: info.Cases, Entries: entries,
+			Weights:   roundWeights(m.Weights()),
 			TrainedAt: info.TrainedAt.UTC().Round(time.Second), Seconds: evaluate.Round(took.Seconds(), 2)}
 		p.logf("trained a recommender: %d events of %d users, %d asks of %d questions, %.2fs; wrote %s (%d bytes), id %s",
 			s.Events, s.Users, s.Asks, s.Questions, s.Seconds, s.Out, s.Bytes, s.ID)
+		w := s.Weights
+		p.logf("fitted weights: trigger %.3g, learned %.3g, sequence %.3g, popular %.3g, trending %.3g, history %.3g, related %.3g, search %.3g",
+			w.Trigger, w.Learned, w.Sequence, w.Popular, w.Trending, w.History, w.Related, w.Search)
 		return s, nil
 	}
+}
+
+// roundWeights keeps four significant digits of each weight, for people.
+func roundWeights(w recommend.Weights) recommend.Weights {
+	r := func(x float64) float64 {
+		if x == 0 {
+			return 0 // and not -0
+		}
+		v, _ := strconv.ParseFloat(strconv.FormatFloat(x, 'g', 4, 64), 64)
+		return v
+	}
+	return recommend.Weights{Trigger: r(w.Trigger), Learned: r(w.Learned), Sequence: r(w.Sequence), Popular: r(w.Popular),
+		Trending: r(w.Trending), History: r(w.History), Related: r(w.Related), Search: r(w.Search)}
 }
 
 // readEvents reads a behavior log; errors name the file, line and field.
