@@ -41,7 +41,7 @@ func defaultOptions() options {
 	return options{
 		clock:       time.Now,
 		logger:      slog.New(slog.DiscardHandler),
-		diversity:   0.3,
+		diversity:   defaultDiversity,
 		explore:     0.05,
 		exploreMax:  50,
 		resolvedFor: 7 * 24 * time.Hour,
@@ -78,8 +78,19 @@ func WithRand(r *rand.Rand) Option { return func(o *options) { o.rng = r } }
 
 // WithDiversity sets the default MMR trade-off in [0, 1] for requests whose
 // Diversity is 0: 0 ranks by relevance alone, 1 by category novelty alone.
-// Default 0.3.
+// Relevance is scaled to [0, 1] over the best candidates, so the default,
+// 0.03, lets a question of a category not yet listed pass one of a listed
+// category only when their scores are within 3% of that range: a near tie.
+// A user asks one question, and the list most likely to hold it is the
+// most probable one; larger values cost hits (see [defaultDiversity]).
 func WithDiversity(lambda float64) Option { return func(o *options) { o.diversity = lambda } }
+
+// defaultDiversity was chosen on the tune half of the simulated logs, with
+// the questions spread over twelve categories: the served HR@10 of ten
+// suggestions against the full ranking's HR@10 — helpcenter-live 0.6950 at
+// 0.3 (the old default), 0.7347 at 0.1, 0.7491 at 0.05, 0.7507 at 0.03,
+// full 0.7557; helpcenter 0.8912 at 0.05, 0.8947 at 0.03, full 0.9025.
+const defaultDiversity = 0.03
 
 // WithExploration sets the exploration bonus: a candidate shown fewer than
 // maxImpressions times (over all users) gains bonus/√(1+impressions).

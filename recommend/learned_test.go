@@ -348,3 +348,54 @@ func TestTriggersSurviveTraining(t *testing.T) {
 		}
 	}
 }
+
+// TestDiversityKeepsTheLikely: three needs raised at once, their questions
+// in one category: the default diversity keeps all three at the top, in
+// the model's order, where it would have pulled weaker questions of
+// another category between them.
+func TestDiversityKeepsTheLikely(t *testing.T) {
+	f := learnedFix(t)
+	strong := []string{"fail-balance", "fail-risk", "late"}
+	var faqs []kb.FAQ
+	for _, q := range learnedWorld.questions() {
+		c := "other"
+		if slices.Contains(strong, q) {
+			c = "strong"
+		}
+		faqs = append(faqs, kb.FAQ{ID: q, Question: q, Category: c})
+	}
+	cat, err := simulate.NewKB(faqs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	serve := func(opts ...recommend.Option) []string {
+		store, err := recommend.NewMemoryStore(recommend.MemoryConfig{TTL: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts = append([]recommend.Option{recommend.WithModel(f.model), recommend.WithClock(clock), recommend.WithExploration(0, 0)}, opts...)
+		eng, err := recommend.NewEngine(cat, store, store, opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		record(t, eng,
+			recommend.Event{User: "u", Time: now.Add(-2 * time.Hour), Type: "a.event"},
+			recommend.Event{User: "u", Time: now.Add(-5 * time.Minute), Type: "transfer.fail", Attrs: map[string]string{"reason": "risk"}},
+			recommend.Event{User: "u", Time: now.Add(-4 * time.Minute), Type: "transfer.fail", Attrs: map[string]string{"reason": "balance"}})
+		got, err := eng.Recommend(context.Background(), recommend.Request{User: "u", Limit: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ids(got)
+	}
+	plain := serve(recommend.WithDiversity(0))
+	if got := plain[:3]; !slices.Equal(slices.Sorted(slices.Values(got)), strong) {
+		t.Fatalf("without diversity the top three are %v, want %v", got, strong)
+	}
+	if got := serve(); !slices.Equal(got[:3], plain[:3]) {
+		t.Errorf("default diversity serves %v, want the top three %v kept", got, plain[:3])
+	}
+	if got := serve(recommend.WithDiversity(0.3)); slices.Equal(got[:3], plain[:3]) {
+		t.Errorf("at 0.3 too the top three stay (%v): this world no longer tells a near tie from a wide gap", got)
+	}
+}
