@@ -46,7 +46,7 @@ func defaultOptions() options {
 		exploreMax:  50,
 		resolvedFor: 7 * 24 * time.Hour,
 		histLimit:   DefaultPerUser,
-		histAge:     30 * 24 * time.Hour,
+		histAge:     90 * 24 * time.Hour,
 		maxSkew:     DefaultMaxSkew,
 		statsTTL:    10 * time.Second,
 	}
@@ -111,7 +111,7 @@ func WithExploration(bonus float64, maxImpressions int64) Option {
 func WithResolvedFor(d time.Duration) Option { return func(o *options) { o.resolvedFor = d } }
 
 // WithHistory sets how much of a user's history a request reads: at most
-// limit events, none older than maxAge. Defaults 200 and 30 days. Train
+// limit events, none older than maxAge. Defaults 200 and 90 days. Train
 // learns from the same number of events before each ask
 // (TrainOptions.History).
 func WithHistory(limit int, maxAge time.Duration) Option {

@@ -159,3 +159,22 @@ func mustSampleKB(t *testing.T) *simulate.KB {
 	}
 	return k
 }
+
+// TestTrainLogWithoutTimeSpan: a log whose users each did everything at
+// one instant gives the need model no time observed; training still
+// succeeds (the at-ask objective needs none).
+func TestTrainLogWithoutTimeSpan(t *testing.T) {
+	var evs []recommend.Event
+	for u := range 50 {
+		for k := range 3 {
+			evs = append(evs, recommend.Event{User: fmt.Sprint("u", u), Time: now, Type: recommend.TypeAsk, Question: fmt.Sprint("q", (u+k)%5)})
+		}
+	}
+	m, err := recommend.Train(context.Background(), evs, nil, recommend.TrainOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Info().Asks != 150 {
+		t.Errorf("model info %+v, want 150 asks", m.Info())
+	}
+}

@@ -30,7 +30,8 @@ type MemoryConfig struct {
 	// least recently updated goes first. Default 256.
 	PerUserFeedback int
 	// TTL drops events and feedback older than this, by the store's clock.
-	// Default 30 days; negative keeps them until pushed out.
+	// Default 90 days (the longest a learned need lasts); negative keeps
+	// them until pushed out.
 	TTL time.Duration
 	// MaxUsers caps the users kept; past it the least recently written
 	// user is evicted whole. Default 10,000.

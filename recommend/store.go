@@ -15,7 +15,7 @@ const (
 	// DefaultPerUserFeedback is how many questions' feedback it keeps per user.
 	DefaultPerUserFeedback = 256
 	// DefaultTTL is how long it keeps events and feedback.
-	DefaultTTL = 30 * 24 * time.Hour
+	DefaultTTL = 90 * 24 * time.Hour
 	// DefaultMaxSkew is how far after its clock an event may be dated.
 	DefaultMaxSkew = 10 * time.Minute
 )

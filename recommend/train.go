@@ -3,6 +3,7 @@ package recommend
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -365,6 +366,9 @@ func chooseObjective(ctx context.Context, h *heldOut, sch schema, opts TrainOpti
 	bestObj, bestLL := objectives[0], math.Inf(-1)
 	for _, obj := range objectives {
 		nm, err := fitNeeds(ctx, b, obj, needs.DefaultOptions().Iterations/2)
+		if errors.Is(err, needs.ErrOptions) && obj != objectives[0] {
+			continue // an objective this log cannot support: Process on one with no time span
+		}
 		if err != nil {
 			return 0, nil, err
 		}

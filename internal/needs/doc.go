@@ -22,9 +22,10 @@
 //	λ_t = base_t + Σ_{evidence e} Σ_j w_{cause(e),t,j}·h_j(age(e)) + [re-ask kernel if e is an ask of t]
 //
 // where h_j are hat functions, linear in log(1 + age/LagScale), centred on
-// [Options.Lags] (0, 1m, 5m, 15m, 45m, 2h, 6h, 18h, 2d, 5d, 12d, 30d): the
+// [Options.Lags] (0, 1m, 5m, 15m, 45m, 2h, 6h, 18h, 2d, 5d, 12d, 30d, 60d,
+// 90d): the
 // kernel of each (cause, target) pair is free in shape, piecewise linear in
-// log-time and zero after 30 days. Context values multiply the rates by
+// log-time and zero after 90 days. Context values multiply the rates by
 // P(v | t)/P(v), counted over the training cases and smoothed toward 1
 // (naive Bayes): the entry page is evidence about the question the user
 // came with, not a cause of it, so it reweights what the events say

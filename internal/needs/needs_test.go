@@ -8,6 +8,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -15,13 +16,13 @@ import (
 func TestBasisWeights(t *testing.T) {
 	o := DefaultOptions()
 	b := newBasis(o.Lags, o.LagScale)
-	for _, age := range []float64{0, 1, 30, 59, 60, 61, 299, 3600, 7200, 86400, 29 * 86400} {
+	for _, age := range []float64{0, 1, 30, 59, 60, 61, 299, 3600, 7200, 86400, 29 * 86400, 45 * 86400, 89 * 86400} {
 		j, w, ok := b.at(age)
 		if !ok || w <= 0 || w > 1 || j < 0 || j >= len(b.u) || w < 1 && j+1 >= len(b.u) {
 			t.Errorf("at(%v) = %d, %v, %v", age, j, w, ok)
 		}
 	}
-	for _, age := range []float64{30 * 86400, 1e12, math.Inf(1), math.NaN()} {
+	for _, age := range []float64{90 * 86400, 1e12, math.Inf(1), math.NaN()} {
 		if _, _, ok := b.at(age); ok {
 			t.Errorf("at(%v) ok, want past the last lag", age)
 		}
@@ -323,6 +324,14 @@ func TestTrainErrors(t *testing.T) {
 	if _, err := b.Train(context.Background()); !errors.Is(err, ErrNoCases) {
 		t.Errorf("no cases: %v", err)
 	}
+	// Process without the time observed has no exposure to divide by.
+	b.AddCase(b.Target("T"), nil, nil)
+	if _, err := b.Fit(context.Background(), Process, 5); !errors.Is(err, ErrOptions) || !strings.Contains(err.Error(), "AddTime") {
+		t.Errorf("Process without AddTime: %v", err)
+	}
+	if _, err := b.Fit(context.Background(), AtAsks, 5); err != nil {
+		t.Errorf("AtAsks without AddTime: %v", err)
+	}
 	b = world(t, DefaultOptions(), 50)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -393,5 +402,52 @@ func TestFollowUpInLongHistories(t *testing.T) {
 		if int32(tg) != tF && x >= rates[tF] {
 			t.Errorf("twenty minutes after A, %s (%v) is as likely as F (%v)", m.TargetKey(int32(tg)), x, rates[tF])
 		}
+	}
+}
+
+// TestNeedAMonthOn: a cause whose need peaks five to seven weeks after it
+// (a statement that falls due) is learned there, and ranks its target
+// first at six weeks.
+func TestNeedAMonthOn(t *testing.T) {
+	o := DefaultOptions()
+	o.Objective = AtAsks
+	b, err := NewBuilder(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	due, noise := b.Cause("statement"), b.Cause("noise")
+	tM := b.Target("M")
+	var base []int32
+	for i := range 5 {
+		base = append(base, b.Target(fmt.Sprintf("B%d", i)))
+	}
+	for range 2000 {
+		ev := func(age float64) []Evidence {
+			return []Evidence{{Cause: due, Age: age, Value: 1, About: -1}, {Cause: noise, Age: age * r.Float64(), Value: 1, About: -1}}
+		}
+		// M is rarer than any base question, and only ever asked five to
+		// seven weeks after a statement.
+		if r.Float64() < 0.15 {
+			b.AddCase(tM, ev((35+r.Float64()*14)*86400), nil)
+		}
+		b.AddCase(base[r.IntN(len(base))], ev(r.Float64()*80*86400), nil)
+	}
+	m, err := b.Train(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rates := make([]float64, m.NumTargets())
+	for _, days := range []float64{40, 45} {
+		m.Rates([]Evidence{{Cause: due, Age: days * 86400, Value: 1, About: -1}}, rates)
+		for tg, x := range rates {
+			if int32(tg) != tM && x >= rates[tM] {
+				t.Errorf("%v days after the statement, %s (%v) is as likely as M (%v)", days, m.TargetKey(int32(tg)), x, rates[tM])
+			}
+		}
+	}
+	m.Rates(nil, rates)
+	if slices.Max(rates) == rates[tM] {
+		t.Errorf("without a statement M is the most likely: %v", rates)
 	}
 }

@@ -77,7 +77,7 @@ func DefaultOptions() Options {
 		Objective: Process,
 		Lags: []time.Duration{0, time.Minute, 5 * time.Minute, 15 * time.Minute, 45 * time.Minute,
 			2 * time.Hour, 6 * time.Hour, 18 * time.Hour, 48 * time.Hour, 5 * 24 * time.Hour,
-			12 * 24 * time.Hour, 30 * 24 * time.Hour},
+			12 * 24 * time.Hour, 30 * 24 * time.Hour, 60 * 24 * time.Hour, 90 * 24 * time.Hour},
 		LagScale:     time.Minute,
 		Iterations:   40,
 		Shrink:       8,

@@ -392,6 +392,9 @@ func (b *Builder) Fit(ctx context.Context, objective Objective, iterations int) 
 	if len(b.cases) == 0 {
 		return nil, ErrNoCases
 	}
+	if o.Objective == Process && !(b.observed > 0) {
+		return nil, fmt.Errorf("%w: the Process objective needs the time each user was observed (AddTime)", ErrOptions)
+	}
 	f := b.newFit(o)
 	ll, err := f.run(ctx)
 	if err != nil {

@@ -55,7 +55,7 @@
 //
 // A user keeps at most [Config.PerUser] events (the oldest go first) and
 // feedback on at most [Config.PerUserFeedback] questions (the least
-// recently updated goes first). With a TTL (default 30 days), events
+// recently updated goes first). With a TTL (default 90 days), events
 // dated and feedback last updated before clock − TTL are neither returned
 // nor kept past the user's next write, and all of a user's keys expire
 // TTL after their last write, so an inactive user costs nothing. The

@@ -29,8 +29,8 @@ type Config struct {
 	// clock − TTL are not returned, are dropped by Append and are trimmed
 	// from the user's history on every write; feedback last updated before
 	// then likewise. A user's keys expire TTL after their last write.
-	// Default 30 days; negative keeps everything until pushed out by the
-	// caps (and the keys never expire). A positive TTL under a
+	// Default 90 days (the longest a learned need lasts); negative keeps
+	// everything until pushed out by the caps (and the keys never expire). A positive TTL under a
 	// millisecond is an error. Question totals never expire.
 	TTL time.Duration
 	// MaxSkew is how far after the clock an event may be dated: Append
