@@ -17,7 +17,7 @@ import (
 
 func init() {
 	commands["recommend"] = command{
-		summary: "rank each user's last ask with the recommend engine (leave-last-out: sampled HR/NDCG@10, full HR/MRR@10)",
+		summary: "rank each user's last ask with the recommend engine (leave-last-out: sampled HR/NDCG@10, full and served HR/MRR@10)",
 		run:     runRecommend,
 	}
 	commands["simulate"] = command{
@@ -120,6 +120,8 @@ func runRecommend(args []string) (any, error) {
 		"ndcg@10":       fig.NDCG10,
 		"full_hr@10":    fig.FullHR10,
 		"full_mrr@10":   fig.FullMRR10,
+		"served_hr@10":  fig.ServedHR10,
+		"served_mrr@10": fig.ServedMRR10,
 		"train_seconds": fig.TrainSeconds,
 		"p50_us":        fig.P50us,
 		"p99_us":        fig.P99us,

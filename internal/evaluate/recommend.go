@@ -80,6 +80,11 @@ type RecommendFigures struct {
 	// HR10 and NDCG10 rank each target among Negatives sampled questions
 	// the user never asked; FullHR10 and FullMRR10 among every question.
 	HR10, NDCG10, FullHR10, FullMRR10 float64
+	// ServedHR10 and ServedMRR10 find the target in the 10 suggestions
+	// Recommend serves with default options: pins, exclusions,
+	// diversification and the popular fill included, which the rankings
+	// above leave out.
+	ServedHR10, ServedMRR10 float64
 	// TrainSeconds is 0 when the model was given.
 	TrainSeconds float64
 	// P50us and P99us are the latency of Recommend, in whole microseconds.
@@ -186,6 +191,7 @@ type caseRanker struct {
 	n        int            // cases ranked
 
 	hr, ndcg, fullHR, fullMRR float64
+	servedHR, servedMRR       float64
 	lat                       []time.Duration
 }
 
@@ -241,6 +247,10 @@ func (r *caseRanker) rank(ctx context.Context, eng *recommend.Engine, c recCase)
 		return err
 	}
 	r.lat = append(r.lat, time.Since(t0))
+	if at := slices.IndexFunc(sugs, func(s recommend.Suggestion) bool { return s.FAQ.ID == c.target }); at >= 0 && at < k {
+		r.servedHR++
+		r.servedMRR += 1 / float64(at+1)
+	}
 	dump(c.user, c.target, target, len(sugs))
 	for _, s := range sugs {
 		dump("", s.FAQ.ID, s.Score)
@@ -259,6 +269,7 @@ func (r *caseRanker) figures(fig *RecommendFigures) {
 	pct := func(p float64) float64 { return float64(Percentile(r.lat, p).Microseconds()) }
 	fig.HR10, fig.NDCG10 = round4(r.hr/n), round4(r.ndcg/n)
 	fig.FullHR10, fig.FullMRR10 = round4(r.fullHR/n), round4(r.fullMRR/n)
+	fig.ServedHR10, fig.ServedMRR10 = round4(r.servedHR/n), round4(r.servedMRR/n)
 	fig.P50us, fig.P99us = pct(0.50), pct(0.99)
 }
 
