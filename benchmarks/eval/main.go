@@ -5,6 +5,7 @@
 //	go run ./benchmarks/eval intent -train TRAIN.jsonl -test TEST.jsonl
 //	go run ./benchmarks/eval retrieval -kb KB.jsonl -queries QUERIES.jsonl
 //	go run ./benchmarks/eval recommend -events EVENTS.jsonl [-kb KB.jsonl] [-users tune|report|all]
+//	go run ./benchmarks/eval recommend -events EVENTS.jsonl -replay-from RFC3339 [-retrain 24h] [-users tune|report|all]
 //
 // Run a subcommand with -h for its flags. Data sets are not part of the
 // repository; see ../shared/data/README.md.

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/duxin-ai/duxin/internal/evaluate"
 	"github.com/duxin-ai/duxin/kb"
@@ -17,7 +18,7 @@ import (
 
 func init() {
 	commands["recommend"] = command{
-		summary: "rank each user's last ask with the recommend engine (leave-last-out: sampled HR/NDCG@10, full HR/MRR@10)",
+		summary: "rank each user's last ask with the recommend engine (leave-last-out, or an online replay with -replay-from: sampled HR/NDCG@10, full and served HR/MRR@10)",
 		run:     runRecommend,
 	}
 	commands["simulate"] = command{
@@ -63,8 +64,24 @@ func runRecommend(args []string) (any, error) {
 	limit := fs.Int("limit", 0, "rank only the first N users (0 = all; for profiling, not for reported figures)")
 	half := fs.String("users", "all", "which users' last asks to rank: tune (the half to tune on), report (the other half) or all")
 	dumpPath := fs.String("dump", "", "write every user's target rank and suggestions (id, score, reasons) to this file, to compare two builds byte for byte")
+	replayFrom := fs.String("replay-from", "", "replay online from this RFC3339 time (e.g. 2025-11-20T00:00:00+08:00): train on the events before it, feed the rest through the engine in time order, rank the users whose last ask comes at or after it (default: leave-last-out)")
+	retrain := fs.Duration("retrain", 24*time.Hour, "with -replay-from: retrain on every event so far each time this much log time has passed (0 = never)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	var from time.Time
+	if *replayFrom != "" {
+		t, err := time.Parse(time.RFC3339, *replayFrom)
+		if err != nil {
+			return nil, fmt.Errorf("recommend: -replay-from %q: want an RFC3339 time such as 2025-11-20T00:00:00+08:00", *replayFrom)
+		}
+		from = t
+	}
+	if *retrain < 0 {
+		return nil, fmt.Errorf("recommend: -retrain %v: want a duration >= 0 such as 24h (0 = never)", *retrain)
+	}
+	if from.IsZero() && flagSet(fs, "retrain") {
+		return nil, errors.New("recommend: -retrain needs -replay-from (leave-last-out trains once)")
 	}
 	dump, err := openDump(*dumpPath)
 	if err != nil {
@@ -107,10 +124,25 @@ func runRecommend(args []string) (any, error) {
 		}
 		cfg.Weights = &w
 	}
+	if !from.IsZero() {
+		fig, err := evaluate.Replay(ctx, events, evaluate.ReplayConfig{RecommendConfig: cfg, From: from, Retrain: *retrain})
+		if err != nil {
+			return nil, err
+		}
+		out := recommendJSON(fig.RecommendFigures)
+		out["replay_from"] = fig.From.Format(time.RFC3339)
+		out["retrains"] = fig.Retrains
+		return out, dump.close()
+	}
 	fig, err := evaluate.Recommend(ctx, events, cfg)
 	if err != nil {
 		return nil, err
 	}
+	return recommendJSON(fig), dump.close()
+}
+
+// recommendJSON is the figures as eval prints them.
+func recommendJSON(fig evaluate.RecommendFigures) map[string]any {
 	return map[string]any{
 		"users":         fig.Users,
 		"half":          fig.Half,
@@ -120,8 +152,17 @@ func runRecommend(args []string) (any, error) {
 		"ndcg@10":       fig.NDCG10,
 		"full_hr@10":    fig.FullHR10,
 		"full_mrr@10":   fig.FullMRR10,
+		"served_hr@10":  fig.ServedHR10,
+		"served_mrr@10": fig.ServedMRR10,
 		"train_seconds": fig.TrainSeconds,
 		"p50_us":        fig.P50us,
 		"p99_us":        fig.P99us,
-	}, dump.close()
+	}
+}
+
+// flagSet reports whether the flag name was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

@@ -2,7 +2,8 @@
 // the duxin command share, so that both print the same figures from the
 // same code: intent accuracy, out-of-scope recall, macro F1 and calibration
 // with a per-intent report and confusion matrix; knowledge-base Recall@k,
-// MRR and answer figures; and the recommender's leave-last-out hit rates.
+// MRR and answer figures; and the recommender's hit rates, leave-last-out
+// (Recommend) or in an online replay of the log from a cut (Replay).
 //
 // Unlike the other internal packages it drives the public ones (kb, intent,
 // recommend); only commands and benchmarks import it (internal/depcheck

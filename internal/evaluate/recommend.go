@@ -43,6 +43,34 @@ type RecommendConfig struct {
 	Dump func(fields ...any)
 }
 
+// withDefaults returns cfg with its zero fields set to their defaults
+// (Logf and Dump to functions that do nothing), or an error for a Users
+// value that names no half.
+func (cfg RecommendConfig) withDefaults() (RecommendConfig, error) {
+	if cfg.Negatives == 0 {
+		cfg.Negatives = 100
+	}
+	if cfg.Users == "" {
+		cfg.Users = "all"
+	}
+	if cfg.Logf == nil {
+		cfg.Logf = func(string, ...any) {}
+	}
+	if cfg.Dump == nil {
+		cfg.Dump = func(...any) {}
+	}
+	if cfg.Users != "all" && cfg.Users != "tune" && cfg.Users != "report" {
+		return cfg, fmt.Errorf("recommend: users %q, want tune, report or all", cfg.Users)
+	}
+	return cfg, nil
+}
+
+// inHalf reports whether the user's last ask is ranked when cfg.Users
+// picks half.
+func inHalf(half, user string) bool {
+	return half == "all" || seqrec.Holdout(user) == (half == "report")
+}
+
 // RecommendFigures are the recommender's leave-last-out figures.
 type RecommendFigures struct {
 	Users     int
@@ -52,11 +80,19 @@ type RecommendFigures struct {
 	// HR10 and NDCG10 rank each target among Negatives sampled questions
 	// the user never asked; FullHR10 and FullMRR10 among every question.
 	HR10, NDCG10, FullHR10, FullMRR10 float64
+	// ServedHR10 and ServedMRR10 find the target in the 10 suggestions
+	// Recommend serves with default options: pins, exclusions,
+	// diversification and the popular fill included, which the rankings
+	// above leave out.
+	ServedHR10, ServedMRR10 float64
 	// TrainSeconds is 0 when the model was given.
 	TrainSeconds float64
 	// P50us and P99us are the latency of Recommend, in whole microseconds.
 	P50us, P99us float64
 }
+
+// minAsks is how many asks a user needs for their last one to be ranked.
+const minAsks = 3
 
 type recCase struct {
 	user   string
@@ -65,67 +101,53 @@ type recCase struct {
 	asked  map[string]bool // questions in the user's history
 }
 
-// Recommend measures the recommender leave-last-out: per user with at
-// least 3 asks the last ask is the target, everything before it the
-// history the engine reads; the model trains (unless given) on every
-// user's events before their last ask.
-func Recommend(ctx context.Context, events []recommend.Event, cfg RecommendConfig) (RecommendFigures, error) {
-	if cfg.Negatives == 0 {
-		cfg.Negatives = 100
+// lastAsk returns the index in evs (one user's events, sorted by time) of
+// the last ask, -1 if there is none, and how many asks evs holds; it adds
+// every question asked to asked.
+func lastAsk(evs []recommend.Event, asked map[string]bool) (last, n int) {
+	last = -1
+	for i, e := range evs {
+		if e.Type == recommend.TypeAsk {
+			last, n = i, n+1
+			asked[e.Question] = true
+		}
 	}
-	if cfg.Users == "" {
-		cfg.Users = "all"
+	return last, n
+}
+
+// newCase returns the case of a user whose last ask is evs[last]: that
+// ask is the target, the questions asked before it are the history's.
+func newCase(user string, evs []recommend.Event, last int) recCase {
+	c := recCase{user: user, target: evs[last].Question, at: evs[last].Time, asked: map[string]bool{}}
+	for _, e := range evs[:last] {
+		if e.Type == recommend.TypeAsk {
+			c.asked[e.Question] = true
+		}
 	}
-	logf := cfg.Logf
-	if logf == nil {
-		logf = func(string, ...any) {}
-	}
-	dump := cfg.Dump
-	if dump == nil {
-		dump = func(...any) {}
-	}
-	if cfg.Users != "all" && cfg.Users != "tune" && cfg.Users != "report" {
-		return RecommendFigures{}, fmt.Errorf("recommend: users %q, want tune, report or all", cfg.Users)
-	}
-	byUser := map[string][]recommend.Event{}
-	var order []string
+	return c
+}
+
+// groupUsers returns the users in the order of their first event and each
+// user's events sorted by time (stable).
+func groupUsers(events []recommend.Event) (order []string, byUser map[string][]recommend.Event) {
+	byUser = map[string][]recommend.Event{}
 	for _, e := range events {
 		if _, ok := byUser[e.User]; !ok {
 			order = append(order, e.User)
 		}
 		byUser[e.User] = append(byUser[e.User], e)
 	}
-	asked := map[string]bool{}
-	var train []recommend.Event
-	var cases []recCase
 	for _, u := range order {
 		evs := byUser[u]
 		sort.SliceStable(evs, func(a, b int) bool { return evs[a].Time.Before(evs[b].Time) })
-		last, n := -1, 0
-		for i, e := range evs {
-			if e.Type == recommend.TypeAsk {
-				last, n = i, n+1
-				asked[e.Question] = true
-			}
-		}
-		hist := evs
-		if last >= 0 {
-			hist = evs[:last]
-		}
-		train = append(train, hist...)
-		if n >= 3 && (cfg.Users == "all" || seqrec.Holdout(u) == (cfg.Users == "report")) {
-			c := recCase{user: u, target: evs[last].Question, at: evs[last].Time, asked: map[string]bool{}}
-			for _, e := range hist {
-				if e.Type == recommend.TypeAsk {
-					c.asked[e.Question] = true
-				}
-			}
-			cases = append(cases, c)
-		}
 	}
+	return order, byUser
+}
 
-	// The knowledge base: the one given, or one entry per question in the log.
-	faqs := cfg.FAQs
+// catalogFor returns the knowledge base the engine reads — faqs, or when
+// nil one entry per question asked — and the universe a target is ranked
+// in: every question of the knowledge base and of asked, sorted.
+func catalogFor(faqs []kb.FAQ, asked map[string]bool) (*simulate.KB, []string, error) {
 	if faqs == nil {
 		for _, q := range slices.Sorted(maps.Keys(asked)) {
 			faqs = append(faqs, kb.FAQ{ID: q, Question: q})
@@ -133,7 +155,7 @@ func Recommend(ctx context.Context, events []recommend.Event, cfg RecommendConfi
 	}
 	base, err := simulate.NewKB(faqs)
 	if err != nil {
-		return RecommendFigures{}, err
+		return nil, nil, err
 	}
 	universeSet := map[string]bool{}
 	for _, f := range faqs {
@@ -142,7 +164,146 @@ func Recommend(ctx context.Context, events []recommend.Event, cfg RecommendConfi
 	for q := range asked {
 		universeSet[q] = true
 	}
-	universe := slices.Sorted(maps.Keys(universeSet))
+	return base, slices.Sorted(maps.Keys(universeSet)), nil
+}
+
+// newEngine returns the engine the figures measure: m over base, reading
+// a memory store that holds events and keeps every event of up to users
+// users (none expires), without exploration, each request reading the
+// user's whole history.
+func newEngine(ctx context.Context, base *simulate.KB, m *recommend.Model, users int, events []recommend.Event) (*recommend.Engine, error) {
+	store, err := recommend.NewMemoryStore(recommend.MemoryConfig{PerUser: 1 << 16, TTL: -1, MaxUsers: users + 1})
+	if err != nil {
+		return nil, err
+	}
+	if err := store.Append(ctx, events...); err != nil {
+		return nil, err
+	}
+	return recommend.NewEngine(base, store, store, recommend.WithModel(m),
+		recommend.WithExploration(0, 0), recommend.WithHistory(1<<16, 100*365*24*time.Hour))
+}
+
+// caseRanker ranks cases with an engine and sums their figures.
+type caseRanker struct {
+	cfg      RecommendConfig // with defaults
+	universe []string
+	pos      map[string]int // universe index of each question
+	n        int            // cases ranked
+
+	hr, ndcg, fullHR, fullMRR float64
+	servedHR, servedMRR       float64
+	lat                       []time.Duration
+}
+
+// rankK is the cutoff of every figure: HR@10, NDCG@10, MRR@10.
+const rankK = 10
+
+func newCaseRanker(cfg RecommendConfig, universe []string, cases int) *caseRanker {
+	pos := make(map[string]int, len(universe))
+	for j, q := range universe {
+		pos[q] = j
+	}
+	return &caseRanker{cfg: cfg, universe: universe, pos: pos, lat: make([]time.Duration, 0, cases)}
+}
+
+// rank ranks c's target with eng, as it stands, at c.at: sampled, among
+// the universe (Engine.Score) and in the suggestions (Engine.Recommend),
+// which are timed.
+func (r *caseRanker) rank(ctx context.Context, eng *recommend.Engine, c recCase) error {
+	const k = rankK
+	universe, pos, dump := r.universe, r.pos, r.cfg.Dump
+	// Sampled: the target among 100 questions the user never asked.
+	exclude := maps.Clone(c.asked)
+	exclude[c.target] = true
+	negs := seqrec.SampleNegatives(c.user, r.cfg.Seed, universe, exclude, r.cfg.Negatives)
+	// Full: the target among every question of the catalog, the ones
+	// the user asked before included.
+	scores, err := eng.Score(ctx, c.user, c.at, nil, universe)
+	if err != nil {
+		return err
+	}
+	target := scores[pos[c.target]]
+	ns := make([]float64, len(negs))
+	for j, q := range negs {
+		ns[j] = scores[pos[q]]
+	}
+	if at := seqrec.Rank(target, ns); at <= k {
+		r.hr++
+		r.ndcg += seqrec.NDCG(at, k)
+	}
+	others := make([]float64, 0, len(universe)-1)
+	for j, x := range scores {
+		if universe[j] != c.target {
+			others = append(others, x)
+		}
+	}
+	if at := seqrec.Rank(target, others); at <= k {
+		r.fullHR++
+		r.fullMRR += 1 / float64(at)
+	}
+	t0 := time.Now()
+	sugs, err := eng.Recommend(ctx, recommend.Request{User: c.user, Limit: k, Now: c.at})
+	if err != nil {
+		return err
+	}
+	r.lat = append(r.lat, time.Since(t0))
+	if at := slices.IndexFunc(sugs, func(s recommend.Suggestion) bool { return s.FAQ.ID == c.target }); at >= 0 && at < k {
+		r.servedHR++
+		r.servedMRR += 1 / float64(at+1)
+	}
+	dump(c.user, c.target, target, len(sugs))
+	for _, s := range sugs {
+		dump("", s.FAQ.ID, s.Score)
+		for _, why := range s.Reasons {
+			dump("", "", why.Kind, why.Ago, why.Rule, why.Question, why.Weight, why.Text)
+		}
+	}
+	r.n++
+	return nil
+}
+
+// figures sets fig's rates and latencies from the cases ranked.
+func (r *caseRanker) figures(fig *RecommendFigures) {
+	n := math.Max(1, float64(r.n))
+	slices.Sort(r.lat)
+	pct := func(p float64) float64 { return float64(Percentile(r.lat, p).Microseconds()) }
+	fig.HR10, fig.NDCG10 = round4(r.hr/n), round4(r.ndcg/n)
+	fig.FullHR10, fig.FullMRR10 = round4(r.fullHR/n), round4(r.fullMRR/n)
+	fig.ServedHR10, fig.ServedMRR10 = round4(r.servedHR/n), round4(r.servedMRR/n)
+	fig.P50us, fig.P99us = pct(0.50), pct(0.99)
+}
+
+// Recommend measures the recommender leave-last-out: per user with at
+// least 3 asks the last ask is the target, everything before it the
+// history the engine reads; the model trains (unless given) on every
+// user's events before their last ask.
+func Recommend(ctx context.Context, events []recommend.Event, cfg RecommendConfig) (RecommendFigures, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return RecommendFigures{}, err
+	}
+	logf := cfg.Logf
+	order, byUser := groupUsers(events)
+	asked := map[string]bool{}
+	var train []recommend.Event
+	var cases []recCase
+	for _, u := range order {
+		evs := byUser[u]
+		last, n := lastAsk(evs, asked)
+		hist := evs
+		if last >= 0 {
+			hist = evs[:last]
+		}
+		train = append(train, hist...)
+		if n >= minAsks && inHalf(cfg.Users, u) {
+			cases = append(cases, newCase(u, evs, last))
+		}
+	}
+
+	base, universe, err := catalogFor(cfg.FAQs, asked)
+	if err != nil {
+		return RecommendFigures{}, err
+	}
 	if cfg.Limit > 0 && len(cases) > cfg.Limit {
 		cases = cases[:cfg.Limit]
 	}
@@ -159,82 +320,23 @@ func Recommend(ctx context.Context, events []recommend.Event, cfg RecommendConfi
 		logf("recommend: trained in %.1fs, weights %+v, info %+v", time.Since(start).Seconds(), fig.Model.Weights(), fig.Model.Info())
 	}
 
-	store, err := recommend.NewMemoryStore(recommend.MemoryConfig{PerUser: 1 << 16, TTL: -1, MaxUsers: len(order) + 1})
+	eng, err := newEngine(ctx, base, fig.Model, len(order), train)
 	if err != nil {
 		return fig, err
 	}
-	if err := store.Append(ctx, train...); err != nil {
-		return fig, err
-	}
-	eng, err := recommend.NewEngine(base, store, store, recommend.WithModel(fig.Model),
-		recommend.WithExploration(0, 0), recommend.WithHistory(1<<16, 100*365*24*time.Hour))
-	if err != nil {
-		return fig, err
-	}
-
-	const k = 10
-	pos := make(map[string]int, len(universe))
-	for j, q := range universe {
-		pos[q] = j
-	}
-	var hr, ndcg, fullHR, fullMRR float64
-	lat := make([]time.Duration, 0, len(cases))
+	rk := newCaseRanker(cfg, universe, len(cases))
 	for i, c := range cases {
 		if i%2000 == 0 {
 			logf("recommend: case %d/%d", i, len(cases))
 		}
-		// Sampled: the target among 100 questions the user never asked.
-		exclude := maps.Clone(c.asked)
-		exclude[c.target] = true
-		negs := seqrec.SampleNegatives(c.user, cfg.Seed, universe, exclude, cfg.Negatives)
-		// Full: the target among every question of the catalog, the ones
-		// the user asked before included.
-		scores, err := eng.Score(ctx, c.user, c.at, nil, universe)
-		if err != nil {
+		if err := rk.rank(ctx, eng, c); err != nil {
 			return fig, err
-		}
-		target := scores[pos[c.target]]
-		ns := make([]float64, len(negs))
-		for j, q := range negs {
-			ns[j] = scores[pos[q]]
-		}
-		if r := seqrec.Rank(target, ns); r <= k {
-			hr++
-			ndcg += seqrec.NDCG(r, k)
-		}
-		others := make([]float64, 0, len(universe)-1)
-		for j, x := range scores {
-			if universe[j] != c.target {
-				others = append(others, x)
-			}
-		}
-		if r := seqrec.Rank(target, others); r <= k {
-			fullHR++
-			fullMRR += 1 / float64(r)
-		}
-		t0 := time.Now()
-		sugs, err := eng.Recommend(ctx, recommend.Request{User: c.user, Limit: k, Now: c.at})
-		if err != nil {
-			return fig, err
-		}
-		lat = append(lat, time.Since(t0))
-		dump(c.user, c.target, target, len(sugs))
-		for _, s := range sugs {
-			dump("", s.FAQ.ID, s.Score)
-			for _, r := range s.Reasons {
-				dump("", "", r.Kind, r.Ago, r.Rule, r.Question, r.Weight, r.Text)
-			}
 		}
 		if cfg.Progress != nil {
 			cfg.Progress(i+1, len(cases))
 		}
 	}
-	n := math.Max(1, float64(len(cases)))
-	slices.Sort(lat)
-	pct := func(p float64) float64 { return float64(Percentile(lat, p).Microseconds()) }
-	fig.HR10, fig.NDCG10 = round4(hr/n), round4(ndcg/n)
-	fig.FullHR10, fig.FullMRR10 = round4(fullHR/n), round4(fullMRR/n)
-	fig.P50us, fig.P99us = pct(0.50), pct(0.99)
+	rk.figures(&fig)
 	return fig, nil
 }
 
