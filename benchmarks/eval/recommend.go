@@ -7,7 +7,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"hash/crc32"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/duxin-ai/duxin/internal/evaluate"
@@ -57,6 +60,7 @@ func runRecommend(args []string) (any, error) {
 	fs := flag.NewFlagSet("recommend", flag.ContinueOnError)
 	eventsPath := fs.String("events", "", "behavior log, JSON Lines (required)")
 	kbPath := fs.String("kb", "", "knowledge base, JSON Lines (optional; default: the questions seen in the log)")
+	categories := fs.Int("categories", 0, "without -kb: spread the log's questions over this many categories (by a hash of the id), as every real knowledge base has them, to measure what diversity costs; 0 = none")
 	seed := fs.Uint64("seed", 1, "negative sampling seed")
 	negatives := fs.Int("negatives", 100, "sampled negatives per user")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile to this file")
@@ -112,10 +116,16 @@ func runRecommend(args []string) (any, error) {
 	fmt.Fprintf(os.Stderr, "recommend: read %d events\n", len(events))
 	cfg := evaluate.RecommendConfig{Seed: *seed, Negatives: *negatives, Users: *half, Limit: *limit,
 		Logf: func(format string, args ...any) { fmt.Fprintf(os.Stderr, format+"\n", args...) }, Dump: dump.line}
+	if *categories < 0 || *categories > 0 && *kbPath != "" {
+		return nil, fmt.Errorf("recommend: -categories %d: want a number >= 0, and none with -kb (the knowledge base has its own)", *categories)
+	}
 	if *kbPath != "" {
 		if cfg.FAQs, _, err = kb.LoadFile(*kbPath); err != nil {
 			return nil, err
 		}
+	}
+	if *categories > 0 {
+		cfg.FAQs = hashedCategories(events, *categories)
 	}
 	if *weightsJSON != "" {
 		var w recommend.Weights
@@ -165,4 +175,20 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 	set := false
 	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
 	return set
+}
+
+// hashedCategories returns one entry per question asked in the log, each
+// in one of n categories chosen by a hash of its id: a stand-in for a real
+// knowledge base's categories, which say nothing of the log either.
+func hashedCategories(events []recommend.Event, n int) []kb.FAQ {
+	seen := map[string]bool{}
+	var faqs []kb.FAQ
+	for _, e := range events {
+		if e.Type == recommend.TypeAsk && !seen[e.Question] {
+			seen[e.Question] = true
+			faqs = append(faqs, kb.FAQ{ID: e.Question, Question: e.Question, Category: fmt.Sprint("c", crc32.ChecksumIEEE([]byte(e.Question))%uint32(n))})
+		}
+	}
+	slices.SortFunc(faqs, func(a, b kb.FAQ) int { return strings.Compare(a.ID, b.ID) })
+	return faqs
 }
