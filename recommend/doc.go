@@ -40,8 +40,10 @@
 // its score is their weighted sum ([Weights]), fitted by Train on each
 // user's last ask against models trained without it. With no log, triggers
 // and searches carry the ranking; where the log has evidence, the learned
-// model does (on the simulated help-center log the fit gives it all the
-// weight).
+// model does (on the simulated help-center logs the fit gives it all the
+// weight). The trigger weight never falls below the strongest other one:
+// a rule is the operators' word about a cause the log may not have seen,
+// and keeps working after every retrain.
 //
 // # Recommend
 //
@@ -50,7 +52,7 @@
 // popular and trending), exclude what feedback and the request rule out
 // (dismissed for good, resolved for a while, blocked, outside validity),
 // score, add the exploration bonus (see [WithExploration]), diversify (pins
-// first, then MMR across categories, [Request.Diversity]), fill from popular
+// first, then MMR across categories among near ties, [Request.Diversity]), fill from popular
 // and priority-ordered questions so the list is never short, and explain.
 // Each suggestion's reasons are distinct sentences, strongest first, worded
 // from the host's [Phrasebook]: 你3小时前发起了一笔转账到银行卡; an event
