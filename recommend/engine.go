@@ -87,9 +87,11 @@ func WithDiversity(lambda float64) Option { return func(o *options) { o.diversit
 
 // defaultDiversity was chosen on the tune half of the simulated logs, with
 // the questions spread over twelve categories: the served HR@10 of ten
-// suggestions against the full ranking's HR@10 — helpcenter-live 0.6950 at
-// 0.3 (the old default), 0.7347 at 0.1, 0.7491 at 0.05, 0.7507 at 0.03,
-// full 0.7557; helpcenter 0.8912 at 0.05, 0.8947 at 0.03, full 0.9025.
+// suggestions against the full ranking's (go run ./benchmarks/eval
+// recommend -events … -users tune -categories 12 -diversity λ) —
+// helpcenter-live 0.6965 at 0.3 (the old default), 0.7350 at 0.1, 0.7504
+// at 0.05, 0.7529 at 0.03, full 0.7595; helpcenter 0.8432 at 0.3, 0.8912
+// at 0.05, 0.8947 at 0.03, full 0.9025.
 const defaultDiversity = 0.03
 
 // WithExploration sets the exploration bonus: a candidate shown fewer than

@@ -529,13 +529,9 @@ const triggerPrior = 1.0
 
 // keepTriggers raises w's trigger weight to its prior.
 func keepTriggers(w *feat) {
-	strongest := 0.0
-	for k, x := range w {
-		if k != fTrigger {
-			strongest = max(strongest, math.Abs(x))
-		}
-	}
-	w[fTrigger] = max(w[fTrigger], triggerPrior*strongest)
+	others := *w
+	others[fTrigger] = 0
+	w[fTrigger] = max(w[fTrigger], triggerPrior*maxAbs(others))
 }
 
 func maxAbs(w feat) float64 {

@@ -314,9 +314,7 @@ func trainRecommendFlags(fs *flag.FlagSet) func(context.Context, env) (any, erro
 			TrainedAt: info.TrainedAt.UTC().Round(time.Second), Seconds: evaluate.Round(took.Seconds(), 2)}
 		p.logf("trained a recommender: %d events of %d users, %d asks of %d questions, %.2fs; wrote %s (%d bytes), id %s",
 			s.Events, s.Users, s.Asks, s.Questions, s.Seconds, s.Out, s.Bytes, s.ID)
-		w := s.Weights
-		p.logf("fitted weights: trigger %.3g, learned %.3g, sequence %.3g, popular %.3g, trending %.3g, history %.3g, related %.3g, search %.3g",
-			w.Trigger, w.Learned, w.Sequence, w.Popular, w.Trending, w.History, w.Related, w.Search)
+		p.logf("fitted weights %+v", s.Weights)
 		return s, nil
 	}
 }

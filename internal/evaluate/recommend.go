@@ -22,8 +22,11 @@ type RecommendConfig struct {
 	FAQs []kb.FAQ
 	// Model, if set, is measured as it is; nil trains one (with Seed and
 	// Weights) on the log less the targets.
-	Model   *recommend.Model
-	Weights *recommend.Weights
+	Model *recommend.Model
+	// Diversity is the served list's Request.Diversity: 0 the engine's
+	// default, negative none.
+	Diversity float64
+	Weights   *recommend.Weights
 	// Seed seeds training and the sampling of negatives; default 0.
 	Seed uint64
 	// Negatives is how many questions the user never asked each target is
@@ -242,7 +245,7 @@ func (r *caseRanker) rank(ctx context.Context, eng *recommend.Engine, c recCase)
 		r.fullMRR += 1 / float64(at)
 	}
 	t0 := time.Now()
-	sugs, err := eng.Recommend(ctx, recommend.Request{User: c.user, Limit: k, Now: c.at})
+	sugs, err := eng.Recommend(ctx, recommend.Request{User: c.user, Limit: k, Now: c.at, Diversity: r.cfg.Diversity})
 	if err != nil {
 		return err
 	}
