@@ -214,7 +214,7 @@ const openWindow = 30 * 60 // seconds
 
 // moment is the learned model's input at one moment: evidence and the
 // history event behind each piece (src; the pieces of one event are
-// adjacent), context values and theirs (ctxSrc; -1 for the request's
+// adjacent; clockSrc and below for the clock's causes), context values and theirs (ctxSrc; -1 for the request's
 // visit).
 type moment struct {
 	ev     []needs.Evidence
@@ -277,10 +277,11 @@ func (s schema) resolve(e *Event, sink causeSink, kr *keyer, r *eventRefs) {
 
 // build fills mo from hist (oldest first, all at or before now; refs, when
 // not nil, what each event gives the model, else resolved through sink):
-// every event within maxAge as causes; as context the latest value of each
-// profile attribute, and the attributes of visit (when not nil) or else of
-// the latest open event within openWindow.
-func (s schema) build(mo *moment, hist []Event, refs []eventRefs, now int64, maxAge float64, visit map[string]string, sink causeSink) {
+// every event within maxAge as causes, and the clock's causes at now (clk
+// nil: none); as context the latest value of each profile attribute, and
+// the attributes of visit (when not nil) or else of the latest open event
+// within openWindow.
+func (s schema) build(mo *moment, hist []Event, refs []eventRefs, now int64, maxAge float64, visit map[string]string, sink causeSink, clk *clock) {
 	mo.reset()
 	var seenState map[string]bool
 	haveVisit := visit != nil
@@ -331,7 +332,19 @@ func (s schema) build(mo *moment, hist []Event, refs []eventRefs, now int64, max
 			}
 		}
 	}
+	src := clockSrc
+	clk.causes(&mo.kr, now, func(key []byte) {
+		if id, ok := sink.cause(key); ok {
+			mo.ev = append(mo.ev, needs.Evidence{Cause: id, Age: 0, Value: 1, About: -1})
+			mo.src = append(mo.src, src)
+		}
+		src--
+	})
 }
+
+// clockSrc is the src of a moment's first clock cause; the others follow
+// at clockSrc-1, clockSrc-2, … (each its own, as each history event is).
+const clockSrc = -2
 
 // causesOf calls fn with the id of each cause of e that sink knows and the
 // question the cause is about (-1 for none): an ask raises what follows it

@@ -195,7 +195,7 @@ func (s *sources) learnedRates(v *view, visit map[string]string) {
 	if nm == nil {
 		return
 	}
-	s.model.schema.build(&v.mo, v.hist, nil, v.now.Unix(), nm.MaxAge().Seconds(), visit, modelSink{nm})
+	s.model.schema.build(&v.mo, v.hist, nil, v.now.Unix(), nm.MaxAge().Seconds(), visit, modelSink{nm}, s.model.clock)
 	// The feature is relative to the most probable question, and only
 	// when the evidence moves the ranking away from the base rates: with
 	// no evidence it would be a second popularity, so it is not computed.

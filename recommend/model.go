@@ -92,6 +92,7 @@ type Model struct {
 	weights  Weights
 	needs    *needs.Model // nil in an empty model
 	schema   schema
+	clock    *clock // nil: the need model reads no clock
 	seq      *seqrec.Model
 	halfLife float64            // trending half-life, seconds
 	pop      map[string]float64 // question → ask count

@@ -37,6 +37,7 @@ type modelFile struct {
 	Pop      map[string]float64 `json:"pop"`
 	Trend    map[string]float64 `json:"trend"`
 	Schema   schema             `json:"schema"`
+	Clock    *clockFile         `json:"clock,omitempty"` // none: the need model reads no clock
 	Needs    []byte             `json:"needs,omitempty"`
 	Seq      []byte             `json:"seq"`
 	Info     ModelInfo          `json:"info"` // without ID
@@ -51,7 +52,7 @@ func (m *Model) payload() ([]byte, error) {
 	info := m.info
 	info.ID = ""
 	f := modelFile{Weights: m.weights, HalfLife: m.halfLife, Pop: m.pop, Trend: m.trend, Schema: m.schema,
-		Seq: seq, Info: info}
+		Clock: m.clock.file(m.info.TrainedAt), Seq: seq, Info: info}
 	if m.needs != nil {
 		b, err := m.needs.MarshalBinary()
 		if err != nil {
@@ -118,6 +119,9 @@ func ReadModel(r io.Reader) (*Model, error) {
 		return nil, fmt.Errorf("%w: sequence model: %v", ErrModelFormat, err)
 	}
 	m := &Model{weights: f.Weights, schema: f.Schema, seq: seq, halfLife: f.HalfLife, pop: f.Pop, trend: f.Trend, info: f.Info}
+	if m.clock, err = clockOf(f.Clock); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrModelFormat, err)
+	}
 	if f.Needs != nil {
 		if m.needs, err = needs.UnmarshalBinary(f.Needs); err != nil {
 			return nil, fmt.Errorf("%w: need model: %v", ErrModelFormat, err)

@@ -15,7 +15,7 @@ type ReasonKind string
 // The kinds of reasons.
 const (
 	ReasonTrigger  ReasonKind = "trigger"  // a knowledge-base trigger rule matched a recent event
-	ReasonLearned  ReasonKind = "learned"  // the learned need model: a recent event, earlier ask, the visit or the profile raises it
+	ReasonLearned  ReasonKind = "learned"  // the learned need model: a recent event, earlier ask, the clock, the visit or the profile raises it
 	ReasonSequence ReasonKind = "sequence" // the learned sequence model associates a recent event or ask with it (named only where it adds at least half as much as the strongest source)
 	ReasonPopular  ReasonKind = "popular"  // many users ask it
 	ReasonTrending ReasonKind = "trending" // asked more and more recently
@@ -208,8 +208,9 @@ func (x *explainer) histEvent(i int) (*Event, time.Duration) {
 }
 
 // learnedReason fills r from what raised question q in the need model: the
-// event whose causes give the largest part of its rate, if a large enough
-// one; else the context value that raises its odds most, if enough.
+// event (or the clock: the hour, the day, a declared period) whose causes
+// give the largest part of its rate, if a large enough one; else the
+// context value that raises its odds most, if enough.
 func (x *explainer) learnedReason(q string, r *Reason) {
 	nm, mo := x.model.needs, &x.v.mo
 	if nm == nil {
@@ -236,6 +237,11 @@ func (x *explainer) learnedReason(q string, r *Reason) {
 		if sum > bestC {
 			best, bestC, bestCause = src, sum, top
 		}
+	}
+	if best <= clockSrc && bestC >= learnedCauseShare*x.v.learnedRaw[t] {
+		key := nm.CauseKey(mo.ev[bestCause].Cause)
+		r.Rule, r.Text = key+" → "+q, clockReason(key)
+		return
 	}
 	if best != -1 && bestC >= learnedCauseShare*x.v.learnedRaw[t] {
 		e, ago := x.histEvent(best)

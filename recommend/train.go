@@ -37,6 +37,10 @@ type TrainOptions struct {
 	History int
 	// Weights, when set, are used as they are instead of fitting them.
 	Weights *Weights
+	// Calendar is how the need model reads the clock: the time zone
+	// (default Beijing time) and the periods the host declares; see
+	// [Calendar]. The model keeps it.
+	Calendar Calendar
 	// Clock gives the model's training time ([ModelInfo].TrainedAt);
 	// default time.Now.
 	Clock func() time.Time
@@ -82,6 +86,10 @@ func Train(ctx context.Context, events []Event, cat Catalog, opts TrainOptions) 
 	if opts.Clock == nil {
 		opts.Clock = time.Now
 	}
+	clk, err := newClock(opts.Calendar)
+	if err != nil {
+		return nil, err
+	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -106,7 +114,6 @@ func Train(ctx context.Context, events []Event, cat Catalog, opts TrainOptions) 
 	}
 	var catv *catalog
 	if cat != nil {
-		var err error
 		if catv, err = loadCatalog(ctx, cat); err != nil {
 			return nil, err
 		}
@@ -120,7 +127,7 @@ func Train(ctx context.Context, events []Event, cat Catalog, opts TrainOptions) 
 	sch := sl.schema()
 
 	held := holdLastAsks(users, catv, opts)
-	obj, nm0, err := chooseObjective(ctx, held, sch, opts, log)
+	obj, nm0, err := chooseObjective(ctx, held, sch, clk, opts, log)
 	if err != nil {
 		return nil, err
 	}
@@ -128,11 +135,11 @@ func Train(ctx context.Context, events []Event, cat Catalog, opts TrainOptions) 
 	if opts.Weights != nil {
 		weights = *opts.Weights
 	} else if len(held.cases) > 0 {
-		if weights, err = fitWeights(ctx, held, sch, nm0, catv, cat, opts, log); err != nil {
+		if weights, err = fitWeights(ctx, held, sch, clk, nm0, catv, cat, opts, log); err != nil {
 			return nil, err
 		}
 	}
-	b, err := needCases(ctx, users, sch, opts.History)
+	b, err := needCases(ctx, users, sch, clk, opts.History)
 	if err != nil {
 		return nil, err
 	}
@@ -140,7 +147,7 @@ func Train(ctx context.Context, events []Event, cat Catalog, opts TrainOptions) 
 	if err != nil {
 		return nil, err
 	}
-	m, err := buildModel(users, sch, weights, nm, opts)
+	m, err := buildModel(users, sch, clk, weights, nm, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +189,7 @@ func seqOptions() seqrec.Options {
 
 // buildModel trains the sequence model and the counts on whole sequences
 // and puts them together with the need model nm (nil if none).
-func buildModel(users [][]Event, sch schema, w Weights, nm *needs.Model, opts TrainOptions) (*Model, error) {
+func buildModel(users [][]Event, sch schema, clk *clock, w Weights, nm *needs.Model, opts TrainOptions) (*Model, error) {
 	seqs := make([][]seqrec.Step, 0, len(users))
 	var kr keyer
 	for _, u := range users {
@@ -196,7 +203,7 @@ func buildModel(users [][]Event, sch schema, w Weights, nm *needs.Model, opts Tr
 	if err != nil {
 		return nil, fmt.Errorf("recommend: train sequence model: %w", err)
 	}
-	m := &Model{weights: w, needs: nm, schema: sch, seq: seq, halfLife: opts.TrendHalfLife.Seconds(),
+	m := &Model{weights: w, needs: nm, schema: sch, clock: clk, seq: seq, halfLife: opts.TrendHalfLife.Seconds(),
 		pop: map[string]float64{}, trend: map[string]float64{}}
 	for _, u := range users {
 		for i := range u {
@@ -215,7 +222,7 @@ func buildModel(users [][]Event, sch schema, w Weights, nm *needs.Model, opts Tr
 // needCases collects the need model's training data from users: every ask
 // as a case, each with at most history events before it, and the exposure
 // of every cause; nil if there is no ask.
-func needCases(ctx context.Context, users [][]Event, sch schema, history int) (*needs.Builder, error) {
+func needCases(ctx context.Context, users [][]Event, sch schema, clk *clock, history int) (*needs.Builder, error) {
 	o := needs.DefaultOptions()
 	b, err := needs.NewBuilder(o)
 	if err != nil {
@@ -247,12 +254,15 @@ func needCases(ctx context.Context, users [][]Event, sch schema, history int) (*
 				b.AddOccurrence(c.id, span, c.about)
 			}
 		}
+		clk.exposure(&kr, u[0].Time.Unix(), end, func(key []byte, seconds float64) {
+			b.AddExposure(b.CauseBytes(key), seconds)
+		})
 		for i := range u {
 			if u[i].Type != TypeAsk {
 				continue
 			}
 			lo := max(0, i-history)
-			sch.build(&mo, u[lo:i], refs[lo:i], u[i].Time.Unix(), maxAge, nil, sink)
+			sch.build(&mo, u[lo:i], refs[lo:i], u[i].Time.Unix(), maxAge, nil, sink, clk)
 			b.AddCase(b.Target(u[i].Question), mo.ev, mo.ctx)
 		}
 	}
@@ -354,11 +364,11 @@ var objectives = []needs.Objective{needs.AtAsks, needs.Process}
 // iterations of the final one: on the help-center log that changes the
 // held-out figures by less than 0.001. Without held-out cases it returns
 // the default and no model.
-func chooseObjective(ctx context.Context, h *heldOut, sch schema, opts TrainOptions, log *slog.Logger) (needs.Objective, *needs.Model, error) {
+func chooseObjective(ctx context.Context, h *heldOut, sch schema, clk *clock, opts TrainOptions, log *slog.Logger) (needs.Objective, *needs.Model, error) {
 	if len(h.cases) == 0 {
 		return objectives[0], nil, nil
 	}
-	b, err := needCases(ctx, h.prefixes, sch, opts.History)
+	b, err := needCases(ctx, h.prefixes, sch, clk, opts.History)
 	if err != nil || b == nil {
 		return objectives[0], nil, err
 	}
@@ -372,7 +382,7 @@ func chooseObjective(ctx context.Context, h *heldOut, sch schema, opts TrainOpti
 		if err != nil {
 			return 0, nil, err
 		}
-		ll := heldOutLogLik(nm, sch, h.cases, opts.History)
+		ll := heldOutLogLik(nm, sch, clk, h.cases, opts.History)
 		log.Debug("recommend: need model", "objective", obj, "held_out_loglik", ll)
 		if ll > bestLL {
 			best, bestObj, bestLL = nm, obj, ll
@@ -383,7 +393,7 @@ func chooseObjective(ctx context.Context, h *heldOut, sch schema, opts TrainOpti
 
 // heldOutLogLik is the mean log-probability nm gives the cases' targets
 // (those it knows), floored at 1e-12.
-func heldOutLogLik(nm *needs.Model, sch schema, cases []trainCase, history int) float64 {
+func heldOutLogLik(nm *needs.Model, sch schema, clk *clock, cases []trainCase, history int) float64 {
 	var mo moment
 	rates := make([]float64, nm.NumTargets())
 	sum, n := 0.0, 0
@@ -392,7 +402,7 @@ func heldOutLogLik(nm *needs.Model, sch schema, cases []trainCase, history int) 
 		if !ok {
 			continue
 		}
-		sch.build(&mo, c.hist[max(0, len(c.hist)-history):], nil, c.at.Unix(), nm.MaxAge().Seconds(), nil, modelSink{nm})
+		sch.build(&mo, c.hist[max(0, len(c.hist)-history):], nil, c.at.Unix(), nm.MaxAge().Seconds(), nil, modelSink{nm}, clk)
 		nm.Rates(mo.ev, rates)
 		total := nm.ApplyContext(mo.ctx, rates)
 		sum += math.Log(max(rates[t]/total, 1e-12))
@@ -406,9 +416,9 @@ func heldOutLogLik(nm *needs.Model, sch schema, cases []trainCase, history int) 
 
 // fitWeights learns the feature weights on the held-out cases, scored by
 // models trained on the prefixes (nm0 the need model).
-func fitWeights(ctx context.Context, h *heldOut, sch schema, nm0 *needs.Model, catv *catalog, cat Catalog, opts TrainOptions, log *slog.Logger) (Weights, error) {
+func fitWeights(ctx context.Context, h *heldOut, sch schema, clk *clock, nm0 *needs.Model, catv *catalog, cat Catalog, opts TrainOptions, log *slog.Logger) (Weights, error) {
 	cases, uni, rng := h.cases, h.universe, h.rng
-	m0, err := buildModel(h.prefixes, sch, DefaultWeights(), nm0, opts)
+	m0, err := buildModel(h.prefixes, sch, clk, DefaultWeights(), nm0, opts)
 	if err != nil {
 		return Weights{}, err
 	}

@@ -19,6 +19,7 @@ import (
 	"os"
 	"runtime/pprof"
 	"sort"
+	_ "time/tzdata" // -zone names work on a machine without zone files
 
 	"github.com/duxin-ai/duxin/internal/evaluate"
 )

@@ -68,6 +68,9 @@ func runRecommend(args []string) (any, error) {
 	limit := fs.Int("limit", 0, "rank only the first N users (0 = all; for profiling, not for reported figures)")
 	half := fs.String("users", "all", "which users' last asks to rank: tune (the half to tune on), report (the other half) or all")
 	dumpPath := fs.String("dump", "", "write every user's target rank and suggestions (id, score, reasons) to this file, to compare two builds byte for byte")
+	calendar := fs.String("calendar", "", "the periods the host declares (festivals, bill days), JSON Lines of {\"name\", \"start\", \"end\"} (see recommend.ReadCalendar; default none)")
+	zone := fs.String("zone", "", "the time zone of the model's hours and days, an IANA name such as Asia/Shanghai (default Beijing time)")
+	noClock := fs.Bool("no-clock", false, "train without the clock (hour, weekday, day of the month, periods): to measure what it brings")
 	diversity := fs.Float64("diversity", 0, "the served list's diversity in [-1, 1]: 0 the engine's default, negative none (see recommend.Request.Diversity)")
 	replayFrom := fs.String("replay-from", "", "replay online from this RFC3339 time (e.g. 2025-11-20T00:00:00+08:00): train on the events before it, feed the rest through the engine in time order, rank the users whose last ask comes at or after it (default: leave-last-out)")
 	retrain := fs.Duration("retrain", 24*time.Hour, "with -replay-from: retrain on every event so far each time this much log time has passed (0 = never)")
@@ -129,6 +132,10 @@ func runRecommend(args []string) (any, error) {
 		cfg.FAQs = hashedCategories(events, *categories)
 	}
 	cfg.Diversity = *diversity
+	if cfg.Calendar, err = recommend.LoadCalendar(*calendar, *zone); err != nil {
+		return nil, err
+	}
+	cfg.Calendar.Off = *noClock
 	if *weightsJSON != "" {
 		var w recommend.Weights
 		if err := json.Unmarshal([]byte(*weightsJSON), &w); err != nil {

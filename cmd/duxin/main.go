@@ -41,6 +41,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // -zone names work on a machine without zone files
 
 	"golang.org/x/term"
 )

@@ -252,8 +252,14 @@ func trainRecommendFlags(fs *flag.FlagSet) func(context.Context, env) (any, erro
 	kbPath := fs.String("kb", "", "knowledge base the suggestions come from (default: the questions asked in the log)")
 	out := fs.String("out", "", "where to write the model (required)")
 	seed := fs.Uint64("seed", 1, "training seed")
+	calendar := fs.String("calendar", "", "the periods to learn from, such as festivals and bill days: JSON Lines of {\"name\", \"start\", \"end\"} (default none)")
+	zone := fs.String("zone", "", "the time zone of the model's hours and days, an IANA name such as Asia/Shanghai (default Beijing time)")
 	return func(ctx context.Context, e env) (_ any, err error) {
 		if err := required(map[string]string{"events": *eventsPath, "out": *out}); err != nil {
+			return nil, err
+		}
+		cal, err := recommend.LoadCalendar(*calendar, *zone)
+		if err != nil {
 			return nil, err
 		}
 		if err := checkOut(*out); err != nil {
@@ -297,7 +303,7 @@ func trainRecommendFlags(fs *flag.FlagSet) func(context.Context, env) (any, erro
 		}
 		p.stage(fmt.Sprintf("training on %d events", len(events)), 0)
 		start := time.Now()
-		m, err := recommend.Train(ctx, events, cat, recommend.TrainOptions{Seed: *seed})
+		m, err := recommend.Train(ctx, events, cat, recommend.TrainOptions{Seed: *seed, Calendar: cal})
 		if err != nil {
 			return nil, inFile(ctx, *eventsPath, err)
 		}

@@ -27,6 +27,8 @@ type RecommendConfig struct {
 	// default, negative none.
 	Diversity float64
 	Weights   *recommend.Weights
+	// Calendar is the trained models' (TrainOptions.Calendar).
+	Calendar recommend.Calendar
 	// Seed seeds training and the sampling of negatives; default 0.
 	Seed uint64
 	// Negatives is how many questions the user never asked each target is
@@ -315,7 +317,7 @@ func Recommend(ctx context.Context, events []recommend.Event, cfg RecommendConfi
 	fig := RecommendFigures{Users: len(cases), Half: cfg.Users, Questions: len(universe), Model: cfg.Model}
 	if fig.Model == nil {
 		start := time.Now()
-		fig.Model, err = recommend.Train(ctx, train, base, recommend.TrainOptions{Seed: cfg.Seed, Weights: cfg.Weights})
+		fig.Model, err = recommend.Train(ctx, train, base, recommend.TrainOptions{Seed: cfg.Seed, Weights: cfg.Weights, Calendar: cfg.Calendar})
 		if err != nil {
 			return fig, err
 		}

@@ -132,7 +132,7 @@ func Replay(ctx context.Context, events []recommend.Event, cfg ReplayConfig) (Re
 	// TrainedAt: the same log and cut give the same models.
 	train := func(before []recommend.Event, at time.Time) (*recommend.Model, error) {
 		start := time.Now()
-		m, err := recommend.Train(ctx, before, base, recommend.TrainOptions{Seed: rc.Seed, Weights: rc.Weights,
+		m, err := recommend.Train(ctx, before, base, recommend.TrainOptions{Seed: rc.Seed, Weights: rc.Weights, Calendar: rc.Calendar,
 			Clock: func() time.Time { return at }})
 		if err != nil {
 			return nil, fmt.Errorf("replay: train on the %d events before %s: %w", len(before), stamp(at), err)

@@ -224,6 +224,16 @@ func (b *Builder) AddOccurrence(cause int32, span float64, about int32) {
 	}
 }
 
+// AddExposure records, for the Process objective, that cause was in force
+// (at age 0, as a moment's clock is) for seconds: the exposure of its
+// first lag.
+func (b *Builder) AddExposure(cause int32, seconds float64) {
+	if cause < 0 || int(cause) >= len(b.causes.list) || !(seconds > 0) || math.IsInf(seconds, 0) {
+		return
+	}
+	b.expo[int(cause)*len(b.basis.u)] += seconds
+}
+
 // AddTime records, for the Process objective, that a user was observed for
 // seconds: the exposure of the base rates.
 func (b *Builder) AddTime(seconds float64) {
