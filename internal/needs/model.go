@@ -22,6 +22,7 @@ type Model struct {
 	ctxs    []string
 	base    []float64  // by target
 	self    []float64  // re-ask kernel, by lag
+	crowd   float64    // the crowd kernel's weight
 	rows    [][]Weight // by row (cause × lags + lag), sorted by target
 
 	// Context counts: cases with each value, of each target, and of each
@@ -201,6 +202,14 @@ func (m *Model) applyContext(v int32, dst []float64) {
 // addEvidence adds one piece of evidence's rates to dst and returns their
 // sum.
 func (m *Model) addEvidence(e Evidence, dst []float64, loc *ageLoc) float64 {
+	if e.Cause == Crowd {
+		if e.About < 0 || int(e.About) >= len(m.targets) || !(e.Value > 0) {
+			return 0
+		}
+		x := m.crowd * e.Value
+		dst[e.About] += x
+		return x
+	}
 	if e.Cause < 0 || int(e.Cause) >= len(m.causes) || !(e.Value > 0) {
 		return 0
 	}
@@ -262,6 +271,14 @@ func (m *Model) Attribute(ev []Evidence, targets []int32, out [][]float64) {
 	}
 	var loc ageLoc
 	for i, e := range ev {
+		if e.Cause == Crowd && e.Value > 0 {
+			for k, t := range targets {
+				if t == e.About {
+					out[k][i] += m.crowd * e.Value
+				}
+			}
+			continue
+		}
 		if e.Cause < 0 || int(e.Cause) >= len(m.causes) || !(e.Value > 0) {
 			continue
 		}
@@ -306,6 +323,9 @@ func (l *ageLoc) at(b *basis, age float64) (int, float64, bool) {
 	}
 	return l.j, l.w, l.ok
 }
+
+// CrowdWeight returns the weight of the crowd kernel (see [Crowd]).
+func (m *Model) CrowdWeight() float64 { return m.crowd }
 
 // Base returns target t's global base rate.
 func (m *Model) Base(t int32) float64 { return m.base[t] }

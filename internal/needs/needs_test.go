@@ -272,6 +272,7 @@ func FuzzUnmarshalBinary(f *testing.F) {
 	data, _ := m.MarshalBinary()
 	f.Add(data)
 	f.Add([]byte(magic))
+	f.Add([]byte(magicCrowd))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := UnmarshalBinary(data)
 		if err != nil {
@@ -451,5 +452,73 @@ func TestNeedAMonthOn(t *testing.T) {
 	m.Rates(nil, rates)
 	if slices.Max(rates) == rates[tM] {
 		t.Errorf("without a statement M is the most likely: %v", rates)
+	}
+}
+
+// TestCrowdKernel: when everyone is asking one question more than usual
+// (crowd evidence of its excess share), the chosen target follows; the
+// shared crowd weight is learned from surges of some questions and read
+// for a surge of one that never surged in training; the weight survives a
+// round trip, and a model without it writes the format it always did.
+func TestCrowdKernel(t *testing.T) {
+	b, base := atAsksBuilder(t, 8)
+	r := rand.New(rand.NewPCG(7, 8))
+	const excess = 0.5 // the surging question's share is 0.5 above its usual
+	for range 6000 {
+		surge := int32(-1)
+		if r.Float64() < 0.3 {
+			surge = base[r.IntN(4)] // only the first four ever surge
+		}
+		// λ = 1/8 for every target, + excess for the surging one.
+		pick := base[r.IntN(len(base))]
+		if surge >= 0 && r.Float64() < excess/(1+excess) {
+			pick = surge
+		}
+		var ev []Evidence
+		if surge >= 0 {
+			ev = append(ev, Evidence{Cause: Crowd, About: surge, Value: excess})
+		}
+		b.AddCase(pick, ev, nil)
+	}
+	m, err := b.Train(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.CrowdWeight() <= 0 {
+		t.Fatalf("crowd weight %v, want it learned", m.CrowdWeight())
+	}
+	rates := make([]float64, m.NumTargets())
+	never := base[6]
+	total := m.Rates([]Evidence{{Cause: Crowd, About: never, Value: excess}}, rates)
+	if p, want := rates[never]/total, (1.0/8+excess)/(1+excess); math.Abs(p-want) > 0.05 {
+		t.Errorf("P(a surging question never seen surge) = %.3f, want %.3f", p, want)
+	}
+	wantFirst(t, m, rates, never, "while it surges")
+	total = m.Rates(nil, rates)
+	if p := rates[never] / total; math.Abs(p-1.0/8) > 0.03 {
+		t.Errorf("P(it) without a surge = %.3f, want 1/8", p)
+	}
+	data, err := m.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := UnmarshalBinary(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.CrowdWeight() != m.CrowdWeight() || string(data[:len(magic)]) != magicCrowd {
+		t.Errorf("read back crowd weight %v (magic %q), wrote %v", back.CrowdWeight(), data[:len(magic)], m.CrowdWeight())
+	}
+	// Process does not fit it.
+	b.AddTime(1e6)
+	pm, err := b.Fit(context.Background(), Process, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pm.CrowdWeight() != 0 {
+		t.Errorf("Process crowd weight %v, want 0", pm.CrowdWeight())
+	}
+	if data, _ := pm.MarshalBinary(); string(data[:len(magic)]) != magic {
+		t.Errorf("a model without a crowd weight is written as %q, want %q", data[:len(magic)], magic)
 	}
 }

@@ -16,18 +16,28 @@ var ErrFormat = errors.New("needs: invalid model data")
 // The serialized model is
 //
 //	magic "DXNEEDS1" | body
+//	magic "DXNEEDS2" | body | crowd weight
 //
 // where the body holds the options, the cause, target and context keys,
 // the base rates, the re-ask kernel, every row's sparse weights, the
 // context counts, and the fit's log-likelihood and case count. Integers
-// are uvarints, floats IEEE-754 bits as uint64 little-endian. The caller
+// are uvarints, floats IEEE-754 bits as uint64 little-endian. A model
+// without a crowd weight is written in the first form, which models
+// before the crowd kernel were: they read back as they were. The caller
 // (the recommend model file) checksums it. Equal models give equal bytes.
-const magic = "DXNEEDS1"
+const (
+	magic      = "DXNEEDS1"
+	magicCrowd = "DXNEEDS2"
+)
 
 // MarshalBinary encodes the model; see [UnmarshalBinary].
 func (m *Model) MarshalBinary() ([]byte, error) {
 	var e encoder
-	e.buf.WriteString(magic)
+	if m.crowd != 0 {
+		e.buf.WriteString(magicCrowd)
+	} else {
+		e.buf.WriteString(magic)
+	}
 	o := &m.opts
 	e.uv(uint64(o.Objective))
 	e.uv(uint64(len(o.Lags)))
@@ -61,6 +71,9 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 	}
 	e.f64(m.logLik)
 	e.uv(uint64(m.cases))
+	if m.crowd != 0 {
+		e.f64(m.crowd)
+	}
 	return e.buf.Bytes(), nil
 }
 
@@ -96,9 +109,10 @@ func (e *encoder) weights(row []Weight) {
 // partial model.
 func UnmarshalBinary(data []byte) (*Model, error) {
 	d := decoder{b: data}
-	if len(data) < len(magic) || string(data[:len(magic)]) != magic {
+	if len(data) < len(magic) || string(data[:len(magic)]) != magic && string(data[:len(magic)]) != magicCrowd {
 		return nil, fmt.Errorf("%w: not a need model", ErrFormat)
 	}
+	withCrowd := string(data[:len(magic)]) == magicCrowd
 	d.b = data[len(magic):]
 	var o Options
 	o.Objective = Objective(min(d.u63(), math.MaxInt32))
@@ -173,6 +187,9 @@ func UnmarshalBinary(data []byte) (*Model, error) {
 	}
 	m.logLik = d.f64()
 	m.cases = int(d.u63())
+	if withCrowd {
+		m.crowd = d.f64nonneg()
+	}
 	switch {
 	case d.err != nil:
 		return nil, d.err

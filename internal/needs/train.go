@@ -15,15 +15,26 @@ import (
 var ErrNoCases = errors.New("needs: no training cases")
 
 // Evidence is one cause active at a moment: a past event's cause and its
-// age.
+// age; or, with Cause [Crowd], how much more than usual everyone is asking
+// About now.
 type Evidence struct {
-	Cause int32   // id from [Builder.Cause] or [Model.Cause]
-	Age   float64 // seconds since the event, ≥ 0
+	Cause int32   // id from [Builder.Cause] or [Model.Cause], or [Crowd]
+	Age   float64 // seconds since the event, ≥ 0 (ignored for Crowd)
 	Value float64 // strength, > 0; 1 for a plain occurrence
 	// About is the target this cause is itself about (a past ask of that
 	// question), or -1. It feeds the re-ask kernel every target shares.
 	About int32
 }
+
+// Crowd is the Cause of evidence about what everyone is asking now: its
+// Value is the excess of target About's share of everyone's recent asks
+// over its usual share (a rate in the units of the base rates, which sum
+// to about 1 for the AtAsks objective), and it raises About through one
+// weight that every target shares — the crowd kernel — so a surge of a
+// question the log never saw surge is still read. The Process objective
+// does not fit it (its exposure over time is not recorded): its weight is
+// then 0.
+const Crowd int32 = -2
 
 // basis places an age between two centres of the time basis.
 type basis struct {
@@ -139,7 +150,7 @@ type Builder struct {
 	// Exposure, for the Process objective: of each row, of each lag of the
 	// re-ask kernel, and the time observed.
 	expo     []float64
-	selfExpo [maxLags]float64
+	selfExpo [maxLags + 1]float64
 	observed float64
 	acts     []act   // every case's active rows, by case
 	selfs    []sact  // every case's re-ask activations, by case
@@ -289,8 +300,18 @@ func (b *Builder) AddCase(target int32, ev []Evidence, ctx []int32) {
 		}
 		b.scr[row] += x
 	}
-	var selfAll, selfHit [maxLags]float64
+	var selfAll, selfHit [maxLags + 1]float64
+	nb := len(b.basis.u)
 	for _, e := range ev {
+		if e.Cause == Crowd {
+			if e.About >= 0 && int(e.About) < len(b.targets.list) && e.Value > 0 && !math.IsInf(e.Value, 0) {
+				selfAll[nb] += e.Value
+				if e.About == target {
+					selfHit[nb] += e.Value
+				}
+			}
+			continue
+		}
 		if e.Cause < 0 || int(e.Cause) >= len(b.causes.list) || !(e.Value > 0) || math.IsInf(e.Value, 0) {
 			continue
 		}
@@ -319,11 +340,11 @@ func (b *Builder) AddCase(target int32, ev []Evidence, ctx []int32) {
 	c := bcase{target: target, from: int32(len(b.acts)), sfrom: int32(len(b.selfs)), cfrom: int32(len(b.ctxOf))}
 	slices.Sort(b.scrRow)
 	b.acts = reserve(b.acts, len(b.scrRow))
-	b.selfs = reserve(b.selfs, len(b.basis.u))
+	b.selfs = reserve(b.selfs, nb+1)
 	for _, r := range b.scrRow {
 		b.acts = append(b.acts, act{row: r, x: float32(b.scr[r])})
 	}
-	for j := range b.basis.u {
+	for j := range nb + 1 {
 		if selfAll[j] > 0 {
 			b.selfs = append(b.selfs, sact{j: int32(j), all: float32(selfAll[j]), hit: float32(selfHit[j])})
 		}
@@ -371,7 +392,7 @@ type fit struct {
 	theta   []float64 // by slot
 	base    []float64 // by target
 	count   []float64 // by target: its cases
-	self    []float64 // by lag
+	self    []float64 // by lag, and the crowd weight last
 	rowSum  []float64 // by row: Σ of the row's weights
 	full    []float64 // by lag: the exposure of one occurrence observed for good
 }
@@ -552,7 +573,7 @@ func (b *Builder) newFit(o Options) *fit {
 	for t := range f.base {
 		f.base[t] = (f.count[t] + 0.5) / float64(len(b.cases))
 	}
-	f.self = make([]float64, nb)
+	f.self = make([]float64, nb+1)
 	for j := range f.self {
 		f.self[j] = 0.1
 	}
@@ -585,13 +606,14 @@ func (f *fit) startProcess() {
 	for s, r := range f.slotRow {
 		f.theta[s] = 0.5 * cooc[s] / (b.expo[r] + f.full[int(r)%nb])
 	}
-	var hits [maxLags]float64
+	var hits [maxLags + 1]float64
 	for _, sa := range b.selfs {
 		hits[sa.j] += float64(sa.hit)
 	}
-	for j := range f.self {
+	for j := range f.self[:nb] {
 		f.self[j] = 0.5 * hits[j] / (b.selfExpo[j] + f.full[j])
 	}
+	f.self[nb] = 0 // the crowd: not fitted (see Crowd)
 }
 
 // startAtAsks sets starting weights in units of the AtAsks objective (the
@@ -616,7 +638,7 @@ func (f *fit) startAtAsks() {
 	for s, r := range f.slotRow {
 		f.theta[s] = 0.5 * cooc[s] / (act[r] + f.opts.Shrink)
 	}
-	var hits, all [maxLags]float64
+	var hits, all [maxLags + 1]float64
 	for _, sa := range b.selfs {
 		hits[sa.j] += float64(sa.hit)
 		all[sa.j] += float64(sa.all)
@@ -805,7 +827,7 @@ func (f *fit) mstepProcess(a *acc) {
 	for s, r := range f.slotRow {
 		f.theta[s] = a.num[s] / (b.expo[r] + o.Shrink*f.full[int(r)%nb])
 	}
-	for j := range f.self {
+	for j := range f.self[:nb] {
 		f.self[j] = max(0, f.self[j]*a.selfNum[j]-o.Sparsity) / (b.selfExpo[j] + o.Shrink*f.full[j])
 	}
 }
@@ -884,7 +906,8 @@ func (f *fit) model(ll float64) *Model {
 		targets: slices.Clone(b.targets.list),
 		ctxs:    slices.Clone(b.ctxs.list),
 		base:    f.base,
-		self:    f.self,
+		self:    f.self[:len(b.basis.u)],
+		crowd:   f.self[len(b.basis.u)],
 		rows:    make([][]Weight, b.nrows),
 		logLik:  ll,
 		cases:   len(b.cases),
