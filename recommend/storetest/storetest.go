@@ -13,8 +13,8 @@
 //
 // [Run] and [RunFeedback] use event times within the last hour of the wall
 // clock, so a store with a TTL of at least a few hours passes. [RunCrowd]
-// gives the store a [Clock] it moves, in 2025. Each test gets a fresh
-// store from the constructor.
+// gives the store a clock of its own, in 2025, and moves it. Each test
+// gets a fresh store from the constructor.
 package storetest
 
 import (
@@ -393,23 +393,23 @@ func RunFeedback(t *testing.T, newStore func(t *testing.T) recommend.FeedbackSto
 	})
 }
 
-// Clock is a settable clock for the crowd suite: [RunCrowd] hands its Now
-// to the store's constructor and moves it forward. It is safe for
-// concurrent use.
-type Clock struct {
+// clock is the crowd suite's settable clock: [RunCrowd] hands its Now to
+// the store's constructor and moves it forward. It is safe for concurrent
+// use.
+type clock struct {
 	mu  sync.Mutex
 	now time.Time
 }
 
 // Now returns the clock's time.
-func (c *Clock) Now() time.Time {
+func (c *clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.now
 }
 
 // Set sets the clock's time.
-func (c *Clock) Set(t time.Time) {
+func (c *clock) Set(t time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now = t
@@ -425,9 +425,9 @@ func RunCrowd(t *testing.T, newStore func(t *testing.T, clock func() time.Time) 
 	// start is 15:04 UTC: its bucket began at 15:00, the window's oldest
 	// bucket at 09:10.
 	start := time.Date(2025, 3, 1, 15, 4, 0, 0, time.UTC)
-	open := func(t *testing.T) (recommend.EventStore, recommend.CrowdReader, *Clock) {
+	open := func(t *testing.T) (recommend.EventStore, recommend.CrowdReader, *clock) {
 		t.Helper()
-		clk := &Clock{now: start}
+		clk := &clock{now: start}
 		s := newStore(t, clk.Now)
 		cr, ok := s.(recommend.CrowdReader)
 		if !ok {
