@@ -88,7 +88,12 @@
 // replica recorded the events. A store that keeps both events and feedback
 // can serve a request's reads in one round trip ([UserReader]); the
 // question totals exploration reads are cached for a few seconds
-// ([WithStatsCache]). An [Event.ID] makes a retried Record count once. A
+// ([WithStatsCache]). A store may also count every user's asks of the
+// last 6 hours by question, in 10-minute buckets ([CrowdReader]; the
+// MemoryStore and the Redis store do): what everyone is asking now, the
+// same on every replica sharing the store, so a question surging for
+// everyone can be noticed between retrains. An [Event.ID] makes a retried
+// Record count once, in the history and in that count. A
 // [Catalog] that reports a [Revisioner] revision (*kb.Index does) is read
 // again after it changes, so knowledge-base edits reach suggestions
 // without [Engine.Reload].

@@ -44,15 +44,19 @@ type MemoryConfig struct {
 	// Append refuses a later one (it would never expire). Default 10
 	// minutes; negative means no limit.
 	MaxSkew time.Duration
-	// Clock tells the time for TTL and for feedback without a Time.
-	// Default time.Now.
+	// Clock tells the time for TTL, for feedback without a Time and for
+	// the crowd's window ([MemoryStore.Crowd]). Default time.Now.
 	Clock func() time.Time
 }
 
 // MemoryStore is the default [EventStore] and [FeedbackStore]: bounded, in
 // process memory, safe for concurrent use. Question totals
 // ([MemoryStore.QuestionStats]) never expire; the least recently updated
-// are forgotten past MaxQuestions.
+// are forgotten past MaxQuestions. It counts every user's recent asks
+// for [MemoryStore.Crowd] ([CrowdReader]), in at most [CrowdBuckets] ×
+// [MaxCrowdQuestions] counters (twice that while readers hold copies),
+// whatever MaxUsers and TTL are; the counts are this process's alone, so
+// replicas that must agree share a networked store.
 type MemoryStore struct {
 	cfg MemoryConfig
 
@@ -60,7 +64,10 @@ type MemoryStore struct {
 	users map[string]*list.Element // of *memUser, most recently written first
 	lru   *list.List
 	stats *simplelru.LRU[string, *QuestionStats]
+	crowd crowdCounter
 }
+
+var _ CrowdReader = (*MemoryStore)(nil)
 
 type memUser struct {
 	id   string
@@ -146,7 +153,9 @@ func (s *MemoryStore) expired(t, now time.Time) bool {
 
 // Append implements [EventStore]. Events are copied (Attrs too). An event
 // already past the TTL is dropped silently; one dated more than MaxSkew
-// after the clock is an error, and nothing is stored.
+// after the clock is an error, and nothing is stored. Each ask stored is
+// counted for [MemoryStore.Crowd]; a retried one (an ID the user's kept
+// events have) is skipped, and not counted again.
 func (s *MemoryStore) Append(ctx context.Context, events ...Event) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("recommend: append: %w", err)
@@ -164,12 +173,41 @@ func (s *MemoryStore) Append(ctx context.Context, events ...Event) error {
 		if e.ID != "" && s.holds(e.User, e.ID) {
 			continue // a retried write
 		}
+		if e.Type == TypeAsk {
+			s.countAsk(e.Question, e.Time, now)
+		}
 		if e.Attrs != nil {
 			e.Attrs = maps.Clone(e.Attrs)
 		}
 		s.touch(e.User).push(e, s.cfg.PerUser)
 	}
 	return nil
+}
+
+// countAsk counts an ask dated t in the crowd: in now's bucket if t is
+// after now, not at all if t is before now's window. The caller holds mu.
+func (s *MemoryStore) countAsk(question string, t, now time.Time) {
+	if t.After(now) {
+		t = now
+	}
+	if crowdBucketOf(t) <= crowdBucketOf(now)-CrowdBuckets {
+		return
+	}
+	s.crowd.count(question, t)
+}
+
+// Crowd implements [CrowdReader]: the asks Append counted, in the window
+// that ends with the bucket of the store's clock. The maps are shared with
+// the store and with other callers until the bucket changes: callers must
+// not modify them.
+func (s *MemoryStore) Crowd(ctx context.Context, since time.Time) ([]CrowdBucket, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("recommend: crowd: %w", err)
+	}
+	now := s.cfg.Clock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.crowd.buckets(since, now, nil), nil
 }
 
 // holds reports whether the user's kept events include one with this id.

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/duxin-ai/duxin/recommend"
 	"github.com/duxin-ai/duxin/recommend/storetest"
 )
@@ -24,6 +26,13 @@ func newMemory(t *testing.T) *recommend.MemoryStore {
 func TestMemoryStoreConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) recommend.EventStore { return newMemory(t) })
 	storetest.RunFeedback(t, func(t *testing.T) recommend.FeedbackStore { return newMemory(t) })
+	storetest.RunCrowd(t, func(t *testing.T, clock func() time.Time) recommend.EventStore {
+		s, err := recommend.NewMemoryStore(recommend.MemoryConfig{Clock: clock})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
 }
 
 func TestMemoryStoreBounds(t *testing.T) {
@@ -159,4 +168,37 @@ func BenchmarkMemoryStoreBytesPerEvent(b *testing.B) {
 		runtime.KeepAlive(s)
 	}
 	b.ReportMetric(perEvent, "bytes/event")
+}
+
+// The crowd keeps its own window whatever the TTL and MaxUsers: an ask
+// Append drops for the TTL is not counted, but one counted stays counted
+// after its event expires or its user is evicted.
+func TestMemoryStoreCrowdTTLAndEviction(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	s, err := recommend.NewMemoryStore(recommend.MemoryConfig{TTL: time.Hour, MaxUsers: 1, Clock: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ask := func(user string, ago time.Duration) recommend.Event {
+		return recommend.Event{User: user, Time: now.Add(-ago), Type: recommend.TypeAsk, Question: "q"}
+	}
+	if err := s.Append(ctx, ask("a", 2*time.Hour), ask("a", 30*time.Minute), ask("b", 5*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Recent(ctx, "a", time.Time{}, 0); len(got) != 0 {
+		t.Fatalf("user a not evicted: %v", got)
+	}
+	now = now.Add(50 * time.Minute) // a's ask 30 minutes old is now past the TTL
+	got, err := s.Crowd(ctx, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []recommend.CrowdBucket{
+		{Start: time.Date(2025, 3, 1, 11, 30, 0, 0, time.UTC), Asks: map[string]int64{"q": 1}},
+		{Start: time.Date(2025, 3, 1, 11, 50, 0, 0, time.UTC), Asks: map[string]int64{"q": 1}},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("Crowd (-want +got):\n%s", d)
+	}
 }

@@ -1,8 +1,9 @@
 // Package redisstore keeps users' events and feedback in Redis: a
-// [recommend.EventStore] and [recommend.FeedbackStore] that every replica
-// of a service shares, so that what one replica records shapes the
-// suggestions of all. It passes the conformance suites of
-// recommend/storetest against a real redis-server.
+// [recommend.EventStore], [recommend.FeedbackStore] and
+// [recommend.CrowdReader] that every replica of a service shares, so that
+// what one replica records shapes the suggestions of all, and every
+// replica sees the same crowd of recent asks. It passes the conformance
+// suites of recommend/storetest against a real redis-server.
 //
 //	client, err := redisstore.Connect("redis://redis.internal:6379/0")
 //	…
@@ -29,6 +30,11 @@
 //	duxin:{u:<u>}:fb   hash: question → "impressions clicks dismissed resolved updated"
 //	duxin:{u:<u>}:fbt  sorted set: question by last update, for eviction and expiry
 //	duxin:q            hash: the question totals, fields i:<question> and c:<question>
+//	duxin:{crowd}:<n>  hash: question → asks in crowd bucket n (Unix seconds / 600)
+//	duxin:{crowd}:ids  sorted set: "<len(user)>:<user><ID>" of the asks counted, by bucket
+//
+// The crowd's keys ([Store.Crowd]) share the hash tag {crowd}, so they
+// are in one slot and one script counts an Append's asks.
 //
 // An event's member in the :ev set is the nanoseconds within its
 // microsecond (3 digits), its sequence number (16 hex digits), its ID
@@ -41,11 +47,13 @@
 //
 // [Store.Append] and [Store.AddFeedback] are one round trip for any batch:
 // one Lua script per user in the batch (events: skip known IDs, number,
-// add, trim, expire; feedback: update the user's records, evict, expire)
-// and, for feedback, an HINCRBY per question total, all in one pipeline.
+// add, trim, expire; feedback: update the user's records, evict, expire),
+// for events with asks one more script counting them in the crowd, and,
+// for feedback, an HINCRBY per question total, all in one pipeline.
 // [Store.Recent] and [Store.AppendRecent] are one ZRANGE, [Store.ReadUser]
 // one pipeline of a ZRANGE and an HGETALL, [Store.UserFeedback] one
-// HGETALL, [Store.QuestionStats] one HMGET. The scripts are sent by
+// HGETALL, [Store.QuestionStats] one HMGET, [Store.Crowd] one pipeline of
+// an HGETALL per bucket (up to 36). The scripts are sent by
 // EVALSHA; after a server restart (or SCRIPT FLUSH) the first write to
 // find its script gone sends it again with EVAL: one more round trip.
 // BenchmarkStore counts them. In a Cluster, go-redis sends a pipeline's
@@ -63,6 +71,15 @@
 // per question ever given feedback, so feedback should name only
 // questions of the knowledge base.
 //
+// The crowd keeps its own window of 36 buckets of 10 minutes, whatever the
+// TTL (an ask Append drops for the TTL is not counted). A bucket's hash
+// counts at most [recommend.MaxCrowdQuestions] questions and expires a
+// bucket after it leaves the window, by the Config.Clock of the last
+// write; the identities of the asks counted are dropped a bucket after
+// theirs leaves (and, past 2^20 of them, oldest first). So the crowd holds
+// about 37 hashes and the identities of 6 hours of asks, less than those
+// asks' events take in the users' keys.
+//
 // # Event identity
 //
 // An event with an [recommend.Event.ID] is stored once per user while the
@@ -72,13 +89,29 @@
 // stored at every write. Feedback has no identity: a retried AddFeedback
 // counts impressions and clicks again.
 //
+// The crowd cannot ask the user's script whether an ask is new: in a
+// Cluster the user's keys and the crowd's are in different slots, so no
+// script may touch both, and a pipeline cannot make one command depend on
+// another's answer; counting after the user's script answered would cost
+// Append a second round trip. So the crowd remembers identities of its
+// own, per (user, ID), while the ask's bucket is kept: an ask
+// with an ID is counted once however often it is sent, even when the
+// user's events have lost the ID (pushed out by PerUser), and a retry
+// dated otherwise than the first write is still the same ask. The two
+// scripts of one Append run independently: after an error the ask may be
+// counted and not stored, or stored and not counted, and a retry
+// completes both, once each.
+//
 // # Cluster and Sentinel
 //
 // [New] takes any go-redis UniversalClient: a single server, a Cluster or
 // a Sentinel-managed master; [Connect] builds one from a URL (see there
 // for the accepted forms). A user's keys are in one slot, so each script
-// runs on one node; the question totals are one key, on one node. Reads go
-// to masters: a replica could miss a write just made.
+// runs on one node; the question totals are one key, on one node; the
+// crowd's keys are in the slot of {crowd}, on one node, so [Store.Crowd]
+// is one round trip to it and, like the question totals' node, it takes
+// one script from every Append that has asks. Reads go to masters: a
+// replica could miss a write just made.
 //
 // # Errors
 //

@@ -173,13 +173,16 @@ func decodeBody(s string, e *recommend.Event) error {
 // clock is refused too) and stores none if any is bad, with an error
 // wrapping [recommend.ErrInvalidEvent]. Events already past the TTL are
 // dropped silently. The rest are written in one round trip: one script
-// per user, all in one pipeline. An event whose ID the user's kept events
-// already have is skipped.
+// per user and, when the batch has asks, one script counting them for
+// [Store.Crowd], all in one pipeline. An event whose ID the user's kept
+// events already have is skipped; an ask whose (user, ID) the crowd
+// already counted is not counted again.
 //
-// A Redis error is returned, but the users' scripts run independently: on
-// an error some users' events may be stored and others not. Retrying the
-// call stores the missing ones and, thanks to their IDs, not the others
-// twice; events without an ID may then be stored twice.
+// A Redis error is returned, but the scripts run independently: on an
+// error some users' events may be stored and others not, and the asks
+// counted or not. Retrying the call stores and counts the missing ones
+// and, thanks to their IDs, not the others twice; events without an ID
+// may then be stored and counted twice.
 func (s *Store) Append(ctx context.Context, events ...recommend.Event) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("redisstore: append: %w", err)
@@ -193,6 +196,7 @@ func (s *Store) Append(ctx context.Context, events ...recommend.Event) error {
 	var (
 		users   []string
 		batches = map[string]*batch{}
+		crowd   = crowdBatch{now: now}
 	)
 	for i := range events {
 		e := &events[i]
@@ -201,6 +205,9 @@ func (s *Store) Append(ctx context.Context, events ...recommend.Event) error {
 		}
 		if !cutoff.IsZero() && e.Time.Before(cutoff) {
 			continue
+		}
+		if e.Type == recommend.TypeAsk {
+			crowd.add(e)
 		}
 		bt := batches[e.User]
 		if bt == nil {
@@ -213,10 +220,13 @@ func (s *Store) Append(ctx context.Context, events ...recommend.Event) error {
 	if len(users) == 0 {
 		return nil
 	}
-	calls := make([]call, len(users))
+	calls := make([]call, len(users), len(users)+1)
 	for i, u := range users {
 		bt := batches[u]
 		calls[i] = call{script: appendScript, keys: []string{bt.keys.events, bt.keys.seq, bt.keys.ids}, args: bt.args}
+	}
+	if c, ok := crowd.call(s); ok {
+		calls = append(calls, c)
 	}
 	if err := s.run(ctx, calls, nil); err != nil {
 		return fmt.Errorf("redisstore: append: %w", err)

@@ -37,14 +37,16 @@ type Config struct {
 	// refuses a later one (it would outlive the TTL). Default 10 minutes;
 	// negative means no limit.
 	MaxSkew time.Duration
-	// Clock tells the time for the TTL, MaxSkew and feedback without a
-	// Time. Default time.Now. Redis's own clock is never used, so every
-	// replica that shares the server must keep roughly the same time.
+	// Clock tells the time for the TTL, MaxSkew, feedback without a Time
+	// and the crowd's window ([Store.Crowd]). Default time.Now. Redis's
+	// own clock is never used, so every replica that shares the server
+	// must keep roughly the same time.
 	Clock func() time.Time
 }
 
 // Store is a [recommend.EventStore], [recommend.FeedbackStore],
-// [recommend.RecentAppender] and [recommend.UserReader] kept in Redis. It
+// [recommend.RecentAppender], [recommend.UserReader] and
+// [recommend.CrowdReader] kept in Redis. It
 // holds no state of its own besides its configuration, so any number of
 // Stores in any number of processes may share one server. It is safe for
 // concurrent use.
@@ -60,6 +62,7 @@ var (
 	_ recommend.RecentAppender = (*Store)(nil)
 	_ recommend.UserReader     = (*Store)(nil)
 	_ recommend.FeedbackStore  = (*Store)(nil)
+	_ recommend.CrowdReader    = (*Store)(nil)
 )
 
 // New returns a store that keeps its data through client, which it uses

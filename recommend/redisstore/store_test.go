@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -66,6 +67,12 @@ func (f fixture) keys(t *testing.T, user string) []string {
 func TestEventStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) recommend.EventStore {
 		return newStore(t, redisstore.Config{}).Store
+	})
+}
+
+func TestCrowd(t *testing.T) {
+	storetest.RunCrowd(t, func(t *testing.T, clock func() time.Time) recommend.EventStore {
+		return newStore(t, redisstore.Config{Clock: clock}).Store
 	})
 }
 
@@ -404,6 +411,29 @@ func TestRedisErrorsReturned(t *testing.T) {
 	check("UserFeedback", err)
 	_, err = s.QuestionStats(ctx, []string{"q"})
 	check("QuestionStats", err)
+	crowdKeys := s.crowdKeys(t)
+	if len(crowdKeys) != 0 {
+		t.Fatalf("crowd keys %v after an Append without asks", crowdKeys)
+	}
+	if err := s.Append(ctx, recommend.Event{ID: "e1", User: "u3", Time: now, Type: recommend.TypeAsk, Question: "q"}); err != nil {
+		t.Fatal(err)
+	}
+	crowdKeys = s.crowdKeys(t)
+	for _, k := range crowdKeys {
+		if err := s.c.Set(ctx, k, "not what the store wrote", 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check("Append of an ask", s.Append(ctx, recommend.Event{ID: "e2", User: "u3", Time: now, Type: recommend.TypeAsk, Question: "q"}))
+	_, err = s.Crowd(ctx, time.Time{})
+	check("Crowd", err)
+	s.c.Del(ctx, crowdKeys...)
+	if err := s.c.HSet(ctx, s.prefix+":{crowd}:"+fmt.Sprint(now.Unix()/600), "q", "many").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Crowd(ctx, time.Time{}); err == nil || !strings.Contains(err.Error(), "corrupt count") {
+		t.Errorf("Crowd of a corrupt count: %v, want an error", err)
+	}
 
 	// Data the store cannot decode is an error too.
 	s.c.Del(ctx, s.prefix+":q")
@@ -506,6 +536,14 @@ func TestOneRoundTripPerCall(t *testing.T) {
 		}},
 		{"UserFeedback", func() error { _, err := s.UserFeedback(ctx, "u1"); return err }},
 		{"QuestionStats", func() error { _, err := s.QuestionStats(ctx, []string{"q1", "q2", "q3"}); return err }},
+		{"Crowd of the whole window", func() error {
+			bs, err := s.Crowd(ctx, time.Time{})
+			if n := crowdTotal(bs, "q1"); err == nil && n != 7 { // asks 1, 8, …, 43
+				err = fmt.Errorf("Crowd counted q1 %d times, want 7", n)
+			}
+			return err
+		}},
+		{"Append of asks already counted", func() error { return s.Append(ctx, batch...) }},
 	}
 	for _, tc := range tests {
 		var err error
@@ -553,10 +591,21 @@ func TestServerKilledAndRestarted(t *testing.T) {
 	if _, err := s.QuestionStats(ctx, []string{"q1"}); err == nil {
 		t.Error("QuestionStats from a dead server: nil error")
 	}
+	if _, err := s.Crowd(ctx, time.Time{}); err == nil || !strings.HasPrefix(err.Error(), "redisstore: crowd: ") {
+		t.Errorf("Crowd from a dead server: %v, want a redisstore error", err)
+	}
 
 	srv.Restart(t)
-	if err := s.Append(ctx, later, acked[1]); err != nil { // e2 again: a retry, stored once
+	// e2 again: a retry, stored and counted once; the scripts are loaded
+	// again.
+	if err := s.Append(ctx, later, acked[1]); err != nil {
 		t.Fatalf("Append after restart: %v", err)
+	}
+	if err := s.Append(ctx, recommend.Event{ID: "e4", User: "u2", Time: now, Type: recommend.TypeAsk, Question: "q1"}); err != nil {
+		t.Fatalf("Append after restart: %v", err)
+	}
+	if bs, err := s.Crowd(ctx, time.Time{}); err != nil || crowdTotal(bs, "q1") != 2 {
+		t.Errorf("Crowd after restart = %v, %v; want q1 counted twice (e2 and e4)", bs, err)
 	}
 	evs, fbs, err := s.ReadUser(ctx, nil, "u1", time.Time{}, 0)
 	if err != nil {
@@ -570,6 +619,106 @@ func TestServerKilledAndRestarted(t *testing.T) {
 	}
 	if err := s.AddFeedback(ctx, recommend.Feedback{User: "u1", Question: "q2", Kind: recommend.Click}); err != nil {
 		t.Errorf("AddFeedback after restart: %v", err)
+	}
+}
+
+// crowdKeys returns the fixture's crowd keys.
+func (f fixture) crowdKeys(t *testing.T) []string {
+	t.Helper()
+	var keys []string
+	it := f.c.Scan(context.Background(), 0, f.prefix+":{crowd}:*", 1000).Iterator()
+	for it.Next(context.Background()) {
+		keys = append(keys, it.Val())
+	}
+	if err := it.Err(); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// crowdTotal is how many asks of q the buckets count.
+func crowdTotal(bs []recommend.CrowdBucket, q string) int64 {
+	var n int64
+	for _, b := range bs {
+		n += b.Asks[q]
+	}
+	return n
+}
+
+// The crowd's keys: a hash per bucket that lives until a bucket after it
+// leaves the window, and the identities of the asks counted, trimmed as
+// their buckets leave; all in the slot of the hash tag {crowd}. An ask
+// Append drops for a TTL shorter than the window is not counted.
+func TestCrowdKeys(t *testing.T) {
+	ctx := context.Background()
+	clk := &clock{now: time.Date(2025, 3, 1, 15, 4, 0, 0, time.UTC)}
+	s := newStore(t, redisstore.Config{TTL: 2 * time.Hour, Clock: clk.Now})
+	hm := func(h, m int) time.Time { return time.Date(2025, 3, 1, h, m, 0, 0, time.UTC) }
+	ask := func(id, user string, at time.Time) recommend.Event {
+		return recommend.Event{ID: id, User: user, Time: at, Type: recommend.TypeAsk, Question: "q"}
+	}
+	err := s.Append(ctx,
+		ask("e1", "u1", hm(15, 3)),
+		ask("e2", "u1", hm(13, 30)),
+		ask("", "u2", hm(13, 31)),  // no ID: nothing remembered
+		ask("e3", "u2", hm(12, 0)), // past the TTL: neither stored nor counted
+		recommend.Event{ID: "e4", User: "u2", Time: hm(15, 0), Type: "bill.view"},
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bucket := func(at time.Time) string { return s.prefix + ":{crowd}:" + fmt.Sprint(at.Unix()/600) }
+	ids := s.prefix + ":{crowd}:ids"
+	if d := cmp.Diff([]string{bucket(hm(13, 30)), bucket(hm(15, 0)), ids}, s.crowdKeys(t)); d != "" {
+		t.Errorf("crowd keys (-want +got):\n%s", d)
+	}
+	for _, k := range s.crowdKeys(t) {
+		if !strings.HasPrefix(k, s.prefix+":{crowd}:") || strings.Count(k, "{") != 1 {
+			t.Errorf("key %s: want %s:{crowd}:… (one hash tag, so one Cluster slot)", k, s.prefix)
+		}
+	}
+	// Each bucket lives until a bucket after it leaves the window, by the
+	// store's clock: the 15:00 bucket leaves at 21:00, so lives 6h6m more.
+	for _, tc := range []struct {
+		key  string
+		want time.Duration
+	}{
+		{bucket(hm(15, 0)), 6*time.Hour + 6*time.Minute},
+		{bucket(hm(13, 30)), 4*time.Hour + 36*time.Minute},
+		{ids, 6*time.Hour + 10*time.Minute},
+	} {
+		if got := s.c.PTTL(ctx, tc.key).Val(); got > tc.want || got < tc.want-time.Minute {
+			t.Errorf("PTTL(%s) = %v, want %v", tc.key, got, tc.want)
+		}
+	}
+	members := func() []string {
+		t.Helper()
+		m, err := s.c.ZRange(ctx, ids, 0, -1).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	if d := cmp.Diff([]string{"2:u1e2", "2:u1e1"}, members()); d != "" {
+		t.Errorf("identities (-want +got):\n%s", d)
+	}
+	// Identities are kept a bucket longer than the window and forgotten
+	// at a write: at 19:30 the window starts at 13:40, so the 13:30
+	// bucket's are kept; at 19:40 they go.
+	clk.Add(4*time.Hour + 26*time.Minute)
+	if err := s.Append(ctx, ask("e5", "u1", clk.Now())); err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]string{"2:u1e2", "2:u1e1", "2:u1e5"}, members()); d != "" {
+		t.Errorf("identities at 19:30 (-want +got):\n%s", d)
+	}
+	clk.Add(10 * time.Minute)
+	if err := s.Append(ctx, ask("e6", "u1", clk.Now())); err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]string{"2:u1e1", "2:u1e5", "2:u1e6"}, members()); d != "" {
+		t.Errorf("identities at 19:40 (-want +got):\n%s", d)
 	}
 }
 

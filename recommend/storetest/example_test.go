@@ -2,6 +2,7 @@ package storetest_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/duxin-ai/duxin/recommend"
 	"github.com/duxin-ai/duxin/recommend/storetest"
@@ -20,6 +21,14 @@ func ExampleRun() {
 		}
 		storetest.Run(t, func(t *testing.T) recommend.EventStore { return newStore(t) })
 		storetest.RunFeedback(t, func(t *testing.T) recommend.FeedbackStore { return newStore(t) })
+		// A store that counts the crowd tells the time by the suite's clock.
+		storetest.RunCrowd(t, func(t *testing.T, clock func() time.Time) recommend.EventStore {
+			s, err := recommend.NewMemoryStore(recommend.MemoryConfig{Clock: clock})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		})
 	}
 	_ = testMyStore
 }
