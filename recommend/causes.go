@@ -214,7 +214,7 @@ const openWindow = 30 * 60 // seconds
 
 // moment is the learned model's input at one moment: evidence and the
 // history event behind each piece (src; the pieces of one event are
-// adjacent; clockSrc and below for the clock's causes), context values and theirs (ctxSrc; -1 for the request's
+// adjacent; crowdSrc for the crowd's, clockSrc and below for the clock's), context values and theirs (ctxSrc; -1 for the request's
 // visit).
 type moment struct {
 	ev     []needs.Evidence
@@ -224,6 +224,14 @@ type moment struct {
 
 	kr      keyer     // scratch for keys
 	scratch eventRefs // scratch for resolving one event
+}
+
+// addCrowd adds the crowd's evidence (see crowdSignal).
+func (mo *moment) addCrowd(ev []needs.Evidence) {
+	for _, e := range ev {
+		mo.ev = append(mo.ev, e)
+		mo.src = append(mo.src, crowdSrc)
+	}
 }
 
 func (mo *moment) reset() {
@@ -342,9 +350,14 @@ func (s schema) build(mo *moment, hist []Event, refs []eventRefs, now int64, max
 	})
 }
 
-// clockSrc is the src of a moment's first clock cause; the others follow
-// at clockSrc-1, clockSrc-2, … (each its own, as each history event is).
-const clockSrc = -2
+// The src of evidence that is not a history event's: crowdSrc for the
+// crowd's (every question's, one source), clockSrc for a moment's first
+// clock cause, the others following at clockSrc-1, clockSrc-2, … (each its
+// own, as each history event is). -1 is the request's visit.
+const (
+	crowdSrc = -2
+	clockSrc = -3
+)
 
 // causesOf calls fn with the id of each cause of e that sink knows and the
 // question the cause is about (-1 for none): an ask raises what follows it

@@ -182,6 +182,8 @@ type Engine struct {
 	static atomic.Pointer[staticFeatures] // of the current catalog and model, built on demand
 	loadMu sync.Mutex                     // one catalog read at a time
 
+	crowd crowdCache // the last crowd read
+
 	rngMu sync.Mutex
 	views sync.Pool // *view: per-request buffers, returned by release
 }
@@ -408,7 +410,7 @@ func (e *Engine) view(ctx context.Context, cat *catalog, m *Model, user string, 
 	for _, f := range fbs {
 		fb[f.Question] = f
 	}
-	src := &sources{cat: cat, model: m, kb: e.cat}
+	src := &sources{cat: cat, model: m, kb: e.cat, crowd: e.crowdEvidence(ctx, m, now)}
 	if _, err := src.buildView(ctx, hist, now, visit, v); err != nil {
 		e.release(v)
 		return nil, nil, storeErr, err

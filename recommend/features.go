@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/duxin-ai/duxin/internal/needs"
 	"github.com/duxin-ai/duxin/internal/seqrec"
 	"github.com/duxin-ai/duxin/internal/topk"
 	"github.com/duxin-ai/duxin/kb"
@@ -80,6 +81,9 @@ type sources struct {
 	cat   *catalog
 	model *Model
 	kb    Catalog // may be nil
+	// crowd is the crowd's evidence for the model's need model at the
+	// view's moment (shared: not modified).
+	crowd []needs.Evidence
 }
 
 // buildView computes the user-specific evidence from hist (oldest first;
@@ -196,6 +200,7 @@ func (s *sources) learnedRates(v *view, visit map[string]string) {
 		return
 	}
 	s.model.schema.build(&v.mo, v.hist, nil, v.now.Unix(), nm.MaxAge().Seconds(), visit, modelSink{nm}, s.model.clock)
+	v.mo.addCrowd(s.crowd)
 	// The feature is relative to the most probable question, and only
 	// when the evidence moves the ranking away from the base rates: with
 	// no evidence it would be a second popularity, so it is not computed.

@@ -100,6 +100,7 @@ type Model struct {
 	trend    map[string]float64 // question → log2(decayed count) + t/halfLife
 	trendTop []string
 	maxPop   float64
+	popTotal float64 // Σ pop
 	info     ModelInfo
 }
 
@@ -149,9 +150,10 @@ func (m *Model) count(q string, t time.Time) {
 func (m *Model) rank() {
 	m.popTop = topOf(m.pop)
 	m.trendTop = topOf(m.trend)
-	m.maxPop = 0
+	m.maxPop, m.popTotal = 0, 0
 	for _, c := range m.pop {
 		m.maxPop = max(m.maxPop, c)
+		m.popTotal += c
 	}
 }
 

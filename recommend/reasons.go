@@ -238,6 +238,10 @@ func (x *explainer) learnedReason(q string, r *Reason) {
 			best, bestC, bestCause = src, sum, top
 		}
 	}
+	if best == crowdSrc && bestC >= learnedCauseShare*x.v.learnedRaw[t] {
+		r.Rule, r.Text = "crowd → "+q, "这会儿问这个问题的人突然变多了"
+		return
+	}
 	if best <= clockSrc && bestC >= learnedCauseShare*x.v.learnedRaw[t] {
 		key := nm.CauseKey(mo.ev[bestCause].Cause)
 		r.Rule, r.Text = key+" → "+q, clockReason(key)

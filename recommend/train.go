@@ -223,6 +223,7 @@ func buildModel(users [][]Event, sch schema, clk *clock, w Weights, nm *needs.Mo
 // as a case, each with at most history events before it, and the exposure
 // of every cause; nil if there is no ask.
 func needCases(ctx context.Context, users [][]Event, sch schema, clk *clock, history int) (*needs.Builder, error) {
+	crowd := newCrowdWorld(users, nil)
 	o := needs.DefaultOptions()
 	b, err := needs.NewBuilder(o)
 	if err != nil {
@@ -263,6 +264,7 @@ func needCases(ctx context.Context, users [][]Event, sch schema, clk *clock, his
 			}
 			lo := max(0, i-history)
 			sch.build(&mo, u[lo:i], refs[lo:i], u[i].Time.Unix(), maxAge, nil, sink, clk)
+			mo.ev = crowd.evidence(mo.ev, u[i].Time.Unix(), sink)
 			b.AddCase(b.Target(u[i].Question), mo.ev, mo.ctx)
 		}
 	}
@@ -374,6 +376,7 @@ func chooseObjective(ctx context.Context, h *heldOut, sch schema, clk *clock, op
 	}
 	var best *needs.Model
 	bestObj, bestLL := objectives[0], math.Inf(-1)
+	crowd := newCrowdWorld(h.prefixes, nil)
 	for _, obj := range objectives {
 		nm, err := fitNeeds(ctx, b, obj, needs.DefaultOptions().Iterations/2)
 		if errors.Is(err, needs.ErrOptions) && obj != objectives[0] {
@@ -382,7 +385,7 @@ func chooseObjective(ctx context.Context, h *heldOut, sch schema, clk *clock, op
 		if err != nil {
 			return 0, nil, err
 		}
-		ll := heldOutLogLik(nm, sch, clk, h.cases, opts.History)
+		ll := heldOutLogLik(nm, sch, clk, crowd, h.cases, opts.History)
 		log.Debug("recommend: need model", "objective", obj, "held_out_loglik", ll)
 		if ll > bestLL {
 			best, bestObj, bestLL = nm, obj, ll
@@ -393,7 +396,7 @@ func chooseObjective(ctx context.Context, h *heldOut, sch schema, clk *clock, op
 
 // heldOutLogLik is the mean log-probability nm gives the cases' targets
 // (those it knows), floored at 1e-12.
-func heldOutLogLik(nm *needs.Model, sch schema, clk *clock, cases []trainCase, history int) float64 {
+func heldOutLogLik(nm *needs.Model, sch schema, clk *clock, crowd *crowdWorld, cases []trainCase, history int) float64 {
 	var mo moment
 	rates := make([]float64, nm.NumTargets())
 	sum, n := 0.0, 0
@@ -403,6 +406,7 @@ func heldOutLogLik(nm *needs.Model, sch schema, clk *clock, cases []trainCase, h
 			continue
 		}
 		sch.build(&mo, c.hist[max(0, len(c.hist)-history):], nil, c.at.Unix(), nm.MaxAge().Seconds(), nil, modelSink{nm}, clk)
+		mo.ev = crowd.evidence(mo.ev, c.at.Unix(), modelSink{nm})
 		nm.Rates(mo.ev, rates)
 		total := nm.ApplyContext(mo.ctx, rates)
 		sum += math.Log(max(rates[t]/total, 1e-12))
@@ -423,8 +427,10 @@ func fitWeights(ctx context.Context, h *heldOut, sch schema, clk *clock, nm0 *ne
 		return Weights{}, err
 	}
 	src := &sources{cat: catv, model: m0, kb: cat}
+	crowd := newCrowdWorld(h.prefixes, m0.share)
 	fc := make([]fitCase, 0, len(cases))
 	reuse := &view{} // one view's buffers for every case
+	var crowdEv []needs.Evidence
 	for ci, c := range cases {
 		if ci%256 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -432,6 +438,10 @@ func fitWeights(ctx context.Context, h *heldOut, sch schema, clk *clock, nm0 *ne
 			}
 		}
 		hist := c.hist[max(0, len(c.hist)-opts.History):]
+		if nm0 != nil {
+			crowdEv = crowd.evidence(crowdEv[:0], c.at.Unix(), modelSink{nm0})
+			src.crowd = crowdEv
+		}
 		v, err := src.buildView(ctx, hist, c.at, nil, reuse)
 		if err != nil {
 			return Weights{}, fmt.Errorf("recommend: train: %w", err)

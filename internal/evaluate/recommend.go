@@ -175,8 +175,9 @@ func catalogFor(faqs []kb.FAQ, asked map[string]bool) (*simulate.KB, []string, e
 // newEngine returns the engine the figures measure: m over base, reading
 // a memory store that holds events and keeps every event of up to users
 // users (none expires), without exploration, each request reading the
-// user's whole history.
-func newEngine(ctx context.Context, base *simulate.KB, m *recommend.Model, users int, events []recommend.Event) (*recommend.Engine, error) {
+// user's whole history; its crowd is the asks of crowdEvents before each
+// request's moment (see logStore).
+func newEngine(ctx context.Context, base *simulate.KB, m *recommend.Model, users int, events, crowdEvents []recommend.Event) (*recommend.Engine, error) {
 	store, err := recommend.NewMemoryStore(recommend.MemoryConfig{PerUser: 1 << 16, TTL: -1, MaxUsers: users + 1})
 	if err != nil {
 		return nil, err
@@ -184,7 +185,8 @@ func newEngine(ctx context.Context, base *simulate.KB, m *recommend.Model, users
 	if err := store.Append(ctx, events...); err != nil {
 		return nil, err
 	}
-	return recommend.NewEngine(base, store, store, recommend.WithModel(m),
+	ls := newLogStore(store, crowdEvents)
+	return recommend.NewEngine(base, ls, ls, recommend.WithModel(m),
 		recommend.WithExploration(0, 0), recommend.WithHistory(1<<16, 100*365*24*time.Hour))
 }
 
@@ -325,7 +327,7 @@ func Recommend(ctx context.Context, events []recommend.Event, cfg RecommendConfi
 		logf("recommend: trained in %.1fs, weights %+v, info %+v", time.Since(start).Seconds(), fig.Model.Weights(), fig.Model.Info())
 	}
 
-	eng, err := newEngine(ctx, base, fig.Model, len(order), train)
+	eng, err := newEngine(ctx, base, fig.Model, len(order), train, train)
 	if err != nil {
 		return fig, err
 	}

@@ -147,7 +147,7 @@ func Replay(ctx context.Context, events []recommend.Event, cfg ReplayConfig) (Re
 		return fig, err
 	}
 	fig.Model = m
-	eng, err := newEngine(ctx, base, m, len(order), sorted[:cut])
+	eng, err := newEngine(ctx, base, m, len(order), sorted[:cut], sorted)
 	if err != nil {
 		return fig, err
 	}

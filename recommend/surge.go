@@ -1,0 +1,236 @@
+package recommend
+
+import (
+	"cmp"
+	"context"
+	"math"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/duxin-ai/duxin/internal/needs"
+)
+
+// The crowd as evidence of the need model: when everyone is asking one
+// question more than usual (an incident: 转账失败 for every user for hours),
+// that question's need rises for every user, through one weight the model
+// learns from the surges in its training log ([needs.Crowd]). The signal
+// is each question's share of everyone's recent asks — counts decayed with
+// crowdHalfLife over the CrowdBuckets buckets of a store ([CrowdReader]),
+// smoothed with crowdPrior asks at the usual shares — less its usual share
+// (its share of the training log's asks): the excess, in the units of the
+// need model's rates. A share below the usual is no evidence; nor is a
+// question asked fewer than crowdMinAsks (decayed) times, which keeps the
+// evidence to the few questions that do surge.
+const (
+	crowdHalfLife = time.Hour
+	crowdPrior    = 20.0
+	crowdMinAsks  = 1.0
+	crowdZ        = 3.0
+	// crowdWindow is how far back a request reads the crowd: the whole
+	// of what a store keeps.
+	crowdWindow = CrowdBuckets * CrowdBucketWidth
+	// crowdCacheFor is how long an engine reuses the crowd it read, on the
+	// wall clock and in request time both.
+	crowdCacheFor = 5 * time.Second
+)
+
+// crowdSignal sums decayed asks by question.
+type crowdSignal struct {
+	count map[string]float64
+	total float64
+}
+
+// add counts n asks of q in a bucket whose middle is age seconds before
+// the moment.
+func (s *crowdSignal) add(q string, n float64, age float64) {
+	if s.count == nil {
+		s.count = map[string]float64{}
+	}
+	x := n * math.Exp2(-max(age, 0)/crowdHalfLife.Seconds())
+	s.count[q] += x
+	s.total += x
+}
+
+// addBuckets counts buckets (from a store) as of now.
+func (s *crowdSignal) addBuckets(buckets []CrowdBucket, now time.Time) {
+	for _, b := range buckets {
+		if b.Start.After(now) {
+			continue
+		}
+		age := now.Sub(b.Start.Add(CrowdBucketWidth / 2)).Seconds()
+		for q, n := range b.Asks {
+			s.add(q, float64(n), age)
+		}
+	}
+}
+
+// evidence appends the crowd evidence for the need model to dst: each
+// question of the model whose smoothed recent share passes its usual
+// share (share), by the excess; in question order.
+func (s *crowdSignal) evidence(dst []needs.Evidence, share func(q string) float64, sink causeSink) []needs.Evidence {
+	n := len(dst)
+	for q, c := range s.count {
+		if c < crowdMinAsks {
+			continue
+		}
+		u := share(q)
+		n := s.total + crowdPrior
+		x := (c+crowdPrior*u)/n - u - crowdZ*math.Sqrt(u*(1-u)/n)
+		if !(x > 0) {
+			continue
+		}
+		t, ok := sink.target(q)
+		if !ok {
+			continue
+		}
+		dst = append(dst, needs.Evidence{Cause: needs.Crowd, About: t, Value: x})
+	}
+	slices.SortFunc(dst[n:], func(a, b needs.Evidence) int { return cmp.Compare(a.About, b.About) })
+	return dst
+}
+
+// askShares returns each question's share of the asks of users.
+func askShares(users [][]Event) map[string]float64 {
+	out := map[string]float64{}
+	n := 0.0
+	for _, u := range users {
+		for i := range u {
+			if u[i].Type == TypeAsk {
+				out[u[i].Question]++
+				n++
+			}
+		}
+	}
+	for q := range out {
+		out[q] /= n
+	}
+	return out
+}
+
+// crowdLog is the asks of a log in time order, to give each moment of it
+// the crowd a store would have counted then: the asks before it in the
+// CrowdBuckets buckets up to its own.
+type crowdLog struct {
+	at []int64 // Unix seconds, ascending
+	q  []string
+}
+
+func newCrowdLog(users [][]Event) *crowdLog {
+	type ask struct {
+		at int64
+		q  string
+	}
+	var asks []ask
+	for _, u := range users {
+		for i := range u {
+			if u[i].Type == TypeAsk {
+				asks = append(asks, ask{u[i].Time.Unix(), u[i].Question})
+			}
+		}
+	}
+	sort.SliceStable(asks, func(i, j int) bool { return asks[i].at < asks[j].at })
+	l := &crowdLog{at: make([]int64, len(asks)), q: make([]string, len(asks))}
+	for i, a := range asks {
+		l.at[i], l.q[i] = a.at, a.q
+	}
+	return l
+}
+
+// signal fills s with the crowd as of now (Unix seconds): the asks before
+// now in the buckets a store keeps then, each aged from its bucket's
+// middle as a store's counts are.
+func (l *crowdLog) signal(s *crowdSignal, now int64) {
+	clear(s.count)
+	s.total = 0
+	first := (crowdBucketOf(time.Unix(now, 0)) - (CrowdBuckets - 1)) * crowdWidthSeconds
+	lo, _ := slices.BinarySearch(l.at, first)
+	hi, _ := slices.BinarySearch(l.at, now)
+	for i := lo; i < hi; i++ {
+		mid := (l.at[i]/crowdWidthSeconds)*crowdWidthSeconds + crowdWidthSeconds/2
+		s.add(l.q[i], 1, float64(now-mid))
+	}
+}
+
+// crowdCache is an engine's last read of the crowd, as evidence for one
+// model.
+type crowdCache struct {
+	mu    sync.Mutex
+	model *Model
+	at    time.Time // the request time it is for
+	wall  time.Time // when it was read
+	ev    []needs.Evidence
+}
+
+// crowdEvidence returns the crowd evidence for m at now: from the cache
+// when it is fresh, else read from the event store (when it counts the
+// crowd and m learned a weight for it). A failed read is logged and gives
+// none, cached as well: the crowd is a hint, not worth failing or slowing
+// a request for. The result is shared: callers must not modify it.
+func (e *Engine) crowdEvidence(ctx context.Context, m *Model, now time.Time) []needs.Evidence {
+	cr, ok := e.events.(CrowdReader)
+	if !ok || m.needs == nil || m.needs.CrowdWeight() == 0 {
+		return nil
+	}
+	c := &e.crowd
+	wall := time.Now()
+	c.mu.Lock()
+	if c.model == m && wall.Sub(c.wall) < crowdCacheFor && c.wall.Sub(wall) < crowdCacheFor && now.Sub(c.at).Abs() < crowdCacheFor {
+		ev := c.ev
+		c.mu.Unlock()
+		return ev
+	}
+	c.mu.Unlock()
+	if e.opts.storeWait > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, e.opts.storeWait)
+		defer cancel()
+	}
+	buckets, err := cr.Crowd(ctx, now.Add(-crowdWindow))
+	var ev []needs.Evidence
+	if err != nil {
+		e.opts.logger.Warn("recommend: crowd read failed", "err", err)
+	} else {
+		var s crowdSignal
+		s.addBuckets(buckets, now)
+		ev = s.evidence(nil, m.share, modelSink{m.needs})
+	}
+	c.mu.Lock()
+	c.model, c.at, c.wall, c.ev = m, now, wall, ev
+	c.mu.Unlock()
+	return ev
+}
+
+// share returns q's share of the asks the model was trained on.
+func (m *Model) share(q string) float64 {
+	if m.popTotal <= 0 {
+		return 0
+	}
+	return m.pop[q] / m.popTotal
+}
+
+// crowdWorld gives the moments of a training log the crowd's evidence:
+// the log's asks as a store would have counted them by then, against the
+// log's usual shares.
+type crowdWorld struct {
+	log   *crowdLog
+	share func(q string) float64
+	sig   crowdSignal
+}
+
+// newCrowdWorld returns the crowd of users' log; share nil means each
+// question's share of the log's asks.
+func newCrowdWorld(users [][]Event, share func(q string) float64) *crowdWorld {
+	if share == nil {
+		s := askShares(users)
+		share = func(q string) float64 { return s[q] }
+	}
+	return &crowdWorld{log: newCrowdLog(users), share: share}
+}
+
+// evidence appends the crowd's evidence at now (Unix seconds) to dst.
+func (w *crowdWorld) evidence(dst []needs.Evidence, now int64, sink causeSink) []needs.Evidence {
+	w.log.signal(&w.sig, now)
+	return w.sig.evidence(dst, w.share, sink)
+}
