@@ -351,12 +351,14 @@ func (s schema) build(mo *moment, hist []Event, refs []eventRefs, now int64, max
 }
 
 // The src of evidence that is not a history event's: crowdSrc for the
-// crowd's (every question's, one source), clockSrc for a moment's first
+// crowd's (every question's, one source), kindSrc for the kind of user's
+// (the same), clockSrc for a moment's first
 // clock cause, the others following at clockSrc-1, clockSrc-2, … (each its
 // own, as each history event is). -1 is the request's visit.
 const (
 	crowdSrc = -2
-	clockSrc = -3
+	kindSrc  = -3
+	clockSrc = -4
 )
 
 // causesOf calls fn with the id of each cause of e that sink knows and the

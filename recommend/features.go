@@ -50,10 +50,11 @@ type view struct {
 
 	// The need model's evidence and rates.
 	mo         moment
-	learnedRaw []float64 // by need-model target: rates before context
-	learned    []float64 // by need-model target: rates
-	learnedMax float64   // 0 when no question rises above its base rate
-	learnedQ   []string  // the learnedCandidates most probable questions
+	learnedRaw []float64         // by need-model target: rates before context
+	learned    []float64         // by need-model target: rates
+	learnedMax float64           // 0 when no question rises above its base rate
+	learnedQ   []string          // the learnedCandidates most probable questions
+	post       [maxKinds]float64 // the kinds of user: a posterior
 
 	cat   *catalog
 	evOf  []int32          // catalog index → 1 + index into evs, 0 for none
@@ -201,6 +202,13 @@ func (s *sources) learnedRates(v *view, visit map[string]string) {
 	}
 	s.model.schema.build(&v.mo, v.hist, nil, v.now.Unix(), nm.MaxAge().Seconds(), visit, modelSink{nm}, s.model.clock)
 	v.mo.addCrowd(s.crowd)
+	if k := s.model.kinds; k != nil && k.posterior(&v.mo.kr, v.hist, v.post[:len(k.logPrior)]) {
+		n := len(v.mo.ev)
+		v.mo.ev = k.evidence(v.mo.ev, v.post[:len(k.logPrior)], s.model.share, modelSink{nm})
+		for range len(v.mo.ev) - n {
+			v.mo.src = append(v.mo.src, kindSrc)
+		}
+	}
 	// The feature is relative to the most probable question, and only
 	// when the evidence moves the ranking away from the base rates: with
 	// no evidence it would be a second popularity, so it is not computed.

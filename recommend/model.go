@@ -93,6 +93,7 @@ type Model struct {
 	needs    *needs.Model // nil in an empty model
 	schema   schema
 	clock    *clock // nil: the need model reads no clock
+	kinds    *kinds // nil: no kinds of user
 	seq      *seqrec.Model
 	halfLife float64            // trending half-life, seconds
 	pop      map[string]float64 // question → ask count

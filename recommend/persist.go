@@ -38,6 +38,7 @@ type modelFile struct {
 	Trend    map[string]float64 `json:"trend"`
 	Schema   schema             `json:"schema"`
 	Clock    *clockFile         `json:"clock,omitempty"` // none: the need model reads no clock
+	Kinds    *kindsFile         `json:"kinds,omitempty"` // none: no kinds of user
 	Needs    []byte             `json:"needs,omitempty"`
 	Seq      []byte             `json:"seq"`
 	Info     ModelInfo          `json:"info"` // without ID
@@ -52,7 +53,7 @@ func (m *Model) payload() ([]byte, error) {
 	info := m.info
 	info.ID = ""
 	f := modelFile{Weights: m.weights, HalfLife: m.halfLife, Pop: m.pop, Trend: m.trend, Schema: m.schema,
-		Clock: m.clock.file(m.info.TrainedAt), Seq: seq, Info: info}
+		Clock: m.clock.file(m.info.TrainedAt), Kinds: m.kinds.file(), Seq: seq, Info: info}
 	if m.needs != nil {
 		b, err := m.needs.MarshalBinary()
 		if err != nil {
@@ -120,6 +121,9 @@ func ReadModel(r io.Reader) (*Model, error) {
 	}
 	m := &Model{weights: f.Weights, schema: f.Schema, seq: seq, halfLife: f.HalfLife, pop: f.Pop, trend: f.Trend, info: f.Info}
 	if m.clock, err = clockOf(f.Clock); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrModelFormat, err)
+	}
+	if m.kinds, err = kindsOf(f.Kinds); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrModelFormat, err)
 	}
 	if f.Needs != nil {

@@ -242,6 +242,10 @@ func (x *explainer) learnedReason(q string, r *Reason) {
 		r.Rule, r.Text = "crowd → "+q, "这会儿问这个问题的人突然变多了"
 		return
 	}
+	if best == kindSrc && bestC >= learnedCauseShare*x.v.learnedRaw[t] {
+		r.Rule, r.Text = "kind → "+q, "和你情况相似的人常问"
+		return
+	}
 	if best <= clockSrc && bestC >= learnedCauseShare*x.v.learnedRaw[t] {
 		key := nm.CauseKey(mo.ev[bestCause].Cause)
 		r.Rule, r.Text = key+" → "+q, clockReason(key)

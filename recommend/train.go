@@ -139,7 +139,8 @@ func Train(ctx context.Context, events []Event, cat Catalog, opts TrainOptions) 
 			return nil, err
 		}
 	}
-	b, err := needCases(ctx, users, sch, clk, opts.History)
+	ks := trainKinds(users, opts.Seed)
+	b, err := needCases(ctx, users, sch, clk, ks, opts.History)
 	if err != nil {
 		return nil, err
 	}
@@ -148,6 +149,7 @@ func Train(ctx context.Context, events []Event, cat Catalog, opts TrainOptions) 
 		return nil, err
 	}
 	m, err := buildModel(users, sch, clk, weights, nm, opts)
+	m.kinds = ks
 	if err != nil {
 		return nil, err
 	}
@@ -222,8 +224,9 @@ func buildModel(users [][]Event, sch schema, clk *clock, w Weights, nm *needs.Mo
 // needCases collects the need model's training data from users: every ask
 // as a case, each with at most history events before it, and the exposure
 // of every cause; nil if there is no ask.
-func needCases(ctx context.Context, users [][]Event, sch schema, clk *clock, history int) (*needs.Builder, error) {
+func needCases(ctx context.Context, users [][]Event, sch schema, clk *clock, ks *kinds, history int) (*needs.Builder, error) {
 	crowd := newCrowdWorld(users, nil)
+	post := make([]float64, kindCount)
 	o := needs.DefaultOptions()
 	b, err := needs.NewBuilder(o)
 	if err != nil {
@@ -265,6 +268,9 @@ func needCases(ctx context.Context, users [][]Event, sch schema, clk *clock, his
 			lo := max(0, i-history)
 			sch.build(&mo, u[lo:i], refs[lo:i], u[i].Time.Unix(), maxAge, nil, sink, clk)
 			mo.ev = crowd.evidence(mo.ev, u[i].Time.Unix(), sink)
+			if ks != nil && ks.posterior(&kr, u[lo:i], post) {
+				mo.ev = ks.evidence(mo.ev, post, crowd.share, sink)
+			}
 			b.AddCase(b.Target(u[i].Question), mo.ev, mo.ctx)
 		}
 	}
@@ -315,6 +321,7 @@ type trainCase struct {
 // last ask as a case with its history; at most MaxCases of them, sampled
 // with the seed. universe holds every question of the log and the catalog.
 type heldOut struct {
+	kinds    *kinds // trained on the prefixes, by chooseObjective
 	prefixes [][]Event
 	cases    []trainCase
 	universe []string
@@ -370,7 +377,8 @@ func chooseObjective(ctx context.Context, h *heldOut, sch schema, clk *clock, op
 	if len(h.cases) == 0 {
 		return objectives[0], nil, nil
 	}
-	b, err := needCases(ctx, h.prefixes, sch, clk, opts.History)
+	h.kinds = trainKinds(h.prefixes, opts.Seed)
+	b, err := needCases(ctx, h.prefixes, sch, clk, h.kinds, opts.History)
 	if err != nil || b == nil {
 		return objectives[0], nil, err
 	}
@@ -385,7 +393,7 @@ func chooseObjective(ctx context.Context, h *heldOut, sch schema, clk *clock, op
 		if err != nil {
 			return 0, nil, err
 		}
-		ll := heldOutLogLik(nm, sch, clk, crowd, h.cases, opts.History)
+		ll := heldOutLogLik(nm, sch, clk, crowd, h.kinds, h.cases, opts.History)
 		log.Debug("recommend: need model", "objective", obj, "held_out_loglik", ll)
 		if ll > bestLL {
 			best, bestObj, bestLL = nm, obj, ll
@@ -396,8 +404,9 @@ func chooseObjective(ctx context.Context, h *heldOut, sch schema, clk *clock, op
 
 // heldOutLogLik is the mean log-probability nm gives the cases' targets
 // (those it knows), floored at 1e-12.
-func heldOutLogLik(nm *needs.Model, sch schema, clk *clock, crowd *crowdWorld, cases []trainCase, history int) float64 {
+func heldOutLogLik(nm *needs.Model, sch schema, clk *clock, crowd *crowdWorld, ks *kinds, cases []trainCase, history int) float64 {
 	var mo moment
+	post := make([]float64, kindCount)
 	rates := make([]float64, nm.NumTargets())
 	sum, n := 0.0, 0
 	for _, c := range cases {
@@ -407,6 +416,9 @@ func heldOutLogLik(nm *needs.Model, sch schema, clk *clock, crowd *crowdWorld, c
 		}
 		sch.build(&mo, c.hist[max(0, len(c.hist)-history):], nil, c.at.Unix(), nm.MaxAge().Seconds(), nil, modelSink{nm}, clk)
 		mo.ev = crowd.evidence(mo.ev, c.at.Unix(), modelSink{nm})
+		if hist := c.hist[max(0, len(c.hist)-history):]; ks != nil && ks.posterior(&mo.kr, hist, post) {
+			mo.ev = ks.evidence(mo.ev, post, crowd.share, modelSink{nm})
+		}
 		nm.Rates(mo.ev, rates)
 		total := nm.ApplyContext(mo.ctx, rates)
 		sum += math.Log(max(rates[t]/total, 1e-12))
@@ -426,6 +438,7 @@ func fitWeights(ctx context.Context, h *heldOut, sch schema, clk *clock, nm0 *ne
 	if err != nil {
 		return Weights{}, err
 	}
+	m0.kinds = h.kinds
 	src := &sources{cat: catv, model: m0, kb: cat}
 	crowd := newCrowdWorld(h.prefixes, m0.share)
 	fc := make([]fitCase, 0, len(cases))

@@ -22,7 +22,7 @@ type Model struct {
 	ctxs    []string
 	base    []float64  // by target
 	self    []float64  // re-ask kernel, by lag
-	crowd   float64    // the crowd kernel's weight
+	shared  []float64  // the shared kernels' weights: Crowd, Kind
 	rows    [][]Weight // by row (cause × lags + lag), sorted by target
 
 	// Context counts: cases with each value, of each target, and of each
@@ -202,11 +202,11 @@ func (m *Model) applyContext(v int32, dst []float64) {
 // addEvidence adds one piece of evidence's rates to dst and returns their
 // sum.
 func (m *Model) addEvidence(e Evidence, dst []float64, loc *ageLoc) float64 {
-	if e.Cause == Crowd {
+	if k, ok := sharedSlot(e.Cause); ok {
 		if e.About < 0 || int(e.About) >= len(m.targets) || !(e.Value > 0) {
 			return 0
 		}
-		x := m.crowd * e.Value
+		x := m.shared[k] * e.Value
 		dst[e.About] += x
 		return x
 	}
@@ -271,10 +271,10 @@ func (m *Model) Attribute(ev []Evidence, targets []int32, out [][]float64) {
 	}
 	var loc ageLoc
 	for i, e := range ev {
-		if e.Cause == Crowd && e.Value > 0 {
+		if s, ok := sharedSlot(e.Cause); ok {
 			for k, t := range targets {
-				if t == e.About {
-					out[k][i] += m.crowd * e.Value
+				if t == e.About && e.Value > 0 {
+					out[k][i] += m.shared[s] * e.Value
 				}
 			}
 			continue
@@ -325,7 +325,10 @@ func (l *ageLoc) at(b *basis, age float64) (int, float64, bool) {
 }
 
 // CrowdWeight returns the weight of the crowd kernel (see [Crowd]).
-func (m *Model) CrowdWeight() float64 { return m.crowd }
+func (m *Model) CrowdWeight() float64 { return m.shared[0] }
+
+// KindWeight returns the weight of the kind-of-user kernel (see [Kind]).
+func (m *Model) KindWeight() float64 { return m.shared[1] }
 
 // Base returns target t's global base rate.
 func (m *Model) Base(t int32) float64 { return m.base[t] }

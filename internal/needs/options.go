@@ -46,8 +46,8 @@ type Options struct {
 	Shrink float64
 	// Sparsity is the credit, in cases, a cause must earn for a target over
 	// its whole kernel before it counts: each iteration lowers the
-	// kernel's credit by Sparsity, to zero if it had less. A cause and a
-	// target seen together once by chance get nothing.
+	// kernel's credit by Sparsity, to zero if it had less, so that what a
+	// cause and a target earn by chance together does not count.
 	Sparsity float64
 	// Smooth in [0, 1) is the share of each kernel weight passed on to its
 	// two neighbouring lags after every iteration (EM with a smoothing
@@ -81,7 +81,7 @@ func DefaultOptions() Options {
 		LagScale:     time.Minute,
 		Iterations:   40,
 		Shrink:       8,
-		Sparsity:     1,
+		Sparsity:     0.5,
 		Smooth:       0.3,
 		BasePrior:    0.1,
 		MinSupport:   3,

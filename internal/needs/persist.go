@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 )
 
@@ -16,14 +17,14 @@ var ErrFormat = errors.New("needs: invalid model data")
 // The serialized model is
 //
 //	magic "DXNEEDS1" | body
-//	magic "DXNEEDS2" | body | crowd weight
+//	magic "DXNEEDS2" | body | n | n shared weights (Crowd, Kind)
 //
 // where the body holds the options, the cause, target and context keys,
 // the base rates, the re-ask kernel, every row's sparse weights, the
 // context counts, and the fit's log-likelihood and case count. Integers
 // are uvarints, floats IEEE-754 bits as uint64 little-endian. A model
-// without a crowd weight is written in the first form, which models
-// before the crowd kernel were: they read back as they were. The caller
+// whose shared weights are all 0 is written in the first form, which
+// models before the shared kernels were: they read back as they were. The caller
 // (the recommend model file) checksums it. Equal models give equal bytes.
 const (
 	magic      = "DXNEEDS1"
@@ -33,7 +34,8 @@ const (
 // MarshalBinary encodes the model; see [UnmarshalBinary].
 func (m *Model) MarshalBinary() ([]byte, error) {
 	var e encoder
-	if m.crowd != 0 {
+	withShared := slices.ContainsFunc(m.shared, func(x float64) bool { return x != 0 })
+	if withShared {
 		e.buf.WriteString(magicCrowd)
 	} else {
 		e.buf.WriteString(magic)
@@ -71,8 +73,9 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 	}
 	e.f64(m.logLik)
 	e.uv(uint64(m.cases))
-	if m.crowd != 0 {
-		e.f64(m.crowd)
+	if withShared {
+		e.uv(uint64(len(m.shared)))
+		e.f64s(m.shared)
 	}
 	return e.buf.Bytes(), nil
 }
@@ -187,8 +190,12 @@ func UnmarshalBinary(data []byte) (*Model, error) {
 	}
 	m.logLik = d.f64()
 	m.cases = int(d.u63())
+	m.shared = make([]float64, shared)
 	if withCrowd {
-		m.crowd = d.f64nonneg()
+		n := d.count(8, shared)
+		for k := range n {
+			m.shared[k] = d.f64nonneg()
+		}
 	}
 	switch {
 	case d.err != nil:

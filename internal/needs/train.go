@@ -15,11 +15,11 @@ import (
 var ErrNoCases = errors.New("needs: no training cases")
 
 // Evidence is one cause active at a moment: a past event's cause and its
-// age; or, with Cause [Crowd], how much more than usual everyone is asking
-// About now.
+// age; or, with a shared Cause ([Crowd], [Kind]), how much more than usual
+// About is wanted now.
 type Evidence struct {
-	Cause int32   // id from [Builder.Cause] or [Model.Cause], or [Crowd]
-	Age   float64 // seconds since the event, ≥ 0 (ignored for Crowd)
+	Cause int32   // id from [Builder.Cause] or [Model.Cause], or [Crowd] or [Kind]
+	Age   float64 // seconds since the event, ≥ 0 (ignored for Crowd and Kind)
 	Value float64 // strength, > 0; 1 for a plain occurrence
 	// About is the target this cause is itself about (a past ask of that
 	// question), or -1. It feeds the re-ask kernel every target shares.
@@ -35,6 +35,24 @@ type Evidence struct {
 // does not fit it (its exposure over time is not recorded): its weight is
 // then 0.
 const Crowd int32 = -2
+
+// Kind is the Cause of evidence about the kind of user: its Value is the
+// excess of About's probability under the user's inferred kind (their
+// earlier asks and events, through a mixture model outside this package)
+// over its usual share; like Crowd, one weight every target shares, which
+// Process does not fit.
+const Kind int32 = -3
+
+// shared is how many shared kernels there are (Crowd, Kind), and
+// sharedSlot the slot of one past the re-ask kernel's lags: nb + slot.
+const shared = 2
+
+func sharedSlot(cause int32) (int, bool) {
+	if cause == Crowd || cause == Kind {
+		return int(-2 - cause), true
+	}
+	return 0, false
+}
 
 // basis places an age between two centres of the time basis.
 type basis struct {
@@ -150,7 +168,7 @@ type Builder struct {
 	// Exposure, for the Process objective: of each row, of each lag of the
 	// re-ask kernel, and the time observed.
 	expo     []float64
-	selfExpo [maxLags + 1]float64
+	selfExpo [maxLags + shared]float64
 	observed float64
 	acts     []act   // every case's active rows, by case
 	selfs    []sact  // every case's re-ask activations, by case
@@ -300,14 +318,14 @@ func (b *Builder) AddCase(target int32, ev []Evidence, ctx []int32) {
 		}
 		b.scr[row] += x
 	}
-	var selfAll, selfHit [maxLags + 1]float64
+	var selfAll, selfHit [maxLags + shared]float64
 	nb := len(b.basis.u)
 	for _, e := range ev {
-		if e.Cause == Crowd {
+		if k, ok := sharedSlot(e.Cause); ok {
 			if e.About >= 0 && int(e.About) < len(b.targets.list) && e.Value > 0 && !math.IsInf(e.Value, 0) {
-				selfAll[nb] += e.Value
+				selfAll[nb+k] += e.Value
 				if e.About == target {
-					selfHit[nb] += e.Value
+					selfHit[nb+k] += e.Value
 				}
 			}
 			continue
@@ -340,11 +358,11 @@ func (b *Builder) AddCase(target int32, ev []Evidence, ctx []int32) {
 	c := bcase{target: target, from: int32(len(b.acts)), sfrom: int32(len(b.selfs)), cfrom: int32(len(b.ctxOf))}
 	slices.Sort(b.scrRow)
 	b.acts = reserve(b.acts, len(b.scrRow))
-	b.selfs = reserve(b.selfs, nb+1)
+	b.selfs = reserve(b.selfs, nb+shared)
 	for _, r := range b.scrRow {
 		b.acts = append(b.acts, act{row: r, x: float32(b.scr[r])})
 	}
-	for j := range nb + 1 {
+	for j := range nb + shared {
 		if selfAll[j] > 0 {
 			b.selfs = append(b.selfs, sact{j: int32(j), all: float32(selfAll[j]), hit: float32(selfHit[j])})
 		}
@@ -573,7 +591,7 @@ func (b *Builder) newFit(o Options) *fit {
 	for t := range f.base {
 		f.base[t] = (f.count[t] + 0.5) / float64(len(b.cases))
 	}
-	f.self = make([]float64, nb+1)
+	f.self = make([]float64, nb+shared)
 	for j := range f.self {
 		f.self[j] = 0.1
 	}
@@ -606,14 +624,14 @@ func (f *fit) startProcess() {
 	for s, r := range f.slotRow {
 		f.theta[s] = 0.5 * cooc[s] / (b.expo[r] + f.full[int(r)%nb])
 	}
-	var hits [maxLags + 1]float64
+	var hits [maxLags + shared]float64
 	for _, sa := range b.selfs {
 		hits[sa.j] += float64(sa.hit)
 	}
 	for j := range f.self[:nb] {
 		f.self[j] = 0.5 * hits[j] / (b.selfExpo[j] + f.full[j])
 	}
-	f.self[nb] = 0 // the crowd: not fitted (see Crowd)
+	clear(f.self[nb:]) // the shared kernels: not fitted (see Crowd)
 }
 
 // startAtAsks sets starting weights in units of the AtAsks objective (the
@@ -638,7 +656,7 @@ func (f *fit) startAtAsks() {
 	for s, r := range f.slotRow {
 		f.theta[s] = 0.5 * cooc[s] / (act[r] + f.opts.Shrink)
 	}
-	var hits, all [maxLags + 1]float64
+	var hits, all [maxLags + shared]float64
 	for _, sa := range b.selfs {
 		hits[sa.j] += float64(sa.hit)
 		all[sa.j] += float64(sa.all)
@@ -907,7 +925,7 @@ func (f *fit) model(ll float64) *Model {
 		ctxs:    slices.Clone(b.ctxs.list),
 		base:    f.base,
 		self:    f.self[:len(b.basis.u)],
-		crowd:   f.self[len(b.basis.u)],
+		shared:  f.self[len(b.basis.u):],
 		rows:    make([][]Weight, b.nrows),
 		logLik:  ll,
 		cases:   len(b.cases),
