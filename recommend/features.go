@@ -204,7 +204,7 @@ func (s *sources) learnedRates(v *view, visit map[string]string) {
 	v.mo.addCrowd(s.crowd)
 	if k := s.model.kinds; k != nil && k.posterior(&v.mo.kr, v.hist, v.post[:len(k.logPrior)]) {
 		n := len(v.mo.ev)
-		v.mo.ev = k.evidence(v.mo.ev, v.post[:len(k.logPrior)], s.model.share, modelSink{nm})
+		v.mo.ev = s.model.kindsView.evidence(v.mo.ev, v.post[:len(k.logPrior)])
 		for range len(v.mo.ev) - n {
 			v.mo.src = append(v.mo.src, kindSrc)
 		}

@@ -40,7 +40,7 @@ type kinds struct {
 	logPhi   []float64        // word × kind: log P(word | kind)
 	asks     []int32          // the ask words, by question index
 	askQ     []string         // their questions
-	askP     []float64        // kind × question: P(question | kind, an ask)
+	askP     []float64        // question × kind: P(question | kind, an ask)
 }
 
 // kindWord returns e's word and weight, ok false for an event that is no
@@ -169,16 +169,16 @@ func newKinds(words []string, logPrior, logPhi []float64) *kinds {
 		}
 	}
 	nq := len(k.asks)
-	k.askP = make([]float64, K*nq)
+	k.askP = make([]float64, nq*K)
 	for z := range K {
-		row := k.askP[z*nq : (z+1)*nq]
 		s := 0.0
 		for qi, w := range k.asks {
-			row[qi] = math.Exp(logPhi[int(w)*K+z])
-			s += row[qi]
+			x := math.Exp(logPhi[int(w)*K+z])
+			k.askP[qi*K+z] = x
+			s += x
 		}
-		for i := range row {
-			row[i] /= s
+		for qi := range nq {
+			k.askP[qi*K+z] /= s
 		}
 	}
 	return k
@@ -265,22 +265,45 @@ func (k *kinds) posterior(kr *keyer, hist []Event, post []float64) bool {
 	return true
 }
 
+// kindsView is a mixture aligned with a need model and usual shares: by
+// ask question, its need-model target (-1: unknown) and usual share.
+type kindsView struct {
+	k     *kinds
+	tgt   []int32
+	share []float64
+}
+
+// view aligns k with the need model behind sink and the usual shares.
+func (k *kinds) view(share func(string) float64, sink causeSink) *kindsView {
+	if k == nil {
+		return nil
+	}
+	v := &kindsView{k: k, tgt: make([]int32, len(k.askQ)), share: make([]float64, len(k.askQ))}
+	for qi, q := range k.askQ {
+		v.tgt[qi] = -1
+		if t, ok := sink.target(q); ok {
+			v.tgt[qi] = t
+		}
+		v.share[qi] = share(q)
+	}
+	return v
+}
+
 // evidence appends the Kind evidence of a user whose kinds' posterior is
 // post: each question whose probability under it passes its usual share
-// (share) by kindMinExcess or more, by the excess; in target order.
-func (k *kinds) evidence(dst []needs.Evidence, post []float64, share func(string) float64, sink causeSink) []needs.Evidence {
+// by kindMinExcess or more, by the excess; in target order.
+func (v *kindsView) evidence(dst []needs.Evidence, post []float64) []needs.Evidence {
 	n := len(dst)
-	nq := len(k.asks)
-	for qi, q := range k.askQ {
-		p := 0.0
-		for z, pz := range post {
-			p += pz * k.askP[z*nq+qi]
-		}
-		x := p - share(q)
-		if x < kindMinExcess {
+	k, K := v.k, len(post)
+	for qi, t := range v.tgt {
+		if t < 0 {
 			continue
 		}
-		if t, ok := sink.target(q); ok {
+		p := 0.0
+		for z, x := range k.askP[qi*K : (qi+1)*K] {
+			p += post[z] * x
+		}
+		if x := p - v.share[qi]; x >= kindMinExcess {
 			dst = append(dst, needs.Evidence{Cause: needs.Kind, About: t, Value: x})
 		}
 	}

@@ -59,14 +59,14 @@ func TestKindsOfUsers(t *testing.T) {
 	for qi, q := range k.askQ {
 		if strings.HasPrefix(q, "k1-") {
 			for z, pz := range post {
-				own += pz * k.askP[z*len(k.asks)+qi]
+				own += pz * k.askP[qi*len(post)+z]
 			}
 		}
 	}
 	if own < 0.6 {
 		t.Errorf("after two asks of kind 1, P(one of its questions) = %.2f, want about 0.7: the mixture did not find the kinds", own)
 	}
-	ev := k.evidence(nil, post, func(q string) float64 { return share[q] }, builderSink{b})
+	ev := k.view(func(q string) float64 { return share[q] }, builderSink{b}).evidence(nil, post)
 	best, bestX := int32(-1), 0.0
 	for _, e := range ev {
 		if e.Value > bestX {

@@ -89,20 +89,22 @@ const topK = 64
 // [Engine.SetModel] swaps in another, and learns nothing online — a host
 // retrains from its log on a schedule (see the package documentation).
 type Model struct {
-	weights  Weights
-	needs    *needs.Model // nil in an empty model
-	schema   schema
-	clock    *clock // nil: the need model reads no clock
-	kinds    *kinds // nil: no kinds of user
-	seq      *seqrec.Model
-	halfLife float64            // trending half-life, seconds
-	pop      map[string]float64 // question → ask count
-	popTop   []string           // most asked first, ties by id
-	trend    map[string]float64 // question → log2(decayed count) + t/halfLife
-	trendTop []string
-	maxPop   float64
-	popTotal float64 // Σ pop
-	info     ModelInfo
+	weights Weights
+	needs   *needs.Model // nil in an empty model
+	schema  schema
+	clock   *clock // nil: the need model reads no clock
+	kinds   *kinds // nil: no kinds of user
+	// kindsView is kinds aligned with needs and pop (see setKinds).
+	kindsView *kindsView
+	seq       *seqrec.Model
+	halfLife  float64            // trending half-life, seconds
+	pop       map[string]float64 // question → ask count
+	popTop    []string           // most asked first, ties by id
+	trend     map[string]float64 // question → log2(decayed count) + t/halfLife
+	trendTop  []string
+	maxPop    float64
+	popTotal  float64 // Σ pop
+	info      ModelInfo
 }
 
 // ModelInfo identifies a model and summarises what it was trained on.
@@ -144,6 +146,17 @@ func (m *Model) count(q string, t time.Time) {
 		m.trend[q] = hi + math.Log2(1+math.Exp2(lo-hi))
 	} else {
 		m.trend[q] = ts
+	}
+}
+
+// setKinds gives the model its kinds of user (nil: none), aligned with its
+// need model and counts, which must be set.
+func (m *Model) setKinds(k *kinds) {
+	m.kinds, m.kindsView = k, nil
+	if k != nil && m.needs != nil {
+		m.kindsView = k.view(m.share, modelSink{m.needs})
+	} else {
+		m.kinds = nil
 	}
 }
 

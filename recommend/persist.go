@@ -123,7 +123,8 @@ func ReadModel(r io.Reader) (*Model, error) {
 	if m.clock, err = clockOf(f.Clock); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrModelFormat, err)
 	}
-	if m.kinds, err = kindsOf(f.Kinds); err != nil {
+	ks, err := kindsOf(f.Kinds)
+	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrModelFormat, err)
 	}
 	if f.Needs != nil {
@@ -141,6 +142,7 @@ func ReadModel(r io.Reader) (*Model, error) {
 		m.schema = schema{}
 	}
 	m.rank()
+	m.setKinds(ks)
 	sum := sha256.Sum256(payload)
 	m.info.ID = hex.EncodeToString(sum[:])
 	return m, nil

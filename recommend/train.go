@@ -149,7 +149,7 @@ func Train(ctx context.Context, events []Event, cat Catalog, opts TrainOptions) 
 		return nil, err
 	}
 	m, err := buildModel(users, sch, clk, weights, nm, opts)
-	m.kinds = ks
+	m.setKinds(ks)
 	if err != nil {
 		return nil, err
 	}
@@ -237,6 +237,7 @@ func needCases(ctx context.Context, users [][]Event, sch schema, clk *clock, ks 
 	var kr keyer
 	var refs []eventRefs
 	sink := builderSink{b}
+	kv := ks.view(crowd.share, sink)
 	for ui, u := range users {
 		if ui%256 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -269,7 +270,7 @@ func needCases(ctx context.Context, users [][]Event, sch schema, clk *clock, ks 
 			sch.build(&mo, u[lo:i], refs[lo:i], u[i].Time.Unix(), maxAge, nil, sink, clk)
 			mo.ev = crowd.evidence(mo.ev, u[i].Time.Unix(), sink)
 			if ks != nil && ks.posterior(&kr, u[lo:i], post) {
-				mo.ev = ks.evidence(mo.ev, post, crowd.share, sink)
+				mo.ev = kv.evidence(mo.ev, post)
 			}
 			b.AddCase(b.Target(u[i].Question), mo.ev, mo.ctx)
 		}
@@ -407,6 +408,7 @@ func chooseObjective(ctx context.Context, h *heldOut, sch schema, clk *clock, op
 func heldOutLogLik(nm *needs.Model, sch schema, clk *clock, crowd *crowdWorld, ks *kinds, cases []trainCase, history int) float64 {
 	var mo moment
 	post := make([]float64, kindCount)
+	kv := ks.view(crowd.share, modelSink{nm})
 	rates := make([]float64, nm.NumTargets())
 	sum, n := 0.0, 0
 	for _, c := range cases {
@@ -417,7 +419,7 @@ func heldOutLogLik(nm *needs.Model, sch schema, clk *clock, crowd *crowdWorld, k
 		sch.build(&mo, c.hist[max(0, len(c.hist)-history):], nil, c.at.Unix(), nm.MaxAge().Seconds(), nil, modelSink{nm}, clk)
 		mo.ev = crowd.evidence(mo.ev, c.at.Unix(), modelSink{nm})
 		if hist := c.hist[max(0, len(c.hist)-history):]; ks != nil && ks.posterior(&mo.kr, hist, post) {
-			mo.ev = ks.evidence(mo.ev, post, crowd.share, modelSink{nm})
+			mo.ev = kv.evidence(mo.ev, post)
 		}
 		nm.Rates(mo.ev, rates)
 		total := nm.ApplyContext(mo.ctx, rates)
@@ -438,7 +440,7 @@ func fitWeights(ctx context.Context, h *heldOut, sch schema, clk *clock, nm0 *ne
 	if err != nil {
 		return Weights{}, err
 	}
-	m0.kinds = h.kinds
+	m0.setKinds(h.kinds)
 	src := &sources{cat: catv, model: m0, kb: cat}
 	crowd := newCrowdWorld(h.prefixes, m0.share)
 	fc := make([]fitCase, 0, len(cases))
