@@ -27,10 +27,20 @@
 // function of the time since it — at once or hours later, for minutes or
 // for days, no shape assumed — with the credit for each ask split among the
 // events that could have caused it; a re-ask kernel (a question asked
-// minutes ago is likely asked again); and base rates. Where the help center
-// was opened from ([TypeOpen] events in the log, [Request.Context] at
-// request time) and the user's profile (the latest profile.* event) shift
-// the odds of each question. See internal/needs for the model and its fit.
+// minutes ago is likely asked again); and base rates. The clock is a cause
+// too: the hour, the weekday, the day of the month and the periods the host
+// declares ([Calendar]: a festival, bill days), so 还款 questions rise on
+// the repayment day and security questions at night (reason: 今天是双十一,
+// 夜深了，这时候常有人问). Two kernels every question shares complete it:
+// the crowd — a question everyone is asking more than usual right now, read
+// live from the event store ([CrowdReader]), so an incident reaches every
+// replica within minutes without a retrain (这会儿问这个问题的人突然变多了) —
+// and the kind of user, a mixture model whose posterior from the user's
+// earlier asks and events raises what people like them ask (和你情况相似的人常问).
+// Where the help center was opened from ([TypeOpen] events in the log,
+// [Request.Context] at request time) and the user's profile (the latest
+// profile.* event) shift the odds of each question. See internal/needs for
+// the model and its fit.
 //
 // Beside it the engine keeps the knowledge base's trigger rules
 // ([kb.Trigger], written by operations staff: the cold start), a sequence
@@ -92,7 +102,8 @@
 // last 6 hours by question, in 10-minute buckets ([CrowdReader]; the
 // MemoryStore and the Redis store do): what everyone is asking now, the
 // same on every replica sharing the store, so a question surging for
-// everyone can be noticed between retrains. An [Event.ID] makes a retried
+// everyone can be noticed between retrains: an engine reads it at most
+// once every 5 seconds, and only when its model learned a weight for it. An [Event.ID] makes a retried
 // Record count once, in the history and in that count. A
 // [Catalog] that reports a [Revisioner] revision (*kb.Index does) is read
 // again after it changes, so knowledge-base edits reach suggestions
