@@ -68,12 +68,9 @@ const crowdWidthSeconds = int64(CrowdBucketWidth / time.Second)
 // crowdBucketOf returns the number of the bucket holding t: its Unix
 // seconds divided by the width, rounded down (also before 1970).
 func crowdBucketOf(t time.Time) int64 {
-	s := t.Unix()
-	n := s / crowdWidthSeconds
-	if s%crowdWidthSeconds < 0 {
-		n--
-	}
-	return n
+	// Truncate counts from the zero Time, a whole number of days before
+	// the Unix epoch: the same boundaries, also before 1970.
+	return t.Truncate(CrowdBucketWidth).Unix() / crowdWidthSeconds
 }
 
 // crowdStart returns when bucket n begins, in UTC.

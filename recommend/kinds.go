@@ -266,11 +266,16 @@ func (k *kinds) posterior(kr *keyer, hist []Event, post []float64) bool {
 }
 
 // kindsView is a mixture aligned with a need model and usual shares: by
-// ask question, its need-model target (-1: unknown) and usual share.
+// ask question, its need-model target (-1: unknown) and usual share; and
+// the questions that can give evidence at all — those whose probability
+// under some kind passes their usual share by kindMinExcess (a posterior
+// mixes the kinds, so no user's probability is higher) — which on a
+// catalog of 20,000 questions are a few hundred.
 type kindsView struct {
 	k     *kinds
 	tgt   []int32
 	share []float64
+	cand  []int32 // question indices
 }
 
 // view aligns k with the need model behind sink and the usual shares.
@@ -285,6 +290,9 @@ func (k *kinds) view(share func(string) float64, sink causeSink) *kindsView {
 			v.tgt[qi] = t
 		}
 		v.share[qi] = share(q)
+		if v.tgt[qi] >= 0 && slices.Max(k.askP[qi*len(k.logPrior):(qi+1)*len(k.logPrior)])-v.share[qi] >= kindMinExcess {
+			v.cand = append(v.cand, int32(qi))
+		}
 	}
 	return v
 }
@@ -295,12 +303,10 @@ func (k *kinds) view(share func(string) float64, sink causeSink) *kindsView {
 func (v *kindsView) evidence(dst []needs.Evidence, post []float64) []needs.Evidence {
 	n := len(dst)
 	k, K := v.k, len(post)
-	for qi, t := range v.tgt {
-		if t < 0 {
-			continue
-		}
+	for _, qi := range v.cand {
+		t := v.tgt[qi]
 		p := 0.0
-		for z, x := range k.askP[qi*K : (qi+1)*K] {
+		for z, x := range k.askP[int(qi)*K : int(qi+1)*K] {
 			p += post[z] * x
 		}
 		if x := p - v.share[qi]; x >= kindMinExcess {

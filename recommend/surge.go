@@ -6,10 +6,12 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/duxin-ai/duxin/internal/needs"
+	"github.com/hashicorp/golang-lru/v2/simplelru"
 )
 
 // The crowd as evidence of the need model: when everyone is asking one
@@ -115,6 +117,15 @@ func askShares(users [][]Event) map[string]float64 {
 type crowdLog struct {
 	at []int64 // Unix seconds, ascending
 	q  []string
+	// Whole buckets, aggregated once: a moment adds each earlier bucket
+	// of its window with one decay factor, at a cost in the questions
+	// asked then rather than in the asks.
+	buckets map[int64][]questionCount
+}
+
+type questionCount struct {
+	q string
+	n float64
 }
 
 func newCrowdLog(users [][]Event) *crowdLog {
@@ -131,9 +142,20 @@ func newCrowdLog(users [][]Event) *crowdLog {
 		}
 	}
 	sort.SliceStable(asks, func(i, j int) bool { return asks[i].at < asks[j].at })
-	l := &crowdLog{at: make([]int64, len(asks)), q: make([]string, len(asks))}
-	for i, a := range asks {
-		l.at[i], l.q[i] = a.at, a.q
+	l := &crowdLog{at: make([]int64, len(asks)), q: make([]string, len(asks)), buckets: map[int64][]questionCount{}}
+	for i := 0; i < len(asks); {
+		b := crowdBucketOf(time.Unix(asks[i].at, 0))
+		n := map[string]float64{}
+		for ; i < len(asks) && crowdBucketOf(time.Unix(asks[i].at, 0)) == b; i++ {
+			l.at[i], l.q[i] = asks[i].at, asks[i].q
+			n[asks[i].q]++
+		}
+		qc := make([]questionCount, 0, len(n))
+		for q, c := range n {
+			qc = append(qc, questionCount{q, c})
+		}
+		slices.SortFunc(qc, func(a, b questionCount) int { return strings.Compare(a.q, b.q) })
+		l.buckets[b] = qc
 	}
 	return l
 }
@@ -144,12 +166,19 @@ func newCrowdLog(users [][]Event) *crowdLog {
 func (l *crowdLog) signal(s *crowdSignal, now int64) {
 	clear(s.count)
 	s.total = 0
-	first := (crowdBucketOf(time.Unix(now, 0)) - (CrowdBuckets - 1)) * crowdWidthSeconds
-	lo, _ := slices.BinarySearch(l.at, first)
+	cur := crowdBucketOf(time.Unix(now, 0))
+	for b := cur - (CrowdBuckets - 1); b < cur; b++ {
+		age := float64(now - (b*crowdWidthSeconds + crowdWidthSeconds/2))
+		for _, c := range l.buckets[b] {
+			s.add(c.q, c.n, age)
+		}
+	}
+	// The moment's own bucket: only the asks before it.
+	lo, _ := slices.BinarySearch(l.at, cur*crowdWidthSeconds)
 	hi, _ := slices.BinarySearch(l.at, now)
+	age := float64(now - (cur*crowdWidthSeconds + crowdWidthSeconds/2))
 	for i := lo; i < hi; i++ {
-		mid := (l.at[i]/crowdWidthSeconds)*crowdWidthSeconds + crowdWidthSeconds/2
-		s.add(l.q[i], 1, float64(now-mid))
+		s.add(l.q[i], 1, age)
 	}
 }
 
@@ -217,6 +246,9 @@ type crowdWorld struct {
 	log   *crowdLog
 	share func(q string) float64
 	sig   crowdSignal
+	// memo holds the evidence of recent moments: the cases of many users
+	// share moments on logs with coarse clocks (a day, an hour).
+	memo *simplelru.LRU[int64, []needs.Evidence]
 }
 
 // newCrowdWorld returns the crowd of users' log; share nil means each
@@ -226,11 +258,23 @@ func newCrowdWorld(users [][]Event, share func(q string) float64) *crowdWorld {
 		s := askShares(users)
 		share = func(q string) float64 { return s[q] }
 	}
-	return &crowdWorld{log: newCrowdLog(users), share: share}
+	memo, _ := simplelru.NewLRU[int64, []needs.Evidence](crowdMemo, nil)
+	return &crowdWorld{log: newCrowdLog(users), share: share, memo: memo}
 }
 
-// evidence appends the crowd's evidence at now (Unix seconds) to dst.
+// crowdMemo is how many moments' evidence a crowdWorld remembers.
+const crowdMemo = 4096
+
+// evidence appends the crowd's evidence at now (Unix seconds) to dst. A
+// world serves one need model's target ids (sink's; the models fitted
+// from one builder share them).
 func (w *crowdWorld) evidence(dst []needs.Evidence, now int64, sink causeSink) []needs.Evidence {
+	if ev, ok := w.memo.Get(now); ok {
+		return append(dst, ev...)
+	}
 	w.log.signal(&w.sig, now)
-	return w.sig.evidence(dst, w.share, sink)
+	n := len(dst)
+	dst = w.sig.evidence(dst, w.share, sink)
+	w.memo.Add(now, slices.Clone(dst[n:]))
+	return dst
 }

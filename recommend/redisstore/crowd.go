@@ -24,12 +24,7 @@ const crowdWidthSeconds = int64(recommend.CrowdBucketWidth / time.Second)
 // crowdBucketOf returns the number of the bucket holding t: its Unix
 // seconds divided by the width, rounded down, as recommend counts.
 func crowdBucketOf(t time.Time) int64 {
-	s := t.Unix()
-	n := s / crowdWidthSeconds
-	if s%crowdWidthSeconds < 0 {
-		n--
-	}
-	return n
+	return t.Truncate(recommend.CrowdBucketWidth).Unix() / crowdWidthSeconds
 }
 
 // crowdStart returns when bucket n begins, in UTC.
