@@ -46,21 +46,67 @@ type attrSchema struct {
 // schema maps "type|key" to its attribute schema.
 type schema map[string]attrSchema
 
-// schemaLearner collects attribute values to decide their kinds.
+// schemaLearner collects attribute values to decide their kinds, and for
+// numeric ones samples of their values with what followed (see cuts.go).
 type schemaLearner struct {
-	values  map[string]map[string]int // type|key → value → count (capped)
-	numbers map[string][]float64      // type|key → numeric values (all, while numeric)
-	nonNum  map[string]bool
+	values    map[string]map[string]int // type|key → value → count (capped)
+	samples   map[string]*reservoir     // type|key → values and outcomes (while numeric)
+	nonNum    map[string]bool
+	questions map[string]int32 // question → its outcome number (from 1)
+	seed      uint64
 }
 
-func newSchemaLearner() *schemaLearner {
-	return &schemaLearner{values: map[string]map[string]int{}, numbers: map[string][]float64{}, nonNum: map[string]bool{}}
+// newSchemaLearner returns a learner whose samples are drawn with seed.
+func newSchemaLearner(seed uint64) *schemaLearner {
+	return &schemaLearner{values: map[string]map[string]int{}, samples: map[string]*reservoir{},
+		nonNum: map[string]bool{}, questions: map[string]int32{}, seed: seed}
 }
 
-func (l *schemaLearner) add(e *Event) {
-	if e.Type == TypeAsk {
-		return
+// addUser adds the events of one user, sorted by time: each event's
+// outcome is the questions asked within cutWindow after it.
+func (l *schemaLearner) addUser(u []Event) {
+	var asks []int // u's asks
+	for i := range u {
+		if u[i].Type == TypeAsk {
+			asks = append(asks, i)
+		}
 	}
+	next := 0 // the first ask after i
+	for i := range u {
+		e := &u[i]
+		for next < len(asks) && asks[next] <= i {
+			next++
+		}
+		if e.Type == TypeAsk || len(e.Attrs) == 0 {
+			continue
+		}
+		var out [cutAsks]int32
+		n := 0
+		for _, j := range asks[next:] {
+			if n == cutAsks || u[j].Time.Unix()-e.Time.Unix() > cutWindow {
+				break
+			}
+			if q := l.question(u[j].Question); !slices.Contains(out[:n], q) {
+				out[n] = q
+				n++
+			}
+		}
+		l.add(e, out)
+	}
+}
+
+// question returns q's outcome number.
+func (l *schemaLearner) question(q string) int32 {
+	n, ok := l.questions[q]
+	if !ok {
+		n = int32(len(l.questions) + 1)
+		l.questions[q] = n
+	}
+	return n
+}
+
+// add adds a non-ask event and its outcome.
+func (l *schemaLearner) add(e *Event, out [cutAsks]int32) {
 	for k, v := range e.Attrs {
 		key := e.Type + "|" + k
 		vs := l.values[key]
@@ -73,10 +119,15 @@ func (l *schemaLearner) add(e *Event) {
 		}
 		if !l.nonNum[key] {
 			if x, err := strconv.ParseFloat(v, 64); err == nil && !math.IsInf(x, 0) && !math.IsNaN(x) {
-				l.numbers[key] = append(l.numbers[key], x)
+				r := l.samples[key]
+				if r == nil {
+					r = newReservoir(l.seed, key)
+					l.samples[key] = r
+				}
+				r.add(cutSample{x: x, qs: out})
 			} else {
 				l.nonNum[key] = true
-				delete(l.numbers, key)
+				delete(l.samples, key)
 			}
 		}
 	}
@@ -89,27 +140,12 @@ func (l *schemaLearner) schema() schema {
 		case len(vs) <= maxCategorical:
 			s[key] = attrSchema{Kind: attrCategorical}
 		case !l.nonNum[key]:
-			s[key] = attrSchema{Kind: attrNumeric, Cuts: quantileCuts(l.numbers[key], numericBuckets)}
+			s[key] = attrSchema{Kind: attrNumeric, Cuts: chooseCuts(l.samples[key].s, numericBuckets-1)}
 		default:
 			s[key] = attrSchema{Kind: attrFree}
 		}
 	}
 	return s
-}
-
-// quantileCuts returns up to n-1 distinct cut points splitting xs into n
-// buckets of about equal size.
-func quantileCuts(xs []float64, n int) []float64 {
-	xs = slices.Clone(xs)
-	slices.Sort(xs)
-	var cuts []float64
-	for i := 1; i < n; i++ {
-		c := xs[len(xs)*i/n]
-		if len(cuts) == 0 || c > cuts[len(cuts)-1] {
-			cuts = append(cuts, c)
-		}
-	}
-	return cuts
 }
 
 // appendAttrValue appends the cause fragment of an attribute to dst, and
@@ -125,7 +161,7 @@ func (s schema) appendAttrValue(dst []byte, kr *keyer, typ, k, v string) ([]byte
 		return append(append(append(dst, k...), '='), v...), true
 	case attrNumeric:
 		x, err := strconv.ParseFloat(v, 64)
-		if err != nil || math.IsNaN(x) {
+		if err != nil || math.IsNaN(x) || len(a.Cuts) == 0 {
 			return dst, false
 		}
 		b, _ := slices.BinarySearch(a.Cuts, x)

@@ -3,8 +3,10 @@ package recommend_test
 import (
 	"fmt"
 	"maps"
+	"math"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/duxin-ai/duxin/recommend"
@@ -12,13 +14,15 @@ import (
 
 // synthNeed is one rule of a synthetic world: after an event of type typ
 // whose attributes include attrs, the user asks q with probability p, at a
-// time drawn uniformly from [from, to] after it.
+// time drawn uniformly from [from, to] after it. With minAmount, only
+// when its amount attribute is at least that.
 type synthNeed struct {
-	typ      string
-	attrs    map[string]string
-	q        string
-	p        float64
-	from, to time.Duration
+	typ       string
+	attrs     map[string]string
+	minAmount float64
+	q         string
+	p         float64
+	from, to  time.Duration
 }
 
 // synthWorld generates logs from rules, so a test knows what the learned
@@ -28,6 +32,9 @@ type synthWorld struct {
 	// events are the event types users do (with their attribute values
 	// drawn uniformly); a need fires when its rule matches.
 	events map[string]map[string][]string
+	// amounts gives event types an attribute "amount", drawn log-uniform
+	// from [lo, hi) with two decimals.
+	amounts map[string][2]float64
 	// base questions are asked now and then for no logged reason.
 	base []string
 	// profile: users with profile.snapshot{level=vip} ask vipQ instead of
@@ -82,9 +89,14 @@ func (w *synthWorld) log(n int, seed uint64, start time.Time) []recommend.Event 
 				vs := w.events[typ][k]
 				attrs[k] = vs[r.IntN(len(vs))]
 			}
+			amount := 0.0
+			if span, ok := w.amounts[typ]; ok {
+				amount = math.Round(span[0]*math.Pow(span[1]/span[0], r.Float64())*100) / 100
+				attrs["amount"] = strconv.FormatFloat(amount, 'f', 2, 64)
+			}
 			evs = append(evs, recommend.Event{User: user, Time: t, Type: typ, Attrs: attrs})
 			for _, nd := range w.needs {
-				if nd.typ != typ || !matches(nd.attrs, attrs) || r.Float64() >= nd.p {
+				if nd.typ != typ || !matches(nd.attrs, attrs) || amount < nd.minAmount || r.Float64() >= nd.p {
 					continue
 				}
 				ask(t.Add(nd.from+time.Duration(r.Int64N(int64(nd.to-nd.from)+1))), nd.q)

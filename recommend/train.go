@@ -118,11 +118,9 @@ func Train(ctx context.Context, events []Event, cat Catalog, opts TrainOptions) 
 			return nil, err
 		}
 	}
-	sl := newSchemaLearner()
+	sl := newSchemaLearner(opts.Seed)
 	for _, u := range users {
-		for i := range u {
-			sl.add(&u[i])
-		}
+		sl.addUser(u)
 	}
 	sch := sl.schema()
 
