@@ -5,7 +5,6 @@ import (
 	"context"
 	"math"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -38,10 +37,13 @@ const (
 	crowdCacheFor = 5 * time.Second
 )
 
-// crowdSignal sums decayed asks by question.
+// crowdSignal sums decayed asks by question: those in count, and those in
+// win (sorted by question) times scale.
 type crowdSignal struct {
 	count map[string]float64
 	total float64
+	win   []questionCount
+	scale float64
 }
 
 // add counts n asks of q in a bucket whose middle is age seconds before
@@ -73,54 +75,49 @@ func (s *crowdSignal) addBuckets(buckets []CrowdBucket, now time.Time) {
 // share (share), by the excess; in question order.
 func (s *crowdSignal) evidence(dst []needs.Evidence, share func(q string) float64, sink causeSink) []needs.Evidence {
 	n := len(dst)
-	for q, c := range s.count {
+	total := s.total
+	for _, c := range s.win {
+		total += c.n * s.scale
+	}
+	one := func(q string, c float64) {
 		if c < crowdMinAsks {
-			continue
+			return
 		}
 		u := share(q)
-		n := s.total + crowdPrior
+		n := total + crowdPrior
 		x := (c+crowdPrior*u)/n - u - crowdZ*math.Sqrt(u*(1-u)/n)
 		if !(x > 0) {
-			continue
+			return
 		}
 		t, ok := sink.target(q)
 		if !ok {
-			continue
+			return
 		}
 		dst = append(dst, needs.Evidence{Cause: needs.Crowd, About: t, Value: x})
 	}
-	slices.SortFunc(dst[n:], func(a, b needs.Evidence) int { return cmp.Compare(a.About, b.About) })
-	return dst
-}
-
-// askShares returns each question's share of the asks of users.
-func askShares(users [][]Event) map[string]float64 {
-	out := map[string]float64{}
-	n := 0.0
-	for _, u := range users {
-		for i := range u {
-			if u[i].Type == TypeAsk {
-				out[u[i].Question]++
-				n++
-			}
+	for _, c := range s.win {
+		one(c.q, c.n*s.scale+s.count[c.q])
+	}
+	for q, c := range s.count {
+		if _, inWin := slices.BinarySearchFunc(s.win, q, func(c questionCount, q string) int { return strings.Compare(c.q, q) }); !inWin {
+			one(q, c)
 		}
 	}
-	for q := range out {
-		out[q] /= n
-	}
-	return out
+	slices.SortFunc(dst[n:], func(a, b needs.Evidence) int { return cmp.Compare(a.About, b.About) })
+	return dst
 }
 
 // crowdLog is the asks of a log in time order, to give each moment of it
 // the crowd a store would have counted then: the asks before it in the
 // CrowdBuckets buckets up to its own.
 type crowdLog struct {
-	at []int64 // Unix seconds, ascending
-	q  []string
+	asks []crowdAsk // in time order
 	// Whole buckets, aggregated once: a moment adds each earlier bucket
 	// of its window with one decay factor, at a cost in the questions
 	// asked then rather than in the asks.
 	buckets map[int64][]questionCount
+	// windows remembers the last buckets' windows (see window).
+	windows *simplelru.LRU[int64, []questionCount]
 }
 
 type questionCount struct {
@@ -128,26 +125,13 @@ type questionCount struct {
 	n float64
 }
 
-func newCrowdLog(users [][]Event) *crowdLog {
-	type ask struct {
-		at int64
-		q  string
-	}
-	var asks []ask
-	for _, u := range users {
-		for i := range u {
-			if u[i].Type == TypeAsk {
-				asks = append(asks, ask{u[i].Time.Unix(), u[i].Question})
-			}
-		}
-	}
-	sort.SliceStable(asks, func(i, j int) bool { return asks[i].at < asks[j].at })
-	l := &crowdLog{at: make([]int64, len(asks)), q: make([]string, len(asks)), buckets: map[int64][]questionCount{}}
+func newCrowdLog(asks []crowdAsk) *crowdLog {
+	windows, _ := simplelru.NewLRU[int64, []questionCount](crowdMemo, nil)
+	l := &crowdLog{asks: asks, buckets: map[int64][]questionCount{}, windows: windows}
 	for i := 0; i < len(asks); {
 		b := crowdBucketOf(time.Unix(asks[i].at, 0))
 		n := map[string]float64{}
 		for ; i < len(asks) && crowdBucketOf(time.Unix(asks[i].at, 0)) == b; i++ {
-			l.at[i], l.q[i] = asks[i].at, asks[i].q
 			n[asks[i].q]++
 		}
 		qc := make([]questionCount, 0, len(n))
@@ -162,24 +146,45 @@ func newCrowdLog(users [][]Event) *crowdLog {
 
 // signal fills s with the crowd as of now (Unix seconds): the asks before
 // now in the buckets a store keeps then, each aged from its bucket's
-// middle as a store's counts are.
+// middle as a store's counts are. The whole buckets before the moment's
+// own are summed once per bucket, decayed to its middle (window), and
+// scaled to the moment: 2^(-age/h) is 2^(-(now-mid)/h)·2^(-(mid-b)/h).
 func (l *crowdLog) signal(s *crowdSignal, now int64) {
 	clear(s.count)
 	s.total = 0
 	cur := crowdBucketOf(time.Unix(now, 0))
+	mid := cur*crowdWidthSeconds + crowdWidthSeconds/2
+	s.win, s.scale = l.window(cur), math.Exp2(-float64(now-mid)/crowdHalfLife.Seconds())
+	// The moment's own bucket: only the asks before it.
+	at := func(a crowdAsk, t int64) int { return cmp.Compare(a.at, t) }
+	lo, _ := slices.BinarySearchFunc(l.asks, cur*crowdWidthSeconds, at)
+	hi, _ := slices.BinarySearchFunc(l.asks, now, at)
+	age := float64(now - mid)
+	for _, a := range l.asks[lo:hi] {
+		s.add(a.q, 1, age)
+	}
+}
+
+// window returns the asks of the CrowdBuckets-1 buckets before bucket cur,
+// decayed to cur's middle, by question.
+func (l *crowdLog) window(cur int64) []questionCount {
+	if w, ok := l.windows.Get(cur); ok {
+		return w
+	}
+	n := map[string]float64{}
 	for b := cur - (CrowdBuckets - 1); b < cur; b++ {
-		age := float64(now - (b*crowdWidthSeconds + crowdWidthSeconds/2))
+		f := math.Exp2(-float64((cur-b)*crowdWidthSeconds) / crowdHalfLife.Seconds())
 		for _, c := range l.buckets[b] {
-			s.add(c.q, c.n, age)
+			n[c.q] += c.n * f
 		}
 	}
-	// The moment's own bucket: only the asks before it.
-	lo, _ := slices.BinarySearch(l.at, cur*crowdWidthSeconds)
-	hi, _ := slices.BinarySearch(l.at, now)
-	age := float64(now - (cur*crowdWidthSeconds + crowdWidthSeconds/2))
-	for i := lo; i < hi; i++ {
-		s.add(l.q[i], 1, age)
+	w := make([]questionCount, 0, len(n))
+	for q, c := range n {
+		w = append(w, questionCount{q, c})
 	}
+	slices.SortFunc(w, func(a, b questionCount) int { return strings.Compare(a.q, b.q) })
+	l.windows.Add(cur, w)
+	return w
 }
 
 // crowdCache is an engine's last read of the crowd, as evidence for one
@@ -251,15 +256,15 @@ type crowdWorld struct {
 	memo *simplelru.LRU[int64, []needs.Evidence]
 }
 
-// newCrowdWorld returns the crowd of users' log; share nil means each
-// question's share of the log's asks.
-func newCrowdWorld(users [][]Event, share func(q string) float64) *crowdWorld {
+// newCrowdWorld returns the crowd of a log's asks (t's); share nil means
+// each question's share of them.
+func newCrowdWorld(t *tally, share func(q string) float64) *crowdWorld {
 	if share == nil {
-		s := askShares(users)
+		s := t.shares()
 		share = func(q string) float64 { return s[q] }
 	}
 	memo, _ := simplelru.NewLRU[int64, []needs.Evidence](crowdMemo, nil)
-	return &crowdWorld{log: newCrowdLog(users), share: share, memo: memo}
+	return &crowdWorld{log: newCrowdLog(t.asks()), share: share, memo: memo}
 }
 
 // crowdMemo is how many moments' evidence a crowdWorld remembers.
