@@ -43,8 +43,9 @@ func TestKindsOfUsers(t *testing.T) {
 	if k == nil {
 		t.Fatal("no kinds trained")
 	}
-	share := askShares(users)
-	b, err := needCases(context.Background(), users, schema{}, nil, k, 200)
+	tl := tallyOf(users, 24*time.Hour)
+	share := tl.shares()
+	b, err := needCases(context.Background(), users, tl, schema{}, nil, k, 200)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -116,14 +116,19 @@ type ModelInfo struct {
 	// TrainedAt is when [Train] built it (its clock; see
 	// TrainOptions.Now); zero for an empty model.
 	TrainedAt time.Time `json:"trained_at"`
-	// Events, Users and Asks count the training log; Questions the
-	// distinct questions asked in it; Cases the asks the need model was
-	// fitted on.
+	// Events, Users and Asks count the training log (Users estimated
+	// from the sample when the log was sampled); Questions the distinct
+	// questions asked in it; Cases the asks the need model was fitted on.
 	Events    int `json:"events"`
 	Users     int `json:"users"`
 	Asks      int `json:"asks"`
 	Questions int `json:"questions"`
 	Cases     int `json:"cases"`
+	// SampledUsers and SampledEvents are the users and events the models
+	// learned from when the log outgrew TrainOptions.MemoryBudget (see
+	// [TrainStream]); zero when every event was used.
+	SampledUsers  int `json:"sampled_users,omitempty"`
+	SampledEvents int `json:"sampled_events,omitempty"`
 }
 
 // Info returns the model's identity and training summary.

@@ -208,7 +208,7 @@ func (f *modelFile) check() error {
 		}
 	}
 	if f.Info.TrainedAt.After(time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)) || f.Info.Events < 0 || f.Info.Users < 0 ||
-		f.Info.Asks < 0 || f.Info.Questions < 0 || f.Info.Cases < 0 {
+		f.Info.Asks < 0 || f.Info.Questions < 0 || f.Info.Cases < 0 || f.Info.SampledUsers < 0 || f.Info.SampledEvents < 0 {
 		return fmt.Errorf("%w: info %+v", ErrModelFormat, f.Info)
 	}
 	return nil

@@ -46,6 +46,11 @@ type TrainOptions struct {
 	Clock func() time.Time
 	// Logger receives progress; nil discards.
 	Logger *slog.Logger
+	// MemoryBudget bounds, in bytes, what training holds of the log: the
+	// models learn from a uniform sample of users that fits it (see
+	// [TrainStream]); default [DefaultMemoryBudget] (1 GiB), at least
+	// [MinMemoryBudget].
+	MemoryBudget int64
 }
 
 // Train learns a [Model] from a behavior log (any order; see [ReadEvents])
@@ -75,6 +80,18 @@ type TrainOptions struct {
 // It returns an error wrapping [ErrNoEvents] if the log has no ask, and
 // checks ctx between stages and during each fit.
 func Train(ctx context.Context, events []Event, cat Catalog, opts TrainOptions) (*Model, error) {
+	return trainStream(ctx, func(yield func(Event, error) bool) {
+		for _, e := range events {
+			if !yield(e, nil) {
+				return
+			}
+		}
+	}, cat, opts, false)
+}
+
+// train is [TrainStream]'s work once the stream is read: users are the
+// sample's, t counts the whole stream.
+func train(ctx context.Context, users [][]Event, t *tally, s *userSample, cat Catalog, opts TrainOptions) (*Model, error) {
 	opts.Negatives = cmp.Or(opts.Negatives, 50)
 	opts.MaxCases = cmp.Or(opts.MaxCases, 20000)
 	opts.Epochs = cmp.Or(opts.Epochs, 8)
@@ -94,22 +111,7 @@ func Train(ctx context.Context, events []Event, cat Catalog, opts TrainOptions) 
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	for i := range events {
-		if err := events[i].Validate(); err != nil {
-			return nil, fmt.Errorf("recommend: train: event %d: %w", i, err)
-		}
-	}
-	users := groupByUser(events)
-	asks, questions := 0, map[string]bool{}
-	for _, u := range users {
-		for i := range u {
-			if u[i].Type == TypeAsk {
-				asks++
-				questions[u[i].Question] = true
-			}
-		}
-	}
-	if asks == 0 {
+	if len(t.crowd) == 0 {
 		return nil, fmt.Errorf("recommend: train: %w", ErrNoEvents)
 	}
 	var catv *catalog
@@ -138,7 +140,7 @@ func Train(ctx context.Context, events []Event, cat Catalog, opts TrainOptions) 
 		}
 	}
 	ks := trainKinds(users, opts.Seed)
-	b, err := needCases(ctx, users, sch, clk, ks, opts.History)
+	b, err := needCases(ctx, users, t, sch, clk, ks, opts.History)
 	if err != nil {
 		return nil, err
 	}
@@ -146,17 +148,27 @@ func Train(ctx context.Context, events []Event, cat Catalog, opts TrainOptions) 
 	if err != nil {
 		return nil, err
 	}
-	m, err := buildModel(users, sch, clk, weights, nm, opts)
-	m.setKinds(ks)
+	m, err := buildModel(users, t, sch, clk, weights, nm, opts)
 	if err != nil {
 		return nil, err
 	}
+	m.setKinds(ks)
 	m.info.TrainedAt = opts.Clock().UTC().Truncate(time.Second)
-	m.info.Events, m.info.Users, m.info.Asks, m.info.Questions = len(events), len(users), asks, len(questions)
+	m.info.Events, m.info.Asks, m.info.Questions = t.events, len(t.crowd), len(t.questions)
+	m.info.Users = len(users)
+	if s.sampled() {
+		events := 0
+		for _, u := range users {
+			events += len(u)
+		}
+		m.info.SampledUsers, m.info.SampledEvents = len(users), events
+		m.info.Users = int(math.Round(float64(len(users)) / s.fraction()))
+	}
 	if m.info.ID, err = m.contentID(); err != nil {
 		return nil, err
 	}
-	log.Debug("recommend: trained", "users", len(users), "asks", asks, "weights", weights, "id", m.info.ID)
+	log.Debug("recommend: trained", "users", m.info.Users, "asks", m.info.Asks, "sampled_users", m.info.SampledUsers,
+		"weights", weights, "id", m.info.ID)
 	return m, nil
 }
 
@@ -189,7 +201,7 @@ func seqOptions() seqrec.Options {
 
 // buildModel trains the sequence model and the counts on whole sequences
 // and puts them together with the need model nm (nil if none).
-func buildModel(users [][]Event, sch schema, clk *clock, w Weights, nm *needs.Model, opts TrainOptions) (*Model, error) {
+func buildModel(users [][]Event, t *tally, sch schema, clk *clock, w Weights, nm *needs.Model, opts TrainOptions) (*Model, error) {
 	seqs := make([][]seqrec.Step, 0, len(users))
 	var kr keyer
 	for _, u := range users {
@@ -205,13 +217,7 @@ func buildModel(users [][]Event, sch schema, clk *clock, w Weights, nm *needs.Mo
 	}
 	m := &Model{weights: w, needs: nm, schema: sch, clock: clk, seq: seq, halfLife: opts.TrendHalfLife.Seconds(),
 		pop: map[string]float64{}, trend: map[string]float64{}}
-	for _, u := range users {
-		for i := range u {
-			if u[i].Type == TypeAsk {
-				m.count(u[i].Question, u[i].Time)
-			}
-		}
-	}
+	t.count(m)
 	m.rank()
 	if nm != nil {
 		m.info.Cases = nm.Cases()
@@ -222,8 +228,8 @@ func buildModel(users [][]Event, sch schema, clk *clock, w Weights, nm *needs.Mo
 // needCases collects the need model's training data from users: every ask
 // as a case, each with at most history events before it, and the exposure
 // of every cause; nil if there is no ask.
-func needCases(ctx context.Context, users [][]Event, sch schema, clk *clock, ks *kinds, history int) (*needs.Builder, error) {
-	crowd := newCrowdWorld(users, nil)
+func needCases(ctx context.Context, users [][]Event, t *tally, sch schema, clk *clock, ks *kinds, history int) (*needs.Builder, error) {
+	crowd := newCrowdWorld(t, nil)
 	post := make([]float64, kindCount)
 	o := needs.DefaultOptions()
 	b, err := needs.NewBuilder(o)
@@ -377,13 +383,14 @@ func chooseObjective(ctx context.Context, h *heldOut, sch schema, clk *clock, op
 		return objectives[0], nil, nil
 	}
 	h.kinds = trainKinds(h.prefixes, opts.Seed)
-	b, err := needCases(ctx, h.prefixes, sch, clk, h.kinds, opts.History)
+	pt := tallyOf(h.prefixes, opts.TrendHalfLife)
+	b, err := needCases(ctx, h.prefixes, pt, sch, clk, h.kinds, opts.History)
 	if err != nil || b == nil {
 		return objectives[0], nil, err
 	}
 	var best *needs.Model
 	bestObj, bestLL := objectives[0], math.Inf(-1)
-	crowd := newCrowdWorld(h.prefixes, nil)
+	crowd := newCrowdWorld(pt, nil)
 	for _, obj := range objectives {
 		nm, err := fitNeeds(ctx, b, obj, needs.DefaultOptions().Iterations/2)
 		if errors.Is(err, needs.ErrOptions) && obj != objectives[0] {
@@ -434,13 +441,14 @@ func heldOutLogLik(nm *needs.Model, sch schema, clk *clock, crowd *crowdWorld, k
 // models trained on the prefixes (nm0 the need model).
 func fitWeights(ctx context.Context, h *heldOut, sch schema, clk *clock, nm0 *needs.Model, catv *catalog, cat Catalog, opts TrainOptions, log *slog.Logger) (Weights, error) {
 	cases, uni, rng := h.cases, h.universe, h.rng
-	m0, err := buildModel(h.prefixes, sch, clk, DefaultWeights(), nm0, opts)
+	pt := tallyOf(h.prefixes, opts.TrendHalfLife)
+	m0, err := buildModel(h.prefixes, pt, sch, clk, DefaultWeights(), nm0, opts)
 	if err != nil {
 		return Weights{}, err
 	}
 	m0.setKinds(h.kinds)
 	src := &sources{cat: catv, model: m0, kb: cat}
-	crowd := newCrowdWorld(h.prefixes, m0.share)
+	crowd := newCrowdWorld(pt, m0.share)
 	fc := make([]fitCase, 0, len(cases))
 	reuse := &view{} // one view's buffers for every case
 	var crowdEv []needs.Evidence

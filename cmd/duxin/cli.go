@@ -22,6 +22,7 @@ const (
 
 // env is what a command writes to.
 type env struct {
+	stdin          io.Reader // nil: none
 	stdout, stderr io.Writer
 	// terminal says whether stderr is a terminal: progress is then a bar.
 	terminal bool

@@ -386,7 +386,7 @@ func TestUsageAndExitCodes(t *testing.T) {
 		{"recommend out a folder", []string{"train", "recommend", "-events", "none.jsonl", "-out", dir}, exitFailure, []string{"write " + dir + ": is a folder"}},
 		{"report out a file", []string{"test", "intent", "-model", "none.model", "-data", "none.jsonl", "-out", goodKB}, exitFailure, []string{"-out " + goodKB + ": not a folder"}},
 		{"no intent examples", []string{"train", "intent", "-data", empty, "-out", filepath.Join(dir, "m")}, exitFailure, []string{"empty.jsonl: no examples to train on"}},
-		{"no asks", []string{"train", "recommend", "-events", noAsks, "-out", filepath.Join(dir, "m")}, exitFailure, []string{"training on 1 events: failed after", "noasks.jsonl: recommend: "}},
+		{"no asks", []string{"train", "recommend", "-events", noAsks, "-out", filepath.Join(dir, "m")}, exitFailure, []string{"training: failed after", "noasks.jsonl: recommend: "}},
 		{"bad addr", []string{"serve", "-kb", "none.jsonl", "-addr", "nowhere"}, exitUsage, []string{`-addr "nowhere"`, "missing port"}},
 		{"bad intents file", []string{"train", "intent", "-data", badIntents, "-out", filepath.Join(dir, "m")}, exitFailure, []string{"bad.jsonl:3", "intent"}},
 		{"missing file", []string{"train", "intent", "-data", filepath.Join(dir, "none.jsonl"), "-out", filepath.Join(dir, "m")}, exitFailure, []string{"none.jsonl"}},

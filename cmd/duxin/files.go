@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -9,10 +11,12 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/duxin-ai/duxin/intent"
 	"github.com/duxin-ai/duxin/kb"
@@ -185,4 +189,65 @@ func kbTokenizer() (*jieba.Tokenizer, error) {
 		return nil, fmt.Errorf("tokenizer: %w", err)
 	}
 	return tok, nil
+}
+
+// openEvents opens a behavior log for streaming: a file, gzip-compressed
+// or not (told by its first bytes), or "-" for standard input.
+func openEvents(path string, stdin io.Reader) (io.ReadCloser, error) {
+	var r io.Reader
+	var f *os.File
+	if path == "-" {
+		r = stdin
+	} else {
+		var err error
+		if f, err = os.Open(path); err != nil {
+			return nil, err
+		}
+		r = f
+	}
+	br := bufio.NewReaderSize(r, 64<<10)
+	closeAll := func() error {
+		if f != nil {
+			return f.Close()
+		}
+		return nil
+	}
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			closeAll()
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		return readCloser{zr, func() error { return errors.Join(zr.Close(), closeAll()) }}, nil
+	}
+	return readCloser{br, closeAll}, nil
+}
+
+type readCloser struct {
+	io.Reader
+	close func() error
+}
+
+func (r readCloser) Close() error { return r.close() }
+
+// parseBytes reads a size such as 512MB, 1GB or 1.5GiB (decimal and binary
+// units, B optional; a bare number is bytes).
+func parseBytes(s string) (int64, error) {
+	t := strings.TrimSpace(strings.ToUpper(s))
+	mult := 1.0
+	for _, u := range []struct {
+		suffix string
+		m      float64
+	}{{"KIB", 1 << 10}, {"MIB", 1 << 20}, {"GIB", 1 << 30}, {"TIB", 1 << 40},
+		{"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"K", 1e3}, {"M", 1e6}, {"G", 1e9}, {"T", 1e12}, {"B", 1}} {
+		if strings.HasSuffix(t, u.suffix) {
+			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.m
+			break
+		}
+	}
+	x, err := strconv.ParseFloat(t, 64)
+	if err != nil || !(x > 0) || x*mult > math.MaxInt64/2 {
+		return 0, fmt.Errorf("want a size such as 512MB or 2GB, got %q", s)
+	}
+	return int64(x * mult), nil
 }

@@ -253,7 +253,7 @@ func testRecommendFlags(fs *flag.FlagSet) func(context.Context, env) (any, error
 		}
 		p := newProgress(e)
 		defer func() { p.finish(err) }()
-		events, err := readEvents(*eventsPath)
+		events, err := readEvents(*eventsPath, e.stdin)
 		if err != nil {
 			return nil, err
 		}

@@ -2,12 +2,16 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"iter"
 	"maps"
-	"os"
+	"runtime/debug"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/duxin-ai/duxin/intent"
@@ -33,9 +37,12 @@ confidences, so that search knows when it has no answer.`,
 		flags: trainRankerFlags})
 	register(command{name: "train recommend", summary: `train the recommender on a behavior log
 
--events is JSON Lines of events (see recommend.ReadEvents); -kb the knowledge
-base the suggestions come from (without it, one entry per question asked in
-the log).`,
+-events is JSON Lines of events (see recommend.ReadEvents), gzip-compressed or
+not, or - for standard input; it is read once, so a log of any size trains
+within -memory (the models then learn from a uniform sample of users, and the
+summary says how many: see recommend.TrainStream). -kb is the knowledge base
+the suggestions come from (without it, one entry per question asked in the
+log).`,
 		flags: trainRecommendFlags})
 }
 
@@ -240,6 +247,10 @@ type recommendSummary struct {
 	Questions int    `json:"questions"`
 	Cases     int    `json:"cases"`
 	Entries   int    `json:"entries"`
+	// SampledUsers and SampledEvents: what the models learned from when
+	// the log outgrew -memory (omitted when it did not).
+	SampledUsers  int `json:"sampled_users,omitempty"`
+	SampledEvents int `json:"sampled_events,omitempty"`
 	// Weights are the fitted feature weights: what each source of
 	// evidence counts for in a suggestion's score.
 	Weights   recommend.Weights `json:"weights"`
@@ -254,9 +265,17 @@ func trainRecommendFlags(fs *flag.FlagSet) func(context.Context, env) (any, erro
 	seed := fs.Uint64("seed", 1, "training seed")
 	calendar := fs.String("calendar", "", "the periods to learn from, such as festivals and bill days: JSON Lines of {\"name\", \"start\", \"end\"} (default none)")
 	zone := fs.String("zone", "", "the time zone of the model's hours and days, an IANA name such as Asia/Shanghai (default Beijing time)")
+	memory := fs.String("memory", "1GiB", "what training may hold of the log, such as 512MB or 4GB: the models learn from a uniform sample of users that fits (at least 64MiB)")
 	return func(ctx context.Context, e env) (_ any, err error) {
 		if err := required(map[string]string{"events": *eventsPath, "out": *out}); err != nil {
 			return nil, err
+		}
+		budget, err := parseBytes(*memory)
+		if err != nil {
+			return nil, fmt.Errorf("-memory: %w", err)
+		}
+		if budget < recommend.MinMemoryBudget {
+			return nil, fmt.Errorf("-memory: %s is below the least training needs, 64MiB", *memory)
 		}
 		cal, err := recommend.LoadCalendar(*calendar, *zone)
 		if err != nil {
@@ -265,13 +284,11 @@ func trainRecommendFlags(fs *flag.FlagSet) func(context.Context, env) (any, erro
 		if err := checkOut(*out); err != nil {
 			return nil, err
 		}
+		if *eventsPath == "-" && e.stdin == nil {
+			return nil, errors.New("-events -: no standard input")
+		}
 		p := newProgress(e)
 		defer func() { p.finish(err) }()
-		events, err := readEvents(*eventsPath)
-		if err != nil {
-			return nil, err
-		}
-		p.logf("%s: %d events", *eventsPath, len(events))
 		var cat recommend.Catalog
 		var entries int
 		if *kbPath != "" {
@@ -294,18 +311,34 @@ func trainRecommendFlags(fs *flag.FlagSet) func(context.Context, env) (any, erro
 				return nil, err
 			}
 			cat, entries = ix, len(faqs)
-		} else {
-			faqs := questionsOf(events)
-			if cat, err = simulate.NewKB(faqs); err != nil {
+		}
+		f, err := openEvents(*eventsPath, e.stdin)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		events := recommend.ScanEvents(f, eventsName(*eventsPath))
+		var asked *askedCatalog
+		if cat == nil {
+			// The questions asked in the log, known once it is read.
+			asked = &askedCatalog{set: map[string]bool{}}
+			events, cat = asked.tap(events), asked
+		}
+		// The budget is the heap's too: the collector works harder near it
+		// rather than let the process grow past it.
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(budget))
+		p.stage("training", 0)
+		start := time.Now()
+		m, err := recommend.TrainStream(ctx, events, cat, recommend.TrainOptions{Seed: *seed, Calendar: cal, MemoryBudget: budget})
+		if err != nil {
+			var fe *recommend.FieldError
+			if errors.As(err, &fe) {
 				return nil, err
 			}
-			entries = len(faqs)
-		}
-		p.stage(fmt.Sprintf("training on %d events", len(events)), 0)
-		start := time.Now()
-		m, err := recommend.Train(ctx, events, cat, recommend.TrainOptions{Seed: *seed, Calendar: cal})
-		if err != nil {
 			return nil, inFile(ctx, *eventsPath, err)
+		}
+		if asked != nil {
+			entries = len(asked.set)
 		}
 		took := time.Since(start)
 		p.end()
@@ -316,10 +349,14 @@ func trainRecommendFlags(fs *flag.FlagSet) func(context.Context, env) (any, erro
 		info := m.Info()
 		s := recommendSummary{Model: "recommend", Out: *out, Bytes: size, SHA256: sum, ID: info.ID, Events: info.Events,
 			Users: info.Users, Asks: info.Asks, Questions: info.Questions, Cases: info.Cases, Entries: entries,
+			SampledUsers: info.SampledUsers, SampledEvents: info.SampledEvents,
 			Weights:   roundWeights(m.Weights()),
 			TrainedAt: info.TrainedAt.UTC().Round(time.Second), Seconds: evaluate.Round(took.Seconds(), 2)}
 		p.logf("trained a recommender: %d events of %d users, %d asks of %d questions, %.2fs; wrote %s (%d bytes), id %s",
 			s.Events, s.Users, s.Asks, s.Questions, s.Seconds, s.Out, s.Bytes, s.ID)
+		if s.SampledUsers > 0 {
+			p.logf("the log outgrew -memory %s: the models learned from a sample of %d users (%d events)", *memory, s.SampledUsers, s.SampledEvents)
+		}
 		p.logf("fitted weights %+v", s.Weights)
 		return s, nil
 	}
@@ -338,28 +375,87 @@ func roundWeights(w recommend.Weights) recommend.Weights {
 		Trending: r(w.Trending), History: r(w.History), Related: r(w.Related), Search: r(w.Search)}
 }
 
-// readEvents reads a behavior log; errors name the file, line and field.
-func readEvents(path string) ([]recommend.Event, error) {
-	f, err := os.Open(path)
+// readEvents reads a behavior log (gzip or not, "-" standard input);
+// errors name the file, line and field.
+func readEvents(path string, stdin io.Reader) ([]recommend.Event, error) {
+	f, err := openEvents(path, stdin)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return recommend.ReadEvents(f, path)
+	return recommend.ReadEvents(f, eventsName(path))
 }
 
-// questionsOf is a knowledge base of one entry per question asked in the
-// log, sorted by id.
-func questionsOf(events []recommend.Event) []kb.FAQ {
-	set := map[string]bool{}
-	for _, e := range events {
-		if e.Type == recommend.TypeAsk {
-			set[e.Question] = true
+// eventsName is how errors name the log at path.
+func eventsName(path string) string {
+	if path == "-" {
+		return "standard input"
+	}
+	return path
+}
+
+// askedCatalog is a knowledge base of one entry per question asked in a
+// log, sorted by id: the questions its tap saw, read once the log is.
+type askedCatalog struct {
+	set  map[string]bool
+	once sync.Once
+	kb   *simulate.KB
+	err  error
+}
+
+// tap returns events, noting the questions asked.
+func (c *askedCatalog) tap(events iter.Seq2[recommend.Event, error]) iter.Seq2[recommend.Event, error] {
+	return func(yield func(recommend.Event, error) bool) {
+		for e, err := range events {
+			if err == nil && e.Type == recommend.TypeAsk {
+				c.set[e.Question] = true
+			}
+			if !yield(e, err) {
+				return
+			}
 		}
 	}
-	var faqs []kb.FAQ
-	for _, q := range slices.Sorted(maps.Keys(set)) {
-		faqs = append(faqs, kb.FAQ{ID: q, Question: q})
+}
+
+func (c *askedCatalog) load() (*simulate.KB, error) {
+	c.once.Do(func() {
+		var faqs []kb.FAQ
+		for _, q := range slices.Sorted(maps.Keys(c.set)) {
+			faqs = append(faqs, kb.FAQ{ID: q, Question: q})
+		}
+		c.kb, c.err = simulate.NewKB(faqs)
+	})
+	return c.kb, c.err
+}
+
+func (c *askedCatalog) Search(ctx context.Context, q kb.Query) ([]kb.Hit, error) {
+	k, err := c.load()
+	if err != nil {
+		return nil, err
 	}
-	return faqs
+	return k.Search(ctx, q)
+}
+
+func (c *askedCatalog) Get(ctx context.Context, id string) (kb.FAQ, error) {
+	k, err := c.load()
+	if err != nil {
+		return kb.FAQ{}, err
+	}
+	return k.Get(ctx, id)
+}
+
+func (c *askedCatalog) All(ctx context.Context) ([]kb.FAQ, error) {
+	k, err := c.load()
+	if err != nil {
+		return nil, err
+	}
+	return k.All(ctx)
+}
+
+func (c *askedCatalog) Related(ctx context.Context, id string, limit int) ([]kb.Hit, error) {
+	k, err := c.load()
+	if err != nil {
+		return nil, err
+	}
+	return k.Related(ctx, id, limit)
 }
