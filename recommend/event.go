@@ -238,6 +238,24 @@ func DecodeEvents(r io.Reader, name string, fn func(Event) error) error {
 }
 
 func parseLine(b []byte) (Event, *FieldError) {
+	if l, ok := fastLine(b); ok {
+		return validLine(lineEvent(&l))
+	}
+	return slowLine(b)
+}
+
+// validLine returns e, or what is wrong with it.
+func validLine(e Event) (Event, *FieldError) {
+	if err := e.Validate(); err != nil {
+		var fe *FieldError
+		errors.As(err, &fe)
+		return Event{}, fe
+	}
+	return e, nil
+}
+
+// slowLine decodes a line through encoding/json.
+func slowLine(b []byte) (Event, *FieldError) {
 	// Decode into raw fields first so a type error names its field.
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(b, &raw); err != nil {
@@ -263,16 +281,7 @@ func parseLine(b []byte) (Event, *FieldError) {
 	if _, ok := raw["time"]; !ok {
 		return Event{}, &FieldError{Field: "time", Err: fmt.Errorf("%w: missing", ErrInvalidEvent)}
 	}
-	e := Event{
-		ID: l.ID, User: l.User, Time: time.Unix(l.Time, 0).UTC(), Type: l.Type, Object: l.Object,
-		Attrs: l.Attrs, Question: l.Question, Text: l.Text,
-	}
-	if err := e.Validate(); err != nil {
-		var fe *FieldError
-		errors.As(err, &fe)
-		return Event{}, fe
-	}
-	return e, nil
+	return validLine(lineEvent(&l))
 }
 
 // WriteEvents writes events to w in the format [ReadEvents] reads, one line
