@@ -10,6 +10,10 @@
 //	go test ./intent -run '^$' -bench . -count 3                                        # training, classify, sample accuracy
 //	go test ./benchmarks -run '^$' -bench Recommend -count 3                            # recommend vs popularity and transition baselines
 //
+// Scale, in [github.com/duxin-ai/duxin/benchmarks/scale]: training time,
+// CPU, peak resident memory and quality by log size, one JSON line each
+// (go run ./benchmarks/scale -sizes 1000000,10000000 -memory 1GiB).
+//
 // Quality, on the evaluation data in ../shared/data (never committed; see
 // the README): go run ./benchmarks/eval with the subcommand intent,
 // retrieval, retrieval-train, recommend or simulate. Each prints progress to

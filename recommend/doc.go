@@ -84,6 +84,16 @@
 //		eng.SetModel(m) // requests in flight finish with the old one
 //	}
 //
+// A log too large to hold streams through [TrainStream], read once
+// ([ScanEvents] over a file, gzip.NewReader for a compressed one): the
+// counts cover every event, and the models learn from a uniform sample of
+// users (by a hash of the id) as large as TrainOptions.MemoryBudget allows
+// (1 GiB by default); [ModelInfo] says how many users and events it used.
+// A log that fits gives the model Train gives.
+//
+//	m, err := recommend.TrainStream(ctx, recommend.ScanEvents(f, "events.jsonl"), myKB,
+//		recommend.TrainOptions{Seed: 1, MemoryBudget: 2 << 30})
+//
 // [Model.WriteTo] and [ReadModel] (versioned, checksummed) let one trainer
 // publish a model that services load without retraining; package replica
 // publishes it to every replica (a shared folder or Redis) and swaps it in.
