@@ -112,10 +112,17 @@ func trainStream(ctx context.Context, events iter.Seq2[Event, error], cat Catalo
 			}
 		}
 		i++
-		t.add(&e)
+		if t.add(&e) {
+			s.reserve(crowdAskBytes)
+		}
 		s.add(e)
 	}
-	return train(ctx, s.users(), t, s, cat, opts)
+	users := s.users()
+	if len(users) == 0 && len(t.crowd) > 0 {
+		return nil, fmt.Errorf("%w: a memory budget of %d bytes holds the counts of this log's %d asks but no user's events: raise it",
+			ErrInvalidOption, budget, len(t.crowd))
+	}
+	return train(ctx, users, t, s, cat, opts)
 }
 
 // tally counts what needs every event of a stream: the events, and every
@@ -149,10 +156,11 @@ func tallyOf(users [][]Event, halfLife time.Duration) *tally {
 	return t
 }
 
-func (t *tally) add(e *Event) {
+// add counts e, and reports whether it keeps something of it (an ask).
+func (t *tally) add(e *Event) bool {
 	t.events++
 	if e.Type != TypeAsk {
-		return
+		return false
 	}
 	q, ok := t.questions[e.Question]
 	if !ok {
@@ -161,7 +169,12 @@ func (t *tally) add(e *Event) {
 	}
 	t.crowd = append(t.crowd, crowdAsk{e.Time.Unix(), q})
 	t.sorted = false
+	return true
 }
+
+// crowdAskBytes is what the tally keeps of an ask, its slice's growth
+// included.
+const crowdAskBytes = 48
 
 // asks returns every ask in time order (by question within a second).
 func (t *tally) asks() []crowdAsk {
@@ -233,6 +246,15 @@ func userHash(user string) uint64 {
 	return x
 }
 
+// reserve counts n bytes the stream keeps whatever the sample (the
+// tally's), so that the sample makes room for them.
+func (s *userSample) reserve(n int64) {
+	s.bytes += n
+	for s.bytes > s.budget && len(s.byUser) > 0 {
+		s.halve()
+	}
+}
+
 // sampled reports whether users were left out.
 func (s *userSample) sampled() bool { return s.halved }
 
@@ -252,8 +274,14 @@ func (s *userSample) add(e Event) {
 			return
 		}
 		i = len(s.byUser)
-		s.index[strings.Clone(e.User)] = i
+		key := strings.Clone(e.User)
+		s.index[key] = i
 		s.byUser = append(s.byUser, sampledUser{hash: h})
+		if s.copy {
+			e.User = key
+		}
+	} else if s.copy {
+		e.User = s.byUser[i].events[0].User
 	}
 	u := &s.byUser[i]
 	if s.copy {
@@ -305,14 +333,10 @@ func (s *userSample) halve() {
 	s.byUser = kept
 }
 
-// intern makes e share the strings the sample already holds: the user's
-// id, the event type, attribute keys and short values.
+// intern makes e share the strings the sample already holds: the event
+// type, the question, attribute keys and short values (add shares the
+// user's id).
 func (s *userSample) intern(e *Event) {
-	if i, ok := s.index[e.User]; ok && len(s.byUser[i].events) > 0 {
-		e.User = s.byUser[i].events[0].User
-	} else {
-		e.User = strings.Clone(e.User)
-	}
 	e.Type = s.str(e.Type)
 	e.Question = s.str(e.Question)
 	if len(e.Attrs) > 0 {
