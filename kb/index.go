@@ -121,6 +121,7 @@ func isGeneration(name string) bool {
 // entries are upserted or the whole knowledge base is reloaded.
 type Index struct {
 	an   *analyzer
+	docs *docMaker // makes the bleve documents of entries' texts
 	opts options
 	rank *Ranker // the ranker of the next generation built; written under wmu
 	meta meta
@@ -196,6 +197,7 @@ func open(root string, oc onClose, tok tokenize.Tokenizer, opts []Option) (*Inde
 	syn, synDigest := synonymMap(tok, o.synonyms)
 	ix := &Index{
 		an:      &analyzer{tok: tok, syn: syn},
+		docs:    newDocMaker(),
 		opts:    o,
 		meta:    meta{Schema: schemaVersion, Tokenizer: tokenize.IdentityOf(tok), Synonyms: synDigest},
 		root:    root,
@@ -596,21 +598,7 @@ func (ix *Index) write(ctx context.Context, g *generation, faqs []FAQ, ids []str
 			return fmt.Errorf("kb: entry %q: %w", f.ID, err)
 		}
 		for k := range e.texts {
-			d := map[string]any{
-				fieldKind:  kindSimilar,
-				fieldWords: joinTerms(e.texts[k].WordSet),
-				fieldGrams: joinTerms(e.texts[k].Grams),
-			}
-			if f.Category != "" {
-				d[fieldCategory] = f.Category
-			}
-			if len(f.Tags) > 0 {
-				d[fieldTags] = f.Tags
-			}
-			if k == 0 {
-				d[fieldKind], d[fieldFAQ] = kindQuestion, string(fj)
-			}
-			if err := batch.Index(docID(f.ID, k), d); err != nil {
+			if err := batch.IndexAdvanced(ix.docs.document(docID(f.ID, k), &f, k, &e.texts[k], fj)); err != nil {
 				g.mu.RUnlock()
 				return fmt.Errorf("kb: entry %q: %w", f.ID, err)
 			}
@@ -644,8 +632,6 @@ func (ix *Index) write(ctx context.Context, g *generation, faqs []FAQ, ids []str
 	g.stats.Refresh()
 	return nil
 }
-
-func joinTerms(terms []string) string { return strings.Join(terms, " ") }
 
 // docID names the bleve document of an entry's k-th text; parseDocID
 // inverts it.
