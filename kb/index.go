@@ -571,7 +571,10 @@ func (ix *Index) write(ctx context.Context, g *generation, faqs []FAQ, ids []str
 		if err := g.bi.Batch(batch); err != nil {
 			return fmt.Errorf("kb: index: %w", err)
 		}
-		batch.Reset()
+		// A new batch, not batch.Reset: scorch's Batch returns once the
+		// documents are analysed, while the goroutine that queued them may
+		// still be reading the batch's map (a race the detector reports).
+		batch = g.bi.NewBatch()
 		return nil
 	}
 	g.mu.RLock()
