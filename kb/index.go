@@ -343,6 +343,57 @@ func (ix *Index) analyzeFAQ(f FAQ, r *Ranker) *entry {
 	return e
 }
 
+// aheadChunk is how many entries analyzeAhead analyses at a time.
+const aheadChunk = 256
+
+// analyzeAhead returns analyzed, which returns the entry of faqs[i]
+// analysed for r (analyzeFAQ), called for i = 0, 1, 2 … in turn, and stop,
+// which the caller calls once done with it. For more than aheadChunk
+// entries a goroutine analyses them ahead, in order, while write hands
+// bleve what is ready, much of which time it waits for bleve's own
+// workers; stop ends the goroutine and waits for it. The entries are the
+// same either way (analysis is pure; tokenizers are safe for concurrent
+// use), and a panic while analysing is raised again by analyzed.
+func (ix *Index) analyzeAhead(faqs []FAQ, r *Ranker) (analyzed func(i int) *entry, stop func()) {
+	if len(faqs) <= aheadChunk {
+		return func(i int) *entry { return ix.analyzeFAQ(faqs[i], r) }, func() {}
+	}
+	ents := make([]*entry, len(faqs))
+	ready := make(chan struct{}, (len(faqs)+aheadChunk-1)/aheadChunk) // one per chunk
+	done := make(chan struct{})
+	var quit atomic.Bool
+	var panicked any
+	go func() {
+		defer close(done)
+		defer func() { panicked = recover() }()
+		for lo := 0; lo < len(faqs) && !quit.Load(); lo += aheadChunk {
+			for i := lo; i < min(lo+aheadChunk, len(faqs)); i++ {
+				ents[i] = ix.analyzeFAQ(faqs[i], r)
+			}
+			ready <- struct{}{}
+		}
+	}()
+	analyzed = func(i int) *entry {
+		if i%aheadChunk == 0 {
+			select {
+			case <-ready:
+			case <-done:
+				select {
+				case <-ready: // finished, and chunk i was ready
+				default:
+					panic(panicked) // stopped before chunk i: it panicked
+				}
+			}
+		}
+		return ents[i]
+	}
+	stop = func() {
+		quit.Store(true)
+		<-done
+	}
+	return analyzed, stop
+}
+
 // count counts e's texts in g's stats (sign 1) or removes them (-1).
 func (g *generation) count(e *entry, sign int) {
 	for k := range e.ranked {
@@ -589,8 +640,10 @@ func (ix *Index) write(ctx context.Context, g *generation, faqs []FAQ, ids []str
 			deleteDocs(e, 0)
 		}
 	}
+	analyzed, stop := ix.analyzeAhead(faqs, g.rank)
+	defer stop()
 	for i, f := range faqs {
-		e := ix.analyzeFAQ(f, g.rank)
+		e := analyzed(i)
 		ents[i] = e
 		if o := old(f.ID); o != nil {
 			deleteDocs(o, len(e.texts))
