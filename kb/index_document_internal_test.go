@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	bleveanalysis "github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/document"
 	index "github.com/blevesearch/bleve_index_api"
 	"github.com/google/go-cmp/cmp"
@@ -14,20 +15,23 @@ import (
 	"github.com/duxin-ai/duxin/tokenize"
 )
 
-// TestTermSplitterMatchesWhitespace holds termSplitter to the analyser
-// indexMapping names for the term fields (bleve's whitespace tokenizer),
-// token for token, on what kb writes there and on what it never does.
-func TestTermSplitterMatchesWhitespace(t *testing.T) {
+// TestTermFrequenciesMatchWhitespace holds termFrequencies to the
+// analyser indexMapping names for the term fields (bleve's whitespace
+// tokenizer) followed by bleve's TokenFrequency, on what kb writes there
+// and on what it never does, with and without frequencies.
+func TestTermFrequenciesMatchWhitespace(t *testing.T) {
 	t.Parallel()
-	want := indexMapping().AnalyzerNamed(termsAnalyzer)
-	if want == nil {
+	an := indexMapping().AnalyzerNamed(termsAnalyzer)
+	if an == nil {
 		t.Fatal("no analyser named", termsAnalyzer)
 	}
+	opts := fieldMapping(fieldWords).Options()
 	for _, in := range []string{
 		"",
 		" ",
 		"花呗",
 		"花呗 还款 怎么",
+		"花呗 花呗 还款 花呗",
 		"  leading and trailing  ",
 		"tab\tnew\nline\r\vform\f",
 		"ideographic\u3000space\u00a0nbsp\u0085nel\u2028ls",
@@ -37,14 +41,25 @@ func TestTermSplitterMatchesWhitespace(t *testing.T) {
 		"\xff",
 		strings.Repeat("词 ", 2000),
 	} {
-		t.Run(fmt.Sprintf("%.20q", in), func(t *testing.T) {
-			w := want.Analyze([]byte(in))
-			g := termSplitter{}.Analyze([]byte(in))
-			if d := cmp.Diff(w, g, cmpopts.EquateEmpty()); d != "" {
-				t.Errorf("tokens of %q (-whitespace +termSplitter):\n%s", in, d)
-			}
-		})
+		for _, o := range []index.FieldIndexingOptions{opts, opts | index.SkipFreqNorm} {
+			t.Run(fmt.Sprintf("%.20q/%v", in, o), func(t *testing.T) {
+				toks := an.Analyze([]byte(in))
+				want := freqDesc(len(toks), bleveanalysis.TokenFrequency(toks, nil, o))
+				if d := cmp.Diff(want, freqDesc(termFrequencies([]byte(in), o))); d != "" {
+					t.Errorf("counts of %q (-whitespace +termFrequencies):\n%s", in, d)
+				}
+			})
+		}
 	}
+}
+
+// freqDesc describes a field's length and term counts.
+func freqDesc(length int, tf index.TokenFrequencies) map[string]string {
+	m := map[string]string{"": fmt.Sprint("length ", length)}
+	for term, fr := range tf {
+		m[term] = fmt.Sprint(string(fr.Term), " ", fr.Frequency(), " ", len(fr.Locations))
+	}
+	return m
 }
 
 // TestDocMakerMatchesMapping proves that the documents write makes
