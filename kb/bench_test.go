@@ -210,3 +210,14 @@ func reportLatency(b *testing.B, lat []time.Duration) {
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(lat[(len(lat)*99)/100].Microseconds())/1000, "p99-ms")
 }
+
+// BenchmarkDefaultRanker measures reading the built-in ranker, which every
+// New and Open without WithRanker does.
+func BenchmarkDefaultRanker(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := kb.DefaultRanker(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -121,6 +121,7 @@ func isGeneration(name string) bool {
 // entries are upserted or the whole knowledge base is reloaded.
 type Index struct {
 	an   *analyzer
+	docs *docMaker // makes the bleve documents of entries' texts
 	opts options
 	rank *Ranker // the ranker of the next generation built; written under wmu
 	meta meta
@@ -196,6 +197,7 @@ func open(root string, oc onClose, tok tokenize.Tokenizer, opts []Option) (*Inde
 	syn, synDigest := synonymMap(tok, o.synonyms)
 	ix := &Index{
 		an:      &analyzer{tok: tok, syn: syn},
+		docs:    newDocMaker(),
 		opts:    o,
 		meta:    meta{Schema: schemaVersion, Tokenizer: tokenize.IdentityOf(tok), Synonyms: synDigest},
 		root:    root,
@@ -339,6 +341,57 @@ func (ix *Index) analyzeFAQ(f FAQ, r *Ranker) *entry {
 		e.ranked[k] = rank.NewText(&e.texts[k].Analysis, r.model())
 	}
 	return e
+}
+
+// aheadChunk is how many entries analyzeAhead analyses at a time.
+const aheadChunk = 256
+
+// analyzeAhead returns analyzed, which returns the entry of faqs[i]
+// analysed for r (analyzeFAQ), called for i = 0, 1, 2 … in turn, and stop,
+// which the caller calls once done with it. For more than aheadChunk
+// entries a goroutine analyses them ahead, in order, while write hands
+// bleve what is ready, much of which time it waits for bleve's own
+// workers; stop ends the goroutine and waits for it. The entries are the
+// same either way (analysis is pure; tokenizers are safe for concurrent
+// use), and a panic while analysing is raised again by analyzed.
+func (ix *Index) analyzeAhead(faqs []FAQ, r *Ranker) (analyzed func(i int) *entry, stop func()) {
+	if len(faqs) <= aheadChunk {
+		return func(i int) *entry { return ix.analyzeFAQ(faqs[i], r) }, func() {}
+	}
+	ents := make([]*entry, len(faqs))
+	ready := make(chan struct{}, (len(faqs)+aheadChunk-1)/aheadChunk) // one per chunk
+	done := make(chan struct{})
+	var quit atomic.Bool
+	var panicked any
+	go func() {
+		defer close(done)
+		defer func() { panicked = recover() }()
+		for lo := 0; lo < len(faqs) && !quit.Load(); lo += aheadChunk {
+			for i := lo; i < min(lo+aheadChunk, len(faqs)); i++ {
+				ents[i] = ix.analyzeFAQ(faqs[i], r)
+			}
+			ready <- struct{}{}
+		}
+	}()
+	analyzed = func(i int) *entry {
+		if i%aheadChunk == 0 {
+			select {
+			case <-ready:
+			case <-done:
+				select {
+				case <-ready: // finished, and chunk i was ready
+				default:
+					panic(panicked) // stopped before chunk i: it panicked
+				}
+			}
+		}
+		return ents[i]
+	}
+	stop = func() {
+		quit.Store(true)
+		<-done
+	}
+	return analyzed, stop
 }
 
 // count counts e's texts in g's stats (sign 1) or removes them (-1).
@@ -569,7 +622,10 @@ func (ix *Index) write(ctx context.Context, g *generation, faqs []FAQ, ids []str
 		if err := g.bi.Batch(batch); err != nil {
 			return fmt.Errorf("kb: index: %w", err)
 		}
-		batch.Reset()
+		// A new batch, not batch.Reset: scorch's Batch returns once the
+		// documents are analysed, while the goroutine that queued them may
+		// still be reading the batch's map (a race the detector reports).
+		batch = g.bi.NewBatch()
 		return nil
 	}
 	g.mu.RLock()
@@ -584,8 +640,10 @@ func (ix *Index) write(ctx context.Context, g *generation, faqs []FAQ, ids []str
 			deleteDocs(e, 0)
 		}
 	}
+	analyzed, stop := ix.analyzeAhead(faqs, g.rank)
+	defer stop()
 	for i, f := range faqs {
-		e := ix.analyzeFAQ(f, g.rank)
+		e := analyzed(i)
 		ents[i] = e
 		if o := old(f.ID); o != nil {
 			deleteDocs(o, len(e.texts))
@@ -596,21 +654,7 @@ func (ix *Index) write(ctx context.Context, g *generation, faqs []FAQ, ids []str
 			return fmt.Errorf("kb: entry %q: %w", f.ID, err)
 		}
 		for k := range e.texts {
-			d := map[string]any{
-				fieldKind:  kindSimilar,
-				fieldWords: joinTerms(e.texts[k].WordSet),
-				fieldGrams: joinTerms(e.texts[k].Grams),
-			}
-			if f.Category != "" {
-				d[fieldCategory] = f.Category
-			}
-			if len(f.Tags) > 0 {
-				d[fieldTags] = f.Tags
-			}
-			if k == 0 {
-				d[fieldKind], d[fieldFAQ] = kindQuestion, string(fj)
-			}
-			if err := batch.Index(docID(f.ID, k), d); err != nil {
+			if err := batch.IndexAdvanced(ix.docs.document(docID(f.ID, k), &f, k, &e.texts[k], fj)); err != nil {
 				g.mu.RUnlock()
 				return fmt.Errorf("kb: entry %q: %w", f.ID, err)
 			}
@@ -644,8 +688,6 @@ func (ix *Index) write(ctx context.Context, g *generation, faqs []FAQ, ids []str
 	g.stats.Refresh()
 	return nil
 }
-
-func joinTerms(terms []string) string { return strings.Join(terms, " ") }
 
 // docID names the bleve document of an entry's k-th text; parseDocID
 // inverts it.

@@ -66,31 +66,61 @@ func (a *analyzer) analyze(text string) analysis {
 	out.RawSet = sortedSet(out.RawSet)
 
 	folded := textnorm.FoldString(text)
-	out.Runes = make([]rune, 0, utf8.RuneCountInString(folded))
-	var grams, uni []string
-	run := 0 // length of the current run of kept runes
+	n := utf8.RuneCountInString(folded)
+	out.Runes = make([]rune, 0, n)
+	// Each run of kept runes gives its characters and, when longer than
+	// one, the bigrams of neighbours, else its one character. All are
+	// substrings of Norm, string(Runes): one allocation for all.
+	var runStarts []int32 // the index in Runes where each run starts
+	run := 0              // length of the current run of kept runes
 	for _, r := range folded {
 		if r == utf8.RuneError || !(unicode.IsLetter(r) || unicode.IsDigit(r)) {
-			if run == 1 {
-				grams = append(grams, string(out.Runes[len(out.Runes)-1]))
-			}
 			run = 0
 			continue
 		}
-		r = unicode.ToLower(r)
-		out.Runes = append(out.Runes, r)
-		uni = append(uni, string(r))
-		if run > 0 {
-			grams = append(grams, string(out.Runes[len(out.Runes)-2:]))
+		if run == 0 {
+			runStarts = append(runStarts, int32(len(out.Runes)))
 		}
+		out.Runes = append(out.Runes, unicode.ToLower(r))
 		run++
 	}
-	if run == 1 {
-		grams = append(grams, string(out.Runes[len(out.Runes)-1]))
+	out.Norm = string(out.Runes)
+	grams := make([]string, 0, len(out.Runes))
+	uni := make([]string, 0, len(out.Runes))
+	b := 0 // the byte offset in Norm of rune i
+	for k, lo := range runStarts {
+		hi := len(out.Runes)
+		if k+1 < len(runStarts) {
+			hi = int(runStarts[k+1])
+		}
+		if hi-int(lo) == 1 {
+			w := runeWidth(out.Runes[lo])
+			grams = append(grams, out.Norm[b:b+w])
+			uni = append(uni, out.Norm[b:b+w])
+			b += w
+			continue
+		}
+		for i := int(lo); i < hi; i++ {
+			w := runeWidth(out.Runes[i])
+			uni = append(uni, out.Norm[b:b+w])
+			if i+1 < hi {
+				grams = append(grams, out.Norm[b:b+w+runeWidth(out.Runes[i+1])])
+			}
+			b += w
+		}
 	}
 	out.Grams = sortedSet(grams)
 	out.Uni = sortedSet(uni)
 	return out
+}
+
+// runeWidth is the number of bytes r takes in a string converted from
+// runes (an invalid rune becomes U+FFFD).
+func runeWidth(r rune) int {
+	if n := utf8.RuneLen(r); n > 0 {
+		return n
+	}
+	return utf8.RuneLen(utf8.RuneError)
 }
 
 // termText makes a token text safe for the whitespace-separated field

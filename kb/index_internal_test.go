@@ -2,6 +2,8 @@ package kb
 
 import (
 	"context"
+	"fmt"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -84,4 +86,74 @@ func TestSynonymsCanonical(t *testing.T) {
 			t.Errorf("%q missing: %v / %v", w, a.WordSet, b.WordSet)
 		}
 	}
+}
+
+// panicTokenizer is Bigram, except that it panics on the text bad.
+type panicTokenizer struct {
+	tokenize.Tokenizer
+	bad string
+}
+
+func (p panicTokenizer) Tokenize(text string) []tokenize.Token {
+	if text == p.bad {
+		panic("tokenizer: " + text)
+	}
+	return p.Tokenizer.Tokenize(text)
+}
+
+// TestAnalyzeAhead holds write's analysis ahead to analysing in turn: the
+// same entries for short and long lists, stop at any point ends it, and a
+// panic while analysing reaches the caller.
+func TestAnalyzeAhead(t *testing.T) {
+	t.Parallel()
+	r, err := DefaultRanker()
+	if err != nil {
+		t.Fatal(err)
+	}
+	faqs := make([]FAQ, 3*aheadChunk+7)
+	for i := range faqs {
+		faqs[i] = FAQ{ID: fmt.Sprint(i), Question: fmt.Sprintf("花呗第%d期怎么还款", i), Similar: []string{fmt.Sprintf("借呗%d", i)}}
+	}
+	const bad = "借呗700" // in the third chunk
+	ix, err := New(panicTokenizer{tokenize.Bigram(), bad}, WithRanker(r))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	for _, n := range []int{0, 1, aheadChunk, aheadChunk + 1, 500} {
+		analyzed, stop := ix.analyzeAhead(faqs[:n], r)
+		for i := range n {
+			want, got := ix.analyzeFAQ(faqs[i], r), analyzed(i)
+			if d := cmp.Diff(want.faq, got.faq); d != "" {
+				t.Fatalf("%d entries: entry %d (-in turn +ahead):\n%s", n, i, d)
+			}
+			if d := cmp.Diff(want.texts, got.texts, cmp.AllowUnexported(analysis{})); d != "" {
+				t.Fatalf("%d entries: entry %d's texts (-in turn +ahead):\n%s", n, i, d)
+			}
+			// The prepared texts point into the model: DeepEqual stops at
+			// pointers they share.
+			if !reflect.DeepEqual(want.ranked, got.ranked) {
+				t.Fatalf("%d entries: entry %d's prepared texts differ", n, i)
+			}
+		}
+		stop()
+	}
+	for _, n := range []int{0, 1, aheadChunk, 2*aheadChunk - 3} { // stop part way
+		analyzed, stop := ix.analyzeAhead(faqs, r) // which panics at 700, unseen
+		for i := range n {
+			analyzed(i)
+		}
+		stop()
+	}
+	analyzed, stop := ix.analyzeAhead(faqs, r)
+	defer stop()
+	defer func() {
+		if p := recover(); p != "tokenizer: "+bad {
+			t.Errorf("recovered %v, want the tokenizer's panic", p)
+		}
+	}()
+	for i := range faqs {
+		analyzed(i)
+	}
+	t.Error("no panic")
 }

@@ -36,42 +36,43 @@ func indexMapping() mapping.IndexMapping {
 		"type":      custom.Name,
 		"tokenizer": whitespace.Name,
 	})
-	text := func(store bool) *mapping.FieldMapping {
-		f := bleve.NewTextFieldMapping()
-		f.Analyzer = termsAnalyzer
-		f.Store = store
-		f.IncludeTermVectors = false
-		f.IncludeInAll = false
-		f.DocValues = false
-		return f
-	}
-	kw := func() *mapping.FieldMapping {
-		f := bleve.NewKeywordFieldMapping()
-		f.Analyzer = keyword.Name
-		f.Store = false
-		f.IncludeTermVectors = false
-		f.IncludeInAll = false
-		f.DocValues = false
-		return f
-	}
-	stored := bleve.NewTextFieldMapping()
-	stored.Index = false
-	stored.Store = true
-	stored.IncludeTermVectors = false
-	stored.IncludeInAll = false
-	stored.DocValues = false
-
 	dm := bleve.NewDocumentStaticMapping()
-	dm.AddFieldMappingsAt(fieldKind, kw())
-	dm.AddFieldMappingsAt(fieldWords, text(false))
-	dm.AddFieldMappingsAt(fieldGrams, text(false))
-	dm.AddFieldMappingsAt(fieldCategory, kw())
-	dm.AddFieldMappingsAt(fieldTags, kw())
-	dm.AddFieldMappingsAt(fieldFAQ, stored)
+	for _, name := range docFieldNames {
+		dm.AddFieldMappingsAt(name, fieldMapping(name))
+	}
 	m.DefaultMapping = dm
 	m.DefaultAnalyzer = termsAnalyzer
 	m.StoreDynamic = false
 	m.IndexDynamic = false
 	m.DocValuesDynamic = false
 	return m
+}
+
+// docFieldNames lists the fields of kb's documents.
+var docFieldNames = [...]string{fieldKind, fieldWords, fieldGrams, fieldCategory, fieldTags, fieldFAQ}
+
+// fieldMapping returns the mapping of one of docFieldNames.
+func fieldMapping(name string) *mapping.FieldMapping {
+	var f *mapping.FieldMapping
+	switch name {
+	case fieldWords, fieldGrams:
+		f = bleve.NewTextFieldMapping()
+		f.Analyzer = termsAnalyzer
+	case fieldFAQ:
+		f = bleve.NewTextFieldMapping()
+		f.Index = false
+		f.Store = true
+		f.IncludeTermVectors = false
+		f.IncludeInAll = false
+		f.DocValues = false
+		return f
+	default: // fieldKind, fieldCategory, fieldTags
+		f = bleve.NewKeywordFieldMapping()
+		f.Analyzer = keyword.Name
+	}
+	f.Store = false
+	f.IncludeTermVectors = false
+	f.IncludeInAll = false
+	f.DocValues = false
+	return f
 }

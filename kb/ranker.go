@@ -1,7 +1,6 @@
 package kb
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -55,7 +54,7 @@ func (r *Ranker) model() *rank.Model {
 // AFQMC corpus mixed with half of the bundled sample KB's similar questions;
 // the note in rerank_default.ranker records how (see [Ranker.Note]).
 func DefaultRanker() (*Ranker, error) {
-	r, err := ReadRanker(bytes.NewReader(defaultRankerFile))
+	r, err := readRankerBytes(defaultRankerFile)
 	if err != nil {
 		return nil, fmt.Errorf("kb: default ranker: %w", err)
 	}
@@ -79,6 +78,16 @@ func DefaultRanker() (*Ranker, error) {
 // (as the built-in rankers are), still load.
 func ReadRanker(rd io.Reader) (*Ranker, error) {
 	m, err := rank.Read(rd)
+	if err != nil {
+		return nil, fmt.Errorf("kb: read ranker: %w", err)
+	}
+	return &Ranker{m}, nil
+}
+
+// readRankerBytes is ReadRanker of a file in memory, which it decodes
+// without copying it first.
+func readRankerBytes(b []byte) (*Ranker, error) {
+	m, err := rank.ReadBytes(b)
 	if err != nil {
 		return nil, fmt.Errorf("kb: read ranker: %w", err)
 	}

@@ -1,9 +1,9 @@
 package rank
 
 import (
+	"cmp"
 	"context"
 	"fmt"
-	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -20,8 +20,6 @@ import (
 type assoc struct {
 	// bySrc[b] lists the words a with P(a | b) kept after pruning.
 	bySrc map[string][]assocLink
-	// byDst[a] lists the words b with P(a | b) kept, for the query side.
-	byDst map[string][]assocLink
 	// freq is each word's count over the training texts, total their sum:
 	// the background model the translation likelihood is compared with.
 	freq  map[string]int
@@ -36,11 +34,12 @@ type assoc struct {
 	// and preparing a query walks every one (see subMaxDst).
 	maxDst  int
 	unknown termStat // bg and weight of a word not in freq
-	// ids numbers every word the table knows (freq's and the links'),
-	// and idStat, idSrc and idDst are each word's bg and weight, bySrc
-	// and byDst by number
-	// (finish builds them). Indexed texts carry their terms' numbers
-	// (termIDs), so that scoring a text reads slices, not maps.
+	// ids numbers every word the table knows (freq's and the links'), in
+	// sorted order, and idStat and idSrc are each word's bg and weight
+	// and bySrc by number; idDst[a] lists, for the query side, the words
+	// b with P(a | b) kept, by number, at most maxDst of them when maxDst
+	// is positive (finish builds them). Indexed texts carry their terms'
+	// numbers (termIDs), so that scoring a text reads slices, not maps.
 	ids    map[string]int32
 	idStat []termStat
 	idSrc  [][]idLink
@@ -203,7 +202,7 @@ func learnAssocMax(ctx context.Context, pairs [][2][]string, maxDst int) (*assoc
 			t[k] = c / totals[int32(uint32(k>>32))]
 		}
 	}
-	a := &assoc{bySrc: map[string][]assocLink{}, byDst: map[string][]assocLink{}, freq: freq, total: total, maxDst: maxDst}
+	a := &assoc{bySrc: map[string][]assocLink{}, freq: freq, total: total, maxDst: maxDst}
 	for k, p := range t {
 		s, d := int32(uint32(k>>32)), int32(uint32(k))
 		if s == null || p < assocMinP {
@@ -217,68 +216,101 @@ func learnAssocMax(ctx context.Context, pairs [][2][]string, maxDst int) (*assoc
 	return a, nil
 }
 
-// finish sorts and prunes bySrc, builds byDst from it, and numbers the
-// words with their background statistics (number).
+// finish sorts and prunes bySrc, and numbers the words with their
+// background statistics and links (number).
 func (a *assoc) finish() {
 	a.unknown = a.computeStat(0)
-	a.byDst = map[string][]assocLink{}
 	for s, links := range a.bySrc {
 		slices.SortFunc(links, byProb)
 		if len(links) > assocMaxLinks {
-			links = links[:assocMaxLinks]
+			a.bySrc[s] = links[:assocMaxLinks]
 		}
-		a.bySrc[s] = links
-		for _, l := range links {
-			a.byDst[l.word] = append(a.byDst[l.word], assocLink{s, l.p})
-		}
-	}
-	for d, links := range a.byDst {
-		if a.maxDst > 0 && len(links) > a.maxDst {
-			slices.SortFunc(links, byProb)
-			links = links[:a.maxDst]
-		}
-		slices.SortFunc(links, func(x, y assocLink) int { return strings.Compare(x.word, y.word) })
-		a.byDst[d] = links
 	}
 	a.number()
 }
 
 // number builds ids, idStat, idSrc and idDst, numbering the words in
-// sorted order.
+// sorted order. Numbers compare as their words do, so idDst's lists are
+// built in order of their source's number, each cut to the maxDst most
+// probable (by byProb's order) when longer.
 func (a *assoc) number() {
-	set := make(map[string]bool, len(a.freq))
+	nlinks := 0
+	for _, links := range a.bySrc {
+		nlinks += len(links)
+	}
+	set := make(map[string]struct{}, len(a.freq)+len(a.bySrc))
 	for w := range a.freq {
-		set[w] = true
+		set[w] = struct{}{}
 	}
 	for s, links := range a.bySrc {
-		set[s] = true
+		set[s] = struct{}{}
 		for _, l := range links {
-			set[l.word] = true
+			set[l.word] = struct{}{}
 		}
 	}
-	words := slices.Sorted(maps.Keys(set))
+	words := make([]string, 0, len(set))
+	for w := range set {
+		words = append(words, w)
+	}
+	slices.Sort(words)
 	a.ids = make(map[string]int32, len(words))
 	for i, w := range words {
 		a.ids[w] = int32(i)
 	}
-	byID := func(links []assocLink) []idLink {
-		if len(links) == 0 {
-			return nil
-		}
-		out := make([]idLink, len(links))
-		for i, l := range links {
-			out[i] = idLink{a.ids[l.word], l.p}
-		}
-		return out
-	}
 	a.idStat = make([]termStat, len(words))
 	a.idSrc = make([][]idLink, len(words))
 	a.idDst = make([][]idLink, len(words))
+	srcLinks := make([]idLink, nlinks)
+	ndst := make([]int32, len(words))
 	for i, w := range words {
 		a.idStat[i] = a.computeStat(a.freq[w])
-		a.idSrc[i] = byID(a.bySrc[w])
-		a.idDst[i] = byID(a.byDst[w])
+		links := a.bySrc[w]
+		if len(links) == 0 {
+			continue
+		}
+		out := srcLinks[:len(links):len(links)]
+		srcLinks = srcLinks[len(links):]
+		for j, l := range links {
+			d := a.ids[l.word]
+			out[j] = idLink{d, l.p}
+			ndst[d]++
+		}
+		a.idSrc[i] = out
 	}
+	dstLinks := make([]idLink, nlinks)
+	for d, n := range ndst {
+		if n > 0 {
+			a.idDst[d] = dstLinks[:0:n]
+			dstLinks = dstLinks[n:]
+		}
+	}
+	for s, links := range a.idSrc {
+		for _, l := range links {
+			a.idDst[l.id] = append(a.idDst[l.id], idLink{int32(s), l.p})
+		}
+	}
+	if a.maxDst <= 0 {
+		return
+	}
+	for d, links := range a.idDst {
+		if len(links) > a.maxDst {
+			slices.SortFunc(links, idByProb)
+			links = links[:a.maxDst]
+			slices.SortFunc(links, func(x, y idLink) int { return cmp.Compare(x.id, y.id) })
+			a.idDst[d] = links
+		}
+	}
+}
+
+// idByProb is byProb for numbered links.
+func idByProb(x, y idLink) int {
+	if x.p != y.p {
+		if x.p > y.p {
+			return -1
+		}
+		return 1
+	}
+	return cmp.Compare(x.id, y.id)
 }
 
 // termIDs are a text's terms numbered in one table (words) and in its
@@ -702,23 +734,41 @@ func assocFromFile(f *assocFile) (*assoc, error) {
 
 // assocFromFileMax is assocFromFile for a table with the given maxDst.
 func assocFromFileMax(f *assocFile, maxDst int) (*assoc, error) {
-	a := &assoc{bySrc: map[string][]assocLink{}, freq: make(map[string]int, len(f.Words)), total: f.Total, maxDst: maxDst}
+	a := &assoc{bySrc: make(map[string][]assocLink, len(f.Words)), freq: make(map[string]int, len(f.Words)), total: f.Total, maxDst: maxDst}
 	for w, line := range f.Words {
-		fields := strings.Fields(line)
-		if len(fields)%2 != 1 {
+		nf := 0
+		for range strings.FieldsSeq(line) {
+			nf++
+		}
+		if nf%2 != 1 {
 			return nil, fmt.Errorf("associations of %q: odd number of fields", w)
 		}
-		n, err := strconv.Atoi(fields[0])
-		if err != nil || n < 0 {
-			return nil, fmt.Errorf("associations of %q: bad count %q", w, fields[0])
+		var links []assocLink
+		if nf > 1 {
+			links = make([]assocLink, 0, nf/2)
 		}
-		a.freq[w] = n
-		for i := 1; i < len(fields); i += 2 {
-			p, err := strconv.ParseFloat(fields[i+1], 64)
-			if err != nil || !(p > 0 && p <= 1) {
-				return nil, fmt.Errorf("associations of %q: bad probability %q", w, fields[i+1])
+		i, word := 0, ""
+		for field := range strings.FieldsSeq(line) {
+			switch {
+			case i == 0:
+				n, err := strconv.Atoi(field)
+				if err != nil || n < 0 {
+					return nil, fmt.Errorf("associations of %q: bad count %q", w, field)
+				}
+				a.freq[w] = n
+			case i%2 == 1:
+				word = field
+			default:
+				p, err := strconv.ParseFloat(field, 64)
+				if err != nil || !(p > 0 && p <= 1) {
+					return nil, fmt.Errorf("associations of %q: bad probability %q", w, field)
+				}
+				links = append(links, assocLink{word, p})
 			}
-			a.bySrc[w] = append(a.bySrc[w], assocLink{fields[i], p})
+			i++
+		}
+		if len(links) > 0 {
+			a.bySrc[w] = links
 		}
 	}
 	if a.total <= 0 {

@@ -3,6 +3,7 @@ package rank
 import (
 	"context"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -12,7 +13,7 @@ import (
 // for query terms q from their definition, pair by pair, with the
 // table's string maps: the reference for assocQuery's numbered, hashed
 // computation.
-func naiveAssocFeatures(a *assoc, q, t []string) [numAssocFeatures]float64 {
+func naiveAssocFeatures(a *assoc, byDst map[string][]assocLink, q, t []string) [numAssocFeatures]float64 {
 	var x [numAssocFeatures]float64
 	if len(q) > maxAssocWords {
 		q = q[:maxAssocWords]
@@ -23,7 +24,7 @@ func naiveAssocFeatures(a *assoc, q, t []string) [numAssocFeatures]float64 {
 	// p(dst, src) is P(dst | src) as the features see it: byDst holds the
 	// (capped) links into dst; a word without links stands for itself.
 	fwdP := func(qw, u string) float64 { // P(query word | text word)
-		for _, l := range a.byDst[qw] {
+		for _, l := range byDst[qw] {
 			if l.word == u {
 				return l.p
 			}
@@ -103,6 +104,25 @@ func naiveAssocFeatures(a *assoc, q, t []string) [numAssocFeatures]float64 {
 	return x
 }
 
+// naiveByDst returns, for naiveAssocFeatures, a's links by target word
+// from their definition: for each word a, the words b with P(a | b) kept
+// (bySrc), the maxDst most probable when a's maxDst is positive.
+func naiveByDst(a *assoc) map[string][]assocLink {
+	m := map[string][]assocLink{}
+	for s, links := range a.bySrc {
+		for _, l := range links {
+			m[l.word] = append(m[l.word], assocLink{s, l.p})
+		}
+	}
+	for d, links := range m {
+		if a.maxDst > 0 && len(links) > a.maxDst {
+			slices.SortFunc(links, byProb)
+			m[d] = links[:a.maxDst]
+		}
+	}
+	return m
+}
+
 // TestAssocFeaturesMatchDefinition checks the features search computes
 // (query links hashed by term number, indexed texts' terms numbered when
 // they were indexed) against naiveAssocFeatures, for the default ranker's
@@ -126,6 +146,10 @@ func TestAssocFeaturesMatchDefinition(t *testing.T) {
 	for i := 0; i < len(texts); i += 7 {
 		queries = append(queries, string(texts[i].a.Runes))
 	}
+	byDst := map[*assoc]map[string][]assocLink{}
+	for _, tab := range []*assoc{a, a.sub[subChars], a.sub[subGrams]} {
+		byDst[tab] = naiveByDst(tab)
+	}
 	checked := 0
 	for _, qs := range queries {
 		qa, _ := analyze(tok, qs)
@@ -143,7 +167,7 @@ func TestAssocFeaturesMatchDefinition(t *testing.T) {
 				{a.sub[subChars], qa.Uni, tx.a.Uni, firstCharAssocFeature},
 				{a.sub[subGrams], qa.Grams, tx.a.Grams, firstGramAssocFeature},
 			} {
-				want := naiveAssocFeatures(c.tab, c.q, c.t)
+				want := naiveAssocFeatures(c.tab, byDst[c.tab], c.q, c.t)
 				for f := range numAssocFeatures {
 					if d := math.Abs(got[c.at+f] - want[f]); !(d <= 1e-9*max(1, math.Abs(want[f]))) {
 						t.Fatalf("query %q, text %q, table %d: feature %s = %v, want %v",

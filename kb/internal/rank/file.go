@@ -88,6 +88,34 @@ func readEnvelope(rd io.Reader) ([]byte, error) {
 	return body, nil
 }
 
+// ReadBytes is Read of a file held in memory, with the same results and
+// errors. A file written before the envelope (as the built-in rankers
+// are) is decoded where it lies instead of being copied first.
+func ReadBytes(b []byte) (*Model, error) {
+	if !bytes.HasPrefix(b, []byte(legacyMagic+" ")) {
+		return Read(bytes.NewReader(b))
+	}
+	line, rest, ok := bytes.Cut(b, []byte{'\n'})
+	if !ok {
+		return nil, fmt.Errorf("header: %w", io.EOF)
+	}
+	size, sum, err := parseLegacyHeader(string(line) + "\n")
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(rest)) < size {
+		return nil, fmt.Errorf("truncated: %d of %d bytes", len(rest), size)
+	}
+	body := rest[:size]
+	if int64(len(rest)) > size {
+		return nil, errors.New("data after the ranker")
+	}
+	if err := checkLegacySum(body, sum); err != nil {
+		return nil, err
+	}
+	return decode(body)
+}
+
 // readLegacy reads the JSON of a file written before the envelope.
 func readLegacy(rd io.Reader) ([]byte, error) {
 	br := bufio.NewReader(rd)
@@ -95,17 +123,9 @@ func readLegacy(rd io.Reader) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("header: %w", err)
 	}
-	var magic, sum string
-	var version int
-	var size int64
-	if n, _ := fmt.Sscanf(line, "%s %d %d %s\n", &magic, &version, &size, &sum); n != 4 || magic != legacyMagic {
-		return nil, fmt.Errorf("not a ranker file (the first line is not %q)", legacyMagic+" <version> <bytes> <sha256>")
-	}
-	if version != legacyVersion {
-		return nil, fmt.Errorf("version %d, want %d (retrain with this version of kb)", version, legacyVersion)
-	}
-	if size < 0 || size > maxFile {
-		return nil, fmt.Errorf("header says %d bytes", size)
+	size, sum, err := parseLegacyHeader(line)
+	if err != nil {
+		return nil, err
 	}
 	body, err := io.ReadAll(io.LimitReader(br, size))
 	if err != nil {
@@ -117,10 +137,36 @@ func readLegacy(rd io.Reader) ([]byte, error) {
 	if extra, _ := br.Peek(1); len(extra) > 0 {
 		return nil, errors.New("data after the ranker")
 	}
-	if got := sha256.Sum256(body); hex.EncodeToString(got[:]) != sum {
-		return nil, errors.New("checksum mismatch (the file was changed)")
+	if err := checkLegacySum(body, sum); err != nil {
+		return nil, err
 	}
 	return body, nil
+}
+
+// parseLegacyHeader reads the header line (with its newline) of a file
+// written before the envelope: the JSON's size and SHA-256.
+func parseLegacyHeader(line string) (size int64, sum string, err error) {
+	var magic string
+	var version int
+	if n, _ := fmt.Sscanf(line, "%s %d %d %s\n", &magic, &version, &size, &sum); n != 4 || magic != legacyMagic {
+		return 0, "", fmt.Errorf("not a ranker file (the first line is not %q)", legacyMagic+" <version> <bytes> <sha256>")
+	}
+	if version != legacyVersion {
+		return 0, "", fmt.Errorf("version %d, want %d (retrain with this version of kb)", version, legacyVersion)
+	}
+	if size < 0 || size > maxFile {
+		return 0, "", fmt.Errorf("header says %d bytes", size)
+	}
+	return size, sum, nil
+}
+
+// checkLegacySum checks the JSON of a file written before the envelope
+// against the SHA-256 its header names.
+func checkLegacySum(body []byte, sum string) error {
+	if got := sha256.Sum256(body); hex.EncodeToString(got[:]) != sum {
+		return errors.New("checksum mismatch (the file was changed)")
+	}
+	return nil
 }
 
 // decode makes a model of a ranker file's JSON.

@@ -40,7 +40,7 @@ func NewQuery(a *Analysis, m *Model) *Query {
 	if q == nil {
 		q = &Query{}
 	}
-	q.a, q.m, q.textInfo, q.ver = a, m, newTextInfo(a.Runes), 0
+	q.a, q.m, q.textInfo, q.ver = a, m, newTextInfo(a), 0
 	q.rm.prepare(a.Runes)
 	q.ctIDs = q.ctIDs[:0]
 	if m == nil || m.assoc == nil {

@@ -62,6 +62,12 @@ func df(m map[string]*termCount, t string) int {
 // the term back with a new count). Call Refresh when done.
 func (s *Stats) Add(t *Text, sign int) {
 	s.texts += sign
+	nw, nu, ng := len(t.a.WordSet), len(t.a.Uni), len(t.a.Grams)
+	if cap(t.wordDF) < nw || cap(t.uniDF) < nu || cap(t.gramDF) < ng {
+		// The first Add of t: one allocation for the three.
+		refs := make([]*termCount, nw+nu+ng)
+		t.wordDF, t.uniDF, t.gramDF = refs[:0:nw], refs[nw:nw:nw+nu], refs[nw+nu:nw+nu:nw+nu+ng]
+	}
 	t.wordDF = s.bump(s.words, t.a.WordSet, sign, t.wordDF[:0])
 	t.uniDF = s.bump(s.chars, t.a.Uni, sign, t.uniDF[:0])
 	t.gramDF = s.bump(s.grams, t.a.Grams, sign, t.gramDF[:0])

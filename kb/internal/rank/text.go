@@ -16,6 +16,9 @@ type Analysis struct {
 	// Runes is the folded, lowercased text reduced to letters, digits and
 	// Han characters.
 	Runes []rune
+	// Norm is string(Runes), when the analyser has it at hand; empty, it
+	// is computed when needed.
+	Norm string
 	// Grams holds the distinct character bigrams (and the single
 	// character of a one-character run), sorted.
 	Grams []string
@@ -46,7 +49,7 @@ type Text struct {
 // NewText prepares a for scoring with m (nil: no model, or one not yet
 // known; the features of a model's tables then look a's terms up).
 func NewText(a *Analysis, m *Model) Text {
-	t := Text{a: a, info: newTextInfo(a.Runes)}
+	t := Text{a: a, info: newTextInfo(a)}
 	if m != nil && m.assoc != nil {
 		t.aid = m.assoc.textIDs(a)
 	}
@@ -66,8 +69,11 @@ type textInfo struct {
 	keys  uint64
 }
 
-func newTextInfo(runes []rune) textInfo {
-	norm := string(runes)
+func newTextInfo(a *Analysis) textInfo {
+	norm := a.Norm
+	if norm == "" {
+		norm = string(a.Runes)
+	}
 	return textInfo{norm: norm, neg: negated(norm), qtype: questionType(norm), keys: keyTerms(norm)}
 }
 
