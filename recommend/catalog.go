@@ -50,15 +50,25 @@ type catalog struct {
 	idx       map[string]int
 	byType    map[string][]*ruleGroup
 	maxWindow time.Duration
-	byPrio    []int // entries by Priority desc, then id: the last-resort fill
+	byPrio    []int   // entries by Priority desc, then id: the last-resort fill
+	catOf     []int32 // entry → its category's number, for diversifying
+	nCats     int     // how many distinct categories (the empty one counts)
 	lookups   lookupCache
 	rev       uint64 // the source's Revision when read, if it has one
 }
 
 func newCatalog(faqs []kb.FAQ) *catalog {
-	c := &catalog{faqs: faqs, idx: make(map[string]int, len(faqs)), byType: map[string][]*ruleGroup{}}
+	c := &catalog{faqs: faqs, idx: make(map[string]int, len(faqs)), byType: map[string][]*ruleGroup{},
+		catOf: make([]int32, len(faqs))}
 	groups := map[string]*ruleGroup{}
+	cats := map[string]int32{}
 	for i, f := range faqs {
+		k, ok := cats[f.Category]
+		if !ok {
+			k = int32(len(cats))
+			cats[f.Category] = k
+		}
+		c.catOf[i] = k
 		if _, dup := c.idx[f.ID]; dup {
 			continue
 		}
@@ -82,6 +92,7 @@ func newCatalog(faqs []kb.FAQ) *catalog {
 			c.maxWindow = max(c.maxWindow, time.Duration(t.Window))
 		}
 	}
+	c.nCats = len(cats)
 	slices.SortFunc(c.byPrio, func(a, b int) int {
 		if faqs[a].Priority != faqs[b].Priority {
 			return faqs[b].Priority - faqs[a].Priority

@@ -305,11 +305,14 @@ func (s *sources) relatedAndSearch(ctx context.Context, v *view) error {
 // requestBuffers are Recommend's own scratch slices, kept with the view so
 // that they are reused across requests.
 type requestBuffers struct {
-	seen       []uint64
-	cands      []int
-	pool, base []scoredCand
-	learnedTop []int32
-	seqBest    []seqrec.ItemScore
+	seen, taken      bitset
+	cands            []int
+	pool, base       []scoredCand
+	out, picked, was []scoredCand
+	mmr              mmrScratch
+	text             []byte // the explainer's (see explainer.agoText)
+	learnedTop       []int32
+	seqBest          []seqrec.ItemScore
 	// The explainer's attribution matrix (see explainer.attribute).
 	attrFlat []float64
 	attrRows [][]float64
@@ -510,6 +513,19 @@ func (st *staticFeatures) features(v *view, i int) feat {
 	f[fPopular], f[fTrending] = st.pop[i], st.trend[i]
 	return f
 }
+
+// bitset is a set of small non-negative integers (catalog indexes).
+type bitset []uint64
+
+// reset returns b empty, sized for the integers below n, reusing its array.
+func (b bitset) reset(n int) bitset {
+	b = grow(b, (n+63)/64)
+	clear(b)
+	return b
+}
+
+func (b bitset) has(i int) bool { return b[i/64]&(1<<(i%64)) != 0 }
+func (b bitset) set(i int)      { b[i/64] |= 1 << (i % 64) }
 
 // grow returns s with length n, reusing its array when large enough.
 func grow[T any](s []T, n int) []T {
