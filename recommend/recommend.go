@@ -90,6 +90,7 @@ func (e *Engine) Recommend(ctx context.Context, req Request) (out []Suggestion, 
 	}
 	r.limit = min(r.limit, len(r.cat.faqs))
 	r.model = e.model.Load()
+	r.st = e.staticFor(r.cat, r.model)
 	var storeErr error
 	if r.v, r.fb, storeErr, err = e.view(ctx, r.cat, r.model, req.User, r.now, req.Context, true); err != nil {
 		sw.call.StoreErr = storeErr
@@ -138,6 +139,7 @@ type request struct {
 	now     time.Time
 	cat     *catalog
 	model   *Model
+	st      *staticFeatures // of cat and model
 	v       *view
 	fb      map[string]UserFeedback
 	blocked map[string]bool
@@ -164,9 +166,8 @@ func (r *request) gather() {
 	seen := v.buf.seen.reset(len(cat.faqs))
 	v.buf.seen = seen
 	cands := v.buf.cands[:0]
-	add := func(q string) {
-		i, ok := cat.idx[q]
-		if !ok || seen.has(i) {
+	add := func(i int) {
+		if i < 0 || seen.has(i) {
 			return
 		}
 		seen.set(i)
@@ -174,27 +175,28 @@ func (r *request) gather() {
 			cands = append(cands, i)
 		}
 	}
+	st := r.st
 	for k := range v.evs {
-		add(v.evs[k].q)
+		add(v.evs[k].idx)
 	}
-	for _, q := range v.learnedQ {
-		add(q)
+	for _, t := range v.learnedTop {
+		add(int(st.targetIdx[t]))
 	}
-	for _, q := range v.seqQ {
-		add(q)
+	for _, it := range v.seqTop {
+		add(int(st.itemIdx[it]))
 	}
-	for _, q := range r.model.popTop {
-		add(q)
+	for _, i := range st.popIdx {
+		add(i)
 	}
-	for _, q := range r.model.trendTop {
-		add(q)
+	for _, i := range st.trendIdx {
+		add(i)
 	}
 	r.cands, v.buf.cands = cands, cands
 }
 
 // score keeps the poolSize best candidates by the weighted features.
 func (r *request) score() {
-	st := r.e.staticFor(r.cat, r.model)
+	st := r.st
 	w := r.model.weights.vec()
 	poolSize := max(3*r.limit, 30)
 	top := topk.New(poolSize, func(a, b scoredCand) bool { return better(r.cat, &a, &b) }, grow(r.v.buf.pool, poolSize))
@@ -291,13 +293,11 @@ func (r *request) fill() {
 			r.out = append(r.out, scoredCand{idx: i, fill: kind})
 		}
 	}
-	for _, q := range r.model.popTop {
+	for _, i := range r.st.popIdx {
 		if len(r.out) >= r.limit {
 			return
 		}
-		if i, ok := r.cat.idx[q]; ok {
-			add(i, fillPopular)
-		}
+		add(i, fillPopular)
 	}
 	for _, i := range r.cat.byPrio {
 		if len(r.out) >= r.limit {
