@@ -244,28 +244,37 @@ func (m *Model) addEvidence(e Evidence, dst []float64, loc *ageLoc) float64 {
 // targets[k] before context, in one pass over the evidence: for explaining a list of targets. out must hold
 // len(targets) slices of len(ev) values.
 func (m *Model) Attribute(ev []Evidence, targets []int32, out [][]float64) {
-	order := make([]int, len(targets)) // targets[order[i]] ascending
-	for k := range order {
-		order[k] = k
+	if len(targets) == 0 {
+		return
+	}
+	var orderBuf [16]int
+	var sortedBuf [16]int32
+	order := orderBuf[:0] // targets[order[i]] ascending
+	for k := range targets {
+		order = append(order, k)
 		clear(out[k][:len(ev)])
 	}
 	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(targets[a], targets[b]) })
+	sorted := sortedBuf[:0] // the targets, ascending
+	for _, k := range order {
+		sorted = append(sorted, targets[k])
+	}
+	lo, hi := sorted[0], sorted[len(sorted)-1]
 	nb := int32(len(m.basis.u))
-	// add adds x times row r's weights of the targets to evidence i: a
-	// merge of two ascending lists.
+	// add adds x times row r's weights of the targets to evidence i. A row
+	// (ascending by target, each at most once) is short: each of its
+	// targets in [lo, hi] is looked up among the targets.
 	add := func(i int, r int32, x float64) {
-		row := m.rows[r]
-		p := 0
-		for _, k := range order {
-			t := targets[k]
-			for p < len(row) && row[p].Target < t {
-				p++
+		for _, w := range m.rows[r] {
+			if w.Target < lo {
+				continue
 			}
-			if p == len(row) {
+			if w.Target > hi {
 				return
 			}
-			if row[p].Target == t {
-				out[k][i] += x * row[p].W
+			p, ok := slices.BinarySearch(sorted, w.Target)
+			for ; ok && p < len(sorted) && sorted[p] == w.Target; p++ {
+				out[order[p]][i] += x * w.W
 			}
 		}
 	}
