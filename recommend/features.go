@@ -195,7 +195,9 @@ func (s *sources) learnedRates(v *view, visit map[string]string) {
 	if nm == nil {
 		return
 	}
-	s.model.schema.build(&v.mo, v.hist, nil, v.now.Unix(), nm.MaxAge().Seconds(), visit, modelSink{nm}, s.model.clock)
+	now, maxAge := v.now.Unix(), nm.MaxAge().Seconds()
+	refs := s.model.historyRefs(v.hist, now, maxAge, &v.mo.kr, &v.buf.refs)
+	s.model.schema.build(&v.mo, v.hist, refs, now, maxAge, visit, modelSink{nm}, s.model.clock)
 	v.mo.addCrowd(s.crowd)
 	if k := s.model.kinds; k != nil && k.posterior(&v.mo.kr, v.hist, v.post[:len(k.logPrior)]) {
 		n := len(v.mo.ev)
@@ -302,6 +304,7 @@ type requestBuffers struct {
 	out, picked, was []scoredCand
 	mmr              mmrScratch
 	text             []byte // the explainer's (see explainer.agoText)
+	refs             refScratch
 	seqBest          []seqrec.ItemScore
 	// The explainer's attribution matrix (see explainer.attribute).
 	attrFlat []float64
