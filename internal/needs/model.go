@@ -213,21 +213,24 @@ func (m *Model) addEvidence(e Evidence, dst []float64, loc *ageLoc) float64 {
 	if e.Cause < 0 || int(e.Cause) >= len(m.causes) || !(e.Value > 0) {
 		return 0
 	}
-	total := 0.0
-	addRow := func(r int32, x float64) {
-		for _, w := range m.rows[r] {
-			dst[w.Target] += x * w.W
-		}
-		total += x * m.rowSum[r]
-	}
 	j, w, ok := loc.at(&m.basis, e.Age)
 	if !ok {
 		return 0
 	}
+	// The rows of the two centres around the age, by their weights.
 	r := e.Cause*int32(len(m.basis.u)) + int32(j)
-	addRow(r, w*e.Value)
+	x := w * e.Value
+	for _, c := range m.rows[r] {
+		dst[c.Target] += x * c.W
+	}
+	total := 0.0
+	total += x * m.rowSum[r]
 	if w < 1 {
-		addRow(r+1, (1-w)*e.Value)
+		x := (1 - w) * e.Value
+		for _, c := range m.rows[r+1] {
+			dst[c.Target] += x * c.W
+		}
+		total += x * m.rowSum[r+1]
 	}
 	if e.About >= 0 && int(e.About) < len(m.targets) {
 		s := w * m.self[j]
@@ -259,21 +262,30 @@ func (m *Model) Attribute(ev []Evidence, targets []int32, out [][]float64) {
 	for _, k := range order {
 		sorted = append(sorted, targets[k])
 	}
-	lo, hi := sorted[0], sorted[len(sorted)-1]
+	// A row (ascending by target, each at most once) is short: each of its
+	// targets that is one of the explained (a bit of is) is looked up
+	// among them.
+	var isBuf [64]uint64
+	is := isBuf[:0]
+	if n := (len(m.targets) + 63) / 64; n <= len(isBuf) {
+		is = isBuf[:n]
+	} else {
+		is = make([]uint64, n)
+	}
+	for _, t := range sorted {
+		if t >= 0 && int(t) < len(m.targets) {
+			is[t/64] |= 1 << (t % 64)
+		}
+	}
 	nb := int32(len(m.basis.u))
-	// add adds x times row r's weights of the targets to evidence i. A row
-	// (ascending by target, each at most once) is short: each of its
-	// targets in [lo, hi] is looked up among the targets.
+	// add adds x times row r's weights of the targets to evidence i.
 	add := func(i int, r int32, x float64) {
 		for _, w := range m.rows[r] {
-			if w.Target < lo {
+			if is[w.Target/64]&(1<<(w.Target%64)) == 0 {
 				continue
 			}
-			if w.Target > hi {
-				return
-			}
-			p, ok := slices.BinarySearch(sorted, w.Target)
-			for ; ok && p < len(sorted) && sorted[p] == w.Target; p++ {
+			p, _ := slices.BinarySearch(sorted, w.Target)
+			for ; p < len(sorted) && sorted[p] == w.Target; p++ {
 				out[order[p]][i] += x * w.W
 			}
 		}
