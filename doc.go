@@ -48,6 +48,7 @@
 //	learned, _ := recommend.Train(ctx, events, idx, recommend.TrainOptions{})
 //	store, _ := recommend.NewMemoryStore(recommend.MemoryConfig{})
 //	engine, _ := recommend.NewEngine(idx, store, store, recommend.WithModel(learned))
+//	engine.Reload(ctx) // reads the catalog now, not on the first request
 //	engine.Record(ctx, recommend.Event{User: "u1", Time: time.Now(),
 //		Type: "transfer.success", Attrs: map[string]string{"channel": "bank_card"}})
 //	suggestions, _ := engine.Recommend(ctx, recommend.Request{User: "u1", Limit: 5})

@@ -39,9 +39,10 @@ type Revisioner interface {
 // ruleGroup is one trigger rule and every entry that has it: entries
 // sharing a rule are matched once per event.
 type ruleGroup struct {
-	t    kb.Trigger
-	rule string // e.g. transfer.success{channel=bank_card}/2h
-	faqs []int
+	t     kb.Trigger
+	rule  string      // e.g. transfer.success{channel=bank_card}/2h
+	attrs [][2]string // t.Attrs as name, value pairs: matched without a map iteration
+	faqs  []int
 }
 
 // catalog is the engine's read-only view of the knowledge base.
@@ -50,15 +51,25 @@ type catalog struct {
 	idx       map[string]int
 	byType    map[string][]*ruleGroup
 	maxWindow time.Duration
-	byPrio    []int // entries by Priority desc, then id: the last-resort fill
+	byPrio    []int   // entries by Priority desc, then id: the last-resort fill
+	catOf     []int32 // entry → its category's number, for diversifying
+	nCats     int     // how many distinct categories (the empty one counts)
 	lookups   lookupCache
 	rev       uint64 // the source's Revision when read, if it has one
 }
 
 func newCatalog(faqs []kb.FAQ) *catalog {
-	c := &catalog{faqs: faqs, idx: make(map[string]int, len(faqs)), byType: map[string][]*ruleGroup{}}
+	c := &catalog{faqs: faqs, idx: make(map[string]int, len(faqs)), byType: map[string][]*ruleGroup{},
+		catOf: make([]int32, len(faqs))}
 	groups := map[string]*ruleGroup{}
+	cats := map[string]int32{}
 	for i, f := range faqs {
+		k, ok := cats[f.Category]
+		if !ok {
+			k = int32(len(cats))
+			cats[f.Category] = k
+		}
+		c.catOf[i] = k
 		if _, dup := c.idx[f.ID]; dup {
 			continue
 		}
@@ -73,6 +84,9 @@ func newCatalog(faqs []kb.FAQ) *catalog {
 			g := groups[key]
 			if g == nil {
 				g = &ruleGroup{t: t, rule: name}
+				for _, k := range slices.Sorted(maps.Keys(t.Attrs)) {
+					g.attrs = append(g.attrs, [2]string{k, t.Attrs[k]})
+				}
 				groups[key] = g
 				c.byType[t.Event] = append(c.byType[t.Event], g)
 			}
@@ -82,6 +96,7 @@ func newCatalog(faqs []kb.FAQ) *catalog {
 			c.maxWindow = max(c.maxWindow, time.Duration(t.Window))
 		}
 	}
+	c.nCats = len(cats)
 	slices.SortFunc(c.byPrio, func(a, b int) int {
 		if faqs[a].Priority != faqs[b].Priority {
 			return faqs[b].Priority - faqs[a].Priority
@@ -124,9 +139,11 @@ func formatWindow(d time.Duration) string {
 	return strings.TrimSuffix(strings.TrimSuffix(d.String(), "0s"), "0m")
 }
 
-func attrsMatch(want, have map[string]string) bool {
-	for k, v := range want {
-		if have[k] != v {
+// matches reports whether an event's attributes have every value of g's
+// trigger.
+func (g *ruleGroup) matches(have map[string]string) bool {
+	for _, kv := range g.attrs {
+		if have[kv[0]] != kv[1] {
 			return false
 		}
 	}

@@ -13,6 +13,7 @@
 //	store, _ := recommend.NewMemoryStore(recommend.MemoryConfig{})
 //	eng, _ := recommend.NewEngine(myKB, store, store, recommend.WithModel(model),
 //		recommend.WithPhrasebook(words))
+//	eng.Reload(ctx) // reads the catalog now, not on the first request
 //	eng.Record(ctx, recommend.Event{User: "u1", Time: time.Now(), Type: "transfer.success",
 //		Attrs: map[string]string{"channel": "bank_card"}})
 //	suggestions, _ := eng.Recommend(ctx, recommend.Request{User: "u1", Limit: 5,

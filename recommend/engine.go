@@ -179,7 +179,7 @@ type Engine struct {
 
 	model  atomic.Pointer[Model]
 	catv   atomic.Pointer[catalog]        // nil until the first request or Reload
-	static atomic.Pointer[staticFeatures] // of the current catalog and model, built on demand
+	static atomic.Pointer[staticFeatures] // of the current catalog and model: built by load and SetModel, else on demand
 	loadMu sync.Mutex                     // one catalog read at a time
 
 	crowd crowdCache // the last crowd read
@@ -189,8 +189,9 @@ type Engine struct {
 }
 
 // NewEngine returns an engine over a catalog and the stores. It does no
-// I/O: the catalog is read on the first request (or by [Engine.Reload]). A
-// nil argument or an invalid option is an error.
+// I/O: call [Engine.Reload] before serving, which reads the catalog and
+// prepares the engine for it; otherwise the first request does, and waits
+// for it. A nil argument or an invalid option is an error.
 func NewEngine(cat Catalog, events EventStore, feedback FeedbackStore, opts ...Option) (*Engine, error) {
 	o := defaultOptions()
 	for _, opt := range opts {
@@ -229,21 +230,28 @@ func NewEngine(cat Catalog, events EventStore, feedback FeedbackStore, opts ...O
 func (e *Engine) Model() *Model { return e.model.Load() }
 
 // SetModel makes the engine serve m from its next request on; requests
-// already running finish with the model they started with. A nil model is
-// an error.
+// already running finish with the model they started with. It prepares
+// what m's requests need of the catalog before it returns, so that the
+// first of them does not. A nil model is an error.
 func (e *Engine) SetModel(m *Model) error {
 	if m == nil {
 		return fmt.Errorf("%w: SetModel(nil)", ErrInvalidOption)
+	}
+	if c := e.catv.Load(); c != nil {
+		e.static.Store(newStaticFeatures(c, m))
 	}
 	old := e.model.Swap(m)
 	e.opts.logger.Info("recommend: model swapped", "from", old.info.ID, "to", m.info.ID, "trained_at", m.info.TrainedAt)
 	return nil
 }
 
-// Reload re-reads the catalog (entries, triggers, categories, validity)
-// and drops the cached answers of its Related and Search lookups, which
-// requests otherwise reuse. Call it after changing a knowledge base that
-// is not a [Revisioner]; one that is (*kb.Index) is re-read on its own.
+// Reload re-reads the catalog (entries, triggers, categories, validity),
+// prepares what requests need of it under the current model, and drops the
+// cached answers of its Related and Search lookups, which requests
+// otherwise reuse. Call it once before serving, so that no request waits
+// for the catalog, and after changing a knowledge base that is not a
+// [Revisioner]; one that is (*kb.Index) is re-read on its own, by the
+// first request after the change.
 func (e *Engine) Reload(ctx context.Context) error {
 	e.loadMu.Lock()
 	defer e.loadMu.Unlock()
@@ -265,6 +273,7 @@ func (e *Engine) load(ctx context.Context) (*catalog, error) {
 		return nil, err
 	}
 	c.rev = rev
+	e.static.Store(newStaticFeatures(c, e.model.Load())) // before c is current: no request builds them
 	e.catv.Store(c)
 	e.opts.logger.Info("recommend: catalog loaded", "entries", len(c.faqs), "revision", rev)
 	return c, nil
@@ -502,6 +511,7 @@ func sameValue(a, b any) bool {
 func (e *Engine) release(v *view) {
 	v.hist = nil // may be the store's slice: do not keep it alive
 	clear(v.histBuf)
+	clear(v.buf.refs.refs) // a model's cache: do not keep it alive
 	e.views.Put(v)
 }
 

@@ -18,12 +18,13 @@ type evidence struct {
 	f       feat // only fTrigger, fHistory, fRelated, fSearch are set here
 	ev      [nFeat]int
 	q       string // question id
+	idx     int    // its catalog index, -1 outside the catalog
 	rule    *ruleGroup
 	related string // for fRelated: the asked question it is related to
 }
 
-func newEvidence(q string) evidence {
-	e := evidence{q: q}
+func newEvidence(q string, idx int) evidence {
+	e := evidence{q: q, idx: idx}
 	for i := range e.ev {
 		e.ev[i] = -1
 	}
@@ -45,7 +46,6 @@ type view struct {
 	seqEv    []seqrec.ItemScore // items with sequence evidence and their scores
 	seqScore []float64          // by seqrec item id: its score in seqEv, else 0
 	seqTop   []int              // the seqCandidates best item ids, best first
-	seqQ     []string           // their questions
 	seqMax   float64
 
 	// The need model's evidence and rates.
@@ -53,7 +53,7 @@ type view struct {
 	learnedRaw []float64         // by need-model target: rates before context
 	learned    []float64         // by need-model target: rates
 	learnedMax float64           // 0 when no question rises above its base rate
-	learnedQ   []string          // the learnedCandidates most probable questions
+	learnedTop []int32           // the learnedCandidates most probable targets, best first
 	post       [maxKinds]float64 // the kinds of user: a posterior
 
 	cat   *catalog
@@ -135,7 +135,7 @@ func (s *sources) triggerAndHistory(v *view) {
 		}
 		for _, g := range s.cat.byType[e.Type] {
 			win := time.Duration(g.t.Window)
-			if age > win || !attrsMatch(g.t.Attrs, e.Attrs) {
+			if age > win || !g.matches(e.Attrs) {
 				continue
 			}
 			x := g.t.Weight * (1 - 0.5*float64(age)/float64(win))
@@ -176,11 +176,6 @@ func (s *sources) sequence(v *view) {
 		}
 	}
 	v.seqTop, v.buf.seqBest = topEvidence(v.seqEv, seqCandidates, v.seqTop[:0], v.buf.seqBest)
-	for _, i := range v.seqTop {
-		if q, ok := strings.CutPrefix(seq.Item(i), seqrec.AskPrefix); ok {
-			v.seqQ = append(v.seqQ, q)
-		}
-	}
 	// The sequence feature is relative to the best score. When no item
 	// with evidence beats the best prior (popularity alone), the scores say
 	// nothing the popularity feature does not: the feature is then 0
@@ -200,7 +195,9 @@ func (s *sources) learnedRates(v *view, visit map[string]string) {
 	if nm == nil {
 		return
 	}
-	s.model.schema.build(&v.mo, v.hist, nil, v.now.Unix(), nm.MaxAge().Seconds(), visit, modelSink{nm}, s.model.clock)
+	now, maxAge := v.now.Unix(), nm.MaxAge().Seconds()
+	refs := s.model.historyRefs(v.hist, now, maxAge, &v.mo.kr, &v.buf.refs)
+	s.model.schema.build(&v.mo, v.hist, refs, now, maxAge, visit, modelSink{nm}, s.model.clock)
 	v.mo.addCrowd(s.crowd)
 	if k := s.model.kinds; k != nil && k.posterior(&v.mo.kr, v.hist, v.post[:len(k.logPrior)]) {
 		n := len(v.mo.ev)
@@ -222,13 +219,9 @@ func (s *sources) learnedRates(v *view, visit map[string]string) {
 	if len(v.mo.ctx) > 0 {
 		nm.ApplyContext(v.mo.ctx, v.learned)
 	}
-	top := topRates(v.learned, learnedCandidates, v.buf.learnedTop, nm.TargetKey)
-	v.buf.learnedTop = top
-	if len(top) > 0 {
-		v.learnedMax = v.learned[top[0]]
-	}
-	for _, t := range top {
-		v.learnedQ = append(v.learnedQ, nm.TargetKey(t))
+	v.learnedTop = topRates(v.learned, learnedCandidates, v.learnedTop, nm.TargetKey)
+	if len(v.learnedTop) > 0 {
+		v.learnedMax = v.learned[v.learnedTop[0]]
 	}
 }
 
@@ -305,11 +298,14 @@ func (s *sources) relatedAndSearch(ctx context.Context, v *view) error {
 // requestBuffers are Recommend's own scratch slices, kept with the view so
 // that they are reused across requests.
 type requestBuffers struct {
-	seen       []uint64
-	cands      []int
-	pool, base []scoredCand
-	learnedTop []int32
-	seqBest    []seqrec.ItemScore
+	seen, taken      bitset
+	cands            []int
+	pool, base       []scoredCand
+	out, picked, was []scoredCand
+	mmr              mmrScratch
+	text             []byte // the explainer's (see explainer.agoText)
+	refs             refScratch
+	seqBest          []seqrec.ItemScore
 	// The explainer's attribution matrix (see explainer.attribute).
 	attrFlat []float64
 	attrRows [][]float64
@@ -334,11 +330,10 @@ func (v *view) reset(cat *catalog) {
 	}
 	clear(v.other)
 	clear(v.evs) // drop references to strings and rule groups
-	clear(v.learnedQ)
 	v.mo.reset()
 	*v = view{cat: cat, histBuf: v.histBuf, buf: v.buf, evOf: v.evOf, other: v.other, evs: v.evs[:0],
 		steps: v.steps[:0], stepEv: v.stepEv[:0], seqEv: v.seqEv[:0], seqScore: v.seqScore,
-		seqTop: v.seqTop[:0], seqQ: v.seqQ[:0], mo: v.mo, learnedRaw: v.learnedRaw[:0], learned: v.learned[:0], learnedQ: v.learnedQ[:0]}
+		seqTop: v.seqTop[:0], mo: v.mo, learnedRaw: v.learnedRaw[:0], learned: v.learned[:0], learnedTop: v.learnedTop[:0]}
 }
 
 // lookup returns the evidence of question q, or nil.
@@ -376,7 +371,7 @@ func (v *view) get(q string) *evidence {
 	if v.other == nil {
 		v.other = map[string]int32{}
 	}
-	v.evs = append(v.evs, newEvidence(q))
+	v.evs = append(v.evs, newEvidence(q, -1))
 	v.other[q] = int32(len(v.evs))
 	return &v.evs[len(v.evs)-1]
 }
@@ -385,7 +380,7 @@ func (v *view) getIdx(i int) *evidence {
 	if k := v.evOf[i]; k > 0 {
 		return &v.evs[k-1]
 	}
-	v.evs = append(v.evs, newEvidence(v.cat.faqs[i].ID))
+	v.evs = append(v.evs, newEvidence(v.cat.faqs[i].ID, i))
 	v.evOf[i] = int32(len(v.evs))
 	return &v.evs[len(v.evs)-1]
 }
@@ -453,6 +448,9 @@ func topEvidence(ev []seqrec.ItemScore, k int, top []int, best []seqrec.ItemScor
 		return a.Item < b.Item
 	}, best)
 	for _, e := range ev {
+		if t.Full() && e.Score < t.Worst().Score {
+			continue // most are left out: save the call
+		}
 		t.Push(e)
 	}
 	best = t.Sorted()
@@ -472,6 +470,13 @@ type staticFeatures struct {
 	needsID  []int32   // need-model target per entry, -1 if none
 	pop      []float64
 	trend    []float64
+
+	// Catalog indexes of what a request gathers by id: the model's most
+	// asked and trending questions (those in the catalog, in order), and
+	// each need-model target and sequence-model item (-1 for none).
+	popIdx, trendIdx []int
+	targetIdx        []int32
+	itemIdx          []int32
 }
 
 func newStaticFeatures(cat *catalog, m *Model) *staticFeatures {
@@ -492,6 +497,37 @@ func newStaticFeatures(cat *catalog, m *Model) *staticFeatures {
 		st.pop[i] = m.popFeature(f.ID)
 		st.trend[i] = m.trendFeature(f.ID)
 	}
+	in := func(qs []string) []int {
+		var out []int
+		for _, q := range qs {
+			if i, ok := cat.idx[q]; ok {
+				out = append(out, i)
+			}
+		}
+		return out
+	}
+	st.popIdx, st.trendIdx = in(m.popTop), in(m.trendTop)
+	at := func(q string) int32 {
+		if i, ok := cat.idx[q]; ok {
+			return int32(i)
+		}
+		return -1
+	}
+	if m.needs != nil {
+		st.targetIdx = make([]int32, m.needs.NumTargets())
+		for t := range st.targetIdx {
+			st.targetIdx[t] = at(m.needs.TargetKey(int32(t)))
+		}
+	}
+	if m.seq != nil {
+		st.itemIdx = make([]int32, m.seq.NumItems())
+		for i := range st.itemIdx {
+			st.itemIdx[i] = -1
+			if q, ok := strings.CutPrefix(m.seq.Item(i), seqrec.AskPrefix); ok {
+				st.itemIdx[i] = at(q)
+			}
+		}
+	}
 	return st
 }
 
@@ -511,6 +547,19 @@ func (st *staticFeatures) features(v *view, i int) feat {
 	return f
 }
 
+// bitset is a set of small non-negative integers (catalog indexes).
+type bitset []uint64
+
+// reset returns b empty, sized for the integers below n, reusing its array.
+func (b bitset) reset(n int) bitset {
+	b = grow(b, (n+63)/64)
+	clear(b)
+	return b
+}
+
+func (b bitset) has(i int) bool { return b[i/64]&(1<<(i%64)) != 0 }
+func (b bitset) set(i int)      { b[i/64] |= 1 << (i % 64) }
+
 // grow returns s with length n, reusing its array when large enough.
 func grow[T any](s []T, n int) []T {
 	if cap(s) < n {
@@ -528,7 +577,10 @@ func topRates(rates []float64, k int, buf []int32, key func(int32) string) []int
 		}
 		return key(a) < key(b)
 	}, buf)
-	for i := range rates {
+	for i, x := range rates {
+		if t.Full() && x < rates[t.Worst()] {
+			continue // most are left out: save the call
+		}
 		t.Push(int32(i))
 	}
 	return t.Sorted()

@@ -105,6 +105,8 @@ type Model struct {
 	maxPop    float64
 	popTotal  float64 // Σ pop
 	info      ModelInfo
+
+	resolved resolvedCache // what the events requests meet give needs
 }
 
 // ModelInfo identifies a model and summarises what it was trained on.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -217,10 +218,10 @@ func lineOf(root *yaml.Node, path []string) int {
 func (p *Phrasebook) Describe(e Event) (string, bool) {
 	switch e.Type {
 	case TypeSearch:
-		return fmt.Sprintf("搜索了“%s”", e.Text), true
+		return "搜索了“" + e.Text + "”", true
 	case TypeAsk:
 		if e.Text != "" {
-			return fmt.Sprintf("向客服提问“%s”", e.Text), true
+			return "向客服提问“" + e.Text + "”", true
 		}
 	}
 	if p == nil {
@@ -270,22 +271,33 @@ func (p *Phrasebook) Types() []string {
 // Ago formats how long ago something happened, the way the help center
 // shows it: 刚刚, 3分钟前, 2小时前, 5天前.
 func Ago(d time.Duration) string {
+	if d < time.Minute {
+		return "刚刚"
+	}
+	var b [32]byte
+	return string(appendAgo(b[:0], d))
+}
+
+// appendAgo appends [Ago] of d to dst.
+func appendAgo(dst []byte, d time.Duration) []byte {
 	switch {
 	case d < time.Minute:
-		return "刚刚"
+		return append(dst, "刚刚"...)
 	case d < time.Hour:
-		return fmt.Sprintf("%d分钟前", int(d/time.Minute))
+		return append(strconv.AppendInt(dst, int64(d/time.Minute), 10), "分钟前"...)
 	case d < 24*time.Hour:
-		return fmt.Sprintf("%d小时前", int(d/time.Hour))
+		return append(strconv.AppendInt(dst, int64(d/time.Hour), 10), "小时前"...)
 	}
-	return fmt.Sprintf("%d天前", int(d/(24*time.Hour)))
+	return append(strconv.AppendInt(dst, int64(d/(24*time.Hour)), 10), "天前"...)
 }
 
 // sentence is 你 + when + what: 你3分钟前发起了一笔转账到银行卡, or, for an
 // event the phrasebook cannot tell, 你3分钟前有一次相关操作.
 func (p *Phrasebook) sentence(e Event, ago time.Duration) string {
-	if what, ok := p.Describe(e); ok {
-		return "你" + Ago(ago) + what
+	what, ok := p.Describe(e)
+	if !ok {
+		what = "有一次相关操作"
 	}
-	return "你" + Ago(ago) + "有一次相关操作"
+	var b [128]byte
+	return string(append(appendAgo(append(b[:0], "你"...), ago), what...))
 }

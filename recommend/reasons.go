@@ -2,7 +2,6 @@ package recommend
 
 import (
 	"cmp"
-	"fmt"
 	"slices"
 	"time"
 
@@ -73,6 +72,41 @@ type explainer struct {
 	// learned feature counts (by target), what each piece of evidence adds
 	// to their rate (see attribute).
 	attr map[int32][]float64
+
+	// The arrays the reasons and their events are cut from: one
+	// allocation each for a whole response (see reasons and histEvent).
+	rs   []Reason
+	evs  []Event
+	text []byte // scratch for wording a reason
+}
+
+// reserve sizes the explainer's arrays for the reasons of out.
+func (x *explainer) reserve(out []scoredCand) {
+	n := 0
+	for k := range out {
+		c := &out[k]
+		n++ // a pin, a fill, the exploration or the default
+		if c.pinned || c.fill != fillNone {
+			continue
+		}
+		for i := range c.f {
+			if x.w[i]*c.f[i] > 0 {
+				n++
+			}
+		}
+	}
+	x.rs = make([]Reason, 0, n)
+	x.evs = make([]Event, 0, n)
+}
+
+// agoText returns before, [Ago] of ago and each of after, concatenated.
+func (x *explainer) agoText(before string, ago time.Duration, after ...string) string {
+	b := appendAgo(append(x.text[:0], before...), ago)
+	for _, s := range after {
+		b = append(b, s...)
+	}
+	x.text = b
+	return string(b)
 }
 
 // attribute computes, in one pass over the evidence, what each piece adds
@@ -112,14 +146,23 @@ func (x *explainer) attribute(out []scoredCand) {
 
 // reasons explains suggestion c, strongest first. seq explains the
 // sequence feature (from sequenceSteps).
+//
+// The reasons are appended to x.rs; the result is their part of it, capped
+// so that appending to one suggestion's reasons never writes into the
+// next one's.
 func (x *explainer) reasons(c *scoredCand, seq []seqrec.Contribution) []Reason {
+	start := len(x.rs)
+	one := func(r Reason) []Reason {
+		x.rs = append(x.rs, r)
+		return x.rs[start:len(x.rs):len(x.rs)]
+	}
 	switch {
 	case c.pinned:
-		return []Reason{{Kind: ReasonPinned, Text: "为你推荐"}}
+		return one(Reason{Kind: ReasonPinned, Text: "为你推荐"})
 	case c.fill == fillPopular:
-		return []Reason{{Kind: ReasonPopular, Text: "很多人都在问"}}
+		return one(Reason{Kind: ReasonPopular, Text: "很多人都在问"})
 	case c.fill == fillDefault:
-		return []Reason{{Kind: ReasonDefault, Text: "常见问题"}}
+		return one(Reason{Kind: ReasonDefault, Text: "常见问题"})
 	}
 	pb, v := x.e.opts.phrasebook, x.v
 	f := &x.cat.faqs[c.idx]
@@ -130,7 +173,6 @@ func (x *explainer) reasons(c *scoredCand, seq []seqrec.Contribution) []Reason {
 		}
 		return x.histEvent(ev.ev[k])
 	}
-	var out []Reason
 	for k := range c.f {
 		contrib := x.w[k] * c.f[k]
 		if contrib <= 0 {
@@ -160,11 +202,11 @@ func (x *explainer) reasons(c *scoredCand, seq []seqrec.Contribution) []Reason {
 		case fHistory:
 			r.Kind, r.Question = ReasonHistory, f.ID
 			r.Event, r.Ago = at(k)
-			r.Text = fmt.Sprintf("你%s看过这个问题", Ago(r.Ago))
+			r.Text = x.agoText("你", r.Ago, "看过这个问题")
 		case fRelated:
 			r.Kind, r.Question = ReasonRelated, ev.related
 			r.Event, r.Ago = at(k)
-			r.Text = fmt.Sprintf("和你%s看过的“%s”相关", Ago(r.Ago), x.questionText(ev.related))
+			r.Text = x.agoText("和你", r.Ago, "看过的“", x.questionText(ev.related), "”相关")
 		case fSearch:
 			r.Kind = ReasonSearch
 			r.Event, r.Ago = at(k)
@@ -175,36 +217,39 @@ func (x *explainer) reasons(c *scoredCand, seq []seqrec.Contribution) []Reason {
 		if r.Text == "" {
 			continue
 		}
-		out = append(out, r)
+		x.rs = append(x.rs, r)
 	}
 	if c.exploreShown {
 		text := "看的人还不多，推荐给你看看"
 		if c.impressions == 0 {
 			text = "新问题，推荐给你看看"
 		}
-		out = append(out, Reason{Kind: ReasonExplore, Weight: c.explore, Text: text})
+		x.rs = append(x.rs, Reason{Kind: ReasonExplore, Weight: c.explore, Text: text})
 	}
+	out := x.rs[start:]
 	slices.SortStableFunc(out, func(a, b Reason) int { return cmp.Compare(b.Weight, a.Weight) })
-	out = dedupReasons(out)
-	if len(out) == 0 {
-		out = append(out, Reason{Kind: ReasonDefault, Text: "常见问题"})
+	x.rs = x.rs[:start+len(dedupReasons(out))]
+	if len(x.rs) == start {
+		return one(Reason{Kind: ReasonDefault, Text: "常见问题"})
 	}
-	return out
+	return x.rs[start:len(x.rs):len(x.rs)]
 }
 
 // histEvent returns a copy of history event i (or the request's visit for
 // -1) and its age.
+//
+// The copy is cut from x.evs.
 func (x *explainer) histEvent(i int) (*Event, time.Duration) {
-	var e Event
 	switch {
 	case i >= 0 && i < len(x.v.hist):
-		e = x.v.hist[i]
+		x.evs = append(x.evs, x.v.hist[i])
 	case i < 0 && x.v.visit != nil:
-		e = *x.v.visit
+		x.evs = append(x.evs, *x.v.visit)
 	default:
 		return nil, 0
 	}
-	return &e, x.v.now.Sub(e.Time)
+	e := &x.evs[len(x.evs)-1]
+	return e, x.v.now.Sub(e.Time)
 }
 
 // learnedReason fills r from what raised question q in the need model: the
@@ -261,9 +306,9 @@ func (x *explainer) learnedReason(q string, r *Reason) {
 		if e.Type == TypeAsk {
 			r.Question = e.Question
 			if e.Question == q {
-				r.Text = fmt.Sprintf("你%s看过这个问题", Ago(ago))
+				r.Text = x.agoText("你", ago, "看过这个问题")
 			} else {
-				r.Text = fmt.Sprintf("你%s看过“%s”", Ago(ago), x.questionText(e.Question))
+				r.Text = x.agoText("你", ago, "看过“", x.questionText(e.Question), "”")
 			}
 			return
 		}
@@ -288,7 +333,7 @@ func (x *explainer) learnedReason(q string, r *Reason) {
 		r.Rule = "context " + nm.ContextKey(mo.ctx[bestK]) + " → " + q
 		r.Text = "你" + what
 		if e.Type == TypeOpen {
-			r.Text = "你" + Ago(ago) + what
+			r.Text = x.agoText("你", ago, what)
 		}
 	}
 }
@@ -358,7 +403,7 @@ func (x *explainer) sequenceReason(q string, cs []seqrec.Contribution, r *Reason
 	r.Rule = x.v.steps[step].Token + " → " + seqrec.AskPrefix + q
 	if e.Type == TypeAsk {
 		r.Question = e.Question
-		r.Text = fmt.Sprintf("你%s看过“%s”", Ago(ago), x.questionText(e.Question))
+		r.Text = x.agoText("你", ago, "看过“", x.questionText(e.Question), "”")
 	} else {
 		r.Text = x.e.opts.phrasebook.sentence(*e, ago)
 	}

@@ -90,6 +90,7 @@ func (e *Engine) Recommend(ctx context.Context, req Request) (out []Suggestion, 
 	}
 	r.limit = min(r.limit, len(r.cat.faqs))
 	r.model = e.model.Load()
+	r.st = e.staticFor(r.cat, r.model)
 	var storeErr error
 	if r.v, r.fb, storeErr, err = e.view(ctx, r.cat, r.model, req.User, r.now, req.Context, true); err != nil {
 		sw.call.StoreErr = storeErr
@@ -116,6 +117,7 @@ func (e *Engine) Recommend(ctx context.Context, req Request) (out []Suggestion, 
 	sw.lap("explore")
 	r.diversify()
 	r.fill()
+	r.v.buf.out = r.out
 	sw.lap("rank")
 	out = r.explain()
 	sw.lap("explain")
@@ -137,6 +139,7 @@ type request struct {
 	now     time.Time
 	cat     *catalog
 	model   *Model
+	st      *staticFeatures // of cat and model
 	v       *view
 	fb      map[string]UserFeedback
 	blocked map[string]bool
@@ -145,7 +148,7 @@ type request struct {
 	pool  []scoredCand // the best candidates, best first
 	base  []scoredCand // pool before exploration
 	out   []scoredCand // the suggestions, in order
-	taken map[int]bool
+	taken bitset       // catalog indexes in out
 }
 
 // excluded reports whether catalog entry i may not be suggested: blocked,
@@ -160,41 +163,40 @@ func (r *request) excluded(i int) bool {
 // the excluded.
 func (r *request) gather() {
 	v, cat := r.v, r.cat
-	seen := grow(v.buf.seen, (len(cat.faqs)+63)/64)
-	clear(seen)
+	seen := v.buf.seen.reset(len(cat.faqs))
 	v.buf.seen = seen
 	cands := v.buf.cands[:0]
-	add := func(q string) {
-		i, ok := cat.idx[q]
-		if !ok || seen[i/64]&(1<<(i%64)) != 0 {
+	add := func(i int) {
+		if i < 0 || seen.has(i) {
 			return
 		}
-		seen[i/64] |= 1 << (i % 64)
+		seen.set(i)
 		if !r.excluded(i) {
 			cands = append(cands, i)
 		}
 	}
+	st := r.st
 	for k := range v.evs {
-		add(v.evs[k].q)
+		add(v.evs[k].idx)
 	}
-	for _, q := range v.learnedQ {
-		add(q)
+	for _, t := range v.learnedTop {
+		add(int(st.targetIdx[t]))
 	}
-	for _, q := range v.seqQ {
-		add(q)
+	for _, it := range v.seqTop {
+		add(int(st.itemIdx[it]))
 	}
-	for _, q := range r.model.popTop {
-		add(q)
+	for _, i := range st.popIdx {
+		add(i)
 	}
-	for _, q := range r.model.trendTop {
-		add(q)
+	for _, i := range st.trendIdx {
+		add(i)
 	}
 	r.cands, v.buf.cands = cands, cands
 }
 
 // score keeps the poolSize best candidates by the weighted features.
 func (r *request) score() {
-	st := r.e.staticFor(r.cat, r.model)
+	st := r.st
 	w := r.model.weights.vec()
 	poolSize := max(3*r.limit, 30)
 	top := topk.New(poolSize, func(a, b scoredCand) bool { return better(r.cat, &a, &b) }, grow(r.v.buf.pool, poolSize))
@@ -255,23 +257,29 @@ func (r *request) explore(ctx context.Context) error {
 // diversify puts the pins first, then picks from the pool by MMR across
 // categories, and marks the suggestions exploration moved up.
 func (r *request) diversify() {
-	r.taken = map[int]bool{}
+	buf := &r.v.buf
+	r.taken = buf.taken.reset(len(r.cat.faqs))
+	buf.taken = r.taken
+	r.out = buf.out[:0]
 	for _, id := range r.req.Pinned {
 		i, ok := r.cat.idx[id]
-		if !ok || r.taken[i] || r.excluded(i) || len(r.out) == r.limit {
+		if !ok || r.taken.has(i) || r.excluded(i) || len(r.out) == r.limit {
 			continue
 		}
-		r.taken[i] = true
+		r.taken.set(i)
 		r.out = append(r.out, scoredCand{idx: i, pinned: true})
 	}
-	drop := func(c scoredCand) bool { return r.taken[c.idx] }
+	drop := func(c scoredCand) bool { return r.taken.has(c.idx) }
 	pool := slices.DeleteFunc(r.pool, drop)
-	picked := mmr(r.cat, pool, r.limit-len(r.out), r.lambda, r.out)
+	picked := mmr(r.cat, pool, r.limit-len(r.out), r.lambda, r.out, buf.picked[:0], &buf.mmr)
+	buf.picked = picked[:0]
 	markExplored(picked, r.base, drop, func(b []scoredCand) []scoredCand {
-		return mmr(r.cat, b, r.limit-len(r.out), r.lambda, r.out)
+		was := mmr(r.cat, b, r.limit-len(r.out), r.lambda, r.out, buf.was[:0], &buf.mmr)
+		buf.was = was[:0]
+		return was
 	})
 	for _, c := range picked {
-		r.taken[c.idx] = true
+		r.taken.set(c.idx)
 		r.out = append(r.out, c)
 	}
 }
@@ -280,18 +288,16 @@ func (r *request) diversify() {
 // questions.
 func (r *request) fill() {
 	add := func(i int, kind fillKind) {
-		if !r.taken[i] && !r.excluded(i) {
-			r.taken[i] = true
+		if !r.taken.has(i) && !r.excluded(i) {
+			r.taken.set(i)
 			r.out = append(r.out, scoredCand{idx: i, fill: kind})
 		}
 	}
-	for _, q := range r.model.popTop {
+	for _, i := range r.st.popIdx {
 		if len(r.out) >= r.limit {
 			return
 		}
-		if i, ok := r.cat.idx[q]; ok {
-			add(i, fillPopular)
-		}
+		add(i, fillPopular)
 	}
 	for _, i := range r.cat.byPrio {
 		if len(r.out) >= r.limit {
@@ -304,7 +310,9 @@ func (r *request) fill() {
 // explain turns the picked candidates into suggestions with reasons.
 func (r *request) explain() []Suggestion {
 	w := r.model.weights.vec()
-	ex := &explainer{e: r.e, v: r.v, cat: r.cat, model: r.model, w: &w}
+	ex := &explainer{e: r.e, v: r.v, cat: r.cat, model: r.model, w: &w, text: r.v.buf.text}
+	defer func() { r.v.buf.text = ex.text }()
+	ex.reserve(r.out)
 	ex.attribute(r.out)
 	seq := ex.sequenceSteps(r.out)
 	res := make([]Suggestion, len(r.out))
@@ -385,12 +393,14 @@ func markExplored(picked, base []scoredCand, drop func(scoredCand) bool, pick fu
 // mmr picks n of pool (sorted best first) greedily by
 // (1-λ)·relevance − λ·[same category as a picked one], relevance scaled to
 // [0, 1] over the pool; already holds suggestions picked before (pins).
-func mmr(cat *catalog, pool []scoredCand, n int, lambda float64, already []scoredCand) []scoredCand {
+// The picks are appended to dst (which must not share pool's array); sc is
+// scratch space.
+func mmr(cat *catalog, pool []scoredCand, n int, lambda float64, already, dst []scoredCand, sc *mmrScratch) []scoredCand {
 	if n <= 0 || len(pool) == 0 {
-		return nil
+		return dst
 	}
 	if lambda == 0 || len(pool) <= 1 {
-		return pool[:min(n, len(pool))]
+		return append(dst, pool[:min(n, len(pool))]...)
 	}
 	hi, lo := pool[0].score, pool[len(pool)-1].score
 	span := hi - lo
@@ -400,20 +410,23 @@ func mmr(cat *catalog, pool []scoredCand, n int, lambda float64, already []score
 		}
 		return (c.score - lo) / span
 	}
-	cats := map[string]bool{}
+	cats := grow(sc.cats, cat.nCats) // by category number: one is picked
+	clear(cats)
+	sc.cats = cats
 	for _, c := range already {
-		cats[cat.faqs[c.idx].Category] = true
+		cats[cat.catOf[c.idx]] = true
 	}
-	used := make([]bool, len(pool))
-	var out []scoredCand
-	for len(out) < n {
+	used := grow(sc.used, len(pool))
+	clear(used)
+	sc.used = used
+	for picked := 0; picked < n; picked++ {
 		best, bestV := -1, math.Inf(-1)
 		for k := range pool {
 			if used[k] {
 				continue
 			}
 			sim := 0.0
-			if cats[cat.faqs[pool[k].idx].Category] {
+			if cats[cat.catOf[pool[k].idx]] {
 				sim = 1
 			}
 			v := (1-lambda)*rel(&pool[k]) - lambda*sim
@@ -425,8 +438,13 @@ func mmr(cat *catalog, pool []scoredCand, n int, lambda float64, already []score
 			break
 		}
 		used[best] = true
-		out = append(out, pool[best])
-		cats[cat.faqs[pool[best].idx].Category] = true
+		dst = append(dst, pool[best])
+		cats[cat.catOf[pool[best].idx]] = true
 	}
-	return out
+	return dst
+}
+
+// mmrScratch is mmr's scratch space, kept with a request's buffers.
+type mmrScratch struct {
+	cats, used []bool
 }

@@ -213,21 +213,24 @@ func (m *Model) addEvidence(e Evidence, dst []float64, loc *ageLoc) float64 {
 	if e.Cause < 0 || int(e.Cause) >= len(m.causes) || !(e.Value > 0) {
 		return 0
 	}
-	total := 0.0
-	addRow := func(r int32, x float64) {
-		for _, w := range m.rows[r] {
-			dst[w.Target] += x * w.W
-		}
-		total += x * m.rowSum[r]
-	}
 	j, w, ok := loc.at(&m.basis, e.Age)
 	if !ok {
 		return 0
 	}
+	// The rows of the two centres around the age, by their weights.
 	r := e.Cause*int32(len(m.basis.u)) + int32(j)
-	addRow(r, w*e.Value)
+	x := w * e.Value
+	for _, c := range m.rows[r] {
+		dst[c.Target] += x * c.W
+	}
+	total := 0.0
+	total += x * m.rowSum[r]
 	if w < 1 {
-		addRow(r+1, (1-w)*e.Value)
+		x := (1 - w) * e.Value
+		for _, c := range m.rows[r+1] {
+			dst[c.Target] += x * c.W
+		}
+		total += x * m.rowSum[r+1]
 	}
 	if e.About >= 0 && int(e.About) < len(m.targets) {
 		s := w * m.self[j]
@@ -244,28 +247,46 @@ func (m *Model) addEvidence(e Evidence, dst []float64, loc *ageLoc) float64 {
 // targets[k] before context, in one pass over the evidence: for explaining a list of targets. out must hold
 // len(targets) slices of len(ev) values.
 func (m *Model) Attribute(ev []Evidence, targets []int32, out [][]float64) {
-	order := make([]int, len(targets)) // targets[order[i]] ascending
-	for k := range order {
-		order[k] = k
+	if len(targets) == 0 {
+		return
+	}
+	var orderBuf [16]int
+	var sortedBuf [16]int32
+	order := orderBuf[:0] // targets[order[i]] ascending
+	for k := range targets {
+		order = append(order, k)
 		clear(out[k][:len(ev)])
 	}
 	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(targets[a], targets[b]) })
+	sorted := sortedBuf[:0] // the targets, ascending
+	for _, k := range order {
+		sorted = append(sorted, targets[k])
+	}
+	// A row (ascending by target, each at most once) is short: each of its
+	// targets that is one of the explained (a bit of is) is looked up
+	// among them.
+	var isBuf [64]uint64
+	is := isBuf[:0]
+	if n := (len(m.targets) + 63) / 64; n <= len(isBuf) {
+		is = isBuf[:n]
+	} else {
+		is = make([]uint64, n)
+	}
+	for _, t := range sorted {
+		if t >= 0 && int(t) < len(m.targets) {
+			is[t/64] |= 1 << (t % 64)
+		}
+	}
 	nb := int32(len(m.basis.u))
-	// add adds x times row r's weights of the targets to evidence i: a
-	// merge of two ascending lists.
+	// add adds x times row r's weights of the targets to evidence i.
 	add := func(i int, r int32, x float64) {
-		row := m.rows[r]
-		p := 0
-		for _, k := range order {
-			t := targets[k]
-			for p < len(row) && row[p].Target < t {
-				p++
+		for _, w := range m.rows[r] {
+			if is[w.Target/64]&(1<<(w.Target%64)) == 0 {
+				continue
 			}
-			if p == len(row) {
-				return
-			}
-			if row[p].Target == t {
-				out[k][i] += x * row[p].W
+			p, _ := slices.BinarySearch(sorted, w.Target)
+			for ; p < len(sorted) && sorted[p] == w.Target; p++ {
+				out[order[p]][i] += x * w.W
 			}
 		}
 	}

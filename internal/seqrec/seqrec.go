@@ -579,17 +579,58 @@ func (m *Model) topItems(s *scratch, dst []edge) []edge {
 }
 
 // topN returns the k touched items with the largest s.acc (ties by smaller
-// id), largest first, in dst's array.
+// id), largest first, in dst's array. It is topk's bounded heap written
+// out for edges, so that the comparisons inline: every request runs it
+// over every touched item.
 func (m *Model) topN(s *scratch, k int, dst []edge) []edge {
-	top := topk.New(k, heavier, dst)
+	h := dst[:0] // a heap with the lightest kept edge at h[0]
+	if k <= 0 {
+		return h
+	}
 	for _, b := range s.touched {
 		e := edge{b, s.acc[b]}
-		if top.Full() && !heavier(e, top.Worst()) {
-			continue // most are left out: save the call
+		switch {
+		case len(h) < k:
+			h = append(h, e)
+			for i := len(h) - 1; i > 0; {
+				p := (i - 1) / 2
+				if !heavier(h[p], h[i]) {
+					break
+				}
+				h[i], h[p] = h[p], h[i]
+				i = p
+			}
+		case heavier(e, h[0]):
+			h[0] = e
+			edgeDown(h, 0)
 		}
-		top.Push(e)
 	}
-	return top.Sorted()
+	for end := len(h) - 1; end > 0; end-- {
+		h[0], h[end] = h[end], h[0]
+		edgeDown(h[:end], 0)
+	}
+	return h
+}
+
+// edgeDown moves h[i] down the heap of topN until no child is lighter.
+func edgeDown(h []edge, i int) {
+	for {
+		w, l := i, 2*i+1
+		if l >= len(h) {
+			return
+		}
+		if heavier(h[w], h[l]) {
+			w = l
+		}
+		if r := l + 1; r < len(h) && heavier(h[w], h[r]) {
+			w = r
+		}
+		if w == i {
+			return
+		}
+		h[i], h[w] = h[w], h[i]
+		i = w
+	}
 }
 
 func (m *Model) getScratch() *scratch {

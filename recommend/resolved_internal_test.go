@@ -1,0 +1,95 @@
+package recommend
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/duxin-ai/duxin/kb"
+)
+
+// TestHistoryRefs checks that resolving a history through a model's cache
+// gives the need model the same input as resolving every event, cold and
+// warm, across the cache's generations.
+func TestHistoryRefs(t *testing.T) {
+	ctx := context.Background()
+	cat := &countingCatalog{faqs: []kb.FAQ{{ID: "big", Question: "Big?"}, {ID: "small", Question: "Small?"}, {ID: "vip", Question: "VIP?"}}}
+	at := time.Unix(1.7e9, 0)
+	var log []Event
+	for u := range 60 {
+		user := fmt.Sprint("u", u)
+		level := []string{"vip", "normal"}[u%2]
+		log = append(log, Event{User: user, Time: at, Type: "profile.snapshot", Attrs: map[string]string{"level": level}})
+		for i := range 8 {
+			at = at.Add(time.Hour)
+			amount := (u*8 + i) * 10
+			log = append(log, Event{User: user, Time: at, Type: "open", Attrs: map[string]string{"from": []string{"home", "pay"}[i%2]}},
+				Event{User: user, Time: at.Add(time.Second), Type: "pay", Attrs: map[string]string{
+					"method": []string{"card", "balance"}[i%2], "amount": fmt.Sprintf("%d.00", amount), "memo": fmt.Sprint("note ", i)}})
+			q := "small"
+			if amount >= 2000 {
+				q = "big"
+			}
+			if level == "vip" && i%3 == 0 {
+				q = "vip"
+			}
+			log = append(log, Event{User: user, Time: at.Add(time.Minute), Type: TypeAsk, Question: q},
+				Event{User: user, Time: at.Add(2 * time.Minute), Type: TypeSearch, Text: "退款"})
+		}
+	}
+	m, err := Train(ctx, log, cat, TrainOptions{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.needs == nil {
+		t.Fatal("no need model")
+	}
+	now := at.Add(time.Hour)
+	maxAge := m.needs.MaxAge().Seconds()
+	var sc refScratch
+	check := func(hist []Event) {
+		t.Helper()
+		var want, got moment
+		m.schema.build(&want, hist, nil, now.Unix(), maxAge, nil, modelSink{m.needs}, m.clock)
+		refs := m.historyRefs(hist, now.Unix(), maxAge, &got.kr, &sc)
+		m.schema.build(&got, hist, refs, now.Unix(), maxAge, nil, modelSink{m.needs}, m.clock)
+		if !reflect.DeepEqual(got.ev, want.ev) || !reflect.DeepEqual(got.src, want.src) ||
+			!reflect.DeepEqual(got.ctx, want.ctx) || !reflect.DeepEqual(got.ctxSrc, want.ctxSrc) {
+			t.Fatalf("through the cache: evidence %v from %v, context %v from %v; want %v from %v, %v from %v",
+				got.ev, got.src, got.ctx, got.ctxSrc, want.ev, want.src, want.ctx, want.ctxSrc)
+		}
+		if len(want.ev) == 0 {
+			t.Fatal("no evidence: the check checks nothing")
+		}
+	}
+	// A user's history with values seen in training and not, events too
+	// old to count, and repeats: cold, then warm.
+	hist := []Event{
+		{Time: now.Add(-200 * 24 * time.Hour), Type: "pay", Attrs: map[string]string{"method": "card", "amount": "10.00"}},
+		{Time: now.Add(-3 * time.Hour), Type: "profile.snapshot", Attrs: map[string]string{"level": "vip"}},
+		{Time: now.Add(-2 * time.Hour), Type: "pay", Attrs: map[string]string{"method": "card", "amount": "3990.00", "memo": "x"}},
+		{Time: now.Add(-time.Hour), Type: "pay", Attrs: map[string]string{"method": "cash", "amount": "abc"}},
+		{Time: now.Add(-time.Hour), Type: "pay", Attrs: map[string]string{"method": "card", "amount": "3990.00", "memo": "x"}},
+		{Time: now.Add(-30 * time.Minute), Type: TypeAsk, Question: "big"},
+		{Time: now.Add(-20 * time.Minute), Type: TypeAsk, Question: "unknown"},
+		{Time: now.Add(-10 * time.Minute), Type: TypeSearch, Text: "退款"},
+		{Time: now.Add(-5 * time.Minute), Type: "open", Attrs: map[string]string{"from": "pay"}},
+		{Time: now.Add(-time.Minute), Type: "never.seen"},
+	}
+	for range 3 {
+		check(hist)
+	}
+	// Enough distinct events to fill the current generation twice: the
+	// first history then comes from the old one, or is resolved again.
+	for i := 0; i < 2*resolvedCacheSize; i += 500 {
+		var many []Event
+		for j := range 500 {
+			many = append(many, Event{Time: now.Add(-time.Minute), Type: "pay",
+				Attrs: map[string]string{"method": "card", "amount": fmt.Sprint(i + j)}})
+		}
+		check(many)
+		check(hist)
+	}
+}
