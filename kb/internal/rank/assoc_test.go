@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -314,5 +315,20 @@ func TestAssocSubTables(t *testing.T) {
 	(&assoc{total: 1}).query(&Analysis{WordSet: []string{"a"}, Uni: []string{"a"}}).subFeatures(subChars, none[:], []string{"a"}, nil)
 	if none != [numAssocFeatures]float64{} {
 		t.Errorf("features without a character table: %v, want zeros", none)
+	}
+}
+
+// TestAppendFieldsMatchesStringsFields holds appendFields, which splits
+// the lines of an association table file, to strings.Fields.
+func TestAppendFieldsMatchesStringsFields(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{
+		"", " ", "3", "12 花呗 0.5 借呗 0.25", "  lead  and trail  ",
+		"tab\tnl\nvt\vff\fcr\r", "nel\u0085nbsp\u00a0ideo\u3000ogham\u1680em\u2003ls\u2028x",
+		"bad \xff utf-8\xe2\x80", "\u200bzero-width-not-space",
+	} {
+		if got, want := appendFields([]string{"keep"}, s), append([]string{"keep"}, strings.Fields(s)...); !slices.Equal(got, want) {
+			t.Errorf("appendFields(%q) = %q, want %q", s, got, want)
+		}
 	}
 }
