@@ -332,3 +332,26 @@ func TestAppendFieldsMatchesStringsFields(t *testing.T) {
 		}
 	}
 }
+
+// TestAssocNumbersWordsOnlyLinked: a table file whose links name a word it
+// does not count still numbers that word, and links it both ways.
+func TestAssocNumbersWordsOnlyLinked(t *testing.T) {
+	t.Parallel()
+	a, err := assocFromFile(&assocFile{Total: 10, Words: map[string]string{"a": "3 c 0.5 b 0.25", "b": "1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]int32{"a": 0, "b": 1, "c": 2}
+	if d := cmp.Diff(ids, a.ids); d != "" {
+		t.Fatalf("ids (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([][]idLink{{{2, 0.5}, {1, 0.25}}, nil, nil}, a.idSrc, cmp.AllowUnexported(idLink{})); d != "" {
+		t.Errorf("idSrc (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([][]idLink{nil, {{0, 0.25}}, {{0, 0.5}}}, a.idDst, cmp.AllowUnexported(idLink{})); d != "" {
+		t.Errorf("idDst (-want +got):\n%s", d)
+	}
+	if got, want := a.idStat[ids["c"]], a.computeStat(0); got != want {
+		t.Errorf("stat of c = %v, want %v", got, want)
+	}
+}
