@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // assoc is a learned word-association ("translation") table: P(a | b), the
@@ -230,27 +232,49 @@ func (a *assoc) finish() {
 }
 
 // number builds ids, idStat, idSrc and idDst, numbering the words in
-// sorted order. Numbers compare as their words do, so idDst's lists are
-// built in order of their source's number, each cut to the maxDst most
-// probable (by byProb's order) when longer.
+// sorted order: freq's words, the sources' and the words links name.
+// Numbers compare as their words do, so idDst's lists are built in order
+// of their source's number, each cut to the maxDst most probable (by
+// byProb's order) when longer.
 func (a *assoc) number() {
-	nlinks := 0
-	for _, links := range a.bySrc {
-		nlinks += len(links)
-	}
-	set := make(map[string]struct{}, len(a.freq)+len(a.bySrc))
+	// The words links name are words of the texts learned from, so in
+	// freq, unless a file says otherwise: number without looking at them
+	// first.
+	words := make([]string, 0, len(a.freq))
 	for w := range a.freq {
+		words = append(words, w)
+	}
+	for s := range a.bySrc {
+		if _, ok := a.freq[s]; !ok {
+			words = append(words, s)
+		}
+	}
+	if a.numberWords(words) {
+		return
+	}
+	set := make(map[string]struct{}, len(words))
+	for _, w := range words {
 		set[w] = struct{}{}
 	}
-	for s, links := range a.bySrc {
-		set[s] = struct{}{}
+	for _, links := range a.bySrc {
 		for _, l := range links {
 			set[l.word] = struct{}{}
 		}
 	}
-	words := make([]string, 0, len(set))
+	words = words[:0]
 	for w := range set {
 		words = append(words, w)
+	}
+	a.numberWords(words)
+}
+
+// numberWords is number with words, which it sorts, as every word there
+// is. It reports false, leaving the numbering unfinished, when a link
+// names a word not in words.
+func (a *assoc) numberWords(words []string) bool {
+	nlinks := 0
+	for _, links := range a.bySrc {
+		nlinks += len(links)
 	}
 	slices.Sort(words)
 	a.ids = make(map[string]int32, len(words))
@@ -271,7 +295,10 @@ func (a *assoc) number() {
 		out := srcLinks[:len(links):len(links)]
 		srcLinks = srcLinks[len(links):]
 		for j, l := range links {
-			d := a.ids[l.word]
+			d, ok := a.ids[l.word]
+			if !ok {
+				return false
+			}
 			out[j] = idLink{d, l.p}
 			ndst[d]++
 		}
@@ -290,7 +317,7 @@ func (a *assoc) number() {
 		}
 	}
 	if a.maxDst <= 0 {
-		return
+		return true
 	}
 	for d, links := range a.idDst {
 		if len(links) > a.maxDst {
@@ -300,6 +327,32 @@ func (a *assoc) number() {
 			a.idDst[d] = links
 		}
 	}
+	return true
+}
+
+// appendFields appends the fields of s to dst as strings.Fields splits
+// it: around each run of white space (unicode.IsSpace).
+func appendFields(dst []string, s string) []string {
+	start := -1 // of the current field
+	for i := 0; i < len(s); {
+		r, n := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, n = utf8.DecodeRuneInString(s[i:])
+		}
+		if unicode.IsSpace(r) {
+			if start >= 0 {
+				dst = append(dst, s[start:i])
+				start = -1
+			}
+		} else if start < 0 {
+			start = i
+		}
+		i += n
+	}
+	if start >= 0 {
+		dst = append(dst, s[start:])
+	}
+	return dst
 }
 
 // idByProb is byProb for numbered links.
@@ -735,41 +788,29 @@ func assocFromFile(f *assocFile) (*assoc, error) {
 // assocFromFileMax is assocFromFile for a table with the given maxDst.
 func assocFromFileMax(f *assocFile, maxDst int) (*assoc, error) {
 	a := &assoc{bySrc: make(map[string][]assocLink, len(f.Words)), freq: make(map[string]int, len(f.Words)), total: f.Total, maxDst: maxDst}
+	var fields []string // one line's, reused
 	for w, line := range f.Words {
-		nf := 0
-		for range strings.FieldsSeq(line) {
-			nf++
-		}
-		if nf%2 != 1 {
+		fields = appendFields(fields[:0], line)
+		if len(fields)%2 != 1 {
 			return nil, fmt.Errorf("associations of %q: odd number of fields", w)
 		}
-		var links []assocLink
-		if nf > 1 {
-			links = make([]assocLink, 0, nf/2)
+		n, err := strconv.Atoi(fields[0])
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("associations of %q: bad count %q", w, fields[0])
 		}
-		i, word := 0, ""
-		for field := range strings.FieldsSeq(line) {
-			switch {
-			case i == 0:
-				n, err := strconv.Atoi(field)
-				if err != nil || n < 0 {
-					return nil, fmt.Errorf("associations of %q: bad count %q", w, field)
-				}
-				a.freq[w] = n
-			case i%2 == 1:
-				word = field
-			default:
-				p, err := strconv.ParseFloat(field, 64)
-				if err != nil || !(p > 0 && p <= 1) {
-					return nil, fmt.Errorf("associations of %q: bad probability %q", w, field)
-				}
-				links = append(links, assocLink{word, p})
+		a.freq[w] = n
+		if len(fields) == 1 {
+			continue
+		}
+		links := make([]assocLink, 0, len(fields)/2)
+		for i := 1; i < len(fields); i += 2 {
+			p, err := strconv.ParseFloat(fields[i+1], 64)
+			if err != nil || !(p > 0 && p <= 1) {
+				return nil, fmt.Errorf("associations of %q: bad probability %q", w, fields[i+1])
 			}
-			i++
+			links = append(links, assocLink{fields[i], p})
 		}
-		if len(links) > 0 {
-			a.bySrc[w] = links
-		}
+		a.bySrc[w] = links
 	}
 	if a.total <= 0 {
 		return nil, fmt.Errorf("associations: total %d must be positive", a.total)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -314,5 +315,43 @@ func TestAssocSubTables(t *testing.T) {
 	(&assoc{total: 1}).query(&Analysis{WordSet: []string{"a"}, Uni: []string{"a"}}).subFeatures(subChars, none[:], []string{"a"}, nil)
 	if none != [numAssocFeatures]float64{} {
 		t.Errorf("features without a character table: %v, want zeros", none)
+	}
+}
+
+// TestAppendFieldsMatchesStringsFields holds appendFields, which splits
+// the lines of an association table file, to strings.Fields.
+func TestAppendFieldsMatchesStringsFields(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{
+		"", " ", "3", "12 花呗 0.5 借呗 0.25", "  lead  and trail  ",
+		"tab\tnl\nvt\vff\fcr\r", "nel\u0085nbsp\u00a0ideo\u3000ogham\u1680em\u2003ls\u2028x",
+		"bad \xff utf-8\xe2\x80", "\u200bzero-width-not-space",
+	} {
+		if got, want := appendFields([]string{"keep"}, s), append([]string{"keep"}, strings.Fields(s)...); !slices.Equal(got, want) {
+			t.Errorf("appendFields(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+// TestAssocNumbersWordsOnlyLinked: a table file whose links name a word it
+// does not count still numbers that word, and links it both ways.
+func TestAssocNumbersWordsOnlyLinked(t *testing.T) {
+	t.Parallel()
+	a, err := assocFromFile(&assocFile{Total: 10, Words: map[string]string{"a": "3 c 0.5 b 0.25", "b": "1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]int32{"a": 0, "b": 1, "c": 2}
+	if d := cmp.Diff(ids, a.ids); d != "" {
+		t.Fatalf("ids (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([][]idLink{{{2, 0.5}, {1, 0.25}}, nil, nil}, a.idSrc, cmp.AllowUnexported(idLink{})); d != "" {
+		t.Errorf("idSrc (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([][]idLink{nil, {{0, 0.25}}, {{0, 0.5}}}, a.idDst, cmp.AllowUnexported(idLink{})); d != "" {
+		t.Errorf("idDst (-want +got):\n%s", d)
+	}
+	if got, want := a.idStat[ids["c"]], a.computeStat(0); got != want {
+		t.Errorf("stat of c = %v, want %v", got, want)
 	}
 }
