@@ -109,15 +109,7 @@ func (r *reservoir) add(c cutSample) {
 func chooseCuts(samples []cutSample, maxCuts int) []float64 {
 	// By value alone: cuts fall between distinct values, so the order of
 	// equal ones changes nothing. (Values are never NaN.)
-	slices.SortFunc(samples, func(a, b cutSample) int {
-		switch {
-		case a.x < b.x:
-			return -1
-		case a.x > b.x:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(samples, func(a, b cutSample) int { return cmp.Compare(a.x, b.x) })
 	c := newCutter(samples)
 	if c == nil || maxCuts <= 0 {
 		return nil

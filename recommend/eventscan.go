@@ -19,7 +19,7 @@ func fastLine(b []byte) (l logLine, ok bool) {
 		return l, false
 	}
 	var seen uint8
-	if p.peek('}') {
+	if p.byte('}') {
 		return l, false // no time: the slow path says so
 	}
 	for {
@@ -101,9 +101,6 @@ func (p *scanner) byte(c byte) bool {
 	return false
 }
 
-// peek reports whether c comes next, after spaces, and consumes it if so.
-func (p *scanner) peek(c byte) bool { return p.byte(c) }
-
 // str reads a string without escapes or control characters, valid UTF-8.
 func (p *scanner) str() (string, bool) {
 	if !p.byte('"') {
@@ -157,7 +154,7 @@ func (p *scanner) attrs() (map[string]string, bool) {
 		return nil, false
 	}
 	m := map[string]string{}
-	if p.peek('}') {
+	if p.byte('}') {
 		return m, true
 	}
 	for {

@@ -2,7 +2,6 @@ package recommend_test
 
 import (
 	"context"
-	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -62,21 +61,7 @@ func TestLearnedAmountThreshold(t *testing.T) {
 		}
 		record(t, eng, recommend.Event{User: "u", Time: now.Add(-20 * time.Minute), Type: "transfer.out",
 			Attrs: map[string]string{"channel": "account", "amount": strconv.FormatFloat(amount, 'f', 2, 64)}})
-		sc, err := eng.Score(context.Background(), "u", now, nil, qs)
-		if err != nil {
-			t.Fatal(err)
-		}
-		order := slices.Clone(qs)
-		slices.SortStableFunc(order, func(a, b string) int {
-			sa, sb := sc[slices.Index(qs, a)], sc[slices.Index(qs, b)]
-			switch {
-			case sa > sb:
-				return -1
-			case sa < sb:
-				return 1
-			}
-			return 0
-		})
+		order := rankingOf(t, eng, "u", now, nil, qs)
 		return rankOf(order, "limit"), order
 	}
 	for _, amount := range []float64{53000, 120000} {

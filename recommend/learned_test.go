@@ -105,7 +105,12 @@ func learnedFix(t *testing.T) *learnedFixture {
 // context, best first.
 func ranking(t *testing.T, eng *recommend.Engine, user string, at time.Time, visit map[string]string) []string {
 	t.Helper()
-	qs := learnedWorld.questions()
+	return rankingOf(t, eng, user, at, visit, learnedWorld.questions())
+}
+
+// rankingOf returns questions qs for user at `at`, best first.
+func rankingOf(t *testing.T, eng *recommend.Engine, user string, at time.Time, visit map[string]string, qs []string) []string {
+	t.Helper()
 	sc, err := eng.Score(context.Background(), user, at, visit, qs)
 	if err != nil {
 		t.Fatal(err)
