@@ -385,7 +385,7 @@ func eventBytes(e *Event) int64 {
 }
 
 // users returns the sample's users' events sorted by time (stable), users
-// by id: what [groupByUser] gives.
+// sorted by id.
 func (s *userSample) users() [][]Event {
 	out := make([][]Event, 0, len(s.byUser))
 	for i := range s.byUser {

@@ -10,7 +10,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/duxin-ai/duxin/internal/needs"
@@ -170,27 +169,6 @@ func train(ctx context.Context, users [][]Event, t *tally, s *userSample, cat Ca
 	log.Debug("recommend: trained", "users", m.info.Users, "asks", m.info.Asks, "sampled_users", m.info.SampledUsers,
 		"weights", weights, "id", m.info.ID)
 	return m, nil
-}
-
-// groupByUser returns each user's events sorted by time (stable), users
-// sorted by id.
-func groupByUser(events []Event) [][]Event {
-	idx := map[string]int{}
-	var out [][]Event
-	for _, e := range events {
-		i, ok := idx[e.User]
-		if !ok {
-			i = len(out)
-			idx[e.User] = i
-			out = append(out, nil)
-		}
-		out[i] = append(out[i], e)
-	}
-	for _, u := range out {
-		slices.SortStableFunc(u, func(a, b Event) int { return a.Time.Compare(b.Time) })
-	}
-	slices.SortFunc(out, func(a, b []Event) int { return strings.Compare(a[0].User, b[0].User) })
-	return out
 }
 
 func seqOptions() seqrec.Options {
