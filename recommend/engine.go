@@ -511,7 +511,7 @@ func sameValue(a, b any) bool {
 func (e *Engine) release(v *view) {
 	v.hist = nil // may be the store's slice: do not keep it alive
 	clear(v.histBuf)
-	clear(v.buf.refs.refs) // a model's cache: do not keep it alive
+	v.buf.refs.release()
 	e.views.Put(v)
 }
 

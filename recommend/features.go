@@ -106,6 +106,7 @@ func (s *sources) buildView(ctx context.Context, hist []Event, now time.Time, vi
 		v.visit = &Event{Time: now, Type: TypeOpen, Attrs: visit}
 	}
 	s.triggerAndHistory(v)
+	s.resolveHistory(v)
 	s.sequence(v)
 	s.learnedRates(v, visit)
 	if s.kb == nil {
@@ -150,17 +151,37 @@ func (s *sources) triggerAndHistory(v *view) {
 	}
 }
 
-// sequence runs the sequence model over the last MaxHistory steps (each
-// event gives at most two).
+// resolveHistory resolves what the history's events give the model (see
+// Model.resolveHistory) into v's buffers, for sequence and learnedRates.
+func (s *sources) resolveHistory(v *view) {
+	maxAge := 0.0
+	if nm := s.model.needs; nm != nil {
+		maxAge = nm.MaxAge().Seconds()
+	}
+	s.model.resolveHistory(v.hist, v.now.Unix(), maxAge, s.seqFrom(v), &v.mo.kr, &v.buf.refs)
+}
+
+// seqFrom returns the first event of v's history the sequence model reads:
+// of the last MaxHistory (len(v.hist) when there is no sequence model).
+func (s *sources) seqFrom(v *view) int {
+	seq := s.model.seq
+	if seq == nil || seq.NumItems() == 0 {
+		return len(v.hist)
+	}
+	return max(0, len(v.hist)-seq.Options().MaxHistory)
+}
+
+// sequence runs the sequence model over the last MaxHistory events (each
+// gives at most two steps).
 func (s *sources) sequence(v *view) {
 	seq := s.model.seq
 	if seq == nil || seq.NumItems() == 0 {
 		return
 	}
-	for i := max(0, len(v.hist)-seq.Options().MaxHistory); i < len(v.hist); i++ {
-		n := len(v.steps)
-		v.steps = s.model.schema.appendKnownSteps(v.steps, &v.mo.kr, &v.hist[i], seq)
-		for range len(v.steps) - n {
+	for i := s.seqFrom(v); i < len(v.hist); i++ {
+		t := v.hist[i].Time.Unix()
+		for _, tok := range v.buf.refs.evs[i].toks {
+			v.steps = append(v.steps, seqrec.Step{Token: tok, Time: t})
 			v.stepEv = append(v.stepEv, i)
 		}
 	}
@@ -195,9 +216,7 @@ func (s *sources) learnedRates(v *view, visit map[string]string) {
 	if nm == nil {
 		return
 	}
-	now, maxAge := v.now.Unix(), nm.MaxAge().Seconds()
-	refs := s.model.historyRefs(v.hist, now, maxAge, &v.mo.kr, &v.buf.refs)
-	s.model.schema.build(&v.mo, v.hist, refs, now, maxAge, visit, modelSink{nm}, s.model.clock)
+	s.model.schema.build(&v.mo, v.hist, v.buf.refs.historyRefs(), v.now.Unix(), nm.MaxAge().Seconds(), visit, modelSink{nm}, s.model.clock)
 	v.mo.addCrowd(s.crowd)
 	if k := s.model.kinds; k != nil && k.posterior(&v.mo.kr, v.hist, v.post[:len(k.logPrior)]) {
 		n := len(v.mo.ev)

@@ -4,50 +4,63 @@ import (
 	"encoding/binary"
 	"slices"
 	"sync"
+
+	"github.com/duxin-ai/duxin/internal/seqrec"
 )
 
 // resolvedCacheSize bounds each of the two generations of a resolvedCache.
 const resolvedCacheSize = 8192
 
-// resolvedCache remembers what events give a model's need model — their
-// causes, or a visit's or a state's context values (see schema.resolve) —
-// by the event's content. A request re-reads the user's whole history, so
-// the same events come back on every request of a user, and users share
-// events (a transfer to a bank card); resolving one builds and looks up a
-// handful of string keys, a lookup here one. It belongs to one model,
+// resolvedCache remembers what events give a model, by the event's
+// content: to its need model, causes or a visit's or a state's context
+// values (see schema.resolve); to its sequence model, tokens (see
+// schema.appendKnownSteps). A request re-reads the user's whole history,
+// so the same events come back on every request of a user, and users
+// share events (a transfer to a bank card); resolving one builds and looks
+// up a handful of string keys, a lookup here one. It belongs to one model,
 // which is immutable, so an entry never goes stale; it is bounded like
 // lookupCache: when the current generation is full it becomes the old
 // one, and entries still used are promoted back. The zero value is ready.
 type resolvedCache struct {
 	mu       sync.RWMutex
-	cur, old map[string]eventRefs // shared: read only
+	cur, old map[string]resolvedEvent // shared: read only
+}
+
+// resolvedEvent is what one event gives a model.
+type resolvedEvent struct {
+	refs eventRefs // to the need model (none without one)
+	toks []string  // to the sequence model (none without one)
+	ok   bool      // resolved: the zero value is not
 }
 
 // refScratch is a request's space for resolving its history (kept with
 // the view).
 type refScratch struct {
-	refs  []eventRefs
-	key   []byte   // every looked-up event's key, one after the other
-	spans [][2]int // by event: where its key is in key
-	names []string // one event's attribute names, sorted
-	fresh []int    // events to add to (or promote in) the cache
+	evs   []resolvedEvent // by event of the history
+	refs  []eventRefs     // by event: evs' refs, for schema.build
+	key   []byte          // every looked-up event's key, one after the other
+	spans [][2]int        // by event: where its key is in key
+	names []string        // one event's attribute names, sorted
+	fresh []int           // events to add to (or promote in) the cache
 	one   eventRefs
+	tok   []seqrec.Step
 }
 
-// historyRefs returns what each event of hist gives m's need model, for
-// schema.build's refs: resolved through m's cache, except events that
-// build does not read (neither a visit nor a state, and at least maxAge
-// old at now), which give nothing. The slices are shared: read only.
-func (m *Model) historyRefs(hist []Event, now int64, maxAge float64, kr *keyer, sc *refScratch) []eventRefs {
-	refs := grow(sc.refs, len(hist))
-	clear(refs)
-	sc.refs = refs
+// resolveHistory sets sc.evs to what each event of hist gives m, through
+// m's cache: the need model's part of every event schema.build reads (a
+// visit, a state, or younger than maxAge at now) and the sequence model's
+// of the events from seqFrom on. Other events give nothing. The slices
+// are shared: read only.
+func (m *Model) resolveHistory(hist []Event, now int64, maxAge float64, seqFrom int, kr *keyer, sc *refScratch) {
+	evs := grow(sc.evs, len(hist))
+	clear(evs)
+	sc.evs = evs
 	sc.key, sc.spans, sc.fresh = sc.key[:0], grow(sc.spans, len(hist)), sc.fresh[:0]
 	c := &m.resolved
 	c.mu.RLock()
 	for i := range hist {
 		e := &hist[i]
-		if e.Type != TypeOpen && !isState(e.Type) && !(float64(now-e.Time.Unix()) < maxAge) {
+		if i < seqFrom && (m.needs == nil || e.Type != TypeOpen && !isState(e.Type) && !(float64(now-e.Time.Unix()) < maxAge)) {
 			continue
 		}
 		start := len(sc.key)
@@ -55,26 +68,19 @@ func (m *Model) historyRefs(hist []Event, now int64, maxAge float64, kr *keyer, 
 		sc.spans[i] = [2]int{start, len(sc.key)}
 		key := sc.key[start:]
 		if r, ok := c.cur[string(key)]; ok {
-			refs[i] = r
+			evs[i] = r
 			continue
 		}
-		if r, ok := c.old[string(key)]; ok {
-			refs[i] = r // to promote
-		}
+		evs[i] = c.old[string(key)] // if there, to promote
 		sc.fresh = append(sc.fresh, i)
 	}
 	c.mu.RUnlock()
 	if len(sc.fresh) == 0 {
-		return refs
+		return
 	}
 	for _, i := range sc.fresh {
-		if refs[i].causes != nil || refs[i].ctx != nil {
-			continue // promoted from the old generation
-		}
-		m.schema.resolve(&hist[i], modelSink{m.needs}, kr, &sc.one)
-		refs[i] = eventRefs{causes: slices.Clip(slices.Clone(sc.one.causes)), ctx: slices.Clip(slices.Clone(sc.one.ctx))}
-		if refs[i].causes == nil && refs[i].ctx == nil {
-			refs[i].causes = []causeRef{} // resolved to nothing, which is cached too
+		if !evs[i].ok {
+			evs[i] = m.resolve(&hist[i], kr, sc)
 		}
 	}
 	c.mu.Lock()
@@ -83,12 +89,42 @@ func (m *Model) historyRefs(hist []Event, now int64, maxAge float64, kr *keyer, 
 			c.old, c.cur = c.cur, nil
 		}
 		if c.cur == nil {
-			c.cur = make(map[string]eventRefs)
+			c.cur = make(map[string]resolvedEvent)
 		}
-		c.cur[string(sc.key[sc.spans[i][0]:sc.spans[i][1]])] = refs[i]
+		c.cur[string(sc.key[sc.spans[i][0]:sc.spans[i][1]])] = evs[i]
 	}
 	c.mu.Unlock()
-	return refs
+}
+
+// resolve returns what e gives m, in slices of its own.
+func (m *Model) resolve(e *Event, kr *keyer, sc *refScratch) resolvedEvent {
+	r := resolvedEvent{ok: true}
+	if m.needs != nil {
+		m.schema.resolve(e, modelSink{m.needs}, kr, &sc.one)
+		r.refs = eventRefs{causes: slices.Clip(slices.Clone(sc.one.causes)), ctx: slices.Clip(slices.Clone(sc.one.ctx))}
+	}
+	if m.seq != nil && m.seq.NumItems() > 0 {
+		sc.tok = m.schema.appendKnownSteps(sc.tok[:0], kr, e, m.seq)
+		for _, s := range sc.tok {
+			r.toks = append(r.toks, s.Token)
+		}
+	}
+	return r
+}
+
+// historyRefs returns the need model's part of sc.evs, for schema.build.
+func (sc *refScratch) historyRefs() []eventRefs {
+	sc.refs = grow(sc.refs, len(sc.evs))
+	for i := range sc.evs {
+		sc.refs[i] = sc.evs[i].refs
+	}
+	return sc.refs
+}
+
+// release drops the view's references to a model's cache.
+func (sc *refScratch) release() {
+	clear(sc.evs)
+	clear(sc.refs)
 }
 
 // appendKey appends to dst everything of e that resolving it may read —

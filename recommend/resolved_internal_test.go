@@ -7,13 +7,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/duxin-ai/duxin/internal/seqrec"
 	"github.com/duxin-ai/duxin/kb"
 )
 
-// TestHistoryRefs checks that resolving a history through a model's cache
-// gives the need model the same input as resolving every event, cold and
-// warm, across the cache's generations.
-func TestHistoryRefs(t *testing.T) {
+// TestResolveHistory checks that resolving a history through a model's
+// cache gives the need model and the sequence model the same input as
+// resolving every event, cold and warm, across the cache's generations.
+func TestResolveHistory(t *testing.T) {
 	ctx := context.Background()
 	cat := &countingCatalog{faqs: []kb.FAQ{{ID: "big", Question: "Big?"}, {ID: "small", Question: "Small?"}, {ID: "vip", Question: "VIP?"}}}
 	at := time.Unix(1.7e9, 0)
@@ -43,8 +44,8 @@ func TestHistoryRefs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.needs == nil {
-		t.Fatal("no need model")
+	if m.needs == nil || m.seq == nil || m.seq.NumItems() == 0 {
+		t.Fatal("no need or sequence model")
 	}
 	now := at.Add(time.Hour)
 	maxAge := m.needs.MaxAge().Seconds()
@@ -53,8 +54,19 @@ func TestHistoryRefs(t *testing.T) {
 		t.Helper()
 		var want, got moment
 		m.schema.build(&want, hist, nil, now.Unix(), maxAge, nil, modelSink{m.needs}, m.clock)
-		refs := m.historyRefs(hist, now.Unix(), maxAge, &got.kr, &sc)
-		m.schema.build(&got, hist, refs, now.Unix(), maxAge, nil, modelSink{m.needs}, m.clock)
+		seqFrom := len(hist) / 2
+		m.resolveHistory(hist, now.Unix(), maxAge, seqFrom, &got.kr, &sc)
+		m.schema.build(&got, hist, sc.historyRefs(), now.Unix(), maxAge, nil, modelSink{m.needs}, m.clock)
+		var wantSteps, gotSteps []seqrec.Step
+		for i := seqFrom; i < len(hist); i++ {
+			wantSteps = m.schema.appendKnownSteps(wantSteps, &keyer{}, &hist[i], m.seq)
+			for _, tok := range sc.evs[i].toks {
+				gotSteps = append(gotSteps, seqrec.Step{Token: tok, Time: hist[i].Time.Unix()})
+			}
+		}
+		if !reflect.DeepEqual(gotSteps, wantSteps) {
+			t.Fatalf("through the cache: steps %v, want %v", gotSteps, wantSteps)
+		}
 		if !reflect.DeepEqual(got.ev, want.ev) || !reflect.DeepEqual(got.src, want.src) ||
 			!reflect.DeepEqual(got.ctx, want.ctx) || !reflect.DeepEqual(got.ctxSrc, want.ctxSrc) {
 			t.Fatalf("through the cache: evidence %v from %v, context %v from %v; want %v from %v, %v from %v",
