@@ -3,6 +3,7 @@ package recommend
 import (
 	"encoding/binary"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/duxin-ai/duxin/internal/seqrec"
@@ -40,7 +41,7 @@ type refScratch struct {
 	refs  []eventRefs     // by event: evs' refs, for schema.build
 	key   []byte          // every looked-up event's key, one after the other
 	spans [][2]int        // by event: where its key is in key
-	names []string        // one event's attribute names, sorted
+	attrs [][2]string     // one event's attributes, sorted by name
 	fresh []int           // events to add to (or promote in) the cache
 	one   eventRefs
 	tok   []seqrec.Step
@@ -131,23 +132,25 @@ func (sc *refScratch) release() {
 // all but its ID, user and time — each field and attribute length-prefixed,
 // the attributes sorted by name.
 func (sc *refScratch) appendKey(dst []byte, e *Event) []byte {
-	str := func(s string) {
-		dst = binary.AppendUvarint(dst, uint64(len(s)))
-		dst = append(dst, s...)
+	dst = appendField(dst, e.Type)
+	dst = appendField(dst, e.Object)
+	dst = appendField(dst, e.Question)
+	dst = appendField(dst, e.Text)
+	sc.attrs = sc.attrs[:0]
+	for n, v := range e.Attrs {
+		sc.attrs = append(sc.attrs, [2]string{n, v})
 	}
-	str(e.Type)
-	str(e.Object)
-	str(e.Question)
-	str(e.Text)
-	sc.names = sc.names[:0]
-	for n := range e.Attrs {
-		sc.names = append(sc.names, n)
+	if len(sc.attrs) > 1 {
+		slices.SortFunc(sc.attrs, func(a, b [2]string) int { return strings.Compare(a[0], b[0]) })
 	}
-	slices.Sort(sc.names)
-	dst = binary.AppendUvarint(dst, uint64(len(sc.names)))
-	for _, n := range sc.names {
-		str(n)
-		str(e.Attrs[n])
+	dst = binary.AppendUvarint(dst, uint64(len(sc.attrs)))
+	for _, a := range sc.attrs {
+		dst = appendField(appendField(dst, a[0]), a[1])
 	}
 	return dst
+}
+
+// appendField appends s to dst, length first.
+func appendField(dst []byte, s string) []byte {
+	return append(binary.AppendUvarint(dst, uint64(len(s))), s...)
 }
