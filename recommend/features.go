@@ -324,10 +324,20 @@ type requestBuffers struct {
 	mmr              mmrScratch
 	text             []byte // the explainer's (see explainer.agoText)
 	refs             refScratch
+	stats            statsBuffers
+	attrT            []int32 // the explainer's targets (see explainer.attribute)
 	seqBest          []seqrec.ItemScore
 	// The explainer's attribution matrix (see explainer.attribute).
 	attrFlat []float64
 	attrRows [][]float64
+}
+
+// statsBuffers are the exploration's scratch slices (see
+// Engine.questionStats).
+type statsBuffers struct {
+	ids     []string
+	out     []QuestionStats
+	missing []int
 }
 
 // reset empties v for a request over cat, keeping its buffers.

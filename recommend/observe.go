@@ -81,7 +81,7 @@ func newStatsCache(ttl time.Duration) *statsCache {
 
 // get fills out with the cached totals of ids fresh at now and returns
 // the indexes of those it does not hold.
-func (c *statsCache) get(ids []string, now time.Time, out []QuestionStats) (missing []int) {
+func (c *statsCache) get(ids []string, now time.Time, out []QuestionStats, missing []int) []int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for k, id := range ids {

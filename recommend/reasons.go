@@ -68,10 +68,11 @@ type explainer struct {
 	cat   *catalog
 	model *Model
 	w     *feat
-	// attr holds, for the need-model targets of the suggestions whose
-	// learned feature counts (by target), what each piece of evidence adds
-	// to their rate (see attribute).
-	attr map[int32][]float64
+	// attrT are the need-model targets of the suggestions whose learned
+	// feature counts, and attr[k] what each piece of evidence adds to the
+	// rate of attrT[k] (see attribute).
+	attrT []int32
+	attr  [][]float64
 
 	// The arrays the reasons and their events are cut from: one
 	// allocation each for a whole response (see reasons and histEvent).
@@ -80,9 +81,10 @@ type explainer struct {
 	text []byte // scratch for wording a reason
 }
 
-// reserve sizes the explainer's arrays for the reasons of out.
+// reserve sizes the explainer's arrays for the reasons of out and their
+// events.
 func (x *explainer) reserve(out []scoredCand) {
-	n := 0
+	n, nev := 0, 0
 	for k := range out {
 		c := &out[k]
 		n++ // a pin, a fill, the exploration or the default
@@ -92,11 +94,14 @@ func (x *explainer) reserve(out []scoredCand) {
 		for i := range c.f {
 			if x.w[i]*c.f[i] > 0 {
 				n++
+				if i != fPopular && i != fTrending { // the others may name an event
+					nev++
+				}
 			}
 		}
 	}
 	x.rs = make([]Reason, 0, n)
-	x.evs = make([]Event, 0, n)
+	x.evs = make([]Event, 0, nev)
 }
 
 // agoText returns before, [Ago] of ago and each of after, concatenated.
@@ -116,7 +121,8 @@ func (x *explainer) attribute(out []scoredCand) {
 	if nm == nil || x.w[fLearned] <= 0 || len(x.v.mo.ev) == 0 {
 		return
 	}
-	var targets []int32
+	targets := x.v.buf.attrT[:0]
+	defer func() { x.v.buf.attrT = targets[:0] }()
 	for k := range out {
 		c := &out[k]
 		if c.pinned || c.fill != fillNone || c.f[fLearned] <= 0 {
@@ -138,10 +144,16 @@ func (x *explainer) attribute(out []scoredCand) {
 		res[k] = buf.attrFlat[k*n : (k+1)*n]
 	}
 	nm.Attribute(x.v.mo.ev, targets, res)
-	x.attr = make(map[int32][]float64, len(targets))
-	for k, t := range targets {
-		x.attr[t] = res[k]
+	x.attrT, x.attr = targets, res
+}
+
+// attrOf returns what each piece of evidence adds to target t's rate, nil
+// if attribute did not compute it.
+func (x *explainer) attrOf(t int32) []float64 {
+	if k := slices.Index(x.attrT, t); k >= 0 {
+		return x.attr[k]
 	}
+	return nil
 }
 
 // reasons explains suggestion c, strongest first. seq explains the
@@ -268,7 +280,7 @@ func (x *explainer) learnedReason(q string, r *Reason) {
 	// The event whose causes (type, attribute values, pairs) add most to
 	// the rate, and its strongest cause.
 	best, bestC, bestCause := -1, 0.0, -1
-	contrib := x.attr[t]
+	contrib := x.attrOf(t)
 	for k := 0; k < len(mo.ev) && contrib != nil; {
 		src, sum := mo.src[k], 0.0
 		top, topC := k, -1.0

@@ -218,11 +218,13 @@ func (r *request) explore(ctx context.Context) error {
 	if e.opts.explore == 0 || len(s) == 0 {
 		return nil
 	}
-	ids := make([]string, len(s))
+	b := &r.v.buf.stats
+	ids := grow(b.ids, len(s))
+	b.ids = ids
 	for k, c := range s {
 		ids[k] = r.cat.faqs[c.idx].ID
 	}
-	stats, err := e.questionStats(ctx, ids, r.now)
+	stats, err := e.questionStats(ctx, ids, r.now, b)
 	if err != nil {
 		return err
 	}
