@@ -321,6 +321,8 @@ type requestBuffers struct {
 	cands            []int
 	pool, base       []scoredCand
 	out, picked, was []scoredCand
+	scored           []scoredCand // every candidate, scored
+	top              []int32      // the best of scored
 	mmr              mmrScratch
 	text             []byte // the explainer's (see explainer.agoText)
 	refs             refScratch

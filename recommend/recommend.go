@@ -199,12 +199,24 @@ func (r *request) score() {
 	st := r.st
 	w := r.model.weights.vec()
 	poolSize := max(3*r.limit, 30)
-	top := topk.New(poolSize, func(a, b scoredCand) bool { return better(r.cat, &a, &b) }, grow(r.v.buf.pool, poolSize))
+	// Score every candidate, then keep the best by their positions: the
+	// heap moves four bytes where a scoredCand is a hundred.
+	all := r.v.buf.scored[:0]
 	for _, i := range r.cands {
 		f := st.features(r.v, i)
-		top.Push(scoredCand{idx: i, f: f, score: f.dot(&w)})
+		all = append(all, scoredCand{idx: i, f: f, score: f.dot(&w)})
 	}
-	r.pool = top.Sorted()
+	r.v.buf.scored = all
+	top := topk.New(poolSize, func(a, b int32) bool { return better(r.cat, &all[a], &all[b]) }, r.v.buf.top)
+	for k := range all {
+		top.Push(int32(k))
+	}
+	best := top.Sorted()
+	r.v.buf.top = best
+	r.pool = r.v.buf.pool[:0]
+	for _, k := range best {
+		r.pool = append(r.pool, all[k])
+	}
 	r.base = append(r.v.buf.base[:0], r.pool...) // the ranking exploration is measured against
 	r.v.buf.pool, r.v.buf.base = r.pool, r.base
 }
