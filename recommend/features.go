@@ -324,7 +324,9 @@ type requestBuffers struct {
 	scored           []scoredCand // every candidate, scored
 	top              []int32      // the best of scored
 	mmr              mmrScratch
-	text             []byte // the explainer's (see explainer.agoText)
+	text             []byte   // the explainer's (see explainer.agoText)
+	rs               []Reason // the explainer's scratch (see explainer.keep)
+	evs              []Event
 	refs             refScratch
 	stats            statsBuffers
 	attrT            []int32 // the explainer's targets (see explainer.attribute)

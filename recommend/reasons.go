@@ -74,34 +74,45 @@ type explainer struct {
 	attrT []int32
 	attr  [][]float64
 
-	// The arrays the reasons and their events are cut from: one
-	// allocation each for a whole response (see reasons and histEvent).
+	// Scratch the reasons and their events are worded in, kept with the
+	// view (see reasons, histEvent and keep).
 	rs   []Reason
 	evs  []Event
 	text []byte // scratch for wording a reason
 }
 
-// reserve sizes the explainer's arrays for the reasons of out and their
-// events.
-func (x *explainer) reserve(out []scoredCand) {
-	n, nev := 0, 0
-	for k := range out {
-		c := &out[k]
-		n++ // a pin, a fill, the exploration or the default
-		if c.pinned || c.fill != fillNone {
-			continue
-		}
-		for i := range c.f {
-			if x.w[i]*c.f[i] > 0 {
-				n++
-				if i != fPopular && i != fTrending { // the others may name an event
-					nev++
-				}
+// keep copies the reasons of each suggestion (worded in x's scratch) into
+// one array for the response, and the events they name into another,
+// each exactly as long as it needs: the scratch is reused, the response is
+// the caller's. It then clears the scratch.
+func (x *explainer) keep(res []Suggestion) {
+	nr, ne := 0, 0
+	for k := range res {
+		nr += len(res[k].Reasons)
+		for i := range res[k].Reasons {
+			if res[k].Reasons[i].Event != nil {
+				ne++
 			}
 		}
 	}
-	x.rs = make([]Reason, 0, n)
-	x.evs = make([]Event, 0, nev)
+	rs := make([]Reason, 0, nr)
+	var evs []Event
+	if ne > 0 {
+		evs = make([]Event, 0, ne)
+	}
+	for k := range res {
+		start := len(rs)
+		for _, r := range res[k].Reasons {
+			if r.Event != nil {
+				evs = append(evs, *r.Event)
+				r.Event = &evs[len(evs)-1]
+			}
+			rs = append(rs, r)
+		}
+		res[k].Reasons = rs[start:len(rs):len(rs)]
+	}
+	clear(x.rs[:cap(x.rs)])
+	clear(x.evs[:cap(x.evs)])
 }
 
 // agoText returns before, [Ago] of ago and each of after, concatenated.
@@ -159,9 +170,8 @@ func (x *explainer) attrOf(t int32) []float64 {
 // reasons explains suggestion c, strongest first. seq explains the
 // sequence feature (from sequenceSteps).
 //
-// The reasons are appended to x.rs; the result is their part of it, capped
-// so that appending to one suggestion's reasons never writes into the
-// next one's.
+// The reasons are appended to x.rs, scratch (see keep); the result is
+// their part of it.
 func (x *explainer) reasons(c *scoredCand, seq []seqrec.Contribution) []Reason {
 	start := len(x.rs)
 	one := func(r Reason) []Reason {
@@ -250,7 +260,7 @@ func (x *explainer) reasons(c *scoredCand, seq []seqrec.Contribution) []Reason {
 // histEvent returns a copy of history event i (or the request's visit for
 // -1) and its age.
 //
-// The copy is cut from x.evs.
+// The copy is in x.evs, scratch (see keep).
 func (x *explainer) histEvent(i int) (*Event, time.Duration) {
 	switch {
 	case i >= 0 && i < len(x.v.hist):

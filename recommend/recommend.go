@@ -324,9 +324,8 @@ func (r *request) fill() {
 // explain turns the picked candidates into suggestions with reasons.
 func (r *request) explain() []Suggestion {
 	w := r.model.weights.vec()
-	ex := &explainer{e: r.e, v: r.v, cat: r.cat, model: r.model, w: &w, text: r.v.buf.text}
-	defer func() { r.v.buf.text = ex.text }()
-	ex.reserve(r.out)
+	b := &r.v.buf
+	ex := &explainer{e: r.e, v: r.v, cat: r.cat, model: r.model, w: &w, text: b.text, rs: b.rs[:0], evs: b.evs[:0]}
 	ex.attribute(r.out)
 	seq := ex.sequenceSteps(r.out)
 	res := make([]Suggestion, len(r.out))
@@ -334,6 +333,8 @@ func (r *request) explain() []Suggestion {
 		c := &r.out[k]
 		res[k] = Suggestion{FAQ: r.cat.faqs[c.idx], Score: c.score, Reasons: ex.reasons(c, seq[k])}
 	}
+	ex.keep(res)
+	b.text, b.rs, b.evs = ex.text, ex.rs[:0], ex.evs[:0]
 	return res
 }
 
