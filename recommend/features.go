@@ -54,6 +54,7 @@ type view struct {
 	learned    []float64         // by need-model target: rates
 	learnedMax float64           // 0 when no question rises above its base rate
 	learnedTop []int32           // the learnedCandidates most probable targets, best first
+	locs       []needs.Located   // mo.ev on the need model's time basis, once rates are computed
 	post       [maxKinds]float64 // the kinds of user: a posterior
 
 	cat   *catalog
@@ -233,7 +234,8 @@ func (s *sources) learnedRates(v *view, visit map[string]string) {
 	}
 	n := nm.NumTargets()
 	v.learnedRaw, v.learned = grow(v.learnedRaw, n), grow(v.learned, n)
-	nm.Rates(v.mo.ev, v.learnedRaw)
+	v.locs = nm.Locate(v.mo.ev, v.locs)
+	nm.RatesLocated(v.mo.ev, v.locs, v.learnedRaw)
 	copy(v.learned, v.learnedRaw)
 	if len(v.mo.ctx) > 0 {
 		nm.ApplyContext(v.mo.ctx, v.learned)
@@ -366,7 +368,7 @@ func (v *view) reset(cat *catalog) {
 	v.mo.reset()
 	*v = view{cat: cat, histBuf: v.histBuf, buf: v.buf, evOf: v.evOf, other: v.other, evs: v.evs[:0],
 		steps: v.steps[:0], stepEv: v.stepEv[:0], seqEv: v.seqEv[:0], seqScore: v.seqScore,
-		seqTop: v.seqTop[:0], mo: v.mo, learnedRaw: v.learnedRaw[:0], learned: v.learned[:0], learnedTop: v.learnedTop[:0]}
+		seqTop: v.seqTop[:0], mo: v.mo, learnedRaw: v.learnedRaw[:0], learned: v.learned[:0], learnedTop: v.learnedTop[:0], locs: v.locs[:0]}
 }
 
 // lookup returns the evidence of question q, or nil.

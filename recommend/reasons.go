@@ -154,7 +154,11 @@ func (x *explainer) attribute(out []scoredCand) {
 	for k := range res {
 		res[k] = buf.attrFlat[k*n : (k+1)*n]
 	}
-	nm.Attribute(x.v.mo.ev, targets, res)
+	if len(x.v.locs) == len(x.v.mo.ev) {
+		nm.AttributeLocated(x.v.mo.ev, x.v.locs, targets, res)
+	} else {
+		nm.Attribute(x.v.mo.ev, targets, res)
+	}
 	x.attrT, x.attr = targets, res
 }
 
