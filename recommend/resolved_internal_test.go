@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"sync"
 	"testing"
 	"time"
 
@@ -104,4 +105,19 @@ func TestResolveHistory(t *testing.T) {
 		check(many)
 		check(hist)
 	}
+	// Requests resolving at once share the cache (run with -race).
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			var sc refScratch
+			var kr keyer
+			for i := range 3000 {
+				h := []Event{hist[i%len(hist)], {Time: now.Add(-time.Minute), Type: "pay",
+					Attrs: map[string]string{"method": "card", "amount": fmt.Sprint(g, i)}}}
+				m.resolveHistory(h, now.Unix(), maxAge, 1, &kr, &sc)
+			}
+		})
+	}
+	wg.Wait()
+	check(hist)
 }
