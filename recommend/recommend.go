@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"log/slog"
 	"math"
 	"slices"
 	"strings"
@@ -98,9 +99,11 @@ func (e *Engine) Recommend(ctx context.Context, req Request) (out []Suggestion, 
 	}
 	defer e.release(r.v)
 	sw.lap("read")
-	r.blocked = make(map[string]bool, len(req.Blocked))
-	for _, id := range req.Blocked {
-		r.blocked[id] = true
+	if len(req.Blocked) > 0 {
+		r.blocked = make(map[string]bool, len(req.Blocked))
+		for _, id := range req.Blocked {
+			r.blocked[id] = true
+		}
 	}
 	r.gather()
 	sw.lap("gather")
@@ -121,8 +124,10 @@ func (e *Engine) Recommend(ctx context.Context, req Request) (out []Suggestion, 
 	sw.lap("rank")
 	out = r.explain()
 	sw.lap("explain")
-	e.opts.logger.Debug("recommend: request", "user", req.User, "history", len(r.v.hist), "candidates", len(r.cands),
-		"suggestions", len(out), "model", r.model.info.ID)
+	if e.opts.logger.Enabled(ctx, slog.LevelDebug) {
+		e.opts.logger.Debug("recommend: request", "user", req.User, "history", len(r.v.hist), "candidates", len(r.cands),
+			"suggestions", len(out), "model", r.model.info.ID)
+	}
 	if storeErr != nil {
 		sw.call.StoreErr, sw.call.Degraded = storeErr, true
 		return out, fmt.Errorf("%w: %w", ErrDegraded, storeErr)
@@ -207,7 +212,8 @@ func (r *request) score() {
 		all = append(all, scoredCand{idx: i, f: f, score: f.dot(&w)})
 	}
 	r.v.buf.scored = all
-	top := topk.New(poolSize, func(a, b int32) bool { return better(r.cat, &all[a], &all[b]) }, r.v.buf.top)
+	cat := r.cat
+	top := topk.New(poolSize, func(a, b int32) bool { return better(cat, &all[a], &all[b]) }, r.v.buf.top)
 	for k := range all {
 		top.Push(int32(k))
 	}
