@@ -475,24 +475,68 @@ func (v *view) seqFeature(id int, prior func(int) float64) float64 {
 
 // topEvidence appends to top the item ids of the k best-scoring entries of
 // ev, best first, ties by smaller id; best is scratch space.
+//
+// It is topk's bounded heap written out, so that the comparisons inline:
+// every request runs it over every item with evidence.
 func topEvidence(ev []seqrec.ItemScore, k int, top []int, best []seqrec.ItemScore) ([]int, []seqrec.ItemScore) {
-	t := topk.New(k, func(a, b seqrec.ItemScore) bool {
-		if a.Score != b.Score {
-			return a.Score > b.Score
+	h := best[:0] // a heap with the worst kept entry at h[0]
+	if k > 0 {
+		for _, e := range ev {
+			switch {
+			case len(h) < k:
+				h = append(h, e)
+				for i := len(h) - 1; i > 0; {
+					p := (i - 1) / 2
+					if !betterEvidence(h[p], h[i]) {
+						break
+					}
+					h[i], h[p] = h[p], h[i]
+					i = p
+				}
+			case betterEvidence(e, h[0]):
+				h[0] = e
+				evidenceDown(h, 0)
+			}
 		}
-		return a.Item < b.Item
-	}, best)
-	for _, e := range ev {
-		if t.Full() && e.Score < t.Worst().Score {
-			continue // most are left out: save the call
+		for end := len(h) - 1; end > 0; end-- {
+			h[0], h[end] = h[end], h[0]
+			evidenceDown(h[:end], 0)
 		}
-		t.Push(e)
 	}
-	best = t.Sorted()
-	for _, e := range best {
+	for _, e := range h {
 		top = append(top, e.Item)
 	}
-	return top, best
+	return top, h
+}
+
+// betterEvidence orders topEvidence's entries: higher score, then smaller
+// id.
+func betterEvidence(a, b seqrec.ItemScore) bool {
+	if a.Score != b.Score {
+		return a.Score > b.Score
+	}
+	return a.Item < b.Item
+}
+
+// evidenceDown moves h[i] down topEvidence's heap until no child is worse.
+func evidenceDown(h []seqrec.ItemScore, i int) {
+	for {
+		w, l := i, 2*i+1
+		if l >= len(h) {
+			return
+		}
+		if betterEvidence(h[w], h[l]) {
+			w = l
+		}
+		if r := l + 1; r < len(h) && betterEvidence(h[w], h[r]) {
+			w = r
+		}
+		if w == i {
+			return
+		}
+		h[i], h[w] = h[w], h[i]
+		i = w
+	}
 }
 
 // staticFeatures are the user-independent features of every catalog entry

@@ -3,7 +3,6 @@ package recommend
 import (
 	"encoding/binary"
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/duxin-ai/duxin/internal/seqrec"
@@ -140,8 +139,10 @@ func (sc *refScratch) appendKey(dst []byte, e *Event) []byte {
 	for n, v := range e.Attrs {
 		sc.attrs = append(sc.attrs, [2]string{n, v})
 	}
-	if len(sc.attrs) > 1 {
-		slices.SortFunc(sc.attrs, func(a, b [2]string) int { return strings.Compare(a[0], b[0]) })
+	for i := 1; i < len(sc.attrs); i++ { // by name (distinct); few: insertion
+		for j := i; j > 0 && sc.attrs[j][0] < sc.attrs[j-1][0]; j-- {
+			sc.attrs[j], sc.attrs[j-1] = sc.attrs[j-1], sc.attrs[j]
+		}
 	}
 	dst = binary.AppendUvarint(dst, uint64(len(sc.attrs)))
 	for _, a := range sc.attrs {
