@@ -106,8 +106,8 @@ func (s *sources) buildView(ctx context.Context, hist []Event, now time.Time, vi
 	if visit != nil {
 		v.visit = &Event{Time: now, Type: TypeOpen, Attrs: visit}
 	}
-	s.triggerAndHistory(v)
 	s.resolveHistory(v)
+	s.triggerAndHistory(v)
 	s.sequence(v)
 	s.learnedRates(v, visit)
 	if s.kb == nil {
@@ -135,9 +135,14 @@ func (s *sources) triggerAndHistory(v *view) {
 		if s.cat == nil || age > s.cat.maxWindow {
 			continue
 		}
-		for _, g := range s.cat.byType[e.Type] {
+		groups := s.cat.byType[e.Type] // filtered by matches below
+		matched := false
+		if key := v.buf.refs.keyOf(i); key != nil && len(groups) > 0 {
+			groups, matched = s.cat.matching(e, key), true
+		}
+		for _, g := range groups {
 			win := time.Duration(g.t.Window)
-			if age > win || !g.matches(e.Attrs) {
+			if age > win || !matched && !g.matches(e.Attrs) {
 				continue
 			}
 			x := g.t.Weight * (1 - 0.5*float64(age)/float64(win))

@@ -61,6 +61,7 @@ func (m *Model) resolveHistory(hist []Event, now int64, maxAge float64, seqFrom 
 	for i := range hist {
 		e := &hist[i]
 		if i < seqFrom && (m.needs == nil || e.Type != TypeOpen && !isState(e.Type) && !(float64(now-e.Time.Unix()) < maxAge)) {
+			sc.spans[i] = [2]int{-1, -1}
 			continue
 		}
 		start := len(sc.key)
@@ -110,6 +111,15 @@ func (m *Model) resolve(e *Event, kr *keyer, sc *refScratch) resolvedEvent {
 		}
 	}
 	return r
+}
+
+// keyOf returns the key of event i of the history last resolved, nil if
+// it was not looked up.
+func (sc *refScratch) keyOf(i int) []byte {
+	if i >= len(sc.spans) || sc.spans[i][0] < 0 {
+		return nil
+	}
+	return sc.key[sc.spans[i][0]:sc.spans[i][1]]
 }
 
 // historyRefs returns the need model's part of sc.evs, for schema.build.
