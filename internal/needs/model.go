@@ -326,10 +326,21 @@ func (m *Model) attribute(ev []Evidence, at []Located, targets []int32, out [][]
 	} else {
 		is = make([]uint64, n)
 	}
+	inRange := true // every target is one of the model's: is tells them all
 	for _, t := range sorted {
 		if t >= 0 && int(t) < len(m.targets) {
 			is[t/64] |= 1 << (t % 64)
+		} else {
+			inRange = false
 		}
+	}
+	// about reports whether a piece about target t may add to the rate of
+	// one of the targets.
+	about := func(t int32) bool {
+		if !inRange {
+			return true
+		}
+		return t >= 0 && int(t) < len(m.targets) && is[t/64]&(1<<(t%64)) != 0
 	}
 	nb := int32(len(m.basis.u))
 	// add adds x times row r's weights of the targets to evidence i.
@@ -347,6 +358,9 @@ func (m *Model) attribute(ev []Evidence, at []Located, targets []int32, out [][]
 	var loc ageLoc
 	for i, e := range ev {
 		if s, ok := sharedSlot(e.Cause); ok {
+			if !about(e.About) {
+				continue
+			}
 			for k, t := range targets {
 				if t == e.About && e.Value > 0 {
 					out[k][i] += m.shared[s] * e.Value
@@ -367,7 +381,7 @@ func (m *Model) attribute(ev []Evidence, at []Located, targets []int32, out [][]
 		if w < 1 {
 			add(i, r+1, (1-w)*e.Value)
 		}
-		if e.About < 0 {
+		if e.About < 0 || !about(e.About) {
 			continue
 		}
 		for k, t := range targets {
