@@ -357,9 +357,16 @@ func (v *view) reset(cat *catalog) {
 	if cat != nil {
 		n = len(cat.faqs)
 	}
-	if cap(v.evOf) < n {
+	switch {
+	case cap(v.evOf) < n:
 		v.evOf = make([]int32, n)
-	} else {
+	case v.cat == cat && len(v.evOf) == n:
+		for k := range v.evs { // the entries the last request set, not all
+			if i := v.evs[k].idx; i >= 0 {
+				v.evOf[i] = 0
+			}
+		}
+	default:
 		v.evOf = v.evOf[:n]
 		clear(v.evOf)
 	}
