@@ -224,7 +224,7 @@ func (s *sources) learnedRates(v *view, visit map[string]string) {
 	}
 	s.model.schema.build(&v.mo, v.hist, v.buf.refs.historyRefs(), v.now.Unix(), nm.MaxAge().Seconds(), visit, modelSink{nm}, s.model.clock)
 	v.mo.addCrowd(s.crowd)
-	if k := s.model.kinds; k != nil && k.posterior(&v.mo.kr, v.hist, v.post[:len(k.logPrior)]) {
+	if k := s.model.kinds; k != nil && v.buf.refs.posterior(k, v.post[:len(k.logPrior)]) {
 		n := len(v.mo.ev)
 		v.mo.ev = s.model.kindsView.evidence(v.mo.ev, v.post[:len(k.logPrior)])
 		for range len(v.mo.ev) - n {

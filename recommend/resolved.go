@@ -30,6 +30,8 @@ type resolvedCache struct {
 type resolvedEvent struct {
 	refs eventRefs // to the need model (none without one)
 	toks []string  // to the sequence model (none without one)
+	kind int32     // the kinds of user's word (see kindWord), -1 for none
+	kx   float64   // and its weight
 	ok   bool      // resolved: the zero value is not
 }
 
@@ -48,9 +50,10 @@ type refScratch struct {
 
 // resolveHistory sets sc.evs to what each event of hist gives m, through
 // m's cache: the need model's part of every event schema.build reads (a
-// visit, a state, or younger than maxAge at now) and the sequence model's
-// of the events from seqFrom on. Other events give nothing. The slices
-// are shared: read only.
+// visit, a state, or younger than maxAge at now; every event when the
+// model has kinds of user, whose posterior reads them all) and the
+// sequence model's of the events from seqFrom on. Other events give
+// nothing. The slices are shared: read only.
 func (m *Model) resolveHistory(hist []Event, now int64, maxAge float64, seqFrom int, kr *keyer, sc *refScratch) {
 	evs := grow(sc.evs, len(hist))
 	clear(evs)
@@ -60,7 +63,7 @@ func (m *Model) resolveHistory(hist []Event, now int64, maxAge float64, seqFrom 
 	c.mu.RLock()
 	for i := range hist {
 		e := &hist[i]
-		if i < seqFrom && (m.needs == nil || e.Type != TypeOpen && !isState(e.Type) && !(float64(now-e.Time.Unix()) < maxAge)) {
+		if i < seqFrom && (m.needs == nil || m.kinds == nil && e.Type != TypeOpen && !isState(e.Type) && !(float64(now-e.Time.Unix()) < maxAge)) {
 			sc.spans[i] = [2]int{-1, -1}
 			continue
 		}
@@ -99,7 +102,14 @@ func (m *Model) resolveHistory(hist []Event, now int64, maxAge float64, seqFrom 
 
 // resolve returns what e gives m, in slices of its own.
 func (m *Model) resolve(e *Event, kr *keyer, sc *refScratch) resolvedEvent {
-	r := resolvedEvent{ok: true}
+	r := resolvedEvent{kind: -1, ok: true}
+	if m.kinds != nil {
+		if key, x, ok := kindWord(kr, e); ok {
+			if w, known := m.kinds.words[string(key)]; known {
+				r.kind, r.kx = w, x
+			}
+		}
+	}
 	if m.needs != nil {
 		m.schema.resolve(e, modelSink{m.needs}, kr, &sc.one)
 		r.refs = eventRefs{causes: slices.Clip(slices.Clone(sc.one.causes)), ctx: slices.Clip(slices.Clone(sc.one.ctx))}
@@ -120,6 +130,29 @@ func (sc *refScratch) keyOf(i int) []byte {
 		return nil
 	}
 	return sc.key[sc.spans[i][0]:sc.spans[i][1]]
+}
+
+// posterior is kinds.posterior over the history last resolved (by the
+// model of k): the same sums in the same order, from each event's word
+// as resolved rather than looked up again.
+func (sc *refScratch) posterior(k *kinds, post []float64) bool {
+	copy(post, k.logPrior)
+	any := false
+	for i := range sc.evs {
+		w, x := sc.evs[i].kind, sc.evs[i].kx
+		if !sc.evs[i].ok || w < 0 {
+			continue
+		}
+		any = true
+		for z := range post {
+			post[z] += x * k.logPhi[int(w)*len(post)+z]
+		}
+	}
+	if !any {
+		return false
+	}
+	softmax(post)
+	return true
 }
 
 // historyRefs returns the need model's part of sc.evs, for schema.build.
