@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/duxin-ai/duxin/kb"
@@ -55,7 +56,56 @@ type catalog struct {
 	catOf     []int32 // entry → its category's number, for diversifying
 	nCats     int     // how many distinct categories (the empty one counts)
 	lookups   lookupCache
+	trig      triggerCache
 	rev       uint64 // the source's Revision when read, if it has one
+}
+
+// triggerCache remembers, by an event's content (its resolvedCache key),
+// the catalog's trigger rules whose attributes the event has, in byType
+// order: a request matches every event of the history again, each against
+// every rule of its type. Bounded like lookupCache.
+type triggerCache struct {
+	mu       sync.RWMutex
+	cur, old map[string][]*ruleGroup // shared: read only
+}
+
+// matching returns the rule groups of e's type whose attributes e has,
+// through the cache under key.
+func (c *catalog) matching(e *Event, key []byte) []*ruleGroup {
+	t := &c.trig
+	t.mu.RLock()
+	gs, ok := t.cur[string(key)]
+	if !ok {
+		gs, ok = t.old[string(key)]
+		if ok {
+			t.mu.RUnlock()
+			t.put(key, gs)
+			return gs
+		}
+	}
+	t.mu.RUnlock()
+	if ok {
+		return gs
+	}
+	for _, g := range c.byType[e.Type] {
+		if g.matches(e.Attrs) {
+			gs = append(gs, g)
+		}
+	}
+	t.put(key, gs)
+	return gs
+}
+
+func (t *triggerCache) put(key []byte, gs []*ruleGroup) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.cur) >= resolvedCacheSize {
+		t.old, t.cur = t.cur, nil
+	}
+	if t.cur == nil {
+		t.cur = make(map[string][]*ruleGroup)
+	}
+	t.cur[string(key)] = gs
 }
 
 func newCatalog(faqs []kb.FAQ) *catalog {

@@ -460,19 +460,25 @@ func (e *Engine) readUser(ctx context.Context, v *view, user string, now time.Ti
 }
 
 // questionStats returns the totals of ids, from the cache where it holds
-// them fresh ([WithStatsCache]) and from the store for the rest.
-func (e *Engine) questionStats(ctx context.Context, ids []string, now time.Time) ([]QuestionStats, error) {
-	out := make([]QuestionStats, len(ids))
-	missing := make([]int, len(ids))
-	for k := range missing {
-		missing[k] = k
-	}
+// them fresh ([WithStatsCache]) and from the store for the rest. The
+// result is in b's array.
+func (e *Engine) questionStats(ctx context.Context, ids []string, now time.Time, b *statsBuffers) ([]QuestionStats, error) {
+	out := grow(b.out, len(ids))
+	clear(out)
+	b.out = out
+	missing := b.missing[:0]
 	wall := time.Now() // the cache ages on the wall clock, not on requests' Now
 	if e.stats != nil {
-		missing = e.stats.get(ids, wall, out)
+		missing = e.stats.get(ids, wall, out, missing)
+		b.missing = missing
 		if len(missing) == 0 {
 			return out, nil
 		}
+	} else {
+		for k := range ids {
+			missing = append(missing, k)
+		}
+		b.missing = missing
 	}
 	ask := make([]string, len(missing))
 	for j, k := range missing {
@@ -511,7 +517,7 @@ func sameValue(a, b any) bool {
 func (e *Engine) release(v *view) {
 	v.hist = nil // may be the store's slice: do not keep it alive
 	clear(v.histBuf)
-	clear(v.buf.refs.refs) // a model's cache: do not keep it alive
+	v.buf.refs.release()
 	e.views.Put(v)
 }
 

@@ -54,6 +54,7 @@ type view struct {
 	learned    []float64         // by need-model target: rates
 	learnedMax float64           // 0 when no question rises above its base rate
 	learnedTop []int32           // the learnedCandidates most probable targets, best first
+	locs       []needs.Located   // mo.ev on the need model's time basis, once rates are computed
 	post       [maxKinds]float64 // the kinds of user: a posterior
 
 	cat   *catalog
@@ -105,6 +106,7 @@ func (s *sources) buildView(ctx context.Context, hist []Event, now time.Time, vi
 	if visit != nil {
 		v.visit = &Event{Time: now, Type: TypeOpen, Attrs: visit}
 	}
+	s.resolveHistory(v)
 	s.triggerAndHistory(v)
 	s.sequence(v)
 	s.learnedRates(v, visit)
@@ -133,9 +135,14 @@ func (s *sources) triggerAndHistory(v *view) {
 		if s.cat == nil || age > s.cat.maxWindow {
 			continue
 		}
-		for _, g := range s.cat.byType[e.Type] {
+		groups := s.cat.byType[e.Type] // filtered by matches below
+		matched := false
+		if key := v.buf.refs.keyOf(i); key != nil && len(groups) > 0 {
+			groups, matched = s.cat.matching(e, key), true
+		}
+		for _, g := range groups {
 			win := time.Duration(g.t.Window)
-			if age > win || !g.matches(e.Attrs) {
+			if age > win || !matched && !g.matches(e.Attrs) {
 				continue
 			}
 			x := g.t.Weight * (1 - 0.5*float64(age)/float64(win))
@@ -150,17 +157,37 @@ func (s *sources) triggerAndHistory(v *view) {
 	}
 }
 
-// sequence runs the sequence model over the last MaxHistory steps (each
-// event gives at most two).
+// resolveHistory resolves what the history's events give the model (see
+// Model.resolveHistory) into v's buffers, for sequence and learnedRates.
+func (s *sources) resolveHistory(v *view) {
+	maxAge := 0.0
+	if nm := s.model.needs; nm != nil {
+		maxAge = nm.MaxAge().Seconds()
+	}
+	s.model.resolveHistory(v.hist, v.now.Unix(), maxAge, s.seqFrom(v), &v.mo.kr, &v.buf.refs)
+}
+
+// seqFrom returns the first event of v's history the sequence model reads:
+// of the last MaxHistory (len(v.hist) when there is no sequence model).
+func (s *sources) seqFrom(v *view) int {
+	seq := s.model.seq
+	if seq == nil || seq.NumItems() == 0 {
+		return len(v.hist)
+	}
+	return max(0, len(v.hist)-seq.Options().MaxHistory)
+}
+
+// sequence runs the sequence model over the last MaxHistory events (each
+// gives at most two steps).
 func (s *sources) sequence(v *view) {
 	seq := s.model.seq
 	if seq == nil || seq.NumItems() == 0 {
 		return
 	}
-	for i := max(0, len(v.hist)-seq.Options().MaxHistory); i < len(v.hist); i++ {
-		n := len(v.steps)
-		v.steps = s.model.schema.appendKnownSteps(v.steps, &v.mo.kr, &v.hist[i], seq)
-		for range len(v.steps) - n {
+	for i := s.seqFrom(v); i < len(v.hist); i++ {
+		t := v.hist[i].Time.Unix()
+		for _, tok := range v.buf.refs.evs[i].toks {
+			v.steps = append(v.steps, seqrec.Step{Token: tok, Time: t})
 			v.stepEv = append(v.stepEv, i)
 		}
 	}
@@ -195,11 +222,9 @@ func (s *sources) learnedRates(v *view, visit map[string]string) {
 	if nm == nil {
 		return
 	}
-	now, maxAge := v.now.Unix(), nm.MaxAge().Seconds()
-	refs := s.model.historyRefs(v.hist, now, maxAge, &v.mo.kr, &v.buf.refs)
-	s.model.schema.build(&v.mo, v.hist, refs, now, maxAge, visit, modelSink{nm}, s.model.clock)
+	s.model.schema.build(&v.mo, v.hist, v.buf.refs.historyRefs(), v.now.Unix(), nm.MaxAge().Seconds(), visit, modelSink{nm}, s.model.clock)
 	v.mo.addCrowd(s.crowd)
-	if k := s.model.kinds; k != nil && k.posterior(&v.mo.kr, v.hist, v.post[:len(k.logPrior)]) {
+	if k := s.model.kinds; k != nil && v.buf.refs.posterior(k, v.post[:len(k.logPrior)]) {
 		n := len(v.mo.ev)
 		v.mo.ev = s.model.kindsView.evidence(v.mo.ev, v.post[:len(k.logPrior)])
 		for range len(v.mo.ev) - n {
@@ -214,7 +239,8 @@ func (s *sources) learnedRates(v *view, visit map[string]string) {
 	}
 	n := nm.NumTargets()
 	v.learnedRaw, v.learned = grow(v.learnedRaw, n), grow(v.learned, n)
-	nm.Rates(v.mo.ev, v.learnedRaw)
+	v.locs = nm.Locate(v.mo.ev, v.locs)
+	nm.RatesLocated(v.mo.ev, v.locs, v.learnedRaw)
 	copy(v.learned, v.learnedRaw)
 	if len(v.mo.ctx) > 0 {
 		nm.ApplyContext(v.mo.ctx, v.learned)
@@ -302,13 +328,27 @@ type requestBuffers struct {
 	cands            []int
 	pool, base       []scoredCand
 	out, picked, was []scoredCand
+	scored           []scoredCand // every candidate, scored
+	top              []int32      // the best of scored
 	mmr              mmrScratch
-	text             []byte // the explainer's (see explainer.agoText)
+	text             []byte   // the explainer's (see explainer.agoText)
+	rs               []Reason // the explainer's scratch (see explainer.keep)
+	evs              []Event
 	refs             refScratch
+	stats            statsBuffers
+	attrT            []int32 // the explainer's targets (see explainer.attribute)
 	seqBest          []seqrec.ItemScore
 	// The explainer's attribution matrix (see explainer.attribute).
 	attrFlat []float64
 	attrRows [][]float64
+}
+
+// statsBuffers are the exploration's scratch slices (see
+// Engine.questionStats).
+type statsBuffers struct {
+	ids     []string
+	out     []QuestionStats
+	missing []int
 }
 
 // reset empties v for a request over cat, keeping its buffers.
@@ -317,9 +357,16 @@ func (v *view) reset(cat *catalog) {
 	if cat != nil {
 		n = len(cat.faqs)
 	}
-	if cap(v.evOf) < n {
+	switch {
+	case cap(v.evOf) < n:
 		v.evOf = make([]int32, n)
-	} else {
+	case v.cat == cat && len(v.evOf) == n:
+		for k := range v.evs { // the entries the last request set, not all
+			if i := v.evs[k].idx; i >= 0 {
+				v.evOf[i] = 0
+			}
+		}
+	default:
 		v.evOf = v.evOf[:n]
 		clear(v.evOf)
 	}
@@ -333,7 +380,7 @@ func (v *view) reset(cat *catalog) {
 	v.mo.reset()
 	*v = view{cat: cat, histBuf: v.histBuf, buf: v.buf, evOf: v.evOf, other: v.other, evs: v.evs[:0],
 		steps: v.steps[:0], stepEv: v.stepEv[:0], seqEv: v.seqEv[:0], seqScore: v.seqScore,
-		seqTop: v.seqTop[:0], mo: v.mo, learnedRaw: v.learnedRaw[:0], learned: v.learned[:0], learnedTop: v.learnedTop[:0]}
+		seqTop: v.seqTop[:0], mo: v.mo, learnedRaw: v.learnedRaw[:0], learned: v.learned[:0], learnedTop: v.learnedTop[:0], locs: v.locs[:0]}
 }
 
 // lookup returns the evidence of question q, or nil.
@@ -440,24 +487,68 @@ func (v *view) seqFeature(id int, prior func(int) float64) float64 {
 
 // topEvidence appends to top the item ids of the k best-scoring entries of
 // ev, best first, ties by smaller id; best is scratch space.
+//
+// It is topk's bounded heap written out, so that the comparisons inline:
+// every request runs it over every item with evidence.
 func topEvidence(ev []seqrec.ItemScore, k int, top []int, best []seqrec.ItemScore) ([]int, []seqrec.ItemScore) {
-	t := topk.New(k, func(a, b seqrec.ItemScore) bool {
-		if a.Score != b.Score {
-			return a.Score > b.Score
+	h := best[:0] // a heap with the worst kept entry at h[0]
+	if k > 0 {
+		for _, e := range ev {
+			switch {
+			case len(h) < k:
+				h = append(h, e)
+				for i := len(h) - 1; i > 0; {
+					p := (i - 1) / 2
+					if !betterEvidence(h[p], h[i]) {
+						break
+					}
+					h[i], h[p] = h[p], h[i]
+					i = p
+				}
+			case betterEvidence(e, h[0]):
+				h[0] = e
+				evidenceDown(h, 0)
+			}
 		}
-		return a.Item < b.Item
-	}, best)
-	for _, e := range ev {
-		if t.Full() && e.Score < t.Worst().Score {
-			continue // most are left out: save the call
+		for end := len(h) - 1; end > 0; end-- {
+			h[0], h[end] = h[end], h[0]
+			evidenceDown(h[:end], 0)
 		}
-		t.Push(e)
 	}
-	best = t.Sorted()
-	for _, e := range best {
+	for _, e := range h {
 		top = append(top, e.Item)
 	}
-	return top, best
+	return top, h
+}
+
+// betterEvidence orders topEvidence's entries: higher score, then smaller
+// id.
+func betterEvidence(a, b seqrec.ItemScore) bool {
+	if a.Score != b.Score {
+		return a.Score > b.Score
+	}
+	return a.Item < b.Item
+}
+
+// evidenceDown moves h[i] down topEvidence's heap until no child is worse.
+func evidenceDown(h []seqrec.ItemScore, i int) {
+	for {
+		w, l := i, 2*i+1
+		if l >= len(h) {
+			return
+		}
+		if betterEvidence(h[w], h[l]) {
+			w = l
+		}
+		if r := l + 1; r < len(h) && betterEvidence(h[w], h[r]) {
+			w = r
+		}
+		if w == i {
+			return
+		}
+		h[i], h[w] = h[w], h[i]
+		i = w
+	}
 }
 
 // staticFeatures are the user-independent features of every catalog entry

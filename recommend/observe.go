@@ -81,7 +81,7 @@ func newStatsCache(ttl time.Duration) *statsCache {
 
 // get fills out with the cached totals of ids fresh at now and returns
 // the indexes of those it does not hold.
-func (c *statsCache) get(ids []string, now time.Time, out []QuestionStats) (missing []int) {
+func (c *statsCache) get(ids []string, now time.Time, out []QuestionStats, missing []int) []int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for k, id := range ids {
@@ -104,11 +104,10 @@ func (c *statsCache) put(ids []string, stats []QuestionStats, now time.Time) {
 
 // stopwatch times the stages of a call when an observer is set.
 type stopwatch struct {
-	call   Call
-	start  time.Time
-	last   time.Time
-	stages [8]Stage
-	on     bool
+	call  Call
+	start time.Time
+	last  time.Time
+	on    bool
 }
 
 func (w *stopwatch) begin(op string, on bool) {
@@ -116,7 +115,7 @@ func (w *stopwatch) begin(op string, on bool) {
 	if !on {
 		return
 	}
-	w.call = Call{Op: op, Stages: w.stages[:0]}
+	w.call = Call{Op: op, Stages: make([]Stage, 0, 8)} // not in w: w stays on the caller's stack
 	w.start = time.Now()
 	w.last = w.start
 }
@@ -136,7 +135,8 @@ func (w *stopwatch) end(o Observer, err error) {
 	if !w.on {
 		return
 	}
-	w.call.Duration = time.Since(w.start)
-	w.call.Err = err
-	o.ObserveCall(&w.call)
+	c := w.call // on the heap (the observer may keep it), w not
+	c.Duration = time.Since(w.start)
+	c.Err = err
+	o.ObserveCall(&c)
 }

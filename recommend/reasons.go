@@ -68,35 +68,51 @@ type explainer struct {
 	cat   *catalog
 	model *Model
 	w     *feat
-	// attr holds, for the need-model targets of the suggestions whose
-	// learned feature counts (by target), what each piece of evidence adds
-	// to their rate (see attribute).
-	attr map[int32][]float64
+	// attrT are the need-model targets of the suggestions whose learned
+	// feature counts, and attr[k] what each piece of evidence adds to the
+	// rate of attrT[k] (see attribute).
+	attrT []int32
+	attr  [][]float64
 
-	// The arrays the reasons and their events are cut from: one
-	// allocation each for a whole response (see reasons and histEvent).
+	// Scratch the reasons and their events are worded in, kept with the
+	// view (see reasons, histEvent and keep).
 	rs   []Reason
 	evs  []Event
 	text []byte // scratch for wording a reason
 }
 
-// reserve sizes the explainer's arrays for the reasons of out.
-func (x *explainer) reserve(out []scoredCand) {
-	n := 0
-	for k := range out {
-		c := &out[k]
-		n++ // a pin, a fill, the exploration or the default
-		if c.pinned || c.fill != fillNone {
-			continue
-		}
-		for i := range c.f {
-			if x.w[i]*c.f[i] > 0 {
-				n++
+// keep copies the reasons of each suggestion (worded in x's scratch) into
+// one array for the response, and the events they name into another,
+// each exactly as long as it needs: the scratch is reused, the response is
+// the caller's. It then clears the scratch.
+func (x *explainer) keep(res []Suggestion) {
+	nr, ne := 0, 0
+	for k := range res {
+		nr += len(res[k].Reasons)
+		for i := range res[k].Reasons {
+			if res[k].Reasons[i].Event != nil {
+				ne++
 			}
 		}
 	}
-	x.rs = make([]Reason, 0, n)
-	x.evs = make([]Event, 0, n)
+	rs := make([]Reason, 0, nr)
+	var evs []Event
+	if ne > 0 {
+		evs = make([]Event, 0, ne)
+	}
+	for k := range res {
+		start := len(rs)
+		for _, r := range res[k].Reasons {
+			if r.Event != nil {
+				evs = append(evs, *r.Event)
+				r.Event = &evs[len(evs)-1]
+			}
+			rs = append(rs, r)
+		}
+		res[k].Reasons = rs[start:len(rs):len(rs)]
+	}
+	clear(x.rs[:cap(x.rs)])
+	clear(x.evs[:cap(x.evs)])
 }
 
 // agoText returns before, [Ago] of ago and each of after, concatenated.
@@ -116,7 +132,8 @@ func (x *explainer) attribute(out []scoredCand) {
 	if nm == nil || x.w[fLearned] <= 0 || len(x.v.mo.ev) == 0 {
 		return
 	}
-	var targets []int32
+	targets := x.v.buf.attrT[:0]
+	defer func() { x.v.buf.attrT = targets[:0] }()
 	for k := range out {
 		c := &out[k]
 		if c.pinned || c.fill != fillNone || c.f[fLearned] <= 0 {
@@ -137,19 +154,28 @@ func (x *explainer) attribute(out []scoredCand) {
 	for k := range res {
 		res[k] = buf.attrFlat[k*n : (k+1)*n]
 	}
-	nm.Attribute(x.v.mo.ev, targets, res)
-	x.attr = make(map[int32][]float64, len(targets))
-	for k, t := range targets {
-		x.attr[t] = res[k]
+	if len(x.v.locs) == len(x.v.mo.ev) {
+		nm.AttributeLocated(x.v.mo.ev, x.v.locs, targets, res)
+	} else {
+		nm.Attribute(x.v.mo.ev, targets, res)
 	}
+	x.attrT, x.attr = targets, res
+}
+
+// attrOf returns what each piece of evidence adds to target t's rate, nil
+// if attribute did not compute it.
+func (x *explainer) attrOf(t int32) []float64 {
+	if k := slices.Index(x.attrT, t); k >= 0 {
+		return x.attr[k]
+	}
+	return nil
 }
 
 // reasons explains suggestion c, strongest first. seq explains the
 // sequence feature (from sequenceSteps).
 //
-// The reasons are appended to x.rs; the result is their part of it, capped
-// so that appending to one suggestion's reasons never writes into the
-// next one's.
+// The reasons are appended to x.rs, scratch (see keep); the result is
+// their part of it.
 func (x *explainer) reasons(c *scoredCand, seq []seqrec.Contribution) []Reason {
 	start := len(x.rs)
 	one := func(r Reason) []Reason {
@@ -238,7 +264,7 @@ func (x *explainer) reasons(c *scoredCand, seq []seqrec.Contribution) []Reason {
 // histEvent returns a copy of history event i (or the request's visit for
 // -1) and its age.
 //
-// The copy is cut from x.evs.
+// The copy is in x.evs, scratch (see keep).
 func (x *explainer) histEvent(i int) (*Event, time.Duration) {
 	switch {
 	case i >= 0 && i < len(x.v.hist):
@@ -268,7 +294,7 @@ func (x *explainer) learnedReason(q string, r *Reason) {
 	// The event whose causes (type, attribute values, pairs) add most to
 	// the rate, and its strongest cause.
 	best, bestC, bestCause := -1, 0.0, -1
-	contrib := x.attr[t]
+	contrib := x.attrOf(t)
 	for k := 0; k < len(mo.ev) && contrib != nil; {
 		src, sum := mo.src[k], 0.0
 		top, topC := k, -1.0

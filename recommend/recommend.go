@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"log/slog"
 	"math"
 	"slices"
 	"strings"
@@ -98,9 +99,11 @@ func (e *Engine) Recommend(ctx context.Context, req Request) (out []Suggestion, 
 	}
 	defer e.release(r.v)
 	sw.lap("read")
-	r.blocked = make(map[string]bool, len(req.Blocked))
-	for _, id := range req.Blocked {
-		r.blocked[id] = true
+	if len(req.Blocked) > 0 {
+		r.blocked = make(map[string]bool, len(req.Blocked))
+		for _, id := range req.Blocked {
+			r.blocked[id] = true
+		}
 	}
 	r.gather()
 	sw.lap("gather")
@@ -121,8 +124,10 @@ func (e *Engine) Recommend(ctx context.Context, req Request) (out []Suggestion, 
 	sw.lap("rank")
 	out = r.explain()
 	sw.lap("explain")
-	e.opts.logger.Debug("recommend: request", "user", req.User, "history", len(r.v.hist), "candidates", len(r.cands),
-		"suggestions", len(out), "model", r.model.info.ID)
+	if e.opts.logger.Enabled(ctx, slog.LevelDebug) {
+		e.opts.logger.Debug("recommend: request", "user", req.User, "history", len(r.v.hist), "candidates", len(r.cands),
+			"suggestions", len(out), "model", r.model.info.ID)
+	}
 	if storeErr != nil {
 		sw.call.StoreErr, sw.call.Degraded = storeErr, true
 		return out, fmt.Errorf("%w: %w", ErrDegraded, storeErr)
@@ -199,12 +204,25 @@ func (r *request) score() {
 	st := r.st
 	w := r.model.weights.vec()
 	poolSize := max(3*r.limit, 30)
-	top := topk.New(poolSize, func(a, b scoredCand) bool { return better(r.cat, &a, &b) }, grow(r.v.buf.pool, poolSize))
+	// Score every candidate, then keep the best by their positions: the
+	// heap moves four bytes where a scoredCand is a hundred.
+	all := r.v.buf.scored[:0]
 	for _, i := range r.cands {
 		f := st.features(r.v, i)
-		top.Push(scoredCand{idx: i, f: f, score: f.dot(&w)})
+		all = append(all, scoredCand{idx: i, f: f, score: f.dot(&w)})
 	}
-	r.pool = top.Sorted()
+	r.v.buf.scored = all
+	cat := r.cat
+	top := topk.New(poolSize, func(a, b int32) bool { return better(cat, &all[a], &all[b]) }, r.v.buf.top)
+	for k := range all {
+		top.Push(int32(k))
+	}
+	best := top.Sorted()
+	r.v.buf.top = best
+	r.pool = r.v.buf.pool[:0]
+	for _, k := range best {
+		r.pool = append(r.pool, all[k])
+	}
 	r.base = append(r.v.buf.base[:0], r.pool...) // the ranking exploration is measured against
 	r.v.buf.pool, r.v.buf.base = r.pool, r.base
 }
@@ -218,11 +236,13 @@ func (r *request) explore(ctx context.Context) error {
 	if e.opts.explore == 0 || len(s) == 0 {
 		return nil
 	}
-	ids := make([]string, len(s))
+	b := &r.v.buf.stats
+	ids := grow(b.ids, len(s))
+	b.ids = ids
 	for k, c := range s {
 		ids[k] = r.cat.faqs[c.idx].ID
 	}
-	stats, err := e.questionStats(ctx, ids, r.now)
+	stats, err := e.questionStats(ctx, ids, r.now, b)
 	if err != nil {
 		return err
 	}
@@ -310,9 +330,8 @@ func (r *request) fill() {
 // explain turns the picked candidates into suggestions with reasons.
 func (r *request) explain() []Suggestion {
 	w := r.model.weights.vec()
-	ex := &explainer{e: r.e, v: r.v, cat: r.cat, model: r.model, w: &w, text: r.v.buf.text}
-	defer func() { r.v.buf.text = ex.text }()
-	ex.reserve(r.out)
+	b := &r.v.buf
+	ex := &explainer{e: r.e, v: r.v, cat: r.cat, model: r.model, w: &w, text: b.text, rs: b.rs[:0], evs: b.evs[:0]}
 	ex.attribute(r.out)
 	seq := ex.sequenceSteps(r.out)
 	res := make([]Suggestion, len(r.out))
@@ -320,6 +339,8 @@ func (r *request) explain() []Suggestion {
 		c := &r.out[k]
 		res[k] = Suggestion{FAQ: r.cat.faqs[c.idx], Score: c.score, Reasons: ex.reasons(c, seq[k])}
 	}
+	ex.keep(res)
+	b.text, b.rs, b.evs = ex.text, ex.rs[:0], ex.evs[:0]
 	return res
 }
 

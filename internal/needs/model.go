@@ -122,14 +122,57 @@ func (m *Model) Cases() int { return m.cases }
 // evidence ev, and returns the sum over all targets: dst[t]/total is the
 // probability of target t before context. Unknown causes are ignored.
 func (m *Model) Rates(ev []Evidence, dst []float64) (total float64) {
+	return m.rates(ev, nil, dst)
+}
+
+// Located is where the age of a piece of evidence falls on the model's
+// time basis (see [Model.Locate]).
+type Located struct {
+	j  int
+	w  float64
+	ok bool
+}
+
+// Locate sets dst (resized to len(ev)) to where the age of each piece of
+// ev falls on the time basis, for [Model.RatesLocated] and
+// [Model.AttributeLocated] over the same evidence, so that the two do not
+// each take a logarithm per age.
+func (m *Model) Locate(ev []Evidence, dst []Located) []Located {
+	dst = slices.Grow(dst[:0], len(ev))[:len(ev)]
+	var loc ageLoc
+	for i, e := range ev {
+		j, w, ok := loc.at(&m.basis, e.Age)
+		dst[i] = Located{j, w, ok}
+	}
+	return dst
+}
+
+// RatesLocated is [Model.Rates] with the evidence located by
+// [Model.Locate].
+func (m *Model) RatesLocated(ev []Evidence, at []Located, dst []float64) (total float64) {
+	return m.rates(ev, at, dst[:len(m.targets)])
+}
+
+// rates is Rates, with ev located by at when it is not nil.
+func (m *Model) rates(ev []Evidence, at []Located, dst []float64) (total float64) {
 	dst = dst[:len(m.targets)]
 	copy(dst, m.base)
 	total = m.baseSum
 	var loc ageLoc
-	for _, e := range ev {
-		total += m.addEvidence(e, dst, &loc)
+	for i, e := range ev {
+		total += m.addEvidence(e, dst, m.locate(&loc, at, i, e.Age))
 	}
 	return total
+}
+
+// locate returns where age (that of ev[i]) falls on the time basis: from
+// at when it is not nil, else through loc.
+func (m *Model) locate(loc *ageLoc, at []Located, i int, age float64) Located {
+	if at != nil {
+		return at[i]
+	}
+	j, w, ok := loc.at(&m.basis, age)
+	return Located{j, w, ok}
 }
 
 // ApplyContext multiplies the rates in dst (from [Model.Rates]) by the
@@ -201,7 +244,7 @@ func (m *Model) applyContext(v int32, dst []float64) {
 
 // addEvidence adds one piece of evidence's rates to dst and returns their
 // sum.
-func (m *Model) addEvidence(e Evidence, dst []float64, loc *ageLoc) float64 {
+func (m *Model) addEvidence(e Evidence, dst []float64, l Located) float64 {
 	if k, ok := sharedSlot(e.Cause); ok {
 		if e.About < 0 || int(e.About) >= len(m.targets) || !(e.Value > 0) {
 			return 0
@@ -213,7 +256,7 @@ func (m *Model) addEvidence(e Evidence, dst []float64, loc *ageLoc) float64 {
 	if e.Cause < 0 || int(e.Cause) >= len(m.causes) || !(e.Value > 0) {
 		return 0
 	}
-	j, w, ok := loc.at(&m.basis, e.Age)
+	j, w, ok := l.j, l.w, l.ok
 	if !ok {
 		return 0
 	}
@@ -247,6 +290,17 @@ func (m *Model) addEvidence(e Evidence, dst []float64, loc *ageLoc) float64 {
 // targets[k] before context, in one pass over the evidence: for explaining a list of targets. out must hold
 // len(targets) slices of len(ev) values.
 func (m *Model) Attribute(ev []Evidence, targets []int32, out [][]float64) {
+	m.attribute(ev, nil, targets, out)
+}
+
+// AttributeLocated is [Model.Attribute] with the evidence located by
+// [Model.Locate].
+func (m *Model) AttributeLocated(ev []Evidence, at []Located, targets []int32, out [][]float64) {
+	m.attribute(ev, at, targets, out)
+}
+
+// attribute is Attribute, with ev located by at when it is not nil.
+func (m *Model) attribute(ev []Evidence, at []Located, targets []int32, out [][]float64) {
 	if len(targets) == 0 {
 		return
 	}
@@ -272,10 +326,21 @@ func (m *Model) Attribute(ev []Evidence, targets []int32, out [][]float64) {
 	} else {
 		is = make([]uint64, n)
 	}
+	inRange := true // every target is one of the model's: is tells them all
 	for _, t := range sorted {
 		if t >= 0 && int(t) < len(m.targets) {
 			is[t/64] |= 1 << (t % 64)
+		} else {
+			inRange = false
 		}
+	}
+	// about reports whether a piece about target t may add to the rate of
+	// one of the targets.
+	about := func(t int32) bool {
+		if !inRange {
+			return true
+		}
+		return t >= 0 && int(t) < len(m.targets) && is[t/64]&(1<<(t%64)) != 0
 	}
 	nb := int32(len(m.basis.u))
 	// add adds x times row r's weights of the targets to evidence i.
@@ -293,6 +358,9 @@ func (m *Model) Attribute(ev []Evidence, targets []int32, out [][]float64) {
 	var loc ageLoc
 	for i, e := range ev {
 		if s, ok := sharedSlot(e.Cause); ok {
+			if !about(e.About) {
+				continue
+			}
 			for k, t := range targets {
 				if t == e.About && e.Value > 0 {
 					out[k][i] += m.shared[s] * e.Value
@@ -303,7 +371,8 @@ func (m *Model) Attribute(ev []Evidence, targets []int32, out [][]float64) {
 		if e.Cause < 0 || int(e.Cause) >= len(m.causes) || !(e.Value > 0) {
 			continue
 		}
-		j, w, ok := loc.at(&m.basis, e.Age)
+		l := m.locate(&loc, at, i, e.Age)
+		j, w, ok := l.j, l.w, l.ok
 		if !ok {
 			continue
 		}
@@ -312,7 +381,7 @@ func (m *Model) Attribute(ev []Evidence, targets []int32, out [][]float64) {
 		if w < 1 {
 			add(i, r+1, (1-w)*e.Value)
 		}
-		if e.About < 0 {
+		if e.About < 0 || !about(e.About) {
 			continue
 		}
 		for k, t := range targets {

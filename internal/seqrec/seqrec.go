@@ -564,12 +564,14 @@ func (m *Model) addRow(s *scratch, row []edge, w float64) {
 	if w == 0 {
 		return
 	}
+	acc, touched := s.acc, s.touched // in locals: the loop is every request's hottest
 	for _, e := range row {
-		if s.acc[e.item] == 0 {
-			s.touched = append(s.touched, e.item)
+		if acc[e.item] == 0 {
+			touched = append(touched, e.item)
 		}
-		s.acc[e.item] += w * e.w
+		acc[e.item] += w * e.w
 	}
+	s.touched = touched
 }
 
 // topItems returns the SecondFanout touched items with the largest
