@@ -68,17 +68,11 @@ type intentResult struct {
 func testIntentFlags(fs *flag.FlagSet) func(context.Context, env) (any, error) {
 	modelPath := fs.String("model", "", "intent model written by duxin train intent (required)")
 	data := fs.String("data", "", "test utterances: .jsonl, .json, .csv, .yml or .yaml (required)")
-	split := fs.Float64("split", 0, "test only on this held-out share of -data, as duxin train intent -split held it out")
+	split := shareFlag(fs, "split", 0, 0, 0.5, "test only on this held-out share of -data, as duxin train intent -split held it out")
 	out := fs.String("out", "results", `folder for intent_report.json and intent_report.html ("" writes none)`)
-	pairs := fs.Int("pairs", 20, "most confused pairs listed in the report")
+	pairs := intFlag(fs, "pairs", 20, 0, maxPairs, "most confused pairs listed in the report")
 	return func(ctx context.Context, e env) (_ any, err error) {
 		if err := required(map[string]string{"model": *modelPath, "data": *data}); err != nil {
-			return nil, err
-		}
-		if !(*split >= 0 && *split < 0.5) {
-			return nil, usagef("-split %v, want in [0, 0.5)", *split)
-		}
-		if err := atLeast("pairs", *pairs, 0); err != nil {
 			return nil, err
 		}
 		if fi, err := os.Stat(*out); *out != "" && err == nil && !fi.IsDir() {
@@ -138,25 +132,16 @@ type kbResult struct {
 	evaluate.RetrievalFigures
 }
 
-// maxCandidates is the most candidates kb.WithCandidates takes.
-const maxCandidates = 10_000
-
 func testKBFlags(fs *flag.FlagSet) func(context.Context, env) (any, error) {
 	kbPath := fs.String("kb", "", "knowledge base: .jsonl, .json, .csv, .yml or .yaml (required)")
 	queries := fs.String("queries", "", `labelled queries, JSON Lines {"query", "id"} (required)`)
 	rankerPath := fs.String("ranker", "", "ranker written by duxin train ranker (default: kb's)")
-	unanswerable := fs.Float64("unanswerable", 0, "share of the queried entries removed from the knowledge base (by a hash of the id), so that their queries have no answer")
-	candidates := fs.Int("candidates", 100, "entries the first stage hands to the ranker")
+	unanswerable := shareFlag(fs, "unanswerable", 0, 0, 1, "share of the queried entries removed from the knowledge base (by a hash of the id), so that their queries have no answer")
+	candidates := intFlag(fs, "candidates", 100, 1, maxCandidates, "entries the first stage hands to the ranker")
 	skip := fs.Bool("skip-invalid", false, "skip invalid knowledge-base records (reported) instead of failing")
 	return func(ctx context.Context, e env) (_ any, err error) {
 		if err := required(map[string]string{"kb": *kbPath, "queries": *queries}); err != nil {
 			return nil, err
-		}
-		if !(*unanswerable >= 0 && *unanswerable < 1) {
-			return nil, usagef("-unanswerable %v, want in [0, 1)", *unanswerable)
-		}
-		if *candidates < 1 || *candidates > maxCandidates {
-			return nil, usagef("-candidates %d, want in [1, %d]", *candidates, maxCandidates)
 		}
 		p := newProgress(e)
 		defer func() { p.finish(err) }()
@@ -238,8 +223,8 @@ func testRecommendFlags(fs *flag.FlagSet) func(context.Context, env) (any, error
 	eventsPath := fs.String("events", "", "behavior log, JSON Lines (required)")
 	kbPath := fs.String("kb", "", "knowledge base (default: the questions asked in the log)")
 	modelPath := fs.String("model", "", "model written by duxin train recommend (default: train one on the log less the targets)")
-	seed := fs.Uint64("seed", 1, "seed of the sampled negatives (and of training without -model)")
-	negatives := fs.Int("negatives", 100, "sampled questions each target is ranked among")
+	seed := seedFlag(fs, "seed", 1, "seed of the sampled negatives (and of training without -model)")
+	negatives := intFlag(fs, "negatives", 100, 1, maxNegatives, "sampled questions each target is ranked among")
 	users := fs.String("users", "all", "whose last asks to rank: tune (one half of the users), report (the other half) or all")
 	return func(ctx context.Context, e env) (_ any, err error) {
 		if err := required(map[string]string{"events": *eventsPath}); err != nil {
@@ -247,9 +232,6 @@ func testRecommendFlags(fs *flag.FlagSet) func(context.Context, env) (any, error
 		}
 		if *users != "all" && *users != "tune" && *users != "report" {
 			return nil, usagef("-users %q, want tune, report or all", *users)
-		}
-		if *negatives < 1 {
-			return nil, usagef("-negatives %d, want ≥ 1", *negatives)
 		}
 		p := newProgress(e)
 		defer func() { p.finish(err) }()

@@ -64,14 +64,11 @@ type intentSummary struct {
 func trainIntentFlags(fs *flag.FlagSet) func(context.Context, env) (any, error) {
 	data := fs.String("data", "", "training utterances: .jsonl, .json, .csv, .yml or .yaml (required)")
 	out := fs.String("out", "", "where to write the model (required)")
-	split := fs.Float64("split", 0, "hold out this share of -data (by a fixed hash of the text) for testing, in [0, 0.5)")
-	seed := fs.Uint64("seed", 0, "training seed (default: intent's)")
+	split := shareFlag(fs, "split", 0, 0, 0.5, "hold out this share of -data (by a fixed hash of the text) for testing")
+	seed := seedFlag(fs, "seed", 0, "training seed (default: intent's)")
 	return func(ctx context.Context, e env) (_ any, err error) {
 		if err := required(map[string]string{"data": *data, "out": *out}); err != nil {
 			return nil, err
-		}
-		if !(*split >= 0 && *split < 0.5) {
-			return nil, usagef("-split %v, want in [0, 0.5)", *split)
 		}
 		if err := checkOut(*out); err != nil {
 			return nil, err
@@ -156,13 +153,10 @@ func trainRankerFlags(fs *flag.FlagSet) func(context.Context, env) (any, error) 
 	kbPath := fs.String("kb", "", "knowledge base: .jsonl, .json, .csv, .yml or .yaml (required)")
 	queries := fs.String("queries", "", `labelled queries, JSON Lines {"query", "id"} (required)`)
 	out := fs.String("out", "", "where to write the ranker (required)")
-	seed := fs.Uint64("seed", 1, "training seed")
-	trees := fs.Int("trees", 0, "gradient-boosted trees fitted after the linear part (0: none)")
+	seed := seedFlag(fs, "seed", 1, "training seed")
+	trees := intFlag(fs, "trees", 0, 0, maxTrees, "gradient-boosted trees fitted after the linear part (0: none)")
 	return func(ctx context.Context, e env) (_ any, err error) {
 		if err := required(map[string]string{"kb": *kbPath, "queries": *queries, "out": *out}); err != nil {
-			return nil, err
-		}
-		if err := atLeast("trees", *trees, 0); err != nil {
 			return nil, err
 		}
 		if err := checkOut(*out); err != nil {
@@ -262,21 +256,16 @@ func trainRecommendFlags(fs *flag.FlagSet) func(context.Context, env) (any, erro
 	eventsPath := fs.String("events", "", "behavior log, JSON Lines (required)")
 	kbPath := fs.String("kb", "", "knowledge base the suggestions come from (default: the questions asked in the log)")
 	out := fs.String("out", "", "where to write the model (required)")
-	seed := fs.Uint64("seed", 1, "training seed")
+	seed := seedFlag(fs, "seed", 1, "training seed")
 	calendar := fs.String("calendar", "", "the periods to learn from, such as festivals and bill days: JSON Lines of {\"name\", \"start\", \"end\"} (default none)")
 	zone := fs.String("zone", "", "the time zone of the model's hours and days, an IANA name such as Asia/Shanghai (default Beijing time)")
-	memory := fs.String("memory", "1GiB", "what training may hold of the log, such as 512MB or 4GB: the models learn from a uniform sample of users that fits (at least 64MiB)")
+	memory := sizeFlag(fs, "memory", recommend.DefaultMemoryBudget, recommend.MinMemoryBudget, maxMemory,
+		"what training may hold of the log, such as 512MB or 4GB: the models learn from a uniform sample of users that fits")
 	return func(ctx context.Context, e env) (_ any, err error) {
 		if err := required(map[string]string{"events": *eventsPath, "out": *out}); err != nil {
 			return nil, err
 		}
-		budget, err := parseBytes(*memory)
-		if err != nil {
-			return nil, fmt.Errorf("-memory: %w", err)
-		}
-		if budget < recommend.MinMemoryBudget {
-			return nil, fmt.Errorf("-memory: %s is below the least training needs, 64MiB", *memory)
-		}
+		budget := *memory
 		cal, err := recommend.LoadCalendar(*calendar, *zone)
 		if err != nil {
 			return nil, err
@@ -355,7 +344,7 @@ func trainRecommendFlags(fs *flag.FlagSet) func(context.Context, env) (any, erro
 		p.logf("trained a recommender: %d events of %d users, %d asks of %d questions, %.2fs; wrote %s (%d bytes), id %s",
 			s.Events, s.Users, s.Asks, s.Questions, s.Seconds, s.Out, s.Bytes, s.ID)
 		if s.SampledUsers > 0 {
-			p.logf("the log outgrew -memory %s: the models learned from a sample of %d users (%d events)", *memory, s.SampledUsers, s.SampledEvents)
+			p.logf("the log outgrew -memory %s: the models learned from a sample of %d users (%d events)", formatBytes(*memory), s.SampledUsers, s.SampledEvents)
 		}
 		p.logf("fitted weights %+v", s.Weights)
 		return s, nil
