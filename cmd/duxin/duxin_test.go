@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/duxin-ai/duxin/intent"
+	"github.com/duxin-ai/duxin/internal/evaluate"
 	"github.com/duxin-ai/duxin/kb"
 	"github.com/duxin-ai/duxin/recommend"
 	"github.com/duxin-ai/duxin/recommend/simulate"
@@ -505,5 +506,84 @@ func TestREADMESample(t *testing.T) {
 	}
 	if seen != len(outputs) {
 		t.Errorf("README shows the output of %d commands, want %d", seen, len(outputs))
+	}
+}
+
+// TestTestKBAnswerFigures: test kb reports the refusal figures whenever
+// they were measured, a 0 included, and says so (on stderr and in the
+// JSON) when -unanswerable removed no entry, rather than print figures as
+// if refusal had been measured.
+func TestTestKBAnswerFigures(t *testing.T) {
+	dir := t.TempDir()
+	// Two queried entries, worded alike: gone is the one -unanswerable 0.5
+	// removes, kept the one it keeps, so gone's query finds kept's entry,
+	// confidently: answered, not refused.
+	var gone, kept string
+	for i := 0; gone == "" || kept == ""; i++ {
+		id := fmt.Sprintf("e%d", i)
+		switch {
+		case gone == "" && evaluate.UnanswerableEntry(id, 0.5):
+			gone = id
+		case kept == "" && !evaluate.UnanswerableEntry(id, 0.5):
+			kept = id
+		}
+	}
+	kbPath, queries := filepath.Join(dir, "kb.jsonl"), filepath.Join(dir, "q.jsonl")
+	writeLines(t, kbPath,
+		fmt.Sprintf(`{"id":%q,"question":"信用卡怎么还款","answer":"在还款页面选择信用卡"}`, gone),
+		fmt.Sprintf(`{"id":%q,"question":"信用卡如何还款","answer":"在还款页面选择信用卡"}`, kept),
+		`{"id":"x1","question":"转账多久到账","answer":"两小时内"}`,
+		`{"id":"x2","question":"怎么修改登录密码","answer":"在设置里修改"}`,
+		`{"id":"x3","question":"花呗额度怎么提升","answer":"按时还款"}`)
+	writeLines(t, queries,
+		fmt.Sprintf(`{"query":"信用卡怎么还款","id":%q}`, gone),
+		fmt.Sprintf(`{"query":"信用卡如何还款","id":%q}`, kept))
+
+	code, out, errOut := cli(t, "test", "kb", "-kb", kbPath, "-queries", queries, "-unanswerable", "0.5")
+	var res map[string]any
+	if code != exitOK || json.Unmarshal([]byte(out), &res) != nil {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	if res["unanswerable"] != 1.0 || res["refuse_recall"] != 0.0 || res["answer_coverage"] == nil || res["answer_precision"] == nil || res["warnings"] != nil {
+		t.Errorf("one unanswerable query, answered: want unanswerable 1, refuse_recall 0, the other answer figures and no warning; got %v", res)
+	}
+
+	// A share that removes neither entry.
+	share := 0.0001
+	for _, id := range []string{gone, kept} {
+		if evaluate.UnanswerableEntry(id, share) {
+			t.Fatalf("-unanswerable %v removes %s", share, id)
+		}
+	}
+	code, out, errOut = cli(t, "test", "kb", "-kb", kbPath, "-queries", queries, "-unanswerable", fmt.Sprint(share))
+	res = nil
+	if code != exitOK || json.Unmarshal([]byte(out), &res) != nil {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	warn := "-unanswerable 0.0001 removed no entry"
+	ws, _ := res["warnings"].([]any)
+	if res["unanswerable"] != 0.0 || len(ws) != 1 || !strings.Contains(fmt.Sprint(ws[0]), warn) || !strings.Contains(errOut, "warning: "+warn) {
+		t.Errorf("-unanswerable removing nothing: want unanswerable 0 and a warning %q in the JSON and on stderr; got %v\n%s", warn, res, errOut)
+	}
+	for _, k := range []string{"refuse_recall", "answer_coverage", "answer_precision"} {
+		if _, ok := res[k]; ok {
+			t.Errorf("%s reported, but no query was unanswerable: %v", k, res)
+		}
+	}
+
+	// Without -unanswerable, none of it.
+	res = mustCLI(t, "test", "kb", "-kb", kbPath, "-queries", queries)
+	for _, k := range []string{"unanswerable", "refuse_recall", "answer_coverage", "answer_precision", "warnings"} {
+		if _, ok := res[k]; ok {
+			t.Errorf("%s reported without -unanswerable: %v", k, res)
+		}
+	}
+}
+
+// writeLines writes lines to path, one a line.
+func writeLines(t *testing.T, path string, lines ...string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

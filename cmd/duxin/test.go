@@ -130,6 +130,37 @@ type kbResult struct {
 	QueriesFile  string `json:"queries_file"`
 	RankerSHA256 string `json:"ranker_sha256,omitempty"`
 	evaluate.RetrievalFigures
+	// The answer figures, in place of RetrievalFigures' (which leave out
+	// a 0): Unanswerable whenever -unanswerable was given (0 when it
+	// removed no entry), the others whenever some query was unanswerable,
+	// a measured 0 included; absent when not measured.
+	Unanswerable    *int     `json:"unanswerable,omitempty"`
+	RefuseRecall    *float64 `json:"refuse_recall,omitempty"`
+	AnswerCoverage  *float64 `json:"answer_coverage,omitempty"`
+	AnswerPrecision *float64 `json:"answer_precision,omitempty"`
+	// Warnings say what makes figures unmeasured or unreliable, as the
+	// command also says on standard error.
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// setAnswerFigures sets res's answer figures from its RetrievalFigures,
+// for -unanswerable share over queries qs, and warns when share removed no
+// entry.
+func (res *kbResult) setAnswerFigures(share float64, qs []kb.Labeled) {
+	fig := res.RetrievalFigures
+	if share > 0 {
+		res.Unanswerable = &fig.Unanswerable
+	}
+	if fig.Unanswerable > 0 {
+		res.RefuseRecall, res.AnswerCoverage, res.AnswerPrecision = &fig.RefuseRecall, &fig.AnswerCoverage, &fig.AnswerPrecision
+	} else if share > 0 {
+		queried := map[string]bool{}
+		for _, q := range qs {
+			queried[q.ID] = true
+		}
+		res.Warnings = append(res.Warnings, fmt.Sprintf("-unanswerable %v removed no entry: none of the %d entries queried falls in that share, "+
+			"so refusal (refuse_recall, answer_coverage, answer_precision) is not measured; give a larger share", share, len(queried)))
+	}
 }
 
 func testKBFlags(fs *flag.FlagSet) func(context.Context, env) (any, error) {
@@ -196,7 +227,11 @@ func testKBFlags(fs *flag.FlagSet) func(context.Context, env) (any, error) {
 		p.end()
 		fig.Entries, fig.IndexSeconds, fig.Ranker = len(faqs), evaluate.Round(indexSeconds, 2), rankerName
 		res.RetrievalFigures = fig
+		res.setAnswerFigures(*unanswerable, qs)
 		p.logf("%d queries on %d entries: recall@1 %.4f, recall@5 %.4f, MRR@10 %.4f", fig.Queries, fig.Entries, fig.Recall1, fig.Recall5, fig.MRR10)
+		for _, w := range res.Warnings {
+			p.logf("warning: %s", w)
+		}
 		return res, nil
 	}
 }
