@@ -587,3 +587,68 @@ func writeLines(t *testing.T, path string, lines ...string) {
 		t.Fatal(err)
 	}
 }
+
+// smallLog writes a knowledge base of n questions and a log of 12 users
+// who ask 4 of them each, to dir; it returns their paths.
+func smallLog(t *testing.T, dir string, n int) (kbPath, events string) {
+	t.Helper()
+	var faqs, evs []string
+	for i := range n {
+		faqs = append(faqs, fmt.Sprintf(`{"id":"q%d","question":"问题%d怎么办","answer":"这样办"}`, i, i))
+	}
+	at := 1700000000
+	for u := range 12 {
+		for j := range 4 {
+			evs = append(evs, fmt.Sprintf(`{"user":"u%d","time":%d,"type":"ask","question":"q%d"}`, u, at, (u+j*(1+u%2))%n))
+			at += 60
+		}
+	}
+	kbPath, events = filepath.Join(dir, fmt.Sprintf("kb%d.jsonl", n)), filepath.Join(dir, fmt.Sprintf("events%d.jsonl", n))
+	writeLines(t, kbPath, faqs...)
+	writeLines(t, events, evs...)
+	return kbPath, events
+}
+
+// TestTestRecommendWarnings: test recommend says (on stderr and in the
+// JSON) when a catalog too small for -negatives flatters hr@10 and
+// ndcg@10, and when it is so small that full_hr@10 is 1 whatever the
+// model; and says nothing when the figures are what they claim.
+func TestTestRecommendWarnings(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name      string
+		questions int
+		negatives string
+		short     bool     // short_negatives and fewest_negatives reported
+		warnings  []string // prefixes, in order
+	}{
+		{"tiny catalog", 5, "100", true, []string{"hr@10 and ndcg@10 are unreliable: 12 of 12 targets", "full_hr@10 is 1 whatever the model: the catalog has 5 questions"}},
+		{"tiny catalog, few negatives", 5, "1", false, []string{"full_hr@10 is 1 whatever the model"}},
+		{"small catalog", 30, "100", true, []string{"hr@10 and ndcg@10 are unreliable: 12 of 12 targets were ranked among fewer than the 100"}},
+		{"small catalog, few negatives", 30, "20", false, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			kbPath, events := smallLog(t, dir, tt.questions)
+			code, out, errOut := cli(t, "test", "recommend", "-events", events, "-kb", kbPath, "-negatives", tt.negatives)
+			var res map[string]any
+			if code != exitOK || json.Unmarshal([]byte(out), &res) != nil {
+				t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+			}
+			_, short := res["short_negatives"]
+			_, fewest := res["fewest_negatives"]
+			if short != tt.short || fewest != tt.short || (tt.short && res["short_negatives"] != 12.0) {
+				t.Errorf("short_negatives %v, fewest_negatives %v; want them reported: %v", res["short_negatives"], res["fewest_negatives"], tt.short)
+			}
+			ws, _ := res["warnings"].([]any)
+			if len(ws) != len(tt.warnings) {
+				t.Fatalf("warnings %q, want %d", ws, len(tt.warnings))
+			}
+			for i, w := range tt.warnings {
+				if !strings.HasPrefix(fmt.Sprint(ws[i]), w) || !strings.Contains(errOut, "warning: "+fmt.Sprint(ws[i])) {
+					t.Errorf("warning %d: %q, want it to start with %q and be on stderr:\n%s", i, ws[i], w, errOut)
+				}
+			}
+		})
+	}
+}

@@ -252,7 +252,43 @@ type recommendResult struct {
 	TrainSeconds float64 `json:"train_seconds,omitempty"`
 	P50us        float64 `json:"p50_us"`
 	P99us        float64 `json:"p99_us"`
+	// ShortNegatives counts the targets ranked among fewer sampled
+	// questions than -negatives (the catalog less the user's questions had
+	// fewer), FewestNegatives the fewest a target was ranked among: hr@10
+	// and ndcg@10 are then flattered. Absent when every target had its
+	// -negatives.
+	ShortNegatives  int  `json:"short_negatives,omitempty"`
+	FewestNegatives *int `json:"fewest_negatives,omitempty"`
+	// Warnings say what makes figures unreliable, as the command also
+	// says on standard error.
+	Warnings []string `json:"warnings,omitempty"`
 }
+
+// recommendWarnings says how far the figures of fig, with negatives
+// asked for, are to be trusted: nothing when every target had its
+// negatives in a catalog of more than 10 questions.
+func recommendWarnings(fig evaluate.RecommendFigures, negatives int) []string {
+	var ws []string
+	tiny := fig.Questions <= rankCut && fig.Users > 0
+	if fig.ShortCases > 0 {
+		w := fmt.Sprintf("hr@10 and ndcg@10 are unreliable: %d of %d targets were ranked among fewer than the %d sampled questions -negatives asks for "+
+			"(as few as %d: the catalog has %d questions)", fig.ShortCases, fig.Users, negatives, fig.FewestNegatives, fig.Questions)
+		if fig.FewestNegatives < rankCut {
+			w += "; a target ranked among fewer than 10 is a hit whatever the model"
+		}
+		if !tiny {
+			w += "; full_hr@10 and full_mrr@10 rank each target among every question"
+		}
+		ws = append(ws, w)
+	}
+	if tiny {
+		ws = append(ws, fmt.Sprintf("full_hr@10 is 1 whatever the model: the catalog has %d questions, so every target is among the first 10", fig.Questions))
+	}
+	return ws
+}
+
+// rankCut is the cutoff of test recommend's figures: hr@10, ndcg@10…
+const rankCut = 10
 
 func testRecommendFlags(fs *flag.FlagSet) func(context.Context, env) (any, error) {
 	eventsPath := fs.String("events", "", "behavior log, JSON Lines (required)")
@@ -307,7 +343,14 @@ func testRecommendFlags(fs *flag.FlagSet) func(context.Context, env) (any, error
 		res := recommendResult{Events: *eventsPath, Model: fig.Model.Info().ID, ModelFile: *modelPath, Users: fig.Users,
 			Half: fig.Half, Questions: fig.Questions, HR10: fig.HR10, NDCG10: fig.NDCG10, FullHR10: fig.FullHR10,
 			FullMRR10: fig.FullMRR10, TrainSeconds: fig.TrainSeconds, P50us: fig.P50us, P99us: fig.P99us}
+		if fig.ShortCases > 0 {
+			res.ShortNegatives, res.FewestNegatives = fig.ShortCases, &fig.FewestNegatives
+		}
+		res.Warnings = recommendWarnings(fig, *negatives)
 		p.logf("%d users: hr@10 %.4f, ndcg@10 %.4f, full_hr@10 %.4f, full_mrr@10 %.4f", res.Users, res.HR10, res.NDCG10, res.FullHR10, res.FullMRR10)
+		for _, w := range res.Warnings {
+			p.logf("warning: %s", w)
+		}
 		return res, nil
 	}
 }
