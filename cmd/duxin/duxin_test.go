@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"flag"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -650,5 +652,116 @@ func TestTestRecommendWarnings(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestUnknownQuestions: an ask for a question the knowledge base lacks is
+// counted and reported by train recommend and test recommend (in the JSON
+// and on stderr), and with -strict is an error naming the file, line and
+// field.
+func TestUnknownQuestions(t *testing.T) {
+	dir := t.TempDir()
+	kbPath, events := smallLog(t, dir, 5)
+	raw, err := os.ReadFile(events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Line 3 asks for zz, after a blank line; two more unknown asks at the end.
+	lines := strings.Split(strings.TrimSuffix(string(raw), "\n"), "\n")
+	lines = append([]string{lines[0], "", `{"user":"u0","time":1700000030,"type":"ask","question":"zz"}`}, lines[1:]...)
+	lines = append(lines, `{"user":"u1","time":1800000000,"type":"ask","question":"yy"}`, `{"user":"u2","time":1800000000,"type":"ask","question":"zz"}`)
+	writeLines(t, events, lines...)
+	data := []byte(strings.Join(lines, "\n") + "\n")
+	model := filepath.Join(dir, "recommend.model")
+
+	for _, args := range [][]string{
+		{"train", "recommend", "-events", events, "-kb", kbPath, "-out", model},
+		{"test", "recommend", "-events", events, "-kb", kbPath},
+	} {
+		name := strings.Join(args[:2], " ")
+		code, out, errOut := cli(t, args...)
+		var res map[string]any
+		if code != exitOK || json.Unmarshal([]byte(out), &res) != nil {
+			t.Fatalf("%s: exit %d\n%s\n%s", name, code, out, errOut)
+		}
+		ws, _ := res["warnings"].([]any)
+		warn := `3 asks name 2 questions that ` + kbPath + ` lacks, such as "yy", "zz"`
+		if res["unknown_questions"] != 2.0 || res["unknown_question_asks"] != 3.0 || fmt.Sprint(res["unknown_question_ids"]) != "[yy zz]" ||
+			len(ws) == 0 || !strings.HasPrefix(fmt.Sprint(ws[0]), warn) || !strings.Contains(errOut, "warning: "+warn) {
+			t.Errorf("%s: want 2 unknown questions in 3 asks, yy and zz, and a warning %q in the JSON and on stderr; got %v\n%s", name, warn, res, errOut)
+		}
+		code, _, errOut = cli(t, append(args, "-strict")...)
+		want := events + `:3: field "question": no entry "zz" in ` + kbPath + " (-strict)"
+		if code != exitFailure || !strings.Contains(errOut, want) || strings.Contains(errOut, events+": "+events) {
+			t.Errorf("%s -strict: exit %d, want %d and %q:\n%s", name, code, exitFailure, want, errOut)
+		}
+		// Standard input cannot be read again for the line: the event's
+		// number says where.
+		var stdout, stderr bytes.Buffer
+		code = run(context.Background(), append(slices.Clone(args), "-strict", "-events", "-"), env{stdin: bytes.NewReader(data), stdout: &stdout, stderr: &stderr})
+		want = `standard input: event 2: field "question": no entry "zz"`
+		if code != exitFailure || !strings.Contains(stderr.String(), want) {
+			t.Errorf("%s -strict from standard input: exit %d, want %d and %q:\n%s", name, code, exitFailure, want, stderr.String())
+		}
+	}
+
+	// Without -kb, the knowledge base is the questions asked: none unknown.
+	res := mustCLI(t, "test", "recommend", "-events", events, "-strict")
+	if _, ok := res["unknown_questions"]; ok {
+		t.Errorf("unknown questions without -kb: %v", res)
+	}
+}
+
+// TestEventLine: eventLine finds an event's line past blank lines, lines
+// longer than a read buffer and gzip.
+func TestEventLine(t *testing.T) {
+	dir := t.TempDir()
+	long := `{"user":"u","time":1,"type":"page.view","text":"` + strings.Repeat("长", 10000) + `"}`
+	content := "\n" + long + "\n  \n\t\n" + `{"a":1}` + "\r\n" + long + "\n\n" + `{"b":2}`
+	plain := filepath.Join(dir, "log.jsonl")
+	writeLines(t, plain, content)
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(content))
+	zw.Close()
+	zipped := filepath.Join(dir, "log.jsonl.gz")
+	if err := os.WriteFile(zipped, gz.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{plain, zipped} {
+		for n, want := range map[int]int{0: 2, 1: 5, 2: 6, 3: 8, 4: 0} {
+			if got := eventLine(path, n); got != want {
+				t.Errorf("eventLine(%s, %d) = %d, want %d", filepath.Base(path), n, got, want)
+			}
+		}
+	}
+	if got := eventLine("-", 0); got != 0 {
+		t.Errorf("eventLine of standard input = %d", got)
+	}
+}
+
+// TestUnseenLabels: test intent counts and reports the test labels the
+// model never saw (in the JSON and on stderr), and with -strict refuses
+// them, naming the file, line and field.
+func TestUnseenLabels(t *testing.T) {
+	model, _ := sampleIntentModel(t)
+	data := filepath.Join(t.TempDir(), "test.jsonl")
+	writeLines(t, data, `{"text":"我要转账","intent":"transfer"}`, `{"text":"查一下账单","intent":"query_bill"}`,
+		`{"text":"帮我订一张机票","intent":"book_flight"}`, `{"text":"订酒店","intent":"book_hotel"}`, `{"text":"订机票去上海","intent":"book_flight"}`)
+	code, out, errOut := cli(t, "test", "intent", "-model", model, "-data", data, "-out", "")
+	var res map[string]any
+	if code != exitOK || json.Unmarshal([]byte(out), &res) != nil {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	ws, _ := res["warnings"].([]any)
+	warn := `3 test utterances carry 2 labels the model never saw, such as "book_flight", "book_hotel"`
+	if res["unseen_labels"] != 2.0 || res["unseen_label_utterances"] != 3.0 || fmt.Sprint(res["unseen_label_names"]) != "[book_flight book_hotel]" ||
+		len(ws) != 1 || !strings.HasPrefix(fmt.Sprint(ws[0]), warn) || !strings.Contains(errOut, "warning: "+warn) {
+		t.Errorf("want 2 unseen labels on 3 utterances and a warning %q in the JSON and on stderr; got %v\n%s", warn, res, errOut)
+	}
+	code, _, errOut = cli(t, "test", "intent", "-model", model, "-data", data, "-out", "", "-strict")
+	want := data + `:3: field "intent": "book_flight" is a label the model never saw (-strict)`
+	if code != exitFailure || !strings.Contains(errOut, want) {
+		t.Errorf("-strict: exit %d, want %d and %q:\n%s", code, exitFailure, want, errOut)
 	}
 }

@@ -63,6 +63,10 @@ type intentResult struct {
 	P99us           float64  `json:"p99_us"`
 	ReportJSON      string   `json:"report_json,omitempty"`
 	ReportHTML      string   `json:"report_html,omitempty"`
+	unseenLabels
+	// Warnings say what makes figures unreliable, as the command also
+	// says on standard error.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 func testIntentFlags(fs *flag.FlagSet) func(context.Context, env) (any, error) {
@@ -71,6 +75,7 @@ func testIntentFlags(fs *flag.FlagSet) func(context.Context, env) (any, error) {
 	split := shareFlag(fs, "split", 0, 0, 0.5, "test only on this held-out share of -data, as duxin train intent -split held it out")
 	out := fs.String("out", "results", `folder for intent_report.json and intent_report.html ("" writes none)`)
 	pairs := intFlag(fs, "pairs", 20, 0, maxPairs, "most confused pairs listed in the report")
+	strict := fs.Bool("strict", false, "refuse test utterances labelled with an intent the model never saw (default: count and report them)")
 	return func(ctx context.Context, e env) (_ any, err error) {
 		if err := required(map[string]string{"model": *modelPath, "data": *data}); err != nil {
 			return nil, err
@@ -96,6 +101,10 @@ func testIntentFlags(fs *flag.FlagSet) func(context.Context, env) (any, error) {
 		}
 		defer mf.tok.Close()
 		m, sum := mf.model, mf.sum
+		unseen, warning, err := findUnseenLabels(test, m.Labels(), *strict)
+		if err != nil {
+			return nil, err
+		}
 		oos, _ := m.OutOfScopeLabel()
 		p.stage(fmt.Sprintf("classifying %d examples", len(test)), len(test))
 		run, err := evaluate.ClassifyAll(ctx, m, oos, test, func(int, intent.Result) { p.add(1) })
@@ -108,7 +117,11 @@ func testIntentFlags(fs *flag.FlagSet) func(context.Context, env) (any, error) {
 		res := intentResult{Model: *modelPath, SHA256: sum, Data: *data, N: sc.N, Labels: len(m.Labels()),
 			Accuracy: sc.Accuracy, InScopeAccuracy: sc.InScopeAccuracy, OOSRecall: sc.OOSRecall, OOSPrecision: sc.OOSPrecision,
 			MacroF1: sc.MacroF1, Top1Accuracy: sc.Top1Accuracy, ECE: sc.ECE, Temperature: evaluate.Round(m.Temperature(), 4),
-			ModelBytes: mf.size, P50us: evaluate.Round(evaluate.Percentile(lat, 0.50), 1), P99us: evaluate.Round(evaluate.Percentile(lat, 0.99), 1)}
+			ModelBytes: mf.size, P50us: evaluate.Round(evaluate.Percentile(lat, 0.50), 1), P99us: evaluate.Round(evaluate.Percentile(lat, 0.99), 1),
+			unseenLabels: unseen}
+		if warning != "" {
+			res.Warnings = append(res.Warnings, warning)
+		}
 		if *out != "" {
 			rep := evaluate.NewIntentReport(test, run.Preds, *pairs, 3)
 			res.ReportJSON, res.ReportHTML, err = writeIntentReport(*out, intentReportFile{Model: *modelPath, SHA256: sum, Data: *data,
@@ -119,6 +132,9 @@ func testIntentFlags(fs *flag.FlagSet) func(context.Context, env) (any, error) {
 			p.logf("wrote %s and %s", res.ReportJSON, res.ReportHTML)
 		}
 		p.logf("%d examples: accuracy %.4f, in-scope %.4f, macro F1 %.4f", res.N, res.Accuracy, res.InScopeAccuracy, res.MacroF1)
+		for _, w := range res.Warnings {
+			p.logf("warning: %s", w)
+		}
 		return res, nil
 	}
 }
@@ -259,6 +275,8 @@ type recommendResult struct {
 	// -negatives.
 	ShortNegatives  int  `json:"short_negatives,omitempty"`
 	FewestNegatives *int `json:"fewest_negatives,omitempty"`
+	// With -kb, the asks for questions it lacks.
+	unknownQuestions
 	// Warnings say what makes figures unreliable, as the command also
 	// says on standard error.
 	Warnings []string `json:"warnings,omitempty"`
@@ -297,6 +315,7 @@ func testRecommendFlags(fs *flag.FlagSet) func(context.Context, env) (any, error
 	seed := seedFlag(fs, "seed", 1, "seed of the sampled negatives (and of training without -model)")
 	negatives := intFlag(fs, "negatives", 100, 1, maxNegatives, "sampled questions each target is ranked among")
 	users := fs.String("users", "all", "whose last asks to rank: tune (one half of the users), report (the other half) or all")
+	strict := fs.Bool("strict", false, "refuse a log that asks for a question -kb lacks (default: count and report such asks)")
 	return func(ctx context.Context, e env) (_ any, err error) {
 		if err := required(map[string]string{"events": *eventsPath}); err != nil {
 			return nil, err
@@ -318,9 +337,16 @@ func testRecommendFlags(fs *flag.FlagSet) func(context.Context, env) (any, error
 				}
 				p.add(1)
 			}}
+		var unknown *unknownAsks
 		if *kbPath != "" {
 			if cfg.FAQs, _, err = kb.LoadFile(*kbPath); err != nil {
 				return nil, err
+			}
+			unknown = newUnknownAsks(cfg.FAQs)
+			for i, ev := range events {
+				if unknown.note(ev) && *strict {
+					return nil, unknownQuestionError(*eventsPath, i, ev.Question, *kbPath)
+				}
 			}
 		}
 		if *modelPath != "" {
@@ -346,7 +372,11 @@ func testRecommendFlags(fs *flag.FlagSet) func(context.Context, env) (any, error
 		if fig.ShortCases > 0 {
 			res.ShortNegatives, res.FewestNegatives = fig.ShortCases, &fig.FewestNegatives
 		}
-		res.Warnings = recommendWarnings(fig, *negatives)
+		var warning string
+		if res.unknownQuestions, warning = unknown.report(*kbPath); warning != "" {
+			res.Warnings = append(res.Warnings, warning)
+		}
+		res.Warnings = append(res.Warnings, recommendWarnings(fig, *negatives)...)
 		p.logf("%d users: hr@10 %.4f, ndcg@10 %.4f, full_hr@10 %.4f, full_mrr@10 %.4f", res.Users, res.HR10, res.NDCG10, res.FullHR10, res.FullMRR10)
 		for _, w := range res.Warnings {
 			p.logf("warning: %s", w)

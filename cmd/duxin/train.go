@@ -250,6 +250,11 @@ type recommendSummary struct {
 	Weights   recommend.Weights `json:"weights"`
 	TrainedAt time.Time         `json:"trained_at"`
 	Seconds   float64           `json:"seconds"`
+	// With -kb, the asks for questions it lacks.
+	unknownQuestions
+	// Warnings say what of the log the models could not use, as the
+	// command also says on standard error.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 func trainRecommendFlags(fs *flag.FlagSet) func(context.Context, env) (any, error) {
@@ -259,6 +264,7 @@ func trainRecommendFlags(fs *flag.FlagSet) func(context.Context, env) (any, erro
 	seed := seedFlag(fs, "seed", 1, "training seed")
 	calendar := fs.String("calendar", "", "the periods to learn from, such as festivals and bill days: JSON Lines of {\"name\", \"start\", \"end\"} (default none)")
 	zone := fs.String("zone", "", "the time zone of the model's hours and days, an IANA name such as Asia/Shanghai (default Beijing time)")
+	strict := fs.Bool("strict", false, "refuse a log that asks for a question -kb lacks (default: count and report such asks)")
 	memory := sizeFlag(fs, "memory", recommend.DefaultMemoryBudget, recommend.MinMemoryBudget, maxMemory,
 		"what training may hold of the log, such as 512MB or 4GB: the models learn from a uniform sample of users that fits")
 	return func(ctx context.Context, e env) (_ any, err error) {
@@ -280,6 +286,7 @@ func trainRecommendFlags(fs *flag.FlagSet) func(context.Context, env) (any, erro
 		defer func() { p.finish(err) }()
 		var cat recommend.Catalog
 		var entries int
+		var unknown *unknownAsks
 		if *kbPath != "" {
 			faqs, _, err := kb.LoadFile(*kbPath)
 			if err != nil {
@@ -299,7 +306,7 @@ func trainRecommendFlags(fs *flag.FlagSet) func(context.Context, env) (any, erro
 			if err := ix.Reload(ctx, faqs); err != nil {
 				return nil, err
 			}
-			cat, entries = ix, len(faqs)
+			cat, entries, unknown = ix, len(faqs), newUnknownAsks(faqs)
 		}
 		f, err := openEvents(*eventsPath, e.stdin)
 		if err != nil {
@@ -308,6 +315,9 @@ func trainRecommendFlags(fs *flag.FlagSet) func(context.Context, env) (any, erro
 		defer f.Close()
 		events := recommend.ScanEvents(f, eventsName(*eventsPath))
 		var asked *askedCatalog
+		if unknown != nil {
+			events = unknown.tap(events, *eventsPath, *kbPath, *strict)
+		}
 		if cat == nil {
 			// The questions asked in the log, known once it is read.
 			asked = &askedCatalog{set: map[string]bool{}}
@@ -321,7 +331,8 @@ func trainRecommendFlags(fs *flag.FlagSet) func(context.Context, env) (any, erro
 		m, err := recommend.TrainStream(ctx, events, cat, recommend.TrainOptions{Seed: *seed, Calendar: cal, MemoryBudget: budget})
 		if err != nil {
 			var fe *recommend.FieldError
-			if errors.As(err, &fe) {
+			var le *locatedError
+			if errors.As(err, &fe) || errors.As(err, &le) {
 				return nil, err
 			}
 			return nil, inFile(ctx, *eventsPath, err)
@@ -341,12 +352,19 @@ func trainRecommendFlags(fs *flag.FlagSet) func(context.Context, env) (any, erro
 			SampledUsers: info.SampledUsers, SampledEvents: info.SampledEvents,
 			Weights:   roundWeights(m.Weights()),
 			TrainedAt: info.TrainedAt.UTC().Round(time.Second), Seconds: evaluate.Round(took.Seconds(), 2)}
+		var warning string
+		if s.unknownQuestions, warning = unknown.report(*kbPath); warning != "" {
+			s.Warnings = append(s.Warnings, warning)
+		}
 		p.logf("trained a recommender: %d events of %d users, %d asks of %d questions, %.2fs; wrote %s (%d bytes), id %s",
 			s.Events, s.Users, s.Asks, s.Questions, s.Seconds, s.Out, s.Bytes, s.ID)
 		if s.SampledUsers > 0 {
 			p.logf("the log outgrew -memory %s: the models learned from a sample of %d users (%d events)", formatBytes(*memory), s.SampledUsers, s.SampledEvents)
 		}
 		p.logf("fitted weights %+v", s.Weights)
+		for _, w := range s.Warnings {
+			p.logf("warning: %s", w)
+		}
 		return s, nil
 	}
 }
