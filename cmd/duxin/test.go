@@ -22,23 +22,29 @@ Prints the figures benchmarks/eval intent prints (accuracy, in-scope
 accuracy, out-of-scope recall and precision, macro F1, top-1 accuracy,
 calibration error, latency) and writes a per-intent report (precision,
 recall, F1, support), the confusion matrix and the most confused pairs with
-example texts to -out, as intent_report.json and intent_report.html.`,
+example texts to -out, as intent_report.json and intent_report.html. Test
+utterances labelled with an intent the model never saw are counted and
+scored as misses (-strict refuses them).`,
 		flags: testIntentFlags})
 	register(command{name: "test kb", summary: `measure knowledge-base search on labelled queries
 
 Prints the figures benchmarks/eval retrieval prints: Recall@1/5/50, MRR@10,
 latency, the calibration error of the best hit's confidence and, with
 -unanswerable, how well search refuses what the knowledge base cannot
-answer. The queries must not be ones the ranker was trained on.`,
+answer (left out when no query was unanswerable, with a warning when
+-unanswerable removed no entry). The queries must not be ones the ranker
+was trained on.`,
 		flags: testKBFlags})
 	register(command{name: "test recommend", summary: `measure the recommender on a behavior log, leave-last-out
 
 Each user's last ask (users with at least 3) is ranked after their earlier
-events: among 100 sampled questions they never asked (hr@10, ndcg@10) and
-among every question (full_hr@10, full_mrr@10), the figures benchmarks/eval
-recommend prints. With -model the model is measured as it is: give it a log
+events: among -negatives (100) sampled questions they never asked (hr@10,
+ndcg@10) and among every question (full_hr@10, full_mrr@10), the figures
+benchmarks/eval recommend prints. With -model the model is measured as it is: give it a log
 it was not trained on (later, or other users); without, one is trained on the
-log less the targets.`,
+log less the targets. A catalog with fewer questions than -negatives flatters
+hr@10 and ndcg@10: the output then warns and says how many targets were
+short. Asks for questions -kb lacks are counted (-strict refuses them).`,
 		flags: testRecommendFlags})
 }
 

@@ -42,7 +42,7 @@ not, or - for standard input; it is read once, so a log of any size trains
 within -memory (the models then learn from a uniform sample of users, and the
 summary says how many: see recommend.TrainStream). -kb is the knowledge base
 the suggestions come from (without it, one entry per question asked in the
-log).`,
+log); asks for questions it lacks are counted (-strict refuses them).`,
 		flags: trainRecommendFlags})
 }
 
