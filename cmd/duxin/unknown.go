@@ -47,7 +47,11 @@ func (u *unknownAsks) note(e recommend.Event) bool {
 		return false
 	}
 	u.asks++
-	u.ids[e.Question] = true
+	if !u.ids[e.Question] {
+		// One string per question, as training's own tally keeps, and
+		// not a part of a longer one.
+		u.ids[strings.Clone(e.Question)] = true
+	}
 	return true
 }
 
