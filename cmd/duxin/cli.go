@@ -65,14 +65,6 @@ func required(flags map[string]string) error {
 	return nil
 }
 
-// atLeast returns a usage error when the value v of flag name is below lo.
-func atLeast(name string, v, lo int) error {
-	if v < lo {
-		return usagef("-%s %d, want ≥ %d", name, v, lo)
-	}
-	return nil
-}
-
 // run runs the command line args and returns the exit code.
 func run(ctx context.Context, args []string, e env) int {
 	if len(args) > 1 && args[0] == "help" {

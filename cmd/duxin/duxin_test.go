@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"flag"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/duxin-ai/duxin/intent"
+	"github.com/duxin-ai/duxin/internal/evaluate"
 	"github.com/duxin-ai/duxin/kb"
 	"github.com/duxin-ai/duxin/recommend"
 	"github.com/duxin-ai/duxin/recommend/simulate"
@@ -367,20 +370,23 @@ func TestUsageAndExitCodes(t *testing.T) {
 		{"unknown flag", []string{"train", "intent", "-bogus"}, exitUsage, []string{"flag provided but not defined: -bogus"}},
 		{"missing flags", []string{"train", "ranker"}, exitUsage, []string{"missing -kb, -out, -queries"}},
 		{"extra argument", []string{"test", "intent", "-model", "m", "-data", "d", "extra"}, exitUsage, []string{`unexpected argument "extra"`}},
-		{"bad split", []string{"train", "intent", "-data", badIntents, "-out", "x", "-split", "0.9"}, exitUsage, []string{"-split 0.9"}},
+		{"bad split", []string{"train", "intent", "-data", badIntents, "-out", "x", "-split", "0.9"}, exitUsage, []string{`invalid value "0.9" for flag -split: want a number in [0, 0.5)`}},
 		{"routes without intent", []string{"serve", "-kb", goodKB, "-routes", "r.jsonl"}, exitUsage, []string{"-routes needs -intent"}},
 		// Bad flag values are refused before any work: the files named do
 		// not exist, so a check made after reading them would exit 1.
-		{"negative pairs", []string{"test", "intent", "-model", "none.model", "-data", "none.jsonl", "-pairs", "-1"}, exitUsage, []string{"-pairs -1, want ≥ 0"}},
-		{"negative candidates", []string{"test", "kb", "-kb", "none.jsonl", "-queries", "none.jsonl", "-candidates", "-1"}, exitUsage, []string{"-candidates -1, want in [1, 10000]"}},
-		{"too many candidates", []string{"test", "kb", "-kb", "none.jsonl", "-queries", "none.jsonl", "-candidates", "10001"}, exitUsage, []string{"-candidates 10001"}},
-		{"bad unanswerable", []string{"test", "kb", "-kb", "none.jsonl", "-queries", "none.jsonl", "-unanswerable", "1"}, exitUsage, []string{"-unanswerable 1"}},
-		{"negative trees", []string{"train", "ranker", "-kb", "none.jsonl", "-queries", "none.jsonl", "-out", "x", "-trees", "-3"}, exitUsage, []string{"-trees -3, want ≥ 0"}},
-		{"no negatives", []string{"test", "recommend", "-events", "none.jsonl", "-negatives", "0"}, exitUsage, []string{"-negatives 0"}},
+		{"negative pairs", []string{"test", "intent", "-model", "none.model", "-data", "none.jsonl", "-pairs", "-1"}, exitUsage, []string{"flag -pairs: want a whole number in [0, 1000]"}},
+		{"negative candidates", []string{"test", "kb", "-kb", "none.jsonl", "-queries", "none.jsonl", "-candidates", "-1"}, exitUsage, []string{"flag -candidates: want a whole number in [1, 10000]"}},
+		{"too many candidates", []string{"test", "kb", "-kb", "none.jsonl", "-queries", "none.jsonl", "-candidates", "10001"}, exitUsage, []string{`invalid value "10001" for flag -candidates`}},
+		{"bad unanswerable", []string{"test", "kb", "-kb", "none.jsonl", "-queries", "none.jsonl", "-unanswerable", "1"}, exitUsage, []string{`invalid value "1" for flag -unanswerable: want a number in [0, 1)`}},
+		{"negative trees", []string{"train", "ranker", "-kb", "none.jsonl", "-queries", "none.jsonl", "-out", "x", "-trees", "-3"}, exitUsage, []string{`invalid value "-3" for flag -trees: want a whole number in [0, 1000]`}},
+		{"no negatives", []string{"test", "recommend", "-events", "none.jsonl", "-negatives", "0"}, exitUsage, []string{`invalid value "0" for flag -negatives`}},
+		{"a billion negatives", []string{"test", "recommend", "-events", "none.jsonl", "-negatives", "1000000000"}, exitUsage, []string{"flag -negatives: want a whole number in [1, 10000]"}},
+		{"a billion trees", []string{"train", "ranker", "-kb", "none.jsonl", "-queries", "none.jsonl", "-out", "x", "-trees", "1000000000"}, exitUsage, []string{"flag -trees: want a whole number in [0, 1000]"}},
+		{"too little memory", []string{"train", "recommend", "-events", "none.jsonl", "-out", "x", "-memory", "10MB"}, exitUsage, []string{`invalid value "10MB" for flag -memory: want a size such as 512MB or 2GB in [64MiB, 1TiB]`}},
 		{"bad users", []string{"test", "recommend", "-events", "none.jsonl", "-users", "some"}, exitUsage, []string{`-users "some"`}},
-		{"bad test split", []string{"test", "intent", "-model", "none.model", "-data", "none.jsonl", "-split", "NaN"}, exitUsage, []string{"-split NaN"}},
+		{"bad test split", []string{"test", "intent", "-model", "none.model", "-data", "none.jsonl", "-split", "NaN"}, exitUsage, []string{`invalid value "NaN" for flag -split`}},
 		{"negative seed", []string{"train", "recommend", "-events", "none.jsonl", "-out", "x", "-seed", "-1"}, exitUsage, []string{"-seed"}},
-		{"negative grace", []string{"serve", "-kb", "none.jsonl", "-grace", "-1s"}, exitUsage, []string{"-grace -1s, want ≥ 0"}},
+		{"negative grace", []string{"serve", "-kb", "none.jsonl", "-grace", "-1s"}, exitUsage, []string{`invalid value "-1s" for flag -grace: want a duration such as 5s in [0s, 1h]`}},
 		{"out in no folder", []string{"train", "intent", "-data", "none.jsonl", "-out", filepath.Join(dir, "none", "o.model")}, exitFailure, []string{"write " + filepath.Join(dir, "none", "o.model") + ": no such file"}},
 		{"out a folder", []string{"train", "ranker", "-kb", "none.jsonl", "-queries", "none.jsonl", "-out", dir}, exitFailure, []string{"write " + dir + ": is a folder"}},
 		{"recommend out a folder", []string{"train", "recommend", "-events", "none.jsonl", "-out", dir}, exitFailure, []string{"write " + dir + ": is a folder"}},
@@ -502,5 +508,260 @@ func TestREADMESample(t *testing.T) {
 	}
 	if seen != len(outputs) {
 		t.Errorf("README shows the output of %d commands, want %d", seen, len(outputs))
+	}
+}
+
+// TestTestKBAnswerFigures: test kb reports the refusal figures whenever
+// they were measured, a 0 included, and says so (on stderr and in the
+// JSON) when -unanswerable removed no entry, rather than print figures as
+// if refusal had been measured.
+func TestTestKBAnswerFigures(t *testing.T) {
+	dir := t.TempDir()
+	// Two queried entries, worded alike: gone is the one -unanswerable 0.5
+	// removes, kept the one it keeps, so gone's query finds kept's entry,
+	// confidently: answered, not refused.
+	var gone, kept string
+	for i := 0; gone == "" || kept == ""; i++ {
+		id := fmt.Sprintf("e%d", i)
+		switch {
+		case gone == "" && evaluate.UnanswerableEntry(id, 0.5):
+			gone = id
+		case kept == "" && !evaluate.UnanswerableEntry(id, 0.5):
+			kept = id
+		}
+	}
+	kbPath, queries := filepath.Join(dir, "kb.jsonl"), filepath.Join(dir, "q.jsonl")
+	writeLines(t, kbPath,
+		fmt.Sprintf(`{"id":%q,"question":"信用卡怎么还款","answer":"在还款页面选择信用卡"}`, gone),
+		fmt.Sprintf(`{"id":%q,"question":"信用卡如何还款","answer":"在还款页面选择信用卡"}`, kept),
+		`{"id":"x1","question":"转账多久到账","answer":"两小时内"}`,
+		`{"id":"x2","question":"怎么修改登录密码","answer":"在设置里修改"}`,
+		`{"id":"x3","question":"花呗额度怎么提升","answer":"按时还款"}`)
+	writeLines(t, queries,
+		fmt.Sprintf(`{"query":"信用卡怎么还款","id":%q}`, gone),
+		fmt.Sprintf(`{"query":"信用卡如何还款","id":%q}`, kept))
+
+	code, out, errOut := cli(t, "test", "kb", "-kb", kbPath, "-queries", queries, "-unanswerable", "0.5")
+	var res map[string]any
+	if code != exitOK || json.Unmarshal([]byte(out), &res) != nil {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	if res["unanswerable"] != 1.0 || res["refuse_recall"] != 0.0 || res["answer_coverage"] == nil || res["answer_precision"] == nil || res["warnings"] != nil {
+		t.Errorf("one unanswerable query, answered: want unanswerable 1, refuse_recall 0, the other answer figures and no warning; got %v", res)
+	}
+
+	// A share that removes neither entry.
+	share := 0.0001
+	for _, id := range []string{gone, kept} {
+		if evaluate.UnanswerableEntry(id, share) {
+			t.Fatalf("-unanswerable %v removes %s", share, id)
+		}
+	}
+	code, out, errOut = cli(t, "test", "kb", "-kb", kbPath, "-queries", queries, "-unanswerable", fmt.Sprint(share))
+	res = nil
+	if code != exitOK || json.Unmarshal([]byte(out), &res) != nil {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	warn := "-unanswerable 0.0001 removed no entry"
+	ws, _ := res["warnings"].([]any)
+	if res["unanswerable"] != 0.0 || len(ws) != 1 || !strings.Contains(fmt.Sprint(ws[0]), warn) || !strings.Contains(errOut, "warning: "+warn) {
+		t.Errorf("-unanswerable removing nothing: want unanswerable 0 and a warning %q in the JSON and on stderr; got %v\n%s", warn, res, errOut)
+	}
+	for _, k := range []string{"refuse_recall", "answer_coverage", "answer_precision"} {
+		if _, ok := res[k]; ok {
+			t.Errorf("%s reported, but no query was unanswerable: %v", k, res)
+		}
+	}
+
+	// Without -unanswerable, none of it.
+	res = mustCLI(t, "test", "kb", "-kb", kbPath, "-queries", queries)
+	for _, k := range []string{"unanswerable", "refuse_recall", "answer_coverage", "answer_precision", "warnings"} {
+		if _, ok := res[k]; ok {
+			t.Errorf("%s reported without -unanswerable: %v", k, res)
+		}
+	}
+}
+
+// writeLines writes lines to path, one a line.
+func writeLines(t *testing.T, path string, lines ...string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// smallLog writes a knowledge base of n questions and a log of 12 users
+// who ask 4 of them each, to dir; it returns their paths.
+func smallLog(t *testing.T, dir string, n int) (kbPath, events string) {
+	t.Helper()
+	var faqs, evs []string
+	for i := range n {
+		faqs = append(faqs, fmt.Sprintf(`{"id":"q%d","question":"问题%d怎么办","answer":"这样办"}`, i, i))
+	}
+	at := 1700000000
+	for u := range 12 {
+		for j := range 4 {
+			evs = append(evs, fmt.Sprintf(`{"user":"u%d","time":%d,"type":"ask","question":"q%d"}`, u, at, (u+j*(1+u%2))%n))
+			at += 60
+		}
+	}
+	kbPath, events = filepath.Join(dir, fmt.Sprintf("kb%d.jsonl", n)), filepath.Join(dir, fmt.Sprintf("events%d.jsonl", n))
+	writeLines(t, kbPath, faqs...)
+	writeLines(t, events, evs...)
+	return kbPath, events
+}
+
+// TestTestRecommendWarnings: test recommend says (on stderr and in the
+// JSON) when a catalog too small for -negatives flatters hr@10 and
+// ndcg@10, and when it is so small that full_hr@10 is 1 whatever the
+// model; and says nothing when the figures are what they claim.
+func TestTestRecommendWarnings(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name      string
+		questions int
+		negatives string
+		short     bool     // short_negatives and fewest_negatives reported
+		warnings  []string // prefixes, in order
+	}{
+		{"tiny catalog", 5, "100", true, []string{"hr@10 and ndcg@10 are unreliable: 12 of 12 targets", "full_hr@10 is 1 whatever the model: the catalog has 5 questions"}},
+		{"tiny catalog, few negatives", 5, "1", false, []string{"full_hr@10 is 1 whatever the model"}},
+		{"small catalog", 30, "100", true, []string{"hr@10 and ndcg@10 are unreliable: 12 of 12 targets were ranked among fewer than the 100"}},
+		{"small catalog, few negatives", 30, "20", false, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			kbPath, events := smallLog(t, dir, tt.questions)
+			code, out, errOut := cli(t, "test", "recommend", "-events", events, "-kb", kbPath, "-negatives", tt.negatives)
+			var res map[string]any
+			if code != exitOK || json.Unmarshal([]byte(out), &res) != nil {
+				t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+			}
+			_, short := res["short_negatives"]
+			_, fewest := res["fewest_negatives"]
+			if short != tt.short || fewest != tt.short || (tt.short && res["short_negatives"] != 12.0) {
+				t.Errorf("short_negatives %v, fewest_negatives %v; want them reported: %v", res["short_negatives"], res["fewest_negatives"], tt.short)
+			}
+			ws, _ := res["warnings"].([]any)
+			if len(ws) != len(tt.warnings) {
+				t.Fatalf("warnings %q, want %d", ws, len(tt.warnings))
+			}
+			for i, w := range tt.warnings {
+				if !strings.HasPrefix(fmt.Sprint(ws[i]), w) || !strings.Contains(errOut, "warning: "+fmt.Sprint(ws[i])) {
+					t.Errorf("warning %d: %q, want it to start with %q and be on stderr:\n%s", i, ws[i], w, errOut)
+				}
+			}
+		})
+	}
+}
+
+// TestUnknownQuestions: an ask for a question the knowledge base lacks is
+// counted and reported by train recommend and test recommend (in the JSON
+// and on stderr), and with -strict is an error naming the file, line and
+// field.
+func TestUnknownQuestions(t *testing.T) {
+	dir := t.TempDir()
+	kbPath, events := smallLog(t, dir, 5)
+	raw, err := os.ReadFile(events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Line 3 asks for zz, after a blank line; two more unknown asks at the end.
+	lines := strings.Split(strings.TrimSuffix(string(raw), "\n"), "\n")
+	lines = append([]string{lines[0], "", `{"user":"u0","time":1700000030,"type":"ask","question":"zz"}`}, lines[1:]...)
+	lines = append(lines, `{"user":"u1","time":1800000000,"type":"ask","question":"yy"}`, `{"user":"u2","time":1800000000,"type":"ask","question":"zz"}`)
+	writeLines(t, events, lines...)
+	data := []byte(strings.Join(lines, "\n") + "\n")
+	model := filepath.Join(dir, "recommend.model")
+
+	for _, args := range [][]string{
+		{"train", "recommend", "-events", events, "-kb", kbPath, "-out", model},
+		{"test", "recommend", "-events", events, "-kb", kbPath},
+	} {
+		name := strings.Join(args[:2], " ")
+		code, out, errOut := cli(t, args...)
+		var res map[string]any
+		if code != exitOK || json.Unmarshal([]byte(out), &res) != nil {
+			t.Fatalf("%s: exit %d\n%s\n%s", name, code, out, errOut)
+		}
+		ws, _ := res["warnings"].([]any)
+		warn := `3 asks name 2 questions that ` + kbPath + ` lacks, such as "yy", "zz"`
+		if res["unknown_questions"] != 2.0 || res["unknown_question_asks"] != 3.0 || fmt.Sprint(res["unknown_question_ids"]) != "[yy zz]" ||
+			len(ws) == 0 || !strings.HasPrefix(fmt.Sprint(ws[0]), warn) || !strings.Contains(errOut, "warning: "+warn) {
+			t.Errorf("%s: want 2 unknown questions in 3 asks, yy and zz, and a warning %q in the JSON and on stderr; got %v\n%s", name, warn, res, errOut)
+		}
+		code, _, errOut = cli(t, append(args, "-strict")...)
+		want := events + `:3: field "question": no entry "zz" in ` + kbPath + " (-strict)"
+		if code != exitFailure || !strings.Contains(errOut, want) || strings.Contains(errOut, events+": "+events) {
+			t.Errorf("%s -strict: exit %d, want %d and %q:\n%s", name, code, exitFailure, want, errOut)
+		}
+		// Standard input cannot be read again for the line: the event's
+		// number says where.
+		var stdout, stderr bytes.Buffer
+		code = run(context.Background(), append(slices.Clone(args), "-strict", "-events", "-"), env{stdin: bytes.NewReader(data), stdout: &stdout, stderr: &stderr})
+		want = `standard input: event 2: field "question": no entry "zz"`
+		if code != exitFailure || !strings.Contains(stderr.String(), want) {
+			t.Errorf("%s -strict from standard input: exit %d, want %d and %q:\n%s", name, code, exitFailure, want, stderr.String())
+		}
+	}
+
+	// Without -kb, the knowledge base is the questions asked: none unknown.
+	res := mustCLI(t, "test", "recommend", "-events", events, "-strict")
+	if _, ok := res["unknown_questions"]; ok {
+		t.Errorf("unknown questions without -kb: %v", res)
+	}
+}
+
+// TestEventLine: eventLine finds an event's line past blank lines, lines
+// longer than a read buffer and gzip.
+func TestEventLine(t *testing.T) {
+	dir := t.TempDir()
+	long := `{"user":"u","time":1,"type":"page.view","text":"` + strings.Repeat("长", 10000) + `"}`
+	content := "\n" + long + "\n  \n\t\n" + `{"a":1}` + "\r\n" + long + "\n\n" + `{"b":2}`
+	plain := filepath.Join(dir, "log.jsonl")
+	writeLines(t, plain, content)
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(content))
+	zw.Close()
+	zipped := filepath.Join(dir, "log.jsonl.gz")
+	if err := os.WriteFile(zipped, gz.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{plain, zipped} {
+		for n, want := range map[int]int{0: 2, 1: 5, 2: 6, 3: 8, 4: 0} {
+			if got := eventLine(path, n); got != want {
+				t.Errorf("eventLine(%s, %d) = %d, want %d", filepath.Base(path), n, got, want)
+			}
+		}
+	}
+	if got := eventLine("-", 0); got != 0 {
+		t.Errorf("eventLine of standard input = %d", got)
+	}
+}
+
+// TestUnseenLabels: test intent counts and reports the test labels the
+// model never saw (in the JSON and on stderr), and with -strict refuses
+// them, naming the file, line and field.
+func TestUnseenLabels(t *testing.T) {
+	model, _ := sampleIntentModel(t)
+	data := filepath.Join(t.TempDir(), "test.jsonl")
+	writeLines(t, data, `{"text":"我要转账","intent":"transfer"}`, `{"text":"查一下账单","intent":"query_bill"}`,
+		`{"text":"帮我订一张机票","intent":"book_flight"}`, `{"text":"订酒店","intent":"book_hotel"}`, `{"text":"订机票去上海","intent":"book_flight"}`)
+	code, out, errOut := cli(t, "test", "intent", "-model", model, "-data", data, "-out", "")
+	var res map[string]any
+	if code != exitOK || json.Unmarshal([]byte(out), &res) != nil {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	ws, _ := res["warnings"].([]any)
+	warn := `3 test utterances carry 2 labels the model never saw, such as "book_flight", "book_hotel"`
+	if res["unseen_labels"] != 2.0 || res["unseen_label_utterances"] != 3.0 || fmt.Sprint(res["unseen_label_names"]) != "[book_flight book_hotel]" ||
+		len(ws) != 1 || !strings.HasPrefix(fmt.Sprint(ws[0]), warn) || !strings.Contains(errOut, "warning: "+warn) {
+		t.Errorf("want 2 unseen labels on 3 utterances and a warning %q in the JSON and on stderr; got %v\n%s", warn, res, errOut)
+	}
+	code, _, errOut = cli(t, "test", "intent", "-model", model, "-data", data, "-out", "", "-strict")
+	want := data + `:3: field "intent": "book_flight" is a label the model never saw (-strict)`
+	if code != exitFailure || !strings.Contains(errOut, want) {
+		t.Errorf("-strict: exit %d, want %d and %q:\n%s", code, exitFailure, want, errOut)
 	}
 }

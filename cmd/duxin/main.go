@@ -26,6 +26,14 @@
 // confusion matrix, as intent_report.json and as a self-contained HTML page
 // (intent_report.html), to the -out folder.
 //
+// What the input holds that the models cannot use (asks for questions -kb
+// lacks, test labels the model never saw) is counted and reported in the
+// JSON, and with -strict is an error naming the file, line and field.
+// Figures that were not measured are left out of the JSON, a measured 0
+// never is; what makes a figure unmeasured or unreliable (-unanswerable
+// removing no entry, a catalog with fewer questions than -negatives) is
+// said on standard error and in the JSON's "warnings".
+//
 // serve serves the HTTP API of package httpapi under /api/ (GET
 // /api/openapi.json describes it) until SIGINT or SIGTERM, then shuts down
 // gracefully.
@@ -33,7 +41,8 @@
 // Every command takes -h. The exit code is 0 on success, 1 on failure (an
 // unreadable or invalid file: the error names the file, line and field) and
 // 2 for a usage error (an unknown command or flag, a missing required flag,
-// a flag value out of range: these are checked before any work is done).
+// a flag value out of range: these are checked before any work is done;
+// -h gives each numeric flag's range).
 package main
 
 import (

@@ -36,7 +36,7 @@ func serveFlags(fs *flag.FlagSet) func(context.Context, env) (any, error) {
 	recPath := fs.String("recommend", "", "recommender model written by duxin train recommend")
 	phrasebook := fs.String("phrasebook", "", "phrasebook wording the suggestions' reasons (YAML, see recommend.LoadPhrasebook)")
 	addr := fs.String("addr", "localhost:8080", "address to listen on")
-	grace := fs.Duration("grace", 5*time.Second, "how long shutdown waits for requests in flight")
+	grace := durationFlag(fs, "grace", 5*time.Second, 0, maxGrace, "how long shutdown waits for requests in flight")
 	verbose := fs.Bool("v", false, "log every request")
 	return func(ctx context.Context, e env) (_ any, err error) {
 		if err := required(map[string]string{"kb": *kbPath}); err != nil {
@@ -44,9 +44,6 @@ func serveFlags(fs *flag.FlagSet) func(context.Context, env) (any, error) {
 		}
 		if *routesPath != "" && *intentPath == "" {
 			return nil, usagef("-routes needs -intent")
-		}
-		if *grace < 0 {
-			return nil, usagef("-grace %v, want ≥ 0", *grace)
 		}
 		if _, _, err := net.SplitHostPort(*addr); err != nil {
 			return nil, usagef("-addr %q: %v", *addr, err)

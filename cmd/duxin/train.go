@@ -42,7 +42,7 @@ not, or - for standard input; it is read once, so a log of any size trains
 within -memory (the models then learn from a uniform sample of users, and the
 summary says how many: see recommend.TrainStream). -kb is the knowledge base
 the suggestions come from (without it, one entry per question asked in the
-log).`,
+log); asks for questions it lacks are counted (-strict refuses them).`,
 		flags: trainRecommendFlags})
 }
 
@@ -64,14 +64,11 @@ type intentSummary struct {
 func trainIntentFlags(fs *flag.FlagSet) func(context.Context, env) (any, error) {
 	data := fs.String("data", "", "training utterances: .jsonl, .json, .csv, .yml or .yaml (required)")
 	out := fs.String("out", "", "where to write the model (required)")
-	split := fs.Float64("split", 0, "hold out this share of -data (by a fixed hash of the text) for testing, in [0, 0.5)")
-	seed := fs.Uint64("seed", 0, "training seed (default: intent's)")
+	split := shareFlag(fs, "split", 0, 0, 0.5, "hold out this share of -data (by a fixed hash of the text) for testing")
+	seed := seedFlag(fs, "seed", 0, "training seed (default: intent's)")
 	return func(ctx context.Context, e env) (_ any, err error) {
 		if err := required(map[string]string{"data": *data, "out": *out}); err != nil {
 			return nil, err
-		}
-		if !(*split >= 0 && *split < 0.5) {
-			return nil, usagef("-split %v, want in [0, 0.5)", *split)
 		}
 		if err := checkOut(*out); err != nil {
 			return nil, err
@@ -156,13 +153,10 @@ func trainRankerFlags(fs *flag.FlagSet) func(context.Context, env) (any, error) 
 	kbPath := fs.String("kb", "", "knowledge base: .jsonl, .json, .csv, .yml or .yaml (required)")
 	queries := fs.String("queries", "", `labelled queries, JSON Lines {"query", "id"} (required)`)
 	out := fs.String("out", "", "where to write the ranker (required)")
-	seed := fs.Uint64("seed", 1, "training seed")
-	trees := fs.Int("trees", 0, "gradient-boosted trees fitted after the linear part (0: none)")
+	seed := seedFlag(fs, "seed", 1, "training seed")
+	trees := intFlag(fs, "trees", 0, 0, maxTrees, "gradient-boosted trees fitted after the linear part (0: none)")
 	return func(ctx context.Context, e env) (_ any, err error) {
 		if err := required(map[string]string{"kb": *kbPath, "queries": *queries, "out": *out}); err != nil {
-			return nil, err
-		}
-		if err := atLeast("trees", *trees, 0); err != nil {
 			return nil, err
 		}
 		if err := checkOut(*out); err != nil {
@@ -256,27 +250,28 @@ type recommendSummary struct {
 	Weights   recommend.Weights `json:"weights"`
 	TrainedAt time.Time         `json:"trained_at"`
 	Seconds   float64           `json:"seconds"`
+	// With -kb, the asks for questions it lacks.
+	unknownQuestions
+	// Warnings say what of the log the models could not use, as the
+	// command also says on standard error.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 func trainRecommendFlags(fs *flag.FlagSet) func(context.Context, env) (any, error) {
 	eventsPath := fs.String("events", "", "behavior log, JSON Lines (required)")
 	kbPath := fs.String("kb", "", "knowledge base the suggestions come from (default: the questions asked in the log)")
 	out := fs.String("out", "", "where to write the model (required)")
-	seed := fs.Uint64("seed", 1, "training seed")
+	seed := seedFlag(fs, "seed", 1, "training seed")
 	calendar := fs.String("calendar", "", "the periods to learn from, such as festivals and bill days: JSON Lines of {\"name\", \"start\", \"end\"} (default none)")
 	zone := fs.String("zone", "", "the time zone of the model's hours and days, an IANA name such as Asia/Shanghai (default Beijing time)")
-	memory := fs.String("memory", "1GiB", "what training may hold of the log, such as 512MB or 4GB: the models learn from a uniform sample of users that fits (at least 64MiB)")
+	strict := fs.Bool("strict", false, "refuse a log that asks for a question -kb lacks (default: count and report such asks)")
+	memory := sizeFlag(fs, "memory", recommend.DefaultMemoryBudget, recommend.MinMemoryBudget, maxMemory,
+		"what training may hold of the log, such as 512MB or 4GB: the models learn from a uniform sample of users that fits")
 	return func(ctx context.Context, e env) (_ any, err error) {
 		if err := required(map[string]string{"events": *eventsPath, "out": *out}); err != nil {
 			return nil, err
 		}
-		budget, err := parseBytes(*memory)
-		if err != nil {
-			return nil, fmt.Errorf("-memory: %w", err)
-		}
-		if budget < recommend.MinMemoryBudget {
-			return nil, fmt.Errorf("-memory: %s is below the least training needs, 64MiB", *memory)
-		}
+		budget := *memory
 		cal, err := recommend.LoadCalendar(*calendar, *zone)
 		if err != nil {
 			return nil, err
@@ -291,6 +286,7 @@ func trainRecommendFlags(fs *flag.FlagSet) func(context.Context, env) (any, erro
 		defer func() { p.finish(err) }()
 		var cat recommend.Catalog
 		var entries int
+		var unknown *unknownAsks
 		if *kbPath != "" {
 			faqs, _, err := kb.LoadFile(*kbPath)
 			if err != nil {
@@ -310,7 +306,7 @@ func trainRecommendFlags(fs *flag.FlagSet) func(context.Context, env) (any, erro
 			if err := ix.Reload(ctx, faqs); err != nil {
 				return nil, err
 			}
-			cat, entries = ix, len(faqs)
+			cat, entries, unknown = ix, len(faqs), newUnknownAsks(faqs)
 		}
 		f, err := openEvents(*eventsPath, e.stdin)
 		if err != nil {
@@ -319,6 +315,9 @@ func trainRecommendFlags(fs *flag.FlagSet) func(context.Context, env) (any, erro
 		defer f.Close()
 		events := recommend.ScanEvents(f, eventsName(*eventsPath))
 		var asked *askedCatalog
+		if unknown != nil {
+			events = unknown.tap(events, *eventsPath, *kbPath, *strict)
+		}
 		if cat == nil {
 			// The questions asked in the log, known once it is read.
 			asked = &askedCatalog{set: map[string]bool{}}
@@ -332,7 +331,8 @@ func trainRecommendFlags(fs *flag.FlagSet) func(context.Context, env) (any, erro
 		m, err := recommend.TrainStream(ctx, events, cat, recommend.TrainOptions{Seed: *seed, Calendar: cal, MemoryBudget: budget})
 		if err != nil {
 			var fe *recommend.FieldError
-			if errors.As(err, &fe) {
+			var le *locatedError
+			if errors.As(err, &fe) || errors.As(err, &le) {
 				return nil, err
 			}
 			return nil, inFile(ctx, *eventsPath, err)
@@ -352,12 +352,19 @@ func trainRecommendFlags(fs *flag.FlagSet) func(context.Context, env) (any, erro
 			SampledUsers: info.SampledUsers, SampledEvents: info.SampledEvents,
 			Weights:   roundWeights(m.Weights()),
 			TrainedAt: info.TrainedAt.UTC().Round(time.Second), Seconds: evaluate.Round(took.Seconds(), 2)}
+		var warning string
+		if s.unknownQuestions, warning = unknown.report(*kbPath); warning != "" {
+			s.Warnings = append(s.Warnings, warning)
+		}
 		p.logf("trained a recommender: %d events of %d users, %d asks of %d questions, %.2fs; wrote %s (%d bytes), id %s",
 			s.Events, s.Users, s.Asks, s.Questions, s.Seconds, s.Out, s.Bytes, s.ID)
 		if s.SampledUsers > 0 {
-			p.logf("the log outgrew -memory %s: the models learned from a sample of %d users (%d events)", *memory, s.SampledUsers, s.SampledEvents)
+			p.logf("the log outgrew -memory %s: the models learned from a sample of %d users (%d events)", formatBytes(*memory), s.SampledUsers, s.SampledEvents)
 		}
 		p.logf("fitted weights %+v", s.Weights)
+		for _, w := range s.Warnings {
+			p.logf("warning: %s", w)
+		}
 		return s, nil
 	}
 }

@@ -90,6 +90,12 @@ type RecommendFigures struct {
 	// diversification and the popular fill included, which the rankings
 	// above leave out.
 	ServedHR10, ServedMRR10 float64
+	// ShortCases counts the targets ranked among fewer sampled questions
+	// than Negatives, because the catalog less the user's questions had
+	// fewer; FewestNegatives is the fewest a target was ranked among (0
+	// when no target was ranked). HR10 and NDCG10 are then flattered: a
+	// target among fewer than 10 negatives is always a hit.
+	ShortCases, FewestNegatives int
 	// TrainSeconds is 0 when the model was given.
 	TrainSeconds float64
 	// P50us and P99us are the latency of Recommend, in whole microseconds.
@@ -199,6 +205,7 @@ type caseRanker struct {
 
 	hr, ndcg, fullHR, fullMRR float64
 	servedHR, servedMRR       float64
+	short, fewest             int // cases with fewer negatives than cfg.Negatives; the fewest negatives
 	lat                       []time.Duration
 }
 
@@ -223,6 +230,12 @@ func (r *caseRanker) rank(ctx context.Context, eng *recommend.Engine, c recCase)
 	exclude := maps.Clone(c.asked)
 	exclude[c.target] = true
 	negs := seqrec.SampleNegatives(c.user, r.cfg.Seed, universe, exclude, r.cfg.Negatives)
+	if len(negs) < r.cfg.Negatives {
+		r.short++
+	}
+	if r.n == 0 || len(negs) < r.fewest {
+		r.fewest = len(negs)
+	}
 	// Full: the target among every question of the catalog, the ones
 	// the user asked before included.
 	scores, err := eng.Score(ctx, c.user, c.at, nil, universe)
@@ -278,6 +291,7 @@ func (r *caseRanker) figures(fig *RecommendFigures) {
 	fig.FullHR10, fig.FullMRR10 = round4(r.fullHR/n), round4(r.fullMRR/n)
 	fig.ServedHR10, fig.ServedMRR10 = round4(r.servedHR/n), round4(r.servedMRR/n)
 	fig.P50us, fig.P99us = pct(0.50), pct(0.99)
+	fig.ShortCases, fig.FewestNegatives = r.short, r.fewest
 }
 
 // Recommend measures the recommender leave-last-out: per user with at
