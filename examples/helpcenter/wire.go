@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -233,6 +234,11 @@ func build(ctx context.Context, cfg buildConfig, log *slog.Logger) (_ *backend, 
 		rep.start()
 	}
 
+	// Start-up indexed the knowledge base and trained three models; what
+	// that took is garbage now, and the server needs a small part of it
+	// (about 30 MB of live heap). Hand it back to the system at once rather
+	// than keep it resident until the runtime's scavenger gets to it.
+	debug.FreeOSMemory()
 	log.Info("start-up done", "took", time.Since(start).Round(time.Millisecond))
 	return b, nil
 }
