@@ -14,8 +14,10 @@
 //     trained centrally, on the log, and published to a [Registry] under
 //     a name; a [Watcher] on each replica polls it and swaps a new version
 //     in with a [Loader] ([RecommendModel], [KBRanker], [Intent.Loader]).
-//     A version is the SHA-256 of the model file; a corrupt or
-//     incompatible one is refused and the old model keeps serving.
+//     A version is the SHA-256 of the model file; one the Loader cannot
+//     read is refused and the old model keeps serving. Data that does not
+//     hash to its version is not loaded either, but fetched again at the
+//     next check (a deploy tool may still be copying it).
 //     Registries: [Dir] (a shared folder) and replica/redisreplica.
 //   - The knowledge base is edited through a [Feed]: a [Writer] checks
 //     each edit and appends it; a [Follower] on each replica applies the
