@@ -13,7 +13,10 @@
 //	duxin:{kb}:seq                   the version of the last change
 //	duxin:{kb}:log                   the changes, a stream with ids 0-<version>
 //
-// A change is applied to the entries and appended to the stream by one
+// A model is published (data, pointer, history trimmed, old versions
+// deleted) by one Lua script, so two publishers racing never leave current
+// naming a deleted version. A change is applied to the entries and
+// appended to the stream by one
 // Lua script, so a snapshot (entries and version, read in one MULTI) and
 // the stream always agree. The stream keeps about the last Keep changes; a
 // replica that fell further behind takes a snapshot.
@@ -92,38 +95,39 @@ func (r *Registry) key(name, what string) string {
 	return r.prefix + ":{model:" + name + "}:" + what
 }
 
-// Publish implements [replica.Registry]: the data first, then the pointer
-// to it, in one transaction; versions beyond the last five are deleted.
+// publishScript stores a version and points the name at it, then trims
+// the history and deletes the versions trimmed, all at once: a publish
+// racing it (a rollback to an old version) cannot be deleted after it
+// became current. Never deleted: the version current points at.
+// KEYS: the version's key, current, history. ARGV: data, version, the
+// key prefix of the name's versions, how many versions to keep.
+var publishScript = redis.NewScript(`
+local v = ARGV[2]
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[2], v)
+redis.call('LREM', KEYS[3], 0, v)
+redis.call('LPUSH', KEYS[3], v)
+local keep = tonumber(ARGV[4])
+local old = redis.call('LRANGE', KEYS[3], keep, -1)
+redis.call('LTRIM', KEYS[3], 0, keep - 1)
+for _, o in ipairs(old) do
+	if o ~= v then
+		redis.call('DEL', ARGV[3] .. o)
+	end
+end
+return #old
+`)
+
+// Publish implements [replica.Registry]: the data, the pointer to it and
+// the removal of versions beyond the last five, in one script.
 func (r *Registry) Publish(ctx context.Context, name string, data []byte) (string, error) {
 	if err := replica.CheckName(name); err != nil {
 		return "", err
 	}
 	v := replica.VersionOf(data)
-	var old *redis.StringSliceCmd
-	_, err := r.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.Set(ctx, r.key(name, v), data, 0)
-		p.Set(ctx, r.key(name, "current"), v, 0)
-		p.LRem(ctx, r.key(name, "history"), 0, v)
-		p.LPush(ctx, r.key(name, "history"), v)
-		old = p.LRange(ctx, r.key(name, "history"), keepVersions, -1)
-		p.LTrim(ctx, r.key(name, "history"), 0, keepVersions-1)
-		return nil
-	})
-	if err != nil {
+	keys := []string{r.key(name, v), r.key(name, "current"), r.key(name, "history")}
+	if err := publishScript.Run(ctx, r.c, keys, data, v, r.key(name, ""), keepVersions).Err(); err != nil {
 		return "", fmt.Errorf("redisreplica: publish %s: %w", name, err)
-	}
-	if vs := old.Val(); len(vs) > 0 {
-		keys := make([]string, 0, len(vs))
-		for _, o := range vs {
-			if o != v {
-				keys = append(keys, r.key(name, o))
-			}
-		}
-		if len(keys) > 0 {
-			if err := r.c.Del(ctx, keys...).Err(); err != nil {
-				return v, fmt.Errorf("redisreplica: publish %s: published, but old versions were not removed: %w", name, err)
-			}
-		}
 	}
 	return v, nil
 }

@@ -273,3 +273,79 @@ func TestReadRacingAppendIsNotAGap(t *testing.T) {
 		t.Errorf("Read = %+v, want the delete at version %d", cs, v+1)
 	}
 }
+
+// afterFirstWrite is a go-redis hook that runs do once, after the first
+// script or transaction that succeeds on its client: the moment between
+// two steps of a publish, if a publish has two.
+type afterFirstWrite struct {
+	once sync.Once
+	do   func()
+}
+
+func (h *afterFirstWrite) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *afterFirstWrite) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		err := next(ctx, cmd)
+		if (cmd.Name() == "evalsha" || cmd.Name() == "eval") && err == nil {
+			h.once.Do(h.do)
+		}
+		return err
+	}
+}
+func (h *afterFirstWrite) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		err := next(ctx, cmds)
+		if err == nil {
+			h.once.Do(h.do)
+		}
+		return err
+	}
+}
+
+// TestPublishRacingRollback: a rollback to an old version published while
+// another publish trims that version from the history is not deleted
+// after it became current: current always names data that Fetch returns.
+func TestPublishRacingRollback(t *testing.T) {
+	ctx := context.Background()
+	url := redistest.URL(t)
+	prefix := redistest.Prefix(t, url)
+	b, err := redisreplica.NewRegistry(client(t, url), redisreplica.Config{Prefix: prefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var vs []string
+	for i := range 5 { // history: model 4 … model 0, all kept
+		v, err := b.Publish(ctx, "ranker", fmt.Appendf(nil, "model %d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		vs = append(vs, v)
+	}
+	// Publisher a publishes model 5, which trims model 0; b rolls back to
+	// model 0 in the middle of it.
+	ca := client(t, url)
+	ca.AddHook(&afterFirstWrite{do: func() {
+		if _, err := b.Publish(ctx, "ranker", []byte("model 0")); err != nil {
+			t.Error(err)
+		}
+	}})
+	a, err := redisreplica.NewRegistry(ca, redisreplica.Config{Prefix: prefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Publish(ctx, "ranker", []byte("model 5")); err != nil {
+		t.Fatal(err)
+	}
+	cur, err := a.Current(ctx, "ranker")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cur != vs[0] {
+		t.Errorf("current is %.12s, want the rollback %.12s", cur, vs[0])
+	}
+	if data, err := a.Fetch(ctx, "ranker", cur); err != nil {
+		t.Errorf("current %.12s cannot be fetched: %v", cur, err)
+	} else if string(data) != "model 0" {
+		t.Errorf("current holds %q, want model 0", data)
+	}
+}
