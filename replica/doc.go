@@ -24,7 +24,11 @@
 //     changes in order to the replica's own [kb.Index], taking a snapshot
 //     when it starts or has lost its place. The recommend engine re-reads
 //     an index whose revision changed, so suggestions follow too. Each
-//     replica can say which version it serves ([Follower.Version]).
+//     replica can say which version it serves ([Follower.Version]). A
+//     feed that went backwards (its store restarted without its data) is
+//     never applied: the replicas keep serving and halt until an operator
+//     re-seeds the feed from one of them ([Follower.Republish]) or has
+//     them take what the feed holds ([Follower.Resnapshot]).
 //     Feeds: [MemFeed] (one process) and replica/redisreplica.
 //
 // The train → publish → swap loop, on a trainer and on every replica:

@@ -336,3 +336,47 @@ func TestWatcherRetriesVersionBeingCopied(t *testing.T) {
 		t.Errorf("status %+v, loaded %q; want %.12s served, loaded once", st, loaded, v)
 	}
 }
+
+// alwaysTrimmed is a feed that, whatever its snapshot says, never holds
+// the changes after it, and fails snapshots past limit.
+type alwaysTrimmed struct {
+	*replica.MemFeed
+	limit, snapshots int
+}
+
+func (a *alwaysTrimmed) Snapshot(ctx context.Context) ([]kb.FAQ, uint64, error) {
+	if a.snapshots++; a.snapshots > a.limit {
+		return nil, 0, fmt.Errorf("snapshot %d: too many", a.snapshots)
+	}
+	return a.MemFeed.Snapshot(ctx)
+}
+
+func (a *alwaysTrimmed) Read(context.Context, uint64, time.Duration) ([]replica.Change, error) {
+	return nil, fmt.Errorf("%w: always", replica.ErrTrimmed)
+}
+
+// TestSyncTakesBoundedSnapshots: a feed that lacks the changes after its
+// own snapshot makes Sync return an error after that one snapshot, not
+// take snapshot after snapshot for good.
+func TestSyncTakesBoundedSnapshots(t *testing.T) {
+	ctx := context.Background()
+	feed := &alwaysTrimmed{MemFeed: replica.NewMemFeed(0), limit: 10}
+	if _, err := feed.Append(ctx, replica.Change{Op: replica.OpUpsert, FAQs: []kb.FAQ{{ID: "a", Question: "一"}}}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := replica.NewFollower(emptyIndex(t), feed, replica.FollowConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		err := f.Sync(ctx)
+		if !errors.Is(err, replica.ErrTrimmed) {
+			t.Errorf("Sync %d: %v, want an error wrapping ErrTrimmed", i+1, err)
+		}
+	}
+	// The first Sync's snapshot, and the second's after the feed lost its
+	// place again: one each.
+	if feed.snapshots != 2 {
+		t.Errorf("%d snapshots in 2 Syncs, want 2", feed.snapshots)
+	}
+}
