@@ -137,7 +137,7 @@ func (w *Writer) append(ctx context.Context, c Change) (uint64, error) {
 		// A halted replica would never serve the edit: refuse it before it
 		// reaches the feed.
 		if st := w.local.Status(); st.Halted {
-			return 0, fmt.Errorf("replica: %s refused: %w", c.Op, st.Err)
+			return 0, fmt.Errorf("%w; the %s is refused until this replica follows the feed again", st.Err, c.Op)
 		}
 	}
 	v, err := w.feed.Append(ctx, c)
@@ -266,7 +266,7 @@ func (f *Follower) WaitFor(ctx context.Context, v uint64) error {
 			return nil
 		}
 		if halted {
-			return fmt.Errorf("replica: wait for version %d (at %d): %w", v, cur, herr)
+			return fmt.Errorf("%w (waited for version %d, at %d)", herr, v, cur)
 		}
 		select {
 		case <-ctx.Done():
@@ -325,7 +325,7 @@ func (f *Follower) catchUp(ctx context.Context, wait time.Duration) error {
 		cs, err := f.feed.Read(ctx, f.Version(), wait)
 		if errors.Is(err, ErrTrimmed) {
 			if fresh {
-				return fmt.Errorf("replica: the feed lacks the changes after its own snapshot at version %d: %w", f.Version(), err)
+				return fmt.Errorf("%w, even after its own snapshot at version %d", err, f.Version())
 			}
 			f.cfg.Logger.Warn("replica: feed lost our place; taking a snapshot", "version", f.Version(), "err", err)
 			if err := f.snapshot(ctx); err != nil {
@@ -333,6 +333,9 @@ func (f *Follower) catchUp(ctx context.Context, wait time.Duration) error {
 			}
 			fresh = true
 			continue
+		}
+		if errors.Is(err, ErrBehind) {
+			return err // it says where the feed is
 		}
 		if err != nil {
 			return fmt.Errorf("replica: read feed after %d: %w", f.Version(), err)

@@ -393,7 +393,7 @@ func (f *Feed) Read(ctx context.Context, after uint64, wait time.Duration) ([]re
 		case cur > after:
 			return nil, fmt.Errorf("%w: asked after %d, the feed is at %d with nothing after", replica.ErrTrimmed, after, cur)
 		case cur < after:
-			return nil, fmt.Errorf("%w: asked after %d, the feed is at %d", replica.ErrBehind, after, cur)
+			return nil, fmt.Errorf("%w: the feed is at version %d, this replica at %d; the feed was reset or Redis lost its data", replica.ErrBehind, cur, after)
 		default:
 			return nil, nil
 		}
