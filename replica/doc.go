@@ -14,15 +14,21 @@
 //     trained centrally, on the log, and published to a [Registry] under
 //     a name; a [Watcher] on each replica polls it and swaps a new version
 //     in with a [Loader] ([RecommendModel], [KBRanker], [Intent.Loader]).
-//     A version is the SHA-256 of the model file; a corrupt or
-//     incompatible one is refused and the old model keeps serving.
+//     A version is the SHA-256 of the model file; one the Loader cannot
+//     read is refused and the old model keeps serving. Data that does not
+//     hash to its version is not loaded either, but fetched again at the
+//     next check (a deploy tool may still be copying it).
 //     Registries: [Dir] (a shared folder) and replica/redisreplica.
 //   - The knowledge base is edited through a [Feed]: a [Writer] checks
 //     each edit and appends it; a [Follower] on each replica applies the
 //     changes in order to the replica's own [kb.Index], taking a snapshot
 //     when it starts or has lost its place. The recommend engine re-reads
 //     an index whose revision changed, so suggestions follow too. Each
-//     replica can say which version it serves ([Follower.Version]).
+//     replica can say which version it serves ([Follower.Version]). A
+//     feed that went backwards (its store restarted without its data) is
+//     never applied: the replicas keep serving and halt until an operator
+//     re-seeds the feed from one of them ([Follower.Republish]) or has
+//     them take what the feed holds ([Follower.Resnapshot]).
 //     Feeds: [MemFeed] (one process) and replica/redisreplica.
 //
 // The train → publish → swap loop, on a trainer and on every replica:

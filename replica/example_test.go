@@ -2,6 +2,7 @@ package replica_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"os"
@@ -131,4 +132,50 @@ func Example_feed() {
 	// refund-where
 	// refund-where
 	// version 1
+}
+
+// lossyFeed stands for a Redis that can restart without its data.
+type lossyFeed struct{ replica.Feed }
+
+// A feed that went backwards (here its store lost its data) is not
+// applied: the replica keeps serving and halts. An operator re-seeds the
+// feed from a replica that holds the data; other halted replicas then
+// take the feed's snapshot with Resnapshot.
+func ExampleFollower_Republish() {
+	ctx := context.Background()
+	feed := &lossyFeed{replica.NewMemFeed(0)}
+	ix, err := kb.New(tokenize.Bigram(), kb.WithRanker(nil))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer ix.Close()
+	f, err := replica.NewFollower(ix, feed, replica.FollowConfig{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	w, err := replica.NewWriter(feed, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := w.Upsert(ctx, kb.FAQ{ID: "refund-where", Question: "退款退到哪里了？"}); err != nil {
+		log.Fatal(err)
+	}
+	if err := f.Sync(ctx); err != nil {
+		log.Fatal(err)
+	}
+
+	feed.Feed = replica.NewMemFeed(0) // the store restarts empty
+	err = f.Sync(ctx)
+	all, _ := ix.All(ctx)
+	fmt.Println("halted:", f.Status().Halted, errors.Is(err, replica.ErrBehind), "entries served:", len(all))
+
+	v, err := f.Republish(ctx) // the operator's choice
+	if err != nil {
+		log.Fatal(err)
+	}
+	snap, _, _ := feed.Snapshot(ctx)
+	fmt.Println("re-seeded at version", v, "with", len(snap), "entries; halted:", f.Status().Halted)
+	// Output:
+	// halted: true true entries served: 1
+	// re-seeded at version 1 with 1 entries; halted: false
 }

@@ -47,10 +47,18 @@ type Change struct {
 	IDs []string
 }
 
-// ErrTrimmed is returned by Feed.Read when the changes after the given
-// version are no longer all kept (trimmed, or the feed was reset): the
-// reader takes a snapshot and goes on from its version.
-var ErrTrimmed = errors.New("replica: feed no longer holds the changes asked for")
+// Errors of a Feed's Read; test with errors.Is.
+var (
+	// ErrTrimmed: the changes after the given version are no longer all
+	// kept (trimmed). The reader takes a snapshot and goes on from its
+	// version.
+	ErrTrimmed = errors.New("replica: feed no longer holds the changes asked for")
+	// ErrBehind: the feed is at a version older than the given one: it was
+	// reset, or its store lost its data (a Redis that restarted empty).
+	// Its snapshot is older than what the reader serves, so a [Follower]
+	// does not take it (see [Follower] for what it does instead).
+	ErrBehind = errors.New("replica: feed is behind this replica")
+)
 
 // Feed is a knowledge base's change feed, shared by every replica: a copy
 // of the entries (the snapshot) and the numbered changes that led to it.
@@ -68,7 +76,8 @@ type Feed interface {
 	// Read returns the changes after version after, oldest first, waiting
 	// up to wait for the first when there is none yet (it may then return
 	// none). It returns an error wrapping [ErrTrimmed] when it no longer
-	// holds every change after after, or knows none that recent.
+	// holds every change after after, and one wrapping [ErrBehind] when
+	// its version is older than after.
 	Read(ctx context.Context, after uint64, wait time.Duration) ([]Change, error)
 }
 
@@ -124,6 +133,13 @@ func (w *Writer) Reload(ctx context.Context, faqs []kb.FAQ) error {
 }
 
 func (w *Writer) append(ctx context.Context, c Change) (uint64, error) {
+	if w.local != nil {
+		// A halted replica would never serve the edit: refuse it before it
+		// reaches the feed.
+		if st := w.local.Status(); st.Halted {
+			return 0, fmt.Errorf("%w; the %s is refused until this replica follows the feed again", st.Err, c.Op)
+		}
+	}
 	v, err := w.feed.Append(ctx, c)
 	if err != nil {
 		return 0, fmt.Errorf("replica: %s: %w", c.Op, err)
@@ -155,6 +171,29 @@ type FollowConfig struct {
 // goes on from the last version it applied; when the feed no longer holds
 // the changes after it, it takes a snapshot again. It is safe for
 // concurrent use.
+//
+// # A feed that went backwards
+//
+// A feed whose version is older than the one the follower serves
+// ([ErrBehind]: its store restarted without its data, or was reset) is
+// never applied: its snapshot would replace the knowledge base with an
+// older or empty one on every replica at once. The follower halts
+// instead: its index keeps serving the version it had, [FollowStatus]
+// says Halted with the reason in Err, Run logs it as an error, and
+// nothing more is applied — nor written through a [Writer] on it — until
+// an operator chooses, on each halted replica, one of:
+//
+//   - [Follower.Republish] on one replica that holds the data to keep:
+//     its entries replace the feed's (a reload), and it follows on from
+//     there. Call it on one replica only: a second call replaces the
+//     first's entries with its own.
+//   - [Follower.Resnapshot] on the others (or on all, to accept what the
+//     feed holds now): the feed's snapshot is taken whatever its version.
+//
+// Restarting a replica has the effect of Resnapshot. The follower sees a
+// reset only by a version lower than its own: a reset feed that received
+// more changes than the follower had applied before the follower read it
+// again cannot be told from the old one.
 type Follower struct {
 	ix   *kb.Index
 	feed Feed
@@ -174,6 +213,11 @@ type FollowStatus struct {
 	AppliedAt time.Time
 	// Snapshots counts the snapshots taken.
 	Snapshots int
+	// Halted is set when the feed went behind Version (see [Follower]):
+	// the index keeps serving Version and nothing is applied until
+	// [Follower.Republish] or [Follower.Resnapshot]. Err, wrapping
+	// [ErrBehind], says where the feed is.
+	Halted bool
 	// Err is the last read's or apply's error; nil once one succeeds.
 	Err error
 }
@@ -212,14 +256,17 @@ func (f *Follower) Status() FollowStatus {
 func (f *Follower) Version() uint64 { return f.Status().Version }
 
 // WaitFor returns once the index serves version v or later, or ctx's
-// error.
+// error, or an error wrapping [ErrBehind] when the follower is halted.
 func (f *Follower) WaitFor(ctx context.Context, v uint64) error {
 	for {
 		f.mu.Lock()
-		cur, moved := f.st.Version, f.moved
+		cur, moved, halted, herr := f.st.Version, f.moved, f.st.Halted, f.st.Err
 		f.mu.Unlock()
 		if cur >= v {
 			return nil
+		}
+		if halted {
+			return fmt.Errorf("%w (waited for version %d, at %d)", herr, v, cur)
 		}
 		select {
 		case <-ctx.Done():
@@ -232,6 +279,10 @@ func (f *Follower) WaitFor(ctx context.Context, v uint64) error {
 // Sync catches up once: a snapshot if the follower has none (or the feed
 // lost its place), then every change the feed holds, without waiting for
 // new ones. It returns the first error; what was applied before it stays.
+// It takes at most one snapshot for each time the feed lost its place: a
+// feed that still lacks the changes after its own snapshot is an error,
+// not a reason to take another. A halted follower (see [Follower]) reads
+// nothing and returns its error, wrapping [ErrBehind].
 func (f *Follower) Sync(ctx context.Context) error {
 	return f.step(ctx, 0)
 }
@@ -240,27 +291,51 @@ func (f *Follower) Sync(ctx context.Context) error {
 func (f *Follower) step(ctx context.Context, wait time.Duration) error {
 	f.syncMu.Lock()
 	defer f.syncMu.Unlock()
+	if st := f.Status(); st.Halted {
+		return st.Err
+	}
 	err := f.catchUp(ctx, wait)
 	f.mu.Lock()
 	f.st.Err = err
+	if errors.Is(err, ErrBehind) {
+		f.st.Halted = true
+		close(f.moved) // wake WaitFor, which returns the error
+		f.moved = make(chan struct{})
+	}
 	f.mu.Unlock()
+	if errors.Is(err, ErrBehind) {
+		f.cfg.Logger.Error("replica: the feed went behind this replica; it keeps serving its version and follows no more until an operator re-seeds the feed (Republish) or takes its snapshot (Resnapshot)",
+			"version", f.Version(), "err", err)
+	}
 	return err
 }
 
 func (f *Follower) catchUp(ctx context.Context, wait time.Duration) error {
+	// fresh is set by a snapshot and cleared by a change applied after
+	// it: a feed that has lost our place right after its own snapshot
+	// would lose it again, so it is an error, not a loop of snapshots.
+	fresh := false
 	if f.Status().Snapshots == 0 {
 		if err := f.snapshot(ctx); err != nil {
 			return err
 		}
+		fresh = true
 	}
 	for {
 		cs, err := f.feed.Read(ctx, f.Version(), wait)
 		if errors.Is(err, ErrTrimmed) {
+			if fresh {
+				return fmt.Errorf("%w, even after its own snapshot at version %d", err, f.Version())
+			}
 			f.cfg.Logger.Warn("replica: feed lost our place; taking a snapshot", "version", f.Version(), "err", err)
 			if err := f.snapshot(ctx); err != nil {
 				return err
 			}
+			fresh = true
 			continue
+		}
+		if errors.Is(err, ErrBehind) {
+			return err // it says where the feed is
 		}
 		if err != nil {
 			return fmt.Errorf("replica: read feed after %d: %w", f.Version(), err)
@@ -273,14 +348,25 @@ func (f *Follower) catchUp(ctx context.Context, wait time.Duration) error {
 				return err
 			}
 		}
+		fresh = false
 		wait = 0 // drain what is there, then return
 	}
 }
 
+// snapshot takes the feed's snapshot, unless it is older than what the
+// index serves (the feed went backwards: ErrBehind).
 func (f *Follower) snapshot(ctx context.Context) error {
+	return f.takeSnapshot(ctx, false)
+}
+
+func (f *Follower) takeSnapshot(ctx context.Context, anyVersion bool) error {
 	faqs, v, err := f.feed.Snapshot(ctx)
 	if err != nil {
 		return fmt.Errorf("replica: snapshot: %w", err)
+	}
+	if cur := f.Version(); v < cur && !anyVersion {
+		return fmt.Errorf("%w: its snapshot is at version %d (%d entries), this replica serves version %d; the feed was reset or lost its data",
+			ErrBehind, v, len(faqs), cur)
 	}
 	if err := f.ix.Reload(ctx, faqs); err != nil {
 		return fmt.Errorf("replica: apply snapshot at %d: %w", v, err)
@@ -319,8 +405,8 @@ func (f *Follower) apply(ctx context.Context, c Change) error {
 	return nil
 }
 
-// advance records that the index serves version v. A snapshot may move
-// the version back (a feed that was reset).
+// advance records that the index serves version v. Resnapshot and
+// Republish may move the version back (a feed that was reset).
 func (f *Follower) advance(v uint64, snapshot bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -330,6 +416,52 @@ func (f *Follower) advance(v uint64, snapshot bool) {
 	f.st.Version, f.st.AppliedAt = v, time.Now()
 	close(f.moved)
 	f.moved = make(chan struct{})
+}
+
+// Republish re-seeds the feed from this replica, an operator's choice
+// when the follower is halted (see [Follower]): it appends a reload of
+// every entry the index serves, so that the feed holds them again, and
+// follows on from that change's version, which it returns. The index is
+// not changed. It fails unless the follower is halted.
+func (f *Follower) Republish(ctx context.Context) (uint64, error) {
+	f.syncMu.Lock()
+	defer f.syncMu.Unlock()
+	if !f.Status().Halted {
+		return 0, errors.New("replica: republish: the follower is not halted (the feed is not behind it); nothing to re-seed")
+	}
+	faqs, err := f.ix.All(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("replica: republish: %w", err)
+	}
+	if err := kb.Check(faqs...); err != nil {
+		return 0, fmt.Errorf("replica: republish: %w", err)
+	}
+	v, err := f.feed.Append(ctx, Change{Op: OpReload, FAQs: faqs})
+	if err != nil {
+		return 0, fmt.Errorf("replica: republish: %w", err)
+	}
+	f.mu.Lock()
+	f.st.Halted, f.st.Err = false, nil
+	f.mu.Unlock()
+	f.advance(v, true)
+	f.cfg.Logger.Warn("replica: feed re-seeded from this replica", "version", v, "entries", len(faqs))
+	return v, nil
+}
+
+// Resnapshot takes the feed's snapshot whatever its version, an
+// operator's choice when the follower is halted (see [Follower]): the
+// index then serves what the feed holds, even if that is older or empty,
+// and the follower follows on from there.
+func (f *Follower) Resnapshot(ctx context.Context) error {
+	f.syncMu.Lock()
+	defer f.syncMu.Unlock()
+	if err := f.takeSnapshot(ctx, true); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	f.st.Halted, f.st.Err = false, nil
+	f.mu.Unlock()
+	return nil
 }
 
 // Run follows the feed until ctx ends and returns ctx's error. Failures

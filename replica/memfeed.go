@@ -92,7 +92,7 @@ func (m *MemFeed) Read(ctx context.Context, after uint64, wait time.Duration) ([
 		switch {
 		case after > v:
 			m.mu.Unlock()
-			return nil, fmt.Errorf("%w: asked after %d, the feed is at %d", ErrTrimmed, after, v)
+			return nil, fmt.Errorf("%w: the feed is at version %d, this replica at %d; the feed was reset or lost its data", ErrBehind, v, after)
 		case after < v:
 			first := m.changes[0].Version
 			if after+1 < first {

@@ -77,7 +77,7 @@ func CheckName(name string) error {
 
 func checkVersion(version string) error {
 	if len(version) != 64 || strings.Trim(version, "0123456789abcdef") != "" {
-		return fmt.Errorf("replica: bad version %.80q: want 64 lowercase hex digits", version)
+		return fmt.Errorf("bad version %.80q: want 64 lowercase hex digits", version)
 	}
 	return nil
 }
@@ -86,7 +86,21 @@ func checkVersion(version string) error {
 // or a folder a deploy tool syncs): name/<version> holds the data and
 // name/CURRENT the version, replaced by a rename, so that it changes at
 // once. The zero Dir is not usable; convert a path: replica.Dir("/models").
+//
+// Every read is bounded: CURRENT is at most [MaxCurrentBytes] bytes and a
+// version file at most [MaxModelBytes]; both must be regular files (or
+// links to one). A longer or special file (a link to /dev/zero, a pipe)
+// is refused with an error naming it, and the served model stays.
 type Dir string
+
+// Bounds of what [Dir] reads and publishes.
+const (
+	// MaxModelBytes bounds a published model file: 1 GiB.
+	MaxModelBytes = 1 << 30
+	// MaxCurrentBytes bounds a CURRENT file, which holds a version (64
+	// hex digits) and a line end.
+	MaxCurrentBytes = 256
+)
 
 // Publish implements [Registry].
 func (d Dir) Publish(ctx context.Context, name string, data []byte) (string, error) {
@@ -95,6 +109,9 @@ func (d Dir) Publish(ctx context.Context, name string, data []byte) (string, err
 	}
 	if err := ctx.Err(); err != nil {
 		return "", fmt.Errorf("replica: publish %s: %w", name, err)
+	}
+	if len(data) > MaxModelBytes {
+		return "", fmt.Errorf("replica: publish %s: %d bytes, more than the %d a registry folder holds", name, len(data), MaxModelBytes)
 	}
 	v := VersionOf(data)
 	dir := filepath.Join(string(d), name)
@@ -118,7 +135,8 @@ func (d Dir) Current(ctx context.Context, name string) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", fmt.Errorf("replica: current %s: %w", name, err)
 	}
-	b, err := os.ReadFile(filepath.Join(string(d), name, "CURRENT"))
+	path := filepath.Join(string(d), name, "CURRENT")
+	b, err := readBounded(path, MaxCurrentBytes)
 	if errors.Is(err, os.ErrNotExist) {
 		return "", fmt.Errorf("%w under %q in %s", ErrNoVersion, name, string(d))
 	}
@@ -127,7 +145,7 @@ func (d Dir) Current(ctx context.Context, name string) (string, error) {
 	}
 	v := strings.TrimSpace(string(b))
 	if err := checkVersion(v); err != nil {
-		return "", fmt.Errorf("replica: %s: CURRENT: %w", filepath.Join(string(d), name), err)
+		return "", fmt.Errorf("replica: %s: %w", path, err)
 	}
 	return v, nil
 }
@@ -138,12 +156,12 @@ func (d Dir) Fetch(ctx context.Context, name, version string) ([]byte, error) {
 		return nil, err
 	}
 	if err := checkVersion(version); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("replica: fetch %s: %w", name, err)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("replica: fetch %s: %w", name, err)
 	}
-	data, err := os.ReadFile(filepath.Join(string(d), name, version))
+	data, err := readBounded(filepath.Join(string(d), name, version), MaxModelBytes)
 	if err != nil {
 		return nil, fmt.Errorf("replica: fetch %s: %w", name, err)
 	}
@@ -151,6 +169,60 @@ func (d Dir) Fetch(ctx context.Context, name, version string) ([]byte, error) {
 		return nil, err
 	}
 	return data, nil
+}
+
+// readBounded reads the regular file at path (or the one a link at path
+// names), refusing one of more than limit bytes without reading it all.
+// Errors name the file.
+func readBounded(path string, limit int64) ([]byte, error) {
+	// Stat first: opening a named pipe would block until a writer came.
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkRegular(path, fi, limit); err != nil {
+		return nil, err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err = f.Stat(); err != nil { // the file opened, in case path changed since
+		return nil, err
+	}
+	if err := checkRegular(path, fi, limit); err != nil {
+		return nil, err
+	}
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if int64(len(b)) > limit { // it grew while read
+		return nil, fmt.Errorf("%s has more than the %d bytes allowed", path, limit)
+	}
+	return b, nil
+}
+
+func checkRegular(path string, fi os.FileInfo, limit int64) error {
+	if m := fi.Mode(); !m.IsRegular() {
+		what := "not a regular file"
+		switch {
+		case m.IsDir():
+			what = "a folder, not a file"
+		case m&os.ModeDevice != 0:
+			what = "a device, not a regular file"
+		case m&os.ModeNamedPipe != 0:
+			what = "a named pipe, not a regular file"
+		case m&os.ModeSocket != 0:
+			what = "a socket, not a regular file"
+		}
+		return fmt.Errorf("%s is %s", path, what)
+	}
+	if fi.Size() > limit {
+		return fmt.Errorf("%s has %d bytes, more than the %d allowed", path, fi.Size(), limit)
+	}
+	return nil
 }
 
 // writeAtomic writes data to a temporary file beside path, syncs it and

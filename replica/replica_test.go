@@ -293,3 +293,90 @@ func emptyIndex(t *testing.T) *kb.Index {
 	t.Cleanup(func() { ix.Close() })
 	return ix
 }
+
+// TestWatcherRetriesVersionBeingCopied: a version whose file is still
+// being copied (so fails its checksum) is fetched again at the next check
+// and loaded once whole, not refused for good.
+func TestWatcherRetriesVersionBeingCopied(t *testing.T) {
+	ctx := context.Background()
+	reg := replica.Dir(t.TempDir())
+	var loaded []string
+	load := func(_ context.Context, b []byte) error { loaded = append(loaded, string(b)); return nil }
+	w, err := replica.NewWatcher(reg, "ranker", load, replica.WatchConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := []byte("a whole model")
+	v := replica.VersionOf(data)
+	dir := filepath.Join(string(reg), "ranker")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// The deploy tool has copied CURRENT and half the version's file.
+	if err := os.WriteFile(filepath.Join(dir, "CURRENT"), []byte(v+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, v), data[:5], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Sync(ctx); !errors.Is(err, replica.ErrCorrupt) {
+		t.Fatalf("Sync of a half-copied version: %v, want ErrCorrupt", err)
+	}
+	if st := w.Status(); st.Refused != "" || st.Version != "" {
+		t.Fatalf("after a half-copied version: status %+v, want nothing refused or served", st)
+	}
+	// The copy completes.
+	if err := os.WriteFile(filepath.Join(dir, v), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Sync(ctx); err != nil {
+		t.Fatalf("Sync once the copy is whole: %v", err)
+	}
+	if st := w.Status(); st.Version != v || len(loaded) != 1 || loaded[0] != string(data) {
+		t.Errorf("status %+v, loaded %q; want %.12s served, loaded once", st, loaded, v)
+	}
+}
+
+// alwaysTrimmed is a feed that, whatever its snapshot says, never holds
+// the changes after it, and fails snapshots past limit.
+type alwaysTrimmed struct {
+	*replica.MemFeed
+	limit, snapshots int
+}
+
+func (a *alwaysTrimmed) Snapshot(ctx context.Context) ([]kb.FAQ, uint64, error) {
+	if a.snapshots++; a.snapshots > a.limit {
+		return nil, 0, fmt.Errorf("snapshot %d: too many", a.snapshots)
+	}
+	return a.MemFeed.Snapshot(ctx)
+}
+
+func (a *alwaysTrimmed) Read(context.Context, uint64, time.Duration) ([]replica.Change, error) {
+	return nil, fmt.Errorf("%w: always", replica.ErrTrimmed)
+}
+
+// TestSyncTakesBoundedSnapshots: a feed that lacks the changes after its
+// own snapshot makes Sync return an error after that one snapshot, not
+// take snapshot after snapshot for good.
+func TestSyncTakesBoundedSnapshots(t *testing.T) {
+	ctx := context.Background()
+	feed := &alwaysTrimmed{MemFeed: replica.NewMemFeed(0), limit: 10}
+	if _, err := feed.Append(ctx, replica.Change{Op: replica.OpUpsert, FAQs: []kb.FAQ{{ID: "a", Question: "一"}}}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := replica.NewFollower(emptyIndex(t), feed, replica.FollowConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		err := f.Sync(ctx)
+		if !errors.Is(err, replica.ErrTrimmed) {
+			t.Errorf("Sync %d: %v, want an error wrapping ErrTrimmed", i+1, err)
+		}
+	}
+	// The first Sync's snapshot, and the second's after the feed lost its
+	// place again: one each.
+	if feed.snapshots != 2 {
+		t.Errorf("%d snapshots in 2 Syncs, want 2", feed.snapshots)
+	}
+}

@@ -45,8 +45,10 @@ type WatchStatus struct {
 	// Version is the version served ("" before the first load).
 	Version  string
 	LoadedAt time.Time
-	// Refused is the last version the Loader refused (or whose data was
-	// corrupt); it is not tried again until another is published.
+	// Refused is the last version the Loader refused; it is not tried
+	// again until another is published. A version whose data does not
+	// match it ([ErrCorrupt]) is not refused but fetched again at the next
+	// check: it may be a file a deploy tool is still copying.
 	Refused string
 	// Err is the last check's error, nil when it succeeded.
 	Err error
@@ -113,9 +115,8 @@ func (w *Watcher) check(ctx context.Context) error {
 		err = Verify(w.name, v, data) // whatever the registry does
 	}
 	if err != nil {
-		if errors.Is(err, ErrCorrupt) {
-			w.refuse(v, err)
-		}
+		// Corrupt data is not remembered as refused: a folder a deploy
+		// tool syncs shows a version's file before it is whole.
 		return err
 	}
 	if err := w.load(ctx, data); err != nil {

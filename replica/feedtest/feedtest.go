@@ -163,9 +163,9 @@ func Run(t *testing.T, newFeed func(t *testing.T, keep int) replica.Feed) {
 		if st.Version != 11 || st.Snapshots != 2 || len(all(t, ix)) != 11 {
 			t.Errorf("status %+v with %d entries; want version 11 from a second snapshot, 11 entries", st, len(all(t, ix)))
 		}
-		// A feed behind the follower (reset) is a trimmed read too.
-		if _, err := feed.Read(ctx, 99, 0); !errors.Is(err, replica.ErrTrimmed) {
-			t.Errorf("Read after a version the feed never had: %v, want ErrTrimmed", err)
+		// A feed behind the reader (reset, or lost its data) says so.
+		if _, err := feed.Read(ctx, 99, 0); !errors.Is(err, replica.ErrBehind) {
+			t.Errorf("Read after a version the feed never had: %v, want ErrBehind", err)
 		}
 	})
 
@@ -203,6 +203,118 @@ func Run(t *testing.T, newFeed func(t *testing.T, keep int) replica.Feed) {
 		}
 	})
 
+	t.Run("FeedGoingBackwardsIsNotApplied", func(t *testing.T) {
+		// The feed's store loses its data (a Redis restarted empty): the
+		// replicas keep serving what they had, say they are halted, and
+		// follow again only once an operator re-seeds the feed from one
+		// of them and has the other take the feed's snapshot.
+		feed := &resettable{Feed: newFeed(t, 0)}
+		a, b := emptyIndex(t), emptyIndex(t)
+		fa, err := replica.NewFollower(a, feed, replica.FollowConfig{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fb, err := replica.NewFollower(b, feed, replica.FollowConfig{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := replica.NewWriter(feed, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Reload(ctx, []kb.FAQ{faq("a", "花呗怎么还款"), faq("b", "转账多久到账")}); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Upsert(ctx, faq("c", "退款去哪里了")); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []*replica.Follower{fa, fb} {
+			if err := f.Sync(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want := all(t, a)
+		if len(want) != 3 || fa.Version() != 2 {
+			t.Fatalf("before the reset: %d entries at version %d", len(want), fa.Version())
+		}
+
+		feed.reset(newFeed(t, 0))
+		// Someone seeds the empty feed (a replica started on it): still
+		// behind the replicas' version 2.
+		if _, err := feed.Append(ctx, replica.Change{Op: replica.OpReload, FAQs: []kb.FAQ{faq("z", "旧的种子")}}); err != nil {
+			t.Fatal(err)
+		}
+		for name, f := range map[string]*replica.Follower{"a": fa, "b": fb} {
+			for range 2 { // halted stays halted
+				if err := f.Sync(ctx); !errors.Is(err, replica.ErrBehind) {
+					t.Errorf("replica %s: Sync of a feed that went backwards: %v, want ErrBehind", name, err)
+				}
+			}
+			if st := f.Status(); !st.Halted || st.Version != 2 || !errors.Is(st.Err, replica.ErrBehind) {
+				t.Errorf("replica %s: status %+v, want halted at version 2 with ErrBehind", name, st)
+			}
+		}
+		for name, ix := range map[string]*kb.Index{"a": a, "b": b} {
+			if d := cmp.Diff(want, all(t, ix)); d != "" {
+				t.Errorf("replica %s after the reset (-want +got):\n%s", name, d)
+			}
+		}
+		// A halted replica's writer refuses edits, before they reach the
+		// feed; waiting on it ends at once.
+		_, before, err := feed.Snapshot(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wa, err := replica.NewWriter(feed, fa) // replica a's own writer
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := wa.Upsert(ctx, faq("d", "新问题")); !errors.Is(err, replica.ErrBehind) {
+			t.Errorf("Upsert through a halted replica: %v, want ErrBehind", err)
+		}
+		if _, after, err := feed.Snapshot(ctx); err != nil || after != before {
+			t.Errorf("feed at version %d (%v) after a refused edit, want %d", after, err, before)
+		}
+		if err := fa.WaitFor(ctx, 99); !errors.Is(err, replica.ErrBehind) {
+			t.Errorf("WaitFor on a halted replica: %v, want ErrBehind", err)
+		}
+		if _, err := fa.Republish(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := fb.Resnapshot(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Upsert(ctx, faq("d", "新问题")); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []*replica.Follower{fa, fb} {
+			if err := f.Sync(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want = append(want, faq("d", "新问题"))
+		snap, v, err := feed.Snapshot(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(want, snap); d != "" {
+			t.Errorf("feed re-seeded from replica a (-want +got):\n%s", d)
+		}
+		for name, f := range map[string]*replica.Follower{"a": fa, "b": fb} {
+			if st := f.Status(); st.Halted || st.Err != nil || st.Version != v {
+				t.Errorf("replica %s after re-seeding: status %+v, want following at %d", name, st, v)
+			}
+		}
+		for name, ix := range map[string]*kb.Index{"a": a, "b": b} {
+			if d := cmp.Diff(want, all(t, ix)); d != "" {
+				t.Errorf("replica %s after re-seeding (-want +got):\n%s", name, d)
+			}
+		}
+		if _, err := fa.Republish(ctx); err == nil {
+			t.Error("Republish of a replica that is not halted succeeded")
+		}
+	})
+
 	t.Run("ReadWaits", func(t *testing.T) {
 		feed := newFeed(t, 0)
 		start := time.Now()
@@ -227,6 +339,29 @@ func Run(t *testing.T, newFeed func(t *testing.T, keep int) replica.Feed) {
 			t.Errorf("cancelled Read: %v", err)
 		}
 	})
+}
+
+// resettable is a feed whose store can be swapped for an empty one, as a
+// Redis that restarted without its data is.
+type resettable struct {
+	mu sync.Mutex
+	replica.Feed
+}
+
+func (r *resettable) reset(f replica.Feed) { r.mu.Lock(); r.Feed = f; r.mu.Unlock() }
+
+func (r *resettable) feed() replica.Feed { r.mu.Lock(); defer r.mu.Unlock(); return r.Feed }
+
+func (r *resettable) Append(ctx context.Context, c replica.Change) (uint64, error) {
+	return r.feed().Append(ctx, c)
+}
+
+func (r *resettable) Snapshot(ctx context.Context) ([]kb.FAQ, uint64, error) {
+	return r.feed().Snapshot(ctx)
+}
+
+func (r *resettable) Read(ctx context.Context, after uint64, wait time.Duration) ([]replica.Change, error) {
+	return r.feed().Read(ctx, after, wait)
 }
 
 func ctxTimeout(t *testing.T, d time.Duration) context.Context {

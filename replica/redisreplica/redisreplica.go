@@ -13,15 +13,25 @@
 //	duxin:{kb}:seq                   the version of the last change
 //	duxin:{kb}:log                   the changes, a stream with ids 0-<version>
 //
-// A change is applied to the entries and appended to the stream by one
-// Lua script, so a snapshot (entries and version, read in one MULTI) and
-// the stream always agree. The stream keeps about the last Keep changes; a
+// A model is published (data, pointer, history trimmed, old versions
+// deleted) by one Lua script, so two publishers racing never leave current
+// naming a deleted version. A change is applied to the entries and
+// appended to the stream by one Lua script, so a snapshot (entries and
+// version, read in one MULTI) and the stream always agree. The feed's
+// version is the larger of seq and the stream's last id: a seq that was
+// lost or set back while the stream kept its changes is repaired by the
+// next append, followers do not take the stream's changes for a feed
+// behind them, and an append never reuses a version. The stream keeps about the last Keep changes; a
 // replica that fell further behind takes a snapshot.
 //
 // Redis persistence decides what survives a Redis restart: with appendonly
 // and appendfsync always, every change that Append acknowledged does. A
-// Redis that lost its data starts the feed again from version 0; followers
-// notice (their version is ahead of the feed's) and take a snapshot.
+// Redis that lost its data starts the feed again from version 0; a
+// follower that served a later version sees the feed behind it
+// ([replica.ErrBehind]) and halts, serving what it had, until an operator
+// re-seeds the feed from it ([replica.Follower.Republish]) or has it take
+// the feed's snapshot ([replica.Follower.Resnapshot]); see
+// [replica.Follower].
 package redisreplica
 
 import (
@@ -92,38 +102,39 @@ func (r *Registry) key(name, what string) string {
 	return r.prefix + ":{model:" + name + "}:" + what
 }
 
-// Publish implements [replica.Registry]: the data first, then the pointer
-// to it, in one transaction; versions beyond the last five are deleted.
+// publishScript stores a version and points the name at it, then trims
+// the history and deletes the versions trimmed, all at once: a publish
+// racing it (a rollback to an old version) cannot be deleted after it
+// became current. Never deleted: the version current points at.
+// KEYS: the version's key, current, history. ARGV: data, version, the
+// key prefix of the name's versions, how many versions to keep.
+var publishScript = redis.NewScript(`
+local v = ARGV[2]
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[2], v)
+redis.call('LREM', KEYS[3], 0, v)
+redis.call('LPUSH', KEYS[3], v)
+local keep = tonumber(ARGV[4])
+local old = redis.call('LRANGE', KEYS[3], keep, -1)
+redis.call('LTRIM', KEYS[3], 0, keep - 1)
+for _, o in ipairs(old) do
+	if o ~= v then
+		redis.call('DEL', ARGV[3] .. o)
+	end
+end
+return #old
+`)
+
+// Publish implements [replica.Registry]: the data, the pointer to it and
+// the removal of versions beyond the last five, in one script.
 func (r *Registry) Publish(ctx context.Context, name string, data []byte) (string, error) {
 	if err := replica.CheckName(name); err != nil {
 		return "", err
 	}
 	v := replica.VersionOf(data)
-	var old *redis.StringSliceCmd
-	_, err := r.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.Set(ctx, r.key(name, v), data, 0)
-		p.Set(ctx, r.key(name, "current"), v, 0)
-		p.LRem(ctx, r.key(name, "history"), 0, v)
-		p.LPush(ctx, r.key(name, "history"), v)
-		old = p.LRange(ctx, r.key(name, "history"), keepVersions, -1)
-		p.LTrim(ctx, r.key(name, "history"), 0, keepVersions-1)
-		return nil
-	})
-	if err != nil {
+	keys := []string{r.key(name, v), r.key(name, "current"), r.key(name, "history")}
+	if err := publishScript.Run(ctx, r.c, keys, data, v, r.key(name, ""), keepVersions).Err(); err != nil {
 		return "", fmt.Errorf("redisreplica: publish %s: %w", name, err)
-	}
-	if vs := old.Val(); len(vs) > 0 {
-		keys := make([]string, 0, len(vs))
-		for _, o := range vs {
-			if o != v {
-				keys = append(keys, r.key(name, o))
-			}
-		}
-		if len(keys) > 0 {
-			if err := r.c.Del(ctx, keys...).Err(); err != nil {
-				return v, fmt.Errorf("redisreplica: publish %s: published, but old versions were not removed: %w", name, err)
-			}
-		}
 	}
 	return v, nil
 }
@@ -182,10 +193,32 @@ func NewFeed(c redis.UniversalClient, cfg Config) (*Feed, error) {
 }
 
 // appendScript applies a change to the entries and appends it to the log.
+// The change's version is one more than the feed's: the larger of seq and
+// the stream's last id, so a seq that fell behind the stream (lost, or
+// reset by hand) neither fails the append nor numbers two changes alike.
+// It appends first, so an append that fails writes nothing.
 // KEYS: entries, seq, log. ARGV: op, keep, the log's data, then for upsert
 // and reload id/entry pairs, for delete ids.
 var appendScript = redis.NewScript(`
 local op = ARGV[1]
+if op ~= 'upsert' and op ~= 'reload' and op ~= 'delete' then
+	return redis.error_reply('unknown op ' .. op)
+end
+local v = tonumber(redis.call('GET', KEYS[2]) or '0')
+if v == nil then
+	return redis.error_reply('the version in ' .. KEYS[2] .. ' is not a number')
+end
+local top = redis.call('XREVRANGE', KEYS[3], '+', '-', 'COUNT', 1)
+if #top > 0 then
+	local t = tonumber(string.match(top[1][1], '^0%-(%d+)$'))
+	if t ~= nil and t > v then
+		v = t
+	end
+end
+v = v + 1
+local id = string.format('0-%d', v)
+redis.call('XADD', KEYS[3], 'MAXLEN', ARGV[2], id, 'op', op, 'data', ARGV[3])
+redis.call('SET', KEYS[2], string.format('%d', v))
 if op == 'reload' then
 	redis.call('DEL', KEYS[1])
 end
@@ -193,15 +226,11 @@ if op == 'upsert' or op == 'reload' then
 	for i = 4, #ARGV, 2 do
 		redis.call('HSET', KEYS[1], ARGV[i], ARGV[i+1])
 	end
-elseif op == 'delete' then
+else
 	for i = 4, #ARGV do
 		redis.call('HDEL', KEYS[1], ARGV[i])
 	end
-else
-	return redis.error_reply('unknown op ' .. op)
 end
-local v = redis.call('INCR', KEYS[2])
-redis.call('XADD', KEYS[3], 'MAXLEN', ARGV[2], '0-' .. v, 'op', op, 'data', ARGV[3])
 return v
 `)
 
@@ -248,15 +277,16 @@ func (f *Feed) Append(ctx context.Context, c replica.Change) (uint64, error) {
 func (f *Feed) Snapshot(ctx context.Context) ([]kb.FAQ, uint64, error) {
 	var all *redis.MapStringStringCmd
 	var seq *redis.StringCmd
+	var top *redis.XMessageSliceCmd
 	_, err := f.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		all = p.HGetAll(ctx, f.entries)
-		seq = p.Get(ctx, f.seq)
+		seq, top = f.version(ctx, p)
 		return nil
 	})
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, 0, fmt.Errorf("redisreplica: snapshot: %w", err)
 	}
-	v, err := versionOf(seq)
+	v, err := versionOf(seq, top)
 	if err != nil {
 		return nil, 0, fmt.Errorf("redisreplica: snapshot: %w", err)
 	}
@@ -272,17 +302,44 @@ func (f *Feed) Snapshot(ctx context.Context) ([]kb.FAQ, uint64, error) {
 	return out, v, nil
 }
 
-func versionOf(cmd *redis.StringCmd) (uint64, error) {
-	s, err := cmd.Result()
-	if errors.Is(err, redis.Nil) {
-		return 0, nil
+// version queues, on p, the reads versionOf needs: seq and the stream's
+// last entry.
+func (f *Feed) version(ctx context.Context, p redis.Pipeliner) (*redis.StringCmd, *redis.XMessageSliceCmd) {
+	return p.Get(ctx, f.seq), p.XRevRangeN(ctx, f.log, "+", "-", 1)
+}
+
+// versionOf returns the feed's version: the larger of seq and the
+// stream's last id, as appendScript numbers changes.
+func versionOf(seq *redis.StringCmd, top *redis.XMessageSliceCmd) (uint64, error) {
+	var v uint64
+	s, err := seq.Result()
+	switch {
+	case errors.Is(err, redis.Nil):
+	case err != nil:
+		return 0, err
+	default:
+		if v, err = strconv.ParseUint(s, 10, 64); err != nil {
+			return 0, fmt.Errorf("the version %q in seq is not a number", s)
+		}
 	}
+	msgs, err := top.Result()
 	if err != nil {
 		return 0, err
 	}
-	v, err := strconv.ParseUint(s, 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("bad version %q: %w", s, err)
+	if len(msgs) > 0 {
+		if t, err := streamVersion(msgs[0].ID); err == nil && t > v {
+			v = t
+		}
+	}
+	return v, nil
+}
+
+// streamVersion returns the version of a stream id, 0-<version>.
+func streamVersion(id string) (uint64, error) {
+	ms, seq, ok := strings.Cut(id, "-")
+	v, err := strconv.ParseUint(seq, 10, 64)
+	if !ok || ms != "0" || err != nil {
+		return 0, fmt.Errorf("stream entry %q: not a feed version", id)
 	}
 	return v, nil
 }
@@ -315,15 +372,16 @@ func (f *Feed) Read(ctx context.Context, after uint64, wait time.Duration) ([]re
 		// read is then seen with its version, not taken for a gap.
 		var xr *redis.XStreamSliceCmd
 		var seq *redis.StringCmd
+		var top *redis.XMessageSliceCmd
 		_, err := f.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
 			xr = p.XRead(ctx, &redis.XReadArgs{Streams: []string{f.log, "0-" + strconv.FormatUint(after, 10)}, Count: readBatch, Block: -1})
-			seq = p.Get(ctx, f.seq)
+			seq, top = f.version(ctx, p)
 			return nil
 		})
 		if err != nil && !errors.Is(err, redis.Nil) {
 			return nil, fmt.Errorf("redisreplica: read: %w", err)
 		}
-		cur, err := versionOf(seq)
+		cur, err := versionOf(seq, top)
 		if err != nil {
 			return nil, fmt.Errorf("redisreplica: read: %w", err)
 		}
@@ -335,7 +393,7 @@ func (f *Feed) Read(ctx context.Context, after uint64, wait time.Duration) ([]re
 		case cur > after:
 			return nil, fmt.Errorf("%w: asked after %d, the feed is at %d with nothing after", replica.ErrTrimmed, after, cur)
 		case cur < after:
-			return nil, fmt.Errorf("%w: asked after %d, the feed is at %d", replica.ErrTrimmed, after, cur)
+			return nil, fmt.Errorf("%w: the feed is at version %d, this replica at %d; the feed was reset or Redis lost its data", replica.ErrBehind, cur, after)
 		default:
 			return nil, nil
 		}
@@ -355,10 +413,9 @@ func (f *Feed) Read(ctx context.Context, after uint64, wait time.Duration) ([]re
 }
 
 func decodeChange(m redis.XMessage) (replica.Change, error) {
-	ms, seq, ok := strings.Cut(m.ID, "-")
-	v, err := strconv.ParseUint(seq, 10, 64)
-	if !ok || ms != "0" || err != nil {
-		return replica.Change{}, fmt.Errorf("stream entry %q: not a feed version", m.ID)
+	v, err := streamVersion(m.ID)
+	if err != nil {
+		return replica.Change{}, err
 	}
 	c := replica.Change{Version: v}
 	op, _ := m.Values["op"].(string)
