@@ -168,15 +168,18 @@ func goKind(t string) string {
 // ErrTooLong is the error of a [Reader] whose record ran past its bound.
 var ErrTooLong = errors.New("longer than " + MaxSize)
 
-// ReadAll reads r to its end, failing with an error that says so when it
-// holds more than [MaxBytes].
+// ErrTooLarge is the error of [ReadAll] for input over its bound.
+var ErrTooLarge = errors.New("file larger than " + MaxSize)
+
+// ReadAll reads r to its end, failing with [ErrTooLarge] when it holds
+// more than [MaxBytes].
 func ReadAll(r io.Reader) ([]byte, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxBytes+1))
 	if err != nil {
 		return nil, err
 	}
 	if len(data) > MaxBytes {
-		return nil, fmt.Errorf("file larger than %s", MaxSize)
+		return nil, ErrTooLarge
 	}
 	return data, nil
 }
@@ -187,9 +190,10 @@ const chunk = 64 << 10
 
 // Reader passes a stream to a decoder, telling the line of any byte offset
 // at or after the current record's start, and failing a Read with
-// [ErrTooLong] once the decoder has read more than [MaxBytes] (plus a
-// little read-ahead) since the record's start. It keeps only the bytes
-// from the record's start on.
+// [ErrTooLong] once the decoder has read more than [MaxBytes] plus a
+// little read-ahead since the record's start: a guard against exhausting
+// memory, to be followed by an exact check of each record's size. It keeps
+// only the bytes from the record's start on.
 type Reader struct {
 	r    io.Reader
 	buf  []byte // buf[start:] holds the bytes at offsets base, base+1, …
