@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -327,13 +328,29 @@ func buildFAQ(ms []member) (FAQ, *fieldError) {
 		case "valid_until":
 			f.ValidUntil, err = timeValue(m)
 		default:
-			err = &fieldError{field: m.key, line: m.line, err: fmt.Errorf("%w %q", ErrUnknownField, m.key)}
+			err = &fieldError{field: m.key, line: m.line, err: unknownField(faqFields)}
 		}
 		if err != nil {
 			return FAQ{}, err
 		}
 	}
 	return f, nil
+}
+
+// The fields of an entry and of a trigger, for errors.
+var (
+	faqFields     = []string{"id", "question", "similar", "answer", "category", "tags", "triggers", "priority", "valid_from", "valid_until"}
+	triggerFields = []string{"event", "attrs", "window", "weight"}
+)
+
+// unknownField is the cause of an unknown field; the error names the field,
+// and this lists the ones there are.
+func unknownField(known []string) error {
+	q := make([]string, len(known))
+	for i, k := range known {
+		q[i] = strconv.Quote(k)
+	}
+	return fmt.Errorf("%w (want %s or %s)", ErrUnknownField, strings.Join(q[:len(q)-1], ", "), q[len(q)-1])
 }
 
 func wrapField(field string, v value, err error) *fieldError {
@@ -450,7 +467,7 @@ func buildTrigger(path string, v value) (Trigger, *fieldError) {
 			}
 			t.Weight = w
 		default:
-			return t, &fieldError{field: field, line: m.line, err: fmt.Errorf("%w %q", ErrUnknownField, m.key)}
+			return t, &fieldError{field: field, line: m.line, err: unknownField(triggerFields)}
 		}
 	}
 	return t, nil

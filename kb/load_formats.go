@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -412,14 +413,8 @@ func (v yamlValue) object() ([]member, error) {
 
 // ---- CSV ----
 
-// csvColumns are the columns a CSV header may name.
-func csvColumn(name string) bool {
-	switch name {
-	case "id", "question", "similar", "answer", "category", "tags", "triggers", "priority", "valid_from", "valid_until":
-		return true
-	}
-	return false
-}
+// csvColumn reports whether a CSV header may name the column.
+func csvColumn(name string) bool { return slices.Contains(faqFields, name) }
 
 func decodeCSV(in io.Reader, emit func(record) error) error {
 	lines := records.NewReader(in)
@@ -440,7 +435,7 @@ func decodeCSV(in io.Reader, emit func(record) error) error {
 		header[i] = name
 		switch {
 		case !csvColumn(name):
-			return &RecordError{Line: headerLine, Field: name, Err: fmt.Errorf("%w %q", ErrUnknownField, name)}
+			return &RecordError{Line: headerLine, Field: name, Err: unknownField(faqFields)}
 		case strings.Count(","+strings.Join(header[:i+1], ",")+",", ","+name+",") > 1:
 			return &RecordError{Line: headerLine, Field: name, Err: ErrDuplicateField}
 		}
