@@ -150,9 +150,10 @@ func (e *Event) ahead(now time.Time, skew time.Duration) error {
 	return nil
 }
 
-// FieldError reports a bad event: where it was read (File and Line, when it
-// came from a log), which field, and why. Err wraps [ErrInvalidEvent] or the
-// JSON decoding error.
+// FieldError reports a bad event, or a bad line of a calendar or
+// phrasebook file: where it was read (File and Line, when it came from a
+// file), which field, and why. Err wraps [ErrInvalidEvent],
+// [ErrInvalidCalendar] or [ErrPhrasebook].
 type FieldError struct {
 	File  string // log name given to the reader; empty for an event built in code
 	Line  int    // 1-based line number; 0 when not read from a log
