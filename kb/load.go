@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	records "github.com/duxin-ai/duxin/internal/record"
 )
 
 // Format names an input format of [Load].
@@ -134,7 +136,7 @@ func Load(r io.Reader, format Format, opts ...LoadOption) ([]FAQ, *LoadReport, e
 		}
 		var rd *readError
 		if errors.As(err, &rd) {
-			return nil, nil, fmt.Errorf("kb: load %s: %w", o.file, rd.err)
+			return nil, nil, records.Wrap("kb", strings.TrimSpace("load "+o.file), rd.err)
 		}
 		return nil, nil, err
 	}

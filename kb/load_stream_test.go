@@ -103,3 +103,32 @@ func TestLoadRecordTooLarge(t *testing.T) {
 		})
 	}
 }
+
+// failing fails every read after its data.
+type failing struct{ r io.Reader }
+
+var errDisk = errors.New("disk on fire")
+
+func (f failing) Read(p []byte) (int, error) {
+	n, err := f.r.Read(p)
+	if err == io.EOF {
+		return n, errDisk
+	}
+	return n, err
+}
+
+// TestLoadReadError: a failing reader is reported as such, once prefixed,
+// for every format.
+func TestLoadReadError(t *testing.T) {
+	t.Parallel()
+	for _, f := range []kb.Format{kb.FormatJSONL, kb.FormatJSON, kb.FormatCSV, kb.FormatYAML} {
+		in := map[kb.Format]string{kb.FormatJSONL: good + "\n", kb.FormatJSON: "[" + good, kb.FormatCSV: "id,question\na,q\n", kb.FormatYAML: "- id: a\n"}[f]
+		for _, name := range []string{"faq", ""} {
+			_, _, err := kb.Load(failing{strings.NewReader(in)}, f, kb.WithFileName(name))
+			want := strings.TrimSpace("kb: load "+name) + ": disk on fire"
+			if !errors.Is(err, errDisk) || err.Error() != want {
+				t.Errorf("%s, file %q: error %v, want %q", f, name, err, want)
+			}
+		}
+	}
+}
