@@ -6,7 +6,7 @@
 // Every record error reads the same way, whichever package reports it:
 //
 //	kb: faq.jsonl:12: field "triggers[0].window": bad duration "3x"
-//	intent: nlu.yml:7: field "intnt": unknown key (want "intent", "examples" or "metadata")
+//	intent: nlu.yml:7: field "intnt": unknown field (want "intent", "synonym", "regex" or "lookup")
 //	recommend: events.jsonl:3: field "time": invalid event: want an integer, got a string
 //
 // that is the package, where (file and line, what of them is known, or
