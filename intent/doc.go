@@ -116,10 +116,12 @@
 // # Errors
 //
 // Every error wraps one of the package's sentinels (ErrNoExamples,
-// ErrEmptyText, ErrEmptyIntent, ErrSyntax, ErrConflict, ErrCorrupt,
-// ErrVersion, ErrIncompatible, ErrBadOption) or a context error; test with
-// errors.Is. Bad training input is an [*ExampleError] naming the file, line
-// and field; loaders report up to 20 of them at once, joined. Conflicting
+// ErrEmptyText, ErrEmptyIntent, ErrSyntax, ErrUnknownField, ErrTooLarge,
+// ErrConflict, ErrCorrupt, ErrVersion, ErrIncompatible, ErrBadOption) or a
+// context error; test with errors.Is. Bad training input is an
+// [*ExampleError] naming the file, line and field; loaders stream their
+// input, refuse unknown fields and keys, and report up to 20 bad lines at
+// once, joined, reading at most 1 MiB past the first. Conflicting
 // examples (one text, two intents) are not an error for Train — it learns the
 // split — but [Check] reports them, with duplicates, and [Report.Err] turns
 // conflicts into an error for hosts that want strict data. A truncated,

@@ -8,11 +8,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/duxin-ai/duxin/internal/record"
 )
 
 // Example is one labelled training utterance.
@@ -44,32 +48,40 @@ func (s Source) String() string {
 	return s.File
 }
 
+// Errors of the readers, besides [ErrSyntax], [ErrEmptyText] and
+// [ErrEmptyIntent]; each comes in an [*ExampleError].
+var (
+	// ErrUnknownField reports a JSON field, CSV column or Rasa nlu key the
+	// reader does not know, such as a typo (intnt, exmples): it would
+	// otherwise drop data silently.
+	ErrUnknownField = errors.New("intent: unknown field")
+	// ErrTooLarge reports a line or CSV record longer than 16 MiB, or a
+	// YAML file larger than that; reading stops there.
+	ErrTooLarge = errors.New("intent: too large")
+)
+
 // ExampleError reports a bad training example or a line of a training file
 // that could not be read.
 type ExampleError struct {
 	File  string // file name as given to the loader, or ""
 	Line  int    // 1-based line, or 0 when unknown
 	Index int    // position in the slice given to Train, or -1
-	Field string // "text", "intent", or "" when the whole line is bad
-	Err   error  // wraps one of ErrEmptyText, ErrEmptyIntent, ErrSyntax
+	Field string // "text", "intent", an unknown field's name, or "" when the whole line is bad
+	Err   error  // wraps one of ErrEmptyText, ErrEmptyIntent, ErrSyntax, ErrUnknownField, ErrTooLarge
 }
 
+// Error reads like
+//
+//	intent: nlu.yml:7: field "intnt": unknown field (want "intent", "synonym", "regex" or "lookup")
+//
+// with the example's index ("example 3") in place of file and line when
+// neither is known.
 func (e *ExampleError) Error() string {
-	var b strings.Builder
-	b.WriteString("intent: ")
-	pos := Source{File: e.File, Line: e.Line}.String()
-	switch {
-	case pos != "":
-		b.WriteString(pos)
-	case e.Index >= 0:
-		fmt.Fprintf(&b, "example %d", e.Index)
+	at := record.Place{File: e.File, Line: e.Line}
+	if e.Index >= 0 {
+		at.Item = "example " + strconv.Itoa(e.Index)
 	}
-	if e.Field != "" {
-		fmt.Fprintf(&b, ": field %q", e.Field)
-	}
-	b.WriteString(": ")
-	b.WriteString(strings.TrimPrefix(e.Err.Error(), "intent: "))
-	return b.String()
+	return record.Message("intent", at, e.Field, e.Err)
 }
 
 func (e *ExampleError) Unwrap() error { return e.Err }
@@ -95,81 +107,130 @@ func (ex Example) validate() *fieldError {
 	return nil
 }
 
+// tooLarge is the error of a record over record.MaxBytes at line.
+func tooLarge(name string, line int, what string) *ExampleError {
+	return &ExampleError{File: name, Line: line, Index: -1, Err: fmt.Errorf("%w: %s longer than %s", ErrTooLarge, what, record.MaxSize)}
+}
+
 // ReadJSONL reads examples from JSON Lines: one {"text": ..., "intent": ...}
-// object per line. Blank lines are skipped; other fields are ignored. name
-// is used in errors and in each example's Source. Every bad line is
-// reported, up to 20, joined with errors.Join; each is an [*ExampleError].
+// object per line. Blank lines are skipped; any other field is an error
+// ([ErrUnknownField]). name is used in errors and in each example's Source.
+// Bad lines are reported, up to 20, joined with errors.Join; each is an
+// [*ExampleError], and no examples are returned with them. Reading stops at the 20th bad line, 1 MiB after the
+// first, or at a line longer than 16 MiB ([ErrTooLarge]).
 func ReadJSONL(r io.Reader, name string) ([]Example, error) {
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 16*1024*1024)
+	sc.Buffer(make([]byte, 0, 64*1024), record.MaxBytes)
 	var out []Example
 	var errs errorList
 	line := 0
 	for sc.Scan() {
 		line++
 		b := bytes.TrimSpace(sc.Bytes())
+		errs.read(len(sc.Bytes()) + 1)
+		if errs.stop() {
+			errs.stopped(name, line)
+			break
+		}
 		if len(b) == 0 {
 			continue
 		}
+		bad := func(field string, err error) {
+			errs.add(&ExampleError{File: name, Line: line, Index: -1, Field: field, Err: err})
+		}
 		var raw map[string]json.RawMessage
 		if err := json.Unmarshal(b, &raw); err != nil {
-			errs.add(&ExampleError{File: name, Line: line, Index: -1, Err: fmt.Errorf("%w: %v", ErrSyntax, err)})
+			if json.Valid(b) {
+				bad("", fmt.Errorf("%w: want a JSON object, got %s", ErrSyntax, record.Kind(b)))
+			} else {
+				bad("", fmt.Errorf("%w: %v", ErrSyntax, err))
+			}
 			continue
 		}
 		ex := Example{Source: Source{File: name, Line: line}}
-		bad := false
+		ok := true
+		for _, k := range slices.Sorted(maps.Keys(raw)) {
+			if k != "text" && k != "intent" {
+				bad(k, fmt.Errorf("%w (want \"text\" and \"intent\")", ErrUnknownField))
+				ok = false
+			}
+		}
 		for _, f := range []struct {
 			name string
 			dst  *string
 		}{{"text", &ex.Text}, {"intent", &ex.Intent}} {
-			v, ok := raw[f.name]
-			if !ok {
-				errs.add(&ExampleError{File: name, Line: line, Index: -1, Field: f.name, Err: fmt.Errorf("%w: missing", emptyErr(f.name))})
-				bad = true
+			v, found := raw[f.name]
+			if !found {
+				bad(f.name, fmt.Errorf("%w: missing", emptyErr(f.name)))
+				ok = false
 				continue
 			}
 			if err := json.Unmarshal(v, f.dst); err != nil {
-				errs.add(&ExampleError{File: name, Line: line, Index: -1, Field: f.name, Err: fmt.Errorf("%w: not a string", ErrSyntax)})
-				bad = true
+				bad(f.name, fmt.Errorf("%w: %v", ErrSyntax, record.JSONError(err)))
+				ok = false
 			}
 		}
-		if bad {
+		if !ok || errs.check(ex, -1) {
 			continue
 		}
-		if err := errs.check(ex, -1); err {
-			continue
+		if errs.none() {
+			out = append(out, ex)
 		}
-		out = append(out, ex)
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("intent: read %s: %w", name, err)
+	switch err := sc.Err(); {
+	case errors.Is(err, bufio.ErrTooLong):
+		errs.add(tooLarge(name, line+1, "line"))
+	case err != nil:
+		return nil, record.Wrap("intent", "read "+name, err)
 	}
-	return out, errs.err()
+	if err := errs.err(); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
+// csvColumns are the columns of ReadCSV.
+var csvColumns = []string{"text", "intent"}
+
 // ReadCSV reads examples from CSV (RFC 4180) whose first row is a header
-// naming a "text" and an "intent" column, in any order; other columns are
-// ignored. Lines are physical lines of the file, so a quoted field spanning
-// lines is reported at its first line.
+// naming a "text" and an "intent" column, in any order; any other column is
+// an error ([ErrUnknownField]). Lines are physical lines of the file, so a
+// quoted field spanning lines is reported at its first line. Errors are
+// reported as by [ReadJSONL]; a record longer than 16 MiB is [ErrTooLarge].
 func ReadCSV(r io.Reader, name string) ([]Example, error) {
-	cr := csv.NewReader(r)
+	lines := record.NewReader(r)
+	cr := csv.NewReader(lines)
 	cr.FieldsPerRecord = -1
+	var errs errorList
+	fatal := func(err error, line int) ([]Example, error) {
+		if errors.Is(err, record.ErrTooLong) {
+			errs.add(tooLarge(name, line, "record"))
+			return nil, errs.err()
+		}
+		errs.add(csvError(name, err))
+		return nil, errs.err()
+	}
 	header, err := cr.Read()
 	if err == io.EOF {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, csvError(name, err)
+		return fatal(err, 1)
 	}
 	col := map[string]int{}
 	for i, h := range header {
 		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
-		if _, dup := col[h]; !dup {
+		_, dup := col[h]
+		switch {
+		case !slices.Contains(csvColumns, h):
+			errs.add(&ExampleError{File: name, Line: 1, Index: -1, Field: h, Err: fmt.Errorf("%w (want \"text\" and \"intent\")", ErrUnknownField)})
+		case dup:
+			errs.add(&ExampleError{File: name, Line: 1, Index: -1, Field: h, Err: fmt.Errorf("%w: column %q given twice in the header", ErrSyntax, h)})
+		default:
 			col[h] = i
 		}
 	}
-	var errs errorList
-	for _, f := range []string{"text", "intent"} {
+	for _, f := range csvColumns {
 		if _, ok := col[f]; !ok {
 			errs.add(&ExampleError{File: name, Line: 1, Index: -1, Field: f, Err: fmt.Errorf("%w: no %q column in the header", ErrSyntax, f)})
 		}
@@ -179,17 +240,28 @@ func ReadCSV(r io.Reader, name string) ([]Example, error) {
 	}
 	var out []Example
 	for {
+		off := cr.InputOffset()
+		next := lines.Mark(off)
 		rec, err := cr.Read()
 		if err == io.EOF {
 			break
 		}
+		errs.read(int(cr.InputOffset() - off))
+		if errs.stop() {
+			errs.stopped(name, next)
+			break
+		}
 		if err != nil {
 			var pe *csv.ParseError
-			errs.add(csvError(name, err))
-			if errs.full() || !errors.As(err, &pe) {
-				break
+			if !errors.As(err, &pe) {
+				return fatal(err, next)
 			}
+			errs.add(csvError(name, err))
 			continue
+		}
+		if cr.InputOffset()-off > record.MaxBytes {
+			errs.add(tooLarge(name, next, "record"))
+			break
 		}
 		line, _ := cr.FieldPos(0)
 		ex := Example{Source: Source{File: name, Line: line}}
@@ -205,9 +277,14 @@ func ReadCSV(r io.Reader, name string) ([]Example, error) {
 		if errs.check(ex, -1) {
 			continue
 		}
-		out = append(out, ex)
+		if errs.none() {
+			out = append(out, ex)
+		}
 	}
-	return out, errs.err()
+	if err := errs.err(); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func csvError(name string, err error) error {
@@ -215,7 +292,7 @@ func csvError(name string, err error) error {
 	if errors.As(err, &pe) {
 		return &ExampleError{File: name, Line: pe.Line, Index: -1, Err: fmt.Errorf("%w: %v", ErrSyntax, pe.Err)}
 	}
-	return fmt.Errorf("intent: read %s: %w", name, err)
+	return record.Wrap("intent", "read "+name, err)
 }
 
 // ReadFile reads a training file, choosing the format by its extension:
@@ -236,7 +313,7 @@ func ReadFile(path string) ([]Example, error) {
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("intent: %w", err)
+		return nil, record.Wrap("intent", "read", err)
 	}
 	defer f.Close()
 	return read(f, path)
@@ -249,13 +326,19 @@ func emptyErr(field string) error {
 	return ErrEmptyIntent
 }
 
-// errorList collects up to maxErrors errors.
+// errorList collects up to maxErrors errors, and says when a reader should
+// stop: at maxErrors, or maxAfter bytes after the first error, so that a
+// bad line 2 of a huge file does not cost reading all of it.
 type errorList struct {
-	errs []error
-	more int
+	errs  []error
+	more  int
+	after int // bytes read since the first error
 }
 
-const maxErrors = 20
+const (
+	maxErrors = 20
+	maxAfter  = 1 << 20
+)
 
 func (l *errorList) add(err error) {
 	if len(l.errs) < maxErrors {
@@ -265,7 +348,24 @@ func (l *errorList) add(err error) {
 	}
 }
 
-func (l *errorList) full() bool { return len(l.errs) >= maxErrors }
+// none reports whether no error was added: until then a reader keeps its
+// examples, after it only looks for more errors.
+func (l *errorList) none() bool { return len(l.errs) == 0 }
+
+// read counts n bytes read.
+func (l *errorList) read(n int) {
+	if !l.none() {
+		l.after += n
+	}
+}
+
+// stop reports whether the reader should read no further.
+func (l *errorList) stop() bool { return len(l.errs) >= maxErrors || l.after > maxAfter }
+
+// stopped records that reading stopped before line of name.
+func (l *errorList) stopped(name string, line int) {
+	l.errs = append(l.errs, fmt.Errorf("intent: %s: stopped reading at line %d, after the errors above", name, line))
+}
 
 // check validates ex and records its error; it reports whether ex is bad.
 func (l *errorList) check(ex Example, index int) bool {

@@ -5,9 +5,13 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/duxin-ai/duxin/internal/record"
 )
 
 // entityMark matches Rasa's inline entity annotations, [500元](amount) and
@@ -24,12 +28,21 @@ var entityMark = regexp.MustCompile(`\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})`)
 //
 // Each "- " item of an intent's examples block is one example; Rasa's entity
 // annotations are stripped to their text. Other top-level keys (version,
-// responses, ...) and other nlu items (synonym, regex, lookup) are ignored.
-// Errors name the file, the line of the offending example and its field.
+// rules, stories, responses, ...) are ignored, as Rasa's schema allows
+// them; nlu items other than intents (synonym, regex, lookup) are skipped.
+// As in Rasa's schema validation, an nlu item's keys are checked: an item
+// with none of intent, synonym, regex and lookup, or a key its kind does
+// not have (a typo such as exmples), is an [ErrUnknownField] naming the
+// key. Errors name the file, the line of the offending example or key and
+// its field. The file is read whole and may not exceed 16 MiB
+// ([ErrTooLarge]).
 func ReadYAML(r io.Reader, name string) ([]Example, error) {
-	data, err := io.ReadAll(r)
+	data, err := record.ReadAll(r)
+	if errors.Is(err, record.ErrTooLarge) {
+		return nil, &ExampleError{File: name, Index: -1, Err: fmt.Errorf("%w: %v", ErrTooLarge, err)}
+	}
 	if err != nil {
-		return nil, fmt.Errorf("intent: read %s: %w", name, err)
+		return nil, record.Wrap("intent", "read "+name, err)
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
@@ -54,6 +67,9 @@ func ReadYAML(r io.Reader, name string) ([]Example, error) {
 	for _, item := range nlu.Content {
 		if item.Kind != yaml.MappingNode {
 			errs.add(&ExampleError{File: name, Line: item.Line, Index: -1, Err: fmt.Errorf("%w: nlu item is not a mapping", ErrSyntax)})
+			continue
+		}
+		if !checkKeys(item, name, &errs) {
 			continue
 		}
 		in := mapValue(item, "intent")
@@ -99,7 +115,57 @@ func ReadYAML(r io.Reader, name string) ([]Example, error) {
 			out = append(out, ex)
 		}
 	}
-	return out, errs.err()
+	if err := errs.err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// nluKinds are the kinds of Rasa nlu item, each with the keys it may have.
+var nluKinds = []struct {
+	kind string
+	keys []string
+}{
+	{"intent", []string{"intent", "examples", "metadata"}},
+	{"synonym", []string{"synonym", "examples"}},
+	{"regex", []string{"regex", "examples"}},
+	{"lookup", []string{"lookup", "examples"}},
+}
+
+// checkKeys checks an nlu item's keys as Rasa's schema does, recording the
+// first unknown one; it reports whether the item is good.
+func checkKeys(item *yaml.Node, name string, errs *errorList) bool {
+	unknown := func(k *yaml.Node, want []string) bool {
+		quoted := make([]string, len(want))
+		for i, w := range want {
+			quoted[i] = strconv.Quote(w)
+		}
+		list := strings.Join(quoted[:len(quoted)-1], ", ") + " or " + quoted[len(quoted)-1]
+		errs.add(&ExampleError{File: name, Line: k.Line, Index: -1, Field: k.Value, Err: fmt.Errorf("%w (want %s)", ErrUnknownField, list)})
+		return false
+	}
+	for _, nk := range nluKinds {
+		if mapValue(item, nk.kind) == nil {
+			continue
+		}
+		for i := 0; i+1 < len(item.Content); i += 2 {
+			if k := item.Content[i]; !slices.Contains(nk.keys, k.Value) {
+				return unknown(k, nk.keys)
+			}
+		}
+		return true
+	}
+	kinds := make([]string, len(nluKinds))
+	for i, nk := range nluKinds {
+		kinds[i] = nk.kind
+	}
+	for i := 0; i+1 < len(item.Content); i += 2 {
+		if k := item.Content[i]; k.Value != "examples" {
+			return unknown(k, kinds)
+		}
+	}
+	errs.add(&ExampleError{File: name, Line: item.Line, Index: -1, Err: fmt.Errorf("%w: nlu item has none of \"intent\", \"synonym\", \"regex\" and \"lookup\"", ErrSyntax)})
+	return false
 }
 
 func mapValue(m *yaml.Node, key string) *yaml.Node {

@@ -1,6 +1,7 @@
 package kb
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -9,9 +10,12 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	records "github.com/duxin-ai/duxin/internal/record"
 )
 
 // Format names an input format of [Load].
@@ -104,7 +108,12 @@ func (r *LoadReport) Err() error {
 // and listed in the report. Errors for input that cannot be split into records
 // wrap [ErrSyntax]; an unsupported format wraps [ErrUnknownFormat].
 //
-// Load reads all of r into memory.
+// Load reads r as a stream and stops at the first bad record (unless
+// [SkipInvalid]), so a bad line 2 is reported without reading the rest.
+// JSON Lines, a JSON array and CSV are read one record at a time; YAML is
+// read whole. A record (a line, an array entry, a CSV record) or a YAML
+// file larger than 16 MiB fails the load with [ErrTooLarge], even under
+// SkipInvalid.
 func Load(r io.Reader, format Format, opts ...LoadOption) ([]FAQ, *LoadReport, error) {
 	var o loadOptions
 	for _, opt := range opts {
@@ -114,22 +123,31 @@ func Load(r io.Reader, format Format, opts ...LoadOption) ([]FAQ, *LoadReport, e
 	if decode == nil {
 		return nil, nil, fmt.Errorf("%w %q", ErrUnknownFormat, string(format))
 	}
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return nil, nil, fmt.Errorf("kb: load %s: %w", o.file, err)
+	br := bufio.NewReader(r)
+	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
+		br.Discard(3)
 	}
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	l := &loader{skip: o.skip, ids: make(map[string]int)}
 	l.report.File = o.file
-	if err := decode(data, l.add); err != nil {
+	if err := decode(br, l.add); err != nil {
 		var re *RecordError
 		if errors.As(err, &re) && re.File == "" {
 			re.File = o.file
+		}
+		var rd *readError
+		if errors.As(err, &rd) {
+			return nil, nil, records.Wrap("kb", strings.TrimSpace("load "+o.file), rd.err)
 		}
 		return nil, nil, err
 	}
 	return l.entries, &l.report, nil
 }
+
+// readError is a failure of the reader Load was given, not of its data.
+type readError struct{ err error }
+
+func (e *readError) Error() string { return e.err.Error() }
+func (e *readError) Unwrap() error { return e.err }
 
 // LoadFile opens path and loads it with [Load]. The format comes from the
 // extension (.jsonl, .json, .csv, .yaml or .yml, in any case) unless
@@ -164,9 +182,9 @@ func LoadFile(path string, opts ...LoadOption) ([]FAQ, *LoadReport, error) {
 }
 
 // decoderFor returns the decoder of a format, or nil. A decoder splits input
-// into records and passes each to emit; it returns emit's error or a
-// *RecordError for input it cannot split.
-func decoderFor(f Format) func(data []byte, emit func(record) error) error {
+// into records and passes each to emit; it returns emit's error, a
+// *RecordError for input it cannot split or a *readError.
+func decoderFor(f Format) func(r io.Reader, emit func(record) error) error {
 	switch f {
 	case FormatJSONL:
 		return decodeJSONL
@@ -312,13 +330,29 @@ func buildFAQ(ms []member) (FAQ, *fieldError) {
 		case "valid_until":
 			f.ValidUntil, err = timeValue(m)
 		default:
-			err = &fieldError{field: m.key, line: m.line, err: fmt.Errorf("%w %q", ErrUnknownField, m.key)}
+			err = &fieldError{field: m.key, line: m.line, err: unknownField(faqFields)}
 		}
 		if err != nil {
 			return FAQ{}, err
 		}
 	}
 	return f, nil
+}
+
+// The fields of an entry and of a trigger, for errors.
+var (
+	faqFields     = []string{"id", "question", "similar", "answer", "category", "tags", "triggers", "priority", "valid_from", "valid_until"}
+	triggerFields = []string{"event", "attrs", "window", "weight"}
+)
+
+// unknownField is the cause of an unknown field; the error names the field,
+// and this lists the ones there are.
+func unknownField(known []string) error {
+	q := make([]string, len(known))
+	for i, k := range known {
+		q[i] = strconv.Quote(k)
+	}
+	return fmt.Errorf("%w (want %s or %s)", ErrUnknownField, strings.Join(q[:len(q)-1], ", "), q[len(q)-1])
 }
 
 func wrapField(field string, v value, err error) *fieldError {
@@ -435,7 +469,7 @@ func buildTrigger(path string, v value) (Trigger, *fieldError) {
 			}
 			t.Weight = w
 		default:
-			return t, &fieldError{field: field, line: m.line, err: fmt.Errorf("%w %q", ErrUnknownField, m.key)}
+			return t, &fieldError{field: field, line: m.line, err: unknownField(triggerFields)}
 		}
 	}
 	return t, nil

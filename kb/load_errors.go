@@ -2,8 +2,8 @@ package kb
 
 import (
 	"errors"
-	"fmt"
-	"strings"
+
+	records "github.com/duxin-ai/duxin/internal/record"
 )
 
 // Errors reported by [Load] and [LoadFile], wrapped in a [*RecordError] that
@@ -32,6 +32,10 @@ var (
 	// ErrSyntax reports input that is not well-formed JSON, YAML or CSV, or
 	// whose shape is wrong (a record that is not an object).
 	ErrSyntax = errors.New("kb: syntax error")
+	// ErrTooLarge reports a record (a JSON line or array entry, a CSV
+	// record) or a YAML file larger than 16 MiB. The load stops there, even
+	// under [SkipInvalid].
+	ErrTooLarge = errors.New("kb: record too large")
 	// ErrUnknownFormat reports a [Format] that Load does not support, or a
 	// file name whose extension names none.
 	ErrUnknownFormat = errors.New("kb: unknown format")
@@ -64,25 +68,7 @@ type RecordError struct {
 
 // Error implements error.
 func (e *RecordError) Error() string {
-	var b strings.Builder
-	b.WriteString("kb: ")
-	switch {
-	case e.File != "" && e.Line > 0:
-		fmt.Fprintf(&b, "%s:%d: ", e.File, e.Line)
-	case e.File != "":
-		fmt.Fprintf(&b, "%s: ", e.File)
-	case e.Line > 0:
-		fmt.Fprintf(&b, "line %d: ", e.Line)
-	}
-	if e.Field != "" {
-		fmt.Fprintf(&b, "field %q: ", e.Field)
-	}
-	msg := "<nil>"
-	if e.Err != nil {
-		msg = strings.TrimPrefix(e.Err.Error(), "kb: ")
-	}
-	b.WriteString(msg)
-	return b.String()
+	return records.Message("kb", records.Place{File: e.File, Line: e.Line}, e.Field, e.Err)
 }
 
 // Unwrap returns e.Err.

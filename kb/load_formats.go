@@ -1,51 +1,42 @@
 package kb
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
+
+	records "github.com/duxin-ai/duxin/internal/record"
 )
-
-// lineCounter maps increasing byte offsets of data to 1-based line numbers.
-type lineCounter struct {
-	data []byte
-	off  int
-	line int
-}
-
-func (c *lineCounter) at(off int) int {
-	off = min(max(off, 0), len(c.data))
-	if off < c.off { // not expected; recount from the start
-		c.off, c.line = 0, 0
-	}
-	c.line += bytes.Count(c.data[c.off:off], []byte("\n"))
-	c.off = off
-	return c.line + 1
-}
 
 func syntaxError(line int, format string, args ...any) *RecordError {
 	return &RecordError{Line: line, Err: fmt.Errorf("%w: "+format, append([]any{ErrSyntax}, args...)...)}
 }
 
+// tooLarge is the error of a record larger than records.MaxBytes; what
+// names the kind of record.
+func tooLarge(line int, what string) *RecordError {
+	return &RecordError{Line: line, Err: withKind(ErrTooLarge, fmt.Errorf("%s longer than %s", what, records.MaxSize))}
+}
+
 // ---- JSON ----
 
-func decodeJSONL(data []byte, emit func(record) error) error {
-	for line := 1; len(data) > 0; line++ {
-		ln := data
-		if i := bytes.IndexByte(data, '\n'); i >= 0 {
-			ln, data = data[:i], data[i+1:]
-		} else {
-			data = nil
-		}
-		ln = bytes.Trim(ln, " \t\r")
+func decodeJSONL(r io.Reader, emit func(record) error) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64<<10), records.MaxBytes)
+	line := 0
+	for sc.Scan() {
+		line++
+		ln := bytes.Trim(sc.Bytes(), " \t\r")
 		if len(ln) == 0 {
 			continue
 		}
@@ -53,24 +44,38 @@ func decodeJSONL(data []byte, emit func(record) error) error {
 			return err
 		}
 	}
+	switch err := sc.Err(); {
+	case errors.Is(err, bufio.ErrTooLong):
+		return tooLarge(line+1, "line")
+	case err != nil:
+		return &readError{err}
+	}
 	return nil
 }
 
-func decodeJSONArray(data []byte, emit func(record) error) error {
-	if len(bytes.Trim(data, " \t\r\n")) == 0 {
-		return nil
-	}
-	lines := &lineCounter{data: data}
-	dec := json.NewDecoder(bytes.NewReader(data))
+func decodeJSONArray(r io.Reader, emit func(record) error) error {
+	lines := records.NewReader(r)
+	dec := json.NewDecoder(lines)
+	start := int64(0) // offset of the entry being read
 	fail := func(err error) error {
-		off := int(dec.InputOffset())
+		off := dec.InputOffset()
 		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			off = int(se.Offset)
+		switch {
+		case errors.Is(err, records.ErrTooLong):
+			return tooLarge(lines.Line(start), "entry")
+		case errors.As(err, &se):
+			off = se.Offset
+		case err == io.ErrUnexpectedEOF || err == io.EOF:
+			return syntaxError(lines.Line(off), "unexpected end of JSON input")
+		default:
+			return &readError{err}
 		}
-		return syntaxError(lines.at(off), "%v", err)
+		return syntaxError(lines.Line(off), "%v", err)
 	}
 	tok, err := dec.Token()
+	if err == io.EOF {
+		return nil // empty input
+	}
 	if err != nil {
 		return fail(err)
 	}
@@ -78,15 +83,19 @@ func decodeJSONArray(data []byte, emit func(record) error) error {
 		return syntaxError(1, "want a JSON array of entries")
 	}
 	for dec.More() {
-		start := int(dec.InputOffset())
-		for start < len(data) && bytes.IndexByte([]byte(" \t\r\n,"), data[start]) >= 0 {
+		start = dec.InputOffset()
+		for c, ok := lines.At(start); ok && bytes.IndexByte([]byte(" \t\r\n,"), c) >= 0; c, ok = lines.At(start) {
 			start++
 		}
+		line := lines.Mark(start)
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
 			return fail(err)
 		}
-		if err := emit(jsonRecord(raw, lines.at(start))); err != nil {
+		if dec.InputOffset()-start > records.MaxBytes {
+			return tooLarge(line, "entry")
+		}
+		if err := emit(jsonRecord(raw, line)); err != nil {
 			return err
 		}
 	}
@@ -94,7 +103,10 @@ func decodeJSONArray(data []byte, emit func(record) error) error {
 		return fail(err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return syntaxError(lines.at(int(dec.InputOffset())), "data after the JSON array")
+		if err != nil && !errors.As(err, new(*json.SyntaxError)) {
+			return fail(err)
+		}
+		return syntaxError(lines.Line(dec.InputOffset()), "data after the JSON array")
 	}
 	return nil
 }
@@ -231,7 +243,14 @@ func (v jsonValue) object() ([]member, error) {
 
 // ---- YAML ----
 
-func decodeYAML(data []byte, emit func(record) error) error {
+func decodeYAML(r io.Reader, emit func(record) error) error {
+	data, err := records.ReadAll(r)
+	if errors.Is(err, records.ErrTooLarge) {
+		return &RecordError{Err: withKind(ErrTooLarge, err)}
+	}
+	if err != nil {
+		return &readError{err}
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
@@ -394,23 +413,21 @@ func (v yamlValue) object() ([]member, error) {
 
 // ---- CSV ----
 
-// csvColumns are the columns a CSV header may name.
-func csvColumn(name string) bool {
-	switch name {
-	case "id", "question", "similar", "answer", "category", "tags", "triggers", "priority", "valid_from", "valid_until":
-		return true
-	}
-	return false
-}
+// csvColumn reports whether a CSV header may name the column.
+func csvColumn(name string) bool { return slices.Contains(faqFields, name) }
 
-func decodeCSV(data []byte, emit func(record) error) error {
-	if len(bytes.TrimSpace(data)) == 0 {
-		return nil
-	}
-	r := csv.NewReader(bytes.NewReader(data))
+func decodeCSV(in io.Reader, emit func(record) error) error {
+	lines := records.NewReader(in)
+	r := csv.NewReader(lines)
 	header, err := r.Read()
+	for err == nil && len(header) == 1 && strings.TrimSpace(header[0]) == "" {
+		header, err = r.Read() // blank lines before the header
+	}
+	if err == io.EOF {
+		return nil // empty input
+	}
 	if err != nil {
-		return csvFatal(err)
+		return csvFatal(err, 1)
 	}
 	headerLine, _ := r.FieldPos(0)
 	for i, name := range header {
@@ -418,7 +435,7 @@ func decodeCSV(data []byte, emit func(record) error) error {
 		header[i] = name
 		switch {
 		case !csvColumn(name):
-			return &RecordError{Line: headerLine, Field: name, Err: fmt.Errorf("%w %q", ErrUnknownField, name)}
+			return &RecordError{Line: headerLine, Field: name, Err: unknownField(faqFields)}
 		case strings.Count(","+strings.Join(header[:i+1], ",")+",", ","+name+",") > 1:
 			return &RecordError{Line: headerLine, Field: name, Err: ErrDuplicateField}
 		}
@@ -429,13 +446,18 @@ func decodeCSV(data []byte, emit func(record) error) error {
 		}
 	}
 	for {
+		off := r.InputOffset()
+		next := lines.Mark(off) // where the next record starts
 		cells, err := r.Read()
 		if err == io.EOF {
 			return nil
 		}
 		var pe *csv.ParseError
 		if err != nil && !(errors.As(err, &pe) && errors.Is(err, csv.ErrFieldCount)) {
-			return csvFatal(err)
+			return csvFatal(err, next)
+		}
+		if r.InputOffset()-off > records.MaxBytes {
+			return tooLarge(next, "record")
 		}
 		rec := record{}
 		rec.line, _ = r.FieldPos(0)
@@ -451,13 +473,17 @@ func decodeCSV(data []byte, emit func(record) error) error {
 	}
 }
 
-func csvFatal(err error) error {
-	line := 0
+// csvFatal is the error that ends a CSV load; line is where the record
+// being read started.
+func csvFatal(err error, line int) error {
 	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		line = pe.Line
+	switch {
+	case errors.As(err, &pe):
+		return syntaxError(pe.Line, "%v", err)
+	case errors.Is(err, records.ErrTooLong):
+		return tooLarge(line, "record")
 	}
-	return syntaxError(line, "%v", err)
+	return &readError{err}
 }
 
 func csvMembers(header, cells []string) ([]member, *fieldError) {

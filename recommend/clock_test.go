@@ -215,12 +215,12 @@ func TestReadCalendar(t *testing.T) {
 		}
 	}
 	bad := []struct{ in, want string }{
-		{`{"name": "a", "start": "2025-11-01"}`, "cal.jsonl:1: field end: invalid calendar: missing"},
-		{"\n" + `{"name": "", "start": "2025-11-01", "end": "2025-11-02"}`, "cal.jsonl:2: field name: invalid calendar: missing"},
-		{`{"name": "a", "start": "2025-11-05", "end": "2025-11-01"}`, "cal.jsonl:1: field end: invalid calendar: \"a\" ends"},
-		{`{"name": "a", "start": "11/01", "end": "2025-11-01"}`, "cal.jsonl:1: field start: invalid calendar: \"11/01\" is neither a day"},
-		{`{"name": "a", "begin": "2025-11-01"}`, "cal.jsonl:1: field begin: invalid calendar: unknown field"},
-		{`{"name": 3, "start": "2025-11-01", "end": "2025-11-02"}`, "cal.jsonl:1: field name: invalid calendar: must be text"},
+		{`{"name": "a", "start": "2025-11-01"}`, `cal.jsonl:1: field "end": invalid calendar: missing`},
+		{"\n" + `{"name": "", "start": "2025-11-01", "end": "2025-11-02"}`, `cal.jsonl:2: field "name": invalid calendar: missing`},
+		{`{"name": "a", "start": "2025-11-05", "end": "2025-11-01"}`, `cal.jsonl:1: field "end": invalid calendar: "a" ends`},
+		{`{"name": "a", "start": "11/01", "end": "2025-11-01"}`, `cal.jsonl:1: field "start": invalid calendar: "11/01" is neither a day`},
+		{`{"name": "a", "begin": "2025-11-01"}`, `cal.jsonl:1: field "begin": invalid calendar: unknown field`},
+		{`{"name": 3, "start": "2025-11-01", "end": "2025-11-02"}`, `cal.jsonl:1: field "name": invalid calendar: must be text`},
 		{`not json`, "cal.jsonl:1: invalid calendar: not a JSON object"},
 		{strings.Repeat("x", 70<<10), "cal.jsonl:1: invalid calendar: line longer than 64 KiB"},
 	}

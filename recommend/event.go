@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/duxin-ai/duxin/internal/record"
 )
 
 // Event types with a meaning of their own to the engine. Types starting
@@ -148,9 +150,10 @@ func (e *Event) ahead(now time.Time, skew time.Duration) error {
 	return nil
 }
 
-// FieldError reports a bad event: where it was read (File and Line, when it
-// came from a log), which field, and why. Err wraps [ErrInvalidEvent] or the
-// JSON decoding error.
+// FieldError reports a bad event, or a bad line of a calendar or
+// phrasebook file: where it was read (File and Line, when it came from a
+// file), which field, and why. Err wraps [ErrInvalidEvent],
+// [ErrInvalidCalendar] or [ErrPhrasebook].
 type FieldError struct {
 	File  string // log name given to the reader; empty for an event built in code
 	Line  int    // 1-based line number; 0 when not read from a log
@@ -158,18 +161,13 @@ type FieldError struct {
 	Err   error
 }
 
-// Error implements error.
+// Error implements error. It reads like
+//
+//	recommend: events.jsonl:3: field "time": invalid event: want an integer, got a string
+//
+// leaving out what is not known.
 func (e *FieldError) Error() string {
-	var b strings.Builder
-	b.WriteString("recommend: ")
-	if e.File != "" || e.Line > 0 {
-		fmt.Fprintf(&b, "%s:%d: ", e.File, e.Line)
-	}
-	if e.Field != "" {
-		fmt.Fprintf(&b, "field %s: ", e.Field)
-	}
-	b.WriteString(strings.TrimPrefix(e.Err.Error(), "recommend: "))
-	return b.String()
+	return record.Message("recommend", record.Place{File: e.File, Line: e.Line}, e.Field, e.Err)
 }
 
 // Unwrap returns Err.
@@ -187,15 +185,21 @@ type logLine struct {
 	Text     string            `json:"text,omitempty"`
 }
 
+// logFields lists the fields of a log line, for errors.
+const logFields = `"id", "user", "time", "type", "object", "attrs", "question" or "text"`
+
 // ReadEvents reads a behavior log in JSON Lines, one event per line:
 //
 //	{"id":"e1","user":"u1","time":1700000000,"type":"transfer.fail","object":"t42","attrs":{"channel":"bank_card"}}
 //	{"user":"u1","time":1700000180,"type":"ask","question":"transfer-fail-reason"}
 //	{"user":"u1","time":1700000200,"type":"search","text":"电子回单"}
 //
-// time is in unix seconds; id is optional ([Event.ID]). Blank lines are skipped; unknown fields are
-// errors. Events are returned in file order. name labels errors, which are
-// [*FieldError]s giving the file, line and field of the first bad line.
+// time is in unix seconds; id is optional ([Event.ID]). Blank lines are
+// skipped. A field the format does not have, at the top level of a line, is
+// an error naming it, as in the knowledge-base and intent readers: a typo
+// (qustion) would otherwise drop data silently. Events are returned in file
+// order. name labels errors, which are [*FieldError]s giving the file, line
+// and field of the first bad line; a line longer than 16 MiB is one too.
 func ReadEvents(r io.Reader, name string) ([]Event, error) {
 	var out []Event
 	err := DecodeEvents(r, name, func(e Event) error {
@@ -214,7 +218,7 @@ func ReadEvents(r io.Reader, name string) ([]Event, error) {
 // unchanged.
 func DecodeEvents(r io.Reader, name string, fn func(Event) error) error {
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 16*1024*1024)
+	sc.Buffer(make([]byte, 0, 64*1024), record.MaxBytes)
 	n := 0
 	for sc.Scan() {
 		n++
@@ -231,8 +235,11 @@ func DecodeEvents(r io.Reader, name string, fn func(Event) error) error {
 			return err
 		}
 	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("recommend: read %s: %w", name, err)
+	switch err := sc.Err(); {
+	case errors.Is(err, bufio.ErrTooLong):
+		return &FieldError{File: name, Line: n + 1, Err: fmt.Errorf("%w: line longer than %s", ErrInvalidEvent, record.MaxSize)}
+	case err != nil:
+		return record.Wrap("recommend", "read "+name, err)
 	}
 	return nil
 }
@@ -259,6 +266,9 @@ func slowLine(b []byte) (Event, *FieldError) {
 	// Decode into raw fields first so a type error names its field.
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(b, &raw); err != nil {
+		if json.Valid(b) {
+			return Event{}, &FieldError{Err: fmt.Errorf("%w: want a JSON object, got %s", ErrInvalidEvent, record.Kind(b))}
+		}
 		return Event{}, &FieldError{Err: fmt.Errorf("%w: %v", ErrInvalidEvent, err)}
 	}
 	var l logLine
@@ -269,13 +279,13 @@ func slowLine(b []byte) (Event, *FieldError) {
 	for _, k := range slices.Sorted(maps.Keys(raw)) {
 		dst, ok := fields[k]
 		if !ok {
-			return Event{}, &FieldError{Field: k, Err: fmt.Errorf("%w: unknown field", ErrInvalidEvent)}
+			return Event{}, &FieldError{Field: k, Err: fmt.Errorf("%w: unknown field (want %s)", ErrInvalidEvent, logFields)}
 		}
 		if string(raw[k]) == "null" {
 			continue
 		}
 		if err := json.Unmarshal(raw[k], dst); err != nil {
-			return Event{}, &FieldError{Field: k, Err: fmt.Errorf("%w: %v", ErrInvalidEvent, err)}
+			return Event{}, &FieldError{Field: k, Err: fmt.Errorf("%w: %v", ErrInvalidEvent, record.JSONError(err))}
 		}
 	}
 	if _, ok := raw["time"]; !ok {

@@ -2,6 +2,7 @@ package recommend_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -39,16 +40,21 @@ func TestReadEventsErrors(t *testing.T) {
 	tests := []struct {
 		name, input, want string
 	}{
-		{"not json", "{\"user\":\"u\",\"time\":1,\"type\":\"a.b\"}\n\nnope", "recommend: log.jsonl:3: invalid event"},
-		{"missing user", `{"time":1,"type":"bill.view"}`, "recommend: log.jsonl:1: field user: invalid event: missing"},
-		{"missing time", `{"user":"u","type":"bill.view"}`, "recommend: log.jsonl:1: field time: invalid event: missing"},
-		{"bad time", `{"user":"u","time":"noon","type":"bill.view"}`, "recommend: log.jsonl:1: field time: invalid event"},
-		{"ask without question", `{"user":"u","time":5,"type":"ask"}`, "recommend: log.jsonl:1: field question: invalid event: missing for an ask"},
-		{"search without text", `{"user":"u","time":5,"type":"search"}`, "recommend: log.jsonl:1: field text: invalid event: missing for a search"},
-		{"search with blank text", `{"user":"u","time":5,"type":"search","text":" \u3000\t"}`, "recommend: log.jsonl:1: field text: invalid event: missing for a search"},
-		{"search later in the log", `{"user":"u","time":5,"type":"search","text":"电子回单"}` + "\n" + `{"user":"u","time":6,"type":"search","text":""}`, "recommend: log.jsonl:2: field text: invalid event: missing for a search"},
-		{"unknown field", `{"user":"u","time":5,"type":"ask","question":"q","extra":1}`, "recommend: log.jsonl:1: field extra: invalid event: unknown field"},
-		{"bad attrs", `{"user":"u","time":5,"type":"x","attrs":{"a":1}}`, "recommend: log.jsonl:1: field attrs: invalid event"},
+		{"not json", "{\"user\":\"u\",\"time\":1,\"type\":\"a.b\"}\n\nnope", "recommend: log.jsonl:3: invalid event: invalid character"},
+		{"not an object", `["u",1]`, "recommend: log.jsonl:1: invalid event: want a JSON object, got an array"},
+		{"missing user", `{"time":1,"type":"bill.view"}`, `recommend: log.jsonl:1: field "user": invalid event: missing`},
+		{"missing time", `{"user":"u","type":"bill.view"}`, `recommend: log.jsonl:1: field "time": invalid event: missing`},
+		{"bad time", `{"user":"u","time":"noon","type":"bill.view"}`, `recommend: log.jsonl:1: field "time": invalid event: want an integer, got a string`},
+		{"fractional time", `{"user":"u","time":1.5,"type":"bill.view"}`, `recommend: log.jsonl:1: field "time": invalid event: want an integer, got 1.5`},
+		{"ask without question", `{"user":"u","time":5,"type":"ask"}`, `recommend: log.jsonl:1: field "question": invalid event: missing for an ask`},
+		{"search without text", `{"user":"u","time":5,"type":"search"}`, `recommend: log.jsonl:1: field "text": invalid event: missing for a search`},
+		{"search with blank text", `{"user":"u","time":5,"type":"search","text":" \u3000\t"}`, `recommend: log.jsonl:1: field "text": invalid event: missing for a search`},
+		{"search later in the log", `{"user":"u","time":5,"type":"search","text":"电子回单"}` + "\n" + `{"user":"u","time":6,"type":"search","text":""}`, `recommend: log.jsonl:2: field "text": invalid event: missing for a search`},
+		{"unknown field", `{"user":"u","time":5,"type":"ask","question":"q","extra":1}`,
+			`recommend: log.jsonl:1: field "extra": invalid event: unknown field (want "id", "user", "time", "type", "object", "attrs", "question" or "text")`},
+		{"bad attrs", `{"user":"u","time":5,"type":"x","attrs":{"a":1}}`, `recommend: log.jsonl:1: field "attrs": invalid event: want a string, got a number`},
+		{"line too long", `{"user":"u","time":5,"type":"x"}` + "\n" + `{"user":"u","time":5,"type":"x","object":"` + strings.Repeat("a", 16<<20) + `"}`,
+			"recommend: log.jsonl:2: invalid event: line longer than 16 MiB"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -102,4 +108,30 @@ func FuzzReadEvents(f *testing.F) {
 			t.Fatalf("round trip (-read +again):\n%s", diff)
 		}
 	})
+}
+
+func TestFieldErrorForms(t *testing.T) {
+	tests := []struct {
+		err  *recommend.FieldError
+		want string
+	}{
+		{&recommend.FieldError{File: "log.jsonl", Line: 3, Field: "time", Err: recommend.ErrInvalidEvent}, `recommend: log.jsonl:3: field "time": invalid event`},
+		{&recommend.FieldError{Line: 3, Field: "time", Err: recommend.ErrInvalidEvent}, `recommend: line 3: field "time": invalid event`},
+		{&recommend.FieldError{Field: "user", Err: recommend.ErrInvalidEvent}, `recommend: field "user": invalid event`},
+		{&recommend.FieldError{File: "log.jsonl", Line: 3}, `recommend: log.jsonl:3: invalid record`},
+	}
+	for _, tt := range tests {
+		if got := tt.err.Error(); got != tt.want {
+			t.Errorf("got  %s\nwant %s", got, tt.want)
+		}
+	}
+}
+
+// TestTrainNoAsksSaysSo: the error says "recommend: " once.
+func TestTrainNoAsksSaysSo(t *testing.T) {
+	events := []recommend.Event{{User: "u", Time: time.Unix(1.7e9, 0), Type: "bill.view"}}
+	_, err := recommend.Train(context.Background(), events, nil, recommend.TrainOptions{})
+	if !errors.Is(err, recommend.ErrNoEvents) || err.Error() != "recommend: no ask events to train on" {
+		t.Errorf("error %q, want ErrNoEvents saying %q", err, recommend.ErrNoEvents)
+	}
 }

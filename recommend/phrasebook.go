@@ -1,7 +1,6 @@
 package recommend
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +13,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/duxin-ai/duxin/internal/record"
 )
 
 // Phrasebook is the vocabulary of a log in words a user reads: how each
@@ -77,33 +78,39 @@ var ErrPhrasebook = errors.New("recommend: invalid phrasebook")
 //	      - {name: channel, label: 渠道, values: [bank_card, alipay_account]}
 //	      - {name: amount, label: 金额（元）, format: amount}
 //
-// name labels errors. Unknown fields, an event without text, a placeholder
-// that is not closed or names no attribute of its type (when the type
-// lists its attributes), an unknown format and duplicate attributes are
-// errors wrapping [ErrPhrasebook] that give the file, the line and the
-// field.
+// name labels errors. Unknown fields, a value of the wrong shape (a list
+// where text belongs), an event without text, a placeholder that is not
+// closed or names no attribute of its type (when the type lists its
+// attributes), an unknown format and duplicate attributes are
+// [*FieldError]s wrapping [ErrPhrasebook] that give the file, the line and
+// the field (a dotted path such as events.transfer.success.text). A file
+// may hold up to 16 MiB.
 func ReadPhrasebook(r io.Reader, name string) (*Phrasebook, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxPhrasebook+1))
-	if err != nil {
-		return nil, fmt.Errorf("recommend: read %s: %w", name, err)
+	bad := func(line int, path []string, msg string) error {
+		return &FieldError{File: name, Line: line, Field: strings.Join(path, "."), Err: fmt.Errorf("%w: %s", ErrPhrasebook, msg)}
 	}
-	if len(data) > maxPhrasebook {
-		return nil, fmt.Errorf("%w: %s: larger than %d bytes", ErrPhrasebook, name, maxPhrasebook)
+	data, err := record.ReadAll(r)
+	if errors.Is(err, record.ErrTooLarge) {
+		return nil, bad(0, nil, err.Error())
+	}
+	if err != nil {
+		return nil, record.Wrap("recommend", "read "+name, err)
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrPhrasebook, name, err)
+		return nil, bad(0, nil, err.Error())
+	}
+	if fe := checkShape(&root); fe != nil {
+		return nil, bad(fe.line, fe.path, fe.msg)
 	}
 	var p Phrasebook
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&p); err != nil && err != io.EOF {
-		return nil, fmt.Errorf("%w: %s: %v", ErrPhrasebook, name, err)
+	if err := root.Decode(&p); err != nil && len(root.Content) > 0 {
+		return nil, bad(0, nil, err.Error()) // such as excessive aliasing
 	}
 	if err := p.check(); err != nil {
 		var fe *phraseError
 		if errors.As(err, &fe) {
-			return nil, fmt.Errorf("%w: %s:%d: %s: %s", ErrPhrasebook, name, lineOf(&root, fe.path), strings.Join(fe.path, "."), fe.msg)
+			return nil, bad(lineOf(&root, fe.path), fe.path, fe.msg)
 		}
 		return nil, err
 	}
@@ -119,9 +126,6 @@ func LoadPhrasebook(path string) (*Phrasebook, error) {
 	defer f.Close()
 	return ReadPhrasebook(f, path)
 }
-
-// maxPhrasebook bounds a phrasebook file.
-const maxPhrasebook = 16 << 20
 
 // phraseError is a problem at a path of the phrasebook.
 type phraseError struct {

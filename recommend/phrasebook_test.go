@@ -2,6 +2,7 @@ package recommend_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -60,12 +61,17 @@ func TestReadPhrasebookErrors(t *testing.T) {
 		name, yaml, want string
 	}{
 		{"not yaml", "events: [", "book.yaml"},
-		{"unknown field", "events:\n  a.b:\n    text: x\n    colour: red\n", "field colour not found"},
-		{"no text", "values: {}\nevents:\n  a.b:\n    title: 标题\n", "book.yaml:3: events.a.b.text: missing"},
-		{"unbalanced", "events:\n  a.b:\n    text: 有{x\n", "book.yaml:3: events.a.b.text: unbalanced braces"},
-		{"placeholder not an attr", "events:\n  a.b:\n    text: 有{y}\n    attrs:\n      - {name: x}\n", "book.yaml:3: events.a.b.text: placeholder {y} names no attribute of a.b"},
-		{"bad format", "events:\n  a.b:\n    text: 有\n    attrs:\n      - {name: x}\n      - {name: y, format: money}\n", "book.yaml:6: events.a.b.attrs.1.format: \"money\""},
-		{"duplicate attr", "events:\n  a.b:\n    text: 有\n    attrs:\n      - {name: x}\n      - {name: x}\n", "book.yaml:6: events.a.b.attrs.1.name: duplicate attribute \"x\""},
+		{"unknown field", "events:\n  a.b:\n    text: x\n    colour: red\n", `book.yaml:4: field "events.a.b.colour": invalid phrasebook: unknown field (want "title", "text" or "attrs")`},
+		{"unknown top field", "event:\n  a.b:\n    text: x\n", `book.yaml:1: field "event": invalid phrasebook: unknown field (want "events", "values" or "labels")`},
+		{"text a list", "events:\n  a.b:\n    text: [x]\n", `book.yaml:3: field "events.a.b.text": invalid phrasebook: want text, got a list`},
+		{"values not a mapping", "values: 3\n", `book.yaml:1: field "values": invalid phrasebook: want a mapping, got text`},
+		{"attr values not a list", "events:\n  a.b:\n    text: x\n    attrs:\n      - {name: x, values: a}\n", `book.yaml:5: field "events.a.b.attrs.0.values": invalid phrasebook: want a list, got text`},
+		{"too large", "values: {a: {b: " + strings.Repeat("x", 16<<20) + "}}\n", "recommend: book.yaml: invalid phrasebook: file larger than 16 MiB"},
+		{"no text", "values: {}\nevents:\n  a.b:\n    title: 标题\n", `book.yaml:3: field "events.a.b.text": invalid phrasebook: missing`},
+		{"unbalanced", "events:\n  a.b:\n    text: 有{x\n", `book.yaml:3: field "events.a.b.text": invalid phrasebook: unbalanced braces`},
+		{"placeholder not an attr", "events:\n  a.b:\n    text: 有{y}\n    attrs:\n      - {name: x}\n", `book.yaml:3: field "events.a.b.text": invalid phrasebook: placeholder {y} names no attribute of a.b`},
+		{"bad format", "events:\n  a.b:\n    text: 有\n    attrs:\n      - {name: x}\n      - {name: y, format: money}\n", `book.yaml:6: field "events.a.b.attrs.1.format": invalid phrasebook: "money"`},
+		{"duplicate attr", "events:\n  a.b:\n    text: 有\n    attrs:\n      - {name: x}\n      - {name: x}\n", `book.yaml:6: field "events.a.b.attrs.1.name": invalid phrasebook: duplicate attribute "x"`},
 		{"values and format", "events:\n  a.b:\n    text: 有\n    attrs:\n      - {name: x, values: [a], format: text}\n", "events.a.b.attrs.0.format"},
 	}
 	for _, tc := range tests {
@@ -101,4 +107,26 @@ func FuzzReadPhrasebook(f *testing.F) {
 			pb.Describe(recommend.Event{Type: typ, Attrs: map[string]string{"x": "a"}})
 		}
 	})
+}
+
+// TestReadPhrasebookAliases: aliases read as what they name, and many
+// aliases of one large value are checked once, not once each.
+func TestReadPhrasebookAliases(t *testing.T) {
+	pb, err := recommend.ReadPhrasebook(strings.NewReader("values:\n  kind: &k {electricity: 电}\nlabels:\n  kind: *k\nevents:\n  a.b:\n    text: 交了{kind}\n"), "book.yaml")
+	if err != nil || pb.Label("kind", "electricity") != "电" {
+		t.Fatalf("aliases: %v", err)
+	}
+	var b strings.Builder
+	b.WriteString("values:\n  big: &big\n")
+	for i := range 20000 {
+		fmt.Fprintf(&b, "    v%d: x\n", i)
+	}
+	b.WriteString("labels:\n")
+	for i := range 20000 { // 4e8 values if each alias were walked again
+		fmt.Fprintf(&b, "  a%d: *big\n", i)
+	}
+	_, err = recommend.ReadPhrasebook(strings.NewReader(b.String()), "many.yaml")
+	if !errors.Is(err, recommend.ErrPhrasebook) || !strings.Contains(err.Error(), "aliases expand to more than") {
+		t.Errorf("many aliases: %v, want ErrPhrasebook for aliases that expand too far", err)
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/duxin-ai/duxin/internal/needs"
+	"github.com/duxin-ai/duxin/internal/record"
 	"github.com/duxin-ai/duxin/internal/seqrec"
 )
 
@@ -111,7 +112,7 @@ func train(ctx context.Context, users [][]Event, t *tally, s *userSample, cat Ca
 		log = slog.New(slog.DiscardHandler)
 	}
 	if len(t.crowd) == 0 {
-		return nil, fmt.Errorf("recommend: train: %w", ErrNoEvents)
+		return nil, ErrNoEvents
 	}
 	var catv *catalog
 	if cat != nil {
@@ -208,7 +209,7 @@ func buildModel(users [][]Event, t *tally, sch schema, clk *clock, w Weights, nm
 	}
 	seq, err := seqrec.Train(seqs, seqOptions())
 	if err != nil {
-		return nil, fmt.Errorf("recommend: train sequence model: %w", err)
+		return nil, record.Wrap("recommend", "train sequence model", err)
 	}
 	m := &Model{weights: w, needs: nm, schema: sch, clock: clk, seq: seq, halfLife: opts.TrendHalfLife.Seconds(),
 		pop: map[string]float64{}, trend: map[string]float64{}}
@@ -229,7 +230,7 @@ func needCases(ctx context.Context, users [][]Event, t *tally, sch schema, clk *
 	o := needs.DefaultOptions()
 	b, err := needs.NewBuilder(o)
 	if err != nil {
-		return nil, fmt.Errorf("recommend: train need model: %w", err)
+		return nil, record.Wrap("recommend", "train need model", err)
 	}
 	maxAge := o.Lags[len(o.Lags)-1].Seconds()
 	var mo moment
@@ -240,7 +241,7 @@ func needCases(ctx context.Context, users [][]Event, t *tally, sch schema, clk *
 	for ui, u := range users {
 		if ui%256 == 0 {
 			if err := ctx.Err(); err != nil {
-				return nil, fmt.Errorf("recommend: train: %w", err)
+				return nil, record.Wrap("recommend", "train", err)
 			}
 		}
 		// What each event gives the model, resolved once per user.
@@ -288,7 +289,7 @@ func fitNeeds(ctx context.Context, b *needs.Builder, obj needs.Objective, iterat
 	}
 	m, err := b.Fit(ctx, obj, iterations)
 	if err != nil {
-		return nil, fmt.Errorf("recommend: train need model: %w", err)
+		return nil, record.Wrap("recommend", "train need model", err)
 	}
 	return m, nil
 }
@@ -298,7 +299,7 @@ func fitNeeds(ctx context.Context, b *needs.Builder, obj needs.Objective, iterat
 func emptyModel() (*Model, error) {
 	seq, err := seqrec.Train(nil, seqOptions())
 	if err != nil {
-		return nil, fmt.Errorf("recommend: empty sequence model: %w", err)
+		return nil, record.Wrap("recommend", "empty sequence model", err)
 	}
 	m := &Model{weights: DefaultWeights(), schema: schema{}, seq: seq, halfLife: (24 * time.Hour).Seconds(),
 		pop: map[string]float64{}, trend: map[string]float64{}}
@@ -455,7 +456,7 @@ func fitWeights(ctx context.Context, h *heldOut, sch schema, clk *clock, nm0 *ne
 	for ci, c := range cases {
 		if ci%256 == 0 {
 			if err := ctx.Err(); err != nil {
-				return Weights{}, fmt.Errorf("recommend: train: %w", err)
+				return Weights{}, record.Wrap("recommend", "train", err)
 			}
 		}
 		hist := c.hist[max(0, len(c.hist)-opts.History):]
@@ -465,7 +466,7 @@ func fitWeights(ctx context.Context, h *heldOut, sch schema, clk *clock, nm0 *ne
 		}
 		v, err := src.buildView(ctx, hist, c.at, nil, reuse)
 		if err != nil {
-			return Weights{}, fmt.Errorf("recommend: train: %w", err)
+			return Weights{}, record.Wrap("recommend", "train", err)
 		}
 		x := fitCase{target: src.features(v, c.target)}
 		for range opts.Negatives {
