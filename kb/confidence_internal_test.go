@@ -37,7 +37,7 @@ func synthLists(n int, seed uint64) []calibList {
 				}
 			}
 		}
-		l.scores = scores
+		l.scores, l.matches = scores, make([]rank.Match, len(scores))
 		out[i] = l
 	}
 	return out
@@ -74,11 +74,12 @@ func TestCalibratorFitsHeldOutLists(t *testing.T) {
 		if removedForCalibration(l.id, 0.2) {
 			if l.gold >= 0 {
 				l.scores = append(l.scores[:l.gold:l.gold], l.scores[l.gold+1:]...)
+				l.matches = append(l.matches[:l.gold:l.gold], l.matches[l.gold+1:]...)
 			}
 			l.gold = -2
 		}
 		st := rank.StatsOf(l.scores)
-		tops = append(tops, BestHit{Confidence: cal.c.Confidence(l.scores[0], true, &st), Answerable: l.gold != -2, Right: l.gold == 0})
+		tops = append(tops, BestHit{Confidence: cal.c.Confidence(l.scores[0], true, &st, &l.matches[0]), Answerable: l.gold != -2, Right: l.gold == 0})
 	}
 	got := calibReport(tops, cal.AnswerThreshold())
 	if got.ECE > 0.05 {
