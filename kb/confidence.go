@@ -136,8 +136,8 @@ func (c *Calibrator) Fit(cfg CalibrateConfig) (Calibration, CalibrationReport, e
 	if cfg.Unanswerable > 0.9 || !finite(cfg.Unanswerable) || !finite(cfg.L2) {
 		return Calibration{}, CalibrationReport{}, fmt.Errorf("kb: calibrate: Unanswerable %v (want at most 0.9), L2 %v (want a number)", cfg.Unanswerable, cfg.L2)
 	}
-	if len(c.lists) == 0 {
-		return Calibration{}, CalibrationReport{}, errors.New("kb: calibrate: no queries")
+	if len(c.lists) < MinCalibrationQueries {
+		return Calibration{}, CalibrationReport{Queries: len(c.lists)}, &tooFewError{fmt.Sprintf("kb: calibrate: too few queries to calibrate: %d, %d needed", len(c.lists), MinCalibrationQueries)}
 	}
 	lists := make([]rank.ScoredList, len(c.lists))
 	for i, l := range c.lists {
