@@ -45,9 +45,10 @@ type Calibrator struct {
 }
 
 type calibList struct {
-	scores []float64 // every candidate's, best first
-	gold   int       // the expected entry's position; -1 if not a candidate
-	id     string    // the expected entry; "" when the knowledge base has none
+	scores  []float64    // every candidate's, best first
+	matches []rank.Match // every candidate's, in the same order
+	gold    int          // the expected entry's position; -1 if not a candidate
+	id      string       // the expected entry; "" when the knowledge base has none
 }
 
 // NewCalibrator returns an empty Calibrator.
@@ -64,16 +65,24 @@ func (c *Calibrator) Add(ctx context.Context, ix *Index, examples []Labeled) err
 	}
 	n := ix.opts.candidates
 	for _, ex := range examples {
-		hits, err := ix.Search(ctx, Query{Text: ex.Query, Limit: n, MinConfidence: -1})
-		if err != nil {
+		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("kb: calibrate: %w", err)
 		}
-		l := calibList{gold: -1, id: ex.ID, scores: make([]float64, len(hits))}
-		for k, h := range hits {
-			l.scores[k] = h.Score
-			if h.FAQ.ID == ex.ID {
-				l.gold = k
+		l := calibList{gold: -1, id: ex.ID}
+		err := ix.search(ctx, ex.Query, "", nil, n, func(g *generation, qa *analysis, cands []*candidate) {
+			cands = cands[:min(len(cands), n)]
+			qm := g.queryMatch(qa)
+			l.scores, l.matches = make([]float64, len(cands)), make([]rank.Match, len(cands))
+			for k, c := range cands {
+				l.scores[k] = c.score
+				l.matches[k] = rank.Cover(qm, &qa.Analysis, &c.e.texts[c.text].Analysis)
+				if c.e.faq.ID == ex.ID {
+					l.gold = k
+				}
 			}
+		})
+		if err != nil {
+			return fmt.Errorf("kb: calibrate: %w", err)
 		}
 		c.lists = append(c.lists, l)
 	}
@@ -90,6 +99,14 @@ type CalibrateConfig struct {
 	// L2 is the weight decay of the logistic fit (default 1e-3; negative:
 	// none).
 	L2 float64
+	// Base, when not nil, keeps that calibration's weights of the score
+	// features and its answer threshold, and fits only the weights of the
+	// domain features (how much of the query the index holds and the hit
+	// covers, and its script): what teaches a calibration fitted on
+	// in-domain queries, or read from an older ranker file, what questions
+	// of other domains look like without refitting it on the queries it
+	// was fitted on.
+	Base *Calibration
 }
 
 // CalibrationReport says how a calibration fits the lists it was fitted on.
@@ -119,20 +136,27 @@ func (c *Calibrator) Fit(cfg CalibrateConfig) (Calibration, CalibrationReport, e
 	if cfg.Unanswerable > 0.9 || !finite(cfg.Unanswerable) || !finite(cfg.L2) {
 		return Calibration{}, CalibrationReport{}, fmt.Errorf("kb: calibrate: Unanswerable %v (want at most 0.9), L2 %v (want a number)", cfg.Unanswerable, cfg.L2)
 	}
-	if len(c.lists) == 0 {
-		return Calibration{}, CalibrationReport{}, errors.New("kb: calibrate: no queries")
+	if len(c.lists) < MinCalibrationQueries {
+		return Calibration{}, CalibrationReport{Queries: len(c.lists)}, &tooFewError{fmt.Sprintf("kb: calibrate: too few queries to calibrate: %d, %d needed", len(c.lists), MinCalibrationQueries)}
 	}
 	lists := make([]rank.ScoredList, len(c.lists))
 	for i, l := range c.lists {
 		if l.id == "" || cfg.Unanswerable > 0 && removedForCalibration(l.id, cfg.Unanswerable) {
 			if l.gold >= 0 {
 				l.scores = slices.Delete(slices.Clone(l.scores), l.gold, l.gold+1)
+				l.matches = slices.Delete(slices.Clone(l.matches), l.gold, l.gold+1)
 			}
 			l.gold = -2 // unanswerable
 		}
-		lists[i] = rank.ScoredList{Scores: l.scores, Gold: l.gold}
+		lists[i] = rank.ScoredList{Scores: l.scores, Matches: l.matches, Gold: l.gold}
 	}
-	cal, err := rank.FitCalibration(lists, cfg.L2)
+	var cal rank.Calibration
+	var err error
+	if cfg.Base != nil {
+		cal, err = rank.FitDomain(lists, cfg.L2, cfg.Base.c)
+	} else {
+		cal, err = rank.FitCalibration(lists, cfg.L2)
+	}
 	if err != nil {
 		return Calibration{}, CalibrationReport{}, fmt.Errorf("kb: calibrate: %w", err)
 	}
@@ -141,11 +165,13 @@ func (c *Calibrator) Fit(cfg CalibrateConfig) (Calibration, CalibrationReport, e
 		t := BestHit{Answerable: l.Gold != -2, Right: l.Gold == 0}
 		if len(l.Scores) > 0 {
 			st := rank.StatsOf(l.Scores)
-			t.Confidence = cal.Confidence(l.Scores[0], true, &st)
+			t.Confidence = cal.Confidence(l.Scores[0], true, &st, &l.Matches[0])
 		}
 		tops[i] = t
 	}
-	cal.Threshold = balancedThreshold(tops)
+	if cfg.Base == nil {
+		cal.Threshold = balancedThreshold(tops)
+	}
 	rep := calibReport(tops, cal.Threshold)
 	return Calibration{cal}, rep, nil
 }

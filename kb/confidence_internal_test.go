@@ -1,9 +1,12 @@
 package kb
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/duxin-ai/duxin/kb/internal/rank"
@@ -37,7 +40,7 @@ func synthLists(n int, seed uint64) []calibList {
 				}
 			}
 		}
-		l.scores = scores
+		l.scores, l.matches = scores, make([]rank.Match, len(scores))
 		out[i] = l
 	}
 	return out
@@ -74,11 +77,12 @@ func TestCalibratorFitsHeldOutLists(t *testing.T) {
 		if removedForCalibration(l.id, 0.2) {
 			if l.gold >= 0 {
 				l.scores = append(l.scores[:l.gold:l.gold], l.scores[l.gold+1:]...)
+				l.matches = append(l.matches[:l.gold:l.gold], l.matches[l.gold+1:]...)
 			}
 			l.gold = -2
 		}
 		st := rank.StatsOf(l.scores)
-		tops = append(tops, BestHit{Confidence: cal.c.Confidence(l.scores[0], true, &st), Answerable: l.gold != -2, Right: l.gold == 0})
+		tops = append(tops, BestHit{Confidence: cal.c.Confidence(l.scores[0], true, &st, &l.matches[0]), Answerable: l.gold != -2, Right: l.gold == 0})
 	}
 	got := calibReport(tops, cal.AnswerThreshold())
 	if got.ECE > 0.05 {
@@ -108,5 +112,46 @@ func TestCalibratorFitsHeldOutLists(t *testing.T) {
 	}
 	if _, _, err := c.Fit(CalibrateConfig{Unanswerable: 0.95}); err == nil {
 		t.Error("Unanswerable 0.95 accepted")
+	}
+}
+
+// TestTooFewToCalibrate: a calibration on fewer than
+// MinCalibrationQueries queries, by TrainRanker or by a Calibrator, is an
+// error that says how many there were and how many are needed, never a
+// ranker silently left uncalibrated; a negative CalibrationShare still
+// trains one on purpose.
+func TestTooFewToCalibrate(t *testing.T) {
+	t.Parallel()
+	ix, faqs := sharedSample(t)
+	var ex []Labeled
+	for _, f := range faqs[:20] {
+		for _, s := range f.Similar {
+			ex = append(ex, Labeled{Query: s, ID: f.ID})
+		}
+	}
+	ex = ex[:41]
+	ctx := context.Background()
+	r, rep, err := TrainRanker(ctx, ix, ex, TrainConfig{Epochs: 1})
+	if !errors.Is(err, ErrTooFewToCalibrate) || r != nil {
+		t.Fatalf("41 examples: ranker %v, error %v; want ErrTooFewToCalibrate", r != nil, err)
+	}
+	if rep.CalibrationQueries >= MinCalibrationQueries || rep.Examples != 41 {
+		t.Errorf("report %+v: want the held-out count and 41 examples", rep)
+	}
+	msg := err.Error()
+	for _, want := range []string{fmt.Sprintf("%d of the 41 examples", rep.CalibrationQueries), "20 needed", "about 100 examples", "CalibrationShare negative"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error %q does not say %q", msg, want)
+		}
+	}
+	if strings.Count(msg, "kb:") != 1 {
+		t.Errorf("error %q: doubled prefix", msg)
+	}
+	if _, rep, err := TrainRanker(ctx, ix, ex, TrainConfig{Epochs: 1, CalibrationShare: -1}); err != nil || rep.Calibrated {
+		t.Errorf("CalibrationShare -1: %+v, %v; want an uncalibrated ranker", rep, err)
+	}
+	c := &Calibrator{lists: synthLists(MinCalibrationQueries-1, 3)}
+	if _, _, err := c.Fit(CalibrateConfig{}); !errors.Is(err, ErrTooFewToCalibrate) || !strings.Contains(err.Error(), "19, 20 needed") {
+		t.Errorf("Fit of 19 queries: %v; want ErrTooFewToCalibrate naming 19 and 20", err)
 	}
 }

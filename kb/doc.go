@@ -70,16 +70,22 @@
 //
 // Each hit's Confidence is the probability that the entry answers the
 // query, from a logistic calibration of where its ranker score stands
-// among all the candidates' (see Calibrator). Search drops hits under
+// among all the candidates' and of how the query stands to the knowledge
+// base: the shares of its characters and words no entry holds and the hit
+// does not cover, and whether it has no Han character (see Calibrator).
+// These domain features are what make English (hello), keyboard mash,
+// chit-chat (在吗) and other domains' questions (今天天气怎么样) fall under
+// the threshold, however high their ranker score. Search drops hits under
 // DefaultMinConfidence (Query.MinConfidence changes that), and when the
 // best hit is under Index.AnswerThreshold the knowledge base has no
 // answer: the host says so and hands over to a person. The default
-// ranker's calibration was fitted on AFQMC questions it was not trained
-// on (two sevenths of retrieval/afqmc-full, in knowledge bases of the
-// evaluation set's size, scored by a ranker trained the same way without
-// them; a fifth of the entries treated as removed), plus the bundled
-// sample KB's evaluation-half questions and 500 SMP2017 questions of other
-// domains as unanswerable:
+// ranker's calibration was fitted in two steps. The score features, on
+// AFQMC questions it was not trained on (two sevenths of
+// retrieval/afqmc-full, in knowledge bases of the evaluation set's size,
+// scored by a ranker trained the same way without them; a fifth of the
+// entries treated as removed), plus the bundled sample KB's
+// evaluation-half questions and 500 SMP2017 questions of other domains as
+// unanswerable:
 //
 //	go run ./benchmarks/eval retrieval-calibrate -kb HELD.jsonl -queries HELDQ.jsonl \
 //		-exclude-kb $DATA/retrieval/afqmc/kb.jsonl -exclude-queries $DATA/retrieval/afqmc/queries.jsonl \
@@ -88,7 +94,24 @@
 //
 // where HELD is the entries of afqmc-full with FNV-32a("shard:"+id) % 7
 // in {5, 6} and their queries, and FOLD the ranker trained by the
-// retrieval-train command above with those entries also excluded.
+// retrieval-train command above with those entries also excluded. Then the
+// domain features alone, the score weights and the answer threshold kept,
+// on the sample KB's tuning-half questions and the generated tuning set
+// of out-of-domain queries (internal/offdomain) with all of SMP2017 train
+// as unanswerable; a domain feature can only lower a confidence:
+//
+//	go run ./benchmarks/eval retrieval-calibrate -domain-only -l2 1e-5 -apply-to kb/rerank_default.ranker \
+//		-mix-kb sampledata/faq.jsonl -mix-weight 3 -mix-half tune \
+//		-ood tune,$DATA/intent/smp2017/train.jsonl -ood-max 5000 -out kb/rerank_default.ranker
+//
+// The sample ranker (rerank_sample.ranker) took the same second step
+// after the calibration its note records, with -ood tune alone (no
+// SMP2017: it carries nothing but this project's data). A ranker file calibrated before
+// the domain features existed still loads and computes the confidences it
+// did (weight 0 for them); to teach it other domains, run the second step
+// on it. TrainRanker's calibration fits both kinds of feature on its
+// held-out queries; with a Calibrator, add questions of other domains (an
+// empty ID) to teach it what "nothing relevant" looks like.
 // Confidences depend on how many entries compete: calibrate a ranker for
 // a knowledge base of another size or domain with a Calibrator on your
 // own held-out queries.

@@ -30,4 +30,9 @@ func TestSampleRankerBuild(t *testing.T) {
 			t.Errorf("%s: %v, %v; want %s first", q, hits, err, want)
 		}
 	}
+	// Its calibration's domain features refuse most out-of-domain
+	// queries (0.785 of them before it had any).
+	if share := offDomainRefused(t, ix); share < 0.9 {
+		t.Errorf("%.3f of the out-of-domain queries refused, want at least 0.9", share)
+	}
 }

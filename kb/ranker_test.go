@@ -39,7 +39,7 @@ func TestTrainTreesAndAssoc(t *testing.T) {
 	// One epoch of a strongly decayed linear part leaves the trees errors
 	// to fit (otherwise it separates this small set alone and every tree
 	// is a leaf).
-	r, rep, err := TrainRanker(ctx, ix, ex, TrainConfig{Epochs: 1, L2: 1, Trees: 8, Depth: 2, AssocFolds: 2, Note: "t"})
+	r, rep, err := TrainRanker(ctx, ix, ex, TrainConfig{Epochs: 1, L2: 1, Trees: 8, Depth: 2, AssocFolds: 2, Note: "t", CalibrationShare: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +97,8 @@ func TestTrainRankerOneQuery(t *testing.T) {
 	t.Parallel()
 	ix := productIndex(t, []string{"花呗", "借呗", "余额宝", "银行卡"}, []string{"%s怎么还款", "%s怎么开通", "%s怎么关闭", "%s提前还款"})
 	ex := []Labeled{{"花呗怎么还钱", "e0"}, {"花呗怎么还钱", "e0"}}
-	r, rep, err := TrainRanker(context.Background(), ix, ex, TrainConfig{})
+	// Two examples are too few to calibrate on: train uncalibrated.
+	r, rep, err := TrainRanker(context.Background(), ix, ex, TrainConfig{CalibrationShare: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +124,7 @@ func TestReadRankerWithoutItsModels(t *testing.T) {
 	// Trained without the models: every part of the model present.
 	ix := productIndex(t, []string{"花呗", "借呗", "余额宝"}, []string{"%s怎么还款", "%s怎么开通", "%s提前还款"})
 	ex := []Labeled{{"花呗怎么还钱", "e0"}, {"借呗能提前还吗", "e5"}, {"余额宝咋开通", "e7"}, {"开通借呗", "e4"}}
-	r, _, err := TrainRanker(context.Background(), ix, ex, TrainConfig{Associations: Skip, Contrast: Skip, Hidden: 2, Trees: 5, Depth: 2})
+	r, _, err := TrainRanker(context.Background(), ix, ex, TrainConfig{Associations: Skip, Contrast: Skip, Hidden: 2, Trees: 5, Depth: 2, CalibrationShare: -1})
 	if err != nil {
 		t.Fatal(err)
 	}

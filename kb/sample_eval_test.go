@@ -3,10 +3,13 @@ package kb
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"hash/fnv"
 	"slices"
+	"strings"
 	"testing"
 
+	"github.com/duxin-ai/duxin/internal/offdomain"
 	"github.com/duxin-ai/duxin/sampledata"
 	"github.com/duxin-ai/duxin/tokenize"
 )
@@ -35,6 +38,9 @@ func loadSampleFAQs(t testing.TB) []FAQ {
 type looFigures struct {
 	n       int
 	r1, mrr float64
+	// answered is the share of queries whose best hit is their entry and
+	// at least the index's answer threshold confident.
+	answered float64
 }
 
 // sampleLOO runs the leave-one-out evaluation on the sample KB: for each
@@ -78,6 +84,9 @@ func sampleLOO(t testing.TB, tok tokenize.Tokenizer, r *Ranker, eval bool) looFi
 			rank := slices.IndexFunc(hits, func(h Hit) bool { return h.FAQ.ID == f.ID })
 			if rank == 0 {
 				fig.r1++
+				if hits[0].Confidence >= ix.AnswerThreshold() {
+					fig.answered++
+				}
 			}
 			if rank >= 0 {
 				fig.mrr += 1 / float64(rank+1)
@@ -91,6 +100,7 @@ func sampleLOO(t testing.TB, tok tokenize.Tokenizer, r *Ranker, eval bool) looFi
 	}
 	fig.r1 /= float64(fig.n)
 	fig.mrr /= float64(fig.n)
+	fig.answered /= float64(fig.n)
 	return fig
 }
 
@@ -168,4 +178,65 @@ func TestSampleLOODefaultNotWorse(t *testing.T) {
 	if ranked.mrr < first.mrr-0.01 {
 		t.Errorf("default ranker MRR@10 %.4f < first stage %.4f", ranked.mrr, first.mrr)
 	}
+}
+
+// TestSampleRefusesOffDomain checks refusal on the sample KB with the
+// default ranker: of the held-out out-of-domain queries (English, keyboard
+// mash, emoji, chit-chat, other-domain Chinese; internal/offdomain, never
+// calibrated on), at least 95% have no hit at the answer threshold, while
+// the evaluation half's paraphrases, each searched without its own text,
+// keep being answered with their entry: at least 90% of those ranked
+// first are still over the threshold.
+func TestSampleRefusesOffDomain(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("leave-one-out over the sample KB takes a few seconds")
+	}
+	def, err := DefaultRanker()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.HasPrefix(def.Note(), "Sample-data ranker") {
+		t.Skip("the sample ranker's refusal is checked by TestSampleRankerBuild")
+	}
+	ix, _ := sharedSample(t)
+	share := offDomainRefused(t, ix)
+	if share < 0.95 {
+		t.Errorf("%.3f of the out-of-domain queries refused, want at least 0.95", share)
+	}
+	fig := sampleLOO(t, sharedJieba(t), def, true)
+	t.Logf("sample KB evaluation half, %d paraphrases: R@1 %.4f, answered right %.4f (%.4f of those ranked first)", fig.n, fig.r1, fig.answered, fig.answered/fig.r1)
+	if fig.answered < 0.9*fig.r1 {
+		t.Errorf("answered right %.4f of R@1 %.4f: under 90%% of the right first hits stay answered", fig.answered, fig.r1)
+	}
+}
+
+// offDomainRefused returns the share of internal/offdomain's held-out
+// queries whose best hit in ix is under its answer threshold (or that
+// have none), logging it by kind and a few of those answered.
+func offDomainRefused(t *testing.T, ix *Index) float64 {
+	t.Helper()
+	ctx := context.Background()
+	threshold := ix.AnswerThreshold()
+	refused, perKind, refusedKind := 0, map[string]int{}, map[string]int{}
+	ood := offdomain.HeldOut()
+	var answered []string
+	for _, q := range ood {
+		hits, err := ix.Search(ctx, Query{Text: q.Text, Limit: 1, MinConfidence: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		perKind[q.Kind]++
+		if len(hits) == 0 || hits[0].Confidence < threshold {
+			refused++
+			refusedKind[q.Kind]++
+		} else if len(answered) < 10 {
+			answered = append(answered, fmt.Sprintf("%s → %s (%.3f)", q.Text, hits[0].FAQ.ID, hits[0].Confidence))
+		}
+	}
+	for _, k := range offdomain.Kinds {
+		t.Logf("%s: %d/%d refused", k, refusedKind[k], perKind[k])
+	}
+	t.Logf("%d of %d out-of-domain queries refused; answered, for instance: %v", refused, len(ood), answered)
+	return float64(refused) / float64(len(ood))
 }

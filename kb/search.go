@@ -34,22 +34,37 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Hit, error) {
 	if minConf == 0 {
 		minConf = DefaultMinConfidence
 	}
-	g, err := ix.acquire()
+	var out []Hit
+	err := ix.search(ctx, q.Text, q.Category, q.Tags, max(limit, ix.opts.candidates), func(g *generation, qa *analysis, cands []*candidate) {
+		out = hits(cands, qa, limit, g, minConf)
+	})
 	if err != nil {
 		return nil, err
 	}
+	return out, nil
+}
+
+// search runs both stages for text (n candidates at least, with the
+// filters) and hands the scored candidates, best first, to done while
+// the generation that found them is still held.
+func (ix *Index) search(ctx context.Context, text, category string, tags []string, n int, done func(*generation, *analysis, []*candidate)) error {
+	g, err := ix.acquire()
+	if err != nil {
+		return err
+	}
 	defer g.release()
-	qa := ix.an.analyze(q.Text)
+	qa := ix.an.analyze(text)
 	rq := g.prepareQuery(&qa)
 	defer rq.release()
 	cs := ix.getCandidateSet()
 	defer ix.putCandidateSet(cs)
-	cands, err := ix.candidates(ctx, g, &qa, q.Category, q.Tags, "", max(limit, ix.opts.candidates), cs)
+	cands, err := ix.candidates(ctx, g, &qa, category, tags, "", n, cs)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	g.score(cands, rq.query(), cs)
-	return hits(cands, &qa, limit, g.rank, minConf), nil
+	done(g, &qa, cands)
+	return nil
 }
 
 // queryPrep is the ranker's view of a search's query, being prepared.
@@ -154,20 +169,23 @@ func (g *generation) score(cands []*candidate, q *rank.Query, cs *candidateSet) 
 }
 
 // hits turns the first limit candidates into hits, with the confidences
-// of r's calibration (when r has one) of at least minConf.
-func hits(cands []*candidate, qa *analysis, limit int, r *Ranker, minConf float64) []Hit {
+// of the calibration of g's ranker (when g is not nil and its ranker has
+// one) of at least minConf.
+func hits(cands []*candidate, qa *analysis, limit int, g *generation, minConf float64) []Hit {
 	// Confidences weigh each hit against every candidate, before the
 	// limit cuts the list.
 	var cal rank.Calibration
 	var st rank.ScoreStats
+	var qm rank.Match
 	calibrated := false
-	if r != nil && len(cands) > 0 {
-		if cal, calibrated = r.m.Calibration(); calibrated {
+	if g != nil && g.rank != nil && len(cands) > 0 {
+		if cal, calibrated = g.rank.m.Calibration(); calibrated {
 			scores := make([]float64, len(cands))
 			for i, c := range cands {
 				scores[i] = c.score
 			}
 			st = rank.StatsOf(scores)
+			qm = g.queryMatch(qa)
 		}
 	}
 	if len(cands) > limit {
@@ -177,7 +195,8 @@ func hits(cands []*candidate, qa *analysis, limit int, r *Ranker, minConf float6
 	for i, c := range cands {
 		h := Hit{Score: c.score}
 		if calibrated {
-			h.Confidence = cal.Confidence(c.score, i == 0, &st)
+			m := rank.Cover(qm, &qa.Analysis, &c.e.texts[c.text].Analysis)
+			h.Confidence = cal.Confidence(c.score, i == 0, &st, &m)
 			if h.Confidence < minConf {
 				continue
 			}
@@ -190,6 +209,14 @@ func hits(cands []*candidate, qa *analysis, limit int, r *Ranker, minConf float6
 		out = append(out, h)
 	}
 	return out
+}
+
+// queryMatch is the part of a hit's rank.Match that depends on the
+// query alone, for g's term counts.
+func (g *generation) queryMatch(qa *analysis) rank.Match {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	return rank.QueryMatch(&qa.Analysis, &g.stats)
 }
 
 // highlight returns text HTML-escaped, with the tokens whose terms are in

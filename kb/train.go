@@ -56,8 +56,10 @@ type TrainConfig struct {
 	// CalibrationShare is the share of TrainRanker's examples held out
 	// to calibrate the ranker's confidences (default 0.2, chosen by a hash
 	// of the query; negative: none, the ranker is uncalibrated). The ranker
-	// is trained on the others. Fewer than 20 held-out examples calibrate
-	// nothing. Trainer.Fit does not calibrate: use a Calibrator.
+	// is trained on the others. Fewer than [MinCalibrationQueries]
+	// held-out examples cannot calibrate: TrainRanker then fails with
+	// [ErrTooFewToCalibrate] (at the default share, give at least about
+	// 100 examples). Trainer.Fit does not calibrate: use a Calibrator.
 	CalibrationShare float64
 }
 
@@ -86,7 +88,38 @@ type TrainReport struct {
 	// Calibration how the calibration fits its held-out examples.
 	Calibrated  bool
 	Calibration CalibrationReport
+	// CalibrationQueries is the number of examples TrainRanker held out
+	// to calibrate on (also when they were too few to: see
+	// ErrTooFewToCalibrate).
+	CalibrationQueries int
 }
+
+// MinCalibrationQueries is the fewest queries a calibration is fitted on:
+// TrainRanker's held-out examples and a Calibrator's queries. Fewer give
+// confidences and an answer threshold that mean nothing; a few hundred
+// give good ones.
+const MinCalibrationQueries = 20
+
+// ErrTooFewToCalibrate is returned, wrapped, by TrainRanker and
+// Calibrator.Fit when there are fewer than [MinCalibrationQueries]
+// queries to calibrate on. The error says how many there were and how
+// many examples would do; a ranker trained with a negative
+// [TrainConfig.CalibrationShare] is uncalibrated on purpose.
+var ErrTooFewToCalibrate = errors.New("kb: too few queries to calibrate")
+
+// tooFewToCalibrate is ErrTooFewToCalibrate for TrainRanker: held of n
+// examples held out at share.
+func tooFewToCalibrate(held, n int, share float64) error {
+	return &tooFewError{fmt.Sprintf("kb: train ranker: too few queries to calibrate: %d of the %d examples held out to calibrate, %d needed (about %d examples at CalibrationShare %g); give more examples, or set CalibrationShare negative to train an uncalibrated ranker",
+		held, n, MinCalibrationQueries, int(math.Ceil(MinCalibrationQueries/share)), share)}
+}
+
+// tooFewError is an error that is ErrTooFewToCalibrate with a message of
+// its own, so that the message does not repeat the sentinel's prefix.
+type tooFewError struct{ msg string }
+
+func (e *tooFewError) Error() string        { return e.msg }
+func (e *tooFewError) Is(target error) bool { return target == ErrTooFewToCalibrate }
 
 // TrainRanker fits a ranker to examples on the entries of ix: it is
 // NewTrainer(cfg), Add(ctx, ix, examples) and Fit(ctx) in one call.
@@ -95,7 +128,11 @@ type TrainReport struct {
 // examples (default a fifth), trains on the others, searches the held-out
 // ones with the new ranker in a copy of ix's entries, and calibrates the
 // ranker's confidences on them (see Calibrator), so that Hit.Confidence
-// and Index.AnswerThreshold hold for your own knowledge base.
+// and Index.AnswerThreshold hold for your own knowledge base. When fewer
+// than MinCalibrationQueries examples are held out it trains nothing and
+// returns an error wrapping ErrTooFewToCalibrate, whose report says how
+// many were (CalibrationQueries): an uncalibrated ranker gives no
+// confidences and an answer threshold of 0, which answers every search.
 func TrainRanker(ctx context.Context, ix *Index, examples []Labeled, cfg TrainConfig) (*Ranker, TrainReport, error) {
 	share := cfg.CalibrationShare
 	if share == 0 {
@@ -114,8 +151,12 @@ func TrainRanker(ctx context.Context, ix *Index, examples []Labeled, cfg TrainCo
 				train = append(train, ex)
 			}
 		}
-		if len(held) < minCalibration {
-			train, held = examples, nil
+		if len(held) < MinCalibrationQueries {
+			// An example naming no entry is the first thing to fix.
+			if err := ix.checkIDs(examples); err != nil {
+				return nil, TrainReport{}, err
+			}
+			return nil, TrainReport{Examples: len(examples), CalibrationQueries: len(held)}, tooFewToCalibrate(len(held), len(examples), share)
 		}
 	}
 	t := NewTrainer(cfg)
@@ -131,12 +172,27 @@ func TrainRanker(ctx context.Context, ix *Index, examples []Labeled, cfg TrainCo
 	if err != nil {
 		return nil, rep, fmt.Errorf("kb: train ranker: calibrate: %w", err)
 	}
-	rep.Calibrated, rep.Calibration = true, crep
+	rep.Calibrated, rep.Calibration, rep.CalibrationQueries = true, crep, len(held)
 	return r.WithCalibration(c), rep, nil
 }
 
-// minCalibration is the fewest held-out examples TrainRanker calibrates on.
-const minCalibration = 20
+// checkIDs reports the first example naming an entry ix does not hold,
+// as Trainer.Add does.
+func (ix *Index) checkIDs(examples []Labeled) error {
+	g, err := ix.acquire()
+	if err != nil {
+		return err
+	}
+	defer g.release()
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	for i, ex := range examples {
+		if _, ok := g.entries[ex.ID]; !ok {
+			return fmt.Errorf("kb: train ranker: example %d: %w: %q", i, ErrNotFound, ex.ID)
+		}
+	}
+	return nil
+}
 
 // calibrate searches examples with r in a scratch copy of ix's entries
 // (same tokenizer and options) and fits a calibration to them.

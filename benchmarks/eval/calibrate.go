@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/duxin-ai/duxin/kb"
@@ -54,22 +52,32 @@ func runRetrievalCalibrate(args []string) (any, error) {
 	out := fs.String("out", "", "where to write the calibrated ranker")
 	mixKB := fs.String("mix-kb", "", "a second knowledge base whose evaluation-half similar questions are calibrated on too, each searched without its own text (4 folds)")
 	mixWeight := fs.Int("mix-weight", 1, "copies of the -mix-kb lists")
-	ood := fs.String("ood", "", `JSON Lines {"text": ...} of questions from other domains, searched in the -mix-kb knowledge base as unanswerable`)
-	oodMax := fs.Int("ood-max", 500, "at most this many -ood questions (every k-th)")
+	ood := fs.String("ood", "", oodHelp+", searched in the -mix-kb knowledge base as unanswerable")
+	oodMax := fs.Int("ood-max", 500, "at most this many questions of each -ood file (every k-th)")
+	domainOnly := fs.Bool("domain-only", false, "keep the -apply-to ranker's score weights and answer threshold and fit only the domain features (query coverage, in-vocabulary share, script); -kb and -queries are then optional")
+	l2 := fs.Float64("l2", 1e-3, "weight decay of the calibration's logistic fit")
+	mixHalfName := fs.String("mix-half", "eval", `which half of the -mix-kb similar questions to calibrate on: "eval" (FNV-32a even) or "tune" (odd, the half rankers are trained on)`)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
-	if *kbPath == "" || *queries == "" || *out == "" {
-		return nil, errors.New("retrieval-calibrate: -kb, -queries and -out are required")
+	if *out == "" || !*domainOnly && (*kbPath == "" || *queries == "") {
+		return nil, errors.New("retrieval-calibrate: -kb, -queries and -out are required (-out alone with -domain-only)")
+	}
+	if *mixHalfName != "eval" && *mixHalfName != "tune" {
+		return nil, fmt.Errorf(`retrieval-calibrate: -mix-half %q, want "eval" or "tune"`, *mixHalfName)
 	}
 	ctx := context.Background()
-	faqs, qs, err := loadRetrievalSet(*kbPath, *queries)
-	if err != nil {
-		return nil, err
-	}
-	kept, qs, removedQ, err := excludeTexts(faqs, qs, *exKB, *exQueries)
-	if err != nil {
-		return nil, err
+	var faqs, kept []kb.FAQ
+	var qs []kb.Labeled
+	var removedQ int
+	var err error
+	if *kbPath != "" || *queries != "" {
+		if faqs, qs, err = loadRetrievalSet(*kbPath, *queries); err != nil {
+			return nil, err
+		}
+		if kept, qs, removedQ, err = excludeTexts(faqs, qs, *exKB, *exQueries); err != nil {
+			return nil, err
+		}
 	}
 	scorer, err := kb.DefaultRanker()
 	if *rankerPath != "" {
@@ -96,32 +104,44 @@ func runRetrievalCalibrate(args []string) (any, error) {
 	}
 	start := time.Now()
 	cal := kb.NewCalibrator()
-	err = eachShard(ctx, tok, scorer, *candidates, parts, func(s int, idx *kb.Index) error {
-		fmt.Fprintf(os.Stderr, "retrieval-calibrate: shard %d/%d: %d entries, %d queries\n", s+1, len(parts), len(parts[s]), len(byShard[s]))
-		return cal.Add(ctx, idx, byShard[s])
-	})
-	if err != nil {
-		return nil, err
+	if len(kept) > 0 {
+		err = eachShard(ctx, tok, scorer, *candidates, parts, func(s int, idx *kb.Index) error {
+			fmt.Fprintf(os.Stderr, "retrieval-calibrate: shard %d/%d: %d entries, %d queries\n", s+1, len(parts), len(parts[s]), len(byShard[s]))
+			return cal.Add(ctx, idx, byShard[s])
+		})
+		if err != nil {
+			return nil, err
+		}
 	}
 	if *mixKB != "" {
 		mix, err := loadRetrievalKB(*mixKB)
 		if err != nil {
 			return nil, err
 		}
-		var oodQs []kb.Labeled
-		if *ood != "" {
-			if oodQs, err = readOOD(*ood, *oodMax); err != nil {
-				return nil, err
-			}
+		oodGen, err := readOODSpec(*ood, *oodMax)
+		if err != nil {
+			return nil, err
+		}
+		oodQs := make([]kb.Labeled, len(oodGen))
+		for i, q := range oodGen {
+			oodQs[i] = kb.Labeled{Query: q.Text}
 		}
 		for range max(*mixWeight, 1) {
-			if err := addMixCalibration(ctx, cal, tok, scorer, mix, oodQs, *candidates); err != nil {
+			if err := addMixCalibration(ctx, cal, tok, scorer, mix, oodQs, *candidates, *mixHalfName == "eval"); err != nil {
 				return nil, err
 			}
 		}
 		fmt.Fprintf(os.Stderr, "retrieval-calibrate: mixed in %s (%d copies) and %d questions of %s\n", *mixKB, *mixWeight, len(oodQs), *ood)
 	}
-	c, rep, err := cal.Fit(kb.CalibrateConfig{Unanswerable: *unanswerable})
+	cfg := kb.CalibrateConfig{Unanswerable: *unanswerable, L2: *l2}
+	if *domainOnly {
+		base, ok := target.Calibration()
+		if !ok {
+			return nil, errors.New("retrieval-calibrate: -domain-only: the ranker to calibrate has no calibration to keep")
+		}
+		cfg.Base = &base
+	}
+	c, rep, err := cal.Fit(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -160,15 +180,15 @@ func excludeTexts(faqs []kb.FAQ, qs []kb.Labeled, exKB, exQueries string) ([]kb.
 }
 
 // addMixCalibration adds the lists of the evaluation-half similar
-// questions of faqs (see mixHalf), in 4 folds each searched in the
-// knowledge base without the fold's texts, and of the ood questions,
-// searched in the whole of it, to cal.
-func addMixCalibration(ctx context.Context, cal *kb.Calibrator, tok *jieba.Tokenizer, r *kb.Ranker, faqs []kb.FAQ, ood []kb.Labeled, candidates int) error {
+// questions of faqs (see mixHalf; the tuning half unless evalHalf), in 4
+// folds each searched in the knowledge base without the fold's texts, and
+// of the ood questions, searched in the whole of it, to cal.
+func addMixCalibration(ctx context.Context, cal *kb.Calibrator, tok *jieba.Tokenizer, r *kb.Ranker, faqs []kb.FAQ, ood []kb.Labeled, candidates int, evalHalf bool) error {
 	const folds = 4
 	fold := map[string]int{}
 	for _, f := range faqs {
 		for _, s := range f.Similar {
-			if !mixHalf(s) {
+			if mixHalf(s) != evalHalf {
 				fold[s] = len(fold) % folds
 			}
 		}
@@ -205,31 +225,4 @@ func addMixCalibration(ctx context.Context, cal *kb.Calibrator, tok *jieba.Token
 		}
 	}
 	return nil
-}
-
-// readOOD reads up to most questions (every k-th) of a JSON Lines file of
-// {"text": ...} as unanswerable queries.
-func readOOD(path string, most int) ([]kb.Labeled, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var all []kb.Labeled
-	for i, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-		var v struct {
-			Text string `json:"text"`
-		}
-		if err := json.Unmarshal([]byte(line), &v); err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", path, i+1, err)
-		}
-		if v.Text != "" {
-			all = append(all, kb.Labeled{Query: v.Text})
-		}
-	}
-	step := max(1, len(all)/max(most, 1))
-	var out []kb.Labeled
-	for i := 0; i < len(all) && len(out) < most; i += step {
-		out = append(out, all[i])
-	}
-	return out, nil
 }

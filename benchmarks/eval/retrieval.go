@@ -35,7 +35,12 @@ func runRetrieval(args []string) (any, error) {
 	candidates := fs.Int("candidates", 100, "entries the first stage hands to the ranker")
 	unanswerable := fs.Float64("unanswerable", 0, "share of the queried entries removed from the knowledge base (by a hash of the id), so that their queries have no answer")
 	dumpPath := fs.String("dump", "", "write every query's hits (id, score, confidence) to this file, to compare two builds byte for byte")
+	oodSpec := fs.String("ood", "", oodHelp)
 	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	ood, err := readOODSpec(*oodSpec, 0)
+	if err != nil {
 		return nil, err
 	}
 	dump, err := openDump(*dumpPath)
@@ -87,8 +92,11 @@ func runRetrieval(args []string) (any, error) {
 	indexSeconds := time.Since(start).Seconds()
 	fmt.Fprintf(os.Stderr, "retrieval: indexed %d entries in %.1fs\n", len(faqs), indexSeconds)
 
-	right := 0
+	right, answeredRight := 0, 0
 	fig, err := evaluate.Retrieval(ctx, idx, qs, gone, func(i int, q kb.Labeled, hits []kb.Hit) {
+		if len(hits) > 0 && hits[0].FAQ.ID == q.ID && hits[0].Confidence >= idx.AnswerThreshold() {
+			answeredRight++
+		}
 		dump.line(i+1, q.Query, len(hits))
 		for _, h := range hits[:min(len(hits), 10)] {
 			dump.line("", h.FAQ.ID, h.Score, h.Confidence, h.Field, h.SimilarIndex)
@@ -104,7 +112,14 @@ func runRetrieval(args []string) (any, error) {
 		return nil, err
 	}
 	fig.Entries, fig.IndexSeconds, fig.Ranker = len(faqs), round(indexSeconds, 2), rankerName
-	return fig, dump.close()
+	if *oodSpec == "" {
+		return fig, dump.close()
+	}
+	out := oodFigures{RetrievalFigures: fig}
+	if err := measureOOD(ctx, idx, &out, ood, answeredRight); err != nil {
+		return nil, err
+	}
+	return out, dump.close()
 }
 
 // trainFigures is what the retrieval-train command prints.

@@ -33,7 +33,11 @@ latency, the calibration error of the best hit's confidence and, with
 -unanswerable, how well search refuses what the knowledge base cannot
 answer (left out when no query was unanswerable, with a warning when
 -unanswerable removed no entry). The queries must not be ones the ranker
-was trained on.`,
+was trained on. A ranker without a calibration (duxin train ranker on too
+few queries) has no confidences: the summary then says "calibrated":
+false, gives null for ece and answer_threshold (and leaves out the
+refusal figures), and warns; the exit code is still 0, since the ranking
+figures hold.`,
 		flags: testKBFlags})
 	register(command{name: "test recommend", summary: `measure the recommender on a behavior log, leave-last-out
 
@@ -152,10 +156,18 @@ type kbResult struct {
 	QueriesFile  string `json:"queries_file"`
 	RankerSHA256 string `json:"ranker_sha256,omitempty"`
 	evaluate.RetrievalFigures
+	// Calibrated is false for a ranker without a calibration; the
+	// confidence figures, which would read as an ECE of 1 and a threshold
+	// of 0, are then null or left out (these fields hide the embedded
+	// ones).
+	Calibrated      bool     `json:"calibrated"`
+	ECE             *float64 `json:"ece"`
+	AnswerThreshold *float64 `json:"answer_threshold"`
 	// The answer figures, in place of RetrievalFigures' (which leave out
 	// a 0): Unanswerable whenever -unanswerable was given (0 when it
-	// removed no entry), the others whenever some query was unanswerable,
-	// a measured 0 included; absent when not measured.
+	// removed no entry), the others whenever some query was unanswerable
+	// and the ranker is calibrated, a measured 0 included; absent when
+	// not measured.
 	Unanswerable    *int     `json:"unanswerable,omitempty"`
 	RefuseRecall    *float64 `json:"refuse_recall,omitempty"`
 	AnswerCoverage  *float64 `json:"answer_coverage,omitempty"`
@@ -249,7 +261,19 @@ func testKBFlags(fs *flag.FlagSet) func(context.Context, env) (any, error) {
 		p.end()
 		fig.Entries, fig.IndexSeconds, fig.Ranker = len(faqs), evaluate.Round(indexSeconds, 2), rankerName
 		res.RetrievalFigures = fig
-		res.setAnswerFigures(*unanswerable, qs)
+		if r := ix.Ranker(); r != nil {
+			_, res.Calibrated = r.Calibration()
+		}
+		if res.Calibrated {
+			res.ECE, res.AnswerThreshold = &fig.ECE, &fig.AnswerThreshold
+			res.setAnswerFigures(*unanswerable, qs)
+		} else {
+			if *unanswerable > 0 {
+				res.Unanswerable = &fig.Unanswerable
+			}
+			res.Warnings = append(res.Warnings, "the ranker is not calibrated: its searches have no confidences and answer everything; "+
+				"ece and answer_threshold are null (retrain it on more queries: duxin train ranker -h)")
+		}
 		p.logf("%d queries on %d entries: recall@1 %.4f, recall@5 %.4f, MRR@10 %.4f", fig.Queries, fig.Entries, fig.Recall1, fig.Recall5, fig.MRR10)
 		for _, w := range res.Warnings {
 			p.logf("warning: %s", w)

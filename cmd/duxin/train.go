@@ -33,7 +33,14 @@ hash of the text, as benchmarks/eval does) for "duxin test intent -split".`,
 
 -queries is JSON Lines {"query", "id"}: what users typed and the id of the
 -kb entry that answers it. A fifth of them calibrate the ranker's
-confidences, so that search knows when it has no answer.`,
+confidences, so that search knows when it has no answer; at least 20
+must be held out for that, so give at least about 100 queries. With fewer,
+the ranker is trained on all of them without a calibration: its searches
+have no confidences and answer everything, which the summary says
+("calibrated": false, "uncalibrated" why, "calibration_queries" held out
+of "calibration_needed") and standard error warns of. "used" counts the
+queries trained on whose entry the first stage found among its
+candidates; the others cannot teach the ranker anything.`,
 		flags: trainRankerFlags})
 	register(command{name: "train recommend", summary: `train the recommender on a behavior log
 
@@ -146,7 +153,13 @@ type rankerSummary struct {
 	Used       int     `json:"used"`
 	Loss       float64 `json:"loss"`
 	Calibrated bool    `json:"calibrated"`
-	Seconds    float64 `json:"seconds"`
+	// CalibrationQueries were held out to calibrate on, of the
+	// CalibrationNeeded a calibration needs; Uncalibrated says why the
+	// ranker has none.
+	CalibrationQueries int     `json:"calibration_queries"`
+	CalibrationNeeded  int     `json:"calibration_needed"`
+	Uncalibrated       string  `json:"uncalibrated,omitempty"`
+	Seconds            float64 `json:"seconds"`
 }
 
 func trainRankerFlags(fs *flag.FlagSet) func(context.Context, env) (any, error) {
@@ -188,7 +201,18 @@ func trainRankerFlags(fs *flag.FlagSet) func(context.Context, env) (any, error) 
 		}
 		p.stage(fmt.Sprintf("training on %d queries", len(qs)), 0)
 		start := time.Now()
-		r, rep, err := kb.TrainRanker(ctx, ix, qs, kb.TrainConfig{Seed: *seed, Trees: *trees, Note: "duxin train ranker"})
+		cfg := kb.TrainConfig{Seed: *seed, Trees: *trees, Note: "duxin train ranker"}
+		r, rep, err := kb.TrainRanker(ctx, ix, qs, cfg)
+		uncalibrated := ""
+		if errors.Is(err, kb.ErrTooFewToCalibrate) {
+			held := rep.CalibrationQueries
+			uncalibrated = fmt.Sprintf("only %d of the %d queries were held out to calibrate, %d needed (give at least about %d queries): searches with this ranker have no confidences and answer everything",
+				held, len(qs), kb.MinCalibrationQueries, 5*kb.MinCalibrationQueries)
+			p.logf("warning: the ranker is not calibrated: %s", uncalibrated)
+			cfg.CalibrationShare = -1
+			r, rep, err = kb.TrainRanker(ctx, ix, qs, cfg)
+			rep.CalibrationQueries = held
+		}
 		if err != nil {
 			return nil, inFile(ctx, *queries, err)
 		}
@@ -199,7 +223,8 @@ func trainRankerFlags(fs *flag.FlagSet) func(context.Context, env) (any, error) 
 			return nil, err
 		}
 		s := rankerSummary{Model: "ranker", Out: *out, Bytes: size, SHA256: sum, Entries: len(faqs), Examples: rep.Examples,
-			Used: rep.Used, Loss: evaluate.Round(rep.Loss, 4), Calibrated: rep.Calibrated, Seconds: evaluate.Round(took.Seconds(), 2)}
+			Used: rep.Used, Loss: evaluate.Round(rep.Loss, 4), Calibrated: rep.Calibrated, Seconds: evaluate.Round(took.Seconds(), 2),
+			CalibrationQueries: rep.CalibrationQueries, CalibrationNeeded: kb.MinCalibrationQueries, Uncalibrated: uncalibrated}
 		p.logf("trained a ranker: %d queries (%d used) on %d entries, %.2fs, calibrated %v; wrote %s (%d bytes), sha256 %s",
 			s.Examples, s.Used, s.Entries, s.Seconds, s.Calibrated, s.Out, s.Bytes, s.SHA256)
 		return s, nil

@@ -13,13 +13,24 @@ import (
 // log-sum-exp of all scores minus its own), its softmax share, how many
 // candidates there were (few: the query shares little with the knowledge
 // base), whether it is the first hit and, for the first,
-// its margin over the second. The weights are fitted (FitCalibration) on
-// held-out queries, some of whose entries are treated as removed, so that
+// its margin over the second; and, from the hit's Match, the shares of
+// the query's characters and words the index does not hold and the hit
+// does not cover, and whether the query has no Han character (the domain
+// features, which tell "nothing relevant" from a weak paraphrase). The
+// weights are fitted (FitCalibration) on held-out queries, some of whose
+// entries are treated as removed, and questions of other domains, so that
 // a confidence is the probability that the hit answers the query, also
-// when the knowledge base has no answer.
-const calibFeatures = 8
+// when the knowledge base has no answer. A calibration read from a file
+// written before the domain features existed has weight 0 for them and
+// computes the confidences it always did.
+const calibFeatures = 13
 
-var calibNames = [calibFeatures]string{"bias", "score_upto_20", "gap_to_best", "lse_minus_score", "softmax", "log_candidates", "first", "first_margin"}
+// scoreFeatures is the number of features of the score alone: the ones
+// before the domain features.
+const scoreFeatures = 8
+
+var calibNames = [calibFeatures]string{"bias", "score_upto_20", "gap_to_best", "lse_minus_score", "softmax", "log_candidates", "first", "first_margin",
+	"query_oov_chars", "query_oov_words", "uncovered_chars", "uncovered_words", "no_han"}
 
 // Calibration maps a model's scores to confidences and carries the
 // threshold below which a best hit is no answer.
@@ -92,9 +103,9 @@ func StatsOf(scores []float64) ScoreStats {
 	return st
 }
 
-// calibVector is the features of a hit of score s, first or not, in a
-// search whose scores have st.
-func calibVector(x *[calibFeatures]float64, s float64, first bool, st *ScoreStats) {
+// calibVector is the features of a hit of score s, first or not, with
+// match m, in a search whose scores have st.
+func calibVector(x *[calibFeatures]float64, s float64, first bool, st *ScoreStats, m *Match) {
 	x[0] = 1
 	x[1] = math.Min(s, 20) // an exact match's +100 says no more than 20 does
 	x[2] = math.Min(st.top-s, 10)
@@ -109,13 +120,18 @@ func calibVector(x *[calibFeatures]float64, s float64, first bool, st *ScoreStat
 			x[7] = math.Min(s-st.second, 10)
 		}
 	}
+	x[8], x[9], x[10], x[11] = m.OOVChars, m.OOVWords, m.UncoveredChars, m.UncoveredWords
+	x[12] = 0
+	if m.NoHan {
+		x[12] = 1
+	}
 }
 
 // Confidence is the probability that a hit of score s, first or not,
-// answers the query of a search whose scores have st.
-func (c *Calibration) Confidence(s float64, first bool, st *ScoreStats) float64 {
+// with match m, answers the query of a search whose scores have st.
+func (c *Calibration) Confidence(s float64, first bool, st *ScoreStats, m *Match) float64 {
 	var x [calibFeatures]float64
-	calibVector(&x, s, first, st)
+	calibVector(&x, s, first, st, m)
 	z := 0.0
 	for k := range x {
 		z += c.w[k] * x[k]
@@ -126,11 +142,12 @@ func (c *Calibration) Confidence(s float64, first bool, st *ScoreStats) float64 
 func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
 
 // ScoredList is one calibration query: the scores of its search's
-// candidates, best first, and the position of the one that answers it,
-// -1 for none.
+// candidates, best first, their matches (Cover), and the position of the
+// one that answers it, -1 for none.
 type ScoredList struct {
-	Scores []float64
-	Gold   int
+	Scores  []float64
+	Matches []Match
+	Gold    int
 }
 
 // calibTop is how many of a list's hits the fit learns from: the others'
@@ -142,13 +159,30 @@ const calibTop = 20
 // hit's features, over the first calibTop hits of every list, by Newton's
 // method with weight decay l2 (not on the bias).
 func FitCalibration(lists []ScoredList, l2 float64) (Calibration, error) {
+	return fitCalibration(lists, l2, nil)
+}
+
+// FitDomain fits only the domain features' weights to lists, keeping
+// base's score weights (bias included) and its Threshold: what extends a
+// calibration fitted before the domain features existed, or on scores of
+// queries no longer at hand, to questions of other domains.
+func FitDomain(lists []ScoredList, l2 float64, base Calibration) (Calibration, error) {
+	cal, err := fitCalibration(lists, l2, &base)
+	cal.Threshold = base.Threshold
+	return cal, err
+}
+
+func fitCalibration(lists []ScoredList, l2 float64, base *Calibration) (Calibration, error) {
 	var xs [][calibFeatures]float64
 	var ys []float64
 	for _, l := range lists {
+		if len(l.Matches) != len(l.Scores) {
+			return Calibration{}, fmt.Errorf("a list of %d scores has %d matches", len(l.Scores), len(l.Matches))
+		}
 		st := StatsOf(l.Scores)
 		for k := range min(len(l.Scores), calibTop) {
 			var x [calibFeatures]float64
-			calibVector(&x, l.Scores[k], k == 0, &st)
+			calibVector(&x, l.Scores[k], k == 0, &st, &l.Matches[k])
 			xs = append(xs, x)
 			y := 0.0
 			if k == l.Gold {
@@ -161,7 +195,34 @@ func FitCalibration(lists []ScoredList, l2 float64) (Calibration, error) {
 		return Calibration{}, errors.New("no candidates in any list")
 	}
 	var cal Calibration
-	cal.w = fitLogistic(xs, ys, l2)
+	var free [calibFeatures]bool
+	for k := range free {
+		free[k] = true
+	}
+	if base != nil {
+		// The score features keep base's weights.
+		copy(cal.w[:scoreFeatures], base.w[:scoreFeatures])
+		for k := range scoreFeatures {
+			free[k] = false
+		}
+	}
+	// Each domain feature measures what the query lacks, so more of it
+	// can only lower a confidence: one whose fitted weight comes out
+	// positive (it stands in for another it is correlated with) is held
+	// at 0 and the others refitted.
+	for range calibFeatures - scoreFeatures + 1 {
+		w := fitLogistic(xs, ys, l2, cal.w, free)
+		positive := false
+		for k := scoreFeatures; k < calibFeatures; k++ {
+			if free[k] && w[k] > 0 {
+				free[k], positive = false, true
+			}
+		}
+		if !positive {
+			cal.w = w
+			break
+		}
+	}
 	for k, w := range cal.w {
 		if !finite(w) {
 			return Calibration{}, fmt.Errorf("the fit diverged (weight of %s is %v)", calibNames[k], w)
@@ -170,11 +231,11 @@ func FitCalibration(lists []ScoredList, l2 float64) (Calibration, error) {
 	return cal, nil
 }
 
-// fitLogistic fits weights by Newton's method with an L2 penalty (not on
-// the bias).
-func fitLogistic(xs [][calibFeatures]float64, ys []float64, l2 float64) [calibFeatures]float64 {
+// fitLogistic fits the weights marked free by Newton's method with an L2
+// penalty (not on the bias), starting from w, whose other weights it
+// keeps.
+func fitLogistic(xs [][calibFeatures]float64, ys []float64, l2 float64, w [calibFeatures]float64, free [calibFeatures]bool) [calibFeatures]float64 {
 	const d = calibFeatures
-	var w [d]float64
 	n := float64(len(xs))
 	for range 50 {
 		var g [d]float64
@@ -199,6 +260,15 @@ func fitLogistic(xs [][calibFeatures]float64, ys []float64, l2 float64) [calibFe
 		}
 		for a := range d {
 			h[a][a] += 1e-9
+		}
+		for a := range d {
+			if !free[a] {
+				g[a] = 0
+				for b := range d {
+					h[a][b], h[b][a] = 0, 0
+				}
+				h[a][a] = 1
+			}
 		}
 		step, ok := solve(h, g)
 		if !ok {

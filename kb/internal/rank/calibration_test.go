@@ -63,8 +63,8 @@ func jsonOf(v any) string {
 func TestFitCalibrationDegenerate(t *testing.T) {
 	t.Parallel()
 	for name, lists := range map[string][]ScoredList{
-		"never found":  {{Scores: []float64{3, 2, 1}, Gold: -1}, {Scores: []float64{5, 1}, Gold: -1}},
-		"always first": {{Scores: []float64{9, 2, 1}, Gold: 0}, {Scores: []float64{8, 1}, Gold: 0}},
+		"never found":  {{Scores: []float64{3, 2, 1}, Matches: make([]Match, 3), Gold: -1}, {Scores: []float64{5, 1}, Matches: make([]Match, 2), Gold: -1}},
+		"always first": {{Scores: []float64{9, 2, 1}, Matches: make([]Match, 3), Gold: 0}, {Scores: []float64{8, 1}, Matches: make([]Match, 2), Gold: 0}},
 		"empty lists":  {{Gold: -1}, {Gold: -1}},
 	} {
 		cal, err := FitCalibration(lists, 1e-3)
@@ -98,12 +98,13 @@ func BenchmarkConfidence(b *testing.B) {
 	scores[0] += 6
 	slices.Sort(scores)
 	slices.Reverse(scores)
+	var m Match
 	b.ReportAllocs()
 	sum := 0.0
 	for b.Loop() {
 		st := StatsOf(scores)
 		for k := range 10 {
-			sum += cal.Confidence(scores[k], k == 0, &st)
+			sum += cal.Confidence(scores[k], k == 0, &st, &m)
 		}
 	}
 	if sum < 0 {
