@@ -587,7 +587,58 @@ func checkFAQ(f *FAQ) error {
 	c := *f
 	c.Triggers = slices.Clone(f.Triggers) // validateFAQ normalises triggers in place
 	if fe := validateFAQ(&c); fe != nil {
-		return fmt.Errorf("kb: entry %q: %s: %w", f.ID, fe.field, fe.err)
+		return &entryError{id: f.ID, field: fe.field, err: fe.err}
+	}
+	return nil
+}
+
+// entryError is checkFAQ's error: which entry, which field, and the cause,
+// which it wraps. It reads like
+//
+//	kb: entry "x": field "answer": too long: 70000 bytes, the limit is 65536
+type entryError struct {
+	id, field string
+	err       error
+}
+
+func (e *entryError) Error() string {
+	return fmt.Sprintf("kb: entry %q: field %q: %s", e.id, e.field, strings.TrimPrefix(e.err.Error(), "kb: "))
+}
+
+func (e *entryError) Unwrap() error { return e.err }
+
+// checkLengths reports f's first field over its limit (MaxIDBytes and the
+// others), its strings already trimmed; similar questions and tags are
+// measured trimmed, and counted, as given.
+func checkLengths(f *FAQ) *fieldError {
+	tooLong := func(field string, n, limit int, what string) *fieldError {
+		return &fieldError{field: field, err: fmt.Errorf("%w: %d %s, the limit is %d", ErrTooLong, n, what, limit)}
+	}
+	for _, c := range [...]struct {
+		field string
+		n     int
+		limit int
+	}{{"id", len(f.ID), MaxIDBytes}, {"question", len(f.Question), MaxQuestionBytes},
+		{"answer", len(f.Answer), MaxAnswerBytes}, {"category", len(f.Category), MaxLabelBytes}} {
+		if c.n > c.limit {
+			return tooLong(c.field, c.n, c.limit, "bytes")
+		}
+	}
+	if len(f.Similar) > MaxSimilar {
+		return tooLong("similar", len(f.Similar), MaxSimilar, "similar questions")
+	}
+	for i, s := range f.Similar {
+		if n := len(strings.TrimSpace(s)); n > MaxQuestionBytes {
+			return tooLong(fmt.Sprintf("similar[%d]", i), n, MaxQuestionBytes, "bytes")
+		}
+	}
+	if len(f.Tags) > MaxTags {
+		return tooLong("tags", len(f.Tags), MaxTags, "tags")
+	}
+	for i, s := range f.Tags {
+		if n := len(strings.TrimSpace(s)); n > MaxLabelBytes {
+			return tooLong(fmt.Sprintf("tags[%d]", i), n, MaxLabelBytes, "bytes")
+		}
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/duxin-ai/duxin/kb/internal/rank"
 )
@@ -39,7 +40,7 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Hit, error) {
 		return nil, err
 	}
 	defer g.release()
-	qa := ix.an.analyze(q.Text)
+	qa := ix.an.analyze(queryText(q.Text))
 	rq := g.prepareQuery(&qa)
 	defer rq.release()
 	cs := ix.getCandidateSet()
@@ -50,6 +51,19 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Hit, error) {
 	}
 	g.score(cands, rq.query(), cs)
 	return hits(cands, &qa, limit, g.rank, minConf), nil
+}
+
+// queryText returns what Search reads of text: its first MaxQueryBytes
+// bytes, cut back to the start of a character that would not fit whole.
+func queryText(text string) string {
+	if len(text) <= MaxQueryBytes {
+		return text
+	}
+	end := MaxQueryBytes
+	for end > 0 && !utf8.RuneStart(text[end]) {
+		end--
+	}
+	return text[:end]
 }
 
 // queryPrep is the ranker's view of a search's query, being prepared.
