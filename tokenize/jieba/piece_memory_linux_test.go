@@ -30,6 +30,9 @@ func TestLongTextMemory(t *testing.T) {
 	if testing.Short() {
 		t.Skip("cuts 20 MB of text in child processes")
 	}
+	if raceEnabled {
+		t.Skip("the race detector multiplies the Go heap the bounds allow for")
+	}
 	for _, tc := range []struct {
 		kind  string
 		bound int64 // bytes of peak growth allowed
