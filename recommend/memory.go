@@ -21,13 +21,13 @@ import (
 // store estimates each event's and record's heap (its strings, its
 // attribute map, its slot) and past MaxBytes evicts the least recently
 // written users. The estimate is an upper bound: a typical event (two
-// short attributes) takes about 570 bytes and is counted as about 620; the
+// short attributes) takes about 570 bytes and is counted as about 640; the
 // largest an event may be ([MaxAttrs] attributes in [MaxAttrsBytes],
 // [MaxTextBytes] of text, every other field [MaxFieldBytes] long) takes
-// about 7.1 KB and is counted as 7.4 KB (BenchmarkMemoryStoreBytesPerEvent
+// about 7.1 KB and is counted as 7.7 KB (BenchmarkMemoryStoreBytesPerEvent
 // measures both). So with the defaults the users' data takes at most about
 // 1 GiB, whatever the store is sent: about 1.7 million typical events, or
-// 145,000 of the largest. Besides MaxBytes the store keeps the question
+// 140,000 of the largest. Besides MaxBytes the store keeps the question
 // totals, of at most MaxQuestions questions (an id and two counters each),
 // and the crowd's counters ([MemoryStore.Crowd]). A service with more
 // users than that keeps their events in a networked store.
@@ -525,9 +525,9 @@ func (s *MemoryStore) QuestionStats(ctx context.Context, questions []string) ([]
 }
 
 // The store's estimate of the heap it holds, in bytes: an upper bound of
-// what the allocator hands out for each piece (strings in 8-byte steps,
-// an attribute map by its groups of 8 slots), checked against the live
-// heap by TestMemoryStoreEstimate.
+// what the allocator hands out for each piece (strings by size class, an
+// attribute map by its groups of 8 slots), checked against the live heap
+// by TestMemoryStoreEstimate.
 const (
 	// eventSlotBytes is an event's slot in a user's ring.
 	eventSlotBytes = int64(unsafe.Sizeof(Event{}))
@@ -558,7 +558,24 @@ func userBytes(id string) int64 { return userRecordBytes + strBytes(id) }
 // feedbackBytes estimates one question's feedback record of a user.
 func feedbackBytes(question string) int64 { return feedbackRecordBytes + strBytes(question) }
 
-func strBytes(s string) int64 { return int64(len(s)+7) &^ 7 }
+// strBytes estimates the allocation of a string's bytes: its length
+// rounded up to the allocator's size classes (at least 16 bytes; steps
+// of 16 up to 128 bytes, of 32 to 256, and so on), which are never
+// coarser than these steps.
+func strBytes(s string) int64 {
+	n := int64(len(s))
+	switch {
+	case n == 0:
+		return 0
+	case n <= 16:
+		return 16
+	}
+	step := int64(16)
+	for limit := int64(128); n > limit; limit *= 2 {
+		step *= 2
+	}
+	return (n + step - 1) / step * step
+}
 
 // mapBytes estimates a map[string]string of n entries made for n: one
 // group of 8 slots up to 8 entries, then about 75 bytes an entry.
