@@ -587,32 +587,17 @@ func checkFAQ(f *FAQ) error {
 	c := *f
 	c.Triggers = slices.Clone(f.Triggers) // validateFAQ normalises triggers in place
 	if fe := validateFAQ(&c); fe != nil {
-		return &entryError{id: f.ID, field: fe.field, err: fe.err}
+		return fmt.Errorf("kb: entry %q: %s: %w", f.ID, fe.field, fe.err)
 	}
 	return nil
 }
-
-// entryError is checkFAQ's error: which entry, which field, and the cause,
-// which it wraps. It reads like
-//
-//	kb: entry "x": field "answer": too long: 70000 bytes, the limit is 65536
-type entryError struct {
-	id, field string
-	err       error
-}
-
-func (e *entryError) Error() string {
-	return fmt.Sprintf("kb: entry %q: field %q: %s", e.id, e.field, strings.TrimPrefix(e.err.Error(), "kb: "))
-}
-
-func (e *entryError) Unwrap() error { return e.err }
 
 // checkLengths reports f's first field over its limit (MaxIDBytes and the
 // others), its strings already trimmed; similar questions and tags are
 // measured trimmed, and counted, as given.
 func checkLengths(f *FAQ) *fieldError {
 	tooLong := func(field string, n, limit int, what string) *fieldError {
-		return &fieldError{field: field, err: fmt.Errorf("%w: %d %s, the limit is %d", ErrTooLong, n, what, limit)}
+		return &fieldError{field: field, err: withKind(ErrTooLong, fmt.Errorf("too long: %d %s, the limit is %d", n, what, limit))}
 	}
 	for _, c := range [...]struct {
 		field string

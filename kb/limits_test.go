@@ -58,10 +58,10 @@ func TestEntryLimits(t *testing.T) {
 			f := atLimits
 			f.Similar, f.Tags = append([]string(nil), f.Similar...), append([]string(nil), f.Tags...)
 			tc.edit(&f)
-			quoted := fmt.Sprintf("field %q: too long", tc.field)
+			named := fmt.Sprintf("kb: entry %q: %s: too long: ", f.ID, tc.field)
 			err := kb.Check(f)
-			if !errors.Is(err, kb.ErrTooLong) || !strings.Contains(err.Error(), quoted) {
-				t.Errorf("Check = %v, want ErrTooLong naming %s", err, quoted)
+			if !errors.Is(err, kb.ErrTooLong) || !strings.HasPrefix(err.Error(), named) {
+				t.Errorf("Check = %.200v, want ErrTooLong, starting %.200s", err, named)
 			}
 			if err := ix.Upsert(ctx, keep, f); !errors.Is(err, kb.ErrTooLong) {
 				t.Errorf("Upsert = %v, want ErrTooLong", err)
@@ -83,8 +83,9 @@ func TestEntryLimits(t *testing.T) {
 			file := "{\"id\":\"ok\",\"question\":\"转账\"}\n" + string(line) + "\n"
 			_, _, err = kb.Load(strings.NewReader(file), kb.FormatJSONL, kb.WithFileName("faq.jsonl"))
 			var re *kb.RecordError
-			if !errors.Is(err, kb.ErrTooLong) || !errors.As(err, &re) || re.Line != 2 || re.Field != tc.field {
-				t.Errorf("Load = %v, want ErrTooLong at faq.jsonl:2 in field %s", err, tc.field)
+			want := fmt.Sprintf("kb: faq.jsonl:2: field %q: too long: ", tc.field)
+			if !errors.Is(err, kb.ErrTooLong) || !errors.As(err, &re) || re.Line != 2 || re.Field != tc.field || !strings.HasPrefix(err.Error(), want) {
+				t.Errorf("Load = %.200v, want ErrTooLong, starting %s", err, want)
 			}
 		})
 	}
