@@ -150,7 +150,10 @@
 //
 // Methods return errors wrapping the sentinels: [ErrNotFound] for an unknown
 // id, [ErrClosed] after Close, [ErrEmptyID] and [ErrEmptyQuestion] for an
-// entry that cannot be stored, [ErrDuplicateID] for an id given twice in one
+// entry that cannot be stored, [ErrTooLong] for one over a limit
+// ([MaxQuestionBytes] and the others: every entry point enforces them; a
+// query longer than [MaxQueryBytes] is searched for its beginning, not
+// refused), [ErrDuplicateID] for an id given twice in one
 // call, [ErrIncompatible] when [Open] finds an index built with another
 // configuration (the message says what differs). A cancelled context ends
 // Search, Related, Reload and training with an error for which

@@ -592,6 +592,42 @@ func checkFAQ(f *FAQ) error {
 	return nil
 }
 
+// checkLengths reports f's first field over its limit (MaxIDBytes and the
+// others), its strings already trimmed; similar questions and tags are
+// measured trimmed, and counted, as given.
+func checkLengths(f *FAQ) *fieldError {
+	tooLong := func(field string, n, limit int, what string) *fieldError {
+		return &fieldError{field: field, err: withKind(ErrTooLong, fmt.Errorf("too long: %d %s, the limit is %d", n, what, limit))}
+	}
+	for _, c := range [...]struct {
+		field string
+		n     int
+		limit int
+	}{{"id", len(f.ID), MaxIDBytes}, {"question", len(f.Question), MaxQuestionBytes},
+		{"answer", len(f.Answer), MaxAnswerBytes}, {"category", len(f.Category), MaxLabelBytes}} {
+		if c.n > c.limit {
+			return tooLong(c.field, c.n, c.limit, "bytes")
+		}
+	}
+	if len(f.Similar) > MaxSimilar {
+		return tooLong("similar", len(f.Similar), MaxSimilar, "similar questions")
+	}
+	for i, s := range f.Similar {
+		if n := len(strings.TrimSpace(s)); n > MaxQuestionBytes {
+			return tooLong(fmt.Sprintf("similar[%d]", i), n, MaxQuestionBytes, "bytes")
+		}
+	}
+	if len(f.Tags) > MaxTags {
+		return tooLong("tags", len(f.Tags), MaxTags, "tags")
+	}
+	for i, s := range f.Tags {
+		if n := len(strings.TrimSpace(s)); n > MaxLabelBytes {
+			return tooLong(fmt.Sprintf("tags[%d]", i), n, MaxLabelBytes, "bytes")
+		}
+	}
+	return nil
+}
+
 // batching says how write hands documents to bleve.
 type batching int
 

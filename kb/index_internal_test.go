@@ -157,3 +157,47 @@ func TestAnalyzeAhead(t *testing.T) {
 	}
 	t.Error("no panic")
 }
+
+// TestWriteBatchRace builds an index in many small bleve batches (a
+// chunked Reload) and edits it with batches that mix documents and
+// deletions, so that under -race (CI runs the library's tests with -race
+// -short) a batch written to while scorch still reads it is reported: a
+// sent batch's Reset once raced with the goroutine that queued its
+// documents. It is short on purpose; TestSampleLOODefaultNotWorse, which
+// found the race, is skipped under -short.
+func TestWriteBatchRace(t *testing.T) {
+	t.Parallel()
+	ix, err := New(tokenize.Bigram(), WithRanker(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	ix.opts.batchSize = 4
+	faqs := make([]FAQ, 200)
+	for i := range faqs {
+		faqs[i] = FAQ{ID: fmt.Sprintf("q%03d", i), Question: fmt.Sprintf("花呗第%d期怎么还款", i),
+			Similar: []string{fmt.Sprintf("借呗第%d期提前还", i), fmt.Sprintf("第%d期账单", i), fmt.Sprintf("分期%d", i)},
+			Answer:  "在账单页还款。"}
+	}
+	ctx := context.Background()
+	if err := ix.Reload(ctx, faqs); err != nil {
+		t.Fatal(err)
+	}
+	// Each Upsert drops the entries' similar questions: its batch holds a
+	// document and three deletions an entry, and scorch's queueing
+	// goroutine reads the batch after its last document when the map's
+	// order puts a deletion last.
+	for i := range 50 {
+		edit := slices.Clone(faqs[i*4 : i*4+4])
+		for k := range edit {
+			edit[k].Similar = nil
+		}
+		if err := ix.Upsert(ctx, edit...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hits, err := ix.Search(ctx, Query{Text: "花呗第7期怎么还款"})
+	if err != nil || len(hits) == 0 || hits[0].FAQ.ID != "q007" {
+		t.Errorf("after the chunked builds: %v, %v", hits, err)
+	}
+}

@@ -14,12 +14,44 @@ var (
 	// ErrLocked: another Index (in this process or another) holds the
 	// folder Open was given.
 	ErrLocked = errors.New("kb: folder in use by another index")
+	// ErrTooLong reports an entry's field, or list of similar questions or
+	// tags, over its limit ([MaxQuestionBytes] and the others).
+	ErrTooLong = errors.New("kb: too long")
 )
+
+// Limits on one entry, so that no entry costs more than a bounded amount
+// to analyse, index and hold. Lengths are in bytes of UTF-8, after
+// surrounding white space is trimmed. [Index.Upsert], [Index.Reload],
+// [Check] and the loaders ([Load], [LoadFile]) refuse an entry over any of
+// them with an error wrapping [ErrTooLong] that names the field.
+const (
+	// MaxIDBytes bounds ID (the ids events and links refer to).
+	MaxIDBytes = 256
+	// MaxQuestionBytes bounds Question and each of Similar: about 340
+	// Chinese characters.
+	MaxQuestionBytes = 1024
+	// MaxSimilar is how many similar questions an entry may have.
+	MaxSimilar = 256
+	// MaxAnswerBytes bounds Answer.
+	MaxAnswerBytes = 64 << 10
+	// MaxLabelBytes bounds Category and each of Tags.
+	MaxLabelBytes = 256
+	// MaxTags is how many tags an entry may have.
+	MaxTags = 64
+)
+
+// MaxQueryBytes bounds what [Index.Search] reads of Query.Text: a longer
+// text is searched for its first MaxQueryBytes bytes, cut back to the end
+// of the last whole character, and the rest is ignored. Questions are far
+// shorter; the cut keeps a pasted document from costing a search more
+// than a question does.
+const MaxQueryBytes = 1024
 
 // Query is one search. The zero value of every field but Text is a sensible default.
 type Query struct {
 	// Text is what the user typed. It is analysed with the knowledge base's
-	// tokenizer; it never goes through bleve's query-string syntax.
+	// tokenizer; it never goes through bleve's query-string syntax. Only
+	// its first MaxQueryBytes bytes are read.
 	Text string
 	// Category, when set, keeps only entries of that category.
 	Category string

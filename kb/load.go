@@ -520,6 +520,9 @@ func validateFAQ(f *FAQ) *fieldError {
 	if f.Question == "" {
 		return bad("question", ErrEmptyQuestion)
 	}
+	if fe := checkLengths(f); fe != nil {
+		return fe
+	}
 	f.Similar = cleanList(f.Similar, f.Question)
 	f.Tags = cleanList(f.Tags, "")
 

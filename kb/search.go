@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/duxin-ai/duxin/kb/internal/rank"
 )
@@ -53,7 +54,7 @@ func (ix *Index) search(ctx context.Context, text, category string, tags []strin
 		return err
 	}
 	defer g.release()
-	qa := ix.an.analyze(text)
+	qa := ix.an.analyze(queryText(text))
 	rq := g.prepareQuery(&qa)
 	defer rq.release()
 	cs := ix.getCandidateSet()
@@ -65,6 +66,19 @@ func (ix *Index) search(ctx context.Context, text, category string, tags []strin
 	g.score(cands, rq.query(), cs)
 	done(g, &qa, cands)
 	return nil
+}
+
+// queryText returns what Search reads of text: its first MaxQueryBytes
+// bytes, cut back to the start of a character that would not fit whole.
+func queryText(text string) string {
+	if len(text) <= MaxQueryBytes {
+		return text
+	}
+	end := MaxQueryBytes
+	for end > 0 && !utf8.RuneStart(text[end]) {
+		end--
+	}
+	return text[:end]
 }
 
 // queryPrep is the ranker's view of a search's query, being prepared.

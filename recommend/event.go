@@ -69,6 +69,9 @@ type Event struct {
 const (
 	// MaxAttrs is how many attributes an event may have.
 	MaxAttrs = 32
+	// MaxAttrsBytes bounds the sum of the lengths of an event's attribute
+	// names and values, in bytes.
+	MaxAttrsBytes = 2048
 	// MaxFieldBytes bounds User, Type, Object and Question, and each
 	// attribute's name and value, in bytes.
 	MaxFieldBytes = 256
@@ -79,8 +82,8 @@ const (
 // Validate reports the first problem that makes e unusable: a missing user,
 // time or type, an ask without a question, a search without text (or
 // only space), invalid UTF-8, a field or an
-// attribute count over its limit ([MaxAttrs], [MaxFieldBytes],
-// [MaxTextBytes]). The error is a [*FieldError] without file and line.
+// attribute count or size over its limit ([MaxAttrs], [MaxAttrsBytes],
+// [MaxFieldBytes], [MaxTextBytes]). The error is a [*FieldError] without file and line.
 func (e *Event) Validate() error {
 	bad := func(field, msg string) error {
 		return &FieldError{Field: field, Err: fmt.Errorf("%w: %s", ErrInvalidEvent, msg)}
@@ -112,7 +115,9 @@ func (e *Event) Validate() error {
 	if len(e.Attrs) > MaxAttrs {
 		return bad("attrs", fmt.Sprintf("%d attributes, more than %d", len(e.Attrs), MaxAttrs))
 	}
+	size := 0
 	for k, v := range e.Attrs {
+		size += len(k) + len(v)
 		switch {
 		case k == "":
 			return bad("attrs", "empty attribute name")
@@ -121,6 +126,9 @@ func (e *Event) Validate() error {
 		case len(k) > MaxFieldBytes || len(v) > MaxFieldBytes:
 			return bad("attrs", fmt.Sprintf("attribute %.32q: name or value longer than %d bytes", k, MaxFieldBytes))
 		}
+	}
+	if size > MaxAttrsBytes {
+		return bad("attrs", fmt.Sprintf("attribute names and values take %d bytes, more than %d", size, MaxAttrsBytes))
 	}
 	return nil
 }

@@ -22,6 +22,10 @@ func TestEventLimits(t *testing.T) {
 		many[fmt.Sprintf("k%d", i)] = "v"
 	}
 	long := strings.Repeat("长", recommend.MaxFieldBytes) // 3 bytes a rune
+	big := map[string]string{}                           // each value within MaxFieldBytes, over MaxAttrsBytes in all
+	for i := range recommend.MaxAttrsBytes/recommend.MaxFieldBytes + 1 {
+		big[fmt.Sprintf("k%d", i)] = strings.Repeat("v", recommend.MaxFieldBytes)
+	}
 	ok := recommend.Event{User: "u", Time: now, Type: "transfer.success"}
 	for _, tc := range []struct {
 		name  string
@@ -29,6 +33,7 @@ func TestEventLimits(t *testing.T) {
 		field string
 	}{
 		{"too many attributes", func(e *recommend.Event) { e.Attrs = many }, "attrs"},
+		{"attributes too long together", func(e *recommend.Event) { e.Attrs = big }, "attrs"},
 		{"long attribute value", func(e *recommend.Event) { e.Attrs = map[string]string{"k": long} }, "attrs"},
 		{"long attribute name", func(e *recommend.Event) { e.Attrs = map[string]string{long: "v"} }, "attrs"},
 		{"empty attribute name", func(e *recommend.Event) { e.Attrs = map[string]string{"": "v"} }, "attrs"},
@@ -52,6 +57,13 @@ func TestEventLimits(t *testing.T) {
 	e.Attrs = map[string]string{"k": strings.Repeat("v", recommend.MaxFieldBytes)}
 	if err := e.Validate(); err != nil {
 		t.Errorf("an event at the limits: %v", err)
+	}
+	e.Attrs = map[string]string{}
+	for i := range recommend.MaxAttrs {
+		e.Attrs[fmt.Sprintf("k%02d", i)] = strings.Repeat("v", recommend.MaxAttrsBytes/recommend.MaxAttrs-3)
+	}
+	if err := e.Validate(); err != nil {
+		t.Errorf("an event with MaxAttrs attributes in MaxAttrsBytes: %v", err)
 	}
 }
 

@@ -5,11 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/hashicorp/golang-lru/v2/simplelru"
 )
@@ -17,10 +17,20 @@ import (
 // MemoryConfig configures [NewMemoryStore]. Every zero field takes its
 // documented default.
 //
-// An event costs about 500 bytes of heap (two short attributes; measured by
-// BenchmarkMemoryStoreBytesPerEvent), so the store holds at most about
-// PerUser × MaxUsers × 500 bytes: 1 GB with the defaults. A service with
-// more users than that keeps their events in a networked store.
+// MaxBytes bounds the users' events and feedback, whatever they hold: the
+// store estimates each event's and record's heap (its strings, its
+// attribute map, its slot) and past MaxBytes evicts the least recently
+// written users. The estimate is an upper bound: a typical event (two
+// short attributes) takes about 570 bytes and is counted as about 640; the
+// largest an event may be ([MaxAttrs] attributes in [MaxAttrsBytes],
+// [MaxTextBytes] of text, every other field [MaxFieldBytes] long) takes
+// about 7.1 KB and is counted as 7.7 KB (BenchmarkMemoryStoreBytesPerEvent
+// measures both). So with the defaults the users' data takes at most about
+// 1 GiB, whatever the store is sent: about 1.7 million typical events, or
+// 140,000 of the largest. Besides MaxBytes the store keeps the question
+// totals, of at most MaxQuestions questions (an id and two counters each),
+// and the crowd's counters ([MemoryStore.Crowd]). A service with more
+// users than that keeps their events in a networked store.
 type MemoryConfig struct {
 	// PerUser is how many events are kept per user (a ring buffer: the
 	// oldest goes first). Default 200, what a request reads by default
@@ -36,6 +46,14 @@ type MemoryConfig struct {
 	// MaxUsers caps the users kept; past it the least recently written
 	// user is evicted whole. Default 10,000.
 	MaxUsers int
+	// MaxBytes bounds the heap the users' events and feedback take, as
+	// the store estimates it (see above); past it the least recently
+	// written users are evicted whole, and when the user just written
+	// alone takes more, its oldest events, then its least recently updated
+	// feedback, go first (its newest event stays). Default 1 GiB
+	// ([DefaultMemoryBytes]); at least 64 KiB; negative means no limit
+	// (MaxUsers and PerUser still hold).
+	MaxBytes int64
 	// MaxQuestions caps the questions whose totals (QuestionStats) are
 	// kept; past it the least recently updated is forgotten. Default
 	// 100,000.
@@ -63,6 +81,7 @@ type MemoryStore struct {
 	mu    sync.Mutex
 	users map[string]*list.Element // of *memUser, most recently written first
 	lru   *list.List
+	bytes int64 // the users' estimated heap: the sum of their bytes
 	stats *simplelru.LRU[string, *QuestionStats]
 	crowd crowdCounter
 }
@@ -70,11 +89,12 @@ type MemoryStore struct {
 var _ CrowdReader = (*MemoryStore)(nil)
 
 type memUser struct {
-	id   string
-	ring []Event // capacity PerUser; logical order starts at head
-	head int
-	n    int
-	fb   map[string]*memFeedback
+	id    string
+	ring  []Event // capacity PerUser; logical order starts at head
+	head  int
+	n     int
+	fb    map[string]*memFeedback
+	bytes int64 // estimated heap of the record, its events and feedback
 }
 
 type memFeedback struct {
@@ -83,8 +103,8 @@ type memFeedback struct {
 }
 
 // NewMemoryStore returns an empty store. Negative PerUser,
-// PerUserFeedback, MaxUsers or MaxQuestions are errors wrapping
-// [ErrInvalidOption].
+// PerUserFeedback, MaxUsers or MaxQuestions, and a MaxBytes from 1 to 64
+// KiB − 1, are errors wrapping [ErrInvalidOption].
 func NewMemoryStore(cfg MemoryConfig) (*MemoryStore, error) {
 	var errs []error
 	if cfg.PerUser < 0 {
@@ -98,6 +118,10 @@ func NewMemoryStore(cfg MemoryConfig) (*MemoryStore, error) {
 	}
 	if cfg.MaxUsers < 0 {
 		errs = append(errs, fmt.Errorf("%w: MemoryConfig.MaxUsers = %d, want >= 0", ErrInvalidOption, cfg.MaxUsers))
+	}
+	if cfg.MaxBytes > 0 && cfg.MaxBytes < minMemoryBytes {
+		errs = append(errs, fmt.Errorf("%w: MemoryConfig.MaxBytes = %d, want at least %d (64 KiB), 0 for the default or negative for no limit",
+			ErrInvalidOption, cfg.MaxBytes, minMemoryBytes))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -113,6 +137,9 @@ func NewMemoryStore(cfg MemoryConfig) (*MemoryStore, error) {
 	}
 	if cfg.MaxUsers == 0 {
 		cfg.MaxUsers = 10_000
+	}
+	if cfg.MaxBytes == 0 {
+		cfg.MaxBytes = DefaultMemoryBytes
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
@@ -130,6 +157,13 @@ func NewMemoryStore(cfg MemoryConfig) (*MemoryStore, error) {
 	return &MemoryStore{cfg: cfg, users: map[string]*list.Element{}, lru: list.New(), stats: stats}, nil
 }
 
+// DefaultMemoryBytes is the default [MemoryConfig.MaxBytes]: 1 GiB.
+const DefaultMemoryBytes = 1 << 30
+
+// minMemoryBytes is the least MaxBytes: room for a few of the largest
+// events of a few users.
+const minMemoryBytes = 64 << 10
+
 // touch returns the user's record, creating it (and evicting the least
 // recently written user past MaxUsers) if needed. Caller holds mu.
 func (s *MemoryStore) touch(id string) *memUser {
@@ -137,14 +171,44 @@ func (s *MemoryStore) touch(id string) *memUser {
 		s.lru.MoveToFront(el)
 		return el.Value.(*memUser)
 	}
-	u := &memUser{id: id}
+	u := &memUser{id: id, bytes: userBytes(id)}
 	s.users[id] = s.lru.PushFront(u)
+	s.bytes += u.bytes
 	for s.lru.Len() > s.cfg.MaxUsers {
-		old := s.lru.Back()
-		s.lru.Remove(old)
-		delete(s.users, old.Value.(*memUser).id)
+		s.evict(s.lru.Back())
 	}
 	return u
+}
+
+// evict forgets a user. The caller holds mu.
+func (s *MemoryStore) evict(el *list.Element) {
+	u := el.Value.(*memUser)
+	s.lru.Remove(el)
+	delete(s.users, u.id)
+	s.bytes -= u.bytes
+}
+
+// fit brings the store within MaxBytes after u was written: it evicts the
+// least recently written users other than u, then drops u's oldest events
+// but the newest, then its least recently updated feedback. The caller
+// holds mu.
+func (s *MemoryStore) fit(u *memUser) {
+	for s.cfg.MaxBytes >= 0 && s.bytes > s.cfg.MaxBytes {
+		var freed int64
+		switch old := s.lru.Back(); {
+		case old.Value.(*memUser) != u:
+			s.evict(old)
+			continue
+		case u.n > 1:
+			freed = u.dropOldest()
+		case len(u.fb) > 0:
+			freed = u.evictFeedback()
+		default:
+			return
+		}
+		u.bytes -= freed
+		s.bytes -= freed
+	}
 }
 
 func (s *MemoryStore) expired(t, now time.Time) bool {
@@ -177,11 +241,25 @@ func (s *MemoryStore) Append(ctx context.Context, events ...Event) error {
 			s.countAsk(e.Question, e.Time, now)
 		}
 		if e.Attrs != nil {
-			e.Attrs = maps.Clone(e.Attrs)
+			e.Attrs = copyAttrs(e.Attrs)
 		}
-		s.touch(e.User).push(e, s.cfg.PerUser)
+		u := s.touch(e.User)
+		d := u.push(e, s.cfg.PerUser)
+		u.bytes += d
+		s.bytes += d
+		s.fit(u)
 	}
 	return nil
+}
+
+// copyAttrs copies an event's attributes into a map sized for them (a
+// clone would keep the capacity the caller's map once had).
+func copyAttrs(a map[string]string) map[string]string {
+	c := make(map[string]string, len(a))
+	for k, v := range a {
+		c[k] = v
+	}
+	return c
 }
 
 // countAsk counts an ask dated t in the crowd: in now's bucket if t is
@@ -230,10 +308,13 @@ func (u *memUser) at(i int) *Event { return &u.ring[(u.head+i)%len(u.ring)] }
 
 // push inserts e in time order (after events with the same time), dropping
 // the oldest event when the ring is full. The ring grows as needed up to
-// capacity (head stays 0 until it is full).
-func (u *memUser) push(e Event, capacity int) {
+// capacity (head stays 0 until it is full). It returns the change in the
+// estimated bytes u holds.
+func (u *memUser) push(e Event, capacity int) (delta int64) {
 	if u.n == len(u.ring) && len(u.ring) < capacity {
+		before := cap(u.ring)
 		u.ring = append(u.ring, Event{})
+		delta += int64(cap(u.ring)-before) * eventSlotBytes
 	}
 	// Position: after the last event not later than e.
 	pos := u.n
@@ -242,12 +323,10 @@ func (u *memUser) push(e Event, capacity int) {
 	}
 	if u.n == len(u.ring) {
 		if pos == 0 {
-			return // older than everything kept in a full ring
+			return delta // older than everything kept in a full ring
 		}
 		// Drop the oldest; positions shift down by one.
-		u.ring[u.head] = Event{}
-		u.head = (u.head + 1) % len(u.ring)
-		u.n--
+		delta -= u.dropOldest()
 		pos--
 	}
 	for i := u.n; i > pos; i-- {
@@ -255,6 +334,17 @@ func (u *memUser) push(e Event, capacity int) {
 	}
 	*u.at(pos) = e
 	u.n++
+	return delta + memEventBytes(&e)
+}
+
+// dropOldest removes u's oldest event and returns its estimated bytes
+// (its slot stays). u has an event.
+func (u *memUser) dropOldest() int64 {
+	b := memEventBytes(&u.ring[u.head])
+	u.ring[u.head] = Event{}
+	u.head = (u.head + 1) % len(u.ring)
+	u.n--
+	return b
 }
 
 // Recent implements [EventStore].
@@ -341,10 +431,14 @@ func (s *MemoryStore) AddFeedback(ctx context.Context, fb ...Feedback) error {
 		q := u.fb[f.Question]
 		if q == nil {
 			if len(u.fb) >= s.cfg.PerUserFeedback {
-				u.evictFeedback()
+				freed := u.evictFeedback()
+				u.bytes -= freed
+				s.bytes -= freed
 			}
 			q = &memFeedback{UserFeedback: UserFeedback{Question: f.Question}}
 			u.fb[f.Question] = q
+			u.bytes += feedbackBytes(f.Question)
+			s.bytes += feedbackBytes(f.Question)
 		}
 		if t.After(q.updated) {
 			q.updated = t
@@ -363,12 +457,14 @@ func (s *MemoryStore) AddFeedback(ctx context.Context, fb ...Feedback) error {
 				q.Resolved = t
 			}
 		}
+		s.fit(u)
 	}
 	return nil
 }
 
-// evictFeedback drops the least recently updated question (ties by id).
-func (u *memUser) evictFeedback() {
+// evictFeedback drops the least recently updated question (ties by id)
+// and returns its estimated bytes.
+func (u *memUser) evictFeedback() int64 {
 	var victim *memFeedback
 	for _, q := range u.fb {
 		if victim == nil || q.updated.Before(victim.updated) ||
@@ -376,9 +472,11 @@ func (u *memUser) evictFeedback() {
 			victim = q
 		}
 	}
-	if victim != nil {
-		delete(u.fb, victim.Question)
+	if victim == nil {
+		return 0
 	}
+	delete(u.fb, victim.Question)
+	return feedbackBytes(victim.Question)
 }
 
 // UserFeedback implements [FeedbackStore].
@@ -424,4 +522,66 @@ func (s *MemoryStore) QuestionStats(ctx context.Context, questions []string) ([]
 		}
 	}
 	return out, nil
+}
+
+// The store's estimate of the heap it holds, in bytes: an upper bound of
+// what the allocator hands out for each piece (strings by size class, an
+// attribute map by its groups of 8 slots), checked against the live heap
+// by TestMemoryStoreEstimate.
+const (
+	// eventSlotBytes is an event's slot in a user's ring.
+	eventSlotBytes = int64(unsafe.Sizeof(Event{}))
+	// userRecordBytes is a memUser with its list element and its entry
+	// in the users map.
+	userRecordBytes = int64(unsafe.Sizeof(memUser{})) + int64(unsafe.Sizeof(list.Element{})) + 48
+	// feedbackRecordBytes is a memFeedback with its entry in the map of
+	// the user's feedback (grown in doublings: up to twice the slots).
+	feedbackRecordBytes = int64(unsafe.Sizeof(memFeedback{})) + 64
+)
+
+// memEventBytes estimates what e holds besides its slot: its strings and
+// its attribute map.
+func memEventBytes(e *Event) int64 {
+	n := strBytes(e.ID) + strBytes(e.User) + strBytes(e.Type) + strBytes(e.Object) + strBytes(e.Question) + strBytes(e.Text)
+	if e.Attrs != nil {
+		n += mapBytes(len(e.Attrs))
+		for k, v := range e.Attrs {
+			n += strBytes(k) + strBytes(v)
+		}
+	}
+	return n
+}
+
+// userBytes estimates a user's record without events or feedback.
+func userBytes(id string) int64 { return userRecordBytes + strBytes(id) }
+
+// feedbackBytes estimates one question's feedback record of a user.
+func feedbackBytes(question string) int64 { return feedbackRecordBytes + strBytes(question) }
+
+// strBytes estimates the allocation of a string's bytes: its length
+// rounded up to the allocator's size classes (at least 16 bytes; steps
+// of 16 up to 128 bytes, of 32 to 256, and so on), which are never
+// coarser than these steps.
+func strBytes(s string) int64 {
+	n := int64(len(s))
+	switch {
+	case n == 0:
+		return 0
+	case n <= 16:
+		return 16
+	}
+	step := int64(16)
+	for limit := int64(128); n > limit; limit *= 2 {
+		step *= 2
+	}
+	return (n + step - 1) / step * step
+}
+
+// mapBytes estimates a map[string]string of n entries made for n: one
+// group of 8 slots up to 8 entries, then about 75 bytes an entry.
+func mapBytes(n int) int64 {
+	if n <= 8 {
+		return 336
+	}
+	return 80*int64(n) + 48
 }

@@ -3,8 +3,6 @@ package recommend_test
 import (
 	"context"
 	"errors"
-	"fmt"
-	"runtime"
 	"testing"
 	"time"
 
@@ -135,39 +133,6 @@ func TestMemoryAppendRecent(t *testing.T) {
 	if got, _ := s.AppendRecent(ctx, nil, "nobody", time.Time{}, 3); len(got) != 0 {
 		t.Errorf("unknown user: %v, want none", got)
 	}
-}
-
-// BenchmarkMemoryStoreBytesPerEvent measures the live heap a stored event
-// costs (typical events: two short attributes), which MemoryConfig's
-// documentation quotes.
-func BenchmarkMemoryStoreBytesPerEvent(b *testing.B) {
-	const users, perUser = 1000, 200
-	at := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
-	events := make([]recommend.Event, 0, users*perUser)
-	for u := range users {
-		for i := range perUser {
-			events = append(events, recommend.Event{User: fmt.Sprintf("user%06d", u), Time: at.Add(time.Duration(i) * time.Minute),
-				Type: "transfer.success", Attrs: map[string]string{"channel": "bank_card", "amount_band": "small"}})
-		}
-	}
-	var perEvent float64
-	for b.Loop() {
-		runtime.GC()
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		s, err := recommend.NewMemoryStore(recommend.MemoryConfig{PerUser: perUser, TTL: -1, MaxSkew: -1})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := s.Append(context.Background(), events...); err != nil {
-			b.Fatal(err)
-		}
-		runtime.GC()
-		runtime.ReadMemStats(&after)
-		perEvent = float64(after.HeapAlloc-before.HeapAlloc) / float64(len(events))
-		runtime.KeepAlive(s)
-	}
-	b.ReportMetric(perEvent, "bytes/event")
 }
 
 // The crowd keeps its own window whatever the TTL and MaxUsers: an ask

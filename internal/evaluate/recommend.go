@@ -184,7 +184,7 @@ func catalogFor(faqs []kb.FAQ, asked map[string]bool) (*simulate.KB, []string, e
 // user's whole history; its crowd is the asks of crowdEvents before each
 // request's moment (see logStore).
 func newEngine(ctx context.Context, base *simulate.KB, m *recommend.Model, users int, events, crowdEvents []recommend.Event) (*recommend.Engine, error) {
-	store, err := recommend.NewMemoryStore(recommend.MemoryConfig{PerUser: 1 << 16, TTL: -1, MaxUsers: users + 1})
+	store, err := recommend.NewMemoryStore(recommend.MemoryConfig{PerUser: 1 << 16, TTL: -1, MaxUsers: users + 1, MaxBytes: -1})
 	if err != nil {
 		return nil, err
 	}

@@ -63,7 +63,11 @@
 //
 // A user keeps at most [Config.PerUser] events (the oldest go first) and
 // feedback on at most [Config.PerUserFeedback] questions (the least
-// recently updated goes first). With a TTL (default 90 days), events
+// recently updated goes first). Append refuses an event over the limits
+// of [recommend.Event.Validate] — [recommend.MaxAttrs] attributes,
+// [recommend.MaxAttrsBytes] of attribute names and values in all,
+// [recommend.MaxTextBytes] of text, [recommend.MaxFieldBytes] for each
+// other field — so an event's member is at most a few kilobytes. With a TTL (default 90 days), events
 // dated and feedback last updated before clock − TTL are neither returned
 // nor kept past the user's next write, and all of a user's keys expire
 // TTL after their last write, so an inactive user costs nothing. The

@@ -797,8 +797,14 @@ func TestEventFieldsRoundTrip(t *testing.T) {
 	attrs := map[string]string{"": "", "a1:": "v:1", "12": "34", "中文": "值\n", "empty": ""}
 	delete(attrs, "") // an empty name is invalid
 	for i := len(attrs); i < recommend.MaxAttrs; i++ {
-		attrs[fmt.Sprint("k", i)] = strings.Repeat("v", recommend.MaxFieldBytes)
+		attrs[fmt.Sprint("k", i)] = strings.Repeat("v", 56)
 	}
+	attrs["k9"] = strings.Repeat("v", recommend.MaxFieldBytes)
+	size := 0
+	for k, v := range attrs {
+		size += len(k) + len(v)
+	}
+	attrs["k31"] += strings.Repeat("v", recommend.MaxAttrsBytes-size) // MaxAttrsBytes in all
 	in := []recommend.Event{
 		{ID: strings.Repeat("i", recommend.MaxFieldBytes), User: "u1", Time: now, Type: "t9:x", Object: "o5:a", Attrs: attrs,
 			Question: "q:1", Text: strings.Repeat("转账\x00a1:", recommend.MaxTextBytes/11)},

@@ -21,6 +21,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -138,11 +139,25 @@ func Run(t *testing.T, newStore func(t *testing.T) recommend.EventStore) {
 
 	t.Run("InvalidEventRejected", func(t *testing.T) {
 		s := newStore(t)
+		attrs := func(n, size int) map[string]string {
+			m := map[string]string{}
+			for i := range n {
+				m[fmt.Sprint("k", i)] = strings.Repeat("v", size)
+			}
+			return m
+		}
+		long := strings.Repeat("x", recommend.MaxFieldBytes+1)
 		bad := []recommend.Event{
 			{Time: at(1), Type: "bill.view"},
 			{User: "u1", Type: "bill.view"},
 			{User: "u1", Time: at(1)},
 			{User: "u1", Time: at(1), Type: recommend.TypeAsk},
+			// Over the limits: every store refuses what Validate refuses.
+			{User: "u1", Time: at(1), Type: "bill.view", Attrs: attrs(recommend.MaxAttrs+1, 1)},
+			{User: "u1", Time: at(1), Type: "bill.view", Attrs: attrs(recommend.MaxAttrsBytes/recommend.MaxFieldBytes+1, recommend.MaxFieldBytes)},
+			{User: "u1", Time: at(1), Type: "bill.view", Attrs: map[string]string{"k": long}},
+			{User: "u1", Time: at(1), Type: "bill.view", Object: long},
+			{User: "u1", Time: at(1), Type: recommend.TypeSearch, Text: strings.Repeat("转", recommend.MaxTextBytes/3+1)},
 		}
 		for i, e := range bad {
 			err := s.Append(ctx, ev("u1", 0, "bill.view"), e)

@@ -30,6 +30,19 @@
 // freed when the last share goes. A Tokenizer is safe for concurrent use:
 // segmentation runs in parallel, AddWords waits for in-flight calls.
 //
+// # Long texts
+//
+// cppjieba's memory grows with the text of one call, by a few hundred
+// bytes per character of a sentence, and a failed allocation there aborts
+// the process. So a text is handed to it in pieces of at most 16 KB, cut
+// where cppjieba splits sentences itself (space, tab, newline, '，', '。')
+// — the words are then the same as from one call — or else after ASCII
+// punctuation (, ; : ! ? quotes and brackets, which no word of the default
+// dictionaries crosses), or else, in a run of 16 KB of letters or Han
+// characters without either, at a character boundary, where a word may be
+// cut in two. Cutting a 10 MB run of Latin letters takes megabytes, not the
+// 4 GB of a single call (TestLongTextMemory measures it).
+//
 // # Speed
 //
 // Segmentation calls gojieba's C API directly (see capi.go): one cgo call a

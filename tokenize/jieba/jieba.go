@@ -110,7 +110,9 @@ func (t *Tokenizer) Tokenize(text string) []tokenize.Token {
 
 // Segment implements [tokenize.Segmenter] with gojieba. text must already be
 // free of NUL bytes and invalid UTF-8 ([tokenize.Mixed] guarantees it); other
-// callers get no spans for such text.
+// callers get no spans for such text. A text longer than 16 KB is cut in
+// pieces (see Long texts in the package documentation), so its cost is
+// bounded whatever its length.
 func (t *Tokenizer) Segment(text string, dst []tokenize.Span) []tokenize.Span {
 	if t.closed.Load() || strings.IndexByte(text, 0) >= 0 || !utf8.ValidString(text) {
 		return dst
@@ -132,7 +134,21 @@ func (t *Tokenizer) segment(text string, dst []tokenize.Span) []tokenize.Span {
 	if t.h.j == nil {
 		return dst
 	}
-	return t.h.j.cut(text, t.how, dst)
+	// gojieba's memory grows with the text it is given: hand it pieces of
+	// at most maxPiece bytes (see pieceEnd), offsets moved back to text's.
+	for start := 0; start < len(text); {
+		end := pieceEnd(text, start, maxPiece)
+		n := len(dst)
+		dst = t.h.j.cut(text[start:end], t.how, dst)
+		if start > 0 {
+			for i := n; i < len(dst); i++ {
+				dst[i].Start += start
+				dst[i].End += start
+			}
+		}
+		start = end
+	}
+	return dst
 }
 
 // Cut returns the words of text as gojieba cuts them in the Tokenizer's mode,
