@@ -42,8 +42,10 @@
 // wrong, in the client's terms (the field's path, list indexes included, as
 // in events[1].time; JSON types):
 // 400 for a bad value, 404 for an unknown route, entry or user, 405 (with an
-// Allow header) for a wrong method, 413 for a body over the limit, 415 for
-// another content type. A client never causes a 5xx.
+// Allow header) for a wrong method, 408 (and the connection closed) for a
+// body that stops arriving before the time budget or the server's read
+// timeout ends, 413 for a body over the limit, 415 for another content
+// type. A client never causes a 5xx.
 //
 // # Errors
 //
