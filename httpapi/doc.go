@@ -49,11 +49,17 @@
 //
 // # Errors
 //
-// Every error answer is {"error": "..."}. A request that outlives its time
-// budget ([WithTimeout], 10 seconds by default) or whose client went away is
-// 503; a failure of the knowledge base, the classifier or the stores is 500,
-// logged ([WithLogger]) with its cause, which the client does not see. A host
-// hook (see [WithUsers]) refuses a request with an [*Error].
+// Every error answer is {"error": "..."}, in English for the client's
+// developer, with a "message" for the user (see [Texts]) when there is one.
+// A store that fails or does not answer in time while events or feedback
+// are recorded or the knowledge base is edited (Redis down or stalled; the
+// recommender's store timeout bounds the wait) is 503 with Retry-After
+// ([Unavailable]); suggestions are answered degraded instead. A request
+// that outlives its time budget ([WithTimeout], 10 seconds by default) or
+// whose client went away is 503 too. A failure of the knowledge base or the
+// classifier is 500. 5xx answers are logged ([WithLogger]) with their
+// cause, which the client does not see. A host hook (see [WithUsers])
+// refuses a request with an [*Error].
 //
 // # Concurrency
 //

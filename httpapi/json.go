@@ -76,7 +76,7 @@ func ReadJSON(w http.ResponseWriter, r *http.Request, dst any, limit int64) erro
 	// A form on another site can post text/plain or form data here, never
 	// application/json: requiring it keeps cross-site posts out.
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		return &Error{http.StatusUnsupportedMediaType, "Content-Type must be application/json"}
+		return &Error{Status: http.StatusUnsupportedMediaType, Message: "Content-Type must be application/json"}
 	}
 	if !utf8.Valid(body) {
 		return badRequest("body is not valid UTF-8")

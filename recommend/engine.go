@@ -120,11 +120,12 @@ func WithHistory(limit int, maxAge time.Duration) Option {
 	return func(o *options) { o.histLimit, o.histAge = limit, maxAge }
 }
 
-// WithStoreTimeout bounds how long a request waits for the stores'
-// reads (0, the default: as long as its context allows). A read that takes
-// longer is a store failure: [Engine.Recommend] answers degraded instead
-// of failing (see [ErrDegraded]), so a slow store costs a request at most
-// this long.
+// WithStoreTimeout bounds how long a call waits for each of the stores'
+// reads and writes (0, the default: as long as its context allows). A
+// store call that takes longer is a store failure: [Engine.Recommend]
+// answers degraded instead of failing (see [ErrDegraded]), and
+// [Engine.Record] and [Engine.Feedback] return the error, so a slow store
+// costs a call at most this long.
 func WithStoreTimeout(d time.Duration) Option { return func(o *options) { o.storeWait = d } }
 
 // WithMaxSkew sets how far after the engine's clock a recorded event may be
@@ -324,6 +325,8 @@ func (e *Engine) Record(ctx context.Context, events ...Event) (err error) {
 	if err := checkEvents(events, e.opts.clock(), e.opts.maxSkew); err != nil {
 		return fmt.Errorf("recommend: record: %w", err)
 	}
+	ctx, cancel := e.storeContext(ctx)
+	defer cancel()
 	if err := e.events.Append(ctx, events...); err != nil {
 		sw.call.StoreErr = err
 		return fmt.Errorf("recommend: record: %w", err)
@@ -345,6 +348,8 @@ func (e *Engine) Feedback(ctx context.Context, fb ...Feedback) (err error) {
 			fb[i].Time = now
 		}
 	}
+	ctx, cancel := e.storeContext(ctx)
+	defer cancel()
 	if err := e.feedback.AddFeedback(ctx, fb...); err != nil {
 		if !errors.Is(err, ErrInvalidFeedback) {
 			sw.call.StoreErr = err
@@ -352,6 +357,14 @@ func (e *Engine) Feedback(ctx context.Context, fb ...Feedback) (err error) {
 		return fmt.Errorf("recommend: feedback: %w", err)
 	}
 	return nil
+}
+
+// storeContext is ctx bounded by the store timeout ([WithStoreTimeout]).
+func (e *Engine) storeContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if e.opts.storeWait > 0 {
+		return context.WithTimeout(ctx, e.opts.storeWait)
+	}
+	return ctx, func() {}
 }
 
 // Score returns the relevance score of each question for the user at now
