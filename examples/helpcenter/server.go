@@ -256,17 +256,39 @@ func notFound(format string, args ...any) error {
 	return &httpapi.Error{Status: http.StatusNotFound, Message: fmt.Sprintf(format, args...)}
 }
 
-type errorBody struct {
-	Error string `json:"error"`
+// errorBody is httpapi.ErrorBody: error for the client's developer, in
+// English; message, when there is one, for the user, in Chinese.
+type errorBody = httpapi.ErrorBody
+
+// unavailableText is what the page shows when a store failed.
+const unavailableText = "服务暂时繁忙，请稍后再试"
+
+// unavailable is the error to answer when a store write failed: 503 with
+// Retry-After (httpapi.Unavailable), unless the request's own context
+// ended.
+func unavailable(r *http.Request, err error) error {
+	if r.Context().Err() != nil {
+		return err
+	}
+	return httpapi.Unavailable(err, unavailableText)
 }
 
-// writeError answers with err's status: the client's mistake (4xx) or ours (5xx, logged).
+// writeError answers with err's status: the client's mistake (4xx), a
+// store down (503) or ours (5xx); 5xx are logged with their cause.
 func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) int {
 	var he *httpapi.Error
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &he):
-		writeJSON(w, he.Status, errorBody{Error: he.Message})
+		httpapi.SetRetryAfter(w, he)
+		if he.Status >= 500 {
+			cause := error(he)
+			if he.Err != nil {
+				cause = he.Err
+			}
+			s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", he.Status, "err", cause)
+		}
+		writeJSON(w, he.Status, errorBody{Error: he.Message, Message: he.Text})
 		return he.Status
 	case errors.As(err, &mbe):
 		writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{Error: fmt.Sprintf("request body larger than %d bytes", mbe.Limit)})
@@ -385,7 +407,7 @@ func (s *server) handleReset(w http.ResponseWriter, r *http.Request) error {
 	key, events := s.script(u.demo, gen)
 	s.mu.Unlock()
 	if err := s.record(r.Context(), events...); err != nil {
-		return err
+		return unavailable(r, err)
 	}
 	s.mu.Lock()
 	if gen > u.keyGen {
@@ -444,12 +466,9 @@ func (s *server) handleEvent(w http.ResponseWriter, r *http.Request) error {
 	if err := readJSON(w, r, &req); err != nil {
 		return err
 	}
-	if req.Type == "" {
-		return badRequest("type: missing")
-	}
 	attrs, err := s.vocab.check(req.Type, req.Attrs)
 	if err != nil {
-		return badRequest("%v", err)
+		return err
 	}
 	u, key, err := s.userKey(req.User)
 	if err != nil {
@@ -457,7 +476,7 @@ func (s *server) handleEvent(w http.ResponseWriter, r *http.Request) error {
 	}
 	e := event{User: key, Type: req.Type, Attrs: attrs, Time: s.now()}
 	if err := s.record(r.Context(), e); err != nil {
-		return err
+		return unavailable(r, err)
 	}
 	s.mu.Lock()
 	s.shown(u, e)
@@ -539,13 +558,13 @@ func (s *server) handleOpen(w http.ResponseWriter, r *http.Request) error {
 	// the ask once it is stored, even if the click then fails.
 	e := event{User: key, Type: "ask", Question: f.ID, Text: f.Question, Time: s.now()}
 	if err := s.record(r.Context(), e); err != nil {
-		return err
+		return unavailable(r, err)
 	}
 	s.mu.Lock()
 	s.shown(u, e)
 	s.mu.Unlock()
 	if err := s.rec.Feedback(r.Context(), recommend.Feedback{User: key, Question: f.ID, Kind: recommend.Click}); err != nil {
-		return err
+		return unavailable(r, err)
 	}
 	view := faqView{ID: f.ID, Question: f.Question, Answer: f.Answer, Category: f.Category, Tags: f.Tags}
 	s.mu.Lock()
