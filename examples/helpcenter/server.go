@@ -265,9 +265,10 @@ const unavailableText = "服务暂时繁忙，请稍后再试"
 
 // unavailable is the error to answer when a store write failed: 503 with
 // Retry-After (httpapi.Unavailable), unless the request's own context
-// ended.
+// ended or the engine refused the write (the vocabulary let through what
+// it should not have: a bug, a 500).
 func unavailable(r *http.Request, err error) error {
-	if r.Context().Err() != nil {
+	if r.Context().Err() != nil || errors.Is(err, recommend.ErrInvalidEvent) || errors.Is(err, recommend.ErrInvalidFeedback) {
 		return err
 	}
 	return httpapi.Unavailable(err, unavailableText)
