@@ -42,16 +42,24 @@
 // wrong, in the client's terms (the field's path, list indexes included, as
 // in events[1].time; JSON types):
 // 400 for a bad value, 404 for an unknown route, entry or user, 405 (with an
-// Allow header) for a wrong method, 413 for a body over the limit, 415 for
-// another content type. A client never causes a 5xx.
+// Allow header) for a wrong method, 408 (and the connection closed) for a
+// body that stops arriving before the time budget or the server's read
+// timeout ends, 413 for a body over the limit, 415 for another content
+// type. A client never causes a 5xx.
 //
 // # Errors
 //
-// Every error answer is {"error": "..."}. A request that outlives its time
-// budget ([WithTimeout], 10 seconds by default) or whose client went away is
-// 503; a failure of the knowledge base, the classifier or the stores is 500,
-// logged ([WithLogger]) with its cause, which the client does not see. A host
-// hook (see [WithUsers]) refuses a request with an [*Error].
+// Every error answer is {"error": "..."}, in English for the client's
+// developer, with a "message" for the user (see [Texts]) when there is one.
+// A store that fails or does not answer in time while events or feedback
+// are recorded or the knowledge base is edited (Redis down or stalled; the
+// recommender's store timeout bounds the wait) is 503 with Retry-After
+// ([Unavailable]); suggestions are answered degraded instead. A request
+// that outlives its time budget ([WithTimeout], 10 seconds by default) or
+// whose client went away is 503 too. A failure of the knowledge base or the
+// classifier is 500. 5xx answers are logged ([WithLogger]) with their
+// cause, which the client does not see. A host hook (see [WithUsers])
+// refuses a request with an [*Error].
 //
 // # Concurrency
 //

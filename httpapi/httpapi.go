@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -67,6 +68,9 @@ type Texts struct {
 	// recent events could not be read); default
 	// 暂时无法读取你的最近操作，先为你推荐常见问题.
 	Degraded string
+	// Unavailable is sent with the 503 of a request a store failed (see
+	// [Unavailable]); default 服务暂时繁忙，请稍后再试.
+	Unavailable string
 	// SlotLabels name slot kinds for display (amount → 金额); the defaults
 	// cover the kinds duxin extracts, and an entry here replaces one.
 	SlotLabels map[string]string
@@ -281,33 +285,85 @@ func requestPath(r *http.Request) string {
 // The handler answers a request with it when a hook returns one.
 type Error struct {
 	Status  int
-	Message string
+	Message string // for the client's developer, in English
+	// Text, if set, is a sentence a page can show its user (in the
+	// page's language), sent as the answer's "message".
+	Text string
+	// RetryAfter, if positive, is sent as the Retry-After header, in whole
+	// seconds rounded up.
+	RetryAfter time.Duration
+	// Err is the cause: logged with a 5xx, never sent.
+	Err error
 }
 
 func (e *Error) Error() string { return e.Message }
 
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// cause is what to log of e.
+func (e *Error) cause() error {
+	if e.Err != nil {
+		return e.Err
+	}
+	return e
+}
+
+// StoreRetryAfter is the Retry-After of an answer to a request a store
+// failed ([Unavailable]).
+const StoreRetryAfter = 2 * time.Second
+
+// Unavailable is the error to answer a request with when a store it needs
+// failed or did not answer in time (Redis down or stalled): 503 with a
+// Retry-After of [StoreRetryAfter] and, when text is not empty, text as
+// the sentence for the user; err, the cause, is logged. The handler's own
+// routes answer so when recording events or feedback or editing the
+// knowledge base fails (with [Texts].Unavailable); a host's routes beside
+// them may too.
+func Unavailable(err error, text string) *Error {
+	return &Error{Status: http.StatusServiceUnavailable, Message: "a store did not answer; retry shortly",
+		Text: text, RetryAfter: StoreRetryAfter, Err: err}
+}
+
+// unavailable is Unavailable with the handler's text, unless the request's
+// own context ended (its client went away or its budget was spent): then
+// err is answered as such.
+func (h *Handler) unavailable(r *http.Request, err error) error {
+	if r.Context().Err() != nil {
+		return err
+	}
+	return Unavailable(err, h.o.texts.Unavailable)
+}
+
 func badRequest(format string, args ...any) error {
-	return &Error{http.StatusBadRequest, fmt.Sprintf(format, args...)}
+	return &Error{Status: http.StatusBadRequest, Message: fmt.Sprintf(format, args...)}
 }
 
 func notFound(format string, args ...any) error {
-	return &Error{http.StatusNotFound, fmt.Sprintf(format, args...)}
+	return &Error{Status: http.StatusNotFound, Message: fmt.Sprintf(format, args...)}
 }
 
 // ErrorBody is the answer to a request that failed.
 type ErrorBody struct {
 	Error string `json:"error"`
+	// Message, when set, is a sentence a page can show its user, in the
+	// page's language (see [Texts] and [Error].Text).
+	Message string `json:"message,omitempty"`
 }
 
 // writeError answers with err's status: the client's mistake (4xx), a time
-// budget spent (503) or ours (500, logged).
+// budget spent or a store down (503) or ours (500, logged).
 func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) int {
 	var he *Error
 	var mbe *http.MaxBytesError
-	status, msg := http.StatusInternalServerError, "internal error"
+	status, msg, text := http.StatusInternalServerError, "internal error", ""
 	switch {
 	case errors.As(err, &he) && he.Status >= 400 && he.Status < 600:
-		status, msg = he.Status, he.Message
+		status, msg, text = he.Status, he.Message, he.Text
+		SetRetryAfter(w, he)
+		if status >= 500 {
+			h.o.log.Error("request failed", "method", r.Method, "path", requestPath(r), "status", status, "err", he.cause())
+		}
 	case errors.As(err, &mbe):
 		status, msg = http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than %d bytes", mbe.Limit)
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
@@ -315,8 +371,16 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	default:
 		h.o.log.Error("request failed", "method", r.Method, "path", requestPath(r), "err", err)
 	}
-	writeJSON(w, status, ErrorBody{Error: msg})
+	writeJSON(w, status, ErrorBody{Error: msg, Message: text})
 	return status
+}
+
+// SetRetryAfter sets the Retry-After header of the answer to e, if e has
+// one, for a host that writes its own error answers.
+func SetRetryAfter(w http.ResponseWriter, e *Error) {
+	if e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.FormatInt(int64((e.RetryAfter+time.Second-1)/time.Second), 10))
+	}
 }
 
 // Routes returns the method and path pattern of every route served, such as

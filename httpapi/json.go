@@ -2,15 +2,18 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"net/http"
+	"os"
 	"reflect"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -36,22 +39,36 @@ func (h *Handler) readJSON(w http.ResponseWriter, r *http.Request, dst any) erro
 // 415: a form on another site cannot post JSON), invalid UTF-8, trailing
 // data, unknown fields (names match exactly, case included), a field given
 // twice, and a value that does not suit its field (an [*Error] of 400 naming
-// the field's path, such as triggers[1].window). When the request's context
-// ends first, it returns the context's error.
+// the field's path, such as triggers[1].window).
+//
+// A body that stalls is the client's fault, not the server's: when the
+// request's context ends (its time budget, see [WithTimeout]) or the
+// server's read timeout passes before the whole body has arrived, the read
+// stops and the error is an [*Error] of 408 (the answer closes the
+// connection); a connection that breaks mid-body is a 400.
 func ReadJSON(w http.ResponseWriter, r *http.Request, dst any, limit int64) error {
+	// A read blocked on a stalled client ends with the request's context:
+	// the deadline only ever moves closer, so the server's own read
+	// timeout still holds. ResponseWriters that cannot set one (a
+	// recorder in tests) are read as they are.
+	rc := http.NewResponseController(w)
+	stop := context.AfterFunc(r.Context(), func() { _ = rc.SetReadDeadline(time.Now()) })
 	// The whole body first: one over the limit is 413 whatever it holds,
 	// and its bytes are checked before the decoder (which would quietly
 	// turn invalid UTF-8 into U+FFFD) sees them.
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	stop()
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return err
 		}
-		if ctxErr := r.Context().Err(); ctxErr != nil {
-			return ctxErr
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			w.Header().Set("Connection", "close")
+			return &Error{Status: http.StatusRequestTimeout, Message: fmt.Sprintf(
+				"the request body did not arrive in time (%d bytes received)", len(body))}
 		}
-		return badRequest("reading the body: %v", err)
+		return badRequest("reading the body: the connection broke after %d bytes: %v", len(body), err)
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return badRequest("empty body: want a JSON object")
@@ -59,7 +76,7 @@ func ReadJSON(w http.ResponseWriter, r *http.Request, dst any, limit int64) erro
 	// A form on another site can post text/plain or form data here, never
 	// application/json: requiring it keeps cross-site posts out.
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		return &Error{http.StatusUnsupportedMediaType, "Content-Type must be application/json"}
+		return &Error{Status: http.StatusUnsupportedMediaType, Message: "Content-Type must be application/json"}
 	}
 	if !utf8.Valid(body) {
 		return badRequest("body is not valid UTF-8")

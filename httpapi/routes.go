@@ -238,7 +238,7 @@ func (h *Handler) upsert(w http.ResponseWriter, r *http.Request) error {
 		return badRequest("%s", strings.TrimPrefix(err.Error(), "kb: "))
 	}
 	if err := h.o.writer.Upsert(r.Context(), f); err != nil {
-		return err
+		return h.unavailable(r, err)
 	}
 	writeJSON(w, http.StatusOK, Edited{ID: f.ID, Versions: h.versionMap()})
 	return nil
@@ -251,7 +251,7 @@ func (h *Handler) delete(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err := h.o.writer.Delete(r.Context(), f.ID); err != nil {
-		return err
+		return h.unavailable(r, err)
 	}
 	writeJSON(w, http.StatusOK, Edited{ID: f.ID, Versions: h.versionMap()})
 	return nil
@@ -380,7 +380,7 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
 		if errors.Is(err, recommend.ErrInvalidEvent) {
 			return badRequest("%s%s", refusedEvent(err, len(evs)), eventProblem(err))
 		}
-		return err
+		return h.unavailable(r, err)
 	}
 	writeJSON(w, http.StatusOK, map[string]int{"recorded": len(evs)})
 	return nil
@@ -449,7 +449,7 @@ func (h *Handler) feedback(w http.ResponseWriter, r *http.Request) error {
 		if errors.Is(err, recommend.ErrInvalidFeedback) {
 			return badRequest("%s", strings.TrimPrefix(err.Error(), "recommend: "))
 		}
-		return err
+		return h.unavailable(r, err)
 	}
 	writeJSON(w, http.StatusOK, req)
 	return nil

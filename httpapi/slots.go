@@ -32,6 +32,9 @@ func (t Texts) withDefaults() Texts {
 	if t.Degraded == "" {
 		t.Degraded = "暂时无法读取你的最近操作，先为你推荐常见问题"
 	}
+	if t.Unavailable == "" {
+		t.Unavailable = "服务暂时繁忙，请稍后再试"
+	}
 	labels := map[string]string{}
 	for k, v := range defaultSlotLabels {
 		labels[k] = v

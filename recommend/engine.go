@@ -120,16 +120,18 @@ func WithHistory(limit int, maxAge time.Duration) Option {
 	return func(o *options) { o.histLimit, o.histAge = limit, maxAge }
 }
 
-// WithStoreTimeout bounds how long a request waits for the stores'
-// reads (0, the default: as long as its context allows). A read that takes
-// longer is a store failure: [Engine.Recommend] answers degraded instead
-// of failing (see [ErrDegraded]), so a slow store costs a request at most
-// this long.
+// WithStoreTimeout bounds how long a call waits for each of the stores'
+// reads and writes (0, the default: as long as its context allows). A
+// store call that takes longer is a store failure: [Engine.Recommend]
+// answers degraded instead of failing (see [ErrDegraded]), and
+// [Engine.Record] and [Engine.Feedback] return the error, so a slow store
+// costs a call at most this long.
 func WithStoreTimeout(d time.Duration) Option { return func(o *options) { o.storeWait = d } }
 
 // WithMaxSkew sets how far after the engine's clock a recorded event may be
 // dated: Record refuses a later one, which a store's TTL would never
-// expire. Default 10 minutes; negative means no limit.
+// expire; a request on the engine's clock counts one it accepted as
+// happening now. Default 10 minutes; negative means no limit.
 func WithMaxSkew(d time.Duration) Option { return func(o *options) { o.maxSkew = d } }
 
 // maxHistory bounds WithHistory's limit: a request never reads more.
@@ -324,6 +326,8 @@ func (e *Engine) Record(ctx context.Context, events ...Event) (err error) {
 	if err := checkEvents(events, e.opts.clock(), e.opts.maxSkew); err != nil {
 		return fmt.Errorf("recommend: record: %w", err)
 	}
+	ctx, cancel := e.storeContext(ctx)
+	defer cancel()
 	if err := e.events.Append(ctx, events...); err != nil {
 		sw.call.StoreErr = err
 		return fmt.Errorf("recommend: record: %w", err)
@@ -345,6 +349,8 @@ func (e *Engine) Feedback(ctx context.Context, fb ...Feedback) (err error) {
 			fb[i].Time = now
 		}
 	}
+	ctx, cancel := e.storeContext(ctx)
+	defer cancel()
 	if err := e.feedback.AddFeedback(ctx, fb...); err != nil {
 		if !errors.Is(err, ErrInvalidFeedback) {
 			sw.call.StoreErr = err
@@ -352,6 +358,14 @@ func (e *Engine) Feedback(ctx context.Context, fb ...Feedback) (err error) {
 		return fmt.Errorf("recommend: feedback: %w", err)
 	}
 	return nil
+}
+
+// storeContext is ctx bounded by the store timeout ([WithStoreTimeout]).
+func (e *Engine) storeContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if e.opts.storeWait > 0 {
+		return context.WithTimeout(ctx, e.opts.storeWait)
+	}
+	return ctx, func() {}
 }
 
 // Score returns the relevance score of each question for the user at now
@@ -364,7 +378,8 @@ func (e *Engine) Score(ctx context.Context, user string, now time.Time, visit ma
 	if user == "" {
 		return nil, fmt.Errorf("%w: score without user", ErrInvalidOption)
 	}
-	if now.IsZero() {
+	live := now.IsZero()
+	if live {
 		now = e.opts.clock()
 	}
 	cat, err := e.catalog(ctx)
@@ -372,7 +387,7 @@ func (e *Engine) Score(ctx context.Context, user string, now time.Time, visit ma
 		return nil, err
 	}
 	m := e.model.Load()
-	v, fb, _, err := e.view(ctx, cat, m, user, now, visit, false)
+	v, fb, _, err := e.view(ctx, cat, m, user, now, visit, false, live)
 	if err != nil {
 		return nil, err
 	}
@@ -400,13 +415,18 @@ func (e *Engine) Score(ctx context.Context, user string, now time.Time, visit ma
 // view reads the user's history and feedback and builds the evidence.
 // When degrade is set and a store read fails for another reason than ctx,
 // the view is built from the request alone (no history, no feedback) and
-// the store's error is returned as storeErr; otherwise it is err.
-func (e *Engine) view(ctx context.Context, cat *catalog, m *Model, user string, now time.Time, visit map[string]string, degrade bool) (v *view, fb map[string]UserFeedback, storeErr, err error) {
+// the store's error is returned as storeErr; otherwise it is err. live
+// says now is the engine's clock (not a moment the caller chose): events
+// dated a little after it then count as happening now (see datedNow).
+func (e *Engine) view(ctx context.Context, cat *catalog, m *Model, user string, now time.Time, visit map[string]string, degrade, live bool) (v *view, fb map[string]UserFeedback, storeErr, err error) {
 	v, _ = e.views.Get().(*view)
 	if v == nil {
 		v = &view{}
 	}
 	hist, fbs, err := e.readUser(ctx, v, user, now)
+	if err == nil && live {
+		datedNow(hist, now, e.opts.maxSkew)
+	}
 	if err != nil {
 		e.opts.logger.Warn("recommend: store read failed", "user", user, "err", err)
 		if !degrade || ctx.Err() != nil {
@@ -425,6 +445,20 @@ func (e *Engine) view(ctx context.Context, cat *catalog, m *Model, user string, 
 		return nil, nil, storeErr, err
 	}
 	return v, fb, storeErr, nil
+}
+
+// datedNow dates now the events at the end of hist (oldest first) that are
+// dated after now by at most skew (a negative skew: any). Record accepted
+// them ([WithMaxSkew]) from a clock a little ahead of the engine's (a
+// client's, another replica's): a request on the engine's clock counts
+// them as just happened rather than ignoring them until its clock passes
+// their time. The events are the request's copies (only Time changes).
+func datedNow(hist []Event, now time.Time, skew time.Duration) {
+	for i := len(hist) - 1; i >= 0 && hist[i].Time.After(now); i-- {
+		if skew < 0 || !hist[i].Time.After(now.Add(skew)) {
+			hist[i].Time = now
+		}
+	}
 }
 
 // readUser reads the user's recent history and feedback: in one call when

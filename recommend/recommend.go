@@ -22,6 +22,9 @@ type Request struct {
 	// the catalog's size.
 	Limit int
 	// Now is the moment of the request; zero means the engine's clock.
+	// Events dated after Now are ignored, except, with the engine's clock,
+	// those Record accepted as a little ahead of it (see [WithMaxSkew]),
+	// which count as happening now.
 	Now time.Time
 	// Context describes this visit to the help center with the attributes
 	// the log records on [TypeOpen] events — where it was opened from
@@ -93,7 +96,7 @@ func (e *Engine) Recommend(ctx context.Context, req Request) (out []Suggestion, 
 	r.model = e.model.Load()
 	r.st = e.staticFor(r.cat, r.model)
 	var storeErr error
-	if r.v, r.fb, storeErr, err = e.view(ctx, r.cat, r.model, req.User, r.now, req.Context, true); err != nil {
+	if r.v, r.fb, storeErr, err = e.view(ctx, r.cat, r.model, req.User, r.now, req.Context, true, req.Now.IsZero()); err != nil {
 		sw.call.StoreErr = storeErr
 		return nil, err
 	}

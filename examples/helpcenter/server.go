@@ -91,6 +91,9 @@ type server struct {
 
 	ns string
 
+	// mu guards the demo users' state; it is never held across a store
+	// call or a write to a client, so one stalled request holds up no one
+	// else's.
 	mu    sync.Mutex
 	users map[string]*userState
 	order []string
@@ -101,7 +104,8 @@ type server struct {
 type userState struct {
 	demo   demoUser
 	key    string // the user id the backends see; a reset moves to a new one
-	gen    int
+	keyGen int    // the reset key belongs to
+	gen    int    // the last reset started
 	events []event
 }
 
@@ -149,26 +153,32 @@ func newServer(ctx context.Context, b *backend, cfg serverConfig) (*server, erro
 		u := &userState{demo: d}
 		s.users[d.ID] = u
 		s.order = append(s.order, d.ID)
-		if err := s.load(ctx, u); err != nil {
+		u.key, u.events = s.script(d, 0)
+		if err := s.record(ctx, u.events...); err != nil {
 			return nil, fmt.Errorf("load demo user %s: %w", d.ID, err)
 		}
 	}
 	return s, nil
 }
 
-// load records a demo user's scripted trajectory, relative to now. s.mu is
-// held or the server is not shared yet.
-func (s *server) load(ctx context.Context, u *userState) error {
+// script returns the key of a demo user's history after reset gen and
+// the user's scripted trajectory, relative to now, under that key.
+func (s *server) script(d demoUser, gen int) (key string, events []event) {
 	now := s.now()
-	u.key = s.ns + u.demo.ID + "#" + strconv.Itoa(u.gen)
-	u.events = nil
-	for i, sc := range u.demo.Script {
-		u.events = append(u.events, event{ID: "script-" + strconv.Itoa(i), User: u.key, Type: sc.Type, Attrs: sc.Attrs, Text: sc.Text, Time: now.Add(-sc.Before)})
+	key = s.ns + d.ID + "#" + strconv.Itoa(gen)
+	for i, sc := range d.Script {
+		events = append(events, event{ID: "script-" + strconv.Itoa(i), User: key, Type: sc.Type, Attrs: sc.Attrs, Text: sc.Text, Time: now.Add(-sc.Before)})
 	}
-	if len(u.events) == 0 {
+	return key, events
+}
+
+// record stores events. It must be called without s.mu: a stalled store
+// then holds up only the request that waits for it, not every user's.
+func (s *server) record(ctx context.Context, events ...event) error {
+	if len(events) == 0 {
 		return nil
 	}
-	return s.rec.Record(ctx, toRecommend(u.events...)...)
+	return s.rec.Record(ctx, toRecommend(events...)...)
 }
 
 // handler returns the routes.
@@ -246,17 +256,40 @@ func notFound(format string, args ...any) error {
 	return &httpapi.Error{Status: http.StatusNotFound, Message: fmt.Sprintf(format, args...)}
 }
 
-type errorBody struct {
-	Error string `json:"error"`
+// errorBody is httpapi.ErrorBody: error for the client's developer, in
+// English; message, when there is one, for the user, in Chinese.
+type errorBody = httpapi.ErrorBody
+
+// unavailableText is what the page shows when a store failed.
+const unavailableText = "服务暂时繁忙，请稍后再试"
+
+// unavailable is the error to answer when a store write failed: 503 with
+// Retry-After (httpapi.Unavailable), unless the request's own context
+// ended or the engine refused the write (the vocabulary let through what
+// it should not have: a bug, a 500).
+func unavailable(r *http.Request, err error) error {
+	if r.Context().Err() != nil || errors.Is(err, recommend.ErrInvalidEvent) || errors.Is(err, recommend.ErrInvalidFeedback) {
+		return err
+	}
+	return httpapi.Unavailable(err, unavailableText)
 }
 
-// writeError answers with err's status: the client's mistake (4xx) or ours (5xx, logged).
+// writeError answers with err's status: the client's mistake (4xx), a
+// store down (503) or ours (5xx); 5xx are logged with their cause.
 func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) int {
 	var he *httpapi.Error
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &he):
-		writeJSON(w, he.Status, errorBody{Error: he.Message})
+		httpapi.SetRetryAfter(w, he)
+		if he.Status >= 500 {
+			cause := error(he)
+			if he.Err != nil {
+				cause = he.Err
+			}
+			s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", he.Status, "err", cause)
+		}
+		writeJSON(w, he.Status, errorBody{Error: he.Message, Message: he.Text})
 		return he.Status
 	case errors.As(err, &mbe):
 		writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{Error: fmt.Sprintf("request body larger than %d bytes", mbe.Limit)})
@@ -344,29 +377,46 @@ func (s *server) handleUsers(w http.ResponseWriter, r *http.Request) error {
 
 func (s *server) handleUser(w http.ResponseWriter, r *http.Request) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	u, err := s.user(r.PathValue("id"))
+	var v userView
+	if err == nil {
+		v = s.view(u)
+	}
+	s.mu.Unlock()
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, s.view(u))
+	writeJSON(w, http.StatusOK, v)
 	return nil
 }
 
 // handleReset gives the user back their scripted history, forgetting
 // feedback and added events.
+//
+// The new history is stored under a new key before the user moves to it,
+// so a failed reset leaves the user as they were; of resets that overlap,
+// the last started wins.
 func (s *server) handleReset(w http.ResponseWriter, r *http.Request) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	u, err := s.user(r.PathValue("id"))
 	if err != nil {
+		s.mu.Unlock()
 		return err
 	}
 	u.gen++
-	if err := s.load(r.Context(), u); err != nil {
-		return err
+	gen := u.gen
+	key, events := s.script(u.demo, gen)
+	s.mu.Unlock()
+	if err := s.record(r.Context(), events...); err != nil {
+		return unavailable(r, err)
 	}
-	writeJSON(w, http.StatusOK, s.view(u))
+	s.mu.Lock()
+	if gen > u.keyGen {
+		u.key, u.keyGen, u.events = key, gen, events
+	}
+	v := s.view(u)
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, v)
 	return nil
 }
 
@@ -417,26 +467,44 @@ func (s *server) handleEvent(w http.ResponseWriter, r *http.Request) error {
 	if err := readJSON(w, r, &req); err != nil {
 		return err
 	}
-	if req.Type == "" {
-		return badRequest("type: missing")
-	}
 	attrs, err := s.vocab.check(req.Type, req.Attrs)
 	if err != nil {
-		return badRequest("%v", err)
+		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	u, err := s.user(req.User)
+	u, key, err := s.userKey(req.User)
 	if err != nil {
 		return err
 	}
-	e := event{User: u.key, Type: req.Type, Attrs: attrs, Time: s.now()}
-	if err := s.rec.Record(r.Context(), toRecommend(e)...); err != nil {
-		return err
+	e := event{User: key, Type: req.Type, Attrs: attrs, Time: s.now()}
+	if err := s.record(r.Context(), e); err != nil {
+		return unavailable(r, err)
 	}
-	u.addEvent(e)
-	writeJSON(w, http.StatusCreated, s.view(u))
+	s.mu.Lock()
+	s.shown(u, e)
+	v := s.view(u)
+	s.mu.Unlock()
+	writeJSON(w, http.StatusCreated, v)
 	return nil
+}
+
+// userKey returns the named demo user and the key of their history now.
+func (s *server) userKey(id string) (*userState, string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, err := s.user(id)
+	if err != nil {
+		return nil, "", err
+	}
+	return u, u.key, nil
+}
+
+// shown adds the recorded event e to u's timeline, unless a reset moved u
+// to a new history while e was being stored (e belongs to the old one);
+// s.mu must be held.
+func (s *server) shown(u *userState, e event) {
+	if e.User == u.key {
+		u.addEvent(e)
+	}
 }
 
 // resolve maps a demo user id to the key the engine stores the user's
@@ -476,9 +544,7 @@ func (s *server) handleOpen(w http.ResponseWriter, r *http.Request) error {
 	if req.Kind != "" {
 		return badRequest("kind: not accepted by /api/open")
 	}
-	s.mu.Lock()
-	u, err := s.user(req.User)
-	s.mu.Unlock()
+	u, key, err := s.userKey(req.User)
 	if err != nil {
 		return err
 	}
@@ -489,17 +555,22 @@ func (s *server) handleOpen(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e := event{User: u.key, Type: "ask", Question: f.ID, Text: f.Question, Time: s.now()}
-	if err := s.rec.Record(r.Context(), toRecommend(e)...); err != nil {
-		return err
+	// The stores are written without s.mu (see record); the timeline shows
+	// the ask once it is stored, even if the click then fails.
+	e := event{User: key, Type: "ask", Question: f.ID, Text: f.Question, Time: s.now()}
+	if err := s.record(r.Context(), e); err != nil {
+		return unavailable(r, err)
 	}
-	u.addEvent(e)
-	if err := s.rec.Feedback(r.Context(), recommend.Feedback{User: u.key, Question: f.ID, Kind: recommend.Click}); err != nil {
-		return err
+	s.mu.Lock()
+	s.shown(u, e)
+	s.mu.Unlock()
+	if err := s.rec.Feedback(r.Context(), recommend.Feedback{User: key, Question: f.ID, Kind: recommend.Click}); err != nil {
+		return unavailable(r, err)
 	}
 	view := faqView{ID: f.ID, Question: f.Question, Answer: f.Answer, Category: f.Category, Tags: f.Tags}
-	writeJSON(w, http.StatusOK, map[string]any{"faq": view, "user": s.view(u)})
+	s.mu.Lock()
+	v := s.view(u)
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{"faq": view, "user": v})
 	return nil
 }

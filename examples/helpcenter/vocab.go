@@ -2,12 +2,14 @@ package main
 
 import (
 	"fmt"
+	"net/http"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/duxin-ai/duxin/httpapi"
 	"github.com/duxin-ai/duxin/recommend"
 )
 
@@ -22,7 +24,7 @@ type attrSpec struct {
 	Name   string
 	Label  string   // Chinese label for the form
 	Values []string // allowed values; empty means free text checked by free
-	free   func(string) error
+	free   *freeCheck
 }
 
 // eventSpec is one event type.
@@ -38,26 +40,30 @@ var (
 	integerRE = regexp.MustCompile(`^[0-9]{1,4}$`)
 )
 
+// freeCheck validates a free attribute: what it wants, for the client's
+// developer (English) and for the user (Chinese, after the attribute's
+// label).
+type freeCheck struct {
+	ok     func(string) bool
+	want   string
+	prompt string
+}
+
 // freeChecks validate free attributes by their phrasebook format.
-var freeChecks = map[string]func(string) error{
-	"amount": func(s string) error {
-		if !amountRE.MatchString(s) {
-			return fmt.Errorf("want yuan with two decimals such as \"500.00\", got %q", s)
-		}
-		return nil
-	},
-	"integer": func(s string) error {
-		if !integerRE.MatchString(s) {
-			return fmt.Errorf("want a whole number such as \"3\", got %q", s)
-		}
-		return nil
-	},
-	"text": func(s string) error {
-		if n := utf8.RuneCountInString(strings.TrimSpace(s)); n == 0 || n > maxTextRunes {
-			return fmt.Errorf("want 1 to %d characters", maxTextRunes)
-		}
-		return nil
-	},
+var freeChecks = map[string]*freeCheck{
+	"amount": {ok: amountRE.MatchString, want: `want yuan with two decimals such as "500.00"`,
+		prompt: "请填写带两位小数的金额，例如 500.00"},
+	"integer": {ok: integerRE.MatchString, want: `want a whole number such as "3"`, prompt: "请填写整数，例如 3"},
+	"text": {ok: func(s string) bool {
+		n := utf8.RuneCountInString(strings.TrimSpace(s))
+		return n > 0 && n <= maxTextRunes
+	}, want: fmt.Sprintf("want 1 to %d characters", maxTextRunes), prompt: fmt.Sprintf("请填写 1 到 %d 个字", maxTextRunes)},
+}
+
+// refuse is the error check returns: 400, with en for the client's
+// developer and zh, the sentence the page shows its user.
+func refuse(zh, en string, args ...any) error {
+	return &httpapi.Error{Status: http.StatusBadRequest, Message: fmt.Sprintf(en, args...), Text: zh}
 }
 
 // vocabulary validates events added by hand and describes them for the
@@ -104,34 +110,52 @@ func (v *vocabulary) manual() []eventSpec { return v.specs }
 func (v *vocabulary) valueLabel(attr, value string) string { return v.pb.Label(attr, value) }
 
 // check validates an event's type and attributes and fills in derived
-// attributes (amount_band from amount). The returned error is for the client.
+// attributes (amount_band from amount). The returned error is for the
+// client: an *httpapi.Error of 400 whose Text, for the user, is Chinese,
+// in the words of the phrasebook's titles and labels.
 func (v *vocabulary) check(typ string, attrs map[string]string) (map[string]string, error) {
-	if typ == recommend.TypeAsk || typ == recommend.TypeSearch {
-		return nil, fmt.Errorf("event type %q cannot be added by hand", typ)
+	if typ == "" {
+		return nil, refuse("请选择一种动态", "type: missing")
 	}
 	spec, ok := v.byType[typ]
+	if typ == recommend.TypeAsk || typ == recommend.TypeSearch {
+		title := typ
+		if ok {
+			title = spec.Title
+		}
+		return nil, refuse(fmt.Sprintf("“%s”不能手动添加", title), "event type %q cannot be added by hand", typ)
+	}
 	if !ok {
-		return nil, fmt.Errorf("unknown event type %q (see GET /api/vocabulary)", typ)
+		return nil, refuse("没有这种动态，请从列表中选择", "unknown event type %q (see GET /api/vocabulary)", typ)
 	}
 	out := make(map[string]string, len(attrs)+1)
 	for name, val := range attrs {
 		a := spec.attr(name)
 		if a == nil {
-			return nil, fmt.Errorf("event type %q has no attribute %q", typ, name)
+			return nil, refuse(fmt.Sprintf("“%s”没有这一项：%s", spec.Title, name), "event type %q has no attribute %q", typ, name)
 		}
 		switch {
 		case a.free != nil:
-			if err := a.free(val); err != nil {
-				return nil, fmt.Errorf("attribute %q: %v", name, err)
+			if !a.free.ok(val) {
+				return nil, refuse(a.Label+"："+a.free.prompt, "attribute %q: %s, got %q", name, a.free.want, val)
 			}
 		case !slices.Contains(a.Values, val):
-			return nil, fmt.Errorf("attribute %q: want one of %s, got %q", name, strings.Join(a.Values, ", "), val)
+			labels := make([]string, len(a.Values))
+			for i, x := range a.Values {
+				labels[i] = v.valueLabel(name, x)
+			}
+			return nil, refuse(a.Label+"：请从“"+strings.Join(labels, "”“")+"”中选择",
+				"attribute %q: want one of %s, got %q", name, strings.Join(a.Values, ", "), val)
 		}
 		out[name] = val
 	}
 	for _, name := range placeholders(spec.Phrase) {
 		if _, ok := out[name]; !ok {
-			return nil, fmt.Errorf("event type %q needs attribute %q", typ, name)
+			label := name
+			if a := spec.attr(name); a != nil {
+				label = a.Label
+			}
+			return nil, refuse(fmt.Sprintf("“%s”需要填写%s", spec.Title, label), "event type %q needs attribute %q", typ, name)
 		}
 	}
 	if a, ok := out["amount"]; ok && spec.attr("amount_band") != nil && out["amount_band"] == "" {

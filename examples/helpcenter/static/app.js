@@ -26,7 +26,8 @@ async function api(method, path, body) {
   }
   const res = await fetch(path, opts);
   const data = await res.json().catch(() => ({}));
-  if (!res.ok) throw new Error(data.error || res.status + " " + res.statusText);
+  // message is the sentence for the user (Chinese); error is for developers.
+  if (!res.ok) throw new Error(data.message || data.error || res.status + " " + res.statusText);
   return data;
 }
 
