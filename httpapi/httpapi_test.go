@@ -176,7 +176,7 @@ func TestBadInput(t *testing.T) {
 		{"upsert priority a fraction", "POST", "/kb", `{"id":"x","question":"q","priority":1.5}`, 400, `field "priority": want a whole number, got 1.5`},
 		{"upsert bad valid_from", "POST", "/kb", `{"id":"x","question":"q","valid_from":"tomorrow"}`, 400, `field "valid_from": want an RFC 3339 time such as "2006-01-02T15:04:05+08:00", got "tomorrow"`},
 		{"upsert unknown nested field", "POST", "/kb", `{"id":"x","question":"q","triggers":[{"event":"e","window":"2h","colour":"red"}]}`, 400, `unknown field "triggers[0].colour"`},
-		{"upsert weight too large", "POST", "/kb", `{"id":"x","question":"q","triggers":[{"event":"transfer.success","window":"2h","weight":1e308}]}`, 400, `entry "x": triggers[0].weight`},
+		{"upsert weight too large", "POST", "/kb", `{"id":"x","question":"q","triggers":[{"event":"transfer.success","window":"2h","weight":1e308}]}`, 400, `entry "x": field "triggers[0].weight"`},
 		{"upsert null trigger", "POST", "/kb", `{"id":"x","question":"q","triggers":[null]}`, 400, `triggers[0]`},
 		{"upsert validity reversed", "POST", "/kb", `{"id":"x","question":"q","valid_from":"2026-12-02T00:00:00Z","valid_until":"2026-12-01T00:00:00Z"}`, 400, `valid_until`},
 		{"upsert field in capitals", "POST", "/kb", `{"ID":"x","question":"q"}`, 400, `unknown field "ID" (names are case-sensitive: "id")`},

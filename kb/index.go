@@ -16,6 +16,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 
+	records "github.com/duxin-ai/duxin/internal/record"
 	"github.com/duxin-ai/duxin/kb/internal/rank"
 	"github.com/duxin-ai/duxin/tokenize"
 )
@@ -587,7 +588,7 @@ func checkFAQ(f *FAQ) error {
 	c := *f
 	c.Triggers = slices.Clone(f.Triggers) // validateFAQ normalises triggers in place
 	if fe := validateFAQ(&c); fe != nil {
-		return fmt.Errorf("kb: entry %q: %s: %w", f.ID, fe.field, fe.err)
+		return records.Wrap("kb", fmt.Sprintf("entry %q: field %q", f.ID, fe.field), fe.err)
 	}
 	return nil
 }

@@ -58,7 +58,7 @@ func TestEntryLimits(t *testing.T) {
 			f := atLimits
 			f.Similar, f.Tags = append([]string(nil), f.Similar...), append([]string(nil), f.Tags...)
 			tc.edit(&f)
-			named := fmt.Sprintf("kb: entry %q: %s: too long: ", f.ID, tc.field)
+			named := fmt.Sprintf("kb: entry %q: field %q: too long: ", f.ID, tc.field)
 			err := kb.Check(f)
 			if !errors.Is(err, kb.ErrTooLong) || !strings.HasPrefix(err.Error(), named) {
 				t.Errorf("Check = %.200v, want ErrTooLong, starting %.200s", err, named)
