@@ -35,6 +35,7 @@ func runRetrieval(args []string) (any, error) {
 	candidates := fs.Int("candidates", 100, "entries the first stage hands to the ranker")
 	unanswerable := fs.Float64("unanswerable", 0, "share of the queried entries removed from the knowledge base (by a hash of the id), so that their queries have no answer")
 	dumpPath := fs.String("dump", "", "write every query's hits (id, score, confidence) to this file, to compare two builds byte for byte")
+	garbleFl := addGarbleFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -53,6 +54,26 @@ func runRetrieval(args []string) (any, error) {
 	faqs, qs, err := loadRetrievalSet(*kbPath, *queries)
 	if err != nil {
 		return nil, err
+	}
+	gb, err := garbleFl.newGarbler(func(yield func(string) bool) {
+		for _, f := range faqs {
+			for _, t := range append([]string{f.Question}, f.Similar...) {
+				if !yield(t) {
+					return
+				}
+			}
+		}
+		for _, q := range qs {
+			if !yield(q.Query) {
+				return
+			}
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("retrieval: %w", err)
+	}
+	for i := range qs {
+		qs[i].Query = gb.garble(qs[i].Query)
 	}
 	// Entries removed: their queries are unanswerable.
 	faqs, gone := evaluate.RemoveUnanswerable(faqs, qs, *unanswerable)
@@ -104,7 +125,14 @@ func runRetrieval(args []string) (any, error) {
 		return nil, err
 	}
 	fig.Entries, fig.IndexSeconds, fig.Ranker = len(faqs), round(indexSeconds, 2), rankerName
-	return fig, dump.close()
+	return garbledRetrieval{fig, gb.info()}, dump.close()
+}
+
+// garbledRetrieval is what the retrieval command prints: the figures and
+// the garbling of the queries.
+type garbledRetrieval struct {
+	evaluate.RetrievalFigures
+	garbleInfo
 }
 
 // trainFigures is what the retrieval-train command prints.
