@@ -63,9 +63,9 @@ func TestGarbleHomophones(t *testing.T) {
 func TestGarblePinyin(t *testing.T) {
 	g := newTestGarbler(t, []string{"-garble", "pinyin"})
 	for in, want := range map[string]string{
-		"花呗怎么还？":    "huabeizenmehai", // the first reading, as a per-character converter gives
-		"***元花呗卡卷":  "yuanhuabeikajuan",
-		"打开QQ 2次": "dakaiqq2ci",
+		"花呗怎么还？":   "huabeizenmehai", // the first reading, as a per-character converter gives
+		"***元花呗卡卷": "yuanhuabeikajuan",
+		"打开QQ 2次":  "dakaiqq2ci",
 	} {
 		if got := g.garble(in); got != want {
 			t.Errorf("garble(%q) = %q, want %q", in, got, want)
