@@ -131,95 +131,75 @@ func Split(s string) ([]string, bool) {
 
 // A Sound is one syllable position of a text: the readings of one Chinese
 // character, or the one syllable of a pinyin run. Start and End are the
-// byte offsets in the text of the character or syllable.
+// byte offsets in the text of the character or syllable; Han is the
+// character (folded), 0 for a typed syllable.
 type Sound struct {
 	Readings   []string
 	Start, End int
+	Han        rune
 }
 
-// Phrases returns the sounds of text, in order, grouped into phrases:
-// each Chinese character go-pinyin knows is a sound with its readings (at
-// most [MaxReadings]); each run of ASCII letters (full-width forms folded,
-// either case) that [Split] splits is a sound per syllable. White space
-// does not end a phrase (hua bei is one phrase, as huabei is); anything
-// else does: a digit, punctuation, a run of letters that is not pinyin, a
-// character without a reading. The readings are shared: do not change
-// them.
-func Phrases(text string) [][]Sound {
-	var out [][]Sound
-	var cur []Sound
-	flush := func() {
-		if len(cur) > 0 {
-			out = append(out, cur)
-			cur = nil
-		}
-	}
-	latin := make([]byte, 0, 16)
-	var latinOffs []int // byte offset in text of each byte of latin, then the end
+// Each calls f with the sounds of text, in order: each Chinese character
+// go-pinyin knows is a sound with its readings (at most [MaxReadings]);
+// each run of ASCII letters (full-width forms folded, either case) that
+// [Split] splits is a sound per syllable. first reports a sound that
+// starts a phrase: white space does not end a phrase (hua bei is one
+// phrase, as huabei is); anything else does — a digit, punctuation, a run
+// of letters that is not pinyin, a character without a reading. The
+// readings are shared: do not change them.
+func Each(text string, f func(s Sound, first bool)) {
+	first := true
+	var latin []byte
+	var latinOffs []int // byte offset in text of each byte of latin
 	endLatin := func() {
 		if len(latin) == 0 {
 			return
 		}
-		latinOffs = append(latinOffs, latinEnd(latinOffs, text))
+		last := latinOffs[len(latinOffs)-1]
+		_, n := utf8.DecodeRuneInString(text[last:])
+		latinOffs = append(latinOffs, last+n)
 		if syls, ok := Split(string(latin)); ok {
 			at := 0
 			for _, s := range syls {
-				cur = append(cur, Sound{Readings: []string{s}, Start: latinOffs[at], End: latinOffs[at+len(s)]})
+				f(Sound{Readings: []string{s}, Start: latinOffs[at], End: latinOffs[at+len(s)]}, first)
+				first = false
 				at += len(s)
 			}
 		} else {
-			flush()
+			first = true
 		}
 		latin, latinOffs = latin[:0], latinOffs[:0]
 	}
 	for i, r := range text {
-		f := unicode.ToLower(textnorm.Fold(r))
+		c := unicode.ToLower(textnorm.Fold(r))
 		switch {
-		case 'a' <= f && f <= 'z':
-			latin = append(latin, byte(f))
+		case 'a' <= c && c <= 'z':
+			latin = append(latin, byte(c))
 			latinOffs = append(latinOffs, i)
 			continue
-		case unicode.IsSpace(f):
+		case unicode.IsSpace(c):
 			endLatin()
 			continue
 		}
 		endLatin()
-		if rs := Readings(f); rs != nil {
-			cur = append(cur, Sound{Readings: rs[:min(len(rs), MaxReadings)], Start: i, End: i + utf8.RuneLen(r)})
+		if rs := loadTables().readings[c]; rs != nil {
+			f(Sound{Readings: rs[:min(len(rs), MaxReadings)], Start: i, End: i + utf8.RuneLen(r), Han: c}, first)
+			first = false
 			continue
 		}
-		flush()
+		first = true
 	}
 	endLatin()
-	flush()
+}
+
+// Phrases returns the sounds of text ([Each]) grouped into phrases.
+func Phrases(text string) [][]Sound {
+	var out [][]Sound
+	Each(text, func(s Sound, first bool) {
+		if first {
+			out = append(out, nil)
+		}
+		out[len(out)-1] = append(out[len(out)-1], s)
+	})
 	return out
-}
-
-// latinEnd returns the byte offset in text just past the last letter whose
-// offset offs ends with.
-func latinEnd(offs []int, text string) int {
-	last := offs[len(offs)-1]
-	_, n := utf8.DecodeRuneInString(text[last:])
-	return last + n
-}
-
-// Bigrams appends to dst the sound terms of phrases: for every two
-// neighbouring sounds of a phrase, each pair of their readings joined by
-// a hyphen (hua-bei; 还款 gives hai-kuan, huan-kuan and fu-kuan), and for a
-// phrase of one sound its readings. The terms may repeat.
-func Bigrams(dst []string, phrases [][]Sound) []string {
-	for _, p := range phrases {
-		if len(p) == 1 {
-			dst = append(dst, p[0].Readings...)
-			continue
-		}
-		for i := 0; i+1 < len(p); i++ {
-			for _, a := range p[i].Readings {
-				for _, b := range p[i+1].Readings {
-					dst = append(dst, a+"-"+b)
-				}
-			}
-		}
-	}
-	return dst
 }

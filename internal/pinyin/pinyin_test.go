@@ -58,6 +58,7 @@ func TestPhrases(t *testing.T) {
 	type sound struct {
 		Readings   []string
 		Start, End int
+		Han        rune
 	}
 	conv := func(ps [][]Sound) [][]sound {
 		var out [][]sound
@@ -74,11 +75,11 @@ func TestPhrases(t *testing.T) {
 		name, in string
 		want     [][]sound
 	}{
-		{"han", "花呗还", [][]sound{{{[]string{"hua"}, 0, 3}, {[]string{"bei", "bai"}, 3, 6}, {[]string{"hai", "huan", "fu"}, 6, 9}}}},
-		{"pinyin", "Hua bei", [][]sound{{{[]string{"hua"}, 0, 3}, {[]string{"bei"}, 4, 7}}}},
-		{"mixed", "花呗zenme还", [][]sound{{{[]string{"hua"}, 0, 3}, {[]string{"bei", "bai"}, 3, 6}, {[]string{"zen"}, 6, 9}, {[]string{"me"}, 9, 11}, {[]string{"hai", "huan", "fu"}, 11, 14}}}},
-		{"full-width", "ｈｕａ花", [][]sound{{{[]string{"hua"}, 0, 9}, {[]string{"hua"}, 9, 12}}}},
-		{"broken by punctuation and non-pinyin", "花，hello呗", [][]sound{{{[]string{"hua"}, 0, 3}}, {{[]string{"bei", "bai"}, 11, 14}}}},
+		{"han", "花呗還", [][]sound{{{[]string{"hua"}, 0, 3, '花'}, {[]string{"bei", "bai"}, 3, 6, '呗'}, {[]string{"hai", "huan", "fu"}, 6, 9, '还'}}}},
+		{"pinyin", "Hua bei", [][]sound{{{[]string{"hua"}, 0, 3, 0}, {[]string{"bei"}, 4, 7, 0}}}},
+		{"mixed", "花呗zenme还", [][]sound{{{[]string{"hua"}, 0, 3, '花'}, {[]string{"bei", "bai"}, 3, 6, '呗'}, {[]string{"zen"}, 6, 9, 0}, {[]string{"me"}, 9, 11, 0}, {[]string{"hai", "huan", "fu"}, 11, 14, '还'}}}},
+		{"full-width", "ｈｕａ花", [][]sound{{{[]string{"hua"}, 0, 9, 0}, {[]string{"hua"}, 9, 12, '花'}}}},
+		{"broken by punctuation and non-pinyin", "花，hello呗", [][]sound{{{[]string{"hua"}, 0, 3, '花'}}, {{[]string{"bei", "bai"}, 11, 14, '呗'}}}},
 		{"nothing", "123 ok!", nil},
 	}
 	for _, tt := range tests {
@@ -87,27 +88,5 @@ func TestPhrases(t *testing.T) {
 				t.Errorf("Phrases(%q) mismatch (-want +got):\n%s", tt.in, diff)
 			}
 		})
-	}
-}
-
-func TestBigrams(t *testing.T) {
-	got := Bigrams(nil, Phrases("还花，呗"))
-	want := []string{"hai-hua", "huan-hua", "fu-hua", "bei", "bai"}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("Bigrams mismatch (-want +got):\n%s", diff)
-	}
-}
-
-func TestPinyinAndHanShareBigrams(t *testing.T) {
-	han := Bigrams(nil, Phrases("花呗怎么还"))
-	typed := Bigrams(nil, Phrases("huabeizenmehuan"))
-	have := map[string]bool{}
-	for _, b := range han {
-		have[b] = true
-	}
-	for _, b := range typed {
-		if !have[b] {
-			t.Errorf("pinyin bigram %q is not one of 花呗怎么还's %q", b, han)
-		}
 	}
 }
