@@ -315,6 +315,7 @@ type generation struct {
 	mu      sync.RWMutex // guards entries and stats
 	entries map[string]*entry
 	stats   rank.Stats // the terms of the entries' texts
+	sounds  soundDF    // the pinyin bigrams of the entries' texts
 
 	accs   sync.Pool // of *accumulator, the first stage's scratch space
 	docIDs docIDCache
@@ -398,6 +399,7 @@ func (ix *Index) analyzeAhead(faqs []FAQ, r *Ranker) (analyzed func(i int) *entr
 func (g *generation) count(e *entry, sign int) {
 	for k := range e.ranked {
 		g.stats.Add(&e.ranked[k], sign)
+		g.sounds.add(&e.texts[k], sign)
 	}
 }
 

@@ -39,14 +39,28 @@ func (ix *Index) Search(ctx context.Context, q Query) ([]Hit, error) {
 		return nil, err
 	}
 	defer g.release()
-	qa := ix.an.analyze(q.Text)
+	qa := ix.an.analyzeQuery(q.Text)
 	rq := g.prepareQuery(&qa)
-	defer rq.release()
+	defer func() { rq.release() }()
 	cs := ix.getCandidateSet()
 	defer ix.putCandidateSet(cs)
-	cands, err := ix.candidates(ctx, g, &qa, q.Category, q.Tags, "", max(limit, ix.opts.candidates), cs)
+	n := max(limit, ix.opts.candidates)
+	cands, err := ix.candidates(ctx, g, &qa, q.Category, q.Tags, "", n, cs)
 	if err != nil {
 		return nil, err
+	}
+	// Typed pinyin spelled as the candidates spell it gives a text the
+	// ranker can read: search again with it, and with the typed sounds.
+	if text, ok := g.transliterate(q.Text, &qa, cands); ok {
+		rq.release()
+		from := qa.qsounds
+		qa = ix.an.analyzeQuery(text)
+		qa.spelledFrom = from
+		rq = g.prepareQuery(&qa)
+		cs.reset()
+		if cands, err = ix.candidates(ctx, g, &qa, q.Category, q.Tags, "", n, cs); err != nil {
+			return nil, err
+		}
 	}
 	g.score(cands, rq.query(), cs)
 	return hits(cands, &qa, limit, g.rank, minConf), nil
