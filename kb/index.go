@@ -22,7 +22,7 @@ import (
 
 // schemaVersion names the layout of the bleve documents kb writes; bump it
 // whenever fields or their analysis change.
-const schemaVersion = 2 // 2: 帐 folds to 账 (textnorm)
+const schemaVersion = 2 // 2: 帐 folds to 账 (textnorm); the sound field
 
 // Option configures [Open] and [New].
 type Option func(*options)
