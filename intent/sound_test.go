@@ -16,8 +16,8 @@ func TestClassifyBySound(t *testing.T) {
 		{"zhuanzhang", "transfer"},
 		{"chakan zhangdan", "bill"},
 		{"huabei zenme huankuan", "huabei_repay"}, // 还 read huan, not hai
-		{"退宽到哪了", "refund_status"},              // 宽 for 款
-		{"专帐给朋友", "transfer"},                    // 专 for 转
+		{"退宽到哪了", "refund_status"},                // 宽 for 款
+		{"专帐给朋友", "transfer"},                     // 专 for 转
 	} {
 		r, err := m.Classify(context.Background(), h.text)
 		if err != nil {

@@ -27,8 +27,15 @@ import (
 // candidates, 0.1100 and 0.0905 not spelling them, 0.1095 and 0.0837
 // before sounds).
 
-// maxExpand is the number of first readings one sound of a query asks for.
-const maxExpand = 6
+// Bounds of a query's sound terms: each typed sound asks for at most
+// maxExpand first readings (a character in doubt for maxExpandHan, those
+// of its first reading), so a pair for at most maxExpand² terms, and a
+// query for at most maxSoundTerms in all, however long it is.
+const (
+	maxExpand     = 6
+	maxExpandHan  = 3 // for a character rather than a typed syllable
+	maxSoundTerms = 512
+)
 
 // soundTerms returns the sound terms of text, sorted, each once. They are
 // substrings of one string: one allocation for all.
@@ -219,8 +226,24 @@ func (g *generation) doubtfulSoundTerms(qs []querySound, texts []string) []strin
 	}
 	var exp, prev []string
 	for i := range qs {
-		exp = g.sounds.expand(qs[i].Readings)
+		near := qs[i].doubt || i > 0 && qs[i-1].doubt || i+1 < len(qs) && qs[i+1].doubt
+		if !near {
+			prev = nil // a clean query expands nothing
+			continue
+		}
+		if qs[i].Han == 0 {
+			exp = g.sounds.expand(qs[i].Readings)
+		} else {
+			// A character in doubt was most likely typed or heard for its
+			// first reading: asking for every reading of it cost search
+			// time on every query with an unknown bigram.
+			exp = g.sounds.expand(qs[i].Readings[:1])
+			exp = exp[:min(len(exp), maxExpandHan)]
+		}
 		if i > 0 && !qs[i].first && (qs[i-1].doubt || qs[i].doubt) {
+			if len(texts)+len(prev)*len(exp) > maxSoundTerms {
+				return texts
+			}
 			for _, a := range prev {
 				for _, b := range exp {
 					texts = append(texts, a+"-"+b)

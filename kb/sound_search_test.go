@@ -2,7 +2,10 @@ package kb
 
 import (
 	"context"
+	"strings"
 	"testing"
+
+	"github.com/duxin-ai/duxin/internal/pinyin"
 )
 
 // TestSearchBySound: a query typed as toneless pinyin, with every reading
@@ -57,5 +60,32 @@ func TestCleanQueriesSearchNoSounds(t *testing.T) {
 				t.Errorf("%q searches the sound term %q", q, term.text)
 			}
 		}
+	}
+}
+
+// TestLongPinyinQueryIsBounded: a query of thousands of typed syllables
+// makes at most maxSoundTerms sound terms, and searches.
+func TestLongPinyinQueryIsBounded(t *testing.T) {
+	ix, _ := sharedSample(t)
+	g, err := ix.acquire()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.release()
+	var syllables []string
+	for r := rune(0x4E00); r < 0x4E00+3000; r++ {
+		if rs := pinyin.Readings(r); rs != nil {
+			syllables = append(syllables, rs[0])
+		}
+	}
+	qa := ix.an.analyzeQuery(strings.Join(syllables, " "))
+	g.mu.RLock()
+	n := len(g.doubtfulSoundTerms(qa.qsounds, nil))
+	g.mu.RUnlock()
+	if n == 0 || n > maxSoundTerms {
+		t.Errorf("%d sound terms for %d typed syllables, want 1 to %d", n, len(syllables), maxSoundTerms)
+	}
+	if _, err := ix.Search(context.Background(), Query{Text: strings.Repeat("huabeizenmehuan", 500)}); err != nil {
+		t.Fatal(err)
 	}
 }
