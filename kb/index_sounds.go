@@ -22,9 +22,10 @@ import (
 // with the characters the candidates use (transliterate) and searches
 // again with that text, which the ranker can read. Characters in doubt
 // are not respelled: that found more homophone typos on afqmc-full but
-// cost as many right queries (Recall@1 on a third of its queries: 0.1063
-// clean and 0.0966 with 10% homophones spelling them from the best five
-// candidates, 0.1100 and 0.0905 not spelling them, 0.1095 and 0.0837
+// cost as many right queries (while tuning, before maxExpandHan, Recall@1
+// on every third query of afqmc-full by benchmarks/eval retrieval: 0.1063
+// clean and 0.0966 with -garble homophone spelling them from the best
+// five candidates, 0.1100 and 0.0905 not spelling them, 0.1095 and 0.0837
 // before sounds).
 
 // Bounds of a query's sound terms: each typed sound asks for at most
@@ -371,8 +372,9 @@ func (g *generation) expansions(qs []querySound) [][]string {
 // transliterate returns the query text with its typed pinyin spelled as
 // the candidates' texts, best candidate first, spell it, and whether that
 // changed anything. (Spelling from all candidates rather than the best
-// few found more: on a third of afqmc-full's queries typed as pinyin,
-// Recall@1 0.0496 from the best 5, 0.0794 from 20, 0.0923 from 100.)
+// few found more: while tuning, on every third query of afqmc-full with
+// -garble pinyin, Recall@1 0.0496 from the best 5, 0.0794 from 20, 0.0923
+// from 100.)
 func (g *generation) transliterate(text string, qa *analysis, cands []*candidate) (string, bool) {
 	qs := qa.qsounds
 	if !slices.ContainsFunc(qs, func(s querySound) bool { return s.Han == 0 }) || len(cands) == 0 {
