@@ -59,9 +59,9 @@ func ExampleModel_Classify() {
 	}
 	defer tok.Close()
 	// A close call between the top two intents should be confirmed with the
-	// user rather than acted on: ask for a gap of at least 0.25.
+	// user rather than acted on: ask for a gap of at least 0.5.
 	decision := intent.DefaultDecision()
-	decision.MinGap = 0.25
+	decision.MinGap = 0.5
 	model, err := intent.Train(ctx, examples, tok, intent.WithDecision(decision))
 	if err != nil {
 		log.Fatal(err)
@@ -83,6 +83,6 @@ func ExampleModel_Classify() {
 	// Output:
 	// 我的账户被冻结了怎么办: matched "unfreeze_account" (unfreeze_account 1.00, freeze_account 0.00)
 	// 帮我订一张明天去杭州的高铁票: out_of_scope "" (oos 1.00, bind_card 0.00)
-	// 余额: ambiguous "" (yuebao_out 0.60, recharge 0.35)
-	// 😀😀: low_confidence "" (oos 0.77, transaction_dispute 0.01)
+	// 余额: ambiguous "" (yuebao_out 0.63, recharge 0.23)
+	// 😀😀: low_confidence "" (oos 0.78, transaction_dispute 0.01)
 }

@@ -7,6 +7,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/duxin-ai/duxin/internal/pinyin"
 	"github.com/duxin-ai/duxin/internal/textnorm"
 	"github.com/duxin-ai/duxin/tokenize"
 )
@@ -17,6 +18,7 @@ const (
 	kindWord   byte = 'w'
 	kindBigram byte = 'b'
 	kindChar   byte = 'c'
+	kindSound  byte = 's'
 )
 
 // featureConfig says which features are extracted from an utterance. It is
@@ -93,6 +95,7 @@ func (e *extractor) extract(cfg *featureConfig, tok tokenize.Tokenizer, text str
 	}
 	if cfg.CharMin > 0 {
 		e.charGrams(cfg, text)
+		e.soundGrams(text)
 	}
 	slices.SortFunc(e.keys, func(a, b rawFeature) int {
 		switch {
@@ -166,6 +169,34 @@ func (e *extractor) charGrams(cfg *featureConfig, text string) {
 			}
 		}
 	}
+}
+
+// soundGrams appends the sound features of text, which come with the
+// character n-grams: the toneless pinyin of each Chinese character and of
+// each two neighbouring ones, every reading of a heteronym (还 is hai,
+// huan and fu), and the same of typed pinyin (huabei), so that a
+// homophone typo (花被) or an utterance typed in pinyin shares features
+// with the characters meant (see internal/pinyin). They count as
+// character features. A model trained before them does not know their
+// keys and so ignores them (weigh drops keys outside the vocabulary).
+func (e *extractor) soundGrams(text string) {
+	var prev []string
+	pinyin.Each(text, func(s pinyin.Sound, first bool) {
+		for _, r := range s.Readings {
+			h := hashString(hashByte(fnvOffset, kindSound), r)
+			e.keys = append(e.keys, rawFeature{key: h, count: 1, char: true})
+		}
+		if !first {
+			for _, a := range prev {
+				for _, b := range s.Readings {
+					h := hashString(hashByte(fnvOffset, kindSound), a)
+					h = hashString(hashByte(h, '-'), b)
+					e.keys = append(e.keys, rawFeature{key: h, count: 1, char: true})
+				}
+			}
+		}
+		prev = s.Readings
+	})
 }
 
 // latinRange returns the n-gram range for n-grams without a Han character.

@@ -6,13 +6,24 @@
 // ([Open]) or in a temporary folder removed on Close ([New]). kb analyses text
 // itself with the [tokenize.Tokenizer] it is given (the jieba tokenizer is
 // duxin's default) plus synonyms ([DefaultSynonyms]), and indexes each
-// question and each similar question as its own document with two fields:
-// the words and the character bigrams of the folded text. User text never
-// reaches bleve's query-string syntax. A search is two stages: a BM25
-// disjunction of term queries over both fields, grouped so that every entry
-// appears once, then a [Ranker] that rescores each text of the best
+// question and each similar question as its own document with three
+// fields: the words and the character bigrams of the folded text, and its
+// sounds (the toneless pinyin of each two neighbouring characters). User
+// text never reaches bleve's query-string syntax. A search is two stages: a
+// BM25 disjunction of term queries over the fields, grouped so that every
+// entry appears once, then a [Ranker] that rescores each text of the best
 // candidates (100 by default, see [WithCandidates]) and keeps the best text
 // per entry.
+//
+// Folding makes traditional characters and full-width forms search as
+// their simplified, half-width forms (轉帳 as 转账). A query typed as
+// pinyin (huabeizenmehuankuan, every reading of a heteronym matching) or
+// with characters that a pinyin input method or speech recogniser swapped
+// for others of the same sound (花被 for 花呗, found where a character
+// bigram no indexed text holds) also searches the sound field. Search
+// spells typed pinyin as the candidates' texts do and searches again with
+// that text, which the ranker reads and highlighting marks. A query
+// without such doubt searches as it would without sounds.
 //
 //	tok, _ := jieba.New()
 //	defer tok.Close()

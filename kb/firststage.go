@@ -25,6 +25,9 @@ import (
 const (
 	wordBoost = 1.0
 	gramBoost = 0.5
+	// soundBoost weighs the sound terms (fieldSounds), which catch
+	// pinyin queries and homophone typos.
+	soundBoost = 0.5
 	// minTerms is the number of query terms always searched, however common.
 	minTerms = 4
 )
@@ -129,12 +132,17 @@ func (ix *Index) getCandidateSet() *candidateSet {
 // putCandidateSet gives cs back once nothing uses its candidates; it drops
 // their references to entries first.
 func (ix *Index) putCandidateSet(cs *candidateSet) {
+	cs.reset()
+	ix.candSets.Put(cs)
+}
+
+// reset empties cs for another first stage.
+func (cs *candidateSet) reset() {
 	clear(cs.store)
 	clear(cs.byID)
 	clear(cs.out)
 	clear(cs.ranked)
 	cs.store, cs.out, cs.ranked = cs.store[:0], cs.out[:0], cs.ranked[:0]
-	ix.candSets.Put(cs)
 }
 
 // queryTerm is one term the first stage searches.
@@ -157,6 +165,7 @@ func (ix *Index) queryTerms(g *generation, qa *analysis) []queryTerm {
 	for _, w := range qa.Grams {
 		terms = append(terms, queryTerm{w, fieldGrams, gramBoost, g.stats.GramDF(w)})
 	}
+	terms = append(terms, g.soundQueryTerms(qa)...)
 	n := g.stats.Texts()
 	g.mu.RUnlock()
 	slices.SortStableFunc(terms, func(a, b queryTerm) int { return a.df - b.df })
@@ -317,9 +326,9 @@ func (a *accumulator) grow(d uint64) {
 
 // search leaves in a.top and a.ids the size best texts of bi that hold at
 // least one of terms and every one of filters.
-// fieldVocab is the number of distinct terms of the word and bigram fields
-// over the live texts.
-type fieldVocab struct{ words, grams int }
+// fieldVocab is the number of distinct terms of the word, bigram and sound
+// fields over the live texts.
+type fieldVocab struct{ words, grams, sounds int }
 
 func (v fieldVocab) of(field string) int {
 	switch field {
@@ -327,6 +336,8 @@ func (v fieldVocab) of(field string) int {
 		return v.words
 	case fieldGrams:
 		return v.grams
+	case fieldSounds:
+		return v.sounds
 	}
 	return 0
 }
@@ -336,7 +347,7 @@ func (g *generation) vocab() fieldVocab {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
 	words, grams := g.stats.Vocabulary()
-	return fieldVocab{words, grams}
+	return fieldVocab{words, grams, g.sounds.vocabulary()}
 }
 
 func (a *accumulator) search(ctx context.Context, bi bleve.Index, terms, filters []queryTerm, vocab fieldVocab, size int) (err error) {

@@ -23,7 +23,7 @@ import (
 
 // schemaVersion names the layout of the bleve documents kb writes; bump it
 // whenever fields or their analysis change.
-const schemaVersion = 1
+const schemaVersion = 2 // 2: 帐 folds to 账 (textnorm); the sound field
 
 // Option configures [Open] and [New].
 type Option func(*options)
@@ -316,6 +316,7 @@ type generation struct {
 	mu      sync.RWMutex // guards entries and stats
 	entries map[string]*entry
 	stats   rank.Stats // the terms of the entries' texts
+	sounds  soundDF    // the pinyin bigrams of the entries' texts
 
 	accs   sync.Pool // of *accumulator, the first stage's scratch space
 	docIDs docIDCache
@@ -399,6 +400,7 @@ func (ix *Index) analyzeAhead(faqs []FAQ, r *Ranker) (analyzed func(i int) *entr
 func (g *generation) count(e *entry, sign int) {
 	for k := range e.ranked {
 		g.stats.Add(&e.ranked[k], sign)
+		g.sounds.add(&e.texts[k], sign)
 	}
 }
 

@@ -31,6 +31,24 @@ type analysis struct {
 	// words are the tokenizer's tokens with Text replaced by the canonical
 	// synonym; offsets still point into the original text.
 	words []tokenize.Token
+	// sounds are the text's sound terms (soundTerms), sorted: what the
+	// first stage matches a pinyin query (huabeizenmehuan) or one with a
+	// homophone typo (花被) through. The ranker does not read them.
+	sounds []string
+	// qsounds are a query's sounds (analyzeQuery); nil for an indexed text.
+	qsounds []querySound
+	// spelledFrom are the sounds of the query text this one was spelled
+	// from (Index.Search, generation.transliterate), whose doubtful sound
+	// terms are searched too.
+	spelledFrom []querySound
+}
+
+// analyzeQuery is analyze for a search's query: it adds the sounds the
+// first stage may search by.
+func (a *analyzer) analyzeQuery(text string) analysis {
+	out := a.analyze(text)
+	out.qsounds = querySounds(text)
+	return out
 }
 
 func (a *analyzer) analyze(text string) analysis {
@@ -111,6 +129,7 @@ func (a *analyzer) analyze(text string) analysis {
 	}
 	out.Grams = sortedSet(grams)
 	out.Uni = sortedSet(uni)
+	out.sounds = soundTerms(text)
 	return out
 }
 

@@ -67,6 +67,7 @@ const (
 	posCategory
 	posTags
 	posFAQ
+	posSounds
 )
 
 // document returns the document id of text a of entry f: its kind, its
@@ -75,7 +76,7 @@ const (
 func (d *docMaker) document(id string, f *FAQ, k int, a *analysis, faqJSON []byte) *document.Document {
 	doc := document.NewDocument(id)
 	// Room for every field and the _id field scorch adds.
-	doc.Fields = make([]document.Field, 0, 5+len(f.Tags))
+	doc.Fields = make([]document.Field, 0, 6+len(f.Tags))
 	add := func(pos int, arrayPositions []uint64, value []byte, an bleveanalysis.Analyzer) {
 		doc.AddField(document.NewTextFieldCustom(docFieldNames[pos], arrayPositions, value, d.opts[pos], an))
 	}
@@ -94,6 +95,7 @@ func (d *docMaker) document(id string, f *FAQ, k int, a *analysis, faqJSON []byt
 	add(posKind, nil, []byte(kind), d.keyword)
 	addTerms(posWords, a.WordSet)
 	addTerms(posGrams, a.Grams)
+	addTerms(posSounds, a.sounds)
 	if f.Category != "" {
 		add(posCategory, nil, []byte(f.Category), d.keyword)
 		opt |= optCategory

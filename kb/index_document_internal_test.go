@@ -90,9 +90,10 @@ func TestDocMakerMatchesMapping(t *testing.T) {
 				id := docID(f.ID, k)
 				// What write handed Batch.Index before docMaker.
 				data := map[string]any{
-					fieldKind:  kindSimilar,
-					fieldWords: strings.Join(a.WordSet, " "),
-					fieldGrams: strings.Join(a.Grams, " "),
+					fieldKind:   kindSimilar,
+					fieldWords:  strings.Join(a.WordSet, " "),
+					fieldGrams:  strings.Join(a.Grams, " "),
+					fieldSounds: strings.Join(a.sounds, " "),
 				}
 				if f.Category != "" {
 					data[fieldCategory] = f.Category

@@ -47,7 +47,7 @@ func TestIndexAndQueryTermsAgree(t *testing.T) {
 				for _, f := range []struct {
 					field string
 					want  []string
-				}{{fieldWords, qa.WordSet}, {fieldGrams, qa.Grams}} {
+				}{{fieldWords, qa.WordSet}, {fieldGrams, qa.Grams}, {fieldSounds, qa.sounds}} {
 					dict, err := g.bi.FieldDict(f.field)
 					if err != nil {
 						t.Fatal(err)

@@ -18,6 +18,7 @@ const (
 	fieldCategory = "cat"
 	fieldTags     = "tag"
 	fieldFAQ      = "faq" // the entry as JSON, stored on the question's document only
+	fieldSounds   = "p"   // the text's toneless pinyin bigrams (analysis.sounds), space-separated
 
 	kindQuestion = "q"
 	kindSimilar  = "s"
@@ -49,13 +50,13 @@ func indexMapping() mapping.IndexMapping {
 }
 
 // docFieldNames lists the fields of kb's documents.
-var docFieldNames = [...]string{fieldKind, fieldWords, fieldGrams, fieldCategory, fieldTags, fieldFAQ}
+var docFieldNames = [...]string{fieldKind, fieldWords, fieldGrams, fieldCategory, fieldTags, fieldFAQ, fieldSounds}
 
 // fieldMapping returns the mapping of one of docFieldNames.
 func fieldMapping(name string) *mapping.FieldMapping {
 	var f *mapping.FieldMapping
 	switch name {
-	case fieldWords, fieldGrams:
+	case fieldWords, fieldGrams, fieldSounds:
 		f = bleve.NewTextFieldMapping()
 		f.Analyzer = termsAnalyzer
 	case fieldFAQ:

@@ -54,14 +54,28 @@ func (ix *Index) search(ctx context.Context, text, category string, tags []strin
 		return err
 	}
 	defer g.release()
-	qa := ix.an.analyze(queryText(text))
+	text = queryText(text)
+	qa := ix.an.analyzeQuery(text)
 	rq := g.prepareQuery(&qa)
-	defer rq.release()
+	defer func() { rq.release() }()
 	cs := ix.getCandidateSet()
 	defer ix.putCandidateSet(cs)
 	cands, err := ix.candidates(ctx, g, &qa, category, tags, "", n, cs)
 	if err != nil {
 		return err
+	}
+	// Typed pinyin spelled as the candidates spell it gives a text the
+	// ranker can read: search again with it, and with the typed sounds.
+	if spelled, ok := g.transliterate(text, &qa, cands); ok {
+		rq.release()
+		from := qa.qsounds
+		qa = ix.an.analyzeQuery(spelled)
+		qa.spelledFrom = from
+		rq = g.prepareQuery(&qa)
+		cs.reset()
+		if cands, err = ix.candidates(ctx, g, &qa, category, tags, "", n, cs); err != nil {
+			return err
+		}
 	}
 	g.score(cands, rq.query(), cs)
 	done(g, &qa, cands)

@@ -47,6 +47,7 @@ type intentFigures struct {
 	P99us           float64      `json:"p99_us"`
 	Options         string       `json:"options,omitempty"`
 	Curve           []curvePoint `json:"curve,omitempty"`
+	garbleInfo
 }
 
 // curvePoint is the outcome of one confidence threshold (-curve).
@@ -70,6 +71,7 @@ func runIntent(args []string) (any, error) {
 	confusions := fs.Int("confusions", 0, "tuning: print this many most frequent gold→predicted confusions, with an example each, to stderr")
 	tune := fs.String("opts", "", "tuning experiments only: comma-separated name=value training options (epochs, l2, rate, holdout, threshold, gap, char, latin, charweight, pairs, cross, mincount, seed; solvers svm=C, ens=C, softmax, nb)")
 	dumpPath := fs.String("dump", "", "write every test example's outcome and predictions to this file, to compare two builds byte for byte")
+	garbleFl := addGarbleFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -92,6 +94,22 @@ func runIntent(args []string) (any, error) {
 		}
 	} else {
 		train, test = hashSplit(train, *split)
+	}
+	gb, err := garbleFl.newGarbler(func(yield func(string) bool) {
+		for _, ex := range append(slices.Clip(train), test...) {
+			if !yield(ex.Text) {
+				return
+			}
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("intent: %w", err)
+	}
+	if gb.mode != "none" && *nFolds > 1 {
+		return nil, fmt.Errorf("intent: -garble garbles -test, not cross-validation folds")
+	}
+	for i := range test {
+		test[i].Text = gb.garble(test[i].Text)
 	}
 	rep := intent.Check(train)
 	fmt.Fprintf(os.Stderr, "train: %d examples, %d labels, %d duplicates, %d conflicts\n",
@@ -207,6 +225,7 @@ func runIntent(args []string) (any, error) {
 	f.P50us = round(percentile(lat, 0.50), 1)
 	f.P99us = round(percentile(lat, 0.99), 1)
 	f.Options = *tune
+	f.garbleInfo = gb.info()
 	if *curve {
 		for _, t := range []float64{0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7} {
 			p := make([]string, len(results))

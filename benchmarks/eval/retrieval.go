@@ -36,6 +36,7 @@ func runRetrieval(args []string) (any, error) {
 	unanswerable := fs.Float64("unanswerable", 0, "share of the queried entries removed from the knowledge base (by a hash of the id), so that their queries have no answer")
 	dumpPath := fs.String("dump", "", "write every query's hits (id, score, confidence) to this file, to compare two builds byte for byte")
 	oodSpec := fs.String("ood", "", oodHelp)
+	garbleFl := addGarbleFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -58,6 +59,26 @@ func runRetrieval(args []string) (any, error) {
 	faqs, qs, err := loadRetrievalSet(*kbPath, *queries)
 	if err != nil {
 		return nil, err
+	}
+	gb, err := garbleFl.newGarbler(func(yield func(string) bool) {
+		for _, f := range faqs {
+			for _, t := range append([]string{f.Question}, f.Similar...) {
+				if !yield(t) {
+					return
+				}
+			}
+		}
+		for _, q := range qs {
+			if !yield(q.Query) {
+				return
+			}
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("retrieval: %w", err)
+	}
+	for i := range qs {
+		qs[i].Query = gb.garble(qs[i].Query)
 	}
 	// Entries removed: their queries are unanswerable.
 	faqs, gone := evaluate.RemoveUnanswerable(faqs, qs, *unanswerable)
@@ -112,14 +133,20 @@ func runRetrieval(args []string) (any, error) {
 		return nil, err
 	}
 	fig.Entries, fig.IndexSeconds, fig.Ranker = len(faqs), round(indexSeconds, 2), rankerName
-	if *oodSpec == "" {
-		return fig, dump.close()
-	}
-	out := oodFigures{RetrievalFigures: fig}
-	if err := measureOOD(ctx, idx, &out, ood, answeredRight); err != nil {
-		return nil, err
+	out := garbledRetrieval{oodFigures{RetrievalFigures: fig}, gb.info()}
+	if *oodSpec != "" {
+		if err := measureOOD(ctx, idx, &out.oodFigures, ood, answeredRight); err != nil {
+			return nil, err
+		}
 	}
 	return out, dump.close()
+}
+
+// garbledRetrieval is what the retrieval command prints: the figures, the
+// out-of-domain figures with -ood, and the garbling of the queries.
+type garbledRetrieval struct {
+	oodFigures
+	garbleInfo
 }
 
 // trainFigures is what the retrieval-train command prints.

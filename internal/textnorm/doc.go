@@ -21,6 +21,8 @@
 // testing need no OpenCC installation. OpenCC (https://github.com/BYVoid/OpenCC)
 // is Copyright 2010-2022 BYVoid and contributors and licensed under the
 // Apache License, Version 2.0; the generated file carries the attribution.
+// On top of it, table.go folds a few simplified variants users write for one
+// another (帐 for 账), so that 轉帳, 转帐 and 转账 match.
 //
 // Lookups are O(1) for the Basic Multilingual Plane (a two-level array built
 // once at package initialisation) and a binary search over a few hundred

@@ -61,5 +61,30 @@ func (t *runeTable) lookup(r rune) rune {
 	return r
 }
 
-// t2s is the traditional → simplified table; read-only after init.
-var t2s = newRuneTable(t2sPairs[:])
+// variantPairs fold simplified variants that OpenCC keeps apart but that
+// users of a wallet help center write for one another: 帐 for 账 (转帐,
+// 帐单, 到帐), which OpenCC also makes of traditional 帳, while 賬 becomes
+// 账. Without it 轉帳 and 转账 were different words.
+var variantPairs = [...]runePair{
+	{0x5E10, 0x8D26}, // 帐 → 账
+}
+
+// withVariants returns the traditional → simplified pairs with every
+// target that is a variant's source resolved to the variant's target, and
+// the variants added: chains stay resolved, so Simplify stays idempotent.
+func withVariants(pairs []runePair, variants []runePair) []runePair {
+	out := make([]runePair, 0, len(pairs)+len(variants))
+	for _, p := range pairs {
+		for _, v := range variants {
+			if p.to == v.from {
+				p.to = v.to
+			}
+		}
+		out = append(out, p)
+	}
+	return append(out, variants...) // all in the BMP: newRuneTable needs no order there
+}
+
+// t2s is the traditional → simplified table, variants folded; read-only
+// after init.
+var t2s = newRuneTable(withVariants(t2sPairs[:], variantPairs[:]))

@@ -6,8 +6,10 @@ import (
 )
 
 // Simplify returns the simplified Chinese form of the traditional character
-// r, or r itself when OpenCC's character table has no entry for it. The
-// mapping is per character, without phrase context, and idempotent:
+// r, or r itself when OpenCC's character table has no entry for it. It
+// also folds the simplified variant 帐 to 账 (and so 帳, which OpenCC makes
+// 帐, to 账, as 賬 is). The mapping is per character, without phrase
+// context, and idempotent:
 // Simplify(Simplify(r)) == Simplify(r) for every rune.
 func Simplify(r rune) rune {
 	return t2s.lookup(r)

@@ -16,21 +16,22 @@ func TestFoldString(t *testing.T) {
 		{"empty", "", ""},
 		{"ascii", "How do I reset my PIN? 123", "How do I reset my PIN? 123"},
 		{"temporary limit", "臨時額度", "临时额度"},
-		{"transfer", "轉帳", "转帐"},
+		{"transfer", "轉帳", "转账"},
+		{"transfer variant", "转帐到賬", "转账到账"},
 		{"yuebao", "餘額寶", "余额宝"},
 		{"bank card", "銀行卡", "银行卡"},
-		{"bill", "帳單", "帐单"},
+		{"bill", "帳單", "账单"},
 		{"sentence", "我的花唄臨時額度怎麼提升？", "我的花呗临时额度怎么提升?"},
 		{"full-width", "ＡＢＣ１２３！", "ABC123!"},
 		{"full-width lower case kept", "ａｂｃ", "abc"},
-		{"ideographic space", "轉帳\u3000失敗", "转帐 失败"},
+		{"ideographic space", "轉帳\u3000失敗", "转账 失败"},
 		{"simplified unchanged", "余额宝转出到银行卡要多久", "余额宝转出到银行卡要多久"},
 		{"emoji unchanged", "谢谢😀👍🏻", "谢谢😀👍🏻"},
 		{"emoji with traditional", "謝謝😀", "谢谢😀"},
 		{"half-width katakana unchanged", "ｱｲｳ", "ｱｲｳ"},
 		{"invalid utf-8 kept", "\xff臨\xfe時\xe8\x87", "\xff临\xfe时\xe8\x87"},
 		{"only invalid utf-8", "\xff\xfe\xc0\xaf", "\xff\xfe\xc0\xaf"},
-		{"replacement char kept", "\uFFFD帳", "\uFFFD帐"},
+		{"replacement char kept", "\uFFFD帳", "\uFFFD账"},
 		{"astral key", "\U0002005E!", "\U0002003E!"},
 		{"astral non-key", "\U0002A6A5", "\U0002A6A5"},
 	}
@@ -49,7 +50,7 @@ func TestFoldString(t *testing.T) {
 
 func TestSimplify(t *testing.T) {
 	tests := []struct{ in, want rune }{
-		{'臨', '临'}, {'額', '额'}, {'轉', '转'}, {'帳', '帐'}, {'餘', '余'},
+		{'臨', '临'}, {'額', '额'}, {'轉', '转'}, {'帳', '账'}, {'帐', '账'}, {'賬', '账'}, {'餘', '余'},
 		{'寶', '宝'}, {'銀', '银'}, {'單', '单'}, {'薴', '苎'}, // 薴 → 苧 → 苎 chain resolved
 		{'临', '临'}, {'a', 'a'}, {'Ａ', 'Ａ'}, {'😀', '😀'}, {-1, -1}, {utf8.MaxRune + 1, utf8.MaxRune + 1},
 	}
@@ -151,7 +152,7 @@ func ExampleFoldString() {
 	fmt.Println(textnorm.NeedsFold("余额宝转账到银行卡"))
 	// Output:
 	// 我的花呗临时额度怎么提升?
-	// 余额宝转帐到银行卡
+	// 余额宝转账到银行卡
 	// 订单号:ABC123
 	// false
 }
