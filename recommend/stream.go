@@ -12,7 +12,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unsafe"
 )
 
 // Training on a log of any size: [TrainStream] reads the events once. What
@@ -48,21 +47,6 @@ const (
 	// with the sample: the stream's counts, the catalog, the models.
 	trainFixedCost = 48 << 20
 )
-
-// weightFitCost is what the weight fit holds while the final model's cases
-// are built beside it: its cases' feature vectors, one per target and
-// negative, and about as much again for the held-out prefixes' model
-// (measured as peak live heap on the simulator's 1M-event log); at most an
-// eighth of the sample's budget, as a sample that small holds fewer users
-// with a held-out ask than MaxCases.
-func weightFitCost(opts TrainOptions, budget int64) int64 {
-	if opts.Weights != nil {
-		return 0
-	}
-	cases := int64(max(0, cmp.Or(opts.MaxCases, 20000)))
-	negs := int64(max(0, cmp.Or(opts.Negatives, 50)))
-	return min(2*cases*(negs+1)*int64(unsafe.Sizeof(feat{})), budget/8)
-}
 
 // ScanEvents returns the events of a JSON Lines log (as [ReadEvents] reads
 // it) one at a time, for [TrainStream]: a log of any size is read in
@@ -114,7 +98,6 @@ func trainStream(ctx context.Context, events iter.Seq2[Event, error], cat Catalo
 	}
 	t := newTally(halfLife)
 	s := newUserSample(budget-trainFixedCost, copy)
-	s.reserve(weightFitCost(opts, budget-trainFixedCost))
 	i := 0
 	for e, err := range events {
 		if err != nil {

@@ -131,35 +131,18 @@ func train(ctx context.Context, users [][]Event, t *tally, s *userSample, cat Ca
 	if err != nil {
 		return nil, err
 	}
-	// The final model's cases depend on nothing the held-out fits learn:
-	// they are built while the weights are fitted, the two longest steps
-	// that run on one core each.
-	caseCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		ks      *kinds
-		b       *needs.Builder
-		caseErr error
-		built   = make(chan struct{})
-	)
-	go func() {
-		defer close(built)
-		ks = trainKinds(users, opts.Seed)
-		b, caseErr = needCases(caseCtx, users, t, sch, clk, ks, opts.History)
-	}()
 	weights := DefaultWeights()
 	if opts.Weights != nil {
 		weights = *opts.Weights
 	} else if len(held.cases) > 0 {
 		if weights, err = fitWeights(ctx, held, sch, clk, nm0, catv, cat, opts, log); err != nil {
-			cancel()
-			<-built
 			return nil, err
 		}
 	}
-	<-built
-	if caseErr != nil {
-		return nil, caseErr
+	ks := trainKinds(users, opts.Seed)
+	b, err := needCases(ctx, users, t, sch, clk, ks, opts.History)
+	if err != nil {
+		return nil, err
 	}
 	nm, err := fitNeeds(ctx, b, obj, needs.DefaultOptions().Iterations)
 	if err != nil {
@@ -323,7 +306,6 @@ type trainCase struct {
 // with the seed. universe holds every question of the log and the catalog.
 type heldOut struct {
 	kinds    *kinds // trained on the prefixes, by chooseObjective
-	tally    *tally // the prefixes', by chooseObjective
 	prefixes [][]Event
 	cases    []trainCase
 	universe []string
@@ -380,8 +362,7 @@ func chooseObjective(ctx context.Context, h *heldOut, sch schema, clk *clock, op
 		return objectives[0], nil, nil
 	}
 	h.kinds = trainKinds(h.prefixes, opts.Seed)
-	h.tally = tallyOf(h.prefixes, opts.TrendHalfLife)
-	pt := h.tally
+	pt := tallyOf(h.prefixes, opts.TrendHalfLife)
 	b, err := needCases(ctx, h.prefixes, pt, sch, clk, h.kinds, opts.History)
 	if err != nil || b == nil {
 		return objectives[0], nil, err
@@ -439,10 +420,7 @@ func heldOutLogLik(nm *needs.Model, sch schema, clk *clock, crowd *crowdWorld, k
 // models trained on the prefixes (nm0 the need model).
 func fitWeights(ctx context.Context, h *heldOut, sch schema, clk *clock, nm0 *needs.Model, catv *catalog, cat Catalog, opts TrainOptions, log *slog.Logger) (Weights, error) {
 	cases, uni, rng := h.cases, h.universe, h.rng
-	pt := h.tally
-	if pt == nil {
-		pt = tallyOf(h.prefixes, opts.TrendHalfLife)
-	}
+	pt := tallyOf(h.prefixes, opts.TrendHalfLife)
 	m0, err := buildModel(h.prefixes, pt, sch, clk, DefaultWeights(), nm0, opts)
 	if err != nil {
 		return Weights{}, err
