@@ -134,21 +134,8 @@ func jsonRecord(raw []byte, line int) record {
 // encoding/json's decoded strings it still shows invalid UTF-8.
 type jsonValue []byte
 
-func (v jsonValue) kind() string {
-	switch v[0] {
-	case '"':
-		return "a string"
-	case '{':
-		return "an object"
-	case '[':
-		return "an array"
-	case 't', 'f':
-		return "a boolean"
-	case 'n':
-		return "null"
-	}
-	return "a number"
-}
+// kind names v's type in the words every reader uses.
+func (v jsonValue) kind() string { return records.Kind(v) }
 
 func (v jsonValue) null() bool { return v[0] == 'n' }
 func (v jsonValue) line() int  { return 0 }

@@ -254,10 +254,21 @@ func (k *kinds) posterior(kr *keyer, hist []Event, post []float64) bool {
 			continue
 		}
 		any = true
-		for z := range post {
-			post[z] += x * k.logPhi[int(w)*len(post)+z]
-		}
+		k.addWord(post, w, x)
 	}
+	return finishPosterior(post, any)
+}
+
+// addWord adds x occurrences of word w to the log-posterior post.
+func (k *kinds) addWord(post []float64, w int32, x float64) {
+	for z := range post {
+		post[z] += x * k.logPhi[int(w)*len(post)+z]
+	}
+}
+
+// finishPosterior turns the log-posterior post into probabilities when any word
+// was added, and reports whether one was.
+func finishPosterior(post []float64, any bool) bool {
 	if !any {
 		return false
 	}

@@ -144,15 +144,9 @@ func (sc *refScratch) posterior(k *kinds, post []float64) bool {
 			continue
 		}
 		any = true
-		for z := range post {
-			post[z] += x * k.logPhi[int(w)*len(post)+z]
-		}
+		k.addWord(post, w, x)
 	}
-	if !any {
-		return false
-	}
-	softmax(post)
-	return true
+	return finishPosterior(post, any)
 }
 
 // historyRefs returns the need model's part of sc.evs, for schema.build.
