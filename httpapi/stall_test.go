@@ -1,11 +1,8 @@
 package httpapi_test
 
 import (
-	"bufio"
 	"bytes"
-	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -13,28 +10,8 @@ import (
 	"time"
 
 	"github.com/duxin-ai/duxin/httpapi"
+	"github.com/duxin-ai/duxin/internal/stalltest"
 )
-
-// stalledPost sends the headers of a POST to path with a body of 100
-// bytes, sends only the first few, and waits for the answer.
-func stalledPost(t *testing.T, addr, path string) *http.Response {
-	t.Helper()
-	conn, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"events\":", path)
-	// Only a guard against a hung server, not a measure: the answer is due
-	// within the server's time budget.
-	conn.SetReadDeadline(time.Now().Add(30 * time.Second))
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil {
-		t.Fatalf("no answer to a stalled body: %v", err)
-	}
-	t.Cleanup(func() { resp.Body.Close() })
-	return resp
-}
 
 // TestStalledBodyIsTheClientsFault: a client that stops sending in the
 // middle of its body gets 408 and the connection closed, whether the
@@ -56,7 +33,7 @@ func TestStalledBodyIsTheClientsFault(t *testing.T) {
 			srv.Config.ReadTimeout = tc.readTimeout
 			srv.Start()
 			defer srv.Close()
-			resp := stalledPost(t, srv.Listener.Addr().String(), "/events")
+			resp := stalltest.Post(t, srv.Listener.Addr().String(), "/events", `{"events":`, 30*time.Second)
 			if resp.StatusCode != http.StatusRequestTimeout || !resp.Close {
 				t.Errorf("status %d, connection close %v; want 408 and the connection closed", resp.StatusCode, resp.Close)
 			}

@@ -1,17 +1,16 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/duxin-ai/duxin/internal/stalltest"
 )
 
 // TestServeStalledBodyIs408: duxin serve answers a client that stops
@@ -39,18 +38,7 @@ func TestServeStalledBodyIs408(t *testing.T) {
 	case code := <-codec:
 		t.Fatalf("serve exited %d before serving:\n%s", code, stderr.String())
 	}
-	conn, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	fmt.Fprint(conn, "POST /api/events HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"events\":")
-	conn.SetReadDeadline(time.Now().Add(time.Minute)) // a guard against a hung server, not a measure
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil {
-		t.Fatalf("no answer to a stalled body: %v", err)
-	}
-	resp.Body.Close()
+	resp := stalltest.Post(t, addr, "/api/events", `{"events":`, time.Minute)
 	if resp.StatusCode != http.StatusRequestTimeout {
 		t.Errorf("status %d, want 408", resp.StatusCode)
 	}

@@ -1,11 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
-	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -13,6 +10,7 @@ import (
 	"time"
 
 	"github.com/duxin-ai/duxin/internal/redistest"
+	"github.com/duxin-ai/duxin/internal/stalltest"
 )
 
 // TestStalledBodyIs408: a client that stops sending in the middle of the
@@ -22,18 +20,7 @@ func TestStalledBodyIs408(t *testing.T) {
 	srv.Config.ReadTimeout = 200 * time.Millisecond // as httpapi.Serve sets one
 	srv.Start()
 	defer srv.Close()
-	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	fmt.Fprint(conn, "POST /api/timeline HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"user\":")
-	conn.SetReadDeadline(time.Now().Add(30 * time.Second)) // a guard against a hung server, not a measure
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil {
-		t.Fatalf("no answer to a stalled body: %v", err)
-	}
-	resp.Body.Close()
+	resp := stalltest.Post(t, srv.Listener.Addr().String(), "/api/timeline", `{"user":`, 30*time.Second)
 	if resp.StatusCode != http.StatusRequestTimeout {
 		t.Errorf("status %d, want 408", resp.StatusCode)
 	}
