@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/duxin-ai/duxin/intent"
+	"github.com/duxin-ai/duxin/internal/record/recordtest"
 )
 
 // read runs the reader of name's extension.
@@ -96,34 +97,6 @@ func TestExampleErrorForms(t *testing.T) {
 	}
 }
 
-// endless serves head, then line(i) for ever, and fails once more than
-// 4 MiB were read.
-type endless struct {
-	head string
-	line func(i int) string
-	buf  strings.Reader
-	i, n int
-}
-
-var errReadOn = errors.New("test: read on past the bad lines")
-
-func (e *endless) Read(p []byte) (int, error) {
-	if e.n > 4<<20 {
-		return 0, errReadOn
-	}
-	if e.buf.Len() == 0 {
-		if e.i == 0 {
-			e.buf.Reset(e.head)
-		} else {
-			e.buf.Reset(e.line(e.i))
-		}
-		e.i++
-	}
-	n, err := e.buf.Read(p)
-	e.n += n
-	return n, err
-}
-
 // TestReadStopsAfterBadLine: a bad line 2 is reported without reading the
 // whole file.
 func TestReadStopsAfterBadLine(t *testing.T) {
@@ -137,8 +110,8 @@ func TestReadStopsAfterBadLine(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := read(&endless{head: tt.head, line: tt.line}, tt.name)
-			if !errors.Is(err, intent.ErrEmptyText) || errors.Is(err, errReadOn) {
+			_, err := read(&recordtest.Endless{Head: tt.head, Next: tt.line, Limit: 4 << 20}, tt.name)
+			if !errors.Is(err, intent.ErrEmptyText) || errors.Is(err, recordtest.ErrReadOn) {
 				t.Fatalf("error %v, want only the empty text", err)
 			}
 			if !strings.Contains(err.Error(), tt.name+`:2: field "text": empty text`) || !strings.Contains(err.Error(), "stopped reading at line") {

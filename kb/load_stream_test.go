@@ -7,38 +7,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/duxin-ai/duxin/internal/record/recordtest"
 	"github.com/duxin-ai/duxin/kb"
 )
 
-// endless serves head, then good records made by tail(i) for ever, and
-// fails once more than a MiB was read: a loader that reads past a bad
-// record at the start fails with that error instead of the record's.
-type endless struct {
-	head string
-	tail func(i int) string
-	buf  strings.Reader
-	i, n int
-}
-
-var errReadOn = errors.New("test: read on past the bad record")
-
-func (e *endless) Read(p []byte) (int, error) {
-	if e.n > 1<<20 {
-		return 0, errReadOn
-	}
-	if e.buf.Len() == 0 {
-		if e.i == 0 {
-			e.buf.Reset(e.head)
-		} else {
-			e.buf.Reset(e.tail(e.i))
-		}
-		e.i++
-	}
-	n, err := e.buf.Read(p)
-	e.n += n
-	return n, err
-}
-
+// TestLoadStopsAtBadRecord: a loader that reads past a bad record at the
+// start fails with recordtest.ErrReadOn (after a MiB) instead of the
+// record's error.
 func TestLoadStopsAtBadRecord(t *testing.T) {
 	t.Parallel()
 	rec := func(i int) string { return fmt.Sprintf(`{"id":"x%d","question":"问题%d"}`, i, i) }
@@ -53,7 +28,7 @@ func TestLoadStopsAtBadRecord(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.format), func(t *testing.T) {
-			_, _, err := kb.Load(&endless{head: tt.head, tail: tt.tail}, tt.format, kb.WithFileName("big"))
+			_, _, err := kb.Load(&recordtest.Endless{Head: tt.head, Next: tt.tail, Limit: 1 << 20}, tt.format, kb.WithFileName("big"))
 			var re *kb.RecordError
 			if !errors.As(err, &re) || !errors.Is(err, kb.ErrEmptyQuestion) || re.Line != 2 {
 				t.Fatalf("error %v, want the empty question on line 2", err)
