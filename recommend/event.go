@@ -33,6 +33,34 @@ const (
 	// are the context of the asks in the next half hour, as
 	// [Request.Context] is for a request.
 	TypeOpen = "helpcenter.open"
+	// TypeHandoff is a hand-off of the user to a human agent. Its attribute
+	// "reason" (required) says why: ReasonUnanswered, ReasonRequested,
+	// ReasonUnhelpful or a reason of the host's own; Question, if set, is
+	// the knowledge-base id the user was on.
+	TypeHandoff = "handoff"
+	// TypeRoute is a service the user was routed to and opened, after an
+	// utterance's intent matched a route: attributes "intent" and
+	// "service".
+	TypeRoute = "route"
+	// TypeFeedback is the log form of a [Feedback]: what the user did with
+	// a suggested question (Question, required) — attribute "kind"
+	// (required) is impression, click, dismiss or resolve, as
+	// [FeedbackKind.String] names them. The engine takes feedback through
+	// a [FeedbackStore]; in a log it is read by package insight, and the
+	// trainer ignores it (a suggestion shown is not a cause of the need).
+	TypeFeedback = "feedback"
+)
+
+// Reasons of a [TypeHandoff] event that duxin itself gives; a host may
+// record others.
+const (
+	// ReasonUnanswered: a search or utterance that nothing answered
+	// confidently (kb's answer threshold, intent's out-of-scope).
+	ReasonUnanswered = "unanswered"
+	// ReasonRequested: the user asked for a person (转人工).
+	ReasonRequested = "requested"
+	// ReasonUnhelpful: the user said the answer did not help.
+	ReasonUnhelpful = "unhelpful"
 )
 
 // Event is one thing a user did.
@@ -99,6 +127,12 @@ func (e *Event) Validate() error {
 		return bad("question", "missing for an ask")
 	case e.Type == TypeSearch && strings.TrimSpace(e.Text) == "":
 		return bad("text", "missing for a search")
+	case e.Type == TypeHandoff && strings.TrimSpace(e.Attrs["reason"]) == "":
+		return bad("attrs", `attribute "reason" missing for a handoff`)
+	case e.Type == TypeFeedback && e.Question == "":
+		return bad("question", "missing for a feedback")
+	case e.Type == TypeFeedback && ParseFeedbackKind(e.Attrs["kind"]) == 0:
+		return bad("attrs", fmt.Sprintf(`attribute "kind" of a feedback is %q; want impression, click, dismiss or resolve`, e.Attrs["kind"]))
 	}
 	for _, f := range [...]struct {
 		name, v string

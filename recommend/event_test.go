@@ -50,6 +50,9 @@ func TestReadEventsErrors(t *testing.T) {
 		{"search without text", `{"user":"u","time":5,"type":"search"}`, `recommend: log.jsonl:1: field "text": invalid event: missing for a search`},
 		{"search with blank text", `{"user":"u","time":5,"type":"search","text":" \u3000\t"}`, `recommend: log.jsonl:1: field "text": invalid event: missing for a search`},
 		{"search later in the log", `{"user":"u","time":5,"type":"search","text":"电子回单"}` + "\n" + `{"user":"u","time":6,"type":"search","text":""}`, `recommend: log.jsonl:2: field "text": invalid event: missing for a search`},
+		{"handoff without reason", `{"user":"u","time":5,"type":"handoff","attrs":{"reason":" "}}`, `recommend: log.jsonl:1: field "attrs": invalid event: attribute "reason" missing for a handoff`},
+		{"feedback without question", `{"user":"u","time":5,"type":"feedback","attrs":{"kind":"click"}}`, `recommend: log.jsonl:1: field "question": invalid event: missing for a feedback`},
+		{"feedback of unknown kind", `{"user":"u","time":5,"type":"feedback","question":"q","attrs":{"kind":"like"}}`, `recommend: log.jsonl:1: field "attrs": invalid event: attribute "kind" of a feedback is "like"; want impression, click, dismiss or resolve`},
 		{"unknown field", `{"user":"u","time":5,"type":"ask","question":"q","extra":1}`,
 			`recommend: log.jsonl:1: field "extra": invalid event: unknown field (want "id", "user", "time", "type", "object", "attrs", "question" or "text")`},
 		{"bad attrs", `{"user":"u","time":5,"type":"x","attrs":{"a":1}}`, `recommend: log.jsonl:1: field "attrs": invalid event: want a string, got a number`},
@@ -133,5 +136,18 @@ func TestTrainNoAsksSaysSo(t *testing.T) {
 	_, err := recommend.Train(context.Background(), events, nil, recommend.TrainOptions{})
 	if !errors.Is(err, recommend.ErrNoEvents) || err.Error() != "recommend: no ask events to train on" {
 		t.Errorf("error %q, want ErrNoEvents saying %q", err, recommend.ErrNoEvents)
+	}
+}
+
+func TestParseFeedbackKind(t *testing.T) {
+	for k := recommend.Impression; k <= recommend.Resolve; k++ {
+		if got := recommend.ParseFeedbackKind(k.String()); got != k {
+			t.Errorf("ParseFeedbackKind(%q) = %v, want %v", k.String(), got, k)
+		}
+	}
+	for _, s := range []string{"", "Click", "like", "FeedbackKind(9)"} {
+		if got := recommend.ParseFeedbackKind(s); got != 0 {
+			t.Errorf("ParseFeedbackKind(%q) = %v, want 0", s, got)
+		}
 	}
 }

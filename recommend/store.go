@@ -85,6 +85,17 @@ func (k FeedbackKind) String() string {
 	return fmt.Sprintf("FeedbackKind(%d)", int(k))
 }
 
+// ParseFeedbackKind returns the kind [FeedbackKind.String] names s
+// ("click"), or 0 if s names none.
+func ParseFeedbackKind(s string) FeedbackKind {
+	for k := Impression; k <= Resolve; k++ {
+		if k.String() == s {
+			return k
+		}
+	}
+	return 0
+}
+
 // Feedback is one reaction of a user to a suggested question.
 type Feedback struct {
 	User     string

@@ -58,7 +58,9 @@ var allowed = map[string][]string{
 	"sampledata":                {},
 	"replica":                   {"kb", "tokenize", "intent", "intent/slots", "recommend", "internal/"},
 	"prommetrics":               {"kb", "tokenize", "intent", "intent/slots", "recommend", "replica", "internal/"},
-	"httpapi":                   {"kb", "tokenize", "intent", "intent/slots", "recommend", "internal/"},
+	"httpapi":                   {"kb", "tokenize", "intent", "intent/slots", "recommend", "insight", "internal/"},
+	// insight reads logs and models; nothing of the library imports it.
+	"insight": {"kb", "tokenize", "intent", "intent/slots", "recommend", "internal/"},
 	// The evaluation procedures shared by benchmarks/eval and cmd/duxin
 	// drive the public packages, so they may import them; nothing of the
 	// library imports them.
