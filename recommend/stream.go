@@ -112,6 +112,9 @@ func trainStream(ctx context.Context, events iter.Seq2[Event, error], cat Catalo
 			}
 		}
 		i++
+		if e.Type == TypeFeedback {
+			continue // what was shown is not a cause of the need; see TypeFeedback
+		}
 		if t.add(&e) {
 			s.reserve(crowdAskBytes)
 		}

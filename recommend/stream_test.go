@@ -59,6 +59,35 @@ func TestTrainStreamIsTrain(t *testing.T) {
 	}
 }
 
+// TestTrainIgnoresFeedback: suggestions shown and clicked, in the log
+// before each ask, change nothing of the model (they are not causes).
+func TestTrainIgnoresFeedback(t *testing.T) {
+	events, _ := streamLog(t, 200, 3)
+	ctx := context.Background()
+	opts := recommend.TrainOptions{Seed: 1, Clock: clock}
+	want, err := recommend.Train(ctx, events, nil, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var with []recommend.Event
+	for _, e := range events {
+		if e.Type == recommend.TypeAsk {
+			for _, kind := range []string{"impression", "click"} {
+				with = append(with, recommend.Event{User: e.User, Time: e.Time, Type: recommend.TypeFeedback,
+					Question: e.Question, Attrs: map[string]string{"kind": kind}})
+			}
+		}
+		with = append(with, e)
+	}
+	got, err := recommend.Train(ctx, with, nil, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Info().ID != want.Info().ID {
+		t.Errorf("with feedback events the model is %s, without %s", got.Info().ID, want.Info().ID)
+	}
+}
+
 // TestTrainStreamSample: a log past the budget trains on a sample of its
 // users; the counts still cover every event.
 func TestTrainStreamSample(t *testing.T) {
