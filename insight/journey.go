@@ -207,7 +207,9 @@ type SearchStats struct {
 // user's events together, in time order): it is read as sorted by time
 // until an event is earlier than the one before it, and from there on as
 // grouped by user, a user's visit ending when the next event is another
-// user's. Memory is bounded: only each user's open visit (at most MaxOpen
+// user's. In a log grouped by user, a user whose events come back after
+// other users' starts new visits there (each group is read as a whole
+// user). Memory is bounded: only each user's open visit (at most MaxOpen
 // at once) and the counts (at most MaxKeys keys per breakdown) are held.
 //
 // An error the sequence yields ends the reading and is returned as it is
