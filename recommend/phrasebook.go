@@ -295,6 +295,12 @@ func appendAgo(dst []byte, d time.Duration) []byte {
 	return append(strconv.AppendInt(dst, int64(d/(24*time.Hour)), 10), "天前"...)
 }
 
+// Sentence tells e as the engine's reasons do: 你 + [Ago] of ago + the
+// clause [Phrasebook.Describe] gives (你3分钟前发起了一笔转账到银行卡), or,
+// for an event p cannot tell, 你3分钟前有一次相关操作. A nil Phrasebook
+// tells only searches and asks with text.
+func (p *Phrasebook) Sentence(e Event, ago time.Duration) string { return p.sentence(e, ago) }
+
 // sentence is 你 + when + what: 你3分钟前发起了一笔转账到银行卡, or, for an
 // event the phrasebook cannot tell, 你3分钟前有一次相关操作.
 func (p *Phrasebook) sentence(e Event, ago time.Duration) string {

@@ -48,6 +48,22 @@ func TestPhrasebookDescribe(t *testing.T) {
 	if got := none.Label("x", "raw"); got != "raw" {
 		t.Errorf("nil Label = %q", got)
 	}
+	sentences := []struct {
+		pb   *recommend.Phrasebook
+		e    recommend.Event
+		ago  time.Duration
+		want string
+	}{
+		{pb, recommend.Event{Type: "transfer.success", Attrs: map[string]string{"channel": "bank_card"}}, 3 * time.Minute, "你3分钟前发起了一笔转账到银行卡"},
+		{pb, recommend.Event{Type: "coupon.expire"}, 2 * time.Hour, "你2小时前有一次相关操作"},
+		{none, recommend.Event{Type: "search", Text: "电子回单"}, 10 * time.Second, "你刚刚搜索了“电子回单”"},
+		{none, recommend.Event{Type: "transfer.success"}, time.Hour, "你1小时前有一次相关操作"},
+	}
+	for _, tc := range sentences {
+		if got := tc.pb.Sentence(tc.e, tc.ago); got != tc.want {
+			t.Errorf("Sentence(%s, %v) = %q, want %q", tc.e.Type, tc.ago, got, tc.want)
+		}
+	}
 	agos := map[time.Duration]string{10 * time.Second: "刚刚", 3 * time.Minute: "3分钟前", 5 * time.Hour: "5小时前", 50 * time.Hour: "2天前"}
 	for d, want := range agos {
 		if got := recommend.Ago(d); got != want {
