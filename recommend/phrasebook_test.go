@@ -28,6 +28,11 @@ func TestPhrasebookDescribe(t *testing.T) {
 		{recommend.Event{Type: "search", Text: "电子回单"}, "搜索了“电子回单”", true},
 		{recommend.Event{Type: "ask", Question: "k1", Text: "怎么还花呗"}, "向客服提问“怎么还花呗”", true},
 		{recommend.Event{Type: "coupon.expire"}, "", false},
+		{recommend.Event{Type: recommend.TypeHandoff, Attrs: map[string]string{"reason": recommend.ReasonRequested}}, "申请了人工客服（主动要求）", true},
+		{recommend.Event{Type: recommend.TypeHandoff, Attrs: map[string]string{"reason": recommend.ReasonUnanswered}}, "申请了人工客服（没有找到答案）", true},
+		{recommend.Event{Type: recommend.TypeHandoff, Attrs: map[string]string{"reason": "vip_line"}}, "申请了人工客服（vip_line）", true},
+		{recommend.Event{Type: recommend.TypeRoute, Attrs: map[string]string{"intent": "transfer", "service": "转账"}}, "打开了“转账”服务", true},
+		{recommend.Event{Type: recommend.TypeRoute}, "打开了一项服务", true},
 	}
 	for _, tc := range tests {
 		got, ok := pb.Describe(tc.e)
@@ -58,6 +63,7 @@ func TestPhrasebookDescribe(t *testing.T) {
 		{pb, recommend.Event{Type: "coupon.expire"}, 2 * time.Hour, "你2小时前有一次相关操作"},
 		{none, recommend.Event{Type: "search", Text: "电子回单"}, 10 * time.Second, "你刚刚搜索了“电子回单”"},
 		{none, recommend.Event{Type: "transfer.success"}, time.Hour, "你1小时前有一次相关操作"},
+		{none, recommend.Event{Type: recommend.TypeHandoff, Attrs: map[string]string{"reason": recommend.ReasonUnhelpful}}, time.Minute, "你1分钟前申请了人工客服（觉得回答没有帮助）"},
 	}
 	for _, tc := range sentences {
 		if got := tc.pb.Sentence(tc.e, tc.ago); got != tc.want {
