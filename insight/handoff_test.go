@@ -233,7 +233,7 @@ func TestHandoffWhole(t *testing.T) {
 		},
 		Searches: []insight.SearchLine{
 			{Text: "转账失败了，钱退回了吗", Time: t0.Add(-20 * time.Minute), Ago: "20分钟前", Answered: true,
-				Hits: []insight.SearchHit{{ID: "fail", Question: "转账失败是什么原因？", Confidence: 0.9}, {ID: "refund", Question: "转账失败钱退回哪里？", Confidence: 0.4}},
+				Hits:           []insight.SearchHit{{ID: "fail", Question: "转账失败是什么原因？", Confidence: 0.9}, {ID: "refund", Question: "转账失败钱退回哪里？", Confidence: 0.4}},
 				LoggedAnswered: "true", LoggedTop: "fail"},
 			{Text: "转账账单", Time: t0.Add(-40 * time.Minute), Ago: "40分钟前", Hits: []insight.SearchHit{}, LoggedAnswered: "false"},
 		},
@@ -368,7 +368,7 @@ func TestHandoffFailingSources(t *testing.T) {
 	down := errors.New("store down")
 	tests := []struct {
 		name  string
-		fail func(s *insight.HandoffSources)
+		fail  func(s *insight.HandoffSources)
 		want  []string
 		check func(t *testing.T, sum *insight.HandoffSummary)
 	}{
