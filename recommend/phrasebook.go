@@ -217,8 +217,9 @@ func lineOf(root *yaml.Node, path []string) int {
 
 // Describe returns the clause for what the user did in e, without subject
 // or time, such as 发起了一笔转账到银行卡, and whether p knows e's type.
-// Searches and asks are told by the engine itself (搜索了“电子回单”);
-// a nil Phrasebook knows no type.
+// Searches and asks are told by the engine itself (搜索了“电子回单”), and so
+// are hand-offs and routes when p lacks their types (申请了人工客服（主动要求）,
+// 打开了“转账”服务); a nil Phrasebook knows no other type.
 func (p *Phrasebook) Describe(e Event) (string, bool) {
 	switch e.Type {
 	case TypeSearch:
@@ -228,18 +229,46 @@ func (p *Phrasebook) Describe(e Event) (string, bool) {
 			return "向客服提问“" + e.Text + "”", true
 		}
 	}
-	if p == nil {
-		return "", false
+	var ev EventPhrase
+	ok := false
+	if p != nil {
+		ev, ok = p.Events[e.Type]
 	}
-	ev, ok := p.Events[e.Type]
 	if !ok {
-		return "", false
+		return ownClause(e)
 	}
 	s := placeholderRE.ReplaceAllStringFunc(ev.Text, func(m string) string {
 		attr := m[1 : len(m)-1]
 		return p.Value(attr, e.Attrs[attr])
 	})
 	return strings.ReplaceAll(s, "（）", ""), true
+}
+
+// handoffReasons are the clauses of the hand-off reasons duxin gives.
+var handoffReasons = map[string]string{
+	ReasonRequested:  "（主动要求）",
+	ReasonUnanswered: "（没有找到答案）",
+	ReasonUnhelpful:  "（觉得回答没有帮助）",
+}
+
+// ownClause tells the engine's own hand-off and route events when the
+// phrasebook does not: 申请了人工客服（主动要求）, 打开了“转账”服务. A
+// reason of the host's own is told as it is.
+func ownClause(e Event) (string, bool) {
+	switch e.Type {
+	case TypeHandoff:
+		why, ok := handoffReasons[e.Attrs["reason"]]
+		if !ok && e.Attrs["reason"] != "" {
+			why = "（" + e.Attrs["reason"] + "）"
+		}
+		return "申请了人工客服" + why, true
+	case TypeRoute:
+		if s := e.Attrs["service"]; s != "" {
+			return "打开了“" + s + "”服务", true
+		}
+		return "打开了一项服务", true
+	}
+	return "", false
 }
 
 // Value returns the phrase of an attribute's value, or the value itself
@@ -294,6 +323,12 @@ func appendAgo(dst []byte, d time.Duration) []byte {
 	}
 	return append(strconv.AppendInt(dst, int64(d/(24*time.Hour)), 10), "天前"...)
 }
+
+// Sentence tells e as the engine's reasons do: 你 + [Ago] of ago + the
+// clause [Phrasebook.Describe] gives (你3分钟前发起了一笔转账到银行卡), or,
+// for an event p cannot tell, 你3分钟前有一次相关操作. A nil Phrasebook
+// tells only searches and asks with text.
+func (p *Phrasebook) Sentence(e Event, ago time.Duration) string { return p.sentence(e, ago) }
 
 // sentence is 你 + when + what: 你3分钟前发起了一笔转账到银行卡, or, for an
 // event the phrasebook cannot tell, 你3分钟前有一次相关操作.

@@ -28,6 +28,11 @@ func TestPhrasebookDescribe(t *testing.T) {
 		{recommend.Event{Type: "search", Text: "电子回单"}, "搜索了“电子回单”", true},
 		{recommend.Event{Type: "ask", Question: "k1", Text: "怎么还花呗"}, "向客服提问“怎么还花呗”", true},
 		{recommend.Event{Type: "coupon.expire"}, "", false},
+		{recommend.Event{Type: recommend.TypeHandoff, Attrs: map[string]string{"reason": recommend.ReasonRequested}}, "申请了人工客服（主动要求）", true},
+		{recommend.Event{Type: recommend.TypeHandoff, Attrs: map[string]string{"reason": recommend.ReasonUnanswered}}, "申请了人工客服（没有找到答案）", true},
+		{recommend.Event{Type: recommend.TypeHandoff, Attrs: map[string]string{"reason": "vip_line"}}, "申请了人工客服（vip_line）", true},
+		{recommend.Event{Type: recommend.TypeRoute, Attrs: map[string]string{"intent": "transfer", "service": "转账"}}, "打开了“转账”服务", true},
+		{recommend.Event{Type: recommend.TypeRoute}, "打开了一项服务", true},
 	}
 	for _, tc := range tests {
 		got, ok := pb.Describe(tc.e)
@@ -47,6 +52,23 @@ func TestPhrasebookDescribe(t *testing.T) {
 	}
 	if got := none.Label("x", "raw"); got != "raw" {
 		t.Errorf("nil Label = %q", got)
+	}
+	sentences := []struct {
+		pb   *recommend.Phrasebook
+		e    recommend.Event
+		ago  time.Duration
+		want string
+	}{
+		{pb, recommend.Event{Type: "transfer.success", Attrs: map[string]string{"channel": "bank_card"}}, 3 * time.Minute, "你3分钟前发起了一笔转账到银行卡"},
+		{pb, recommend.Event{Type: "coupon.expire"}, 2 * time.Hour, "你2小时前有一次相关操作"},
+		{none, recommend.Event{Type: "search", Text: "电子回单"}, 10 * time.Second, "你刚刚搜索了“电子回单”"},
+		{none, recommend.Event{Type: "transfer.success"}, time.Hour, "你1小时前有一次相关操作"},
+		{none, recommend.Event{Type: recommend.TypeHandoff, Attrs: map[string]string{"reason": recommend.ReasonUnhelpful}}, time.Minute, "你1分钟前申请了人工客服（觉得回答没有帮助）"},
+	}
+	for _, tc := range sentences {
+		if got := tc.pb.Sentence(tc.e, tc.ago); got != tc.want {
+			t.Errorf("Sentence(%s, %v) = %q, want %q", tc.e.Type, tc.ago, got, tc.want)
+		}
 	}
 	agos := map[time.Duration]string{10 * time.Second: "刚刚", 3 * time.Minute: "3分钟前", 5 * time.Hour: "5小时前", 50 * time.Hour: "2天前"}
 	for d, want := range agos {
