@@ -158,7 +158,7 @@ func testSlots(t *testing.T) *slots.Extractor {
 	return ex
 }
 
-func ev(ago time.Duration, typ string, attrs map[string]string, question, text string) recommend.Event {
+func hev(ago time.Duration, typ string, attrs map[string]string, question, text string) recommend.Event {
 	return recommend.Event{User: "u1", Time: t0.Add(-ago), Type: typ, Attrs: attrs, Question: question, Text: text}
 }
 
@@ -166,19 +166,19 @@ func ev(ago time.Duration, typ string, attrs map[string]string, question, text s
 // ask, a hand-off, and an event of another user.
 func history() []recommend.Event {
 	return []recommend.Event{
-		ev(50*time.Minute, "transfer.fail", map[string]string{"channel": "bank_card"}, "", ""),
-		ev(40*time.Minute, recommend.TypeSearch, map[string]string{"answered": "false"}, "", "转账账单"),
-		ev(30*time.Minute, recommend.TypeFeedback, map[string]string{"kind": "impression"}, "arrive", ""),
-		ev(29*time.Minute, recommend.TypeFeedback, map[string]string{"kind": "impression"}, "arrive", ""),
-		ev(28*time.Minute, recommend.TypeFeedback, map[string]string{"kind": "click"}, "arrive", ""),
-		ev(27*time.Minute, recommend.TypeFeedback, map[string]string{"kind": "dismiss"}, "fail", ""),
-		ev(26*time.Minute, recommend.TypeFeedback, map[string]string{"kind": "bogus"}, "refund", ""),
-		ev(20*time.Minute, recommend.TypeSearch, map[string]string{"answered": "true", "top": "fail"}, "", "转账失败了，钱退回了吗"),
-		ev(10*time.Minute, recommend.TypeAsk, nil, "fail", ""), // no text: not a request
-		ev(5*time.Minute, recommend.TypeHandoff, map[string]string{"reason": recommend.ReasonUnanswered}, "", ""),
-		ev(time.Minute, recommend.TypeHandoff, map[string]string{"reason": recommend.ReasonRequested}, "fail", ""),
+		hev(50*time.Minute, "transfer.fail", map[string]string{"channel": "bank_card"}, "", ""),
+		hev(40*time.Minute, recommend.TypeSearch, map[string]string{"answered": "false"}, "", "转账账单"),
+		hev(30*time.Minute, recommend.TypeFeedback, map[string]string{"kind": "impression"}, "arrive", ""),
+		hev(29*time.Minute, recommend.TypeFeedback, map[string]string{"kind": "impression"}, "arrive", ""),
+		hev(28*time.Minute, recommend.TypeFeedback, map[string]string{"kind": "click"}, "arrive", ""),
+		hev(27*time.Minute, recommend.TypeFeedback, map[string]string{"kind": "dismiss"}, "fail", ""),
+		hev(26*time.Minute, recommend.TypeFeedback, map[string]string{"kind": "bogus"}, "refund", ""),
+		hev(20*time.Minute, recommend.TypeSearch, map[string]string{"answered": "true", "top": "fail"}, "", "转账失败了，钱退回了吗"),
+		hev(10*time.Minute, recommend.TypeAsk, nil, "fail", ""), // no text: not a request
+		hev(5*time.Minute, recommend.TypeHandoff, map[string]string{"reason": recommend.ReasonUnanswered}, "", ""),
+		hev(time.Minute, recommend.TypeHandoff, map[string]string{"reason": recommend.ReasonRequested}, "fail", ""),
 		{User: "u2", Time: t0.Add(-time.Minute), Type: recommend.TypeSearch, Text: "别人的搜索"},
-		ev(-time.Minute, recommend.TypeSearch, nil, "", "未来的搜索到账"), // after Now: not read
+		hev(-time.Minute, recommend.TypeSearch, nil, "", "未来的搜索到账"), // after Now: not read
 	}
 }
 
@@ -266,19 +266,19 @@ func TestHandoffLastRequest(t *testing.T) {
 		src  func(s *insight.HandoffSources)
 		want insight.LastRequest
 	}{
-		{"routed with slots", ev(time.Minute, recommend.TypeAsk, nil, "arrive", "转给尾号6621的钱怎么还没到账"), nil,
+		{"routed with slots", hev(time.Minute, recommend.TypeAsk, nil, "arrive", "转给尾号6621的钱怎么还没到账"), nil,
 			insight.LastRequest{Type: "ask", Outcome: "matched", Intent: "transfer_status", Confidence: 0.9, Service: "转账进度查询",
 				Link: "duxin://service/transfer/status", Slots: []insight.HandoffSlot{{Kind: "card_tail", Label: "卡号尾号", Text: "尾号6621", Value: "6621"}}, Missing: []string{}}},
-		{"recognised, no route", ev(time.Minute, recommend.TypeSearch, nil, "", "查账单500元"), nil,
+		{"recognised, no route", hev(time.Minute, recommend.TypeSearch, nil, "", "查账单500元"), nil,
 			insight.LastRequest{Type: "search", Outcome: "unrouted", Intent: "query_bill", Confidence: 0.9,
 				Slots: []insight.HandoffSlot{{Kind: "amount", Label: "amount", Text: "500元", Value: "500"}}, Missing: []string{}}},
-		{"out of scope", ev(time.Minute, recommend.TypeSearch, nil, "", "你好"), nil,
+		{"out of scope", hev(time.Minute, recommend.TypeSearch, nil, "", "你好"), nil,
 			insight.LastRequest{Type: "search", Outcome: "out_of_scope", Confidence: 0.8, Slots: []insight.HandoffSlot{}, Missing: []string{}}},
-		{"no routes: every slot", ev(time.Minute, recommend.TypeSearch, nil, "", "转账500元到尾号6621"),
+		{"no routes: every slot", hev(time.Minute, recommend.TypeSearch, nil, "", "转账500元到尾号6621"),
 			func(s *insight.HandoffSources) { s.Routes = nil },
 			insight.LastRequest{Type: "search", Outcome: "matched", Intent: "transfer", Confidence: 0.9,
 				Slots: []insight.HandoffSlot{{Kind: "amount", Label: "amount", Text: "500元", Value: "500"}, {Kind: "card_tail", Label: "卡号尾号", Text: "尾号6621", Value: "6621"}}, Missing: []string{}}},
-		{"no slot extractor", ev(time.Minute, recommend.TypeSearch, nil, "", "转账500元"),
+		{"no slot extractor", hev(time.Minute, recommend.TypeSearch, nil, "", "转账500元"),
 			func(s *insight.HandoffSources) { s.Slots = nil },
 			insight.LastRequest{Type: "search", Outcome: "matched", Intent: "transfer", Confidence: 0.9, Service: "转账",
 				Link: "duxin://service/transfer", Slots: []insight.HandoffSlot{}, Missing: []string{"amount"}}},
@@ -286,7 +286,7 @@ func TestHandoffLastRequest(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s := src
-			s.Events = &fakeEvents{evs: []recommend.Event{ev(time.Hour, recommend.TypeSearch, nil, "", "更早的搜索"), tc.last}}
+			s.Events = &fakeEvents{evs: []recommend.Event{hev(time.Hour, recommend.TypeSearch, nil, "", "更早的搜索"), tc.last}}
 			if tc.src != nil {
 				tc.src(&s)
 			}
