@@ -1,9 +1,9 @@
 // Package insight reads back what a help center's users did and tells its
 // team what to act on: how much of the demand duxin served by itself and
 // where it failed (the service journey), which questions the knowledge base
-// lacks (KB gaps, 客户之声), how much demand is coming (the forecast, for
-// staffing the call center) and, when a user is handed to a person, what
-// that person should know (the hand-off summary).
+// lacks (KB gaps, 客户之声) and, when a user is handed to a person, what
+// that person should know (the hand-off summary). The demand forecast and
+// the report page are still to come.
 //
 // It reads the event log the engine learns from (recommend's JSON Lines,
 // read as a stream), with the vocabulary of package recommend: visits
