@@ -130,18 +130,10 @@ func (o GapOptions) withDefaults() (GapOptions, error) {
 	if len(errs) > 0 {
 		return o, errors.Join(errs...)
 	}
-	if o.Similarity == 0 {
-		o.Similarity = DefaultGapSimilarity
-	}
-	if o.MinSize == 0 {
-		o.MinSize = DefaultGapMinSize
-	}
-	if o.MaxQueries == 0 {
-		o.MaxQueries = DefaultGapMaxQueries
-	}
-	if o.Phrasings == 0 {
-		o.Phrasings = DefaultGapPhrasings
-	}
+	o.Similarity = cmp.Or(o.Similarity, DefaultGapSimilarity)
+	o.MinSize = cmp.Or(o.MinSize, DefaultGapMinSize)
+	o.MaxQueries = cmp.Or(o.MaxQueries, DefaultGapMaxQueries)
+	o.Phrasings = cmp.Or(o.Phrasings, DefaultGapPhrasings)
 	return o, nil
 }
 

@@ -349,24 +349,12 @@ func newJourney(o JourneyOptions) (*journey, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	if o.Quiet == 0 {
-		o.Quiet = DefaultQuiet
-	}
-	if o.Location == nil {
-		o.Location = beijing
-	}
-	if o.Top == 0 {
-		o.Top = DefaultTop
-	}
-	if o.MinVisits == 0 {
-		o.MinVisits = DefaultMinVisits
-	}
-	if o.MaxKeys == 0 {
-		o.MaxKeys = DefaultMaxKeys
-	}
-	if o.MaxOpen == 0 {
-		o.MaxOpen = DefaultMaxOpen
-	}
+	o.Quiet = cmp.Or(o.Quiet, DefaultQuiet)
+	o.Location = cmp.Or(o.Location, beijing)
+	o.Top = cmp.Or(o.Top, DefaultTop)
+	o.MinVisits = cmp.Or(o.MinVisits, DefaultMinVisits)
+	o.MaxKeys = cmp.Or(o.MaxKeys, DefaultMaxKeys)
+	o.MaxOpen = cmp.Or(o.MaxOpen, DefaultMaxOpen)
 	return &journey{
 		opts: o, open: map[string]*visit{}, sorted: true,
 		all:  JourneyCount{Key: "all"},
